@@ -1,0 +1,33 @@
+from django.utils import timezone
+from rest_framework import authentication, exceptions
+
+from accounts.models import ApiToken
+from accounts.tokens import token_matches, token_split
+
+
+class BearerTokenAuthentication(authentication.BaseAuthentication):
+    """`Authorization: Token <key>` (or `Bearer <key>`) with a personal API token."""
+
+    keywords = ("token", "bearer")
+
+    def authenticate(self, request):
+        header = authentication.get_authorization_header(request).decode("latin-1").split()
+        if not header or header[0].lower() not in self.keywords:
+            return None
+        if len(header) != 2:
+            raise exceptions.AuthenticationFailed("Invalid token header.")
+        parsed = token_split(header[1])
+        if parsed is None:
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        prefix, secret = parsed
+        token = ApiToken.objects.select_related("user").filter(prefix=prefix).first()
+        if token is None or not token_matches(secret, token.secret_hash) or not token.user.is_active:
+            raise exceptions.AuthenticationFailed("Invalid token.")
+        now = timezone.now()
+        # Touch at most once a minute so token use does not write on every request.
+        if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
+            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+        return token.user, token
+
+    def authenticate_header(self, request):
+        return "Token"

@@ -1,0 +1,163 @@
+"""Shared fixtures: the three personas, API clients, and both object stores.
+
+The S3 store is moto's real HTTP server on 127.0.0.1 (one per test session, a fresh
+bucket per test); the local store lives in a per-test temporary directory.
+"""
+
+import os
+import socket
+import uuid
+
+import pytest
+from django.db import connection
+from rest_framework.test import APIClient
+
+from storage.backends import get_backend
+
+CHROMIUM = "/usr/bin/chromium"
+IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
+
+
+def pytest_collection_modifyitems(config, items):
+    """`postgres` and `browser` tests need their real parts: locally they skip without
+    them; in CI (CI=true) a missing PostgreSQL or Chromium fails the run instead."""
+    has_postgres = os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+    has_browser = os.path.exists(CHROMIUM)
+    for item in items:
+        for marker, available, what in (
+            ("postgres", has_postgres, "PostgreSQL (set DATABASE_URL)"),
+            ("browser", has_browser, f"Chromium at {CHROMIUM}"),
+        ):
+            if item.get_closest_marker(marker) is None or available:
+                continue
+            if IN_CI:
+                raise pytest.UsageError(f"CI must not skip {item.nodeid}: it needs {what}")
+            item.add_marker(pytest.mark.skip(reason=f"needs {what}"))
+
+
+@pytest.fixture
+def require_postgres():
+    if connection.vendor != "postgresql":
+        if IN_CI:
+            pytest.fail("CI must run this on PostgreSQL")
+        pytest.skip("needs PostgreSQL: set DATABASE_URL")
+
+
+# --- personas -----------------------------------------------------------------------------
+
+
+def _make_user(django_user_model, label: str):
+    return django_user_model.objects.create_user(
+        email=f"{label}-{uuid.uuid4().hex[:8]}@example.com", password="correct horse battery staple"
+    )
+
+
+@pytest.fixture
+def owner(db, django_user_model):
+    return _make_user(django_user_model, "owner")
+
+
+@pytest.fixture
+def collaborator(db, django_user_model):
+    return _make_user(django_user_model, "collaborator")
+
+
+@pytest.fixture
+def stranger(db, django_user_model):
+    return _make_user(django_user_model, "stranger")
+
+
+@pytest.fixture
+def api_client():
+    return APIClient()
+
+
+@pytest.fixture
+def owner_client(owner):
+    client = APIClient()
+    client.force_authenticate(owner)
+    return client
+
+
+@pytest.fixture
+def stranger_client(stranger):
+    client = APIClient()
+    client.force_authenticate(stranger)
+    return client
+
+
+# --- object stores --------------------------------------------------------------------------
+
+
+def _free_port() -> int:
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def moto_endpoint():
+    """moto's real S3 HTTP server on 127.0.0.1, shared by the test session."""
+    from moto.server import ThreadedMotoServer
+
+    port = _free_port()
+    server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
+    server.start()
+    yield f"http://127.0.0.1:{port}"
+    server.stop()
+
+
+@pytest.fixture
+def s3_settings(settings, moto_endpoint):
+    """Point Kosha at a fresh bucket on moto's HTTP server."""
+    import boto3
+
+    bucket = f"kosha-test-{uuid.uuid4().hex[:12]}"
+    client = boto3.client(
+        "s3",
+        endpoint_url=moto_endpoint,
+        region_name="us-east-1",
+        aws_access_key_id="testing",
+        aws_secret_access_key="testing",
+    )
+    client.create_bucket(Bucket=bucket)
+    client.put_bucket_cors(
+        Bucket=bucket,
+        CORSConfiguration={
+            "CORSRules": [
+                {
+                    "AllowedOrigins": ["*"],
+                    "AllowedMethods": ["GET", "PUT", "HEAD"],
+                    "AllowedHeaders": ["*"],
+                    "ExposeHeaders": ["ETag"],
+                    "MaxAgeSeconds": 600,
+                }
+            ]
+        },
+    )
+    settings.KOSHA_STORAGE = "s3"
+    settings.KOSHA_S3_ENDPOINT_URL = moto_endpoint
+    settings.KOSHA_S3_BUCKET = bucket
+    settings.KOSHA_S3_REGION = "us-east-1"
+    settings.KOSHA_S3_ACCESS_KEY_ID = "testing"
+    settings.KOSHA_S3_SECRET_ACCESS_KEY = "testing"
+    settings.KOSHA_S3_ADDRESSING_STYLE = "path"
+    get_backend.cache_clear()
+    yield settings
+    get_backend.cache_clear()
+
+
+@pytest.fixture
+def local_settings(settings, tmp_path):
+    settings.KOSHA_STORAGE = "local"
+    settings.KOSHA_LOCAL_STORAGE_DIR = tmp_path / "objects"
+    get_backend.cache_clear()
+    yield settings
+    get_backend.cache_clear()
+
+
+@pytest.fixture(params=["local", "s3"])
+def store(request):
+    """Run a test once per backend; returns the active backend."""
+    request.getfixturevalue(f"{request.param}_settings")
+    return get_backend()

@@ -1,0 +1,48 @@
+"""The one place API errors are shaped: `{"error": {"code", "message", ...}}`."""
+
+from django.core.exceptions import PermissionDenied
+from django.http import Http404
+from rest_framework import exceptions, status
+from rest_framework.response import Response
+from rest_framework.views import exception_handler as drf_exception_handler
+
+from kosha.errors import DomainError
+
+
+def _flatten_validation(detail) -> tuple[str, dict]:
+    """First readable message of a DRF validation error, and the field errors."""
+    if isinstance(detail, dict):
+        fields = {key: [str(item) for item in (value if isinstance(value, list) else [value])] for key, value in detail.items()}
+        first_field, first_errors = next(iter(fields.items()))
+        label = "" if first_field == "non_field_errors" else f"{first_field}: "
+        return f"{label}{first_errors[0]}", {"fields": fields}
+    if isinstance(detail, list) and detail:
+        return str(detail[0]), {}
+    return str(detail), {}
+
+
+def exception_handler(exc, context):
+    if isinstance(exc, DomainError):
+        response = Response({"error": exc.as_dict()}, status=exc.status)
+        if exc.status == 429 and "retry_after" in exc.details:
+            response["Retry-After"] = str(exc.details["retry_after"])
+        return response
+    if isinstance(exc, Http404):
+        exc = exceptions.NotFound()
+    elif isinstance(exc, PermissionDenied):
+        exc = exceptions.PermissionDenied()
+
+    response = drf_exception_handler(exc, context)
+    if response is None:
+        return None
+    if isinstance(exc, exceptions.ValidationError):
+        message, details = _flatten_validation(exc.detail)
+        response.data = {"error": {"code": "invalid", "message": message, **details}}
+        response.status_code = status.HTTP_400_BAD_REQUEST
+        return response
+    code = getattr(exc, "default_code", "error")
+    detail = getattr(exc, "detail", str(exc))
+    if isinstance(exc, exceptions.NotAuthenticated | exceptions.AuthenticationFailed):
+        code = "not_authenticated"
+    response.data = {"error": {"code": code, "message": str(detail)}}
+    return response

@@ -1,0 +1,9 @@
+"""Every /api/v1/ route, gathered from the apps' api/urls.py modules."""
+
+from django.urls import include, path
+
+urlpatterns = [
+    path("", include("accounts.api.urls")),
+    path("", include("plans.api.urls")),
+    path("", include("storage.api.urls")),
+]

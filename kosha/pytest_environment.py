@@ -1,0 +1,11 @@
+"""Loaded by pytest with `-p` before Django starts: django-q2 reads Q_CLUSTER at import,
+so tests become synchronous through the environment, not through the settings fixture."""
+
+import os
+
+os.environ.setdefault("Q_SYNC", "true")
+os.environ.setdefault("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
+os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
+os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
+os.environ.setdefault("SECRET_KEY", "kosha-test-secret-key")

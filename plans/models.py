@@ -1,0 +1,62 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+GiB = 1024**3
+
+
+class Plan(models.Model):
+    """A tier: the reference row every user on it reads their limits from."""
+
+    code = models.SlugField(max_length=32, unique=True)
+    name = models.CharField(max_length=64)
+    storage_bytes = models.BigIntegerField(help_text="Total bytes a user may store, trash and versions included.")
+    max_files = models.PositiveIntegerField(help_text="Most files (not versions) a user may keep.")
+    max_file_bytes = models.BigIntegerField(help_text="Largest single file.")
+    versions_kept = models.PositiveSmallIntegerField(default=10, help_text="Versions kept per file, current included.")
+    trash_days = models.PositiveSmallIntegerField(default=30)
+    max_share_days = models.PositiveSmallIntegerField(default=30)
+    is_default = models.BooleanField(default=False, help_text="New accounts start on this plan.")
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        ordering = ["position", "storage_bytes", "code"]
+        constraints = [
+            # At most one default tier, enforced by the database.
+            models.UniqueConstraint(fields=["is_default"], condition=Q(is_default=True), name="plans_one_default"),
+            models.CheckConstraint(condition=Q(storage_bytes__gte=0), name="plans_storage_bytes_gte_0"),
+            models.CheckConstraint(condition=Q(max_file_bytes__gte=1), name="plans_max_file_bytes_gte_1"),
+            models.CheckConstraint(condition=Q(versions_kept__gte=1), name="plans_versions_kept_gte_1"),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class Usage(models.Model):
+    """One per user: their plan and what they use. Only plans.services changes the counters."""
+
+    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="usage")
+    plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="usages")
+    used_bytes = models.BigIntegerField(default=0)
+    reserved_bytes = models.BigIntegerField(default=0)
+    file_count = models.IntegerField(default=0)
+    reserved_files = models.IntegerField(default=0)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        ordering = ["user_id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(used_bytes__gte=0), name="usage_used_bytes_gte_0"),
+            models.CheckConstraint(condition=Q(reserved_bytes__gte=0), name="usage_reserved_bytes_gte_0"),
+            models.CheckConstraint(condition=Q(file_count__gte=0), name="usage_file_count_gte_0"),
+            models.CheckConstraint(condition=Q(reserved_files__gte=0), name="usage_reserved_files_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"Usage of {self.user_id}"
+
+    @property
+    def available_bytes(self) -> int:
+        return max(0, self.plan.storage_bytes - self.used_bytes - self.reserved_bytes)
+

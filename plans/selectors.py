@@ -1,0 +1,24 @@
+from django.db import transaction
+
+from plans.models import Plan, Usage
+
+
+def plan_get_default() -> Plan:
+    plan = Plan.objects.filter(is_default=True).first()
+    if plan is None:
+        # A database without the seed (or whose operator unset the default) still works:
+        # the smallest tier stands in, and failing that a sign-up must not crash.
+        plan = Plan.objects.order_by("position", "storage_bytes").first()
+    if plan is None:
+        raise Plan.DoesNotExist("No plan exists; run migrations to seed the tiers.")
+    return plan
+
+
+def usage_get_for_user(*, user) -> Usage:
+    """The user's Usage with its plan, created on the default plan if missing."""
+    usage = Usage.objects.select_related("plan").filter(user=user).first()
+    if usage is not None:
+        return usage
+    with transaction.atomic():
+        usage, _ = Usage.objects.get_or_create(user=user, defaults={"plan": plan_get_default()})
+    return Usage.objects.select_related("plan").get(pk=usage.pk)

@@ -1,0 +1,129 @@
+"""Quota operations. The only code that changes Usage counters.
+
+Every operation locks the user's Usage row (SELECT ... FOR UPDATE) inside the caller's
+transaction, so concurrent reservations by one user serialise on that row and the
+check-then-increment below cannot overrun the plan. Lock order across the project:
+Usage -> Folder -> File (see storage/locks.py).
+"""
+
+from django.db import transaction
+
+from kosha.errors import QuotaExceeded
+from plans.models import Plan, Usage
+from plans.selectors import plan_get_default, usage_get_for_user
+
+# S3 refuses objects over 5 TiB, whatever a plan allows.
+STORE_MAX_OBJECT_BYTES = 5 * 1024**4
+
+
+def usage_lock(*, user) -> Usage:
+    """Lock and return the user's Usage row (with its plan). Call inside atomic()."""
+    usage_get_for_user(user=user)  # makes sure the row exists before locking it
+    return Usage.objects.select_for_update(of=("self",)).select_related("plan").get(user=user)
+
+
+def _numbers(usage: Usage) -> dict:
+    return {
+        "used_bytes": usage.used_bytes,
+        "reserved_bytes": usage.reserved_bytes,
+        "storage_bytes": usage.plan.storage_bytes,
+        "file_count": usage.file_count,
+        "reserved_files": usage.reserved_files,
+        "max_files": usage.plan.max_files,
+        "max_file_bytes": usage.plan.max_file_bytes,
+    }
+
+
+def _check_fits(usage: Usage, *, size_bytes: int, files: int) -> None:
+    plan = usage.plan
+    if size_bytes > min(plan.max_file_bytes, STORE_MAX_OBJECT_BYTES):
+        raise QuotaExceeded(
+            f"Files on the {plan.name} plan can be at most {plan.max_file_bytes} bytes.",
+            reason="max_file_bytes",
+            size_bytes=size_bytes,
+            **_numbers(usage),
+        )
+    if usage.used_bytes + usage.reserved_bytes + size_bytes > plan.storage_bytes:
+        raise QuotaExceeded(
+            "Not enough storage left on your plan.",
+            reason="storage_bytes",
+            size_bytes=size_bytes,
+            **_numbers(usage),
+        )
+    if files and usage.file_count + usage.reserved_files + files > plan.max_files:
+        raise QuotaExceeded(
+            f"The {plan.name} plan holds at most {plan.max_files} files.",
+            reason="max_files",
+            size_bytes=size_bytes,
+            **_numbers(usage),
+        )
+
+
+def quota_reserve(*, user, size_bytes: int, files: int = 1) -> Usage:
+    """Reserve room for an upload. Raises QuotaExceeded. Locks Usage; needs atomic()."""
+    usage = usage_lock(user=user)
+    _check_fits(usage, size_bytes=size_bytes, files=files)
+    usage.reserved_bytes += size_bytes
+    usage.reserved_files += files
+    usage.save(update_fields=["reserved_bytes", "reserved_files", "updated_at"])
+    return usage
+
+
+def quota_commit(*, user, size_bytes: int, files: int = 1) -> Usage:
+    """Turn a reservation into usage: the bytes arrived and were recorded. Locks Usage."""
+    usage = usage_lock(user=user)
+    usage.reserved_bytes -= size_bytes
+    usage.reserved_files -= files
+    usage.used_bytes += size_bytes
+    usage.file_count += files
+    usage.save(update_fields=["reserved_bytes", "reserved_files", "used_bytes", "file_count", "updated_at"])
+    return usage
+
+
+def quota_release(*, user, size_bytes: int, files: int = 1) -> Usage:
+    """Give back a reservation that will not be used (abort, expiry, mismatch). Locks Usage."""
+    usage = usage_lock(user=user)
+    usage.reserved_bytes -= size_bytes
+    usage.reserved_files -= files
+    usage.save(update_fields=["reserved_bytes", "reserved_files", "updated_at"])
+    return usage
+
+
+def quota_charge(*, user, size_bytes: int, files: int = 0) -> Usage:
+    """Add usage directly, checked against the plan (server-side copies). Locks Usage."""
+    usage = usage_lock(user=user)
+    _check_fits(usage, size_bytes=size_bytes, files=files)
+    usage.used_bytes += size_bytes
+    usage.file_count += files
+    usage.save(update_fields=["used_bytes", "file_count", "updated_at"])
+    return usage
+
+
+def quota_credit(*, user, size_bytes: int, files: int = 0) -> Usage:
+    """Remove usage of stored bytes that were purged. Locks Usage."""
+    usage = usage_lock(user=user)
+    usage.used_bytes -= size_bytes
+    usage.file_count -= files
+    usage.save(update_fields=["used_bytes", "file_count", "updated_at"])
+    return usage
+
+
+def usage_set_plan(*, user, plan: Plan) -> Usage:
+    """Move a user to another tier. Limits are read from the plan row, so nothing else changes."""
+    with transaction.atomic():
+        usage = usage_lock(user=user)
+        usage.plan = plan
+        usage.save(update_fields=["plan", "updated_at"])
+    return usage
+
+
+def usages_move_to_plan(*, user_ids, plan: Plan) -> int:
+    """Move many users to a tier in one UPDATE (admin action). Returns how many moved."""
+    return Usage.objects.filter(user_id__in=list(user_ids)).update(plan=plan)
+
+
+def usage_create(*, user) -> Usage:
+    """Give a new account its Usage row on the default plan (idempotent)."""
+    usage, _ = Usage.objects.get_or_create(user=user, defaults={"plan": plan_get_default()})
+    return usage
+

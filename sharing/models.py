@@ -1,0 +1,1 @@
+# Public links and shares with other users arrive with the sharing issue.

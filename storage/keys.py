@@ -1,0 +1,15 @@
+"""Object keys. No user text ever reaches a key: `users/<user uuid>/blobs/<blob uuid>`."""
+
+import uuid
+
+
+def user_prefix(user_id: uuid.UUID | str) -> str:
+    return f"users/{user_id}/"
+
+
+def blob_key(user_id: uuid.UUID | str, blob_id: uuid.UUID | None = None) -> str:
+    return f"{user_prefix(user_id)}blobs/{blob_id or uuid.uuid4()}"
+
+
+def thumbnail_key(user_id: uuid.UUID | str, version_id: uuid.UUID | str, size: int) -> str:
+    return f"{user_prefix(user_id)}thumbs/{version_id}-{size}.webp"

@@ -1,0 +1,154 @@
+import uuid
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+
+
+class Folder(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="folders")
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
+    name = models.CharField(max_length=255)
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            # Names are unique among a folder's live children; NULL parents need their own rule.
+            models.UniqueConstraint(
+                fields=["owner", "parent", "name"],
+                condition=Q(deleted_at__isnull=True, parent__isnull=False),
+                name="storage_folder_unique_live_name",
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "name"],
+                condition=Q(deleted_at__isnull=True, parent__isnull=True),
+                name="storage_folder_unique_live_root_name",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class File(models.Model):
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="files")
+    folder = models.ForeignKey(Folder, on_delete=models.CASCADE, null=True, blank=True, related_name="files")
+    name = models.CharField(max_length=255)
+    current_version = models.OneToOneField(
+        "FileVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    # Denormalised from the current version so listings sort and show without a join.
+    size_bytes = models.BigIntegerField(default=0)
+    content_type = models.CharField(max_length=255, default="application/octet-stream")
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+    deleted_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["name", "id"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["owner", "folder", "name"],
+                condition=Q(deleted_at__isnull=True, folder__isnull=False),
+                name="storage_file_unique_live_name",
+            ),
+            models.UniqueConstraint(
+                fields=["owner", "name"],
+                condition=Q(deleted_at__isnull=True, folder__isnull=True),
+                name="storage_file_unique_live_root_name",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class FileVersion(models.Model):
+    """One immutable blob. Its bytes live at `key`; its name lives on the File."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    file = models.ForeignKey(File, on_delete=models.CASCADE, related_name="versions")
+    number = models.PositiveIntegerField()
+    key = models.CharField(max_length=200, unique=True)
+    size_bytes = models.BigIntegerField()
+    content_type = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, blank=True)
+    etag = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+
+    class Meta:
+        ordering = ["file_id", "-number"]
+        constraints = [
+            models.UniqueConstraint(fields=["file", "number"], name="storage_version_unique_number"),
+            models.CheckConstraint(condition=Q(size_bytes__gte=0), name="storage_version_size_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.file_id} v{self.number}"
+
+
+class UploadSession(models.Model):
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        COMPLETED = "completed"
+        ABORTED = "aborted"
+        EXPIRED = "expired"
+        FAILED = "failed"
+
+    class Strategy(models.TextChoices):
+        SINGLE = "single"
+        MULTIPART = "multipart"
+
+    class OnConflict(models.TextChoices):
+        VERSION = "version"
+        RENAME = "rename"
+        FAIL = "fail"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="upload_sessions")
+    # Who started it: the owner, or (later) an editor or a drop link acting for the owner.
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    folder = models.ForeignKey(Folder, on_delete=models.CASCADE, null=True, blank=True, related_name="+")
+    name = models.CharField(max_length=255)
+    size_bytes = models.BigIntegerField()
+    content_type = models.CharField(max_length=255)
+    sha256 = models.CharField(max_length=64, blank=True)
+    on_conflict = models.CharField(max_length=10, choices=OnConflict.choices, default=OnConflict.VERSION)
+    key = models.CharField(max_length=200, unique=True)
+    strategy = models.CharField(max_length=10, choices=Strategy.choices)
+    multipart_upload_id = models.CharField(max_length=1024, blank=True)
+    part_size_bytes = models.BigIntegerField(null=True, blank=True)
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    expires_at = models.DateTimeField()
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    version = models.OneToOneField(FileVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+        indexes = [
+            # The expiry sweep reads pending sessions by expiry.
+            models.Index(fields=["status", "expires_at"], name="storage_upload_sweep_idx"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=Q(size_bytes__gte=0), name="storage_upload_size_gte_0"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.status})"
+
+    @property
+    def part_count(self) -> int:
+        if self.strategy != self.Strategy.MULTIPART or not self.part_size_bytes:
+            return 1
+        return max(1, -(-self.size_bytes // self.part_size_bytes))
