@@ -69,13 +69,17 @@ def quota_reserve(*, user, size_bytes: int, files: int = 1) -> Usage:
     return usage
 
 
-def quota_commit(*, user, size_bytes: int, files: int = 1) -> Usage:
-    """Turn a reservation into usage: the bytes arrived and were recorded. Locks Usage."""
+def quota_commit(*, user, size_bytes: int, files: int = 1, files_added: int | None = None) -> Usage:
+    """Turn a reservation into usage: the bytes arrived and were recorded. Locks Usage.
+
+    `files` is how many file slots were reserved; `files_added` how many files now exist
+    that did not before (0 when the upload became a new version of an existing file).
+    """
     usage = usage_lock(user=user)
     usage.reserved_bytes -= size_bytes
     usage.reserved_files -= files
     usage.used_bytes += size_bytes
-    usage.file_count += files
+    usage.file_count += files if files_added is None else files_added
     usage.save(update_fields=["reserved_bytes", "reserved_files", "used_bytes", "file_count", "updated_at"])
     return usage
 

@@ -13,9 +13,19 @@ class Folder(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Trashing a folder trashes its subtree in one operation: every row it touched gets
+    # the operation's id, and only the item the user picked is a trash root (listed in
+    # the trash). Restore brings back exactly that operation's rows.
+    trash_batch = models.UUIDField(null=True, blank=True, db_index=True)
+    is_trash_root = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name", "id"]
+        indexes = [
+            # Keyset pagination of a folder's live children, one index per sort order.
+            models.Index(fields=["owner", "parent", "name", "id"], condition=Q(deleted_at__isnull=True), name="storage_folder_by_name"),
+            models.Index(fields=["owner", "parent", "updated_at", "id"], condition=Q(deleted_at__isnull=True), name="storage_folder_by_modified"),
+        ]
         constraints = [
             # Names are unique among a folder's live children; NULL parents need their own rule.
             models.UniqueConstraint(
@@ -48,9 +58,23 @@ class File(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
     deleted_at = models.DateTimeField(null=True, blank=True)
+    # Trashing a folder trashes its subtree in one operation: every row it touched gets
+    # the operation's id, and only the item the user picked is a trash root (listed in
+    # the trash). Restore brings back exactly that operation's rows.
+    trash_batch = models.UUIDField(null=True, blank=True, db_index=True)
+    is_trash_root = models.BooleanField(default=False)
 
     class Meta:
         ordering = ["name", "id"]
+        indexes = [
+            # Keyset pagination of a folder's live files, one index per sort order.
+            models.Index(fields=["owner", "folder", "name", "id"], condition=Q(deleted_at__isnull=True), name="storage_file_by_name"),
+            models.Index(fields=["owner", "folder", "updated_at", "id"], condition=Q(deleted_at__isnull=True), name="storage_file_by_modified"),
+            models.Index(fields=["owner", "folder", "size_bytes", "id"], condition=Q(deleted_at__isnull=True), name="storage_file_by_size"),
+            models.Index(fields=["owner", "folder", "content_type", "name", "id"], condition=Q(deleted_at__isnull=True), name="storage_file_by_type"),
+            # The trash and the purge task read trashed rows by owner and time.
+            models.Index(fields=["owner", "deleted_at"], condition=Q(deleted_at__isnull=False), name="storage_file_trashed"),
+        ]
         constraints = [
             models.UniqueConstraint(
                 fields=["owner", "folder", "name"],
@@ -83,6 +107,10 @@ class FileVersion(models.Model):
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    # Set by the thumbnail task for images: a small WebP under the user's prefix.
+    thumbnail_key = models.CharField(max_length=200, blank=True)
+    width = models.PositiveIntegerField(null=True, blank=True)
+    height = models.PositiveIntegerField(null=True, blank=True)
 
     class Meta:
         ordering = ["file_id", "-number"]
@@ -152,3 +180,29 @@ class UploadSession(models.Model):
         if self.strategy != self.Strategy.MULTIPART or not self.part_size_bytes:
             return 1
         return max(1, -(-self.size_bytes // self.part_size_bytes))
+
+
+class FolderArchive(models.Model):
+    """A zip of a folder, built by a background task into the store; the client polls."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending"
+        READY = "ready"
+        FAILED = "failed"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    folder = models.ForeignKey(Folder, on_delete=models.CASCADE, related_name="archives")
+    status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
+    key = models.CharField(max_length=200, blank=True)
+    size_bytes = models.BigIntegerField(null=True, blank=True)
+    error = models.CharField(max_length=255, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    finished_at = models.DateTimeField(null=True, blank=True)
+    expires_at = models.DateTimeField()
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"Archive of {self.folder_id} ({self.status})"

@@ -1,0 +1,91 @@
+"""Input and output shapes of the storage API. Serializers validate and render; they never write."""
+
+from rest_framework import serializers
+
+from storage.models import File, FileVersion, UploadSession
+
+
+class UploadStartInput(serializers.Serializer):
+    # Types are checked loosely here and strictly in the service, which owns the rules
+    # (so the API, the pages and the drop links refuse the same things the same way).
+    name = serializers.JSONField(allow_null=True)
+    size = serializers.JSONField(allow_null=True)
+    folder = serializers.JSONField(required=False, allow_null=True)
+    content_type = serializers.JSONField(required=False, allow_null=True)
+    sha256 = serializers.JSONField(required=False, allow_null=True)
+    on_conflict = serializers.JSONField(required=False, allow_null=True)
+
+
+class PartsInput(serializers.Serializer):
+    numbers = serializers.JSONField()
+
+
+class CompleteInput(serializers.Serializer):
+    parts = serializers.JSONField(required=False, allow_null=True)
+
+
+class PresignedOutput(serializers.Serializer):
+    url = serializers.CharField()
+    method = serializers.CharField()
+    headers = serializers.DictField(child=serializers.CharField())
+
+
+class PartUrlOutput(PresignedOutput):
+    number = serializers.IntegerField()
+
+
+class StoredPartOutput(serializers.Serializer):
+    number = serializers.IntegerField()
+    etag = serializers.CharField()
+    size = serializers.IntegerField(source="size_bytes")
+
+
+class UploadOutput(serializers.ModelSerializer):
+    folder = serializers.UUIDField(source="folder_id", allow_null=True)
+    size = serializers.IntegerField(source="size_bytes")
+    part_size = serializers.IntegerField(source="part_size_bytes", allow_null=True)
+    part_count = serializers.IntegerField()
+    file = serializers.SerializerMethodField()
+
+    class Meta:
+        model = UploadSession
+        fields = [
+            "id",
+            "name",
+            "folder",
+            "size",
+            "content_type",
+            "sha256",
+            "on_conflict",
+            "strategy",
+            "status",
+            "part_size",
+            "part_count",
+            "expires_at",
+            "created_at",
+            "file",
+        ]
+
+    def get_file(self, upload) -> str | None:
+        return str(upload.version.file_id) if upload.version_id else None
+
+
+class FileVersionOutput(serializers.ModelSerializer):
+    size = serializers.IntegerField(source="size_bytes")
+
+    class Meta:
+        model = FileVersion
+        fields = ["id", "number", "size", "content_type", "sha256", "created_at"]
+
+
+class FileOutput(serializers.ModelSerializer):
+    folder = serializers.UUIDField(source="folder_id", allow_null=True)
+    size = serializers.IntegerField(source="size_bytes")
+    version = serializers.SerializerMethodField()
+
+    class Meta:
+        model = File
+        fields = ["id", "name", "folder", "size", "content_type", "created_at", "updated_at", "version"]
+
+    def get_version(self, file) -> int | None:
+        return file.current_version.number if file.current_version_id else None

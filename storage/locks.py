@@ -1,0 +1,20 @@
+"""The project's lock order, kept in one place: Usage -> UploadSession -> Folder -> File,
+each by primary key. Every write that takes more than one of these locks takes them in
+this order, so two writes never wait on each other in a cycle.
+
+Usage is locked by `plans.services.usage_lock`; the rest here.
+"""
+
+from storage.models import File, Folder, UploadSession
+
+
+def upload_lock(*, upload_id) -> UploadSession:
+    return UploadSession.objects.select_for_update().get(pk=upload_id)
+
+
+def folders_lock(*, folder_ids) -> list[Folder]:
+    return list(Folder.objects.select_for_update().filter(pk__in=list(folder_ids)).order_by("pk"))
+
+
+def file_lock(*, file_id) -> File:
+    return File.objects.select_for_update().get(pk=file_id)

@@ -1,0 +1,1 @@
+"""Every write of the storage app, by topic."""

@@ -1,0 +1,108 @@
+"""Quota under concurrency, on PostgreSQL: the Usage row lock is the only thing that
+stops twenty simultaneous initiations from overrunning the plan."""
+
+import threading
+
+import pytest
+from django.db import connection
+
+from kosha.errors import QuotaExceeded
+from plans.models import Plan
+from storage.backends import get_backend
+from storage.models import UploadSession
+from storage.services.uploads import upload_abort, upload_complete, upload_start
+from storage.tests.protocol import assert_usage_consistent, usage_of
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+SIZE = 1000
+
+
+def _run_concurrently(count: int, work) -> list:
+    """Run work(i) in `count` threads released at the same instant; each thread has its
+    own database connection."""
+    barrier = threading.Barrier(count)
+    results: list = [None] * count
+
+    def runner(index: int) -> None:
+        try:
+            barrier.wait()
+            results[index] = work(index)
+        except Exception as exc:  # noqa: BLE001 - the test inspects whatever happened
+            results[index] = exc
+        finally:
+            connection.close()
+
+    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(timeout=60)
+    return results
+
+
+def test_twenty_concurrent_initiations_with_room_for_five_reserve_exactly_five(local_settings, owner):
+    assert connection.vendor == "postgresql"
+    plan = Plan.objects.create(
+        code="room5", name="Room for five", storage_bytes=5 * SIZE, max_files=100, max_file_bytes=SIZE,
+        versions_kept=5,
+    )
+    usage = usage_of(owner)
+    usage.plan = plan
+    usage.save()
+
+    results = _run_concurrently(
+        20, lambda i: upload_start(user=owner, name=f"file-{i}.bin", size_bytes=SIZE, content_type="application/octet-stream")
+    )
+
+    started = [result for result in results if not isinstance(result, Exception)]
+    refused = [result for result in results if isinstance(result, QuotaExceeded)]
+    assert len(started) == 5
+    assert len(refused) == 15
+    usage = usage_of(owner)
+    assert (usage.reserved_bytes, usage.reserved_files, usage.used_bytes) == (5 * SIZE, 5, 0)
+    assert UploadSession.objects.filter(owner=owner).count() == 5
+
+    # Then: three complete (bytes written straight to the store), two abort.
+    backend = get_backend()
+    for result in started:
+        backend.put_bytes(key=result.upload.key, data=b"x" * SIZE, content_type="application/octet-stream")
+    outcomes = _run_concurrently(
+        5,
+        lambda i: upload_complete(user=owner, upload_id=started[i].upload.pk)
+        if i < 3
+        else upload_abort(user=owner, upload_id=started[i].upload.pk),
+    )
+
+    assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)]
+    usage = usage_of(owner)
+    assert (usage.used_bytes, usage.reserved_bytes, usage.file_count, usage.reserved_files) == (3 * SIZE, 0, 3, 0)
+    assert_usage_consistent(owner)
+
+
+def test_concurrent_completes_of_one_upload_record_one_version(local_settings, owner):
+    started = upload_start(user=owner, name="same.bin", size_bytes=SIZE)
+    get_backend().put_bytes(key=started.upload.key, data=b"y" * SIZE, content_type="application/octet-stream")
+
+    results = _run_concurrently(6, lambda i: upload_complete(user=owner, upload_id=started.upload.pk))
+
+    assert not [result for result in results if isinstance(result, Exception)], results
+    assert len({result.pk for result in results}) == 1
+    usage = usage_of(owner)
+    assert (usage.used_bytes, usage.file_count, usage.reserved_bytes) == (SIZE, 1, 0)
+    assert_usage_consistent(owner)
+
+
+def test_concurrent_same_name_uploads_become_versions_of_one_file(local_settings, owner):
+    uploads = [upload_start(user=owner, name="report.txt", size_bytes=SIZE).upload for _ in range(4)]
+    for upload in uploads:
+        get_backend().put_bytes(key=upload.key, data=b"z" * SIZE, content_type="application/octet-stream")
+
+    results = _run_concurrently(4, lambda i: upload_complete(user=owner, upload_id=uploads[i].pk))
+
+    # Completes of one owner serialise on the Usage row lock, so the first creates the
+    # file and the rest become its versions: no duplicate names, no lost upload.
+    assert not [result for result in results if isinstance(result, Exception)], results
+    assert len({version.file_id for version in results}) == 1
+    assert sorted(version.number for version in results) == [1, 2, 3, 4]
+    assert_usage_consistent(owner)
