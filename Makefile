@@ -32,7 +32,7 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff format --check .
 
 bench: $(VENV)/.installed-dev
-	$(BIN)/python -m bench.run_all
+	$(BIN)/python -m bench.upload_bench
 
 clean:
 	rm -rf $(VENV) .pytest_cache .ruff_cache

@@ -43,6 +43,15 @@ def require_postgres():
         pytest.skip("needs PostgreSQL: set DATABASE_URL")
 
 
+@pytest.fixture(autouse=True)
+def plain_static_storage(settings):
+    """Pages render `{% static %}`: without DEBUG the manifest storage would need collectstatic."""
+    settings.STORAGES = {
+        **settings.STORAGES,
+        "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
+    }
+
+
 # --- personas -----------------------------------------------------------------------------
 
 

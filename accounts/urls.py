@@ -1,1 +1,9 @@
-urlpatterns: list = []
+from django.urls import path
+
+from accounts import views
+
+urlpatterns = [
+    path("settings/", views.settings_index, name="settings"),
+    path("settings/tokens/", views.api_token_create_view, name="settings_token_create"),
+    path("settings/tokens/revoke/", views.api_token_revoke_view, name="settings_token_revoke"),
+]

@@ -240,16 +240,23 @@ SPECTACULAR_SETTINGS = {
 }
 
 # --- Caches (rate limits) ---------------------------------------------------------------
+# Redis when REDIS_URL is set (shared by every web process); otherwise files under var/,
+# shared by the processes of one machine without a database query per request.
 REDIS_URL = env_str("REDIS_URL")
-if REDIS_URL:
+KOSHA_CACHE = env_choice("KOSHA_CACHE", "redis" if REDIS_URL else "file", ("redis", "file", "locmem"))
+if KOSHA_CACHE == "redis":
+    if not REDIS_URL:
+        raise ImproperlyConfigured("KOSHA_CACHE=redis needs REDIS_URL")
     CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
-else:
+elif KOSHA_CACHE == "file":
     CACHES = {
         "default": {
-            "BACKEND": "django.core.cache.backends.db.DatabaseCache",
-            "LOCATION": "kosha_cache",
+            "BACKEND": "django.core.cache.backends.filebased.FileBasedCache",
+            "LOCATION": str(KOSHA_VAR_DIR / "cache"),
         }
     }
+else:
+    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 
 # --- Background work (django-q2) ------------------------------------------------------
 Q_CLUSTER = {

@@ -1,5 +1,3 @@
-from django.db import transaction
-
 from plans.models import Plan, Usage
 
 
@@ -19,6 +17,8 @@ def usage_get_for_user(*, user) -> Usage:
     usage = Usage.objects.select_related("plan").filter(user=user).first()
     if usage is not None:
         return usage
-    with transaction.atomic():
-        usage, _ = Usage.objects.get_or_create(user=user, defaults={"plan": plan_get_default()})
+    # Accounts made before plans existed (or by a raw loaddata) get their row lazily.
+    from plans.services import usage_create
+
+    usage = usage_create(user=user)
     return Usage.objects.select_related("plan").get(pk=usage.pk)

@@ -6,6 +6,8 @@ check-then-increment below cannot overrun the plan. Lock order across the projec
 Usage -> Folder -> File (see storage/locks.py).
 """
 
+import importlib
+
 from django.db import transaction
 
 from kosha.errors import QuotaExceeded
@@ -126,8 +128,37 @@ def usages_move_to_plan(*, user_ids, plan: Plan) -> int:
     return Usage.objects.filter(user_id__in=list(user_ids)).update(plan=plan)
 
 
+def plans_seed_defaults() -> list[Plan]:
+    """Create the seed tiers if no plan exists at all (a flushed or hand-emptied table);
+    the seed migration's table is the one source of the tiers. Idempotent."""
+    if Plan.objects.exists():
+        return []
+    seed = importlib.import_module("plans.migrations.0002_seed_tiers")
+    created = []
+    for code, name, storage, max_files, max_file, versions, trash, share, default, position in seed.TIERS:
+        plan, was_created = Plan.objects.get_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "storage_bytes": storage,
+                "max_files": max_files,
+                "max_file_bytes": max_file,
+                "versions_kept": versions,
+                "trash_days": trash,
+                "max_share_days": share,
+                "is_default": default,
+                "position": position,
+            },
+        )
+        if was_created:
+            created.append(plan)
+    return created
+
+
 def usage_create(*, user) -> Usage:
     """Give a new account its Usage row on the default plan (idempotent)."""
-    usage, _ = Usage.objects.get_or_create(user=user, defaults={"plan": plan_get_default()})
+    with transaction.atomic():
+        plans_seed_defaults()
+        usage, _ = Usage.objects.get_or_create(user=user, defaults={"plan": plan_get_default()})
     return usage
 

@@ -13,3 +13,7 @@ def blob_key(user_id: uuid.UUID | str, blob_id: uuid.UUID | None = None) -> str:
 
 def thumbnail_key(user_id: uuid.UUID | str, version_id: uuid.UUID | str, size: int) -> str:
     return f"{user_prefix(user_id)}thumbs/{version_id}-{size}.webp"
+
+
+def archive_key(user_id: uuid.UUID | str, archive_id: uuid.UUID | str) -> str:
+    return f"{user_prefix(user_id)}archives/{archive_id}.zip"

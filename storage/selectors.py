@@ -1,10 +1,14 @@
 """Reads of the storage app, always scoped to a user: another user's object is NotFound."""
 
 import uuid
+from datetime import datetime
 
-from django.db.models import QuerySet
+from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
+from django.db.models.functions import Coalesce
 
 from kosha.errors import NotFound
+from plans.models import Usage
+from plans.selectors import usage_get_for_user
 from storage.models import File, FileVersion, Folder, UploadSession
 
 
@@ -58,3 +62,69 @@ def folder_children_for_user(*, user, folder: Folder | None) -> tuple[QuerySet[F
 def file_versions_for_user(*, user, file_id) -> QuerySet[FileVersion]:
     file = file_get_for_user(user=user, file_id=file_id)
     return file.versions.order_by("-number")
+
+
+# --- trash -------------------------------------------------------------------------------
+
+
+def trash_bytes_for_user(*, user) -> int:
+    """Bytes of every version of the user's trashed files: still counted in used_bytes
+    until the trash is purged."""
+    trashed = FileVersion.objects.filter(file__owner=user, file__deleted_at__isnull=False)
+    return trashed.aggregate(total=Sum("size_bytes"))["total"] or 0
+
+
+def usage_get_with_trash_bytes(*, user) -> Usage:
+    """The user's Usage with its plan and a `trash_bytes` attribute, in one query."""
+    trashed = (
+        FileVersion.objects.filter(file__owner=OuterRef("user"), file__deleted_at__isnull=False)
+        .order_by()
+        .values("file__owner")
+        .annotate(total=Sum("size_bytes"))
+        .values("total")
+    )
+    usage = (
+        Usage.objects.select_related("plan")
+        .annotate(trash_bytes=Coalesce(Subquery(trashed), 0))
+        .filter(user=user)
+        .first()
+    )
+    if usage is None:
+        usage = usage_get_for_user(user=user)
+        usage.trash_bytes = trash_bytes_for_user(user=user)
+    return usage
+
+
+def trash_roots_for_user(
+    *, user, limit: int, after: tuple[datetime, uuid.UUID] | None = None
+) -> tuple[list[Folder | File], bool]:
+    """One page of the user's trash roots (folders and files), newest first by
+    (deleted_at, id), starting after the keyset position `after`. A folder's
+    `size_bytes` is the sum of its batch's file sizes; each item's original folder is
+    joined in. Two queries whatever the page size. Returns (items, has_more)."""
+    position = Q()
+    if after is not None:
+        deleted_at, item_id = after
+        position = Q(deleted_at__lt=deleted_at) | Q(deleted_at=deleted_at, pk__lt=item_id)
+    batch_sizes = (
+        File.objects.filter(owner=user, trash_batch=OuterRef("trash_batch"))
+        .order_by()
+        .values("trash_batch")
+        .annotate(total=Sum("size_bytes"))
+        .values("total")
+    )
+    folders = list(
+        Folder.objects.filter(position, owner=user, is_trash_root=True, deleted_at__isnull=False)
+        .select_related("parent")
+        .annotate(batch_bytes=Coalesce(Subquery(batch_sizes), 0))
+        .order_by("-deleted_at", "-id")[: limit + 1]
+    )
+    for folder in folders:
+        folder.size_bytes = folder.batch_bytes
+    files = list(
+        File.objects.filter(position, owner=user, is_trash_root=True, deleted_at__isnull=False)
+        .select_related("folder")
+        .order_by("-deleted_at", "-id")[: limit + 1]
+    )
+    items = sorted([*folders, *files], key=lambda item: (item.deleted_at, item.pk), reverse=True)
+    return items[:limit], len(items) > limit

@@ -1,8 +1,40 @@
 """django-q2 entry points: thin, idempotent, taking ids and plain values."""
 
+from storage.services.archives import folder_archive_build
+from storage.services.trash import trash_purge_expired
 from storage.services.uploads import upload_sweep
+from storage.services.versions import blobs_delete, file_versions_prune
+from storage.thumbnails import version_thumbnail_make
 
 
 def upload_sweep_task() -> int:
     """Scheduled every few minutes (see the schedules migration)."""
     return upload_sweep()
+
+
+def blobs_delete_task(keys: list[str]) -> int:
+    """Delete blobs whose rows are already gone (after commit). Missing keys are fine."""
+    blobs_delete(blob_keys=keys)
+    return len(keys)
+
+
+def file_versions_prune_task(file_id) -> int:
+    """Enqueued after a version is recorded: keep the plan's newest `versions_kept`."""
+    return file_versions_prune(file_id=file_id)
+
+
+def trash_purge_task() -> int:
+    """Scheduled hourly (see the schedules migrations): purge trash past its plan's days."""
+    return trash_purge_expired()
+
+
+def version_thumbnail_task(version_id: str) -> bool:
+    """Enqueued after an image version is recorded. True if the version has a thumbnail."""
+    version = version_thumbnail_make(version_id=version_id)
+    return bool(version and version.thumbnail_key)
+
+
+def folder_archive_task(archive_id: str) -> str | None:
+    """Enqueued when a folder zip is asked for. Returns the archive's final status."""
+    archive = folder_archive_build(archive_id=archive_id)
+    return archive.status if archive else None

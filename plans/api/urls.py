@@ -1,1 +1,7 @@
-urlpatterns: list = []
+from django.urls import path
+
+from plans.api.views import UsageView
+
+urlpatterns = [
+    path("usage/", UsageView.as_view(), name="api-usage"),
+]

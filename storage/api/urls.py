@@ -1,9 +1,26 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
+from storage.api.archives import ArchiveView, FolderArchiveView
+from storage.api.folders import FolderViewSet
+from storage.api.previews import FilePreviewView, FileThumbnailView
+from storage.api.search import SearchView
+from storage.api.trash import TrashViewSet
+from storage.api.versions import FileVersionViewSet
 from storage.api.views import FileViewSet, UploadViewSet
 
 router = SimpleRouter()
 router.register("uploads", UploadViewSet, basename="upload")
 router.register("files", FileViewSet, basename="file")
+router.register(r"files/(?P<file_pk>[^/]+)/versions", FileVersionViewSet, basename="file-version")
+router.register("trash", TrashViewSet, basename="trash")
+router.register("folders", FolderViewSet, basename="folder")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("search/", SearchView.as_view(), name="search"),
+    path("files/<str:pk>/thumbnail/", FileThumbnailView.as_view(), name="file-thumbnail"),
+    path("files/<str:pk>/preview/", FilePreviewView.as_view(), name="file-preview"),
+    path("folders/<str:pk>/archive/", FolderArchiveView.as_view(), name="folder-archive"),
+    path("archives/<str:pk>/", ArchiveView.as_view(), name="archive-detail"),
+    *router.urls,
+]

@@ -16,6 +16,8 @@ from storage.api.serializers import (
 )
 from storage.downloads import version_download_url
 from storage.selectors import file_get_for_user
+from storage.services.files import UNCHANGED, file_copy, file_update
+from storage.services.trash import file_trash
 from storage.services.uploads import (
     upload_abort,
     upload_complete,
@@ -106,6 +108,23 @@ class UploadViewSet(viewsets.ViewSet):
         return Response(FileOutput(file).data)
 
 
+def _folder_or_root(value):
+    # In a request body null means the root; the copy service reads None as "same folder".
+    return "root" if value is None else value
+
+
+class FileUpdateInput(serializers.Serializer):
+    # Loose types here, strict rules in the service. A null folder is the root.
+    name = serializers.JSONField(required=False, allow_null=True)
+    folder = serializers.JSONField(required=False, allow_null=True)
+
+
+class FileCopyInput(serializers.Serializer):
+    # folder absent: the source's folder; null: the root. name absent: the source's name.
+    folder = serializers.JSONField(required=False, allow_null=True)
+    name = serializers.JSONField(required=False, allow_null=True)
+
+
 class FileViewSet(viewsets.ViewSet):
     lookup_value_regex = "[^/]+"
 
@@ -121,4 +140,39 @@ class FileViewSet(viewsets.ViewSet):
     def download(self, request, pk=None):
         file = file_get_for_user(user=request.user, file_id=pk)
         inline = request.query_params.get("inline") in ("1", "true", "yes")
-        return redirect(version_download_url(file=file, version=file.current_version, inline=inline))
+        return redirect(request.build_absolute_uri(version_download_url(file=file, version=file.current_version, inline=inline)))
+
+    @extend_schema(
+        description="Moves the file to the trash; it still counts in your usage until deleted forever.",
+        responses={204: None},
+    )
+    def destroy(self, request, pk=None):
+        file_trash(user=request.user, file_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(request=FileUpdateInput, responses=FileOutput)
+    def partial_update(self, request, pk=None):
+        data = FileUpdateInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        payload = data.validated_data
+        file = file_update(
+            user=request.user,
+            file_id=pk,
+            name=payload["name"] if "name" in payload else UNCHANGED,
+            folder_id=_folder_or_root(payload["folder"]) if "folder" in payload else UNCHANGED,
+        )
+        return Response(FileOutput(file).data)
+
+    @extend_schema(request=FileCopyInput, responses={201: FileOutput})
+    @action(detail=True, methods=["post"])
+    def copy(self, request, pk=None):
+        data = FileCopyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        payload = data.validated_data
+        file = file_copy(
+            user=request.user,
+            file_id=pk,
+            folder_id=_folder_or_root(payload["folder"]) if "folder" in payload else None,
+            name=payload.get("name"),
+        )
+        return Response(FileOutput(file).data, status=status.HTTP_201_CREATED)

@@ -21,15 +21,17 @@ from datetime import datetime, timedelta
 from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
+from django_q.tasks import async_task
 
 from kosha.errors import Conflict, Gone, InvalidInput, StoreUnavailable, VerificationFailed
 from plans.services import STORE_MAX_OBJECT_BYTES, quota_commit, quota_release, quota_reserve, usage_lock
 from storage import keys
 from storage.backends import BackendError, PresignedRequest, StoredPart, get_backend
-from storage.locks import file_lock, upload_lock
+from storage.locks import file_lock, folders_lock, upload_lock
 from storage.models import File, FileVersion, Folder, UploadSession
 from storage.names import name_clean, name_with_counter
 from storage.selectors import folder_get_for_user, upload_get_for_user
+from storage.thumbnails import THUMBNAIL_CONTENT_TYPES
 
 logger = logging.getLogger(__name__)
 
@@ -331,7 +333,8 @@ def _record(*, upload: UploadSession, etag: str, sha256_hex: str) -> FileVersion
             return FileVersion.objects.select_related("file").get(pk=locked.version_id)
         if locked.status != UploadSession.Status.PENDING:
             raise Gone(f"This upload was {locked.status}.", reason=f"upload_{locked.status}")
-        folder = locked.folder
+        # Lock the destination so a concurrent trash of the folder cannot miss this file.
+        folder = folders_lock(folder_ids=[locked.folder_id])[0] if locked.folder_id else None
         if folder is not None and folder.deleted_at is not None:
             raise Conflict("The destination folder was moved to the trash.", reason="folder_trashed")
         if _live_folder_named(owner=owner, folder=folder, name=locked.name):
@@ -386,6 +389,13 @@ def _record(*, upload: UploadSession, etag: str, sha256_hex: str) -> FileVersion
 
 def _after_version_recorded(version_id: uuid.UUID) -> None:
     """Hook for follow-up work (thumbnails, version pruning) scheduled by later features."""
+    found = FileVersion.objects.filter(pk=version_id).values_list("file_id", "content_type").first()
+    if found is None:
+        return
+    file_id, content_type = found
+    async_task("storage.tasks.file_versions_prune_task", file_id)
+    if content_type in THUMBNAIL_CONTENT_TYPES:
+        async_task("storage.tasks.version_thumbnail_task", str(version_id))
 
 
 def _free_name(*, owner, folder: Folder | None, name: str) -> str:

@@ -1,0 +1,62 @@
+"""Account settings: the signed-in user's email, password, two-factor and API tokens."""
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET, require_POST
+
+from accounts.forms import ApiTokenCreateForm, ApiTokenRevokeForm
+from accounts.selectors import api_token_list_for_user
+from accounts.services import api_token_create, api_token_revoke
+from kosha.errors import DomainError
+
+
+def _render_settings(request: HttpRequest, *, create_form: ApiTokenCreateForm, new_key: str | None = None, status=200):
+    context = {
+        "tokens": api_token_list_for_user(user=request.user),
+        "create_form": create_form,
+        "new_key": new_key,
+    }
+    return render(request, "settings/index.html", context, status=status)
+
+
+@never_cache
+@login_required
+@require_GET
+def settings_index(request: HttpRequest) -> HttpResponse:
+    return _render_settings(request, create_form=ApiTokenCreateForm())
+
+
+@never_cache
+@login_required
+@require_POST
+def api_token_create_view(request: HttpRequest) -> HttpResponse:
+    form = ApiTokenCreateForm(request.POST)
+    if not form.is_valid():
+        return _render_settings(request, create_form=form, status=400)
+    try:
+        token, key = api_token_create(user=request.user, name=form.cleaned_data["name"])
+    except DomainError as error:
+        form.add_error("name", error.message)
+        return _render_settings(request, create_form=form, status=400)
+    # The key is rendered into this response only (no redirect, no session): it is never stored.
+    messages.success(request, f"Token “{token.name}” created.")
+    return _render_settings(request, create_form=ApiTokenCreateForm(), new_key=key)
+
+
+@login_required
+@require_POST
+def api_token_revoke_view(request: HttpRequest) -> HttpResponse:
+    form = ApiTokenRevokeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That token could not be found.")
+        return redirect("settings")
+    try:
+        api_token_revoke(user=request.user, token_id=form.cleaned_data["token_id"])
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "Token revoked. Anything using it can no longer sign in.")
+    return redirect("settings")

@@ -1,0 +1,115 @@
+"""Read-only views of what users store, for operators who need to look something up.
+
+Nothing here writes: adding or deleting a row by hand would bypass the quota accounting
+and leave blobs behind in the object store, so every change goes through the API's
+services instead.
+"""
+
+from django.contrib import admin
+from django.template.defaultfilters import filesizeformat
+
+from storage.models import File, FileVersion, Folder, FolderArchive, UploadSession
+
+
+class ReadOnlyAdmin(admin.ModelAdmin):
+    """Changelists and change forms for viewing; no add, change or delete."""
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+def _size(obj) -> str:
+    return filesizeformat(obj.size_bytes)
+
+
+@admin.register(Folder)
+class FolderAdmin(ReadOnlyAdmin):
+    list_display = ["name", "owner", "parent", "created_at", "deleted_at"]
+    list_select_related = ["owner", "parent"]
+    list_filter = [("deleted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "owner__email"]
+    date_hierarchy = "created_at"
+
+
+class FileVersionInline(admin.TabularInline):
+    model = FileVersion
+    fields = ["number", "size", "content_type", "sha256", "key", "created_at", "created_by"]
+    readonly_fields = fields
+    extra = 0
+    can_delete = False
+    show_change_link = True
+    ordering = ["-number"]
+
+    @admin.display(description="size", ordering="size_bytes")
+    def size(self, version: FileVersion) -> str:
+        return _size(version)
+
+    def get_queryset(self, request):
+        return super().get_queryset(request).select_related("created_by")
+
+    def has_add_permission(self, request, obj=None):
+        return False
+
+    def has_change_permission(self, request, obj=None):
+        return False
+
+    def has_delete_permission(self, request, obj=None):
+        return False
+
+
+@admin.register(File)
+class FileAdmin(ReadOnlyAdmin):
+    list_display = ["name", "owner", "folder", "size", "content_type", "updated_at", "deleted_at"]
+    list_select_related = ["owner", "folder"]
+    list_filter = [("deleted_at", admin.EmptyFieldListFilter)]
+    search_fields = ["name", "owner__email"]
+    date_hierarchy = "created_at"
+    inlines = [FileVersionInline]
+
+    @admin.display(description="size", ordering="size_bytes")
+    def size(self, file: File) -> str:
+        return _size(file)
+
+
+@admin.register(FileVersion)
+class FileVersionAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "file", "number", "size", "content_type", "created_at", "created_by"]
+    list_select_related = ["file", "created_by"]
+    search_fields = ["file__name", "file__owner__email", "key"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="size", ordering="size_bytes")
+    def size(self, version: FileVersion) -> str:
+        return _size(version)
+
+
+@admin.register(UploadSession)
+class UploadSessionAdmin(ReadOnlyAdmin):
+    list_display = ["name", "status", "owner", "size", "strategy", "created_at", "expires_at"]
+    list_select_related = ["owner"]
+    list_filter = ["status", "strategy"]
+    search_fields = ["name", "owner__email"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="size", ordering="size_bytes")
+    def size(self, session: UploadSession) -> str:
+        return _size(session)
+
+
+@admin.register(FolderArchive)
+class FolderArchiveAdmin(ReadOnlyAdmin):
+    list_display = ["__str__", "folder", "owner", "status", "size", "created_at", "expires_at"]
+    list_select_related = ["folder", "owner"]
+    list_filter = ["status"]
+    search_fields = ["folder__name", "owner__email"]
+    date_hierarchy = "created_at"
+
+    @admin.display(description="size", ordering="size_bytes")
+    def size(self, archive: FolderArchive) -> str:
+        return "" if archive.size_bytes is None else filesizeformat(archive.size_bytes)

@@ -1,0 +1,38 @@
+"""Folder downloads as zip: `POST /api/v1/folders/<id>/archive/`, then poll `GET /api/v1/archives/<id>/`."""
+
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from storage.models import FolderArchive
+from storage.services.archives import archive_download_url, archive_get_for_user, folder_archive_start
+
+
+class ArchiveOutput(serializers.ModelSerializer):
+    folder = serializers.UUIDField(source="folder_id")
+    size = serializers.IntegerField(source="size_bytes", allow_null=True)
+    url = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FolderArchive
+        fields = ["id", "folder", "status", "size", "error", "created_at", "finished_at", "expires_at", "url"]
+
+    def get_url(self, archive) -> str | None:
+        url = self.context.get("url")
+        return self.context["request"].build_absolute_uri(url) if url else None
+
+
+class FolderArchiveView(APIView):
+    @extend_schema(request=None, responses={202: ArchiveOutput})
+    def post(self, request, pk):
+        archive = folder_archive_start(user=request.user, folder_id=pk)
+        return Response(ArchiveOutput(archive, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
+
+
+class ArchiveView(APIView):
+    @extend_schema(responses=ArchiveOutput)
+    def get(self, request, pk):
+        archive = archive_get_for_user(user=request.user, archive_id=pk)
+        url = archive_download_url(archive=archive) if archive.status == FolderArchive.Status.READY else None
+        return Response(ArchiveOutput(archive, context={"request": request, "url": url}).data)

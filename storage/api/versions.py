@@ -1,0 +1,110 @@
+"""A file's versions: list, download any, restore one as the newest, delete one."""
+
+from django.shortcuts import redirect
+from drf_spectacular.types import OpenApiTypes
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from rest_framework import serializers, status, viewsets
+from rest_framework.decorators import action
+from rest_framework.response import Response
+
+from kosha.errors import InvalidInput
+from storage.api.trash import cursor_dumps, cursor_loads, page_size_from
+from storage.downloads import version_download_url
+from storage.models import FileVersion
+from storage.selectors import file_get_for_user
+from storage.services.versions import file_version_delete, file_version_get_for_user, file_version_restore
+
+_VERSIONS_CURSOR_SALT = "kosha.storage.versions.cursor"
+
+
+class VersionOutput(serializers.ModelSerializer):
+    size = serializers.IntegerField(source="size_bytes")
+    is_current = serializers.SerializerMethodField()
+
+    class Meta:
+        model = FileVersion
+        fields = ["id", "number", "size", "content_type", "sha256", "created_at", "is_current"]
+
+    def get_is_current(self, version) -> bool:
+        return version.pk == self.context["current_version_id"]
+
+
+def _after_number(raw) -> int | None:
+    position = cursor_loads(raw, salt=_VERSIONS_CURSOR_SALT)
+    if position is None:
+        return None
+    if len(position) != 1 or isinstance(position[0], bool) or not isinstance(position[0], int):
+        raise InvalidInput("This cursor is not valid; start from the first page.", field="cursor")
+    return position[0]
+
+
+class FileVersionViewSet(viewsets.ViewSet):
+    """Versions of one of your files, newest first. A same-name upload adds one; the
+    plan's versions_kept newest are kept. Every version counts in your usage."""
+
+    lookup_value_regex = "[^/]+"
+
+    @extend_schema(
+        summary="A file's versions, newest first",
+        parameters=[
+            OpenApiParameter("cursor", OpenApiTypes.STR, description="The `next` of the previous page."),
+            OpenApiParameter("limit", OpenApiTypes.INT, description="1 to 200, default 50."),
+        ],
+        responses=inline_serializer(
+            "FileVersionPage",
+            {"items": VersionOutput(many=True), "next": serializers.CharField(allow_null=True)},
+        ),
+        tags=["versions"],
+    )
+    def list(self, request, file_pk=None):
+        limit = page_size_from(request)
+        after = _after_number(request.query_params.get("cursor"))
+        file = file_get_for_user(user=request.user, file_id=file_pk)
+        versions = file.versions.order_by("-number")
+        if after is not None:
+            versions = versions.filter(number__lt=after)
+        page = list(versions[: limit + 1])
+        next_cursor = cursor_dumps([page[limit - 1].number], salt=_VERSIONS_CURSOR_SALT) if len(page) > limit else None
+        context = {"current_version_id": file.current_version_id}
+        return Response({"items": VersionOutput(page[:limit], many=True, context=context).data, "next": next_cursor})
+
+    @extend_schema(
+        summary="Download one version",
+        parameters=[OpenApiParameter("inline", OpenApiTypes.BOOL, description="Show in the browser if the type is safe")],
+        responses={302: OpenApiResponse(description="Redirect to a short-lived presigned GET")},
+        tags=["versions"],
+    )
+    @action(detail=True, methods=["get"])
+    def download(self, request, file_pk=None, pk=None):
+        file, version = file_version_get_for_user(user=request.user, file_id=file_pk, version_id=pk)
+        inline = request.query_params.get("inline") in ("1", "true", "yes")
+        return redirect(version_download_url(file=file, version=version, inline=inline))
+
+    @extend_schema(
+        summary="Restore a version as the newest",
+        description=(
+            "Copies the version inside the store as a new version, which becomes current. "
+            "It counts against your quota like an upload (413 when it does not fit)."
+        ),
+        request=None,
+        responses={201: VersionOutput},
+        tags=["versions"],
+    )
+    @action(detail=True, methods=["post"])
+    def restore(self, request, file_pk=None, pk=None):
+        version = file_version_restore(user=request.user, file_id=file_pk, version_id=pk)
+        body = VersionOutput(version, context={"current_version_id": version.pk}).data
+        return Response(body, status=status.HTTP_201_CREATED)
+
+    @extend_schema(
+        summary="Delete one version",
+        description=(
+            "Its bytes are deleted and no longer count. Deleting the current version makes the "
+            "newest remaining one current; a file's only version cannot be deleted (409)."
+        ),
+        responses={204: None},
+        tags=["versions"],
+    )
+    def destroy(self, request, file_pk=None, pk=None):
+        file_version_delete(user=request.user, file_id=file_pk, version_id=pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)

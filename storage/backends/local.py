@@ -1,0 +1,470 @@
+"""The local backend: objects are files under KOSHA_LOCAL_STORAGE_DIR, for one machine.
+
+It speaks the S3 protocol the rest of Kosha relies on. Presigned URLs are our own,
+signed with django.core.signing, and `storage/local_views.py` enforces what S3 would
+(expiry, method, exact length and type, checksum) before a byte becomes an object.
+
+Layout under the root:
+    <key>                          the object's bytes
+    .meta/<key>.json               content_type, etag, sha256_b64, size_bytes
+    .multipart/<upload id>/        upload.json, <number>.part and <number>.json per part
+    .tmp/                          uploads in flight, renamed into place when complete
+Keys are validated so that none can name anything outside the root or a dot directory.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import json
+import os
+import re
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Iterable, Iterator
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Any, BinaryIO
+
+from django.conf import settings
+from django.core import signing
+from django.urls import reverse
+
+from storage.backends.base import (
+    BackendError,
+    ListedObject,
+    ObjectInfo,
+    PresignedRequest,
+    StorageBackend,
+    StoredPart,
+)
+from storage.disposition import content_disposition
+
+URL_SALT = "kosha.storage.local.presigned-url"
+CHUNK_BYTES = 1024 * 1024
+# S3's limits, kept so that an upload that works here works on S3 too.
+MIN_PART_BYTES = 5 * 1024 * 1024
+MAX_PART_BYTES = 5 * 1024**3
+MAX_PART_NUMBER = 10_000
+MAX_KEY_LENGTH = 1024
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+
+_UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
+_META_DIR = ".meta"
+_MULTIPART_DIR = ".multipart"
+_TMP_DIR = ".tmp"
+
+
+class InvalidKey(ValueError):
+    """A key that could escape the storage directory or name one of its internals."""
+
+
+class UploadRejected(Exception):
+    """The bytes do not match what the URL was signed for; nothing was stored.
+    Carries the S3 error code and HTTP status the upload view answers with."""
+
+    def __init__(self, code: str, message: str, status: int = 400) -> None:
+        super().__init__(message)
+        self.code = code
+        self.status = status
+
+
+# --- presigned URLs ----------------------------------------------------------------------
+
+
+def _now() -> float:
+    return time.time()
+
+
+def sign_url(claims: dict[str, Any], expires_seconds: int) -> str:
+    token = signing.dumps({**claims, "exp": int(_now()) + expires_seconds}, salt=URL_SALT, compress=True)
+    return reverse("storage-local-object", kwargs={"token": token})
+
+
+def load_url_claims(token: str) -> dict[str, Any]:
+    """The claims of a URL we signed. Raises UploadRejected (403) if tampered or expired."""
+    try:
+        claims = signing.loads(token, salt=URL_SALT)
+    except signing.BadSignature as exc:
+        raise UploadRejected("AccessDenied", "The URL signature is invalid.", 403) from exc
+    if not isinstance(claims, dict) or _now() > claims.get("exp", 0):
+        raise UploadRejected("AccessDenied", "Request has expired.", 403)
+    return claims
+
+
+# --- the backend -------------------------------------------------------------------------
+
+
+def _b64(digest: bytes) -> str:
+    return base64.b64encode(digest).decode("ascii")
+
+
+def _read_chunks(stream: BinaryIO) -> Iterator[bytes]:
+    while chunk := stream.read(CHUNK_BYTES):
+        yield chunk
+
+
+class LocalBackend(StorageBackend):
+    name = "local"
+
+    def __init__(self, *, root: Path | str) -> None:
+        self.root = Path(root).resolve()
+        for internal in (_META_DIR, _MULTIPART_DIR, _TMP_DIR):
+            (self.root / internal).mkdir(parents=True, exist_ok=True)
+
+    @classmethod
+    def from_settings(cls) -> LocalBackend:
+        return cls(root=settings.KOSHA_LOCAL_STORAGE_DIR)
+
+    # --- paths ------------------------------------------------------------------------
+
+    def object_path(self, key: str) -> Path:
+        """The file for key. Raises InvalidKey for anything that is not a plain relative
+        path of ordinary segments, so no key reaches outside the root or into .meta etc."""
+        if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH:
+            raise InvalidKey("empty or overlong key")
+        if "\\" in key or "\x00" in key or key.startswith("/"):
+            raise InvalidKey(f"invalid key {key!r}")
+        for segment in key.split("/"):
+            if not segment or segment.startswith("."):
+                raise InvalidKey(f"invalid key {key!r}")
+        path = self.root / key
+        if not path.resolve().is_relative_to(self.root):
+            raise InvalidKey(f"key {key!r} leaves the storage directory")
+        return path
+
+    def _meta_path(self, key: str) -> Path:
+        self.object_path(key)
+        return self.root / _META_DIR / f"{key}.json"
+
+    def _upload_dir(self, upload_id: str) -> Path:
+        if not isinstance(upload_id, str) or not _UPLOAD_ID.fullmatch(upload_id):
+            raise KeyError(upload_id)
+        return self.root / _MULTIPART_DIR / upload_id
+
+    def _temp_file(self, directory: Path | None = None) -> tuple[BinaryIO, Path]:
+        handle = tempfile.NamedTemporaryFile(dir=directory or self.root / _TMP_DIR, delete=False)
+        return handle, Path(handle.name)
+
+    @staticmethod
+    def _move_into_place(source: Path, dest: Path) -> None:
+        # A concurrent delete may prune the empty parent between mkdir and rename: retry once.
+        for attempt in range(2):
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.replace(source, dest)
+                return
+            except FileNotFoundError:
+                if attempt:
+                    raise
+
+    def _write_json(self, dest: Path, data: dict[str, Any]) -> None:
+        handle, temp = self._temp_file()
+        with handle:
+            handle.write(json.dumps(data).encode())
+        self._move_into_place(temp, dest)
+
+    def _prune_empty_parents(self, path: Path, stop: Path) -> None:
+        parent = path.parent
+        while parent != stop and parent.is_relative_to(stop):
+            try:
+                parent.rmdir()
+            except OSError:
+                return
+            parent = parent.parent
+
+    # --- writing objects ----------------------------------------------------------------
+
+    def receive_object(
+        self,
+        *,
+        key: str,
+        chunks: Iterable[bytes],
+        content_type: str,
+        expected_size: int | None = None,
+        expected_sha256_b64: str | None = None,
+    ) -> ObjectInfo:
+        """Stream chunks into a temp file, then rename it into place, but only if the
+        size (and checksum) are the expected ones; otherwise raise UploadRejected."""
+        path = self.object_path(key)
+        md5, sha256, size = hashlib.md5(usedforsecurity=False), hashlib.sha256(), 0
+        handle, temp = self._temp_file()
+        try:
+            with handle:
+                for chunk in chunks:
+                    size += len(chunk)
+                    if expected_size is not None and size > expected_size:
+                        raise UploadRejected("IncompleteBody", "The body is longer than the signed length.")
+                    md5.update(chunk)
+                    sha256.update(chunk)
+                    handle.write(chunk)
+            if expected_size is not None and size != expected_size:
+                raise UploadRejected("IncompleteBody", "The body is shorter than the signed length.")
+            info = ObjectInfo(
+                size_bytes=size, content_type=content_type, etag=md5.hexdigest(), sha256_b64=_b64(sha256.digest())
+            )
+            if expected_sha256_b64 is not None and info.sha256_b64 != expected_sha256_b64:
+                raise UploadRejected("BadDigest", "The SHA-256 of the body does not match the signed checksum.")
+            self._install(path=path, key=key, temp=temp, info=info)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        return info
+
+    def _install(self, *, path: Path, key: str, temp: Path, info: ObjectInfo) -> None:
+        self._move_into_place(temp, path)
+        self._write_json(
+            self._meta_path(key),
+            {
+                "content_type": info.content_type,
+                "etag": info.etag,
+                "sha256_b64": info.sha256_b64,
+                "size_bytes": info.size_bytes,
+            },
+        )
+
+    def receive_part(
+        self, *, upload_id: str, part_number: int, chunks: Iterable[bytes], expected_size: int
+    ) -> StoredPart:
+        """Store one part of a multipart upload; a part uploaded again replaces the old one.
+        Raises KeyError for an unknown upload, UploadRejected for a bad size."""
+        upload_dir = self._upload_dir(upload_id)
+        if not (upload_dir / "upload.json").exists():
+            raise KeyError(upload_id)
+        if not 1 <= part_number <= MAX_PART_NUMBER:
+            raise UploadRejected("InvalidArgument", "Part number must be between 1 and 10000.")
+        if expected_size > MAX_PART_BYTES:
+            raise UploadRejected("EntityTooLarge", "A part may be at most 5 GiB.")
+        md5, size = hashlib.md5(usedforsecurity=False), 0
+        try:
+            handle, temp = self._temp_file(upload_dir)
+        except FileNotFoundError as exc:
+            raise KeyError(upload_id) from exc
+        try:
+            with handle:
+                for chunk in chunks:
+                    size += len(chunk)
+                    if size > expected_size:
+                        raise UploadRejected("IncompleteBody", "The body is longer than its Content-Length.")
+                    md5.update(chunk)
+                    handle.write(chunk)
+            if size != expected_size:
+                raise UploadRejected("IncompleteBody", "The body is shorter than its Content-Length.")
+            part = StoredPart(number=part_number, etag=md5.hexdigest(), size_bytes=size)
+            os.replace(temp, upload_dir / f"{part_number:05d}.part")
+            # Written in place (no mkdir) so that an abort meanwhile is not undone.
+            meta_handle, meta_temp = self._temp_file(upload_dir)
+            with meta_handle:
+                meta_handle.write(json.dumps({"etag": part.etag, "size_bytes": part.size_bytes}).encode())
+            os.replace(meta_temp, upload_dir / f"{part_number:05d}.json")
+        except FileNotFoundError as exc:
+            temp.unlink(missing_ok=True)
+            raise KeyError(upload_id) from exc  # aborted while the part arrived
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        return part
+
+    # --- uploads ------------------------------------------------------------------------
+
+    def presign_put(
+        self, *, key: str, size_bytes: int, content_type: str, sha256_b64: str | None, expires_seconds: int
+    ) -> PresignedRequest:
+        self.object_path(key)
+        claims = {"op": "put", "key": key, "len": size_bytes, "type": content_type, "sha": sha256_b64}
+        headers = {"Content-Type": content_type}
+        if sha256_b64:
+            headers["x-amz-checksum-sha256"] = sha256_b64
+        return PresignedRequest(url=sign_url(claims, expires_seconds), method="PUT", headers=headers)
+
+    def multipart_start(self, *, key: str, content_type: str) -> str:
+        self.object_path(key)
+        upload_id = uuid.uuid4().hex
+        upload_dir = self._upload_dir(upload_id)
+        upload_dir.mkdir(parents=True)
+        self._write_json(upload_dir / "upload.json", {"key": key, "content_type": content_type})
+        return upload_id
+
+    def presign_part(self, *, key: str, upload_id: str, part_number: int, expires_seconds: int) -> PresignedRequest:
+        self.object_path(key)
+        self._upload_dir(upload_id)
+        claims = {"op": "part", "key": key, "upload": upload_id, "part": part_number}
+        return PresignedRequest(url=sign_url(claims, expires_seconds), method="PUT", headers={})
+
+    def _load_upload(self, key: str, upload_id: str) -> tuple[Path, dict[str, Any]]:
+        upload_dir = self._upload_dir(upload_id)
+        try:
+            upload = json.loads((upload_dir / "upload.json").read_text())
+        except FileNotFoundError as exc:
+            raise KeyError(upload_id) from exc
+        if upload["key"] != key:
+            raise KeyError(upload_id)
+        return upload_dir, upload
+
+    def multipart_list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
+        upload_dir, _ = self._load_upload(key, upload_id)
+        parts = []
+        for meta_file in sorted(upload_dir.glob("*.json")):
+            if meta_file.name == "upload.json":
+                continue
+            try:
+                meta = json.loads(meta_file.read_text())
+            except FileNotFoundError:
+                continue  # aborted or completed meanwhile
+            parts.append(StoredPart(number=int(meta_file.stem), etag=meta["etag"], size_bytes=meta["size_bytes"]))
+        return parts
+
+    def multipart_complete(self, *, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:
+        """Concatenate the parts in order into the object. Raises KeyError for an unknown
+        upload and ValueError, as S3 would refuse them, for missing, out-of-order,
+        mismatched or too-small parts (all but the last must be at least 5 MiB)."""
+        upload_dir, upload = self._load_upload(key, upload_id)
+        stored = {part.number: part for part in self.multipart_list_parts(key=key, upload_id=upload_id)}
+        if not parts:
+            raise ValueError("no parts given")
+        numbers = [number for number, _ in parts]
+        if numbers != sorted(set(numbers)):
+            raise ValueError("parts must be in ascending order without repeats")
+        for index, (number, etag) in enumerate(parts):
+            part = stored.get(number)
+            if part is None or part.etag != etag.strip('"'):
+                raise ValueError(f"part {number} is missing or its etag does not match")
+            if index < len(parts) - 1 and part.size_bytes < MIN_PART_BYTES:
+                raise ValueError(f"part {number} is smaller than 5 MiB")
+
+        path = self.object_path(key)
+        sha256, size, part_digests = hashlib.sha256(), 0, b""
+        handle, temp = self._temp_file()
+        try:
+            with handle:
+                for number, _ in parts:
+                    with open(upload_dir / f"{number:05d}.part", "rb") as part_file:
+                        for chunk in _read_chunks(part_file):
+                            sha256.update(chunk)
+                            size += len(chunk)
+                            handle.write(chunk)
+                    part_digests += bytes.fromhex(stored[number].etag)
+            etag = f"{hashlib.md5(part_digests, usedforsecurity=False).hexdigest()}-{len(parts)}"
+            info = ObjectInfo(
+                size_bytes=size, content_type=upload["content_type"], etag=etag, sha256_b64=_b64(sha256.digest())
+            )
+            self._install(path=path, key=key, temp=temp, info=info)
+        except FileNotFoundError as exc:
+            temp.unlink(missing_ok=True)
+            raise KeyError(upload_id) from exc  # aborted while we assembled
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+        shutil.rmtree(upload_dir, ignore_errors=True)
+
+    def multipart_abort(self, *, key: str, upload_id: str) -> None:
+        try:
+            upload_dir = self._upload_dir(upload_id)
+        except KeyError:
+            return
+        shutil.rmtree(upload_dir, ignore_errors=True)
+
+    # --- objects ------------------------------------------------------------------------
+
+    def head(self, *, key: str) -> ObjectInfo | None:
+        path = self.object_path(key)
+        try:
+            size = path.stat().st_size
+        except (FileNotFoundError, NotADirectoryError):
+            return None
+        if not path.is_file():
+            return None
+        try:
+            meta = json.loads(self._meta_path(key).read_text())
+        except (FileNotFoundError, ValueError):
+            meta = {}
+        if meta.get("size_bytes") == size:
+            return ObjectInfo(
+                size_bytes=size, content_type=meta["content_type"], etag=meta["etag"], sha256_b64=meta["sha256_b64"]
+            )
+        # No metadata, or metadata of an object this one replaced a moment ago: describe
+        # the bytes themselves.
+        md5, sha256 = hashlib.md5(usedforsecurity=False), hashlib.sha256()
+        try:
+            with open(path, "rb") as stream:
+                for chunk in _read_chunks(stream):
+                    md5.update(chunk)
+                    sha256.update(chunk)
+        except FileNotFoundError:
+            return None
+        return ObjectInfo(
+            size_bytes=size,
+            content_type=meta.get("content_type", DEFAULT_CONTENT_TYPE),
+            etag=md5.hexdigest(),
+            sha256_b64=_b64(sha256.digest()),
+        )
+
+    def presign_get(self, *, key: str, filename: str, content_type: str, inline: bool, expires_seconds: int) -> str:
+        self.object_path(key)
+        claims = {
+            "op": "get",
+            "key": key,
+            "type": content_type,
+            "disposition": content_disposition(filename, inline=inline),
+        }
+        return sign_url(claims, expires_seconds)
+
+    def open(self, *, key: str) -> BinaryIO:
+        try:
+            return open(self.object_path(key), "rb")  # the caller closes it
+        except NotADirectoryError as exc:
+            raise FileNotFoundError(key) from exc
+
+    def put_bytes(self, *, key: str, data: bytes | BinaryIO, content_type: str) -> None:
+        chunks = [bytes(data)] if isinstance(data, bytes | bytearray) else _read_chunks(data)
+        self.receive_object(key=key, chunks=chunks, content_type=content_type)
+
+    def copy(self, *, source_key: str, dest_key: str) -> None:
+        source = self.object_path(source_key)
+        dest = self.object_path(dest_key)
+        info = self.head(key=source_key)
+        if info is None:
+            raise FileNotFoundError(source_key)
+        handle, temp = self._temp_file()
+        try:
+            with handle, open(source, "rb") as stream:
+                shutil.copyfileobj(stream, handle, CHUNK_BYTES)
+            self._install(path=dest, key=dest_key, temp=temp, info=info)
+        except BaseException:
+            temp.unlink(missing_ok=True)
+            raise
+
+    def delete(self, *, keys: list[str]) -> None:
+        for key in keys:
+            path = self.object_path(key)
+            meta = self._meta_path(key)
+            try:
+                path.unlink(missing_ok=True)
+                meta.unlink(missing_ok=True)
+            except (NotADirectoryError, IsADirectoryError):
+                continue
+            except OSError as exc:
+                raise BackendError(f"could not delete {key}: {exc}") from exc
+            self._prune_empty_parents(path, self.root)
+            self._prune_empty_parents(meta, self.root / _META_DIR)
+
+    def list_prefix(self, *, prefix: str) -> Iterator[ListedObject]:
+        # Walk only the directory the prefix names, e.g. users/<id>/ for users/<id>/bl.
+        directory, _, _ = prefix.rpartition("/")
+        start = self.object_path(directory) if directory else self.root
+        for current, dirnames, filenames in os.walk(start):
+            dirnames[:] = sorted(name for name in dirnames if not name.startswith("."))
+            relative = Path(current).relative_to(self.root).as_posix()
+            for filename in sorted(filenames):
+                key = filename if relative == "." else f"{relative}/{filename}"
+                if not key.startswith(prefix) or filename.startswith("."):
+                    continue
+                try:
+                    stat = os.stat(os.path.join(current, filename))
+                except FileNotFoundError:
+                    continue
+                yield ListedObject(
+                    key=key, size_bytes=stat.st_size, last_modified=datetime.fromtimestamp(stat.st_mtime, tz=UTC)
+                )

@@ -1,0 +1,264 @@
+"""The S3 backend: boto3 against any S3-compatible store (AWS S3, MinIO, Ceph RGW, R2, B2).
+
+The bytes never pass through Kosha: the client PUTs and GETs presigned URLs, the server
+only signs, HEADs, copies and deletes.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from typing import Any, BinaryIO
+from urllib.parse import parse_qs, urlsplit
+
+import boto3
+from botocore.config import Config
+from botocore.exceptions import BotoCoreError, ClientError
+from django.conf import settings
+
+from storage.backends.base import (
+    BackendError,
+    ListedObject,
+    ObjectInfo,
+    PresignedRequest,
+    StorageBackend,
+    StoredPart,
+)
+from storage.disposition import content_disposition
+
+# CopyObject refuses sources over 5 GiB; bigger ones need a multipart copy.
+MAX_SINGLE_COPY_BYTES = 5 * 1024**3
+DELETE_BATCH = 1000
+_MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+_BAD_PART_CODES = frozenset({"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "MalformedXML", "InvalidRequest"})
+
+
+def _error_code(error: ClientError) -> str:
+    return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _strip_etag(etag: str) -> str:
+    return etag.strip('"')
+
+
+class S3Backend(StorageBackend):
+    name = "s3"
+
+    def __init__(
+        self,
+        *,
+        bucket: str,
+        endpoint_url: str | None,
+        region: str,
+        access_key_id: str | None,
+        secret_access_key: str | None,
+        addressing_style: str = "path",
+    ) -> None:
+        self.bucket = bucket
+        config = Config(
+            signature_version="s3v4",
+            s3={"addressing_style": addressing_style},
+            # Only checksum when the operation requires it: otherwise botocore adds
+            # CRC32 parameters to presigned URLs that the browser cannot satisfy.
+            request_checksum_calculation="when_required",
+            response_checksum_validation="when_required",
+            retries={"mode": "standard", "max_attempts": 4},
+            connect_timeout=5,
+            read_timeout=60,
+            max_pool_connections=20,
+        )
+        self.client = boto3.session.Session().client(
+            "s3",
+            endpoint_url=endpoint_url,
+            region_name=region,
+            aws_access_key_id=access_key_id,
+            aws_secret_access_key=secret_access_key,
+            config=config,
+        )
+
+    @classmethod
+    def from_settings(cls) -> S3Backend:
+        return cls(
+            bucket=settings.KOSHA_S3_BUCKET,
+            endpoint_url=settings.KOSHA_S3_ENDPOINT_URL,
+            region=settings.KOSHA_S3_REGION,
+            access_key_id=settings.KOSHA_S3_ACCESS_KEY_ID,
+            secret_access_key=settings.KOSHA_S3_SECRET_ACCESS_KEY,
+            addressing_style=settings.KOSHA_S3_ADDRESSING_STYLE,
+        )
+
+    def _call(self, operation: str, **params: Any) -> dict[str, Any]:
+        """Call the store; connection failures and unexpected answers become BackendError.
+        ClientErrors pass through so callers can map the codes they expect."""
+        try:
+            return getattr(self.client, operation)(**params)
+        except BotoCoreError as exc:
+            raise BackendError(f"S3 {operation} failed: {exc}") from exc
+
+    def _presign(self, operation: str, params: dict[str, Any], expires_seconds: int) -> str:
+        try:
+            return self.client.generate_presigned_url(
+                operation, Params={"Bucket": self.bucket, **params}, ExpiresIn=expires_seconds
+            )
+        except BotoCoreError as exc:
+            raise BackendError(f"S3 presign {operation} failed: {exc}") from exc
+
+    # --- uploads --------------------------------------------------------------------
+
+    def presign_put(
+        self, *, key: str, size_bytes: int, content_type: str, sha256_b64: str | None, expires_seconds: int
+    ) -> PresignedRequest:
+        params: dict[str, Any] = {"Key": key, "ContentLength": size_bytes, "ContentType": content_type}
+        headers = {"Content-Type": content_type}
+        if sha256_b64:
+            params["ChecksumSHA256"] = sha256_b64
+            headers["x-amz-checksum-sha256"] = sha256_b64
+        url = self._presign("put_object", params, expires_seconds)
+        # botocore serializes ContentLength as a Content-Length header and signs every
+        # header it sends, so the store refuses a body of another length. Fail closed if a
+        # botocore release ever stops doing that: an unsigned length would let a client
+        # upload more than the quota reserved.
+        signed = parse_qs(urlsplit(url).query).get("X-Amz-SignedHeaders", [""])[0].split(";")
+        required = {"content-length", "content-type"} | ({"x-amz-checksum-sha256"} if sha256_b64 else set())
+        if not required.issubset(signed):
+            raise BackendError(f"presigned PUT does not sign {sorted(required - set(signed))}")
+        return PresignedRequest(url=url, method="PUT", headers=headers)
+
+    def multipart_start(self, *, key: str, content_type: str) -> str:
+        try:
+            response = self._call("create_multipart_upload", Bucket=self.bucket, Key=key, ContentType=content_type)
+        except ClientError as exc:
+            raise BackendError(f"S3 CreateMultipartUpload failed: {_error_code(exc)}") from exc
+        return response["UploadId"]
+
+    def presign_part(self, *, key: str, upload_id: str, part_number: int, expires_seconds: int) -> PresignedRequest:
+        url = self._presign(
+            "upload_part", {"Key": key, "UploadId": upload_id, "PartNumber": part_number}, expires_seconds
+        )
+        return PresignedRequest(url=url, method="PUT", headers={})
+
+    def multipart_list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
+        parts: list[StoredPart] = []
+        try:
+            pages = self.client.get_paginator("list_parts").paginate(Bucket=self.bucket, Key=key, UploadId=upload_id)
+            for page in pages:
+                for part in page.get("Parts", []):
+                    parts.append(
+                        StoredPart(number=part["PartNumber"], etag=_strip_etag(part["ETag"]), size_bytes=part["Size"])
+                    )
+        except ClientError as exc:
+            if _error_code(exc) in ("NoSuchUpload", "404"):
+                raise KeyError(upload_id) from exc
+            raise BackendError(f"S3 ListParts failed: {_error_code(exc)}") from exc
+        except BotoCoreError as exc:
+            raise BackendError(f"S3 ListParts failed: {exc}") from exc
+        return sorted(parts, key=lambda part: part.number)
+
+    def multipart_complete(self, *, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:
+        listed = [{"PartNumber": number, "ETag": f'"{_strip_etag(etag)}"'} for number, etag in parts]
+        try:
+            self._call(
+                "complete_multipart_upload",
+                Bucket=self.bucket,
+                Key=key,
+                UploadId=upload_id,
+                MultipartUpload={"Parts": listed},
+            )
+        except ClientError as exc:
+            code = _error_code(exc)
+            if code == "NoSuchUpload":
+                raise KeyError(upload_id) from exc
+            if code in _BAD_PART_CODES:
+                raise ValueError(f"S3 refused the parts: {code}") from exc
+            raise BackendError(f"S3 CompleteMultipartUpload failed: {code}") from exc
+
+    def multipart_abort(self, *, key: str, upload_id: str) -> None:
+        try:
+            self._call("abort_multipart_upload", Bucket=self.bucket, Key=key, UploadId=upload_id)
+        except ClientError as exc:
+            if _error_code(exc) not in ("NoSuchUpload", "404"):
+                raise BackendError(f"S3 AbortMultipartUpload failed: {_error_code(exc)}") from exc
+
+    # --- objects --------------------------------------------------------------------
+
+    def head(self, *, key: str) -> ObjectInfo | None:
+        try:
+            response = self._call("head_object", Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
+        except ClientError as exc:
+            if _error_code(exc) in _MISSING_CODES:
+                return None
+            raise BackendError(f"S3 HeadObject failed: {_error_code(exc)}") from exc
+        checksum = response.get("ChecksumSHA256")
+        # A multipart upload made with checksums reports a checksum of the part checksums
+        # ("...-N", type COMPOSITE): that is not the SHA-256 of the object.
+        if checksum and (response.get("ChecksumType", "FULL_OBJECT") != "FULL_OBJECT" or "-" in checksum):
+            checksum = None
+        return ObjectInfo(
+            size_bytes=response["ContentLength"],
+            content_type=response.get("ContentType", "application/octet-stream"),
+            etag=_strip_etag(response.get("ETag", "")),
+            sha256_b64=checksum or None,
+        )
+
+    def presign_get(self, *, key: str, filename: str, content_type: str, inline: bool, expires_seconds: int) -> str:
+        params = {
+            "Key": key,
+            "ResponseContentDisposition": content_disposition(filename, inline=inline),
+            "ResponseContentType": content_type,
+        }
+        return self._presign("get_object", params, expires_seconds)
+
+    def open(self, *, key: str) -> BinaryIO:
+        try:
+            response = self._call("get_object", Bucket=self.bucket, Key=key)
+        except ClientError as exc:
+            if _error_code(exc) in _MISSING_CODES:
+                raise FileNotFoundError(key) from exc
+            raise BackendError(f"S3 GetObject failed: {_error_code(exc)}") from exc
+        return response["Body"]
+
+    def put_bytes(self, *, key: str, data: bytes | BinaryIO, content_type: str) -> None:
+        try:
+            if isinstance(data, bytes | bytearray):
+                self._call("put_object", Bucket=self.bucket, Key=key, Body=data, ContentType=content_type)
+            else:
+                # Managed upload: streams without needing the length or a seekable file.
+                self.client.upload_fileobj(data, self.bucket, key, ExtraArgs={"ContentType": content_type})
+        except (ClientError, BotoCoreError) as exc:
+            raise BackendError(f"S3 put of {key} failed: {exc}") from exc
+
+    def copy(self, *, source_key: str, dest_key: str) -> None:
+        source = {"Bucket": self.bucket, "Key": source_key}
+        info = self.head(key=source_key)
+        if info is None:
+            raise FileNotFoundError(source_key)
+        try:
+            if info.size_bytes <= MAX_SINGLE_COPY_BYTES:
+                self._call("copy_object", Bucket=self.bucket, Key=dest_key, CopySource=source)
+            else:
+                # boto3's managed copy splits it into UploadPartCopy calls.
+                self.client.copy(source, self.bucket, dest_key, ExtraArgs={"ContentType": info.content_type})
+        except (ClientError, BotoCoreError) as exc:
+            raise BackendError(f"S3 copy of {source_key} failed: {exc}") from exc
+
+    def delete(self, *, keys: list[str]) -> None:
+        for start in range(0, len(keys), DELETE_BATCH):
+            batch = keys[start : start + DELETE_BATCH]
+            try:
+                response = self._call(
+                    "delete_objects",
+                    Bucket=self.bucket,
+                    Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True},
+                )
+            except ClientError as exc:
+                raise BackendError(f"S3 DeleteObjects failed: {_error_code(exc)}") from exc
+            errors = [error for error in response.get("Errors", []) if error.get("Code") != "NoSuchKey"]
+            if errors:
+                raise BackendError(f"S3 could not delete {len(errors)} objects, first: {errors[0]}")
+
+    def list_prefix(self, *, prefix: str) -> Iterator[ListedObject]:
+        try:
+            for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
+                for item in page.get("Contents", []):
+                    yield ListedObject(key=item["Key"], size_bytes=item["Size"], last_modified=item["LastModified"])
+        except (ClientError, BotoCoreError) as exc:
+            raise BackendError(f"S3 ListObjectsV2 under {prefix!r} failed: {exc}") from exc

@@ -1,0 +1,169 @@
+"""The upload/download endpoint behind the local backend's presigned URLs.
+
+It plays the part S3 plays for the S3 backend, answering the way S3 does (XML errors,
+quoted ETag), so clients cannot tell the two apart. Nothing here trusts the client:
+every limit comes from the signed token, and a PUT becomes an object only after its
+length, type and checksum have been checked against it.
+"""
+
+import re
+from collections.abc import Iterator
+from pathlib import Path
+from xml.sax.saxutils import escape
+
+from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.views.decorators.clickjacking import xframe_options_sameorigin
+from django.views.decorators.csrf import csrf_exempt
+
+from storage.backends import get_backend
+from storage.backends.local import CHUNK_BYTES, LocalBackend, UploadRejected, load_url_claims
+
+_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+
+
+def _s3_error(status: int, code: str, message: str) -> HttpResponse:
+    body = (
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        f"<Error><Code>{escape(code)}</Code><Message>{escape(message)}</Message></Error>"
+    )
+    response = HttpResponse(body, status=status, content_type="application/xml")
+    response["Access-Control-Expose-Headers"] = "ETag"
+    return response
+
+
+def _request_chunks(request: HttpRequest, length: int) -> Iterator[bytes]:
+    """The body in chunks, never all of it in memory (request.body would be)."""
+    remaining = length
+    while remaining > 0:
+        chunk = request.read(min(CHUNK_BYTES, remaining))
+        if not chunk:
+            return
+        remaining -= len(chunk)
+        yield chunk
+
+
+def _content_length(request: HttpRequest) -> int:
+    raw = request.META.get("CONTENT_LENGTH") or ""
+    if not raw.isdigit():
+        raise UploadRejected("MissingContentLength", "You must provide the Content-Length HTTP header.", 411)
+    return int(raw)
+
+
+@csrf_exempt
+@xframe_options_sameorigin
+def local_object(request: HttpRequest, token: str) -> HttpResponse:
+    backend = get_backend()
+    if not isinstance(backend, LocalBackend):
+        raise Http404
+    try:
+        claims = load_url_claims(token)
+        operation = claims.get("op")
+        if operation == "put" and request.method == "PUT":
+            response = _put_object(request, backend, claims)
+        elif operation == "part" and request.method == "PUT":
+            response = _put_part(request, backend, claims)
+        elif operation == "get" and request.method in ("GET", "HEAD"):
+            response = _get_object(request, backend, claims)
+        else:
+            raise UploadRejected("SignatureDoesNotMatch", "The URL was not signed for this method.", 403)
+    except UploadRejected as exc:
+        return _s3_error(exc.status, exc.code, str(exc))
+    response["Access-Control-Expose-Headers"] = "ETag"
+    return response
+
+
+def _put_object(request: HttpRequest, backend: LocalBackend, claims: dict) -> HttpResponse:
+    # What S3 checks through the signed headers: type, length and checksum as signed.
+    if request.META.get("CONTENT_TYPE", "") != claims["type"]:
+        raise UploadRejected("SignatureDoesNotMatch", "Content-Type differs from the signed one.", 403)
+    if _content_length(request) != claims["len"]:
+        raise UploadRejected("SignatureDoesNotMatch", "Content-Length differs from the signed one.", 403)
+    if claims["sha"] and request.headers.get("x-amz-checksum-sha256") != claims["sha"]:
+        raise UploadRejected("SignatureDoesNotMatch", "x-amz-checksum-sha256 differs from the signed one.", 403)
+
+    info = backend.receive_object(
+        key=claims["key"],
+        chunks=_request_chunks(request, claims["len"]),
+        content_type=claims["type"],
+        expected_size=claims["len"],
+        expected_sha256_b64=claims["sha"],
+    )
+    response = HttpResponse(status=200)
+    response["ETag"] = f'"{info.etag}"'
+    if claims["sha"]:
+        response["x-amz-checksum-sha256"] = info.sha256_b64
+    return response
+
+
+def _put_part(request: HttpRequest, backend: LocalBackend, claims: dict) -> HttpResponse:
+    length = _content_length(request)
+    try:
+        part = backend.receive_part(
+            upload_id=claims["upload"],
+            part_number=claims["part"],
+            chunks=_request_chunks(request, length),
+            expected_size=length,
+        )
+    except KeyError:
+        return _s3_error(404, "NoSuchUpload", "The specified multipart upload does not exist.")
+    response = HttpResponse(status=200)
+    response["ETag"] = f'"{part.etag}"'
+    return response
+
+
+def _file_chunks(path: Path, start: int, length: int) -> Iterator[bytes]:
+    with open(path, "rb") as stream:
+        stream.seek(start)
+        remaining = length
+        while remaining > 0 and (chunk := stream.read(min(CHUNK_BYTES, remaining))):
+            remaining -= len(chunk)
+            yield chunk
+
+
+def _byte_range(header: str, size: int) -> tuple[int, int] | None:
+    """(start, end inclusive) for a single `bytes=` range; None to serve the whole object.
+    Raises UploadRejected (416) when the range lies outside the object."""
+    match = _RANGE.fullmatch(header.strip())
+    if not match or match.groups() == ("", ""):
+        return None
+    first, last = match.groups()
+    if first:
+        start, end = int(first), min(int(last), size - 1) if last else size - 1
+    else:
+        start, end = max(size - int(last), 0), size - 1
+    if start >= size or start > end:
+        raise UploadRejected("InvalidRange", "The requested range is not satisfiable.", 416)
+    return start, end
+
+
+def _get_object(request: HttpRequest, backend: LocalBackend, claims: dict) -> HttpResponse:
+    info = backend.head(key=claims["key"])
+    if info is None:
+        return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
+    path = backend.object_path(claims["key"])
+    try:
+        byte_range = _byte_range(request.headers.get("Range", ""), info.size_bytes)
+    except UploadRejected:
+        response = _s3_error(416, "InvalidRange", "The requested range is not satisfiable.")
+        response["Content-Range"] = f"bytes */{info.size_bytes}"
+        return response
+
+    if request.method == "HEAD":
+        response = HttpResponse(content_type=claims["type"])
+        response["Content-Length"] = str(info.size_bytes)
+    elif byte_range is None:
+        response = FileResponse(open(path, "rb"), content_type=claims["type"])  # FileResponse closes it
+    else:
+        start, end = byte_range
+        response = StreamingHttpResponse(
+            _file_chunks(path, start, end - start + 1), status=206, content_type=claims["type"]
+        )
+        response["Content-Length"] = str(end - start + 1)
+        response["Content-Range"] = f"bytes {start}-{end}/{info.size_bytes}"
+    # Set after FileResponse, which would otherwise name the file after its blob id.
+    response["Content-Disposition"] = claims["disposition"]
+    response["ETag"] = f'"{info.etag}"'
+    response["Accept-Ranges"] = "bytes"
+    response["X-Content-Type-Options"] = "nosniff"
+    response["Cache-Control"] = "private, max-age=0"
+    return response

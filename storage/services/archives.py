@@ -1,0 +1,219 @@
+"""Folder downloads as zip: a request records a FolderArchive, a worker builds the zip.
+
+The worker streams each blob from the store into a zip spooled to a temporary file, so
+memory stays bounded whatever the folder holds, then puts the zip back into the store
+under the owner's prefix. Archives are not user files: they count in no usage, and they
+expire (a janitor deletes expired ones with their objects).
+"""
+
+from __future__ import annotations
+
+import logging
+import shutil
+import tempfile
+import uuid
+import zipfile
+from contextlib import closing
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from kosha.errors import Gone, NotFound
+from plans.selectors import usage_get_for_user
+from storage import keys
+from storage.backends import BackendError, get_backend
+from storage.models import File, Folder, FolderArchive
+from storage.names import name_with_counter
+from storage.search import folder_path_names, folder_subtree
+from storage.selectors import _parse_id, folder_get_for_user
+
+logger = logging.getLogger(__name__)
+
+ARCHIVE_LIFETIME = timedelta(hours=24)
+# A pending archive of the same folder is reused for this long instead of building another.
+REUSE_PENDING_FOR = timedelta(minutes=10)
+MAX_ARCHIVE_ENTRIES = 50_000
+_COPY_CHUNK_BYTES = 1024 * 1024
+# Types that are compressed already; deflating them again only costs the worker time.
+_STORED_PREFIXES = ("image/", "video/", "audio/")
+_STORED_TYPES = {
+    "application/zip",
+    "application/gzip",
+    "application/x-7z-compressed",
+    "application/vnd.rar",
+    "application/pdf",
+}
+
+
+@dataclass(frozen=True)
+class ArchiveEntry:
+    path: str  # inside the zip, relative to the archived folder
+    key: str
+    size_bytes: int
+    content_type: str
+    modified: datetime
+
+
+def archive_get_for_user(*, user, archive_id) -> FolderArchive:
+    """The user's archive, or NotFound (also for another user's archive)."""
+    parsed = _parse_id(archive_id)
+    archive = FolderArchive.objects.select_related("folder").filter(owner=user, pk=parsed).first() if parsed else None
+    if archive is None:
+        raise NotFound("Archive not found.", resource="archive")
+    return archive
+
+
+def archive_download_url(*, archive: FolderArchive) -> str:
+    """A short-lived attachment URL of a ready archive, named after its folder. Raises Gone
+    once the archive has expired."""
+    if archive.expires_at <= timezone.now():
+        raise Gone("This archive has expired; ask for a new one.", resource="archive")
+    return get_backend().presign_get(
+        key=archive.key,
+        filename=f"{archive.folder.name}.zip",
+        content_type="application/zip",
+        inline=False,
+        expires_seconds=settings.KOSHA_DOWNLOAD_URL_EXPIRES_SECONDS,
+    )
+
+
+def folder_archive_start(*, user, folder_id) -> FolderArchive:
+    """Ask for a zip of the user's live folder; the build runs in a task after commit.
+    Reuses a pending archive of the same folder asked for moments ago. Raises NotFound."""
+    folder = folder_get_for_user(user=user, folder_id=folder_id)
+    now = timezone.now()
+    with transaction.atomic():
+        pending = FolderArchive.objects.filter(
+            owner=user, folder=folder, status=FolderArchive.Status.PENDING, created_at__gte=now - REUSE_PENDING_FOR
+        ).first()
+        if pending is not None:
+            return pending
+        archive = FolderArchive.objects.create(owner=user, folder=folder, expires_at=now + ARCHIVE_LIFETIME)
+        transaction.on_commit(lambda: async_task("storage.tasks.folder_archive_task", str(archive.pk)))
+    return archive
+
+
+def _entries(*, owner, folder: Folder) -> tuple[list[ArchiveEntry], list[str]]:
+    """The folder's live files with their paths relative to it, and its empty-or-not
+    subfolder paths (so empty folders survive the round trip). Two queries."""
+    subtree = folder_subtree(user=owner, folder=folder)
+    # Paths are relative to the archived folder: leave it out so the chains stop below it.
+    below = {folder_id: row for folder_id, row in subtree.items() if folder_id != folder.pk}
+    relative = {folder_id: folder_path_names(folder_id=folder_id, folders=below) for folder_id in below}
+    relative[folder.pk] = []
+    files = (
+        File.objects.filter(
+            owner=owner, folder_id__in=list(subtree), deleted_at__isnull=True, current_version__isnull=False
+        )
+        .select_related("current_version")
+        .order_by("folder_id", "name", "id")
+    )
+    taken: set[str] = set()
+
+    def unique(path: str) -> str:
+        # Names are unique per folder and type, but a file and a folder may share one.
+        candidate, counter = path, 2
+        while candidate in taken:
+            head, _, name = path.rpartition("/")
+            candidate = f"{head}/{name_with_counter(name, counter)}" if head else name_with_counter(name, counter)
+            counter += 1
+        taken.add(candidate)
+        return candidate
+
+    directories = [unique("/".join(chain)) for chain in sorted(relative.values()) if chain]
+    entries = [
+        ArchiveEntry(
+            path=unique("/".join([*relative[file.folder_id], file.name])),
+            key=file.current_version.key,
+            size_bytes=file.current_version.size_bytes,
+            content_type=file.current_version.content_type,
+            modified=file.updated_at,
+        )
+        for file in files
+    ]
+    return entries, directories
+
+
+def _fail(archive: FolderArchive, message: str) -> FolderArchive:
+    FolderArchive.objects.filter(pk=archive.pk, status=FolderArchive.Status.PENDING).update(
+        status=FolderArchive.Status.FAILED, error=message[:255], finished_at=timezone.now()
+    )
+    archive.refresh_from_db()
+    return archive
+
+
+def _zip_time(moment: datetime) -> tuple[int, int, int, int, int, int]:
+    local = timezone.localtime(moment).timetuple()[:6]
+    return (max(local[0], 1980), *local[1:])  # zip cannot date anything before 1980
+
+
+def _write_zip(spool, *, entries: list[ArchiveEntry], directories: list[str]) -> None:
+    backend = get_backend()
+    with zipfile.ZipFile(spool, "w", allowZip64=True) as archive:
+        for directory in directories:
+            archive.writestr(zipfile.ZipInfo(f"{directory}/", date_time=(1980, 1, 1, 0, 0, 0)), b"")
+        for entry in entries:
+            info = zipfile.ZipInfo(entry.path, date_time=_zip_time(entry.modified))
+            already_compressed = entry.content_type.startswith(_STORED_PREFIXES) or entry.content_type in _STORED_TYPES
+            info.compress_type = zipfile.ZIP_STORED if already_compressed else zipfile.ZIP_DEFLATED
+            # The size is known in advance only from the database: ask for ZIP64 headers
+            # whenever the entry might pass the 32-bit limit.
+            force_zip64 = entry.size_bytes >= zipfile.ZIP64_LIMIT
+            with (
+                closing(backend.open(key=entry.key)) as source,
+                archive.open(info, "w", force_zip64=force_zip64) as dest,
+            ):
+                shutil.copyfileobj(source, dest, _COPY_CHUNK_BYTES)
+
+
+def folder_archive_build(*, archive_id: uuid.UUID | str) -> FolderArchive | None:
+    """Build a pending archive: zip the folder's live subtree, store it, mark it ready.
+    Marks it failed (with a message) when the folder is gone, holds more than the owner's
+    plan allows in one file, or a blob cannot be read. Safe to run twice: a finished
+    archive is left alone. Store writes happen with no transaction open."""
+    archive = FolderArchive.objects.select_related("folder", "owner").filter(pk=archive_id).first()
+    if archive is None or archive.status != FolderArchive.Status.PENDING:
+        return archive
+    folder = archive.folder
+    if folder.deleted_at is not None:
+        return _fail(archive, "The folder was deleted.")
+
+    entries, directories = _entries(owner=archive.owner, folder=folder)
+    total_bytes = sum(entry.size_bytes for entry in entries)
+    limit_bytes = usage_get_for_user(user=archive.owner).plan.max_file_bytes
+    if total_bytes > limit_bytes:
+        return _fail(archive, f"The folder holds {total_bytes} bytes; a download can be at most {limit_bytes}.")
+    if len(entries) + len(directories) > MAX_ARCHIVE_ENTRIES:
+        return _fail(archive, f"The folder holds more than {MAX_ARCHIVE_ENTRIES} items; download it in parts.")
+
+    key = keys.archive_key(archive.owner_id, archive.pk)
+    try:
+        with tempfile.TemporaryFile() as spool:
+            _write_zip(spool, entries=entries, directories=directories)
+            size_bytes = spool.tell()
+            spool.seek(0)
+            get_backend().put_bytes(key=key, data=spool, content_type="application/zip")
+    except FileNotFoundError as exc:
+        logger.warning("Archive %s: a blob is missing from the store: %s", archive.pk, exc)
+        return _fail(archive, "A file in the folder could not be read. Try again later.")
+    except (BackendError, OSError) as exc:
+        logger.warning("Archive %s could not be built: %s", archive.pk, exc, exc_info=True)
+        return _fail(archive, "The archive could not be built. Try again later.")
+
+    now = timezone.now()
+    updated = FolderArchive.objects.filter(pk=archive.pk, status=FolderArchive.Status.PENDING).update(
+        status=FolderArchive.Status.READY,
+        key=key,
+        size_bytes=size_bytes,
+        finished_at=now,
+        expires_at=now + ARCHIVE_LIFETIME,
+    )
+    if not updated:
+        # Finished by a concurrent run meanwhile; our object has the same key and content.
+        logger.info("Archive %s was finished by another run", archive.pk)
+    archive.refresh_from_db()
+    return archive

@@ -1,0 +1,253 @@
+"""File writes: rename, move, copy.
+
+Rename and move change one row: names live only in the database, so no object is
+touched. Copy is a server-side copy inside the object store, shaped like an upload:
+reserve quota (and record a pending UploadSession for the new key, so the upload sweeper
+cleans up after a crash), copy with no transaction open, then record the File and
+commit the reservation in a second short transaction.
+
+Every name-changing write locks the owner's Usage row first (see services/folders.py):
+no database constraint spans files and folders, the lock keeps the cross-kind check
+honest. Lock order: Usage -> UploadSession -> Folder -> File.
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from kosha.errors import Conflict, Gone, InvalidInput, NotFound, StoreUnavailable
+from plans.services import quota_commit, quota_release, quota_reserve, usage_lock
+from storage import keys
+from storage.backends import BackendError, get_backend
+from storage.locks import file_lock, folders_lock, upload_lock
+from storage.models import File, FileVersion, Folder, UploadSession
+from storage.names import name_clean, name_with_counter
+from storage.selectors import _parse_id, file_get_for_user, folder_get_for_user
+
+logger = logging.getLogger(__name__)
+
+# "Leave it as it is" for file_update, distinct from None (which means the root).
+UNCHANGED = object()
+# Try "name (2).ext" .. "name (N).ext" before giving up on a free copy name.
+MAX_NAME_COUNTER = 1000
+
+
+def _is_root(folder_id) -> bool:
+    return folder_id is None or folder_id in ("", "root")
+
+
+def _target_folder_id(folder_id):
+    """The parsed id of a target folder, None for the root; NotFound when malformed."""
+    if _is_root(folder_id):
+        return None
+    parsed = _parse_id(folder_id)
+    if parsed is None:
+        raise NotFound("Folder not found.", resource="folder", field="folder")
+    return parsed
+
+
+def _lock_target(*, owner, folder_id) -> None:
+    """Lock the target folder and make sure it is the owner's and live. Under usage_lock."""
+    if folder_id is None:
+        return
+    locked = folders_lock(folder_ids=[folder_id])
+    if not locked or locked[0].owner_id != owner.pk or locked[0].deleted_at is not None:
+        raise NotFound("Folder not found.", resource="folder", field="folder")
+
+
+def _name_taken(*, owner, folder_id, name: str, exclude_file_id=None) -> str | None:
+    """The Conflict reason if a live child of folder_id has this name, else None."""
+    if Folder.objects.filter(owner=owner, parent_id=folder_id, name=name, deleted_at__isnull=True).exists():
+        return "name_taken_by_folder"
+    files = File.objects.filter(owner=owner, folder_id=folder_id, name=name, deleted_at__isnull=True)
+    if exclude_file_id is not None:
+        files = files.exclude(pk=exclude_file_id)
+    return "name_taken" if files.exists() else None
+
+
+def _name_conflict(reason: str, name: str) -> Conflict:
+    kind = "folder" if reason == "name_taken_by_folder" else "file"
+    return Conflict(f"A {kind} with this name already exists here.", reason=reason, name=name)
+
+
+def file_update(*, user, file_id, name=UNCHANGED, folder_id=UNCHANGED) -> File:
+    """Rename and/or move a file in one transaction; no stored object changes.
+    folder_id None or "root" moves it to the root. Raises InvalidName, InvalidInput
+    (nothing to change), NotFound (the file or the target folder, also another user's),
+    Conflict (name_taken, name_taken_by_folder). Locks Usage, the target folder, the file."""
+    if name is UNCHANGED and folder_id is UNCHANGED:
+        raise InvalidInput("Give a new name, a new folder, or both.")
+    new_name = None if name is UNCHANGED else name_clean(name)
+    file = file_get_for_user(user=user, file_id=file_id)
+    moving = folder_id is not UNCHANGED
+    target_id = _target_folder_id(folder_id) if moving else file.folder_id
+
+    with transaction.atomic():
+        usage_lock(user=user)
+        if moving:
+            _lock_target(owner=user, folder_id=target_id)
+        file = file_lock(file_id=file.pk)
+        if file.deleted_at is not None:
+            raise NotFound("File not found.", resource="file")
+        final_name = new_name if new_name is not None else file.name
+        if final_name == file.name and target_id == file.folder_id:
+            return file_get_for_user(user=user, file_id=file.pk)
+        reason = _name_taken(owner=user, folder_id=target_id, name=final_name, exclude_file_id=file.pk)
+        if reason:
+            raise _name_conflict(reason, final_name)
+        file.name = final_name
+        file.folder_id = target_id
+        try:
+            with transaction.atomic():
+                file.save(update_fields=["name", "folder", "updated_at"])
+        except IntegrityError:
+            raise _name_conflict("name_taken", final_name) from None
+    return file_get_for_user(user=user, file_id=file.pk)
+
+
+def file_rename(*, user, file_id, name) -> File:
+    """Rename a file where it is. See file_update for errors and locks."""
+    return file_update(user=user, file_id=file_id, name=name)
+
+
+def file_move(*, user, file_id, folder_id) -> File:
+    """Move a file into folder_id (None or "root": the root), keeping its name.
+    See file_update for errors and locks."""
+    return file_update(user=user, file_id=file_id, folder_id=folder_id)
+
+
+def _free_name(*, owner, folder_id, name: str) -> str:
+    """name, or the first free "name (n).ext" in the folder. Under usage_lock."""
+    taken = set(
+        File.objects.filter(owner=owner, folder_id=folder_id, deleted_at__isnull=True).values_list("name", flat=True)
+    ) | set(
+        Folder.objects.filter(owner=owner, parent_id=folder_id, deleted_at__isnull=True).values_list("name", flat=True)
+    )
+    if name not in taken:
+        return name
+    for counter in range(2, MAX_NAME_COUNTER + 1):
+        candidate = name_with_counter(name, counter)
+        if candidate not in taken:
+            return candidate
+    raise Conflict("Too many copies with this name here; pick another name.", reason="name_taken", name=name)
+
+
+def _copy_abandon(*, session: UploadSession) -> None:
+    """Give back the reservation of a copy that will not be recorded, then delete the
+    object it may have left (no transaction open). The sweeper retries a failed delete."""
+    with transaction.atomic():
+        usage_lock(user=session.owner)
+        locked = upload_lock(upload_id=session.pk)
+        if locked.status != UploadSession.Status.PENDING:
+            return
+        quota_release(user=session.owner, size_bytes=locked.size_bytes, files=1)
+        locked.status = UploadSession.Status.FAILED
+        locked.save(update_fields=["status"])
+    try:
+        get_backend().delete(keys=[session.key])
+    except BackendError:
+        logger.warning("Could not delete the object of failed copy %s; the sweeper will retry", session.pk)
+        return
+    UploadSession.objects.filter(pk=session.pk).update(finished_at=timezone.now())
+
+
+def file_copy(*, user, file_id, folder_id=None, name=None) -> File:
+    """Copy a file's current version into a new File with one version at a new key,
+    copied inside the store (the bytes never pass through this server). folder_id None
+    keeps the source's folder, "root" is the root; name None keeps the source's name.
+    A taken name becomes "name (2).ext". Counts against quota like an upload.
+    Raises InvalidName, NotFound (file, target folder), Conflict (no_content),
+    QuotaExceeded, StoreUnavailable (nothing recorded, reservation released)."""
+    source = file_get_for_user(user=user, file_id=file_id)
+    version = source.current_version
+    if version is None:
+        raise Conflict("This file has no stored content to copy.", reason="no_content")
+    target_id = source.folder_id if folder_id is None else _target_folder_id(folder_id)
+    if target_id is not None and target_id != source.folder_id:
+        folder_get_for_user(user=user, folder_id=target_id)
+    wanted = source.name if name is None else name_clean(name)
+
+    # 1. Reserve, one short transaction. The pending session makes the reservation and
+    # the new key visible to the upload sweeper should this process die mid-copy.
+    with transaction.atomic():
+        quota_reserve(user=user, size_bytes=version.size_bytes, files=1)
+        session = UploadSession.objects.create(
+            owner=user,
+            created_by=user,
+            folder_id=target_id,
+            name=wanted,
+            size_bytes=version.size_bytes,
+            content_type=version.content_type,
+            sha256=version.sha256,
+            on_conflict=UploadSession.OnConflict.RENAME,
+            key=keys.blob_key(user.pk),
+            strategy=UploadSession.Strategy.SINGLE,
+            expires_at=timezone.now() + timedelta(hours=settings.KOSHA_UPLOAD_SESSION_HOURS),
+        )
+
+    # 2. Copy inside the store, no transaction open.
+    try:
+        get_backend().copy(source_key=version.key, dest_key=session.key)
+    except (BackendError, FileNotFoundError) as exc:
+        _copy_abandon(session=session)
+        raise StoreUnavailable("The copy could not be made in the store. Try again shortly.") from exc
+
+    # 3. Record, a second short transaction.
+    try:
+        copy = _copy_record(session=session, source_version=version)
+    except (Conflict, Gone, NotFound):
+        _copy_abandon(session=session)
+        raise
+    return file_get_for_user(user=user, file_id=copy.pk)
+
+
+def _copy_record(*, session: UploadSession, source_version: FileVersion) -> File:
+    owner = session.owner
+    with transaction.atomic():
+        usage_lock(user=owner)  # lock order: Usage -> UploadSession -> Folder
+        locked = upload_lock(upload_id=session.pk)
+        if locked.status != UploadSession.Status.PENDING:
+            raise Gone("This copy took too long and was cancelled.", reason=f"copy_{locked.status}")
+        _lock_target(owner=owner, folder_id=locked.folder_id)
+        name = _free_name(owner=owner, folder_id=locked.folder_id, name=locked.name)
+        now = timezone.now()
+        file = File(
+            owner=owner,
+            folder_id=locked.folder_id,
+            name=name,
+            size_bytes=locked.size_bytes,
+            content_type=locked.content_type,
+        )
+        try:
+            with transaction.atomic():
+                file.save()
+        except IntegrityError:
+            raise _name_conflict("name_taken", name) from None
+        version = FileVersion.objects.create(
+            file=file,
+            number=1,
+            key=locked.key,
+            size_bytes=locked.size_bytes,
+            content_type=locked.content_type,
+            sha256=source_version.sha256,
+            created_by=locked.created_by,
+            width=source_version.width,
+            height=source_version.height,
+        )
+        file.current_version = version
+        file.save(update_fields=["current_version"])
+        quota_commit(user=owner, size_bytes=locked.size_bytes, files=1, files_added=1)
+        locked.status = UploadSession.Status.COMPLETED
+        locked.version = version
+        locked.finished_at = now
+        locked.name = name
+        locked.save(update_fields=["status", "version", "finished_at", "name"])
+    return file
+
+
+__all__ = ["UNCHANGED", "file_copy", "file_move", "file_rename", "file_update"]

@@ -1,0 +1,133 @@
+"""Folder writes: create, rename, move.
+
+Names are unique among a folder's live children across both kinds (a folder and a file
+may not share a name). The database enforces it within each kind; across kinds no
+constraint can, so every name-changing write (these, file rename/move/copy and the
+upload record step) first locks the owner's Usage row, which serialises them per user.
+The same lock makes the cycle check of a move safe: two moves of one user's folders
+cannot both pass the check against a tree the other is changing.
+"""
+
+from __future__ import annotations
+
+from django.db import IntegrityError, transaction
+
+from kosha.errors import Conflict, InvalidInput, NotFound
+from plans.services import usage_lock
+from storage.listing import folder_ancestry
+from storage.locks import folders_lock
+from storage.models import File, Folder
+from storage.names import name_clean
+from storage.selectors import _parse_id, folder_get_for_user
+
+# "Leave it as it is" for folder_update, distinct from None (which means the root).
+UNCHANGED = object()
+
+
+def _is_root(folder_id) -> bool:
+    return folder_id is None or folder_id in ("", "root")
+
+
+def _check_name_free(*, owner, parent_id, name: str, exclude_folder_id=None) -> None:
+    """Conflict if a live child of parent_id (None: the root) already has this name.
+    Call under usage_lock."""
+    folders = Folder.objects.filter(owner=owner, parent_id=parent_id, name=name, deleted_at__isnull=True)
+    if exclude_folder_id is not None:
+        folders = folders.exclude(pk=exclude_folder_id)
+    if folders.exists():
+        raise Conflict("A folder with this name already exists here.", reason="name_taken", name=name)
+    if File.objects.filter(owner=owner, folder_id=parent_id, name=name, deleted_at__isnull=True).exists():
+        raise Conflict("A file with this name already exists here.", reason="name_taken_by_file", name=name)
+
+
+def _lock_live_folders(*, owner, folder_ids) -> dict:
+    """Lock the given folders (by pk, the project's order) and return the live ones by id."""
+    locked = folders_lock(folder_ids=[folder_id for folder_id in folder_ids if folder_id is not None])
+    return {folder.pk: folder for folder in locked if folder.owner_id == owner.pk and folder.deleted_at is None}
+
+
+def folder_create(*, user, name, parent_id=None) -> Folder:
+    """Create a folder in the user's folder parent_id (None or "root": the root).
+    Raises InvalidName, NotFound (parent), Conflict (name_taken, name_taken_by_file).
+    Locks Usage, then the parent folder."""
+    name = name_clean(name)
+    parent = None if _is_root(parent_id) else folder_get_for_user(user=user, folder_id=parent_id)
+    with transaction.atomic():
+        usage_lock(user=user)
+        if parent is not None:
+            parent = _lock_live_folders(owner=user, folder_ids=[parent.pk]).get(parent.pk)
+            if parent is None:  # trashed since we read it
+                raise NotFound("Folder not found.", resource="folder")
+        _check_name_free(owner=user, parent_id=parent.pk if parent else None, name=name)
+        folder = Folder(owner=user, parent=parent, name=name)
+        try:
+            with transaction.atomic():
+                folder.save()
+        except IntegrityError:
+            raise Conflict("A folder with this name already exists here.", reason="name_taken", name=name) from None
+    return folder
+
+
+def folder_update(*, user, folder_id, name=UNCHANGED, parent_id=UNCHANGED) -> Folder:
+    """Rename and/or move a folder in one transaction: either both happen or neither.
+    parent_id None or "root" moves it to the root. Raises InvalidName, NotFound (the
+    folder or the target, also another user's), InvalidInput (a move into itself or one
+    of its own subfolders: reason folder_cycle), Conflict (name_taken,
+    name_taken_by_file). Locks Usage, then both folders by pk."""
+    if name is UNCHANGED and parent_id is UNCHANGED:
+        raise InvalidInput("Give a new name, a new parent, or both.")
+    new_name = None if name is UNCHANGED else name_clean(name)
+    folder = folder_get_for_user(user=user, folder_id=folder_id)
+    moving = parent_id is not UNCHANGED
+    target_id = None
+    if moving and not _is_root(parent_id):
+        target_id = _parse_id(parent_id)
+        if target_id is None:
+            raise NotFound("Folder not found.", resource="folder", field="parent")
+
+    with transaction.atomic():
+        usage_lock(user=user)
+        live = _lock_live_folders(owner=user, folder_ids=[folder.pk, target_id])
+        folder = live.get(folder.pk)
+        if folder is None:
+            raise NotFound("Folder not found.", resource="folder")
+        parent_pk = target_id if moving else folder.parent_id
+        if moving and target_id is not None:
+            if target_id not in live:
+                raise NotFound("Folder not found.", resource="folder", field="parent")
+            # The target's ancestor chain, one recursive query: moving a folder under
+            # itself would cut the subtree off the root as a cycle.
+            if folder.pk in {crumb.id for crumb in folder_ancestry(user=user, folder_id=target_id)}:
+                raise InvalidInput(
+                    "A folder cannot be moved into itself or one of its subfolders.",
+                    reason="folder_cycle",
+                    field="parent",
+                )
+        final_name = new_name if new_name is not None else folder.name
+        if final_name == folder.name and parent_pk == folder.parent_id:
+            return folder  # nothing changes
+        _check_name_free(owner=user, parent_id=parent_pk, name=final_name, exclude_folder_id=folder.pk)
+        folder.name = final_name
+        folder.parent_id = parent_pk
+        try:
+            with transaction.atomic():
+                folder.save(update_fields=["name", "parent", "updated_at"])
+        except IntegrityError:
+            raise Conflict(
+                "A folder with this name already exists here.", reason="name_taken", name=final_name
+            ) from None
+    return folder
+
+
+def folder_rename(*, user, folder_id, name) -> Folder:
+    """Rename a folder in place. See folder_update for errors and locks."""
+    return folder_update(user=user, folder_id=folder_id, name=name)
+
+
+def folder_move(*, user, folder_id, parent_id) -> Folder:
+    """Move a folder under parent_id (None or "root": the root), keeping its name.
+    See folder_update for errors and locks."""
+    return folder_update(user=user, folder_id=folder_id, parent_id=parent_id)
+
+
+__all__ = ["UNCHANGED", "folder_create", "folder_move", "folder_rename", "folder_update"]

@@ -1,0 +1,277 @@
+"""The trash: move a file or a folder's whole subtree there, restore it, delete it forever.
+
+Trashing stamps every row it touches with `deleted_at` and one fresh `trash_batch`;
+only the item the user picked is the trash root (the one the trash lists). Restore and
+purge work on exactly one batch, so an item trashed on its own earlier stays trashed
+when the folder around it comes back, and keeps its own retention.
+
+Trashed bytes still count in the owner's usage until purged. A purge deletes the blobs
+first, then in one transaction the rows and the usage they held: a crash between leaves
+rows whose blobs are gone, which the next purge (the hourly task, or the user again)
+finishes, because deleting a missing key is not an error. Before the blobs go, the
+trash root is taken out of the trash listing in a short transaction of its own, so the
+batch can no longer be restored while its bytes are being deleted.
+"""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+
+from django.db import IntegrityError, transaction
+from django.db.models import Case, Q, Sum, Value, When
+from django.utils import timezone
+
+from kosha.errors import Conflict, NotFound, StoreUnavailable
+from plans.models import Plan
+from plans.services import quota_credit, quota_release, usage_lock
+from storage.backends import BackendError
+from storage.locks import file_lock, folders_lock
+from storage.models import File, FileVersion, Folder, FolderArchive, UploadSession
+from storage.names import name_with_counter
+from storage.selectors import _parse_id, file_get_for_user, folder_get_for_user
+from storage.services.versions import blobs_delete, blobs_delete_enqueue, version_blob_keys
+
+PURGE_CHUNK_BATCHES = 100
+
+
+def _trash_fields(*, now: datetime, batch: uuid.UUID, root_id: uuid.UUID) -> dict:
+    return {
+        "deleted_at": now,
+        "trash_batch": batch,
+        "is_trash_root": Case(When(pk=root_id, then=Value(True)), default=Value(False)),
+    }
+
+
+def file_trash(*, user, file_id) -> File:
+    """Move a live file to the trash as its own batch. Raises NotFound. Locks the File."""
+    file = file_get_for_user(user=user, file_id=file_id)
+    with transaction.atomic():
+        usage_lock(user=file.owner)  # lock order: Usage -> File
+        locked = file_lock(file_id=file.pk)
+        if locked.deleted_at is not None:
+            raise NotFound("File not found.", resource="file")
+        locked.deleted_at = timezone.now()
+        locked.trash_batch = uuid.uuid4()
+        locked.is_trash_root = True
+        locked.save(update_fields=["deleted_at", "trash_batch", "is_trash_root"])
+    return locked
+
+
+def _live_subtree_ids(*, owner, root_id: uuid.UUID) -> list[uuid.UUID]:
+    """The folder and every live folder under it: one query per level of depth."""
+    found = [root_id]
+    frontier = [root_id]
+    while frontier:
+        frontier = list(
+            Folder.objects.filter(owner=owner, parent_id__in=frontier, deleted_at__isnull=True).values_list(
+                "pk", flat=True
+            )
+        )
+        found.extend(frontier)
+    return found
+
+
+def folder_trash(*, user, folder_id) -> Folder:
+    """Move a live folder and its whole live subtree (folders and files) to the trash as
+    one batch, with bulk UPDATEs: one query per level to find the folders, one lock of
+    them (pk order), two updates. Items already in the trash keep their own batch.
+    Raises NotFound. Locks the subtree's Folders."""
+    folder = folder_get_for_user(user=user, folder_id=folder_id)
+    with transaction.atomic():
+        # Usage first (the project's lock order): uploads recording into this subtree and
+        # folder moves take it too, so the subtree cannot change while it is collected.
+        usage_lock(user=folder.owner)
+        folder_ids = _live_subtree_ids(owner=folder.owner, root_id=folder.pk)
+        locked = {row.pk: row for row in folders_lock(folder_ids=folder_ids)}
+        root = locked.get(folder.pk)
+        if root is None or root.deleted_at is not None:
+            raise NotFound("Folder not found.", resource="folder")
+        now = timezone.now()
+        fields = _trash_fields(now=now, batch=uuid.uuid4(), root_id=folder.pk)
+        Folder.objects.filter(pk__in=folder_ids, deleted_at__isnull=True).update(**fields)
+        File.objects.filter(owner=folder.owner, folder_id__in=folder_ids, deleted_at__isnull=True).update(
+            **{**fields, "is_trash_root": False}
+        )
+        root.deleted_at, root.trash_batch, root.is_trash_root = now, fields["trash_batch"], True
+    return root
+
+
+def _trash_root_get(*, user, item_id, lock: bool) -> Folder | File:
+    parsed = _parse_id(item_id)
+    if parsed is not None:
+        for model in (Folder, File):  # lock order: Folder -> File
+            queryset = model.objects.filter(owner=user, pk=parsed, is_trash_root=True, deleted_at__isnull=False)
+            item = (queryset.select_for_update() if lock else queryset).first()
+            if item is not None:
+                return item
+    raise NotFound("Nothing in the trash has this id.", resource="trash_item")
+
+
+def _free_restored_name(*, owner, parent_id, name: str) -> str:
+    taken = set(
+        File.objects.filter(owner=owner, folder_id=parent_id, deleted_at__isnull=True).values_list("name", flat=True)
+    ) | set(
+        Folder.objects.filter(owner=owner, parent_id=parent_id, deleted_at__isnull=True).values_list("name", flat=True)
+    )
+    candidate, counter = name, 1
+    while candidate in taken:
+        candidate = name_with_counter(name, counter, suffix="restored")
+        counter += 1
+    return candidate
+
+
+def trash_restore(*, user, item_id) -> Folder | File:
+    """Put exactly one trash batch back where it was. If the name is taken there now it
+    comes back as "name (restored)", then "name (restored 2)", ... If its original
+    folder is itself in the trash (or was deleted forever), it is restored to the root
+    instead: restoring into a trashed folder would leave it invisible, and silently
+    restoring the parent too would bring back things the user trashed on purpose.
+    Raises NotFound, Conflict (a name appeared concurrently; try again). Locks the root row."""
+    with transaction.atomic():
+        root = _trash_root_get(user=user, item_id=item_id, lock=True)
+        is_folder = isinstance(root, Folder)
+        parent_id = root.parent_id if is_folder else root.folder_id
+        if parent_id is not None and not Folder.objects.filter(pk=parent_id, deleted_at__isnull=True).exists():
+            parent_id = None
+        batch = root.trash_batch
+        live = {"deleted_at": None, "trash_batch": None, "is_trash_root": False}
+        root.name = _free_restored_name(owner=root.owner_id, parent_id=parent_id, name=root.name)
+        try:
+            with transaction.atomic():
+                if is_folder:
+                    Folder.objects.filter(pk=root.pk).update(name=root.name, parent_id=parent_id, **live)
+                    Folder.objects.filter(owner=root.owner_id, trash_batch=batch).update(**live)
+                else:
+                    File.objects.filter(pk=root.pk).update(name=root.name, folder_id=parent_id, **live)
+                File.objects.filter(owner=root.owner_id, trash_batch=batch).update(**live)
+        except IntegrityError:
+            raise Conflict("An item with this name appeared meanwhile; try again.", reason="name_taken") from None
+        if is_folder:
+            root.parent_id = parent_id
+        else:
+            root.folder_id = parent_id
+        root.deleted_at, root.trash_batch, root.is_trash_root = None, None, False
+    return root
+
+
+@dataclass(frozen=True)
+class PurgeResult:
+    batches: int
+    files: int
+    size_bytes: int
+
+
+def trash_delete(*, user, item_id) -> PurgeResult:
+    """Delete one trash root and its batch forever. Raises NotFound, StoreUnavailable
+    (the root has left the trash listing by then; the hourly purge finishes it)."""
+    root = _trash_root_get(user=user, item_id=item_id, lock=False)
+    return trash_batches_purge(owner_id=root.owner_id, batches=[root.trash_batch])
+
+
+def trash_empty(*, user) -> PurgeResult:
+    """Delete everything in the user's trash forever. Raises StoreUnavailable (what was
+    not purged yet is finished by the hourly purge)."""
+    batches: set[uuid.UUID] = set()
+    for model in (Folder, File):
+        roots = model.objects.filter(owner=user, is_trash_root=True, deleted_at__isnull=False)
+        batches |= set(roots.values_list("trash_batch", flat=True))
+    total = PurgeResult(batches=0, files=0, size_bytes=0)
+    ordered = sorted(batch for batch in batches if batch is not None)
+    for start in range(0, len(ordered), PURGE_CHUNK_BATCHES):
+        done = trash_batches_purge(owner_id=user.pk, batches=ordered[start : start + PURGE_CHUNK_BATCHES])
+        total = PurgeResult(
+            batches=total.batches + done.batches,
+            files=total.files + done.files,
+            size_bytes=total.size_bytes + done.size_bytes,
+        )
+    return total
+
+
+def trash_batches_purge(*, owner_id, batches: Iterable[uuid.UUID]) -> PurgeResult:
+    """Purge trash batches of one owner: blobs first (no transaction open), then in one
+    transaction the rows and the usage they held. Safe to run twice and after a crash
+    between the two steps. Trashed items of other batches that sat inside a purged
+    folder stay in the trash and will restore to the root. Raises StoreUnavailable.
+    Locks Usage, then the batches' Folders."""
+    batches = [batch for batch in batches if batch is not None]
+    if not batches:
+        return PurgeResult(batches=0, files=0, size_bytes=0)
+    in_batches = Q(owner_id=owner_id, trash_batch__in=batches, deleted_at__isnull=False)
+    with transaction.atomic():
+        # Out of the listing first: a restore waiting on the root's lock then finds
+        # nothing, and one that won the lock has already taken its rows out of the batch.
+        Folder.objects.filter(in_batches, is_trash_root=True).update(is_trash_root=False)
+        File.objects.filter(in_batches, is_trash_root=True).update(is_trash_root=False)
+    versions = FileVersion.objects.filter(file__in=File.objects.filter(in_batches))
+    archives = FolderArchive.objects.filter(folder__in=Folder.objects.filter(in_batches)).exclude(key="")
+    deleted_keys = version_blob_keys(versions.only("key", "thumbnail_key")) + list(
+        archives.values_list("key", flat=True)
+    )
+    try:
+        blobs_delete(blob_keys=deleted_keys)
+    except BackendError as exc:
+        raise StoreUnavailable() from exc
+
+    with transaction.atomic():
+        usage_lock(user=owner_id)  # lock order: Usage -> Folder -> File
+        batch_folder_ids = Folder.objects.filter(in_batches).values_list("pk", flat=True)
+        folder_ids = [folder.pk for folder in folders_lock(folder_ids=batch_folder_ids)]
+        file_ids = list(File.objects.filter(in_batches).values_list("pk", flat=True))
+        held = FileVersion.objects.filter(file_id__in=file_ids)
+        size_bytes = held.aggregate(total=Sum("size_bytes"))["total"] or 0
+        # Anything that became a blob after the listing above (it should not happen:
+        # trashed files take no new versions) still goes, after the commit.
+        blobs_delete_enqueue(sorted(set(version_blob_keys(held.only("key", "thumbnail_key"))) - set(deleted_keys)))
+        if folder_ids:
+            _detach_from_folders(owner_id=owner_id, folder_ids=folder_ids, batches=batches)
+        File.objects.filter(pk__in=file_ids).delete()
+        Folder.objects.filter(pk__in=folder_ids).delete()
+        quota_credit(user=owner_id, size_bytes=size_bytes, files=len(file_ids))
+    return PurgeResult(batches=len(batches), files=len(file_ids), size_bytes=size_bytes)
+
+
+def _detach_from_folders(*, owner_id, folder_ids: list[uuid.UUID], batches: list[uuid.UUID]) -> None:
+    """Keep what a folder delete would cascade to but must not: other trash batches
+    inside these folders move to the root (still trashed), and uploads aimed at them
+    stop: pending ones fail and give their reservation back (the upload sweep then
+    deletes whatever the client had sent)."""
+    Folder.objects.filter(parent_id__in=folder_ids).exclude(trash_batch__in=batches).update(parent=None)
+    File.objects.filter(folder_id__in=folder_ids).exclude(trash_batch__in=batches).update(folder=None)
+    pending = UploadSession.objects.filter(folder_id__in=folder_ids, status=UploadSession.Status.PENDING)
+    pending = list(pending.select_for_update().values_list("pk", "size_bytes"))
+    if pending:
+        quota_release(user=owner_id, size_bytes=sum(size for _, size in pending), files=len(pending))
+        UploadSession.objects.filter(pk__in=[pk for pk, _ in pending]).update(status=UploadSession.Status.FAILED)
+    UploadSession.objects.filter(folder_id__in=folder_ids).update(folder=None)
+
+
+def trash_purge_expired(*, now: datetime | None = None, limit: int = 500) -> int:
+    """Purge trash batches older than their owner's plan `trash_days` (also batches a
+    crashed purge left without a root). Returns how many batches were purged. Safe to
+    run twice; a store outage leaves the rest for the next run."""
+    now = now or timezone.now()
+    purged = 0
+    for plan in Plan.objects.all():
+        cutoff = now - timedelta(days=plan.trash_days)
+        expired: set[tuple] = set()
+        for model in (Folder, File):
+            expired |= set(
+                model.objects.filter(owner__usage__plan=plan, deleted_at__lte=cutoff, trash_batch__isnull=False)
+                .order_by()
+                .values_list("owner_id", "trash_batch")
+                .distinct()[:limit]
+            )
+        by_owner: dict = {}
+        for owner_id, batch in expired:
+            by_owner.setdefault(owner_id, []).append(batch)
+        for owner_id, owner_batches in by_owner.items():
+            for start in range(0, len(owner_batches), PURGE_CHUNK_BATCHES):
+                chunk = owner_batches[start : start + PURGE_CHUNK_BATCHES]
+                try:
+                    purged += trash_batches_purge(owner_id=owner_id, batches=chunk).batches
+                except StoreUnavailable:
+                    return purged
+    return purged

@@ -1,0 +1,185 @@
+"""A file's versions: restore an old one as the newest, delete one, prune beyond the plan.
+
+Bytes are immutable blobs, one per version, so a restore is a server-side copy to a new
+key (charged like an upload) and a delete is a row plus a blob. Rows and usage change
+together in one transaction; the store is never called inside it. A deleted version's
+blob goes after the commit (`blobs_delete_task`): its key is never reused, so a crash
+between the two leaves an orphan blob that the orphan sweep finds, never a row that
+points at nothing.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.db import transaction
+from django.db.models import Max
+from django_q.tasks import async_task
+
+from kosha.errors import Conflict, NotFound, StoreUnavailable
+from plans.services import quota_commit, quota_credit, quota_release, quota_reserve, usage_lock
+from storage import keys
+from storage.backends import BackendError, get_backend
+from storage.locks import file_lock
+from storage.models import File, FileVersion
+from storage.selectors import _parse_id, file_get_for_user
+from storage.services.uploads import _after_version_recorded
+
+logger = logging.getLogger(__name__)
+
+
+def version_blob_keys(versions) -> list[str]:
+    """Every object a version owns: its blob and, for images, its thumbnail."""
+    found: list[str] = []
+    for version in versions:
+        found.append(version.key)
+        if version.thumbnail_key:
+            found.append(version.thumbnail_key)
+    return found
+
+
+def blobs_delete_enqueue(blob_keys: list[str]) -> None:
+    """Delete blobs once the surrounding transaction commits (the rows are gone first)."""
+    if blob_keys:
+        transaction.on_commit(lambda: async_task("storage.tasks.blobs_delete_task", keys=list(blob_keys)))
+
+
+def blobs_delete(*, blob_keys: list[str]) -> None:
+    """Delete objects; missing keys are not an error, so running twice is safe."""
+    if blob_keys:
+        get_backend().delete(keys=list(blob_keys))
+
+
+def _version_of(file: File, version_id) -> FileVersion:
+    parsed = _parse_id(version_id)
+    version = file.versions.filter(pk=parsed).first() if parsed else None
+    if version is None:
+        raise NotFound("Version not found.", resource="version")
+    return version
+
+
+def file_version_get_for_user(*, user, file_id, version_id) -> tuple[File, FileVersion]:
+    """The user's live file and one of its versions, or NotFound (also for a version of
+    another file)."""
+    file = file_get_for_user(user=user, file_id=file_id)
+    return file, _version_of(file, version_id)
+
+
+def file_version_restore(*, user, file_id, version_id) -> FileVersion:
+    """Make an old version the newest: copy its blob to a new key inside the store and
+    record it as the next version, which becomes current. Charged like an upload:
+    reserve (one short transaction), copy and HEAD with no transaction open, then record
+    and commit the reservation; any failure releases it. Raises NotFound,
+    QuotaExceeded, Conflict (the file went to the trash meanwhile), StoreUnavailable.
+    Locks Usage, then the File."""
+    file, source = file_version_get_for_user(user=user, file_id=file_id, version_id=version_id)
+    owner = file.owner
+    with transaction.atomic():
+        quota_reserve(user=owner, size_bytes=source.size_bytes, files=1)
+
+    dest_key = keys.blob_key(owner.pk)
+    backend = get_backend()
+    try:
+        backend.copy(source_key=source.key, dest_key=dest_key)
+        info = backend.head(key=dest_key)
+    except (BackendError, FileNotFoundError) as exc:
+        _restore_abandon(owner=owner, size_bytes=source.size_bytes, dest_key=dest_key)
+        raise StoreUnavailable() from exc
+    if info is None or info.size_bytes != source.size_bytes:
+        _restore_abandon(owner=owner, size_bytes=source.size_bytes, dest_key=dest_key)
+        raise StoreUnavailable("The store did not copy the version; try again.")
+
+    try:
+        with transaction.atomic():
+            usage_lock(user=owner)  # lock order: Usage -> File
+            locked = file_lock(file_id=file.pk)
+            if locked.deleted_at is not None:
+                raise Conflict("The file was moved to the trash.", reason="file_trashed")
+            number = (locked.versions.aggregate(top=Max("number"))["top"] or 0) + 1
+            version = FileVersion.objects.create(
+                file=locked,
+                number=number,
+                key=dest_key,
+                size_bytes=source.size_bytes,
+                content_type=source.content_type,
+                sha256=source.sha256,
+                etag=info.etag.strip('"'),
+                created_by=user,
+            )
+            locked.current_version = version
+            locked.size_bytes = version.size_bytes
+            locked.content_type = version.content_type
+            locked.save(update_fields=["current_version", "size_bytes", "content_type", "updated_at"])
+            quota_commit(user=owner, size_bytes=version.size_bytes, files=1, files_added=0)
+            transaction.on_commit(lambda: _after_version_recorded(version.pk))
+    except Conflict:
+        _restore_abandon(owner=owner, size_bytes=source.size_bytes, dest_key=dest_key)
+        raise
+    return version
+
+
+def _restore_abandon(*, owner, size_bytes: int, dest_key: str) -> None:
+    with transaction.atomic():
+        quota_release(user=owner, size_bytes=size_bytes, files=1)
+    try:
+        get_backend().delete(keys=[dest_key])
+    except BackendError:
+        # Nothing points at the key: the orphan sweep removes it later.
+        logger.warning("Could not delete the abandoned copy %s", dest_key, exc_info=True)
+
+
+def file_version_delete(*, user, file_id, version_id) -> File:
+    """Delete one version: the row goes and its bytes are credited in one transaction;
+    the blob is deleted after commit. Deleting the current version makes the newest
+    remaining one current. Raises NotFound, Conflict (the last version of a file cannot
+    be deleted: trash the file instead). Locks Usage, then the File."""
+    file = file_get_for_user(user=user, file_id=file_id)
+    with transaction.atomic():
+        usage_lock(user=file.owner)  # lock order: Usage -> File
+        locked = file_lock(file_id=file.pk)
+        if locked.deleted_at is not None:
+            raise NotFound("File not found.", resource="file")
+        version = _version_of(locked, version_id)
+        remaining = list(locked.versions.exclude(pk=version.pk).order_by("-number")[:1])
+        if not remaining:
+            raise Conflict(
+                "A file's only version cannot be deleted; move the file to the trash instead.",
+                reason="last_version",
+            )
+        if locked.current_version_id == version.pk:
+            previous = remaining[0]
+            locked.current_version = previous
+            locked.size_bytes = previous.size_bytes
+            locked.content_type = previous.content_type
+            locked.save(update_fields=["current_version", "size_bytes", "content_type", "updated_at"])
+        blob_keys = version_blob_keys([version])
+        version.delete()
+        quota_credit(user=locked.owner, size_bytes=version.size_bytes, files=0)
+        blobs_delete_enqueue(blob_keys)
+    return locked
+
+
+def file_versions_prune(*, file_id: uuid.UUID) -> int:
+    """Keep the newest `versions_kept` (from the owner's plan) versions of a file and
+    delete the rest: rows and usage credit in one transaction, blobs after commit. The
+    current version is always kept. Safe to run twice. Returns how many were deleted.
+    Locks Usage, then the File."""
+    owner_id = File.objects.filter(pk=file_id).values_list("owner_id", flat=True).first()
+    if owner_id is None:
+        return 0
+    with transaction.atomic():
+        usage = usage_lock(user=owner_id)  # lock order: Usage -> File
+        locked = file_lock(file_id=file_id)
+        kept = usage.plan.versions_kept
+        doomed = [
+            version
+            for version in locked.versions.order_by("-number")[kept:]
+            if version.pk != locked.current_version_id
+        ]
+        if not doomed:
+            return 0
+        FileVersion.objects.filter(pk__in=[version.pk for version in doomed]).delete()
+        quota_credit(user=owner_id, size_bytes=sum(version.size_bytes for version in doomed), files=0)
+        blobs_delete_enqueue(version_blob_keys(doomed))
+    return len(doomed)

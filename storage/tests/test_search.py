@@ -1,0 +1,350 @@
+"""Search over names: substring matching everywhere, typo tolerance and ranking on PostgreSQL,
+filters, paging, scoping to the user, and every refusal of bad input."""
+
+import datetime as dt
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+from rest_framework.test import APIClient
+
+from storage.backends import get_backend
+from storage.models import File
+from storage.services.folders import folder_create
+from storage.services.trash import file_trash, folder_trash
+from storage.services.uploads import upload_complete, upload_start
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture(autouse=True)
+def _local_store(local_settings):
+    return local_settings
+
+
+def make_file(user, name, data=b"hello", *, folder=None, content_type="application/octet-stream") -> File:
+    """A file made through the real upload services (the bytes go straight to the store)."""
+    started = upload_start(
+        user=user, name=name, size_bytes=len(data), folder_id=folder.pk if folder else None, content_type=content_type
+    )
+    get_backend().put_bytes(key=started.upload.key, data=data, content_type=content_type)
+    return upload_complete(user=user, upload_id=started.upload.pk).file
+
+
+def search(client, **params):
+    return client.get("/api/v1/search/", params)
+
+
+def names(response) -> list[str]:
+    assert response.status_code == 200, response.json()
+    return [item["name"] for item in response.json()["items"]]
+
+
+# --- any database ------------------------------------------------------------------------------
+
+
+def test_search_finds_files_and_folders_with_their_breadcrumb_paths(owner_client, owner):
+    work = folder_create(user=owner, name="Work")
+    year = folder_create(user=owner, name="2026", parent_id=work.pk)
+    reports = folder_create(user=owner, name="Reports", parent_id=work.pk)
+    report = make_file(owner, "report.pdf", b"%PDF-1.7", folder=year, content_type="application/pdf")
+    make_file(owner, "holiday.jpg", folder=year, content_type="image/jpeg")
+
+    response = search(owner_client, q="report")
+
+    assert response.status_code == 200, response.json()
+    items = {item["name"]: item for item in response.json()["items"]}
+    assert set(items) == {"report.pdf", "Reports"}
+    assert items["report.pdf"] == {
+        "kind": "file",
+        "id": str(report.pk),
+        "name": "report.pdf",
+        "folder": str(year.pk),
+        "path": ["Work", "2026"],
+        "size": 8,
+        "content_type": "application/pdf",
+        "modified": items["report.pdf"]["modified"],
+        "score": items["report.pdf"]["score"],
+    }
+    assert items["Reports"]["kind"] == "folder"
+    assert items["Reports"]["parent"] == str(work.pk)
+    assert items["Reports"]["path"] == ["Work"]
+    assert items["Reports"]["size"] is None
+    assert "folder" not in items["Reports"]
+    assert str(reports.pk) == items["Reports"]["id"]
+    assert response.json()["next"] is None
+
+
+def test_search_is_case_insensitive_and_needs_every_word(owner_client, owner):
+    make_file(owner, "Annual Budget 2026.xlsx")
+    make_file(owner, "budget draft.txt")
+
+    assert set(names(search(owner_client, q="BUDGET"))) == {"budget draft.txt", "Annual Budget 2026.xlsx"}
+    assert "Annual Budget 2026.xlsx" in names(search(owner_client, q="annual budget"))
+    assert "budget draft.txt" in names(search(owner_client, q="  budget   draft  "))
+
+
+def test_exact_name_ranks_above_prefix_above_a_match_inside(owner_client, owner):
+    make_file(owner, "old report.txt")
+    make_file(owner, "report.pdf")
+    make_file(owner, "report")
+
+    assert names(search(owner_client, q="report")) == ["report", "report.pdf", "old report.txt"]
+
+
+def test_trashed_files_and_folders_never_appear(owner_client, owner):
+    kept = folder_create(user=owner, name="kept plans")
+    binned = folder_create(user=owner, name="binned plans")
+    make_file(owner, "plans inside the binned folder.txt", folder=binned)
+    trashed = make_file(owner, "old plans.txt")
+    make_file(owner, "plans.txt", folder=kept)
+
+    file_trash(user=owner, file_id=trashed.pk)
+    folder_trash(user=owner, folder_id=binned.pk)
+
+    assert set(names(search(owner_client, q="plans"))) == {"kept plans", "plans.txt"}
+
+
+def test_another_users_files_never_appear(owner_client, owner, stranger, stranger_client):
+    make_file(owner, "secret report.pdf")
+    folder_create(user=owner, name="secret folder")
+
+    assert names(search(stranger_client, q="secret")) == []
+    assert names(search(stranger_client, q="secret report.pdf")) == []
+    assert len(names(search(owner_client, q="secret"))) == 2
+
+
+def test_type_filter_maps_to_content_types_and_folders(owner_client, owner):
+    folder_create(user=owner, name="trip photos")
+    make_file(owner, "trip.jpg", content_type="image/jpeg")
+    make_file(owner, "trip.mp4", content_type="video/mp4")
+    make_file(owner, "trip.pdf", content_type="application/pdf")
+    make_file(owner, "trip notes.txt", content_type="text/plain")
+    make_file(
+        owner, "trip.docx", content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+    )
+    make_file(owner, "trip.zip", content_type="application/zip")
+    make_file(owner, "trip.mp3", content_type="audio/mpeg")
+
+    expected = {
+        "image": {"trip.jpg"},
+        "video": {"trip.mp4"},
+        "audio": {"trip.mp3"},
+        "pdf": {"trip.pdf"},
+        "text": {"trip notes.txt"},
+        "document": {"trip.docx"},
+        "archive": {"trip.zip"},
+        "folder": {"trip photos"},
+    }
+    for kind, wanted in expected.items():
+        assert set(names(search(owner_client, q="trip", type=kind))) == wanted, kind
+
+
+def test_size_and_modified_filters(owner_client, owner):
+    folder_create(user=owner, name="data folder")
+    make_file(owner, "data small.bin", b"x" * 10)
+    make_file(owner, "data big.bin", b"x" * 1000)
+    old = make_file(owner, "data old.bin", b"x" * 500)
+    File.objects.filter(pk=old.pk).update(updated_at=dt.datetime(2020, 5, 1, tzinfo=dt.UTC))
+
+    assert set(names(search(owner_client, q="data", min_size="100"))) == {"data big.bin", "data old.bin"}
+    assert set(names(search(owner_client, q="data", max_size="500"))) == {"data small.bin", "data old.bin"}
+    assert set(names(search(owner_client, q="data", min_size=0, max_size=10))) == {"data small.bin"}
+    assert names(search(owner_client, q="data", modified_before="2020-05-01")) == ["data old.bin"]
+    assert names(search(owner_client, q="data", modified_before="2020-05-01T12:00:00+02:00")) == ["data old.bin"]
+    assert set(names(search(owner_client, q="data", modified_after="2021-01-01"))) == {
+        "data folder",
+        "data small.bin",
+        "data big.bin",
+    }
+    today = timezone.now().date().isoformat()
+    assert "data old.bin" not in names(search(owner_client, q="data", modified_after=today))
+
+
+def test_folder_filter_searches_only_that_subtree(owner_client, owner):
+    work = folder_create(user=owner, name="Work")
+    deep = folder_create(
+        user=owner, name="deep notes", parent_id=folder_create(user=owner, name="a", parent_id=work.pk).pk
+    )
+    make_file(owner, "notes.txt", folder=deep)
+    make_file(owner, "notes.txt", folder=work)
+    make_file(owner, "notes.txt")  # at the root: outside Work
+    folder_create(user=owner, name="notes elsewhere")
+
+    response = search(owner_client, q="notes", folder=str(work.pk))
+
+    items = response.json()["items"]
+    assert sorted((item["name"], tuple(item["path"])) for item in items) == [
+        ("deep notes", ("Work", "a")),
+        ("notes.txt", ("Work",)),
+        ("notes.txt", ("Work", "a", "deep notes")),
+    ]
+
+
+def test_folder_filter_with_another_users_folder_is_404(stranger_client, owner):
+    folder = folder_create(user=owner, name="Private")
+
+    response = search(stranger_client, q="private", folder=str(folder.pk))
+
+    assert response.status_code == 404
+    assert response.json()["error"]["code"] == "not_found"
+
+
+def test_pages_follow_the_cursor_without_repeats(owner_client, owner):
+    for number in range(7):
+        make_file(owner, f"page item {number}.txt")
+
+    seen, cursor, pages = [], None, 0
+    while True:
+        params = {"q": "page item", "limit": 3, **({"cursor": cursor} if cursor else {})}
+        body = search(owner_client, **params).json()
+        seen += [item["name"] for item in body["items"]]
+        pages += 1
+        cursor = body["next"]
+        if cursor is None:
+            break
+
+    assert pages == 3
+    assert sorted(seen) == [f"page item {number}.txt" for number in range(7)]
+
+
+def _search_queries(client, owner, word: str, count: int) -> int:
+    folder = folder_create(user=owner, name=f"level {count}")
+    inner = folder_create(user=owner, name="inner", parent_id=folder.pk)
+    for number in range(count):
+        make_file(owner, f"{word} {number}.txt", folder=inner if number % 2 else folder)
+    with CaptureQueriesContext(connection) as queries:
+        response = search(client, q=word)
+    assert response.status_code == 200
+    assert len(response.json()["items"]) == count
+    return len(queries)
+
+
+def test_search_query_count_does_not_grow_with_results(owner_client, owner):
+    at_n = _search_queries(owner_client, owner, "quartz", 4)
+    at_3n = _search_queries(owner_client, owner, "meadow", 12)
+
+    # 6 for the rate limit in the database cache (read, cull count, savepoint, read,
+    # write, release); then savepoint, (PostgreSQL: set_config of the threshold), files,
+    # folders, release, and one recursive query for every breadcrumb: never one per result.
+    expected = 6 + 5 + (1 if connection.vendor == "postgresql" else 0)
+    assert at_n == at_3n == expected
+
+
+BAD_INPUT = [
+    pytest.param({}, "q", id="q-missing"),
+    pytest.param({"q": "a"}, "q", id="q-one-char"),
+    pytest.param({"q": "  a  "}, "q", id="q-one-char-after-strip"),
+    pytest.param({"q": "x" * 201}, "q", id="q-201-chars"),
+    pytest.param({"q": "x" * 10_240}, "q", id="q-10kb"),
+    pytest.param({"q": "ab\x00cd"}, "q", id="q-nul"),
+    pytest.param({"q": "report", "type": "spreadsheet"}, "type", id="unknown-type"),
+    pytest.param({"q": "report", "modified_after": "yesterday"}, "modified_after", id="date-words"),
+    pytest.param({"q": "report", "modified_after": "2026-13-01"}, "modified_after", id="date-month-13"),
+    pytest.param({"q": "report", "modified_before": "2026-02-30T10:00:00"}, "modified_before", id="date-feb-30"),
+    pytest.param({"q": "report", "min_size": "-1"}, "min_size", id="negative-min-size"),
+    pytest.param({"q": "report", "max_size": "-5"}, "max_size", id="negative-max-size"),
+    pytest.param({"q": "report", "min_size": "ten"}, "min_size", id="min-size-words"),
+    pytest.param({"q": "report", "max_size": "1.5"}, "max_size", id="max-size-fraction"),
+    pytest.param({"q": "report", "max_size": "9" * 30}, "max_size", id="max-size-huge"),
+    pytest.param({"q": "report", "limit": "0"}, "limit", id="limit-zero"),
+    pytest.param({"q": "report", "limit": "5000"}, "limit", id="limit-huge"),
+    pytest.param({"q": "report", "cursor": "garbage"}, "cursor", id="cursor-garbage"),
+]
+
+
+@pytest.mark.parametrize(("params", "field"), BAD_INPUT)
+def test_bad_input_is_a_400_naming_the_field(owner_client, params, field):
+    response = search(owner_client, **params)
+
+    assert response.status_code == 400, response.content
+    assert response.json()["error"]["code"] == "invalid"
+    assert response.json()["error"]["field"] == field
+
+
+def test_tampered_cursor_or_a_cursor_of_another_search_is_a_400(owner_client, owner):
+    for number in range(3):
+        make_file(owner, f"cursor test {number}.txt")
+    cursor = search(owner_client, q="cursor test", limit=1).json()["next"]
+    assert cursor
+
+    tampered = cursor[:-2] + ("AA" if not cursor.endswith("AA") else "BB")
+    for params in ({"q": "cursor test", "limit": 1, "cursor": tampered}, {"q": "cursor", "limit": 1, "cursor": cursor}):
+        response = search(owner_client, **params)
+        assert response.status_code == 400
+        assert response.json()["error"]["field"] == "cursor"
+
+
+def test_a_malformed_folder_id_is_a_404(owner_client):
+    response = search(owner_client, q="report", folder="not-a-uuid")
+
+    assert response.status_code == 404
+
+
+def test_search_needs_authentication(db):
+    response = APIClient().get("/api/v1/search/", {"q": "report"})
+
+    assert response.status_code in (401, 403)
+
+
+# --- PostgreSQL: trigram similarity ---------------------------------------------------------------
+
+
+@pytest.mark.postgres
+def test_typos_still_find_the_file(owner_client, owner):
+    make_file(owner, "report.pdf", content_type="application/pdf")
+    make_file(owner, "Invoice 2026.pdf", content_type="application/pdf")
+    make_file(owner, "holiday.jpg", content_type="image/jpeg")
+
+    assert names(search(owner_client, q="reprot")) == ["report.pdf"]
+    assert names(search(owner_client, q="invoce")) == ["Invoice 2026.pdf"]
+    assert names(search(owner_client, q="invoce 2026")) == ["Invoice 2026.pdf"]
+
+
+@pytest.mark.postgres
+def test_exact_matches_rank_above_fuzzy_ones(owner_client, owner):
+    make_file(owner, "reprot draft.txt")
+    make_file(owner, "report.pdf")
+    make_file(owner, "reports 2025.txt")
+
+    response = search(owner_client, q="report")
+
+    items = response.json()["items"]
+    assert [item["name"] for item in items][0] == "report.pdf"
+    assert "reprot draft.txt" in [item["name"] for item in items]
+    scores = [item["score"] for item in items]
+    assert scores == sorted(scores, reverse=True)
+    assert items[0]["score"] > items[-1]["score"]
+
+
+@pytest.mark.postgres
+def test_fuzzy_search_keeps_filters_trash_and_owner(owner_client, owner, stranger):
+    folder = folder_create(user=owner, name="Invoices")
+    make_file(owner, "Invoice March.pdf", folder=folder, content_type="application/pdf")
+    make_file(owner, "Invoice March.png", content_type="image/png")
+    trashed = make_file(owner, "Invoice April.pdf", content_type="application/pdf")
+    file_trash(user=owner, file_id=trashed.pk)
+    make_file(stranger, "Invoice May.pdf", content_type="application/pdf")
+
+    assert set(names(search(owner_client, q="invoce"))) == {"Invoices", "Invoice March.pdf", "Invoice March.png"}
+    assert names(search(owner_client, q="invoce", type="pdf")) == ["Invoice March.pdf"]
+    assert names(search(owner_client, q="invoce", type="folder")) == ["Invoices"]
+    assert names(search(owner_client, q="invoce", folder=str(folder.pk))) == ["Invoice March.pdf"]
+
+
+@pytest.mark.postgres
+def test_unrelated_names_are_not_matched(owner_client, owner):
+    make_file(owner, "holiday.jpg")
+    make_file(owner, "budget.xlsx")
+
+    assert names(search(owner_client, q="reprot")) == []
+
+
+@pytest.mark.postgres
+def test_the_trigram_indexes_exist():
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT indexname FROM pg_indexes WHERE indexname IN ('storage_file_name_trgm', 'storage_folder_name_trgm')"
+        )
+        assert sorted(row[0] for row in cursor.fetchall()) == ["storage_file_name_trgm", "storage_folder_name_trgm"]

@@ -1,0 +1,369 @@
+"""The trash: trash files and folder subtrees, list, restore, delete forever, empty, purge."""
+
+import importlib
+import uuid
+from datetime import timedelta
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from django.utils import timezone
+
+from plans.models import Plan
+from storage.backends import get_backend
+from storage.models import File, FileVersion, Folder, UploadSession
+from storage.selectors import folder_children_for_user
+from storage.services.trash import file_trash, folder_trash
+from storage.services.uploads import upload_complete, upload_start
+from storage.tasks import trash_purge_task
+from storage.tests.protocol import assert_usage_consistent, usage_of
+
+pytestmark = pytest.mark.django_db
+
+TRASH = "/api/v1/trash/"
+
+
+@pytest.fixture(autouse=True)
+def seeded_tiers(django_db_blocker):
+    """The tiers come from a data migration, and a transactional test's flush removes them
+    for the tests after it: put them back (idempotent)."""
+    from django.apps import apps
+
+    with django_db_blocker.unblock():
+        importlib.import_module("plans.migrations.0002_seed_tiers").seed(apps, None)
+
+
+@pytest.fixture
+def run_on_commit(django_capture_on_commit_callbacks):
+    """Run what a call schedules on commit (tasks run synchronously in tests)."""
+    return lambda: django_capture_on_commit_callbacks(execute=True)
+
+
+def upload_bytes(owner, name: str, data: bytes, *, folder=None) -> File:
+    started = upload_start(
+        user=owner, name=name, size_bytes=len(data), folder_id=folder.pk if folder else None, content_type="text/plain"
+    )
+    get_backend().put_bytes(key=started.upload.key, data=data, content_type="text/plain")
+    return upload_complete(user=owner, upload_id=started.upload.pk).file
+
+
+@pytest.fixture
+def tree(local_settings, owner, run_on_commit):
+    """Photos/{a.txt (2 versions), 2024/{b.txt}, old/{c.txt}} and top.txt at the root."""
+    photos = Folder.objects.create(owner=owner, name="Photos")
+    year = Folder.objects.create(owner=owner, name="2024", parent=photos)
+    old = Folder.objects.create(owner=owner, name="old", parent=photos)
+    with run_on_commit():
+        a = upload_bytes(owner, "a.txt", b"a" * 10, folder=photos)
+        upload_bytes(owner, "a.txt", b"A" * 15, folder=photos)
+        b = upload_bytes(owner, "b.txt", b"b" * 20, folder=year)
+        c = upload_bytes(owner, "c.txt", b"c" * 40, folder=old)
+        top = upload_bytes(owner, "top.txt", b"t" * 5)
+    return {"photos": photos, "year": year, "old": old, "a": a, "b": b, "c": c, "top": top}
+
+
+def keys_of(*files) -> list[str]:
+    return list(FileVersion.objects.filter(file__in=files).values_list("key", flat=True))
+
+
+def live_names(owner, folder=None) -> set[str]:
+    folders, files = folder_children_for_user(user=owner, folder=folder)
+    return {item.name for item in [*folders, *files]}
+
+
+# --- trash and list ------------------------------------------------------------------------
+
+
+def test_trashing_a_folder_hides_its_subtree_and_lists_one_root(tree, owner, owner_client):
+    photos = tree["photos"]
+
+    folder_trash(user=owner, folder_id=photos.pk)
+
+    assert live_names(owner) == {"top.txt"}
+    assert not Folder.objects.filter(owner=owner, deleted_at__isnull=True).exists()
+    batch = Folder.objects.get(pk=photos.pk).trash_batch
+    assert Folder.objects.filter(trash_batch=batch).count() == 3
+    assert File.objects.filter(trash_batch=batch).count() == 3
+    assert list(File.objects.filter(trash_batch=batch, is_trash_root=True)) == []
+    body = owner_client.get(TRASH).json()
+    assert body["next"] is None
+    [item] = body["items"]
+    assert (item["id"], item["kind"], item["name"], item["size"]) == (str(photos.pk), "folder", "Photos", 15 + 20 + 40)
+    assert item["folder"] is None and item["folder_is_trashed"] is False
+    deleted_at = Folder.objects.get(pk=photos.pk).deleted_at
+    assert item["purge_at"].startswith((deleted_at + timedelta(days=30)).date().isoformat())
+    for query in ("b.txt", "2024", "Photos"):
+        search = owner_client.get("/api/v1/search/", {"q": query})
+        assert search.status_code == 200
+        assert {item["name"] for item in search.json()["items"]} <= {"top.txt"}
+    assert usage_of(owner).used_bytes == 10 + 15 + 20 + 40 + 5
+    usage = owner_client.get("/api/v1/usage/").json()
+    assert usage["trash_bytes"] == 10 + 15 + 20 + 40
+    assert_usage_consistent(owner)
+
+
+def test_delete_on_a_file_moves_it_to_the_trash(tree, owner, owner_client):
+    response = owner_client.delete(f"/api/v1/files/{tree['top'].pk}/")
+
+    assert response.status_code == 204
+    assert owner_client.get(f"/api/v1/files/{tree['top'].pk}/").status_code == 404
+    [item] = owner_client.get(TRASH).json()["items"]
+    assert (item["kind"], item["name"], item["size"]) == ("file", "top.txt", 5)
+    assert owner_client.delete(f"/api/v1/files/{tree['top'].pk}/").status_code == 404
+
+
+def test_restore_brings_back_exactly_its_batch(tree, owner, owner_client):
+    file_trash(user=owner, file_id=tree["b"].pk)  # trashed on its own first
+    folder_trash(user=owner, folder_id=tree["photos"].pk)
+    assert len(owner_client.get(TRASH).json()["items"]) == 2
+
+    response = owner_client.post(f"{TRASH}{tree['photos'].pk}/restore/")
+
+    assert response.status_code == 200, response.json()
+    assert response.json() == {"id": str(tree["photos"].pk), "kind": "folder", "name": "Photos", "folder": None}
+    assert live_names(owner) == {"Photos", "top.txt"}
+    assert live_names(owner, tree["photos"]) == {"a.txt", "2024", "old"}
+    assert live_names(owner, tree["year"]) == set()
+    assert live_names(owner, tree["old"]) == {"c.txt"}
+    [left] = owner_client.get(TRASH).json()["items"]
+    assert (left["name"], left["folder"], left["folder_is_trashed"]) == ("b.txt", str(tree["year"].pk), False)
+    assert not Folder.objects.filter(owner=owner, trash_batch__isnull=False).exists()
+
+    again = owner_client.post(f"{TRASH}{tree['b'].pk}/restore/")
+
+    assert again.status_code == 200
+    assert again.json()["folder"] == str(tree["year"].pk)
+    assert live_names(owner, tree["year"]) == {"b.txt"}
+    assert owner_client.get(TRASH).json()["items"] == []
+
+
+def test_a_name_clash_restores_as_name_restored(tree, owner, owner_client, run_on_commit):
+    file_trash(user=owner, file_id=tree["top"].pk)
+    with run_on_commit():
+        newer = upload_bytes(owner, "top.txt", b"newer")
+
+    first = owner_client.post(f"{TRASH}{tree['top'].pk}/restore/")
+
+    assert first.json()["name"] == "top (restored).txt"
+    file_trash(user=owner, file_id=newer.pk)
+    with run_on_commit():
+        upload_bytes(owner, "top.txt", b"newest")
+    second = owner_client.post(f"{TRASH}{newer.pk}/restore/")
+    assert second.json()["name"] == "top (restored 2).txt"
+    assert live_names(owner) == {"Photos", "top.txt", "top (restored).txt", "top (restored 2).txt"}
+    assert_usage_consistent(owner)
+
+
+def test_restoring_into_a_trashed_folder_restores_to_the_root(tree, owner, owner_client):
+    file_trash(user=owner, file_id=tree["c"].pk)
+    folder_trash(user=owner, folder_id=tree["photos"].pk)
+    listed = {item["name"]: item for item in owner_client.get(TRASH).json()["items"]}
+    assert listed["c.txt"]["folder_is_trashed"] is True
+
+    response = owner_client.post(f"{TRASH}{tree['c'].pk}/restore/")
+
+    assert response.json()["folder"] is None
+    assert live_names(owner) == {"top.txt", "c.txt"}
+    assert File.objects.get(pk=tree["c"].pk).folder_id is None
+
+
+# --- delete forever, empty, purge --------------------------------------------------------------
+
+
+def test_delete_forever_removes_blobs_rows_and_usage_and_keeps_other_batches(tree, owner, owner_client):
+    file_trash(user=owner, file_id=tree["c"].pk)  # its own batch, inside Photos/old
+    folder_trash(user=owner, folder_id=tree["photos"].pk)
+    doomed_keys = keys_of(tree["a"], tree["b"])
+    backend = get_backend()
+
+    response = owner_client.delete(f"{TRASH}{tree['photos'].pk}/")
+
+    assert response.status_code == 204
+    assert all(backend.head(key=key) is None for key in doomed_keys)
+    assert not Folder.objects.filter(owner=owner).exists()
+    assert set(File.objects.filter(owner=owner).values_list("name", flat=True)) == {"c.txt", "top.txt"}
+    assert backend.head(key=keys_of(tree["c"])[0]) is not None
+    usage = usage_of(owner)
+    assert (usage.used_bytes, usage.file_count) == (40 + 5, 2)
+    assert_usage_consistent(owner)
+    [left] = owner_client.get(TRASH).json()["items"]
+    assert (left["name"], left["folder"]) == ("c.txt", None)
+    assert owner_client.post(f"{TRASH}{tree['c'].pk}/restore/").json()["folder"] is None
+
+
+def test_emptying_the_trash_deletes_everything_in_it(tree, owner, owner_client):
+    file_trash(user=owner, file_id=tree["top"].pk)
+    folder_trash(user=owner, folder_id=tree["photos"].pk)
+    keys = keys_of(tree["a"], tree["b"], tree["c"], tree["top"])
+
+    response = owner_client.post(f"{TRASH}empty/")
+
+    assert response.status_code == 200
+    assert response.json() == {"items": 2, "files": 4, "size": 10 + 15 + 20 + 40 + 5}
+    assert not File.objects.filter(owner=owner).exists()
+    assert not Folder.objects.filter(owner=owner).exists()
+    assert all(get_backend().head(key=key) is None for key in keys)
+    usage = usage_of(owner)
+    assert (usage.used_bytes, usage.file_count) == (0, 0)
+    assert owner_client.get("/api/v1/usage/").json()["trash_bytes"] == 0
+    assert owner_client.get(TRASH).json() == {"items": [], "next": None}
+
+
+def test_the_purge_task_deletes_only_trash_older_than_the_plans_days(tree, owner):
+    folder_trash(user=owner, folder_id=tree["photos"].pk)
+    file_trash(user=owner, file_id=tree["top"].pk)
+    long_ago = timezone.now() - timedelta(days=31)
+    batch = Folder.objects.get(pk=tree["photos"].pk).trash_batch
+    Folder.objects.filter(trash_batch=batch).update(deleted_at=long_ago)
+    File.objects.filter(trash_batch=batch).update(deleted_at=long_ago)
+    keys = keys_of(tree["a"], tree["b"], tree["c"])
+
+    purged = trash_purge_task()
+
+    assert purged == 1
+    assert all(get_backend().head(key=key) is None for key in keys)
+    assert list(File.objects.filter(owner=owner).values_list("name", flat=True)) == ["top.txt"]
+    assert usage_of(owner).used_bytes == 5
+    assert_usage_consistent(owner)
+    assert trash_purge_task() == 0
+
+
+def test_purging_a_folder_fails_uploads_aimed_at_it_and_releases_their_reservation(tree, owner, owner_client):
+    started = upload_start(user=owner, name="late.txt", size_bytes=9, folder_id=tree["year"].pk)
+    folder_trash(user=owner, folder_id=tree["photos"].pk)
+
+    owner_client.delete(f"{TRASH}{tree['photos'].pk}/")
+
+    upload = UploadSession.objects.get(pk=started.upload.pk)
+    assert (upload.status, upload.folder_id) == (UploadSession.Status.FAILED, None)
+    assert usage_of(owner).reserved_bytes == 0
+    assert_usage_consistent(owner)
+
+
+# --- paging and query counts -------------------------------------------------------------------
+
+
+def test_the_trash_pages_newest_first_with_a_signed_cursor(local_settings, owner, owner_client):
+    now = timezone.now()
+    for index in range(5):
+        Folder.objects.create(
+            owner=owner, name=f"f{index}", deleted_at=now - timedelta(minutes=index), trash_batch=uuid.uuid4(),
+            is_trash_root=True,
+        )
+
+    first = owner_client.get(TRASH, {"limit": 3}).json()
+    second = owner_client.get(TRASH, {"limit": 3, "cursor": first["next"]}).json()
+
+    assert [item["name"] for item in first["items"]] == ["f0", "f1", "f2"]
+    assert [item["name"] for item in second["items"]] == ["f3", "f4"]
+    assert second["next"] is None
+    assert owner_client.get(TRASH, {"cursor": "garbage"}).status_code == 400
+    assert owner_client.get(TRASH, {"limit": "0"}).status_code == 400
+
+
+@pytest.mark.parametrize("count", [3, 9])
+def test_the_trash_list_runs_a_fixed_number_of_queries(local_settings, owner, owner_client, settings, count):
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    parent = Folder.objects.create(owner=owner, name="parent")
+    now = timezone.now()
+    for index in range(count):
+        Folder.objects.create(
+            owner=owner, parent=parent, name=f"d{index}", deleted_at=now, trash_batch=uuid.uuid4(), is_trash_root=True
+        )
+        File.objects.create(
+            owner=owner, folder=parent, name=f"f{index}", deleted_at=now, trash_batch=uuid.uuid4(), is_trash_root=True
+        )
+
+    with CaptureQueriesContext(connection) as queries:
+        response = owner_client.get(TRASH)
+
+    assert len(response.json()["items"]) == 2 * count
+    # the Usage row with its plan (trash_days), the folder roots with their parent and
+    # batch size, the file roots with their folder
+    assert len(queries) == 3, [query["sql"] for query in queries.captured_queries]
+
+
+# --- access and bad input ------------------------------------------------------------------
+
+
+def _trash_endpoints(item_id):
+    return [
+        ("post", f"{TRASH}{item_id}/restore/"),
+        ("delete", f"{TRASH}{item_id}/"),
+    ]
+
+
+def test_a_stranger_gets_404_and_sees_an_empty_trash(tree, owner, stranger_client):
+    folder_trash(user=owner, folder_id=tree["photos"].pk)
+
+    for method, url in [
+        *_trash_endpoints(tree["photos"].pk),
+        ("delete", f"/api/v1/files/{tree['top'].pk}/"),
+        ("delete", f"/api/v1/folders/{tree['photos'].pk}/"),
+    ]:
+        response = getattr(stranger_client, method)(url)
+        assert response.status_code == 404, (method, url)
+        assert response.json()["error"]["code"] == "not_found"
+    assert stranger_client.get(TRASH).json()["items"] == []
+    assert stranger_client.post(f"{TRASH}empty/").json()["items"] == 0
+
+    assert Folder.objects.get(pk=tree["photos"].pk).is_trash_root
+    assert File.objects.get(pk=tree["top"].pk).deleted_at is None
+    assert_usage_consistent(owner)
+
+
+def test_anonymous_requests_to_the_trash_are_refused(tree, api_client):
+    for method, url in [
+        ("get", TRASH),
+        ("post", f"{TRASH}empty/"),
+        *_trash_endpoints(tree["photos"].pk),
+        ("delete", f"/api/v1/files/{tree['top'].pk}/"),
+    ]:
+        assert getattr(api_client, method)(url).status_code in (401, 403), (method, url)
+
+
+def test_bad_ids_are_404_and_change_nothing(tree, owner, owner_client):
+    file_trash(user=owner, file_id=tree["b"].pk)  # a trashed item that is not a root:
+    folder_trash(user=owner, folder_id=tree["year"].pk)
+    for bad in ["not-a-uuid", uuid.uuid4(), tree["top"].pk, tree["a"].pk]:
+        for method, url in _trash_endpoints(bad):
+            response = getattr(owner_client, method)(url)
+            assert response.status_code == 404, (method, url)
+
+    assert File.objects.filter(owner=owner).count() == 4
+    assert len(owner_client.get(TRASH).json()["items"]) == 2
+    assert_usage_consistent(owner)
+
+
+# --- PostgreSQL: usage stays exact -----------------------------------------------------------
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_trash_restore_and_purge_keep_usage_exact_on_postgres(local_settings, owner, owner_client):
+    assert connection.vendor == "postgresql"
+    photos = Folder.objects.create(owner=owner, name="Photos")
+    inner = Folder.objects.create(owner=owner, name="inner", parent=photos)
+    for name, size, folder in [("a", 11, photos), ("a", 12, photos), ("b", 13, inner), ("c", 14, None)]:
+        upload_bytes(owner, name, b"x" * size, folder=folder)
+    assert_usage_consistent(owner)
+
+    folder_trash(user=owner, folder_id=photos.pk)
+    assert_usage_consistent(owner)
+    assert owner_client.get("/api/v1/usage/").json()["trash_bytes"] == 11 + 12 + 13
+    assert owner_client.post(f"{TRASH}{photos.pk}/restore/").status_code == 200
+    assert_usage_consistent(owner)
+    folder_trash(user=owner, folder_id=inner.pk)
+    assert owner_client.delete(f"{TRASH}{inner.pk}/").status_code == 204
+    assert_usage_consistent(owner)
+    assert usage_of(owner).used_bytes == 11 + 12 + 14
+    folder_trash(user=owner, folder_id=photos.pk)
+    long_ago = timezone.now() - timedelta(days=Plan.objects.get(code="free").trash_days + 1)
+    Folder.objects.filter(owner=owner, deleted_at__isnull=False).update(deleted_at=long_ago)
+    File.objects.filter(owner=owner, deleted_at__isnull=False).update(deleted_at=long_ago)
+
+    assert trash_purge_task() == 1
+
+    assert_usage_consistent(owner)
+    usage = usage_of(owner)
+    assert (usage.used_bytes, usage.file_count) == (14, 1)
