@@ -29,3 +29,24 @@ class ApiTokenCreateForm(forms.Form):
 
 class ApiTokenRevokeForm(forms.Form):
     token_id = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class AccountDeleteForm(forms.Form):
+    """Deleting an account asks for the password again: a session left open on a shared
+    computer must not be enough to erase someone's files."""
+
+    password = forms.CharField(
+        label="Your password",
+        strip=False,
+        widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
+    )
+
+    def __init__(self, *args, user, **kwargs):
+        self.user = user
+        super().__init__(*args, **kwargs)
+
+    def clean_password(self):
+        password = self.cleaned_data["password"]
+        if not self.user.check_password(password):
+            raise forms.ValidationError("That is not your password.", code="password_incorrect")
+        return password

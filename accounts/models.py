@@ -37,6 +37,9 @@ class User(AbstractBaseUser, PermissionsMixin):
     is_staff = models.BooleanField(default=False)
     is_active = models.BooleanField(default=True)
     date_joined = models.DateTimeField(default=timezone.now)
+    # Set when deletion is asked for: the account is locked out at once, and the purge task
+    # deletes its objects, then these rows. Only a user marked so may be purged.
+    deleting_at = models.DateTimeField(null=True, blank=True)
 
     objects = UserManager()
 
@@ -78,3 +81,21 @@ class ApiToken(models.Model):
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+
+class WebhookEvent(models.Model):
+    """A processed webhook event, kept so a replayed delivery changes nothing."""
+
+    source = models.CharField(max_length=32)
+    event_id = models.CharField(max_length=255)
+    received_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-received_at", "id"]
+        constraints = [
+            # The database, not a check-then-insert, decides which delivery of an event wins.
+            models.UniqueConstraint(fields=["source", "event_id"], name="accounts_webhookevent_unique_per_source"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.source}:{self.event_id}"

@@ -6,4 +6,5 @@ urlpatterns = [
     path("settings/", views.settings_index, name="settings"),
     path("settings/tokens/", views.api_token_create_view, name="settings_token_create"),
     path("settings/tokens/revoke/", views.api_token_revoke_view, name="settings_token_revoke"),
+    path("settings/delete/", views.account_delete_view, name="settings_account_delete"),
 ]

@@ -1,15 +1,16 @@
 """Account settings: the signed-in user's email, password, two-factor and API tokens."""
 
 from django.contrib import messages
+from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.forms import ApiTokenCreateForm, ApiTokenRevokeForm
+from accounts.forms import AccountDeleteForm, ApiTokenCreateForm, ApiTokenRevokeForm
 from accounts.selectors import api_token_list_for_user
-from accounts.services import api_token_create, api_token_revoke
+from accounts.services import DeletionSource, account_delete_request, api_token_create, api_token_revoke
 from kosha.errors import DomainError
 
 
@@ -60,3 +61,18 @@ def api_token_revoke_view(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, "Token revoked. Anything using it can no longer sign in.")
     return redirect("settings")
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def account_delete_view(request: HttpRequest) -> HttpResponse:
+    """The confirmation step: the password again, then the account is locked and purged."""
+    form = AccountDeleteForm(request.POST or None, user=request.user)
+    if request.method == "GET" or not form.is_valid():
+        status = 400 if request.method == "POST" else 200
+        return render(request, "settings/delete_account.html", {"form": form}, status=status)
+    account_delete_request(user=request.user, source=DeletionSource.SETTINGS)
+    logout(request)
+    messages.success(request, "Your account is being deleted, with every file in it.")
+    return redirect("account_login")

@@ -94,13 +94,25 @@ class Bench:
         }
         self.env.pop("REDIS_URL", None)
         self.processes: list[subprocess.Popen] = []
-        self.s3 = boto3.client(
+        # The baseline sends what our clients send: no per-part checksums. boto3's default
+        # (CRC32 on every part) is measured too, because moto completes a multipart
+        # upload much faster when its parts carry checksums (see BENCHMARKS.md).
+        self.s3 = self._client(checksums="when_required")
+        self.s3_default = self._client(checksums="when_supported")
+
+    def _client(self, *, checksums: str):
+        return boto3.client(
             "s3",
             endpoint_url=self.moto_url,
             region_name="us-east-1",
             aws_access_key_id="bench",
             aws_secret_access_key="bench",
-            config=Config(s3={"addressing_style": "path"}, max_pool_connections=16),
+            config=Config(
+                s3={"addressing_style": "path"},
+                max_pool_connections=16,
+                request_checksum_calculation=checksums,
+                response_checksum_validation="when_required",
+            ),
         )
 
     def start(self) -> None:
@@ -135,6 +147,7 @@ class Bench:
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Token {self.token}"
         self.app_requests = 0
+        self.request_cpu: dict[str, list[float]] = {}
 
     def stop(self) -> None:
         for process in reversed(self.processes):
@@ -147,7 +160,10 @@ class Bench:
     # --- the protocol, as a client does it -------------------------------------------
     def api(self, method: str, path: str, **kwargs) -> dict:
         self.app_requests += 1
+        cpu_before = cpu_seconds(self.app.pid)
         response = self.session.request(method, f"{self.app_url}{path}", timeout=120, **kwargs)
+        step = path.rstrip("/").rsplit("/", 1)[-1] if path.count("/") > 4 else "start"
+        self.request_cpu.setdefault(step, []).append(cpu_seconds(self.app.pid) - cpu_before)
         if response.status_code >= 400:
             raise RuntimeError(f"{method} {path}: {response.status_code} {response.text}")
         return response.json() if response.content else {}
@@ -172,13 +188,17 @@ class Bench:
             answer.raise_for_status()
             return number, answer.headers["ETag"]
 
+        t0 = time.perf_counter()
         with concurrent.futures.ThreadPoolExecutor(PARALLEL) as pool:
             etags = sorted(pool.map(send, numbers))
+        t1 = time.perf_counter()
+        self.timings = {"parts_seconds": round(t1 - t0, 3)}
         self.api(
             "POST",
             f"/api/v1/uploads/{started['id']}/complete/",
             json={"parts": [{"number": n, "etag": e} for n, e in etags]},
         )
+        self.timings["complete_seconds"] = round(time.perf_counter() - t1, 3)
 
     # --- the measurements -------------------------------------------------------------
     def small_files(self) -> dict:
@@ -222,6 +242,9 @@ class Bench:
         started = time.perf_counter()
         self.s3.upload_file(str(path), self.bucket, "raw/big.bin", Config=config)
         raw_seconds = time.perf_counter() - started
+        started = time.perf_counter()
+        self.s3_default.upload_file(str(path), self.bucket, "raw/big-crc32.bin", Config=config)
+        raw_default_seconds = time.perf_counter() - started
 
         cpu_before = cpu_seconds(self.app.pid)
         started = time.perf_counter()
@@ -236,9 +259,12 @@ class Bench:
         gib = BIG_BYTES / 1024**3
         return {
             "bytes": BIG_BYTES,
+            "protocol_steps": self.timings,
             "protocol_seconds": round(protocol_seconds, 3),
             "boto3_upload_file_seconds": round(raw_seconds, 3),
             "speed_ratio_protocol_over_raw": round(raw_seconds / protocol_seconds, 3),
+            "boto3_upload_file_default_crc32_seconds": round(raw_default_seconds, 3),
+            "speed_ratio_protocol_over_raw_default_crc32": round(raw_default_seconds / protocol_seconds, 3),
             "proxy_seconds": round(proxy_seconds, 3),
             "server_cpu_seconds_per_gib_protocol": round(protocol_cpu / gib, 4),
             "server_cpu_seconds_per_gib_proxy": round(proxy_cpu / gib, 4),
@@ -266,6 +292,9 @@ def main() -> None:
         try:
             bench.start()
             result = {"small_files": bench.small_files(), "big_file": bench.big_file()}
+            result["server_cpu_ms_per_request"] = {
+                step: round(1000 * sum(values) / len(values), 2) for step, values in bench.request_cpu.items()
+            }
         finally:
             bench.stop()
     print(json.dumps(result, indent=2))

@@ -6,4 +6,5 @@ urlpatterns = [
     path("", include("accounts.api.urls")),
     path("", include("plans.api.urls")),
     path("", include("storage.api.urls")),
+    path("", include("sharing.api.urls")),
 ]

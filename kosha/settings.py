@@ -88,9 +88,13 @@ INSTALLED_APPS = [
     "plans",
     "storage",
     "sharing",
+    "activity",
 ]
 
 MIDDLEWARE = [
+    # First, so every log line of the request carries its id and the latency covers all.
+    "kosha.logging.RequestIdMiddleware",
+    "kosha.metrics.RequestLatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
@@ -293,11 +297,35 @@ KOSHA_DOWNLOAD_URL_EXPIRES_SECONDS = env_int("KOSHA_DOWNLOAD_URL_EXPIRES_SECONDS
 KOSHA_UPLOAD_SESSION_HOURS = env_int("KOSHA_UPLOAD_SESSION_HOURS", 24, minimum=1)
 KOSHA_PART_URL_BATCH_MAX = env_int("KOSHA_PART_URL_BATCH_MAX", 100, minimum=1)
 
+# --- Webhooks -------------------------------------------------------------------------
+# Shared secrets of the inbound webhooks; an endpoint whose secret is empty answers 404.
+KOSHA_IDENTITY_WEBHOOK_SECRET = env_str("KOSHA_IDENTITY_WEBHOOK_SECRET")
+KOSHA_STORAGE_WEBHOOK_SECRET = env_str("KOSHA_STORAGE_WEBHOOK_SECRET")
+# How far a signed timestamp may be from now before a delivery is refused as a replay.
+KOSHA_WEBHOOK_TOLERANCE_SECONDS = env_int("KOSHA_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1)
+
+# --- Operations: janitors, activity log, metrics ------------------------------------------
+KOSHA_ORPHAN_GRACE_HOURS = env_int("KOSHA_ORPHAN_GRACE_HOURS", 24, minimum=1)
+KOSHA_ACTIVITY_RETENTION_DAYS = env_int("KOSHA_ACTIVITY_RETENTION_DAYS", 180, minimum=1)
+# How many reverse proxies in front of the app append to X-Forwarded-For; 0 ignores it.
+KOSHA_TRUSTED_PROXIES = env_int("KOSHA_TRUSTED_PROXIES", 0, minimum=0)
+# /metrics answers only with this bearer token (or, with none set, to loopback clients).
+KOSHA_METRICS_TOKEN = env_str("KOSHA_METRICS_TOKEN")
+
 # --- Logging --------------------------------------------------------------------------
+# One JSON object per line (kosha/logging.py) unless LOG_FORMAT=text; text by default in DEBUG.
+LOG_FORMAT = env_choice("LOG_FORMAT", "text" if DEBUG else "json", ("json", "text"))
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "handlers": {"console": {"class": "logging.StreamHandler"}},
+    "filters": {"request_id": {"()": "kosha.logging.RequestIdFilter"}},
+    "formatters": {
+        "json": {"()": "kosha.logging.JsonFormatter"},
+        "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
+    },
+    "handlers": {
+        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT}
+    },
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

@@ -60,3 +60,21 @@ class Usage(models.Model):
     def available_bytes(self) -> int:
         return max(0, self.plan.storage_bytes - self.used_bytes - self.reserved_bytes)
 
+
+
+class UsageDrift(models.Model):
+    """A counter the reconciliation janitor found wrong and corrected: evidence of a bug
+    (or a hand edit) that an operator should look into, kept after the fix."""
+
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
+    field = models.CharField(max_length=32)
+    recorded = models.BigIntegerField(help_text="What the Usage row said.")
+    actual = models.BigIntegerField(help_text="What the stored rows add up to; the row now says this.")
+    at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["user", "-at"], name="plans_drift_user_at")]
+
+    def __str__(self) -> str:
+        return f"{self.field} of {self.user_id}: {self.recorded} -> {self.actual}"

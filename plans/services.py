@@ -11,7 +11,7 @@ import importlib
 from django.db import transaction
 
 from kosha.errors import QuotaExceeded
-from plans.models import Plan, Usage
+from plans.models import Plan, Usage, UsageDrift
 from plans.selectors import plan_get_default, usage_get_for_user
 
 # S3 refuses objects over 5 TiB, whatever a plan allows.
@@ -162,3 +162,26 @@ def usage_create(*, user) -> Usage:
         usage, _ = Usage.objects.get_or_create(user=user, defaults={"plan": plan_get_default()})
     return usage
 
+
+# The counters reconciliation recomputes, in the order drift is recorded.
+RECONCILED_FIELDS = ("used_bytes", "reserved_bytes", "file_count", "reserved_files")
+
+
+def usage_reconcile(*, user, actual: dict[str, int]) -> list[UsageDrift]:
+    """Set the user's counters to `actual` (what the stored rows add up to) and record a
+    UsageDrift for each one that was wrong. Locks Usage. The caller must compute `actual`
+    after taking the same lock in the same transaction, or a commit racing in between
+    would be "corrected" away. Returns the drift found (empty when all agreed)."""
+    with transaction.atomic():
+        usage = usage_lock(user=user)
+        drift = [
+            UsageDrift(user_id=usage.user_id, field=field, recorded=getattr(usage, field), actual=int(actual[field]))
+            for field in RECONCILED_FIELDS
+            if getattr(usage, field) != int(actual[field])
+        ]
+        if drift:
+            for row in drift:
+                setattr(usage, row.field, row.actual)
+            usage.save(update_fields=[row.field for row in drift] + ["updated_at"])
+            UsageDrift.objects.bulk_create(drift)
+    return drift

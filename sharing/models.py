@@ -1,1 +1,136 @@
-# Public links and shares with other users arrive with the sharing issue.
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+
+from storage.models import File, Folder
+
+DEFAULT_LINK_DAYS = 7
+
+# Exactly one of file / folder: a grant or a link is about one item.
+_ONE_ITEM = Q(file__isnull=False, folder__isnull=True) | Q(file__isnull=True, folder__isnull=False)
+
+
+def _default_expiry():
+    return timezone.now() + timedelta(days=DEFAULT_LINK_DAYS)
+
+
+class ShareLink(models.Model):
+    """A public link to a file or a folder (or a folder's upload-only drop).
+
+    Only a SHA-256 of the token is stored: the token itself is shown once, at creation,
+    so a leaked database or backup opens no link. 256 bits of randomness make a plain
+    hash (no salt, no stretching) enough, and let the page find the row by an index.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="share_links")
+    file = models.ForeignKey(File, on_delete=models.CASCADE, null=True, blank=True, related_name="share_links")
+    folder = models.ForeignKey(Folder, on_delete=models.CASCADE, null=True, blank=True, related_name="share_links")
+    token_sha256 = models.CharField(max_length=64, unique=True, editable=False)
+    expires_at = models.DateTimeField(default=_default_expiry)
+    password_hash = models.CharField(max_length=256, blank=True, editable=False)
+    max_downloads = models.PositiveIntegerField(null=True, blank=True)
+    download_count = models.PositiveIntegerField(default=0)
+    is_drop = models.BooleanField(default=False, help_text="Upload-only: visitors can add files but see nothing.")
+    revoked_at = models.DateTimeField(null=True, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["owner", "-created_at", "-id"], name="sharing_link_by_owner")]
+        constraints = [
+            models.CheckConstraint(condition=_ONE_ITEM, name="sharing_link_one_item"),
+            models.CheckConstraint(
+                condition=Q(is_drop=False) | Q(folder__isnull=False), name="sharing_link_drop_is_folder"
+            ),
+            models.CheckConstraint(
+                condition=Q(max_downloads__isnull=True) | Q(download_count__lte=models.F("max_downloads")),
+                name="sharing_link_downloads_within_limit",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Link {self.pk} to {'folder' if self.folder_id else 'file'}"
+
+    @property
+    def item(self) -> File | Folder:
+        return self.file if self.file_id else self.folder
+
+    @property
+    def has_password(self) -> bool:
+        return bool(self.password_hash)
+
+    @property
+    def is_exhausted(self) -> bool:
+        return self.max_downloads is not None and self.download_count >= self.max_downloads
+
+    def is_expired(self, now=None) -> bool:
+        return self.expires_at <= (now or timezone.now())
+
+
+class Share(models.Model):
+    """A grant of one item (and, for a folder, everything under it) to another user."""
+
+    class Role(models.TextChoices):
+        VIEWER = "viewer"
+        EDITOR = "editor"
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shares_given")
+    grantee = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shares_received")
+    file = models.ForeignKey(File, on_delete=models.CASCADE, null=True, blank=True, related_name="shares")
+    folder = models.ForeignKey(Folder, on_delete=models.CASCADE, null=True, blank=True, related_name="shares")
+    role = models.CharField(max_length=10, choices=Role.choices, default=Role.VIEWER)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["grantee", "-created_at", "-id"], name="sharing_share_by_grantee"),
+            models.Index(fields=["owner", "-created_at", "-id"], name="sharing_share_by_owner"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=_ONE_ITEM, name="sharing_share_one_item"),
+            models.CheckConstraint(condition=~Q(grantee=models.F("owner")), name="sharing_share_not_self"),
+            models.UniqueConstraint(
+                fields=["grantee", "file"], condition=Q(file__isnull=False), name="sharing_share_unique_file"
+            ),
+            models.UniqueConstraint(
+                fields=["grantee", "folder"], condition=Q(folder__isnull=False), name="sharing_share_unique_folder"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.role} share of {self.file_id or self.folder_id}"
+
+    @property
+    def item(self) -> File | Folder:
+        return self.file if self.file_id else self.folder
+
+
+class LinkEvent(models.Model):
+    """The activity of a public link, for its owner and the admin."""
+
+    class Kind(models.TextChoices):
+        CREATED = "created"
+        ACCESSED = "accessed"
+        DOWNLOADED = "downloaded"
+        UPLOADED = "uploaded"
+        REVOKED = "revoked"
+        PASSWORD_FAILED = "password_failed"
+
+    link = models.ForeignKey(ShareLink, on_delete=models.CASCADE, related_name="events")
+    kind = models.CharField(max_length=20, choices=Kind.choices)
+    address = models.GenericIPAddressField(null=True, blank=True)
+    at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-at", "-id"]
+        indexes = [models.Index(fields=["link", "-at"], name="sharing_event_by_link")]
+
+    def __str__(self) -> str:
+        return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"

@@ -362,10 +362,11 @@ def search_for_user(
     offset = _cursor_offset(cursor, fingerprint=fingerprint)
     subtree = list(folder_subtree(user=user, folder=folder)) if folder is not None else None
 
-    ranked = _ranked_postgresql if connection.vendor == "postgresql" else _ranked_substring
+    on_postgresql = connection.vendor == "postgresql"
+    ranked = _ranked_postgresql if on_postgresql else _ranked_substring
     window = offset + page_size + 1  # one more than the page says whether there is a next one
     with transaction.atomic():
-        if connection.vendor == "postgresql":
+        if on_postgresql:
             # is_local=true: the threshold lasts for this transaction only and never leaks
             # into the connection's later queries.
             with connection.cursor() as db:

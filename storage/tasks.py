@@ -1,6 +1,7 @@
 """django-q2 entry points: thin, idempotent, taking ids and plain values."""
 
 from storage.services.archives import folder_archive_build
+from storage.services.janitors import orphan_check, orphans_sweep, usage_reconcile
 from storage.services.trash import trash_purge_expired
 from storage.services.uploads import upload_sweep
 from storage.services.versions import blobs_delete, file_versions_prune
@@ -38,3 +39,19 @@ def folder_archive_task(archive_id: str) -> str | None:
     """Enqueued when a folder zip is asked for. Returns the archive's final status."""
     archive = folder_archive_build(archive_id=archive_id)
     return archive.status if archive else None
+
+
+def orphan_sweep_task() -> int:
+    """Scheduled daily (see the schedules migrations): delete orphaned objects past the
+    grace period. Returns how many were deleted."""
+    return orphans_sweep(dry_run=False).deleted
+
+
+def orphan_check_task(key: str) -> bool:
+    """Enqueued for a storage event about a key no session knows. True if deleted."""
+    return orphan_check(key=key)
+
+
+def usage_reconcile_task() -> int:
+    """Scheduled daily: recompute every user's usage counters. Returns the drift found."""
+    return len(usage_reconcile())

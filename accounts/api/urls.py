@@ -1,8 +1,13 @@
+from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from accounts.api.views import ApiTokenViewSet
+from accounts.api.webhooks import IdentityWebhookView
 
 router = SimpleRouter()
 router.register("tokens", ApiTokenViewSet, basename="api-token")
 
-urlpatterns = router.urls
+urlpatterns = [
+    path("webhooks/identity/", IdentityWebhookView.as_view(), name="webhook-identity"),
+    *router.urls,
+]

@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from storage.api.archives import ArchiveView, FolderArchiveView
+from storage.api.events import StorageEventsView
 from storage.api.folders import FolderViewSet
 from storage.api.previews import FilePreviewView, FileThumbnailView
 from storage.api.search import SearchView
@@ -22,5 +23,6 @@ urlpatterns = [
     path("files/<str:pk>/preview/", FilePreviewView.as_view(), name="file-preview"),
     path("folders/<str:pk>/archive/", FolderArchiveView.as_view(), name="folder-archive"),
     path("archives/<str:pk>/", ArchiveView.as_view(), name="archive-detail"),
+    path("webhooks/storage/", StorageEventsView.as_view(), name="webhook-storage"),
     *router.urls,
 ]

@@ -5,6 +5,9 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from activity.models import ActivityEvent
+from activity.services import activity_record
+from kosha.addresses import client_ip
 from storage.api.serializers import (
     CompleteInput,
     FileOutput,
@@ -105,6 +108,9 @@ class UploadViewSet(viewsets.ViewSet):
         data.is_valid(raise_exception=True)
         version = upload_complete(user=request.user, upload_id=pk, parts=data.validated_data.get("parts"))
         file = file_get_for_user(user=request.user, file_id=version.file_id)
+        activity_record(kind=ActivityEvent.Kind.UPLOAD_COMPLETED, actor=request.user, object_type="file", object_id=file.pk,
+                        detail={"name": file.name, "version": version.number, "size_bytes": version.size_bytes},
+                        ip_address=client_ip(request))
         return Response(FileOutput(file).data)
 
 
@@ -140,7 +146,10 @@ class FileViewSet(viewsets.ViewSet):
     def download(self, request, pk=None):
         file = file_get_for_user(user=request.user, file_id=pk)
         inline = request.query_params.get("inline") in ("1", "true", "yes")
-        return redirect(request.build_absolute_uri(version_download_url(file=file, version=file.current_version, inline=inline)))
+        url = version_download_url(file=file, version=file.current_version, inline=inline)
+        activity_record(kind=ActivityEvent.Kind.DOWNLOAD, actor=request.user, object_type="file", object_id=file.pk,
+                        detail={"name": file.name}, ip_address=client_ip(request))
+        return redirect(request.build_absolute_uri(url))
 
     @extend_schema(
         description="Moves the file to the trash; it still counts in your usage until deleted forever.",

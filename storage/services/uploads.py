@@ -24,6 +24,7 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from kosha.errors import Conflict, Gone, InvalidInput, StoreUnavailable, VerificationFailed
+from kosha.metrics import UPLOADS_COMPLETED, UPLOADS_STARTED
 from plans.services import STORE_MAX_OBJECT_BYTES, quota_commit, quota_release, quota_reserve, usage_lock
 from storage import keys
 from storage.backends import BackendError, PresignedRequest, StoredPart, get_backend
@@ -158,6 +159,7 @@ def upload_start(
             part_size_bytes=part_size_for(size_bytes) if strategy == UploadSession.Strategy.MULTIPART else None,
             expires_at=timezone.now() + timedelta(hours=settings.KOSHA_UPLOAD_SESSION_HOURS),
         )
+    UPLOADS_STARTED.inc()
 
     backend = get_backend()
     if strategy == UploadSession.Strategy.SINGLE:
@@ -284,7 +286,32 @@ def upload_complete(*, user, upload_id, parts=None) -> FileVersion:
                         reason="invalid_parts",
                         field="parts",
                     ) from exc
-        info = backend.head(key=upload.key)
+    except BackendError as exc:
+        raise StoreUnavailable() from exc
+    return _verify_and_record(upload)
+
+
+def upload_complete_from_event(*, key: str) -> FileVersion | None:
+    """Finish the pending upload whose object a storage event reports, exactly as the
+    client's complete would (for multipart, the object only exists once the client has
+    completed it in the store). Idempotent with a concurrent client complete: one version.
+    Returns the version, or None when no pending or completed session holds this key (the
+    caller checks for an orphan). Raises Gone, Conflict, VerificationFailed, StoreUnavailable."""
+    upload = UploadSession.objects.select_related("owner").filter(key=key).first()
+    if upload is None:
+        return None
+    if upload.status == UploadSession.Status.COMPLETED and upload.version_id:
+        return FileVersion.objects.select_related("file").get(pk=upload.version_id)
+    if upload.status != UploadSession.Status.PENDING:
+        return None
+    _require_pending(upload)
+    return _verify_and_record(upload)
+
+
+def _verify_and_record(upload: UploadSession) -> FileVersion:
+    """HEAD-verify size (and sha256), then record; shared by complete and storage events."""
+    try:
+        info = get_backend().head(key=upload.key)
     except BackendError as exc:
         raise StoreUnavailable() from exc
     if info is None:
@@ -378,22 +405,34 @@ def _record(*, upload: UploadSession, etag: str, sha256_hex: str) -> FileVersion
         file.content_type = version.content_type
         file.updated_at = now
         file.save(update_fields=["current_version", "size_bytes", "content_type", "updated_at"])
-        quota_commit(user=owner, size_bytes=locked.size_bytes, files=1, files_added=files_added)
+        usage = quota_commit(user=owner, size_bytes=locked.size_bytes, files=1, files_added=files_added)
         locked.status = UploadSession.Status.COMPLETED
         locked.version = version
         locked.finished_at = now
         locked.save(update_fields=["status", "version", "finished_at"])
-        transaction.on_commit(lambda: _after_version_recorded(version.pk))
+        transaction.on_commit(UPLOADS_COMPLETED.inc)  # once per recorded version, not per retry
+        needs_prune = number > usage.plan.versions_kept
+        transaction.on_commit(
+            lambda: _after_version_recorded(
+                version.pk, file_id=file.pk, content_type=version.content_type, needs_prune=needs_prune
+            )
+        )
     return version
 
 
-def _after_version_recorded(version_id: uuid.UUID) -> None:
-    """Hook for follow-up work (thumbnails, version pruning) scheduled by later features."""
-    found = FileVersion.objects.filter(pk=version_id).values_list("file_id", "content_type").first()
-    if found is None:
-        return
-    file_id, content_type = found
-    async_task("storage.tasks.file_versions_prune_task", file_id)
+def _after_version_recorded(
+    version_id: uuid.UUID, *, file_id=None, content_type: str | None = None, needs_prune: bool = True
+) -> None:
+    """Follow-up work after a version is recorded: prune old versions when the file has
+    more than the plan keeps, thumbnail images. Enqueues only what is needed, so a plain
+    upload costs the web process no task at all."""
+    if file_id is None or content_type is None:
+        found = FileVersion.objects.filter(pk=version_id).values_list("file_id", "content_type").first()
+        if found is None:
+            return
+        file_id, content_type = found
+    if needs_prune:
+        async_task("storage.tasks.file_versions_prune_task", file_id)
     if content_type in THUMBNAIL_CONTENT_TYPES:
         async_task("storage.tasks.version_thumbnail_task", str(version_id))
 
@@ -479,6 +518,7 @@ __all__ = [
     "part_size_for",
     "upload_abort",
     "upload_complete",
+    "upload_complete_from_event",
     "upload_parts_presign",
     "upload_start",
     "upload_state",

@@ -1,0 +1,163 @@
+"""The activity log: what is recorded, from which address, who sees it, how long it stays."""
+
+from datetime import timedelta
+
+import pytest
+from django.test import Client
+from django.utils import timezone
+from django_q.models import Schedule
+
+from activity.models import ActivityEvent
+from activity.services import activity_prune, activity_record
+from activity.tasks import activity_prune_task
+from storage.backends import get_backend
+from storage.services.uploads import upload_start
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "correct horse battery staple"
+
+
+def kinds(user):
+    return list(ActivityEvent.objects.filter(actor=user).values_list("kind", flat=True))
+
+
+def test_a_sign_in_is_recorded_with_the_clients_address(owner):
+    client = Client(REMOTE_ADDR="203.0.113.7")
+
+    response = client.post("/accounts/login/", {"login": owner.email, "password": PASSWORD})
+
+    assert response.status_code == 302
+    event = ActivityEvent.objects.get(actor=owner)
+    assert event.kind == ActivityEvent.Kind.LOGIN
+    assert event.ip_address == "203.0.113.7"
+
+
+def test_a_failed_sign_in_is_recorded_for_the_account_it_named(owner):
+    client = Client(REMOTE_ADDR="198.51.100.9")
+
+    response = client.post("/accounts/login/", {"login": owner.email, "password": "wrong password"})
+
+    assert response.status_code == 200
+    event = ActivityEvent.objects.get(kind=ActivityEvent.Kind.LOGIN_FAILED)
+    assert event.actor == owner
+    assert event.ip_address == "198.51.100.9"
+    assert event.detail == {"identifier": owner.email}
+    assert "wrong password" not in str(event.detail)
+
+
+def test_a_failed_sign_in_for_no_account_has_no_actor(db):
+    Client().post("/accounts/login/", {"login": "nobody@example.com", "password": "x"})
+
+    event = ActivityEvent.objects.get(kind=ActivityEvent.Kind.LOGIN_FAILED)
+    assert event.actor is None
+
+
+def test_upload_complete_and_download_are_recorded(local_settings, owner, owner_client):
+    started = upload_start(user=owner, name="report.pdf", size_bytes=4, content_type="application/pdf").upload
+    get_backend().put_bytes(key=started.key, data=b"%PDF", content_type="application/pdf")
+
+    completed = owner_client.post(f"/api/v1/uploads/{started.pk}/complete/", {}, format="json", REMOTE_ADDR="192.0.2.1")
+    file_id = completed.json()["id"]
+    downloaded = owner_client.get(f"/api/v1/files/{file_id}/download/", REMOTE_ADDR="192.0.2.2")
+
+    assert completed.status_code == 200
+    assert downloaded.status_code == 302
+    upload, download = ActivityEvent.objects.filter(actor=owner).order_by("at", "id")
+    assert (upload.kind, upload.object_type, upload.object_id) == ("upload_completed", "file", file_id)
+    assert upload.detail == {"name": "report.pdf", "version": 1, "size_bytes": 4}
+    assert upload.ip_address == "192.0.2.1"
+    assert (download.kind, download.object_id, download.ip_address) == ("download", file_id, "192.0.2.2")
+
+
+def test_forwarded_for_counts_only_behind_declared_proxies(settings, owner):
+    headers = {"REMOTE_ADDR": "10.0.0.2", "HTTP_X_FORWARDED_FOR": "6.6.6.6, 203.0.113.50"}
+    Client(**headers).post("/accounts/login/", {"login": owner.email, "password": PASSWORD})
+    settings.KOSHA_TRUSTED_PROXIES = 1
+    Client(**headers).post("/accounts/login/", {"login": owner.email, "password": PASSWORD})
+
+    untrusted, trusted = ActivityEvent.objects.filter(actor=owner).order_by("at", "id")
+    assert untrusted.ip_address == "10.0.0.2"
+    assert trusted.ip_address == "203.0.113.50"  # the proxy's entry, not the client-written one
+
+
+def test_the_activity_page_shows_only_my_events_newest_first(owner, stranger):
+    activity_record(kind="download", actor=owner, object_type="file", object_id="1", detail={"name": "older.txt"})
+    activity_record(kind="trash", actor=owner, object_type="file", object_id="2", detail={"name": "newer.txt"})
+    activity_record(kind="download", actor=stranger, object_type="file", object_id="3", detail={"name": "secret.txt"})
+    client = Client()
+    client.force_login(owner)  # records a sign-in, the newest event
+
+    page = client.get("/activity/").content.decode()
+
+    assert "secret.txt" not in page
+    assert page.index("Signed in") < page.index("newer.txt") < page.index("older.txt")
+
+
+def test_the_activity_page_is_cursor_paged(owner):
+    for number in range(60):
+        activity_record(kind="download", actor=owner, detail={"name": f"file-{number:02}.txt"})
+    client = Client()
+    client.force_login(owner)
+
+    first = client.get("/activity/")
+    cursor = first.context["next_cursor"]
+    second = client.get("/activity/", {"cursor": cursor})
+
+    assert len(first.context["events"]) == 50
+    assert len(second.context["events"]) == 11  # 60 downloads and the sign-in
+    assert second.context["next_cursor"] is None
+    seen = [event.pk for event in [*first.context["events"], *second.context["events"]]]
+    assert len(set(seen)) == 61
+    assert client.get("/activity/", {"cursor": "forged"}).status_code == 400
+
+
+def test_the_activity_page_needs_a_sign_in(db):
+    response = Client().get("/activity/")
+
+    assert response.status_code == 302
+    assert response["Location"].startswith("/accounts/login/")
+
+
+def test_pruning_deletes_only_events_past_retention(settings, owner):
+    settings.KOSHA_ACTIVITY_RETENTION_DAYS = 30
+    old = activity_record(kind="download", actor=owner)
+    ActivityEvent.objects.filter(pk=old.pk).update(at=timezone.now() - timedelta(days=31))
+    recent = activity_record(kind="download", actor=owner)
+    ActivityEvent.objects.filter(pk=recent.pk).update(at=timezone.now() - timedelta(days=29))
+
+    assert activity_prune_task() == 1
+    assert activity_prune() == 0
+    assert list(ActivityEvent.objects.values_list("pk", flat=True)) == [recent.pk]
+
+
+def test_an_account_deleted_keeps_its_events_without_an_actor(owner):
+    event = activity_record(kind="download", actor=owner)
+
+    owner.delete()
+
+    event.refresh_from_db()
+    assert event.actor is None
+
+
+def test_an_unknown_kind_is_refused(owner):
+    with pytest.raises(ValueError):
+        activity_record(kind="teleported", actor=owner)
+
+
+def test_the_janitor_and_prune_schedules_are_registered(db):
+    functions = set(Schedule.objects.values_list("func", flat=True))
+
+    assert {
+        "storage.tasks.orphan_sweep_task",
+        "storage.tasks.usage_reconcile_task",
+        "activity.tasks.activity_prune_task",
+    } <= functions
+
+
+def test_the_admin_lists_and_shows_events_read_only(owner, admin_client):
+    event = activity_record(kind="download", actor=owner, detail={"name": "x.txt"})
+
+    assert admin_client.get("/admin/activity/activityevent/").status_code == 200
+    assert admin_client.get(f"/admin/activity/activityevent/{event.pk}/change/").status_code == 200
+    assert admin_client.get("/admin/activity/activityevent/add/").status_code == 403

@@ -1,0 +1,145 @@
+"""Reads of the sharing app: the owner's shares and links, what is shared with a user,
+a link by its token, and a link's folder listing."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from django.core import signing
+from django.db.models import Q, QuerySet
+from django.utils import timezone
+
+from kosha.errors import Gone, InvalidInput, NotFound
+from sharing.models import Share, ShareLink
+from sharing.permissions import Grant
+from sharing.services import token_sha256
+from storage.listing import ListingPage, folder_items_list_for_user
+from storage.models import Folder, UploadSession
+from storage.selectors import _parse_id
+
+DEFAULT_PAGE_SIZE = 50
+MAX_PAGE_SIZE = 200
+# secrets.token_urlsafe(32) is 43 characters; anything else is not one of ours.
+TOKEN_LENGTH = 43
+
+
+@dataclass(frozen=True)
+class Page:
+    items: list[Any]
+    next_cursor: str | None
+
+
+def _clean_limit(raw) -> int:
+    if raw in (None, ""):
+        return DEFAULT_PAGE_SIZE
+    try:
+        limit = int(raw)
+    except (TypeError, ValueError):
+        raise InvalidInput("limit must be a whole number.", field="limit") from None
+    if limit < 1:
+        raise InvalidInput("limit must be at least 1.", field="limit")
+    return min(limit, MAX_PAGE_SIZE)
+
+
+def _newest_first_page(queryset: QuerySet, *, cursor, limit, salt: str) -> Page:
+    """Keyset page on (-created_at, -id), which the models' indexes cover. The cursor is
+    signed with a salt naming the list and the user, so it cannot be forged or reused."""
+    limit = _clean_limit(limit)
+    if cursor not in (None, ""):
+        try:
+            created_at_raw, last_id = signing.loads(cursor, salt=salt)
+            created_at = datetime.fromisoformat(created_at_raw)
+        except (signing.BadSignature, TypeError, ValueError):
+            raise InvalidInput("This cursor is not valid here.", field="cursor") from None
+        queryset = queryset.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=last_id))
+    rows = list(queryset.order_by("-created_at", "-id")[: limit + 1])
+    next_cursor = None
+    if len(rows) > limit:
+        rows = rows[:limit]
+        next_cursor = signing.dumps([rows[-1].created_at.isoformat(), str(rows[-1].pk)], salt=salt)
+    return Page(items=rows, next_cursor=next_cursor)
+
+
+def share_list_for_owner(*, owner, cursor=None, limit=None) -> Page:
+    """The shares the owner has made, newest first. Two joins, one query per page."""
+    queryset = Share.objects.filter(owner=owner).select_related("grantee", "file", "folder")
+    return _newest_first_page(queryset, cursor=cursor, limit=limit, salt=f"sharing.shares:{owner.pk}")
+
+
+def shares_with_user(*, user, cursor=None, limit=None) -> Page:
+    """Shares of live items granted to user, newest first, with item and owner joined."""
+    queryset = (
+        Share.objects.filter(grantee=user)
+        .filter(
+            Q(file__isnull=False, file__deleted_at__isnull=True)
+            | Q(folder__isnull=False, folder__deleted_at__isnull=True)
+        )
+        .select_related("owner", "file", "folder")
+    )
+    return _newest_first_page(queryset, cursor=cursor, limit=limit, salt=f"sharing.with-me:{user.pk}")
+
+
+def share_link_list_for_owner(*, owner, cursor=None, limit=None) -> Page:
+    queryset = ShareLink.objects.filter(owner=owner).select_related("file", "folder")
+    return _newest_first_page(queryset, cursor=cursor, limit=limit, salt=f"sharing.links:{owner.pk}")
+
+
+def link_get_by_token(*, token) -> ShareLink:
+    """The link a token opens. NotFound for an unknown, malformed, truncated or
+    tampered token and for a link whose downloads are used up; Gone (410) for an expired
+    or revoked one. Neither error names the item."""
+    if not isinstance(token, str) or len(token) != TOKEN_LENGTH:
+        raise NotFound("Not found.", resource="share_link")
+    link = (
+        ShareLink.objects.select_related("owner", "file__current_version", "folder")
+        .filter(token_sha256=token_sha256(token))
+        .first()
+    )
+    if link is None or link.is_exhausted:
+        raise NotFound("Not found.", resource="share_link")
+    if link.revoked_at is not None or link.is_expired(timezone.now()):
+        raise Gone("This link has expired or was turned off.", resource="share_link")
+    item = link.item
+    if item is None or item.deleted_at is not None:
+        raise NotFound("Not found.", resource="share_link")
+    return link
+
+
+def _trim_breadcrumbs(page: ListingPage, *, top_id) -> ListingPage:
+    """Breadcrumbs from the shared folder down: the folders above it are not shared."""
+    ids = [crumb.id for crumb in page.breadcrumbs]
+    start = ids.index(top_id) if top_id in ids else len(ids)
+    return ListingPage(items=page.items, next_cursor=page.next_cursor, breadcrumbs=page.breadcrumbs[start:])
+
+
+def shared_folder_items(*, folder: Folder, grant: Grant, sort=None, cursor=None, limit=None) -> ListingPage:
+    """A folder the caller may already see (checked by permissions), listed with the
+    owner's listing selector; breadcrumbs start at the folder the access comes through."""
+    page = folder_items_list_for_user(user=folder.owner, folder_id=folder.pk, sort=sort, cursor=cursor, limit=limit)
+    if grant.root_id is None:
+        return page
+    return _trim_breadcrumbs(page, top_id=grant.root_id)
+
+
+def link_folder_items(*, link: ShareLink, folder: Folder, sort=None, cursor=None, limit=None) -> ListingPage:
+    page = folder_items_list_for_user(user=link.owner, folder_id=folder.pk, sort=sort, cursor=cursor, limit=limit)
+    return _trim_breadcrumbs(page, top_id=link.folder_id)
+
+
+def upload_get_for_grantee(*, user, upload_id) -> UploadSession:
+    """A session this user started in someone else's storage (through an editor share).
+    Other sessions, the user's own included, are NotFound here."""
+    parsed = _parse_id(upload_id)
+    upload = (
+        UploadSession.objects.select_related("owner", "folder")
+        .filter(pk=parsed, created_by=user)
+        .exclude(owner=user)
+        .first()
+        if parsed
+        else None
+    )
+    if upload is None:
+        raise NotFound("Upload not found.", resource="upload")
+    return upload

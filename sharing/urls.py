@@ -1,0 +1,15 @@
+from django.urls import path
+
+from sharing import views
+
+app_name = "sharing"
+
+urlpatterns = [
+    path("s/<str:token>", views.link_page, name="link"),
+    path("s/<str:token>/f/<str:folder_id>", views.link_folder, name="link-folder"),
+    path("s/<str:token>/download/<str:file_id>", views.link_download, name="link-download"),
+    path("s/<str:token>/uploads/", views.drop_upload_start, name="drop-upload-start"),
+    path("s/<str:token>/uploads/<str:upload_id>/", views.drop_upload_detail, name="drop-upload-detail"),
+    path("s/<str:token>/uploads/<str:upload_id>/parts/", views.drop_upload_parts, name="drop-upload-parts"),
+    path("s/<str:token>/uploads/<str:upload_id>/complete/", views.drop_upload_complete, name="drop-upload-complete"),
+]

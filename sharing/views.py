@@ -1,0 +1,252 @@
+"""The public link pages under /s/<token>: a file, a folder to browse, or a drop.
+
+Every request resolves the token again (selectors.link_get_by_token), so a revoked,
+expired or used-up link stops at once. Unknown, tampered and used-up links answer a
+plain 404 page, expired and revoked ones a plain 410 page; neither names the item. A
+link with a password answers its form until this browser session unlocks it.
+"""
+
+from __future__ import annotations
+
+import functools
+import json
+
+from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.crypto import constant_time_compare, salted_hmac
+from django.views.decorators.csrf import ensure_csrf_cookie
+from django.views.decorators.http import require_http_methods
+
+from kosha.errors import DomainError, Gone, InvalidInput, NotFound, QuotaExceeded
+from sharing import selectors, services
+from sharing.api.uploads import parts_body, upload_start_body, upload_state_body
+from sharing.errors import PasswordRequired, RateLimited, WrongPassword
+from sharing.models import LinkEvent, ShareLink
+from sharing.permissions import file_get_for_link, folder_get_for_link
+from storage.downloads import is_inline_safe, version_download_url
+from storage.models import UploadSession
+from storage.services.uploads import upload_abort, upload_complete, upload_parts_presign, upload_start, upload_state
+
+UNLOCKED_SESSION_KEY = "sharing_unlocked_links"
+DROP_SESSION_KEY = "sharing_drop_uploads"
+
+
+def _address(request: HttpRequest) -> str | None:
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def _unavailable(request: HttpRequest, exc: DomainError) -> HttpResponse:
+    gone = isinstance(exc, Gone)
+    response = render(
+        request,
+        "sharing/unavailable.html",
+        {"gone": gone, "rate_limited": isinstance(exc, RateLimited)},
+        status=exc.status,
+    )
+    if "retry_after" in exc.details:
+        response["Retry-After"] = str(exc.details["retry_after"])
+    return response
+
+
+def _json_error(exc: DomainError) -> JsonResponse:
+    if isinstance(exc, QuotaExceeded):
+        # The owner's numbers are not the dropper's business.
+        exc = QuotaExceeded("This folder cannot take this file.")
+    response = JsonResponse({"error": exc.as_dict()}, status=exc.status)
+    if "retry_after" in exc.details:
+        response["Retry-After"] = str(exc.details["retry_after"])
+    return response
+
+
+# --- unlocking a password-protected link ---------------------------------------------------
+
+
+def _unlock_mark(link: ShareLink) -> str:
+    # Bound to the current password hash: changing the password locks every session out.
+    return salted_hmac("sharing.link-unlock", f"{link.pk}:{link.password_hash}").hexdigest()
+
+
+def _is_unlocked(request: HttpRequest, link: ShareLink) -> bool:
+    if not link.has_password:
+        return True
+    mark = request.session.get(UNLOCKED_SESSION_KEY, {}).get(str(link.pk))
+    return isinstance(mark, str) and constant_time_compare(mark, _unlock_mark(link))
+
+
+def _unlock(request: HttpRequest, link: ShareLink) -> None:
+    unlocked = dict(request.session.get(UNLOCKED_SESSION_KEY, {}))
+    unlocked[str(link.pk)] = _unlock_mark(link)
+    request.session[UNLOCKED_SESSION_KEY] = unlocked
+
+
+def public_link(*, json_errors: bool = False, needs_unlock: bool = True):
+    """Resolve the token into `link` (or answer 404/410), and refuse a locked link (403)."""
+
+    def decorate(view):
+        @functools.wraps(view)
+        def wrapper(request, token, *args, **kwargs):
+            try:
+                link = selectors.link_get_by_token(token=token)
+                if needs_unlock and not _is_unlocked(request, link):
+                    raise PasswordRequired() if json_errors else _Locked()
+                return view(request, link, *args, **kwargs)
+            except _Locked:
+                return render(request, "sharing/unavailable.html", {"locked": True, "token": token}, status=403)
+            except DomainError as exc:
+                return _json_error(exc) if json_errors else _unavailable(request, exc)
+
+        return wrapper
+
+    return decorate
+
+
+class _Locked(Exception):
+    pass
+
+
+# --- pages ------------------------------------------------------------------------------------
+
+
+def _folder_context(request, link: ShareLink, folder) -> dict:
+    page = selectors.link_folder_items(
+        link=link, folder=folder, sort=request.GET.get("sort"), cursor=request.GET.get("cursor")
+    )
+    return {"folder": folder, "page": page, "token": request.resolver_match.kwargs["token"]}
+
+
+@require_http_methods(["GET", "HEAD", "POST"])
+@ensure_csrf_cookie  # the drop page's script sends the CSRF cookie back as a header
+@public_link(needs_unlock=False)
+def link_page(request: HttpRequest, link: ShareLink) -> HttpResponse:
+    token = request.resolver_match.kwargs["token"]
+    if not _is_unlocked(request, link):
+        if request.method != "POST":
+            return render(request, "sharing/password.html", {"token": token})
+        try:
+            services.link_password_check(link=link, password=request.POST.get("password"), address=_address(request))
+        except WrongPassword:
+            return render(request, "sharing/password.html", {"token": token, "wrong": True}, status=403)
+        except RateLimited as exc:
+            return _unavailable(request, exc)
+        _unlock(request, link)
+        return redirect(reverse("sharing:link", args=[token]))
+    if request.method == "POST":
+        return redirect(reverse("sharing:link", args=[token]))
+
+    services.link_event_record(link=link, kind=LinkEvent.Kind.ACCESSED, address=_address(request))
+    if link.is_drop:
+        return render(request, "sharing/drop.html", {"token": token})
+    if link.folder_id:
+        return render(request, "sharing/folder.html", _folder_context(request, link, link.folder))
+    file = link.file
+    preview_url = None
+    # A preview is the bytes: with a download limit, only counted downloads hand them out.
+    if link.max_downloads is None and file.current_version and is_inline_safe(file.content_type):
+        preview_url = request.build_absolute_uri(
+            version_download_url(file=file, version=file.current_version, inline=True)
+        )
+    return render(request, "sharing/file.html", {"file": file, "token": token, "preview_url": preview_url})
+
+
+@require_http_methods(["GET", "HEAD"])
+@public_link()
+def link_folder(request: HttpRequest, link: ShareLink, folder_id: str) -> HttpResponse:
+    folder = folder_get_for_link(link=link, folder_id=folder_id)
+    return render(request, "sharing/folder.html", _folder_context(request, link, folder))
+
+
+@require_http_methods(["GET", "HEAD"])
+@public_link()
+def link_download(request: HttpRequest, link: ShareLink, file_id: str) -> HttpResponse:
+    file = file_get_for_link(link=link, file_id=file_id)
+    if file.current_version is None:
+        raise NotFound()
+    services.link_download_count(link=link, address=_address(request))
+    url = version_download_url(file=file, version=file.current_version, inline=request.GET.get("inline") == "1")
+    return redirect(request.build_absolute_uri(url))
+
+
+# --- drop uploads: the upload protocol, for anyone holding the link ------------------------------
+
+
+def _json_body(request: HttpRequest) -> dict:
+    try:
+        body = json.loads(request.body or b"{}")
+    except (ValueError, UnicodeDecodeError):
+        raise InvalidInput("The body must be JSON.") from None
+    if not isinstance(body, dict):
+        raise InvalidInput("The body must be a JSON object.")
+    return body
+
+
+def _drop_link(link: ShareLink) -> ShareLink:
+    if not link.is_drop:
+        raise NotFound()
+    return link
+
+
+def _drop_upload(request: HttpRequest, link: ShareLink, upload_id: str) -> UploadSession:
+    """A session this browser started through this drop link; any other is NotFound, so
+    a dropper reaches nothing of the owner's but their own uploads."""
+    _drop_link(link)
+    started_here = request.session.get(DROP_SESSION_KEY, {}).get(str(link.pk), [])
+    if str(upload_id) not in started_here:
+        raise NotFound("Upload not found.", resource="upload")
+    upload = UploadSession.objects.filter(pk=upload_id, owner_id=link.owner_id).first()
+    if upload is None:
+        raise NotFound("Upload not found.", resource="upload")
+    return upload
+
+
+@require_http_methods(["POST"])
+@public_link(json_errors=True)
+def drop_upload_start(request: HttpRequest, link: ShareLink) -> JsonResponse:
+    _drop_link(link)
+    body = _json_body(request)
+    started = upload_start(
+        user=link.owner,
+        owner=link.owner,
+        folder_id=link.folder_id,
+        name=body.get("name"),
+        size_bytes=body.get("size"),
+        content_type=body.get("content_type"),
+        sha256=body.get("sha256"),
+        # A dropper never replaces or versions the owner's files: a taken name gets "(2)".
+        on_conflict=UploadSession.OnConflict.RENAME,
+    )
+    drops = dict(request.session.get(DROP_SESSION_KEY, {}))
+    drops[str(link.pk)] = [*drops.get(str(link.pk), []), str(started.upload.pk)][-100:]
+    request.session[DROP_SESSION_KEY] = drops
+    return JsonResponse(upload_start_body(request, started), status=201)
+
+
+@require_http_methods(["GET", "DELETE"])
+@public_link(json_errors=True)
+def drop_upload_detail(request: HttpRequest, link: ShareLink, upload_id: str) -> HttpResponse:
+    upload = _drop_upload(request, link, upload_id)
+    if request.method == "DELETE":
+        upload_abort(user=link.owner, upload_id=upload.pk)
+        return HttpResponse(status=204)
+    body = upload_state_body(upload_state(user=link.owner, upload_id=upload.pk))
+    body.pop("file", None)
+    body.pop("folder", None)
+    return JsonResponse(body)
+
+
+@require_http_methods(["POST"])
+@public_link(json_errors=True)
+def drop_upload_parts(request: HttpRequest, link: ShareLink, upload_id: str) -> JsonResponse:
+    upload = _drop_upload(request, link, upload_id)
+    signed = upload_parts_presign(user=link.owner, upload_id=upload.pk, numbers=_json_body(request).get("numbers"))
+    return JsonResponse(parts_body(request, signed))
+
+
+@require_http_methods(["POST"])
+@public_link(json_errors=True)
+def drop_upload_complete(request: HttpRequest, link: ShareLink, upload_id: str) -> JsonResponse:
+    upload = _drop_upload(request, link, upload_id)
+    version = upload_complete(user=link.owner, upload_id=upload.pk, parts=_json_body(request).get("parts"))
+    services.link_event_record(link=link, kind=LinkEvent.Kind.UPLOADED, address=_address(request))
+    # Only what the dropper sent: no ids or names of anything else in the folder.
+    return JsonResponse({"status": "completed", "name": version.file.name, "size": version.size_bytes})
