@@ -91,3 +91,48 @@ def test_the_command_and_the_task_reconcile(stored):
     Usage.objects.filter(user=stored).update(used_bytes=0)
     assert usage_reconcile_task() == 1
     assert_usage_consistent(stored)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_an_upload_completing_during_reconciliation_is_not_corrected_away(local_settings, owner, monkeypatch):
+    """The janitor counts under the Usage lock: a completion racing it waits for the lock
+    and is counted after, instead of being "corrected" back to the stale numbers."""
+    import threading
+    import time
+
+    from django.db import connection
+
+    from storage.services import janitors
+
+    started = upload_start(user=owner, name="late.txt", size_bytes=5, content_type="text/plain").upload
+    get_backend().put_bytes(key=started.key, data=b"hello", content_type="text/plain")
+    errors = []
+
+    def complete():
+        try:
+            upload_complete(user=owner, upload_id=started.pk)
+        except Exception as exc:  # noqa: BLE001 - reported below
+            errors.append(exc)
+        finally:
+            connection.close()
+
+    racer = threading.Thread(target=complete)
+    real_actual = janitors.usage_actual_for_user
+
+    def actual_then_race(user_id):
+        numbers = real_actual(user_id)
+        racer.start()
+        time.sleep(0.5)  # the completion runs now, and must block on the Usage lock
+        return numbers
+
+    monkeypatch.setattr(janitors, "usage_actual_for_user", actual_then_race)
+
+    drift = usage_reconcile(user_id=owner.pk)
+    racer.join(timeout=30)
+
+    assert errors == []
+    assert drift == []
+    assert not UsageDrift.objects.exists()
+    assert_usage_consistent(owner)
+    assert Usage.objects.get(user=owner).used_bytes == 5

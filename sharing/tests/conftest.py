@@ -22,6 +22,12 @@ LINK_STATES = ["valid", "expired", "revoked", "exhausted", "locked"]
 
 
 @pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Link passwords and personas are hashed in every world; PBKDF2 would dominate the run."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
 def fresh_cache():
     """Password throttles and DRF's anonymous rate live in the cache: start each test clean."""
     cache.clear()

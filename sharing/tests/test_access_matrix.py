@@ -8,8 +8,8 @@ and anonymous callers holding the live link answer as the live link does.
 """
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 import pytest
 from django.test import Client
@@ -80,14 +80,26 @@ TABLE: dict[tuple[str, str], Api | Page] = {
         body=lambda w: {"folder": str(w.sub.pk), "email": w.stranger.email, "role": "viewer"},
     ),
     ("sharing-api:share-detail", "patch"): Api(
-        "patch", lambda w, x: f"{API}/shares/{w.viewer_share.pk}/", 200, 404, 404, 404, body=lambda w: {"role": "editor"}
+        "patch",
+        lambda w, x: f"{API}/shares/{w.viewer_share.pk}/",
+        200,
+        404,
+        404,
+        404,
+        body=lambda w: {"role": "editor"},
     ),
     ("sharing-api:share-detail", "delete"): Api(
         "delete", lambda w, x: f"{API}/shares/{w.viewer_share.pk}/", 204, 404, 404, 404
     ),
     ("sharing-api:shared-with-me", "get"): Api("get", lambda w, x: f"{API}/shared-with-me/", 200, 200, 200, 200),
     ("sharing-api:shared-folder", "patch"): Api(
-        "patch", lambda w, x: f"{API}/shared/folders/{w.sub.pk}/", 200, 404, 200, 404, body=lambda w: {"name": "Renamed"}
+        "patch",
+        lambda w, x: f"{API}/shared/folders/{w.sub.pk}/",
+        200,
+        404,
+        200,
+        404,
+        body=lambda w: {"name": "Renamed"},
     ),
     ("sharing-api:shared-folder", "delete"): Api(
         "delete", lambda w, x: f"{API}/shared/folders/{w.sub.pk}/", 204, 404, 204, 404
@@ -123,7 +135,13 @@ TABLE: dict[tuple[str, str], Api | Page] = {
     ),
     # A single-PUT session has no parts (409), and nothing was uploaded yet (409).
     ("sharing-api:shared-upload-parts", "post"): Api(
-        "post", lambda w, x: f"{API}/shared/uploads/{x['upload']}/parts/", 404, 404, 409, 404, body=lambda w: {"numbers": [1]}
+        "post",
+        lambda w, x: f"{API}/shared/uploads/{x['upload']}/parts/",
+        404,
+        404,
+        409,
+        404,
+        body=lambda w: {"numbers": [1]},
     ),
     ("sharing-api:shared-upload-complete", "post"): Api(
         "post", lambda w, x: f"{API}/shared/uploads/{x['upload']}/complete/", 404, 404, 409, 404, body=lambda w: {}
@@ -193,7 +211,9 @@ def _expected(case, persona: str) -> int:
 
 
 def _user(world: World, persona: str):
-    return {"owner": world.owner, "viewer": world.viewer, "editor": world.editor, "stranger": world.stranger}.get(persona)
+    return {"owner": world.owner, "viewer": world.viewer, "editor": world.editor, "stranger": world.stranger}.get(
+        persona
+    )
 
 
 def _page_client(world: World, persona: str, link, token: str) -> Client:
@@ -220,7 +240,9 @@ def test_access_matrix(world, key, persona):
         state = "valid" if persona in USER_PERSONAS else LINK_STATE[persona]
         link, token = (world.drops if case.drop else world.links)[state]
         client = _page_client(world, persona, link, token)
-        started = upload_start(user=world.owner, owner=world.owner, folder_id=world.shared.pk, name="d.txt", size_bytes=4)
+        started = upload_start(
+            user=world.owner, owner=world.owner, folder_id=world.shared.pk, name="d.txt", size_bytes=4
+        )
         extra["drop_upload"] = str(started.upload.pk)
         session = client.session
         session[DROP_SESSION_KEY] = {str(link.pk): [extra["drop_upload"]]}

@@ -1,0 +1,274 @@
+"""Public links: creation rules, the password throttle, download counting, drops."""
+
+import hashlib
+from datetime import timedelta
+
+import pytest
+import requests
+from django.test import Client
+from django.utils import timezone
+
+from plans.models import Plan
+from plans.services import usage_set_plan
+from sharing import services
+from sharing.models import LinkEvent, ShareLink
+from sharing.tests.conftest import LINK_PASSWORD, api_as, make_file
+from storage.models import File
+from storage.tests.protocol import assert_usage_consistent, usage_of
+
+pytestmark = pytest.mark.django_db
+
+
+def test_created_link_shows_its_token_once_and_stores_only_a_hash(world):
+    response = api_as(world.owner).post("/api/v1/share-links/", {"file": str(world.file.pk)}, format="json")
+
+    assert response.status_code == 201, response.json()
+    body = response.json()
+    link = ShareLink.objects.get(pk=body["id"])
+    assert len(body["token"]) == 43 and body["url"].endswith(f"/s/{body['token']}")
+    assert link.token_sha256 == hashlib.sha256(body["token"].encode()).hexdigest()
+    assert body["token"] not in str(ShareLink.objects.filter(pk=link.pk).values().first())
+    listed = api_as(world.owner).get("/api/v1/share-links/").json()
+    assert "token" not in listed["items"][0] and listed["next"] is None
+
+
+@pytest.mark.parametrize(
+    ("expires_in", "reason"),
+    [(timedelta(days=31), "expiry_beyond_plan"), (timedelta(minutes=-1), "expiry_in_past")],
+)
+def test_expiry_beyond_the_plan_or_in_the_past_is_refused(world, expires_in, reason):
+    max_days = usage_of(world.owner).plan.max_share_days
+    expires_at = timezone.now() + (timedelta(days=max_days + 1) if reason == "expiry_beyond_plan" else expires_in)
+
+    response = api_as(world.owner).post(
+        "/api/v1/share-links/", {"file": str(world.file.pk), "expires_at": expires_at.isoformat()}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["reason"] == reason
+    assert not ShareLink.objects.filter(file=world.file).exists()
+
+
+def test_default_expiry_is_a_week_but_never_beyond_a_short_plan(world):
+    plan = usage_of(world.owner).plan
+    Plan.objects.filter(pk=plan.pk).update(max_share_days=3)
+
+    link, _token = services.share_link_create(owner=world.owner, file_id=world.file.pk)
+
+    assert timedelta(days=2, hours=23) < link.expires_at - timezone.now() <= timedelta(days=3)
+
+
+def test_a_drop_link_must_be_a_folder(world):
+    response = api_as(world.owner).post(
+        "/api/v1/share-links/", {"file": str(world.file.pk), "is_drop": True}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["reason"] == "drop_needs_folder"
+
+
+def test_wrong_passwords_are_throttled_per_link_with_retry_after(world):
+    link, token = world.links["locked"]
+    client = Client()
+
+    answers = [client.post(f"/s/{token}", {"password": "guess"}).status_code for _ in range(10)]
+    throttled = client.post(f"/s/{token}", {"password": LINK_PASSWORD})
+
+    assert answers == [403] * 10
+    assert throttled.status_code == 429
+    assert int(throttled["Retry-After"]) > 0
+    assert LinkEvent.objects.filter(link=link, kind=LinkEvent.Kind.PASSWORD_FAILED).count() == 10
+
+
+def test_wrong_passwords_are_throttled_per_address_across_links(world, monkeypatch):
+    monkeypatch.setattr(services, "PASSWORD_FAILURES_PER_LINK", 100)
+    monkeypatch.setattr(services, "PASSWORD_FAILURES_PER_ADDRESS", 3)
+    tokens = []
+    for _ in range(4):
+        _link, token = services.share_link_create(owner=world.owner, folder_id=world.shared.pk, password="pw")
+        tokens.append(token)
+    client = Client()
+
+    answers = [client.post(f"/s/{token}", {"password": "guess"}).status_code for token in tokens]
+
+    assert answers == [403, 403, 403, 429]
+
+
+def test_a_right_password_unlocks_the_link_for_this_session_only(world):
+    _link, token = world.links["locked"]
+    client = Client()
+
+    unlocked = client.post(f"/s/{token}", {"password": LINK_PASSWORD})
+    page = client.get(f"/s/{token}")
+    other = Client().get(f"/s/{token}/f/{world.sub.pk}")
+
+    assert unlocked.status_code == 302
+    assert page.status_code == 200 and world.file.name.encode() in page.content
+    assert other.status_code == 403
+
+
+def test_changing_the_password_locks_unlocked_sessions_out(world):
+    link, token = world.links["locked"]
+    client = Client()
+    client.post(f"/s/{token}", {"password": LINK_PASSWORD})
+
+    services.share_link_update(owner=world.owner, link_id=link.pk, password="another one")
+
+    assert client.get(f"/s/{token}/f/{world.sub.pk}").status_code == 403
+
+
+@pytest.mark.parametrize("tamper", ["truncate", "flip", "unknown"])
+def test_unknown_tampered_or_truncated_tokens_are_a_plain_404(world, tamper):
+    _link, token = world.links["valid"]
+    bad = {"truncate": token[:-1], "flip": token[:-1] + ("A" if token[-1] != "A" else "B"), "unknown": "x" * 43}[tamper]
+
+    response = Client().get(f"/s/{bad}")
+
+    assert response.status_code == 404
+    assert world.shared.name.encode() not in response.content
+
+
+def test_downloads_count_and_stop_at_the_limit(world):
+    link, token = services.share_link_create(owner=world.owner, file_id=world.file.pk, max_downloads=2)
+    client = Client()
+
+    answers = [client.get(f"/s/{token}/download/{world.file.pk}").status_code for _ in range(3)]
+
+    assert answers == [302, 302, 404]
+    link.refresh_from_db()
+    assert link.download_count == 2
+    assert client.get(f"/s/{token}").status_code == 404
+
+
+def test_the_conditional_update_never_passes_the_limit(world):
+    link, _token = services.share_link_create(owner=world.owner, file_id=world.file.pk, max_downloads=1)
+    services.link_download_count(link=link)
+    stale = ShareLink.objects.get(pk=link.pk)
+    stale.download_count = 0  # a request that read the row before the other counted
+
+    with pytest.raises(services.NotFound):
+        services.link_download_count(link=stale)
+
+    assert ShareLink.objects.get(pk=link.pk).download_count == 1
+
+
+def test_a_file_link_reaches_only_its_file(world):
+    _link, token = services.share_link_create(owner=world.owner, file_id=world.file.pk)
+    client = Client()
+
+    page = client.get(f"/s/{token}")
+    other = client.get(f"/s/{token}/download/{world.sibling_file.pk}")
+    folder = client.get(f"/s/{token}/f/{world.shared.pk}")
+
+    assert page.status_code == 200 and world.file.name.encode() in page.content
+    assert other.status_code == 404 and folder.status_code == 404
+
+
+def test_a_folder_link_cannot_reach_a_sibling_folder_or_its_files(world):
+    _link, token = world.links["valid"]
+    client = Client()
+
+    assert client.get(f"/s/{token}/f/{world.sibling.pk}").status_code == 404
+    assert client.get(f"/s/{token}/download/{world.sibling_file.pk}").status_code == 404
+    assert client.get(f"/s/{token}/download/{world.sub_file.pk}").status_code == 302
+
+
+def test_a_drop_link_shows_only_the_upload_form(world):
+    _link, token = world.drops["valid"]
+
+    page = Client().get(f"/s/{token}")
+
+    assert page.status_code == 200
+    assert world.file.name.encode() not in page.content
+    assert Client().get(f"/s/{token}/f/{world.sub.pk}").status_code == 404
+    assert Client().get(f"/s/{token}/download/{world.file.pk}").status_code == 404
+
+
+def test_revoking_takes_effect_at_once(world):
+    link, token = world.links["valid"]
+    client = Client()
+    assert client.get(f"/s/{token}").status_code == 200
+
+    assert api_as(world.owner).delete(f"/api/v1/share-links/{link.pk}/").status_code == 204
+
+    assert client.get(f"/s/{token}").status_code == 410
+    assert LinkEvent.objects.filter(link=link, kind=LinkEvent.Kind.REVOKED).count() == 1
+
+
+# --- drops end to end, against moto's HTTP server ------------------------------------------------
+
+
+@pytest.fixture
+def s3_drop(s3_settings, owner):
+    from storage.services.folders import folder_create
+
+    inbox = folder_create(user=owner, name="Inbox")
+    link, token = services.share_link_create(owner=owner, folder_id=inbox.pk, is_drop=True)
+    return inbox, link, token
+
+
+def test_a_drop_upload_lands_in_the_owners_folder_and_quota(s3_drop, owner):
+    inbox, link, token = s3_drop
+    data = b"dropped bytes"
+    client = Client()
+
+    started = client.post(
+        f"/s/{token}/uploads/",
+        {"name": "scan.pdf", "size": len(data), "content_type": "application/pdf"},
+        content_type="application/json",
+    )
+    assert started.status_code == 201, started.content
+    body = started.json()
+    put = requests.put(body["url"], data=data, headers=body["headers"], timeout=30)
+    completed = client.post(f"/s/{token}/uploads/{body['id']}/complete/", {}, content_type="application/json")
+
+    assert put.status_code == 200
+    assert completed.status_code == 200, completed.content
+    assert completed.json() == {"status": "completed", "name": "scan.pdf", "size": len(data)}
+    file = File.objects.get(owner=owner, folder=inbox, name="scan.pdf")
+    assert file.size_bytes == len(data)
+    assert usage_of(owner).used_bytes == len(data)
+    assert_usage_consistent(owner)
+    # Another browser holding the same link cannot touch this session.
+    assert Client().get(f"/s/{token}/uploads/{body['id']}/").status_code == 404
+
+
+def test_a_drop_never_replaces_the_owners_file(s3_drop, owner):
+    inbox, _link, token = s3_drop
+    make_file(owner, "notes.txt", b"mine", folder=inbox)
+    client = Client()
+
+    started = client.post(f"/s/{token}/uploads/", {"name": "notes.txt", "size": 5}, content_type="application/json")
+    body = started.json()
+    requests.put(body["url"], data=b"yours", headers=body["headers"], timeout=30)
+    completed = client.post(f"/s/{token}/uploads/{body['id']}/complete/", {}, content_type="application/json")
+
+    assert completed.json()["name"] == "notes (2).txt"
+    assert File.objects.get(owner=owner, folder=inbox, name="notes.txt").size_bytes == 4
+
+
+def test_an_over_quota_drop_is_413_and_reserves_nothing(s3_drop, owner):
+    _inbox, _link, token = s3_drop
+    plan = usage_of(owner).plan
+
+    response = Client().post(
+        f"/s/{token}/uploads/", {"name": "huge.bin", "size": plan.storage_bytes + 1}, content_type="application/json"
+    )
+
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "quota_exceeded"
+    assert "used_bytes" not in response.json()["error"]  # the owner's numbers stay private
+    usage = usage_of(owner)
+    assert (usage.reserved_bytes, usage.reserved_files) == (0, 0)
+    assert_usage_consistent(owner)
+
+
+def test_a_small_plan_over_quota_drop_is_refused(s3_drop, owner):
+    tiny = Plan.objects.create(code="tiny", name="Tiny", storage_bytes=10, max_files=10, max_file_bytes=10)
+    usage_set_plan(user=owner, plan=tiny)
+    _inbox, _link, token = s3_drop
+
+    response = Client().post(f"/s/{token}/uploads/", {"name": "a.bin", "size": 11}, content_type="application/json")
+
+    assert response.status_code == 413
+    assert usage_of(owner).reserved_bytes == 0

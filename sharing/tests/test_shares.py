@@ -1,0 +1,158 @@
+"""Sharing with people: the grant API, the permission rule, and what grantees can do."""
+
+import pytest
+import requests
+
+from sharing.models import Share
+from sharing.permissions import Role, access_for_user
+from sharing.services import share_create
+from sharing.tests.conftest import api_as
+from storage.models import File, Folder
+from storage.services.folders import folder_create
+from storage.tests.protocol import assert_usage_consistent, usage_of
+
+pytestmark = pytest.mark.django_db
+API = "/api/v1"
+
+
+def test_sharing_with_an_address_without_account_is_a_clear_400(world):
+    response = api_as(world.owner).post(
+        f"{API}/shares/", {"folder": str(world.shared.pk), "email": "nobody@example.com"}, format="json"
+    )
+
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "no_such_user"
+
+
+def test_sharing_twice_with_the_same_person_is_a_conflict(world):
+    response = api_as(world.owner).post(
+        f"{API}/shares/", {"folder": str(world.shared.pk), "email": world.viewer.email}, format="json"
+    )
+
+    assert response.status_code == 409
+
+
+def test_the_permission_rule_nearest_share_wins(world):
+    share_create(owner=world.owner, folder_id=world.sub.pk, email=world.viewer.email, role="editor")
+
+    assert access_for_user(user=world.owner, item=world.file) == Role.OWNER
+    assert access_for_user(user=world.viewer, item=world.file) == Role.VIEWER
+    assert access_for_user(user=world.viewer, item=world.sub_file) == Role.EDITOR
+    assert access_for_user(user=world.editor, item=world.sub_file) == Role.EDITOR
+    assert access_for_user(user=world.stranger, item=world.file) is None
+    assert access_for_user(user=world.viewer, item=world.sibling_file) is None
+
+
+def test_the_ancestor_lookup_is_one_query(world, django_assert_num_queries):
+    deep = folder_create(user=world.owner, name="d1", parent_id=world.sub.pk)
+    deeper = folder_create(user=world.owner, name="d2", parent_id=deep.pk)
+
+    # 1: the recursive CTE for the folder chain; 2: the shares on the item or the chain.
+    with django_assert_num_queries(2):
+        assert access_for_user(user=world.viewer, item=deeper) == Role.VIEWER
+
+
+def test_a_grantee_reaching_a_sibling_folder_by_id_gets_404(world):
+    client = api_as(world.editor)
+
+    answers = [
+        client.get(f"{API}/shared/folders/{world.sibling.pk}/items/"),
+        client.get(f"{API}/shared/files/{world.sibling_file.pk}/download/"),
+        client.patch(f"{API}/shared/folders/{world.sibling.pk}/", {"name": "x"}, format="json"),
+        client.get(f"{API}/folders/{world.shared.pk}/items/"),  # the owner-scoped API stays the owner's
+    ]
+
+    assert [answer.status_code for answer in answers] == [404, 404, 404, 404]
+
+
+def test_browsing_a_shared_subfolder_shows_breadcrumbs_from_the_shared_folder(world):
+    response = api_as(world.viewer).get(f"{API}/shared/folders/{world.sub.pk}/items/")
+
+    assert response.status_code == 200
+    assert [item["name"] for item in response.json()["items"]] == ["deep.txt"]
+    assert [crumb["name"] for crumb in response.json()["breadcrumbs"]] == ["Shared", "Sub"]
+
+
+def test_a_viewer_cannot_edit_and_gets_404(world):
+    client = api_as(world.viewer)
+
+    answers = [
+        client.patch(f"{API}/shared/files/{world.file.pk}/", {"name": "x.txt"}, format="json"),
+        client.delete(f"{API}/shared/files/{world.file.pk}/"),
+        client.post(f"{API}/shared/uploads/", {"folder": str(world.shared.pk), "name": "a", "size": 1}, format="json"),
+    ]
+
+    assert [answer.status_code for answer in answers] == [404, 404, 404]
+    assert File.objects.get(pk=world.file.pk).name == "report-secret-name.txt"
+
+
+def test_an_editor_moves_within_the_shared_tree_but_not_out_of_it(world):
+    client = api_as(world.editor)
+
+    inside = client.patch(f"{API}/shared/files/{world.file.pk}/", {"folder": str(world.sub.pk)}, format="json")
+    to_sibling = client.patch(f"{API}/shared/files/{world.file.pk}/", {"folder": str(world.sibling.pk)}, format="json")
+    to_root = client.patch(f"{API}/shared/folders/{world.sub.pk}/", {"folder": None}, format="json")
+
+    assert inside.status_code == 200, inside.json()
+    assert (to_sibling.status_code, to_root.status_code) == (404, 404)
+    assert File.objects.get(pk=world.file.pk).folder_id == world.sub.pk
+    assert Folder.objects.get(pk=world.sub.pk).parent_id == world.shared.pk
+
+
+def test_role_changes_and_revocation_take_effect_at_once(world):
+    owner = api_as(world.owner)
+    viewer = api_as(world.viewer)
+    url = f"{API}/shared/files/{world.file.pk}/"
+
+    assert viewer.patch(url, {"name": "a.txt"}, format="json").status_code == 404
+    assert owner.patch(f"{API}/shares/{world.viewer_share.pk}/", {"role": "editor"}, format="json").status_code == 200
+    assert viewer.patch(url, {"name": "a.txt"}, format="json").status_code == 200
+    assert owner.delete(f"{API}/shares/{world.viewer_share.pk}/").status_code == 204
+    assert viewer.get(url).status_code == 404
+
+
+def test_shared_with_me_is_cursor_paginated(world):
+    for index in range(3):
+        folder = folder_create(user=world.owner, name=f"f{index}")
+        share_create(owner=world.owner, folder_id=folder.pk, email=world.viewer.email)
+    client = api_as(world.viewer)
+
+    first = client.get(f"{API}/shared-with-me/?limit=2").json()
+    second = client.get(f"{API}/shared-with-me/", {"limit": 2, "cursor": first["next"]}).json()
+
+    names = [item["item"]["name"] for page in (first, second) for item in page["items"]]
+    assert names == ["f2", "f1", "f0", "Shared"]
+    assert second["next"] is None
+    assert first["items"][0]["owner"] == world.owner.email
+    assert api_as(world.stranger).get(f"{API}/shared-with-me/", {"cursor": first["next"]}).status_code == 400
+
+
+def test_trashed_items_leave_shared_with_me(world):
+    api_as(world.owner).delete(f"{API}/folders/{world.shared.pk}/")
+
+    assert api_as(world.viewer).get(f"{API}/shared-with-me/").json()["items"] == []
+
+
+def test_an_editor_uploads_into_a_shared_folder_on_the_owners_quota(s3_settings, owner, collaborator):
+    folder = folder_create(user=owner, name="Team")
+    Share.objects.create(owner=owner, grantee=collaborator, folder=folder, role="editor")
+    client = api_as(collaborator)
+    data = b"editor's bytes"
+
+    started = client.post(
+        f"{API}/shared/uploads/", {"folder": str(folder.pk), "name": "plan.txt", "size": len(data)}, format="json"
+    )
+    assert started.status_code == 201, started.json()
+    body = started.json()
+    put = requests.put(body["url"], data=data, headers=body["headers"], timeout=30)
+    state = client.get(f"{API}/shared/uploads/{body['id']}/")
+    completed = client.post(f"{API}/shared/uploads/{body['id']}/complete/", {}, format="json")
+
+    assert put.status_code == 200 and state.status_code == 200
+    assert completed.status_code == 200, completed.json()
+    file = File.objects.get(pk=completed.json()["id"])
+    assert (file.owner_id, file.folder_id, file.current_version.created_by_id) == (owner.pk, folder.pk, collaborator.pk)
+    assert usage_of(owner).used_bytes == len(data)
+    assert usage_of(collaborator).used_bytes == 0
+    assert_usage_consistent(owner)
+    assert api_as(collaborator).get(f"{API}/uploads/{body['id']}/").status_code == 404
