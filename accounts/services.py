@@ -1,21 +1,16 @@
 """Writes of the accounts app."""
 
-import itertools
 import logging
 import uuid
-from datetime import timedelta
 
 from django.db import IntegrityError, transaction
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from accounts.models import ApiToken, User, WebhookEvent
 from accounts.selectors import api_token_get_for_user
+from accounts.signals import account_deletion_requested
 from accounts.tokens import token_generate
 from kosha.errors import InvalidInput
-from storage import keys
-from storage.backends import BackendError, get_backend
-from storage.models import UploadSession
 
 logger = logging.getLogger(__name__)
 
@@ -52,9 +47,6 @@ def api_token_revoke(*, user: User, token_id) -> None:
 # the objects, so they go last. Every step is safe to repeat; a crash or a store outage
 # anywhere leaves a state the retried task (or the purge sweep) finishes.
 
-PURGE_BATCH = 1000
-
-
 class DeletionSource:
     SETTINGS = "settings"
     ADMIN = "admin"
@@ -65,8 +57,9 @@ class DeletionSource:
 def account_delete_request(*, user: User, source: str) -> User:
     """Mark user deleting and lock them out at once (inactive, unusable password so every
     session fails its auth-hash check, API tokens deleted, pending uploads aborted so no
-    complete can record a file), then enqueue the purge on commit. Idempotent: a second
-    request for an account already deleting only enqueues the purge again. Locks the User row."""
+    complete can record a file: the purge's first step), then announce
+    `account_deletion_requested` on commit, to which storage connects its purge task.
+    Idempotent: a second request only announces it again. Locks the User row."""
     with transaction.atomic():
         locked = User.objects.select_for_update().get(pk=user.pk)
         if locked.deleting_at is None:
@@ -78,99 +71,10 @@ def account_delete_request(*, user: User, source: str) -> User:
             locked.save(update_fields=["deleting_at", "is_active", "password"])
             logger.info("Account %s deletion requested from %s", locked.pk, source)
         ApiToken.objects.filter(user=locked).delete()
-        UploadSession.objects.filter(owner=locked, status=UploadSession.Status.PENDING).update(
-            status=UploadSession.Status.ABORTED
-        )
         user_id = str(locked.pk)
-        transaction.on_commit(lambda: async_task("accounts.tasks.account_purge_task", user_id))
+        # storage connects its purge to this signal (accounts must not import storage).
+        transaction.on_commit(lambda: account_deletion_requested.send(sender=User, user_id=user_id, source=source))
     return locked
-
-
-def _purge_uploads(*, user_id) -> None:
-    """Abort the user's unfinished multipart uploads: their parts are not objects under the
-    prefix yet (and the local store keeps them elsewhere), so listing would miss them."""
-    UploadSession.objects.filter(owner_id=user_id, status=UploadSession.Status.PENDING).update(
-        status=UploadSession.Status.ABORTED
-    )
-    unfinished = (
-        UploadSession.objects.filter(owner_id=user_id, finished_at__isnull=True)
-        .exclude(status=UploadSession.Status.COMPLETED)
-        .exclude(multipart_upload_id="")
-        .values_list("pk", "key", "multipart_upload_id")
-    )
-    backend = get_backend()
-    for upload_id, key, multipart_upload_id in unfinished:
-        backend.multipart_abort(key=key, upload_id=multipart_upload_id)  # BackendError: retried
-        UploadSession.objects.filter(pk=upload_id).update(finished_at=timezone.now())
-
-
-def _purge_objects(*, user_id) -> int:
-    """Delete everything under the user's prefix, a batch of up to 1000 at a time, until a
-    fresh listing finds nothing: the last, empty listing is the proof the prefix is empty.
-    Each round lists from the start, so objects that appear meanwhile are caught too."""
-    backend = get_backend()
-    prefix = keys.user_prefix(user_id)
-    deleted = 0
-    previous: list[str] = []
-    while True:
-        listing = backend.list_prefix(prefix=prefix)
-        try:
-            batch = [listed.key for listed in itertools.islice(listing, PURGE_BATCH)]
-        finally:
-            close = getattr(listing, "close", None)
-            if close is not None:
-                close()
-        if not batch:
-            return deleted
-        if batch == previous:
-            # The store said it deleted them, yet lists them again: never loop forever.
-            raise BackendError(f"objects under {prefix} survive deletion, first: {batch[0]}")
-        backend.delete(keys=batch)
-        deleted += len(batch)
-        previous = batch
-
-
-def _purge_rows(*, user_id) -> bool:
-    """Delete the User; cascades take usage, folders, files, versions, sessions, tokens."""
-    with transaction.atomic():
-        locked = User.objects.select_for_update().filter(pk=user_id, deleting_at__isnull=False).first()
-        if locked is None:
-            return False
-        locked.delete()
-    return True
-
-
-def account_purge(*, user_id) -> bool:
-    """Purge an account marked deleting: abort its multipart uploads, delete every object
-    under its prefix, check the prefix is empty, then delete its rows. Returns True when
-    the rows were deleted now; False if there was nothing to do (already purged, or the
-    account was never marked deleting: the purge refuses a live account). Raises
-    BackendError when the store fails, with the rows untouched, so the task is retried."""
-    if not User.objects.filter(pk=user_id, deleting_at__isnull=False).exists():
-        if User.objects.filter(pk=user_id).exists():
-            logger.warning("Refusing to purge account %s: it was not marked deleting", user_id)
-        return False
-    _purge_uploads(user_id=user_id)
-    deleted = _purge_objects(user_id=user_id)
-    purged = _purge_rows(user_id=user_id)
-    logger.info("Account %s purged: %d objects deleted, rows deleted: %s", user_id, deleted, purged)
-    return purged
-
-
-def account_purge_sweep(*, older_than_minutes: int = 60, limit: int = 100) -> int:
-    """Purge accounts still marked deleting a while after the request: the task's retries
-    ran out (a long store outage) or its worker died. Returns how many were purged."""
-    cutoff = timezone.now() - timedelta(minutes=older_than_minutes)
-    user_ids = list(
-        User.objects.filter(deleting_at__lte=cutoff).order_by("deleting_at").values_list("pk", flat=True)[:limit]
-    )
-    purged = 0
-    for user_id in user_ids:
-        try:
-            purged += account_purge(user_id=user_id)
-        except BackendError:
-            logger.warning("Purge of account %s failed; the next sweep retries", user_id, exc_info=True)
-    return purged
 
 
 # --- webhooks ----------------------------------------------------------------------------

@@ -18,9 +18,8 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from kosha.errors import Conflict, InvalidInput, NotFound
+from kosha.errors import Conflict, InvalidInput, NoSuchUser, NotFound, RateLimited, WrongPassword
 from plans.selectors import usage_get_for_user
-from sharing.errors import NoSuchUser, RateLimited, WrongPassword
 from sharing.models import DEFAULT_LINK_DAYS, LinkEvent, Share, ShareLink
 from storage.models import File, Folder
 from storage.selectors import _parse_id, file_get_for_user, folder_get_for_user

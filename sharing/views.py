@@ -18,10 +18,18 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
-from kosha.errors import DomainError, Gone, InvalidInput, NotFound, QuotaExceeded
+from kosha.errors import (
+    DomainError,
+    Gone,
+    InvalidInput,
+    NotFound,
+    PasswordRequired,
+    QuotaExceeded,
+    RateLimited,
+    WrongPassword,
+)
 from sharing import selectors, services
 from sharing.api.uploads import parts_body, upload_start_body, upload_state_body
-from sharing.errors import PasswordRequired, RateLimited, WrongPassword
 from sharing.models import LinkEvent, ShareLink
 from sharing.permissions import file_get_for_link, folder_get_for_link
 from storage.downloads import is_inline_safe, version_download_url

@@ -55,3 +55,27 @@ def orphan_check_task(key: str) -> bool:
 def usage_reconcile_task() -> int:
     """Scheduled daily: recompute every user's usage counters. Returns the drift found."""
     return len(usage_reconcile())
+
+
+def account_purge_task(user_id: str) -> bool:
+    """Enqueued when an account's deletion is requested (storage/signals.py). A store
+    outage raises, the task is not acknowledged, and django-q2 delivers it again; every
+    step is safe to repeat."""
+    from storage.services.account_purge import account_purge
+
+    return account_purge(user_id=user_id)
+
+
+def account_purge_sweep_task() -> int:
+    """Scheduled hourly (see the accounts migration): finish purges whose retries ran out."""
+    from storage.services.account_purge import account_purge_sweep
+
+    return account_purge_sweep()
+
+
+def account_objects_delete_task(user_id: str) -> int:
+    """Enqueued when a User row was deleted outside the purge flow (storage/signals.py)."""
+    from storage.backends import get_backend
+    from storage.keys import user_prefix
+
+    return get_backend().delete_prefix(prefix=user_prefix(user_id))

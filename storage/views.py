@@ -1,13 +1,21 @@
-"""Server-rendered storage pages. Bytes never pass through here: uploads use the API."""
+"""Server-rendered storage pages. Bytes never pass through here: uploads use the API.
+
+The file browser is one page (`/` and `/f/<folder id>`) that renders the folder's first
+listing page on the server, so it reads without JavaScript, and hands the same data to
+static/js/browser/, which drives everything else through the JSON API.
+"""
 
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
+from kosha.errors import NotFound
 from plans.selectors import usage_get_for_user
-from storage.selectors import folder_children_for_user
+from storage.api.folders import ListingOutput
+from storage.listing import folder_items_list_for_user
+from storage.search import SEARCH_TYPES
 
 
 def _percent(part: int, whole: int) -> float:
@@ -16,19 +24,48 @@ def _percent(part: int, whole: int) -> float:
     return min(100.0, round(part * 100 / whole, 1))
 
 
-@login_required
-@require_GET
-@ensure_csrf_cookie  # upload.js sends the CSRF cookie back as a header on its API calls
-def home(request: HttpRequest) -> HttpResponse:
-    """The root folder: its folders and files, and the user's usage against the plan."""
-    folders, files = folder_children_for_user(user=request.user, folder=None)
+def _browser(request: HttpRequest, *, folder_id: str | None) -> HttpResponse:
+    try:
+        page = folder_items_list_for_user(user=request.user, folder_id=folder_id)
+    except NotFound:
+        # Another user's folder answers exactly like one that does not exist.
+        raise Http404("Folder not found.") from None
     usage = usage_get_for_user(user=request.user)
     context = {
-        "folders": folders,
-        "files": files,
+        "folder": page.breadcrumbs[-1] if page.breadcrumbs else None,
+        "breadcrumbs": page.breadcrumbs,
+        "items": page.items,
+        "folders": [item for item in page.items if item["kind"] == "folder"],
+        "files": [item for item in page.items if item["kind"] == "file"],
+        "listing": ListingOutput(page).data,
         "usage": usage,
         "plan": usage.plan,
         "used_percent": _percent(usage.used_bytes + usage.reserved_bytes, usage.plan.storage_bytes),
         "files_percent": _percent(usage.file_count, usage.plan.max_files),
+        "search_types": SEARCH_TYPES,
     }
-    return render(request, "home.html", context)
+    return render(request, "files/browser.html", context)
+
+
+@login_required
+@require_GET
+@ensure_csrf_cookie  # the page's scripts send the CSRF cookie back as a header on API calls
+def home(request: HttpRequest) -> HttpResponse:
+    """The file browser at the root folder, with the user's usage against the plan."""
+    return _browser(request, folder_id=None)
+
+
+@login_required
+@require_GET
+@ensure_csrf_cookie
+def folder_page(request: HttpRequest, folder_id: str) -> HttpResponse:
+    """The file browser at one of the user's live folders; 404 for anyone else's."""
+    return _browser(request, folder_id=folder_id)
+
+
+@login_required
+@require_GET
+@ensure_csrf_cookie
+def trash_page(request: HttpRequest) -> HttpResponse:
+    """The trash: listed, restored and emptied by static/js/browser/trash.js through the API."""
+    return render(request, "files/trash.html", {"search_types": SEARCH_TYPES})

@@ -4,7 +4,7 @@ from django.db import migrations, models
 
 SCHEDULES = [
     # name, function, minutes between runs
-    ("kosha: finish account purges", "accounts.tasks.account_purge_sweep_task", 60),
+    ("kosha: finish account purges", "storage.tasks.account_purge_sweep_task", 60),
 ]
 
 

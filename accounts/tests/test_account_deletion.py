@@ -14,19 +14,14 @@ from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
-from accounts import services as account_services
 from accounts.models import ApiToken, User
-from accounts.services import (
-    DeletionSource,
-    account_delete_request,
-    account_purge,
-    account_purge_sweep,
-    api_token_create,
-)
+from accounts.services import DeletionSource, account_delete_request, api_token_create
 from plans.models import Usage
 from storage import keys
 from storage.backends import BackendError, get_backend
 from storage.models import File, FileVersion, Folder, UploadSession
+from storage.services import account_purge as account_services
+from storage.services.account_purge import account_purge, account_purge_sweep
 from storage.tests.protocol import ProtocolClient
 
 from .conftest import PASSWORD
@@ -113,12 +108,23 @@ def test_delete_request_locks_the_account_out_at_once_and_enqueues_the_purge(
     assert reverse("account_login") in response["Location"]
 
 
-def test_delete_request_aborts_pending_uploads_so_no_complete_can_record(local_settings, owner, owner_client):
+def test_no_complete_can_record_once_deletion_is_requested(
+    local_settings, owner, owner_client, django_capture_on_commit_callbacks
+):
+    from storage.services.uploads import upload_complete
+
     started = owner_client.post("/api/v1/uploads/", {"name": "late.txt", "size": 4}, format="json").json()
+    upload = UploadSession.objects.get(pk=started["id"])
+    get_backend().put_bytes(key=upload.key, data=b"late", content_type="application/octet-stream")
+    with django_capture_on_commit_callbacks():  # the purge is announced, not yet run
+        account_delete_request(user=owner, source=DeletionSource.CONSOLE)
+    owner.refresh_from_db()
 
-    account_delete_request(user=owner, source=DeletionSource.CONSOLE)
+    with pytest.raises(Exception) as refused:
+        upload_complete(user=owner, upload_id=upload.pk)
 
-    assert UploadSession.objects.get(pk=started["id"]).status == UploadSession.Status.ABORTED
+    assert getattr(refused.value, "code", None) == "gone"
+    assert not File.objects.filter(owner=owner).exists()
 
 
 # --- the purge --------------------------------------------------------------------------------

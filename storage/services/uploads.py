@@ -352,6 +352,9 @@ def _reject(upload: UploadSession, message: str, **details) -> None:
 
 def _record(*, upload: UploadSession, etag: str, sha256_hex: str) -> FileVersion:
     owner = upload.owner
+    if owner.deleting_at is not None:
+        # The account is being purged: record nothing more (the purge removes the bytes).
+        raise Gone("This account is being deleted.", reason="account_deleting")
     with transaction.atomic():
         usage_lock(user=owner)  # lock order: Usage -> UploadSession -> File
         locked = upload_lock(upload_id=upload.pk)
