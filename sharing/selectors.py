@@ -143,3 +143,19 @@ def upload_get_for_grantee(*, user, upload_id) -> UploadSession:
     if upload is None:
         raise NotFound("Upload not found.", resource="upload")
     return upload
+
+
+def shared_ids_among(*, owner, file_ids, folder_ids) -> set:
+    """Which of these items the owner shares, with people or by a live link: one query
+    (a UNION), whatever the page size. For the file browser's "shared" marker."""
+    now = timezone.now()
+    shares = Share.objects.filter(owner=owner).filter(Q(file_id__in=file_ids) | Q(folder_id__in=folder_ids))
+    links = ShareLink.objects.filter(owner=owner, revoked_at__isnull=True, expires_at__gt=now).filter(
+        Q(file_id__in=file_ids) | Q(folder_id__in=folder_ids)
+    )
+    rows = (
+        shares.order_by()
+        .values_list("file_id", "folder_id")
+        .union(links.order_by().values_list("file_id", "folder_id"))
+    )
+    return {item_id for pair in rows for item_id in pair if item_id is not None}

@@ -156,3 +156,16 @@ def test_an_editor_uploads_into_a_shared_folder_on_the_owners_quota(s3_settings,
     assert usage_of(collaborator).used_bytes == 0
     assert_usage_consistent(owner)
     assert api_as(collaborator).get(f"{API}/uploads/{body['id']}/").status_code == 404
+
+
+def test_the_owners_listing_marks_shared_items(owner, collaborator, owner_client):
+    from sharing.services import share_create
+    from storage.services.folders import folder_create
+
+    shared = folder_create(user=owner, name="Shared", parent_id=None)
+    folder_create(user=owner, name="Private", parent_id=None)
+    share_create(owner=owner, email=collaborator.email, role="viewer", folder_id=shared.pk)
+
+    items = owner_client.get("/api/v1/folders/root/items/").json()["items"]
+
+    assert {item["name"]: item["shared"] for item in items} == {"Private": False, "Shared": True}

@@ -108,4 +108,22 @@ class FolderViewSet(viewsets.ViewSet):
             cursor=request.query_params.get("cursor"),
             limit=request.query_params.get("limit"),
         )
+        _mark_shared(page, owner=request.user)
         return Response(ListingOutput(page).data)
+
+
+def _mark_shared(page, *, owner) -> None:
+    """Set each item's `shared` flag with one query (sharing sits above storage, so the
+    interface asks it, not the storage selector)."""
+    from sharing.selectors import shared_ids_among
+
+    items = page.items if hasattr(page, "items") else page["items"]
+    if not items:
+        return
+    shared = shared_ids_among(
+        owner=owner,
+        file_ids=[item["id"] for item in items if item["kind"] == "file"],
+        folder_ids=[item["id"] for item in items if item["kind"] == "folder"],
+    )
+    for item in items:
+        item["shared"] = item["id"] in shared

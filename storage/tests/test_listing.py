@@ -319,7 +319,7 @@ def _with_versions(owner, parent):
 
 
 @pytest.mark.parametrize("count", [1, 500])
-def test_a_page_of_a_subfolder_costs_three_queries_at_1_and_500_files(
+def test_a_page_of_a_subfolder_costs_four_queries_at_1_and_500_files(
     owner_client, owner, count, django_assert_num_queries, memory_cache
 ):
     parent = folder_create(user=owner, name="p", parent_id=None)
@@ -329,7 +329,8 @@ def test_a_page_of_a_subfolder_costs_three_queries_at_1_and_500_files(
     # 1. breadcrumbs (the recursive CTE, which is also the access check)
     # 2. folders after the cursor, limit + 1
     # 3. files after the cursor, with version_count and thumbnail key in the same SELECT
-    with django_assert_num_queries(3):
+    # 4. which of the page's items are shared (shares UNION live links)
+    with django_assert_num_queries(4):
         response = owner_client.get(_items_url(parent))
 
     assert response.status_code == 200
@@ -338,20 +339,20 @@ def test_a_page_of_a_subfolder_costs_three_queries_at_1_and_500_files(
 
 
 @pytest.mark.parametrize("count", [1, 500])
-def test_a_page_of_the_root_costs_two_queries_at_1_and_500_files(
+def test_a_page_of_the_root_costs_three_queries_at_1_and_500_files(
     owner_client, owner, count, django_assert_num_queries, memory_cache
 ):
     _fill(owner, None, folders=0, files=count)
 
-    # 1. folders, 2. files (the root has no breadcrumbs to read)
-    with django_assert_num_queries(2):
+    # 1. folders, 2. files (the root has no breadcrumbs to read), 3. the shared markers
+    with django_assert_num_queries(3):
         response = owner_client.get(_items_url(None, sort="-size"))
 
     assert response.status_code == 200
 
 
 @pytest.mark.parametrize("count", [2, 500])
-def test_every_page_of_a_mixed_folder_costs_at_most_three_queries(
+def test_every_page_of_a_mixed_folder_costs_at_most_four_queries(
     owner_client, owner, count, django_assert_max_num_queries, memory_cache
 ):
     parent = folder_create(user=owner, name="p", parent_id=None)
@@ -362,8 +363,9 @@ def test_every_page_of_a_mixed_folder_costs_at_most_three_queries(
         params = {"sort": "type", "limit": 100}
         if cursor:
             params["cursor"] = cursor
-        # breadcrumbs, then folders and/or files: never more, however deep the page
-        with django_assert_max_num_queries(3):
+        # breadcrumbs, then folders and/or files, then the shared markers: never more,
+        # however deep the page
+        with django_assert_max_num_queries(4):
             body = owner_client.get(_items_url(parent, **params)).json()
         seen += len(body["items"])
         cursor = body["next"]
