@@ -170,3 +170,42 @@ def store(request):
     """Run a test once per backend; returns the active backend."""
     request.getfixturevalue(f"{request.param}_settings")
     return get_backend()
+
+
+# --- the browser: Playwright (pytest-playwright) on the system Chromium ---------------------
+
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+SIGN_UP_PASSWORD = "correct horse battery staple"
+
+
+@pytest.fixture(scope="session")
+def browser_type_launch_args(browser_type_launch_args):
+    """`playwright install` cannot download here: drive the system Chromium, headless."""
+    return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}
+
+
+@pytest.fixture(scope="session")
+def browser_context_args(browser_context_args):
+    return {**browser_context_args, "viewport": {"width": 1280, "height": 860}, "accept_downloads": True}
+
+
+@pytest.fixture
+def signed_up_page(page, live_server):
+    """A page signed in as a new account made through the real sign-up form; the address
+    is on `page.kosha_email`."""
+    email = f"e2e-{uuid.uuid4().hex[:8]}@example.com"
+    page.goto(f"{live_server.url}/accounts/signup/")
+    page.fill("input[name=email]", email)
+    page.fill("input[name=password1]", SIGN_UP_PASSWORD)
+    page.fill("input[name=password2]", SIGN_UP_PASSWORD)
+    page.locator("form:has(input[name=password2]) [type=submit]").click()
+    page.wait_for_url(f"{live_server.url}/")
+    page.kosha_email = email
+    return page

@@ -9,7 +9,7 @@ from django.template.defaultfilters import filesizeformat
 from django.urls import reverse
 from django.utils.html import format_html
 
-from plans.models import Plan, Usage
+from plans.models import Plan, Usage, UsageDrift
 from plans.services import usage_set_plan, usages_move_to_plan
 
 
@@ -124,4 +124,21 @@ class UsageAdmin(admin.ModelAdmin):
 
     def has_delete_permission(self, request, obj=None):
         # Deleting the row would lose the counters; it goes when the account goes.
+        return False
+
+
+@admin.register(UsageDrift)
+class UsageDriftAdmin(admin.ModelAdmin):
+    """What the reconciliation janitor corrected: read-only evidence to investigate."""
+
+    list_display = ["at", "user", "field", "recorded", "actual"]
+    list_filter = ["field"]
+    search_fields = ["user__email"]
+    list_select_related = ["user"]
+    date_hierarchy = "at"
+
+    def has_add_permission(self, request) -> bool:
+        return False
+
+    def has_change_permission(self, request, obj=None) -> bool:
         return False

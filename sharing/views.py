@@ -18,6 +18,7 @@ from django.utils.crypto import constant_time_compare, salted_hmac
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_http_methods
 
+from kosha.addresses import client_ip
 from kosha.errors import (
     DomainError,
     Gone,
@@ -41,7 +42,7 @@ DROP_SESSION_KEY = "sharing_drop_uploads"
 
 
 def _address(request: HttpRequest) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+    return client_ip(request)
 
 
 def _unavailable(request: HttpRequest, exc: DomainError) -> HttpResponse:

@@ -161,3 +161,29 @@ def test_the_admin_lists_and_shows_events_read_only(owner, admin_client):
     assert admin_client.get("/admin/activity/activityevent/").status_code == 200
     assert admin_client.get(f"/admin/activity/activityevent/{event.pk}/change/").status_code == 200
     assert admin_client.get("/admin/activity/activityevent/add/").status_code == 403
+
+
+def test_trash_restore_delete_forever_and_sharing_are_recorded(local_settings, owner, owner_client, collaborator):
+    folder = owner_client.post("/api/v1/folders/", {"name": "Trip", "parent": None}, format="json").json()
+    owner_client.post(
+        "/api/v1/shares/", {"folder": folder["id"], "email": collaborator.email, "role": "viewer"}, format="json"
+    )
+    link = owner_client.post("/api/v1/share-links/", {"folder": folder["id"]}, format="json").json()
+    owner_client.delete(f"/api/v1/share-links/{link['id']}/")
+    owner_client.delete(f"/api/v1/folders/{folder['id']}/")
+    owner_client.post(f"/api/v1/trash/{folder['id']}/restore/")
+    owner_client.delete(f"/api/v1/folders/{folder['id']}/")
+
+    owner_client.delete(f"/api/v1/trash/{folder['id']}/")
+
+    kinds = list(ActivityEvent.objects.filter(actor=owner).order_by("at", "id").values_list("kind", flat=True))
+    assert kinds == [
+        ActivityEvent.Kind.SHARE_CREATED,
+        ActivityEvent.Kind.LINK_CREATED,
+        ActivityEvent.Kind.LINK_REVOKED,
+        ActivityEvent.Kind.TRASH,
+        ActivityEvent.Kind.RESTORE,
+        ActivityEvent.Kind.TRASH,
+        ActivityEvent.Kind.PURGE,
+    ]
+    assert ActivityEvent.objects.filter(kind=ActivityEvent.Kind.TRASH, detail__name="Trip").count() == 2

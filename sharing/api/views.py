@@ -13,6 +13,9 @@ from rest_framework import status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from activity.models import ActivityEvent
+from activity.recording import activity_from_request
+from kosha.addresses import client_ip
 from kosha.errors import NotFound
 from sharing import selectors, services
 from sharing.api.serializers import (
@@ -40,9 +43,7 @@ from storage.services.folders import folder_update
 from storage.services.trash import file_trash, folder_trash
 from storage.services.uploads import upload_abort, upload_complete, upload_parts_presign, upload_start, upload_state
 
-
-def client_address(request) -> str | None:
-    return request.META.get("REMOTE_ADDR") or None
+client_address = client_ip
 
 
 def _page_body(page, serializer) -> dict:
@@ -72,6 +73,9 @@ class ShareListView(APIView):
             email=payload.get("email"),
             role=payload.get("role"),
         )
+        activity_from_request(
+            request, kind=ActivityEvent.Kind.SHARE_CREATED, item=share, detail={"with": share.grantee.email}
+        )
         return Response(ShareOutput(share).data, status=status.HTTP_201_CREATED)
 
 
@@ -86,6 +90,9 @@ class ShareDetailView(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
         services.share_delete(owner=request.user, share_id=pk)
+        activity_from_request(
+            request, kind=ActivityEvent.Kind.SHARE_REVOKED, object_type="share", detail={"id": str(pk)}
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -284,6 +291,9 @@ class ShareLinkListView(APIView):
         )
         link.token = token
         link.url = request.build_absolute_uri(reverse("sharing:link", args=[token]))
+        activity_from_request(
+            request, kind=ActivityEvent.Kind.LINK_CREATED, item=link, detail={"is_drop": link.is_drop}
+        )
         return Response(ShareLinkCreatedOutput(link).data, status=status.HTTP_201_CREATED)
 
 
@@ -303,4 +313,7 @@ class ShareLinkDetailView(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
         services.share_link_revoke(owner=request.user, link_id=pk, address=client_address(request))
+        activity_from_request(
+            request, kind=ActivityEvent.Kind.LINK_REVOKED, object_type="sharelink", detail={"id": str(pk)}
+        )
         return Response(status=status.HTTP_204_NO_CONTENT)

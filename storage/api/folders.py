@@ -6,6 +6,8 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from activity.models import ActivityEvent
+from activity.recording import activity_from_request
 from storage.listing import DEFAULT_LIMIT, MAX_LIMIT, SORT_CHOICES, folder_items_list_for_user
 from storage.models import Folder
 from storage.selectors import folder_get_for_user
@@ -88,7 +90,8 @@ class FolderViewSet(viewsets.ViewSet):
 
     @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):
-        folder_trash(user=request.user, folder_id=pk)
+        folder = folder_trash(user=request.user, folder_id=pk)
+        activity_from_request(request, kind=ActivityEvent.Kind.TRASH, item=folder)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(

@@ -12,6 +12,8 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from activity.models import ActivityEvent
+from activity.recording import activity_from_request
 from kosha.errors import InvalidInput
 from plans.selectors import usage_get_for_user
 from storage.models import Folder
@@ -128,7 +130,9 @@ class TrashViewSet(viewsets.ViewSet):
         summary="Your trash, newest first",
         parameters=[
             OpenApiParameter("cursor", OpenApiTypes.STR, description="The `next` of the previous page."),
-            OpenApiParameter("limit", OpenApiTypes.INT, description=f"1 to {MAX_PAGE_SIZE}, default {DEFAULT_PAGE_SIZE}."),
+            OpenApiParameter(
+                "limit", OpenApiTypes.INT, description=f"1 to {MAX_PAGE_SIZE}, default {DEFAULT_PAGE_SIZE}."
+            ),
         ],
         responses=inline_serializer(
             "TrashPage",
@@ -163,11 +167,10 @@ class TrashViewSet(viewsets.ViewSet):
     @action(detail=True, methods=["post"])
     def restore(self, request, pk=None):
         item = trash_restore(user=request.user, item_id=pk)
+        activity_from_request(request, kind=ActivityEvent.Kind.RESTORE, item=item)
         is_folder = isinstance(item, Folder)
         folder = item.parent_id if is_folder else item.folder_id
-        return Response(
-            {"id": item.pk, "kind": "folder" if is_folder else "file", "name": item.name, "folder": folder}
-        )
+        return Response({"id": item.pk, "kind": "folder" if is_folder else "file", "name": item.name, "folder": folder})
 
     @extend_schema(
         summary="Delete a trashed item forever",
@@ -177,10 +180,17 @@ class TrashViewSet(viewsets.ViewSet):
     )
     def destroy(self, request, pk=None):
         trash_delete(user=request.user, item_id=pk)
+        activity_from_request(request, kind=ActivityEvent.Kind.PURGE, object_type="trash_item", detail={"id": str(pk)})
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(summary="Empty the trash", request=None, responses={200: PurgedOutput}, tags=["trash"])
     @action(detail=False, methods=["post"])
     def empty(self, request):
         purged = trash_empty(user=request.user)
+        activity_from_request(
+            request,
+            kind=ActivityEvent.Kind.PURGE,
+            object_type="trash",
+            detail={"items": purged.batches, "files": purged.files, "size_bytes": purged.size_bytes},
+        )
         return Response({"items": purged.batches, "files": purged.files, "size": purged.size_bytes})

@@ -6,8 +6,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from activity.models import ActivityEvent
-from activity.services import activity_record
-from kosha.addresses import client_ip
+from activity.recording import activity_from_request
 from storage.api.serializers import (
     CompleteInput,
     FileOutput,
@@ -78,9 +77,7 @@ class UploadViewSet(viewsets.ViewSet):
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        responses=inline_serializer(
-            "UploadState", {"upload": UploadOutput(), "parts": StoredPartOutput(many=True)}
-        )
+        responses=inline_serializer("UploadState", {"upload": UploadOutput(), "parts": StoredPartOutput(many=True)})
     )
     def retrieve(self, request, pk=None):
         state = upload_state(user=request.user, upload_id=pk)
@@ -108,9 +105,12 @@ class UploadViewSet(viewsets.ViewSet):
         data.is_valid(raise_exception=True)
         version = upload_complete(user=request.user, upload_id=pk, parts=data.validated_data.get("parts"))
         file = file_get_for_user(user=request.user, file_id=version.file_id)
-        activity_record(kind=ActivityEvent.Kind.UPLOAD_COMPLETED, actor=request.user, object_type="file", object_id=file.pk,
-                        detail={"name": file.name, "version": version.number, "size_bytes": version.size_bytes},
-                        ip_address=client_ip(request))
+        activity_from_request(
+            request,
+            kind=ActivityEvent.Kind.UPLOAD_COMPLETED,
+            item=file,
+            detail={"name": file.name, "version": version.number, "size_bytes": version.size_bytes},
+        )
         return Response(FileOutput(file).data)
 
 
@@ -139,7 +139,9 @@ class FileViewSet(viewsets.ViewSet):
         return Response(FileOutput(file_get_for_user(user=request.user, file_id=pk)).data)
 
     @extend_schema(
-        parameters=[OpenApiParameter("inline", OpenApiTypes.BOOL, description="Show in the browser if the type is safe")],
+        parameters=[
+            OpenApiParameter("inline", OpenApiTypes.BOOL, description="Show in the browser if the type is safe")
+        ],
         responses={302: OpenApiResponse(description="Redirect to a short-lived presigned GET")},
     )
     @action(detail=True, methods=["get"])
@@ -147,8 +149,7 @@ class FileViewSet(viewsets.ViewSet):
         file = file_get_for_user(user=request.user, file_id=pk)
         inline = request.query_params.get("inline") in ("1", "true", "yes")
         url = version_download_url(file=file, version=file.current_version, inline=inline)
-        activity_record(kind=ActivityEvent.Kind.DOWNLOAD, actor=request.user, object_type="file", object_id=file.pk,
-                        detail={"name": file.name}, ip_address=client_ip(request))
+        activity_from_request(request, kind=ActivityEvent.Kind.DOWNLOAD, item=file)
         return redirect(request.build_absolute_uri(url))
 
     @extend_schema(
@@ -156,7 +157,8 @@ class FileViewSet(viewsets.ViewSet):
         responses={204: None},
     )
     def destroy(self, request, pk=None):
-        file_trash(user=request.user, file_id=pk)
+        file = file_trash(user=request.user, file_id=pk)
+        activity_from_request(request, kind=ActivityEvent.Kind.TRASH, item=file)
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=FileUpdateInput, responses=FileOutput)

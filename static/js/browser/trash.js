@@ -1,0 +1,107 @@
+// The trash page: list (newest first, paginated), restore, delete forever, empty the trash.
+import { del, get, post } from "./api.js";
+import { installSearch } from "./search.js";
+import { confirmDialog, el, fileType, formatBytes, formatDateFull, icon, showError, timeEl, toast } from "./ui.js";
+
+const root = document.querySelector("[data-trash]");
+const rows = root?.querySelector("[data-trash-rows]");
+const more = root?.querySelector("[data-trash-more]");
+const emptyButton = root?.querySelector("[data-trash-empty]");
+let next = null;
+
+function updateEmpty() {
+  const none = rows.children.length === 0;
+  root.querySelector("[data-trash-view]").hidden = none;
+  root.querySelector("[data-trash-empty-state]").hidden = !none;
+  emptyButton.disabled = none;
+}
+
+function trashRow(item) {
+  const restore = el("button", { type: "button", class: "btn btn-small btn-secondary", "aria-label": `Restore ${item.name}` }, "Restore");
+  const forever = el("button", { type: "button", class: "btn btn-small btn-danger", "aria-label": `Delete ${item.name} forever` }, "Delete forever");
+  const origin = item.folder_is_trashed
+    ? el("span", { class: "muted", title: "Its folder is gone: it will be restored to My files" }, `${item.folder_name || "A deleted folder"} (gone)`)
+    : item.folder
+      ? el("a", { href: `/f/${item.folder}` }, item.folder_name)
+      : el("a", { href: "/" }, "My files");
+  const tr = el(
+    "tr",
+    { "data-id": item.id },
+    el("td", {}, el("span", { class: "file-name" }, icon(fileType(item)), item.name)),
+    el("td", { class: "col-origin" }, origin),
+    el("td", { class: "col-date" }, timeEl(item.deleted_at), el("div", { class: "muted small" }, `Purged ${formatDateFull(item.purge_at)}`)),
+    el("td", { class: "num col-size" }, formatBytes(item.size)),
+    el("td", { class: "actions" }, el("div", { class: "button-group" }, restore, forever)),
+  );
+  restore.addEventListener("click", async () => {
+    restore.disabled = true;
+    try {
+      const restored = await post(`trash/${item.id}/restore/`);
+      tr.remove();
+      updateEmpty();
+      const where = restored.folder ? `/f/${restored.folder}` : "/";
+      const note = toast(`Restored “${restored.name}”.`);
+      note?.insertBefore(el("a", { href: `${where}?highlight=${restored.id}`, class: "toast__action" }, "Show"), note.lastChild);
+    } catch (error) {
+      restore.disabled = false;
+      showError(error);
+    }
+  });
+  forever.addEventListener("click", async () => {
+    const sure = await confirmDialog({
+      title: `Delete “${item.name}” forever?`,
+      body: "It cannot be restored afterwards, and its space is freed at once.",
+      ok: "Delete forever",
+    });
+    if (!sure) return;
+    try {
+      await del(`trash/${item.id}/`);
+      tr.remove();
+      updateEmpty();
+      toast(`Deleted “${item.name}” forever.`);
+    } catch (error) {
+      showError(error);
+    }
+  });
+  return tr;
+}
+
+async function page(cursor) {
+  const view = root.querySelector("[data-trash-view]");
+  view.setAttribute("aria-busy", "true");
+  try {
+    const data = await get(`trash/${cursor ? `?cursor=${encodeURIComponent(cursor)}` : ""}`);
+    rows.append(...data.items.map(trashRow));
+    next = data.next;
+    more.hidden = !next;
+  } catch (error) {
+    showError(error);
+  } finally {
+    view.removeAttribute("aria-busy");
+    updateEmpty();
+  }
+}
+
+if (root) {
+  more.addEventListener("click", () => next && page(next));
+  emptyButton.addEventListener("click", async () => {
+    const sure = await confirmDialog({
+      title: "Empty the trash?",
+      body: "Everything in the trash is deleted forever. This cannot be undone.",
+      ok: "Empty trash",
+    });
+    if (!sure) return;
+    try {
+      const result = await post("trash/empty/");
+      rows.replaceChildren();
+      next = null;
+      more.hidden = true;
+      updateEmpty();
+      toast(`Deleted ${result.items} ${result.items === 1 ? "item" : "items"} forever, freeing ${formatBytes(result.size)}.`);
+    } catch (error) {
+      showError(error);
+    }
+  });
+  installSearch();
+  page(null);
+}

@@ -1,0 +1,176 @@
+"""The file browser in a real Chromium: the journey through folders, uploads, selection,
+move, search, preview and the trash, on the local backend behind pytest-django's live server."""
+
+import io
+import re
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+pytestmark = pytest.mark.browser
+
+SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
+CHROMIUM_ARGS = [
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--no-first-run",
+    "--disable-sync",
+]
+
+
+@pytest.fixture
+def chromium():
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def signed_in(chromium, live_server, local_settings, owner):
+    """A page signed in as the owner through the session cookie of a force_login."""
+    client = Client()
+    client.force_login(owner)
+    context = chromium.new_context(viewport={"width": 1280, "height": 860}, color_scheme="light")
+    context.add_cookies(
+        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": live_server.url}]
+    )
+    page = context.new_page()
+    errors = []
+    page.on("pageerror", lambda error: errors.append(str(error)))
+    page.set_default_timeout(10_000)
+    yield page
+    context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+def _png_bytes() -> bytes:
+    from PIL import Image, ImageDraw
+
+    image = Image.new("RGB", (320, 220), (79, 70, 229))
+    draw = ImageDraw.Draw(image)
+    draw.ellipse((40, 30, 180, 170), fill=(250, 204, 21))
+    draw.rectangle((170, 110, 300, 200), fill=(16, 185, 129))
+    out = io.BytesIO()
+    image.save(out, format="PNG")
+    return out.getvalue()
+
+
+def _shot(page, name):
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+
+
+def _option(page, name):
+    return page.locator('[role="option"]', has=page.locator(".item__name", has_text=re.compile(f"^{re.escape(name)}$")))
+
+
+def _new_folder(page, name):
+    page.get_by_role("button", name="New folder").click()
+    rename = page.locator("input.item__rename")
+    rename.fill(name)
+    rename.press("Enter")
+    _option(page, name).wait_for()
+
+
+def _upload(page, name, payload, mime):
+    page.locator("[data-upload-input]").set_input_files({"name": name, "mimeType": mime, "buffer": payload})
+    _option(page, name).wait_for()
+
+
+def test_the_file_browser_journey(signed_in, live_server):
+    from playwright.sync_api import expect
+
+    page = signed_in
+    page.goto(live_server.url + "/")
+    expect(page.get_by_text("This folder is empty — drop files here")).to_be_visible()
+
+    # Given two folders, made and named in place
+    _new_folder(page, "Reports")
+    _new_folder(page, "Archive")
+    expect(page.locator('[role="option"]')).to_have_count(2)
+
+    # When Reports is opened, the breadcrumbs and the address follow
+    _option(page, "Reports").locator(".item__name").click()
+    expect(page.locator("[data-crumbs] [aria-current=page]")).to_have_text("Reports")
+    expect(page).to_have_url(re.compile(r"/f/[0-9a-f-]{36}$"))
+    expect(page.get_by_text("This folder is empty — drop files here")).to_be_visible()
+
+    # Uploads through the page's file input land in this folder
+    _upload(page, "draft.txt", b"Quarterly numbers, first draft.\n", "text/plain")
+    _upload(page, "chart.png", _png_bytes(), "image/png")
+
+    # Rename in place with F2
+    _option(page, "draft.txt").click()
+    page.keyboard.press("F2")
+    rename = page.locator("input.item__rename")
+    rename.fill("final.txt")
+    rename.press("Enter")
+    expect(_option(page, "final.txt")).to_be_visible()
+    expect(page.get_by_text("Renamed to “final.txt”.")).to_be_visible()
+    _shot(page, "browser-list")
+
+    # Grid view, remembered across a reload
+    page.get_by_role("button", name="Grid view").click()
+    expect(page.locator(".listing--grid")).to_be_visible()
+    page.reload()
+    expect(page.locator(".listing--grid")).to_be_visible()
+    expect(page.get_by_role("button", name="Grid view")).to_have_attribute("aria-pressed", "true")
+
+    # Shift-click selects the range
+    _option(page, "chart.png").click()
+    _option(page, "final.txt").click(modifiers=["Shift"])
+    expect(page.locator("[data-selection-count]")).to_have_text("2 files selected")
+    expect(page.locator('[role="option"][aria-selected="true"]')).to_have_count(2)
+    _shot(page, "browser-grid")
+
+    # The preview of the text file, from the keyboard
+    page.keyboard.press("Escape")
+    _option(page, "final.txt").click()
+    page.keyboard.press("Enter")
+    viewer = page.locator("[data-viewer]")
+    expect(viewer.locator(".viewer__text")).to_contain_text("Quarterly numbers")
+    page.keyboard.press("ArrowLeft")
+    expect(viewer.locator("[data-viewer-title]")).to_have_text("chart.png")
+    expect(viewer.locator("img.viewer__image")).to_be_visible()
+    _shot(page, "preview")
+    page.keyboard.press("Escape")
+    expect(viewer).not_to_be_visible()
+
+    # Move one file to Archive through the folder picker
+    _option(page, "final.txt").click()
+    page.locator('[data-selection-bar] [data-action="move"]').click()
+    picker = page.locator("[data-picker]")
+    picker.locator("[data-picker-crumbs]").get_by_role("button", name="My files").click()
+    picker.get_by_role("button", name="Open Archive").click()
+    expect(picker.locator("[data-picker-crumbs] [aria-current=location]")).to_have_text("Archive")
+    picker.get_by_role("button", name=re.compile("^Move here")).click()
+    expect(_option(page, "final.txt")).to_have_count(0)
+    expect(page.get_by_text("Moved 1 item.")).to_be_visible()
+
+    # Search finds it and jumps to its folder with it highlighted
+    page.get_by_role("combobox", name="Search your files").fill("final")
+    result = page.locator(".search__result", has_text="final.txt")
+    expect(result).to_contain_text("My files › Archive")
+    result.click()
+    expect(page.locator("[data-crumbs] [aria-current=page]")).to_have_text("Archive")
+    expect(_option(page, "final.txt")).to_have_attribute("aria-selected", "true")
+
+    # Trash it from the keyboard, then restore it from the trash page
+    page.keyboard.press("Delete")
+    expect(_option(page, "final.txt")).to_have_count(0)
+    page.goto(live_server.url + "/trash/")
+    row = page.locator("[data-trash-rows] tr", has_text="final.txt")
+    expect(row).to_contain_text("Archive")
+    _shot(page, "trash")
+    row.get_by_role("button", name="Restore final.txt").click()
+    expect(row).to_have_count(0)
+    expect(page.get_by_text("The trash is empty.")).to_be_visible()
+    page.get_by_role("link", name="Show").click()
+    expect(_option(page, "final.txt")).to_have_attribute("aria-selected", "true")
