@@ -6,9 +6,11 @@ bucket per test); the local store lives in a per-test temporary directory.
 
 import os
 import socket
+import threading
 import uuid
 
 import pytest
+from django.core.servers.basehttp import ThreadedWSGIServer
 from django.db import connection
 from rest_framework.test import APIClient
 
@@ -183,6 +185,35 @@ CHROMIUM_ARGS = [
     "--disable-sync",
 ]
 SIGN_UP_PASSWORD = "correct horse battery staple"
+
+
+class _OneRequestAtATimeServer(ThreadedWSGIServer):
+    """With in-memory SQLite the live server's threads share the test's one connection;
+    the browser's parallel requests (parts, several files) would use it at once."""
+
+    def set_app(self, application):
+        lock = threading.Lock()
+
+        def serialized(environ, start_response):
+            with lock:
+                return application(environ, start_response)
+
+        super().set_app(serialized)
+
+
+@pytest.fixture(scope="session")
+def live_server(request):
+    """pytest-django's live server, serialized when the database is in-memory SQLite
+    (PostgreSQL gives each server thread its own connection, so CI runs it as is)."""
+    from pytest_django.live_server_helper import LiveServer
+
+    addr = request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"
+    server = LiveServer(addr, start=False)
+    if server.thread.connections_override:
+        server.thread.server_class = _OneRequestAtATimeServer
+    server.start()
+    yield server
+    server.stop()
 
 
 @pytest.fixture(scope="session")

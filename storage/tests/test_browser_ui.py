@@ -39,7 +39,13 @@ def signed_in(chromium, live_server, local_settings, owner):
     client.force_login(owner)
     context = chromium.new_context(viewport={"width": 1280, "height": 860}, color_scheme="light")
     context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": live_server.url}]
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
     )
     page = context.new_page()
     errors = []
@@ -105,6 +111,7 @@ def test_the_file_browser_journey(signed_in, live_server):
     # Uploads through the page's file input land in this folder
     _upload(page, "draft.txt", b"Quarterly numbers, first draft.\n", "text/plain")
     _upload(page, "chart.png", _png_bytes(), "image/png")
+    expect(page.locator(f'[role="option"] use[href$="#ft-image"]')).to_have_count(1)
 
     # Rename in place with F2
     _option(page, "draft.txt").click()
@@ -165,6 +172,7 @@ def test_the_file_browser_journey(signed_in, live_server):
     # Trash it from the keyboard, then restore it from the trash page
     page.keyboard.press("Delete")
     expect(_option(page, "final.txt")).to_have_count(0)
+    expect(page.get_by_role("alert")).to_have_text("")
     page.goto(live_server.url + "/trash/")
     row = page.locator("[data-trash-rows] tr", has_text="final.txt")
     expect(row).to_contain_text("Archive")
@@ -174,3 +182,77 @@ def test_the_file_browser_journey(signed_in, live_server):
     expect(page.get_by_text("The trash is empty.")).to_be_visible()
     page.get_by_role("link", name="Show").click()
     expect(_option(page, "final.txt")).to_have_attribute("aria-selected", "true")
+
+
+def test_keyboard_sorting_versions_and_emptying_the_trash(signed_in, live_server):
+    from playwright.sync_api import expect
+
+    page = signed_in
+    page.goto(live_server.url + "/")
+    _upload(page, "small.txt", b"a", "text/plain")
+    _upload(page, "big.txt", b"b" * 4000, "text/plain")
+    _upload(page, "middle.txt", b"c" * 200, "text/plain")
+    names = page.locator('[role="option"] .item__name')
+    expect(names).to_have_text(["big.txt", "middle.txt", "small.txt"])
+
+    # Sorting by size through the column header, remembered across a reload
+    page.get_by_role("button", name="Sort by size").click()
+    expect(names).to_have_text(["small.txt", "middle.txt", "big.txt"])
+    page.get_by_role("button", name="Sort by size, ascending").click()
+    expect(names).to_have_text(["big.txt", "middle.txt", "small.txt"])
+    page.reload()
+    expect(names).to_have_text(["big.txt", "middle.txt", "small.txt"])
+    page.get_by_role("button", name="Sort by name").click()
+    expect(names).to_have_text(["big.txt", "middle.txt", "small.txt"])
+
+    # Arrows move, Shift+arrow extends, Space toggles, Ctrl+A selects all, Escape clears
+    _option(page, "big.txt").click()
+    page.keyboard.press("ArrowDown")
+    expect(_option(page, "middle.txt")).to_have_attribute("aria-selected", "true")
+    expect(_option(page, "middle.txt")).to_be_focused()
+    page.keyboard.press("Shift+ArrowDown")
+    expect(page.locator("[data-selection-count]")).to_have_text("2 files selected")
+    page.keyboard.press("Space")
+    expect(page.locator("[data-selection-count]")).to_have_text("1 file selected")
+    page.keyboard.press("Control+a")
+    expect(page.locator("[data-selection-count]")).to_have_text("3 files selected")
+    page.keyboard.press("Escape")
+    expect(page.locator("[data-selection-bar]")).to_be_hidden()
+
+    # A same-name upload adds a version; the panel lists both and restores the first
+    _upload(page, "small.txt", b"second version", "text/plain")
+    expect(page.locator(".upload-item", has_text="small.txt").nth(1)).to_contain_text("Uploaded")
+    _option(page, "small.txt").click()
+    page.locator('[data-selection-bar] [data-action="versions"]').click()
+    panel = page.locator("[data-versions]")
+    expect(panel.locator(".version")).to_have_count(2)
+    panel.get_by_role("button", name="Restore version 1").click()
+    expect(panel.locator(".version")).to_have_count(3)
+    expect(panel.locator(".version--current")).to_contain_text("Version 3")
+    page.keyboard.press("Escape")
+
+    # A rename that clashes shows the API's message in the alert region
+    _option(page, "big.txt").click()
+    page.keyboard.press("F2")
+    page.locator("input.item__rename").fill("middle.txt")
+    page.locator("input.item__rename").press("Enter")
+    expect(page.get_by_role("alert")).to_contain_text("already exists")
+
+    # Trash two with Delete, then empty the trash after confirming
+    page.keyboard.press("Escape")
+    _option(page, "big.txt").click()
+    _option(page, "middle.txt").click(modifiers=["Control"])
+    page.keyboard.press("Delete")
+    expect(names).to_have_text(["small.txt"])
+    page.goto(live_server.url + "/trash/")
+    expect(page.locator("[data-trash-rows] tr")).to_have_count(2)
+    page.get_by_role("button", name="Empty trash").click()
+    page.locator("[data-confirm]").get_by_role("button", name="Empty trash").click()
+    expect(page.get_by_text("The trash is empty.")).to_be_visible()
+
+    # At phone width the list keeps name and size only
+    page.set_viewport_size({"width": 390, "height": 800})
+    page.goto(live_server.url + "/")
+    expect(_option(page, "small.txt").locator(".item__size")).to_be_visible()
+    expect(_option(page, "small.txt").locator(".item__modified")).to_be_hidden()
+    _shot(page, "browser-phone")

@@ -2,12 +2,11 @@
 // walked with webkitGetAsEntry(), recreated with POST /api/v1/folders/ (an existing folder of
 // the same name is reused), and each file is handed to the upload panel for its folder.
 //
-// The hook: an upload panel may set `window.Kosha.uploadPanel = { add(file, { folder }) }`
-// (returning a promise); without one, files go through upload.js's uploadFile with a
-// progress row in the page's [data-upload-list], like home.js's.
-import { uploadFile } from "../upload.js";
+// Files go to the upload panel (../upload-panel.js: enqueueUploads), which shows progress,
+// retries, and dispatches `kosha:uploaded` on document as each file is stored.
+import { enqueueUploads } from "../upload-panel.js";
 import { ApiError, folderItems, post } from "./api.js";
-import { el, formatBytes, showError, toast } from "./ui.js";
+import { showError, toast } from "./ui.js";
 
 function readEntries(reader) {
   return new Promise((resolve, reject) => reader.readEntries(resolve, reject));
@@ -57,48 +56,10 @@ async function collect(entry, folder, out) {
   }
 }
 
-function progressRow(file) {
-  const list = document.querySelector("[data-upload-list]");
-  if (!list) return null;
-  const bar = el("progress", { max: String(file.size || 1), value: "0", "aria-label": `Uploading ${file.name}` });
-  const status = el("span", { class: "upload__status muted" }, "Waiting…");
-  const row = el("div", { class: "upload" }, el("span", { class: "upload__name" }, file.webkitRelativePath || file.name), bar, status);
-  list.append(row);
-  list.hidden = false;
-  return { row, bar, status };
-}
-
-async function uploadOne({ file, folder }) {
-  const panel = window.Kosha?.uploadPanel;
-  if (panel?.add) return panel.add(file, { folder });
-  const ui = progressRow(file);
-  try {
-    await uploadFile(file, {
-      folder,
-      base: "/api/v1/",
-      onProgress: (sent, total, phase) => {
-        if (!ui) return;
-        ui.bar.value = sent;
-        ui.status.textContent = phase === "uploading" ? `${formatBytes(sent)} of ${formatBytes(total)}` : "Finishing…";
-      },
-    });
-    if (ui) {
-      ui.bar.value = ui.bar.max;
-      ui.status.textContent = "Uploaded";
-      ui.row.classList.add("upload--done");
-    }
-    return true;
-  } catch (error) {
-    if (ui) {
-      ui.row.classList.add("upload--failed");
-      ui.status.textContent = error.message;
-      ui.status.setAttribute("role", "alert");
-    }
-    return false;
-  }
-}
-
-/** Upload dropped DataTransfer items (files and folders) into folder (a uuid or null). */
+/**
+ * Upload dropped DataTransfer items (files and folders) into folder (a uuid or null): the
+ * hook other code can call too, as `window.Kosha.uploadDropped(dataTransfer, folderId)`.
+ */
 export async function uploadDropped(dataTransfer, folder) {
   const entries = [...(dataTransfer.items || [])]
     .filter((item) => item.kind === "file")
@@ -110,9 +71,14 @@ export async function uploadDropped(dataTransfer, folder) {
   } else {
     for (const file of dataTransfer.files || []) pairs.push({ file, folder });
   }
-  let uploaded = 0;
-  for (const pair of pairs) if (await uploadOne(pair)) uploaded += 1;
-  return { total: pairs.length, uploaded };
+  // One queue call per folder, in the order the folders were walked.
+  const byFolder = new Map();
+  for (const { file, folder: target } of pairs) {
+    if (!byFolder.has(target)) byFolder.set(target, []);
+    byFolder.get(target).push(file);
+  }
+  for (const [target, files] of byFolder) enqueueUploads(files, { folderId: target });
+  return { total: pairs.length, folders: byFolder.size };
 }
 
 export function installDrop({ folder, onDone }) {
@@ -138,18 +104,20 @@ export function installDrop({ folder, onDone }) {
     event.preventDefault();
     event.dataTransfer.dropEffect = "copy";
   });
-  document.addEventListener("drop", async (event) => {
+  // Capture, so this runs before upload-panel.js's own drop handler, which leaves alone a
+  // drop whose default is prevented (it would take the files but not the folders).
+  window.addEventListener("drop", async (event) => {
     if (!hasFiles(event)) return;
     event.preventDefault();
     hide();
     try {
-      const { total, uploaded } = await uploadDropped(event.dataTransfer, folder());
-      if (total) toast(`Uploaded ${uploaded} of ${total} ${total === 1 ? "file" : "files"}.`);
+      const { total } = await uploadDropped(event.dataTransfer, folder());
+      if (total) toast(`Uploading ${total} ${total === 1 ? "file" : "files"}…`);
     } catch (error) {
       showError(error);
     } finally {
       onDone?.();
     }
-  });
+  }, true);
   window.Kosha = Object.assign(window.Kosha || {}, { uploadDropped });
 }

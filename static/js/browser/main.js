@@ -1,6 +1,6 @@
 // The file browser (`/` and `/f/<folder id>`): a listing driven by the JSON API, with list and
 // grid views, sorting, infinite scroll over the cursor, multi-select with the mouse and the
-// keyboard, and the actions on the selection. Uploads stay with ../home.js and ../upload.js.
+// keyboard, and the actions on the selection. Uploads belong to ../home.js and ../upload-panel.js.
 import { ApiError, del, downloadUrl, folderItems, get, itemPath, patch, post } from "./api.js";
 import { installDrop } from "./drop.js";
 import { pickFolder } from "./picker.js";
@@ -145,7 +145,7 @@ function folderUrl(id) {
 
 function navigate(folderId, { replace = false, highlight = null, push = true } = {}) {
   state.folder = folderId || null;
-  root.dataset.folder = state.folder || ""; // home.js uploads into this folder
+  root.dataset.folder = state.folder || ""; // home.js and drops on the page upload here
   if (push) {
     const url = folderUrl(state.folder) + (highlight ? `?highlight=${highlight}` : "");
     history[replace ? "replaceState" : "pushState"]({ folder: state.folder }, "", url);
@@ -378,7 +378,7 @@ function open(item) {
   });
 }
 
-function startRename(index) {
+function startRename(index, { created = false } = {}) {
   const item = state.items[index];
   const node = rowAt(index);
   if (!item || !node || node.querySelector(".item__rename")) return;
@@ -412,7 +412,7 @@ function startRename(index) {
       const fresh = row(item, index);
       node.replaceWith(fresh);
       setFocus(index);
-      toast(`Renamed to “${item.name}”.`);
+      toast(created ? `Created the folder “${item.name}”.` : `Renamed to “${item.name}”.`);
     } catch (error) {
       showError(error);
       input.replaceWith(link);
@@ -444,7 +444,7 @@ async function newFolder() {
       if (index >= 0) {
         selectOnly(index);
         rowAt(index).scrollIntoView({ block: "nearest" });
-        startRename(index);
+        startRename(index, { created: true });
       }
       return;
     } catch (error) {
@@ -703,19 +703,13 @@ function install() {
     }
   });
 
-  // A finished upload (home.js marks its row done; a panel may announce it) shows up here.
+  // The upload panel (../upload-panel.js) announces each stored file.
   let pending;
   const refreshSoon = () => {
     clearTimeout(pending);
     pending = setTimeout(reloadKeepingSelection, 250);
   };
   document.addEventListener("kosha:uploaded", refreshSoon);
-  const uploads = root.querySelector("[data-upload-list]");
-  if (uploads) {
-    new MutationObserver((changes) => {
-      if (changes.some((change) => change.target.classList?.contains("upload--done"))) refreshSoon();
-    }).observe(uploads, { subtree: true, attributes: true, attributeFilter: ["class"] });
-  }
 
   installDrop({ folder: () => state.folder, onDone: refreshSoon });
   installSearch({ onPick: (result) => navigate(result.containing, { highlight: result.id }) });
