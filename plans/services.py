@@ -8,6 +8,7 @@ Usage -> Folder -> File (see storage/locks.py).
 
 import importlib
 
+from django.apps import apps as django_apps
 from django.db import transaction
 
 from kosha.errors import QuotaExceeded
@@ -129,30 +130,14 @@ def usages_move_to_plan(*, user_ids, plan: Plan) -> int:
 
 
 def plans_seed_defaults() -> list[Plan]:
-    """Create the seed tiers if no plan exists at all (a flushed or hand-emptied table);
-    the seed migration's table is the one source of the tiers. Idempotent."""
+    """Create the seed tiers if no plan exists at all (a flushed or hand-emptied table).
+    The seed migration's own function does it, so there is one source of the tiers.
+    Idempotent."""
     if Plan.objects.exists():
         return []
     seed = importlib.import_module("plans.migrations.0002_seed_tiers")
-    created = []
-    for code, name, storage, max_files, max_file, versions, trash, share, default, position in seed.TIERS:
-        plan, was_created = Plan.objects.get_or_create(
-            code=code,
-            defaults={
-                "name": name,
-                "storage_bytes": storage,
-                "max_files": max_files,
-                "max_file_bytes": max_file,
-                "versions_kept": versions,
-                "trash_days": trash,
-                "max_share_days": share,
-                "is_default": default,
-                "position": position,
-            },
-        )
-        if was_created:
-            created.append(plan)
-    return created
+    seed.seed(django_apps, None)
+    return list(Plan.objects.all())
 
 
 def usage_create(*, user) -> Usage:

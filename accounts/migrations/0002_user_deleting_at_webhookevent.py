@@ -2,23 +2,12 @@
 
 from django.db import migrations, models
 
+from kosha.schedules import schedules_register
+
 SCHEDULES = [
     # name, function, minutes between runs
     ("kosha: finish account purges", "storage.tasks.account_purge_sweep_task", 60),
 ]
-
-
-def register(apps, schema_editor):
-    Schedule = apps.get_model("django_q", "Schedule")
-    for name, func, minutes in SCHEDULES:
-        Schedule.objects.update_or_create(
-            name=name, defaults={"func": func, "schedule_type": "I", "minutes": minutes, "repeats": -1}
-        )
-
-
-def unregister(apps, schema_editor):
-    Schedule = apps.get_model("django_q", "Schedule")
-    Schedule.objects.filter(name__in=[name for name, _, _ in SCHEDULES]).delete()
 
 
 class Migration(migrations.Migration):
@@ -47,5 +36,5 @@ class Migration(migrations.Migration):
                 'constraints': [models.UniqueConstraint(fields=('source', 'event_id'), name='accounts_webhookevent_unique_per_source')],
             },
         ),
-        migrations.RunPython(register, unregister),
+        schedules_register(SCHEDULES),
     ]
