@@ -202,9 +202,10 @@ class _OneRequestAtATimeServer(ThreadedWSGIServer):
 
 
 @pytest.fixture(scope="session")
-def live_server(request):
-    """pytest-django's live server, serialized when the database is in-memory SQLite
-    (PostgreSQL gives each server thread its own connection, so CI runs it as is)."""
+def live_server(request, django_db_setup):
+    """pytest-django's live server, started after the test database exists (else its
+    threads open their own connections to the old name), and serialized when that database
+    is in-memory SQLite (PostgreSQL gives each thread its own connection: CI runs it as is)."""
     from pytest_django.live_server_helper import LiveServer
 
     addr = request.config.getvalue("liveserver") or os.getenv("DJANGO_LIVE_TEST_SERVER_ADDRESS") or "localhost"

@@ -629,9 +629,9 @@ document.addEventListener("dragleave", (event) => {
 });
 document.addEventListener("drop", (event) => {
   const zone = dropZone(event);
-  if (!zone || event.defaultPrevented) return;
+  zone?.classList.remove("is-drop-target");
+  if (!zone || event.defaultPrevented) return; // another handler took this drop
   event.preventDefault();
-  zone.classList.remove("is-drop-target");
   const files = droppedFiles(event.dataTransfer);
   if (files.length) enqueueUploads(files, { folderId: zone.dataset.folder || null });
 });

@@ -201,9 +201,7 @@ def test_a_part_the_store_drops_is_retried_and_the_upload_completes(signed_up_pa
     assert _download(page, live_server, files["big.bin"]) == big.read_bytes()
 
 
-def test_over_quota_is_shown_with_the_api_message_before_any_byte_is_sent(
-    signed_up_page, live_server, store, tmp_path
-):
+def test_over_quota_is_shown_with_the_api_message_before_any_byte_is_sent(signed_up_page, live_server, store, tmp_path):
     page = signed_up_page
     Plan.objects.filter(is_default=True).update(storage_bytes=1000)
     too_big = _write(tmp_path, "too-big.bin", os.urandom(5000))
