@@ -217,21 +217,35 @@ def live_server(request, django_db_setup):
     server.stop()
 
 
-@pytest.fixture(scope="session")
-def browser_type_launch_args(browser_type_launch_args):
-    """`playwright install` cannot download here: drive the system Chromium, headless."""
-    return {**browser_type_launch_args, "executable_path": CHROMIUM, "headless": True, "args": CHROMIUM_ARGS}
-
-
-@pytest.fixture(scope="session")
-def browser_context_args(browser_context_args):
-    return {**browser_context_args, "viewport": {"width": 1280, "height": 860}, "accept_downloads": True}
+BROWSER_CONTEXT_ARGS = {"viewport": {"width": 1280, "height": 860}, "color_scheme": "light", "accept_downloads": True}
 
 
 @pytest.fixture
-def signed_up_page(page, live_server):
+def browser_page():
+    """A fresh Chromium page per test (the system Chromium: `playwright install` cannot
+    download here). Its own sync_playwright per test rather than pytest-playwright's
+    session-long one, which would clash with other tests that start their own. Fails the
+    test on any uncaught JavaScript error."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+        context = browser.new_context(**BROWSER_CONTEXT_ARGS)
+        page = context.new_page()
+        page.set_default_timeout(15_000)
+        errors = []
+        page.on("pageerror", lambda error: errors.append(str(error)))
+        yield page
+        context.close()
+        browser.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def signed_up_page(browser_page, live_server):
     """A page signed in as a new account made through the real sign-up form; the address
     is on `page.kosha_email`."""
+    page = browser_page
     email = f"e2e-{uuid.uuid4().hex[:8]}@example.com"
     page.goto(f"{live_server.url}/accounts/signup/")
     page.fill("input[name=email]", email)
