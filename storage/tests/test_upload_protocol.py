@@ -246,3 +246,36 @@ def test_single_put_with_wrong_length_on_s3_is_caught_at_complete(s3_settings, o
     assert response.json()["error"]["reason"] == "size_mismatch"
     assert get_backend().head(key=UploadSession.objects.get(pk=started["id"]).key) is None
     assert_usage_consistent(owner)
+
+
+def test_store_unreachable_at_complete_is_a_503_that_records_nothing_and_keeps_the_reservation(
+    protocol, owner, monkeypatch
+):
+    from django.utils import timezone
+
+    from storage.backends import BackendError
+    from storage.tasks import upload_sweep_task
+
+    started = protocol.start(name="a.bin", size=4).json()
+    protocol.put(started["url"], b"abcd", started["headers"])
+    backend = get_backend()
+
+    def unreachable(**kwargs):
+        raise BackendError("connection refused")
+
+    monkeypatch.setattr(backend, "head", unreachable)
+    response = protocol.complete(started["id"])
+
+    assert response.status_code == 503
+    assert response.json()["error"]["code"] == "store_unavailable"
+    assert not File.objects.filter(owner=owner).exists()
+    assert UploadSession.objects.get(pk=started["id"]).status == UploadSession.Status.PENDING
+    assert usage_of(owner).reserved_bytes == 4
+
+    # The store stays down until the session expires: the sweep releases the reservation.
+    UploadSession.objects.filter(pk=started["id"]).update(expires_at=timezone.now())
+    monkeypatch.undo()
+    assert upload_sweep_task() == 1
+    assert usage_of(owner).reserved_bytes == 0
+    assert get_backend().head(key=UploadSession.objects.get(pk=started["id"]).key) is None
+    assert_usage_consistent(owner)
