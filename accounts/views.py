@@ -1,4 +1,4 @@
-"""Account settings: the signed-in user's email, password, two-factor and API tokens."""
+"""Account settings: the signed-in user's email, password, two-factor, API tokens, usage and plan."""
 
 from django.contrib import messages
 from django.contrib.auth import logout
@@ -12,6 +12,26 @@ from accounts.forms import AccountDeleteForm, ApiTokenCreateForm, ApiTokenRevoke
 from accounts.selectors import api_token_list_for_user
 from accounts.services import DeletionSource, account_delete_request, api_token_create, api_token_revoke
 from kosha.errors import DomainError
+from plans.selectors import plan_list
+from storage.selectors import usage_get_with_trash_bytes
+
+
+def _percent(part: int, whole: int) -> float:
+    if whole <= 0:
+        return 100.0 if part > 0 else 0.0
+    return min(100.0, round(part * 100 / whole, 1))
+
+
+def _usage_context(user) -> dict:
+    """The user's usage against their plan, as the usage card on the settings pages shows it."""
+    usage = usage_get_with_trash_bytes(user=user)
+    plan = usage.plan
+    return {
+        "usage": usage,
+        "plan": plan,
+        "used_percent": _percent(usage.used_bytes + usage.reserved_bytes, plan.storage_bytes),
+        "files_percent": _percent(usage.file_count, plan.max_files),
+    }
 
 
 def _render_settings(request: HttpRequest, *, create_form: ApiTokenCreateForm, new_key: str | None = None, status=200):
@@ -19,6 +39,7 @@ def _render_settings(request: HttpRequest, *, create_form: ApiTokenCreateForm, n
         "tokens": api_token_list_for_user(user=request.user),
         "create_form": create_form,
         "new_key": new_key,
+        **_usage_context(request.user),
     }
     return render(request, "settings/index.html", context, status=status)
 
@@ -28,6 +49,15 @@ def _render_settings(request: HttpRequest, *, create_form: ApiTokenCreateForm, n
 @require_GET
 def settings_index(request: HttpRequest) -> HttpResponse:
     return _render_settings(request, create_form=ApiTokenCreateForm())
+
+
+@never_cache
+@login_required
+@require_GET
+def plan_page(request: HttpRequest) -> HttpResponse:
+    """The tiers and their limits, the user's own marked. Only an operator changes plans."""
+    context = {"plans": plan_list(), **_usage_context(request.user)}
+    return render(request, "settings/plan.html", context)
 
 
 @never_cache

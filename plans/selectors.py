@@ -22,3 +22,8 @@ def usage_get_for_user(*, user) -> Usage:
 
     usage = usage_create(user=user)
     return Usage.objects.select_related("plan").get(pk=usage.pk)
+
+
+def plan_list() -> list[Plan]:
+    """Every tier, in the order they are offered (Plan.Meta.ordering)."""
+    return list(Plan.objects.all())

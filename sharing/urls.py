@@ -5,6 +5,8 @@ from sharing import views
 app_name = "sharing"
 
 urlpatterns = [
+    path("shared/", views.shared_with_me_page, name="shared-with-me"),
+    path("shared/f/<str:folder_id>", views.shared_folder_page, name="shared-folder"),
     path("s/<str:token>", views.link_page, name="link"),
     path("s/<str:token>/f/<str:folder_id>", views.link_folder, name="link-folder"),
     path("s/<str:token>/download/<str:file_id>", views.link_download, name="link-download"),

@@ -11,12 +11,13 @@ from __future__ import annotations
 import functools
 import json
 
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods
 
 from kosha.addresses import client_ip
 from kosha.errors import (
@@ -32,7 +33,7 @@ from kosha.errors import (
 from sharing import selectors, services
 from sharing.api.uploads import parts_body, upload_start_body, upload_state_body
 from sharing.models import LinkEvent, ShareLink
-from sharing.permissions import file_get_for_link, folder_get_for_link
+from sharing.permissions import Role, file_get_for_link, folder_get_for_access, folder_get_for_link
 from storage.downloads import is_inline_safe, version_download_url
 from storage.models import UploadSession
 from storage.services.uploads import upload_abort, upload_complete, upload_parts_presign, upload_start, upload_state
@@ -259,3 +260,39 @@ def drop_upload_complete(request: HttpRequest, link: ShareLink, upload_id: str) 
     services.link_event_record(link=link, kind=LinkEvent.Kind.UPLOADED, address=_address(request))
     # Only what the dropper sent: no ids or names of anything else in the folder.
     return JsonResponse({"status": "completed", "name": version.file.name, "size": version.size_bytes})
+
+
+# --- what other people share with the signed-in user --------------------------------------
+
+
+@login_required
+@require_GET
+@ensure_csrf_cookie  # static/js/shared.js sends the cookie back on editors' API calls
+def shared_with_me_page(request: HttpRequest) -> HttpResponse:
+    """The items shared with the signed-in user, newest first (the shared-with-me selector
+    the API lists too), a page at a time over its cursor."""
+    try:
+        page = selectors.shares_with_user(user=request.user, cursor=request.GET.get("cursor"))
+    except InvalidInput:
+        return redirect("sharing:shared-with-me")
+    return render(request, "sharing/shared_with_me.html", {"shares": page.items, "next_cursor": page.next_cursor})
+
+
+@login_required
+@require_GET
+@ensure_csrf_cookie
+def shared_folder_page(request: HttpRequest, folder_id: str) -> HttpResponse:
+    """A folder shared with the user (or inside one), read-only for a viewer, with rename
+    and trash for an editor; breadcrumbs stop at the shared folder. 404 without access."""
+    try:
+        folder = folder_get_for_access(user=request.user, folder_id=folder_id, need="view")
+        page = selectors.shared_folder_items(folder=folder, grant=folder.grant, cursor=request.GET.get("cursor"))
+    except (NotFound, InvalidInput):
+        raise Http404("Folder not found.") from None
+    context = {
+        "folder": folder,
+        "page": page,
+        "can_edit": folder.grant.role >= Role.EDITOR,
+        "role": folder.grant.role.label,
+    }
+    return render(request, "sharing/shared_folder.html", context)

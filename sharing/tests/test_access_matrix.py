@@ -45,6 +45,7 @@ class Api:
     stranger: int
     body: Callable[[World], dict] | None = None
     anonymous: int = ANON
+    web: bool = False  # a signed-in page (session of a force_login), not the DRF API
 
 
 @dataclass(frozen=True)
@@ -162,6 +163,11 @@ TABLE: dict[tuple[str, str], Api | Page] = {
     ("sharing-api:share-link-detail", "delete"): Api(
         "delete", lambda w, x: f"{API}/share-links/{w.links['valid'][0].pk}/", 204, 404, 404, 404
     ),
+    # Signed-in pages about shares with me: anonymous callers go to the sign-in page.
+    ("sharing:shared-with-me", "get"): Api("get", lambda w, x: "/shared/", 200, 200, 200, 200, anonymous=302, web=True),
+    ("sharing:shared-folder", "get"): Api(
+        "get", lambda w, x: f"/shared/f/{w.sub.pk}", 200, 200, 200, 404, anonymous=302, web=True
+    ),
     # Pages. A locked link shows its password form (200) and refuses everything else (403).
     ("sharing:link", "get"): Page("get", lambda w, t, x: f"/s/{t}", valid=200, locked=200),
     ("sharing:link", "post"): Page("post", lambda w, t, x: f"/s/{t}", valid=302, body={"password": "wrong"}),
@@ -232,7 +238,12 @@ def test_access_matrix(world, key, persona):
     case = TABLE[key]
     extra = {"upload": _editor_upload(world)}
 
-    if isinstance(case, Api):
+    if isinstance(case, Api) and case.web:
+        client = Client()
+        if _user(world, persona) is not None:
+            client.force_login(_user(world, persona))
+        response = getattr(client, case.method)(case.path(world, extra))
+    elif isinstance(case, Api):
         client: APIClient = api_as(_user(world, persona))
         body = case.body(world) if case.body else None
         response = getattr(client, case.method)(case.path(world, extra), body, format="json")

@@ -7,6 +7,7 @@ import { pickFolder } from "./picker.js";
 import { openViewer } from "./preview.js";
 import { installSearch } from "./search.js";
 import { el, fileType, formatBytes, icon, showError, timeEl, toast, TYPE_LABELS } from "./ui.js";
+import { openShare } from "./share.js";
 import { openVersions } from "./versions.js";
 
 const root = document.querySelector("[data-browser]");
@@ -358,6 +359,7 @@ function updateBar() {
   enable("open", one);
   enable("rename", one);
   enable("versions", one && files === 1);
+  enable("share", one);
   enable("copy", folders === 0);
 }
 
@@ -574,6 +576,10 @@ function run(action) {
       return moveOrCopy(chosen, "copy");
     case "versions":
       return chosen[0]?.kind === "file" && openVersions(chosen[0], { onChange: reloadKeepingSelection });
+    case "share": {
+      const target = chosen.length === 1 ? chosen[0] : focusItem;
+      return target && openShare(target);
+    }
     case "trash":
       return trash(chosen);
     case "clear":
@@ -635,6 +641,12 @@ function onKeydown(event) {
     case "F2":
       event.preventDefault();
       startRename(state.focus);
+      break;
+    case "s":
+    case "S":
+      if (mod || event.altKey) return;
+      event.preventDefault();
+      openShare(state.selected.size === 1 ? selection()[0] : state.items[state.focus]);
       break;
     case "Escape":
       clearSelection();

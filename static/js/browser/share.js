@@ -1,0 +1,267 @@
+// The share dialog of one file or folder: public links (made with an expiry, a password,
+// a download limit, or as a file drop for a folder; listed and revoked) and shares with
+// people (added by email as viewer or editor, role changed, removed). The lists have no
+// filter by item, so the dialog reads the owner's lists and keeps this item's entries.
+import { del, get, patch, post } from "./api.js";
+import { el, formatDateFull, toast } from "./ui.js";
+
+const dialog = document.querySelector("[data-share]");
+const MAX_PAGES = 20;
+let item = null;
+let opener = null;
+let plan = null;
+
+const $ = (selector) => dialog.querySelector(selector);
+
+function showError(error) {
+  const box = $("[data-share-error]");
+  box.textContent = error ? error.message || String(error) : "";
+  box.hidden = !error;
+}
+
+// Run an API call for the dialog: errors show in the dialog, not as a toast behind it.
+async function attempt(work) {
+  showError(null);
+  try {
+    return await work();
+  } catch (error) {
+    showError(error);
+    return undefined;
+  }
+}
+
+const isThisItem = (entry) => entry.item.id === item.id && entry.item.kind === item.kind;
+
+async function everyPage(path) {
+  const found = [];
+  let cursor = null;
+  for (let pages = 0; pages < MAX_PAGES; pages += 1) {
+    const params = new URLSearchParams({ limit: "100" });
+    if (cursor) params.set("cursor", cursor);
+    const page = await get(`${path}?${params}`);
+    found.push(...page.items.filter(isThisItem));
+    cursor = page.next;
+    if (!cursor) break;
+  }
+  return found;
+}
+
+// --- public links ---------------------------------------------------------------------------
+
+function linkState(link) {
+  if (link.revoked_at) return "revoked";
+  if (!link.is_live) return "expired";
+  return "live";
+}
+
+function linkRow(link) {
+  const state = linkState(link);
+  const facts = [
+    link.is_drop ? "File drop" : "Download link",
+    link.expires_at ? `expires ${formatDateFull(link.expires_at)}` : "never expires",
+    link.has_password ? "password" : null,
+    link.max_downloads ? `${link.download_count} of ${link.max_downloads} downloads` : `${link.download_count} downloads`,
+  ].filter(Boolean);
+  const row = el(
+    "li",
+    { class: `share-entry share-entry--${state}`, "data-share-link": link.id },
+    el(
+      "div",
+      { class: "share-entry__info" },
+      el("span", {}, `Made ${formatDateFull(link.created_at)}`),
+      el("span", { class: `badge${state === "live" ? " badge--success" : ""}` }, state),
+      el("div", { class: "muted small" }, facts.join(" · ")),
+    ),
+  );
+  if (state === "live") {
+    const revoke = el("button", { type: "button", class: "btn btn-small btn-danger", "aria-label": `Revoke the link made ${formatDateFull(link.created_at)}` }, "Revoke");
+    revoke.addEventListener("click", async () => {
+      revoke.disabled = true;
+      const done = await attempt(() => del(`share-links/${link.id}/`).then(() => true));
+      if (done) {
+        toast("Link revoked: it no longer opens.");
+        await loadLinks();
+      } else revoke.disabled = false;
+    });
+    row.append(revoke);
+  }
+  return row;
+}
+
+async function loadLinks() {
+  const list = $("[data-share-links]");
+  const links = await attempt(() => everyPage("share-links/"));
+  if (!links) return;
+  const shown = links.filter((link) => !link.revoked_at);
+  list.replaceChildren(...shown.map(linkRow));
+  $("[data-share-links-empty]").hidden = shown.length > 0;
+}
+
+function expiresAt(dateValue) {
+  if (!dateValue) return null;
+  // The end of the chosen day, but never past what the plan allows from now.
+  const end = new Date(`${dateValue}T23:59:00`);
+  if (plan?.max_share_days) {
+    const latest = new Date(Date.now() + plan.max_share_days * 86400000 - 60000);
+    if (end > latest) return latest.toISOString();
+  }
+  return end.toISOString();
+}
+
+async function createLink(event) {
+  event.preventDefault();
+  const form = event.target;
+  const body = { [item.kind]: item.id };
+  const expires = expiresAt(form.elements.expires.value);
+  if (expires) body.expires_at = expires;
+  if (form.elements.password.value) body.password = form.elements.password.value;
+  if (form.elements.max_downloads.value) body.max_downloads = Number(form.elements.max_downloads.value);
+  if (item.kind === "folder" && form.elements.is_drop.checked) body.is_drop = true;
+  const submit = form.querySelector("[type=submit]");
+  submit.disabled = true;
+  const link = await attempt(() => post("share-links/", body));
+  submit.disabled = false;
+  if (!link) return;
+  form.reset();
+  const created = $("[data-share-created]");
+  created.hidden = false;
+  $("[data-share-url]").value = link.url;
+  $("[data-share-copy]").focus();
+  toast(link.is_drop ? "File drop link created." : "Link created.");
+  await loadLinks();
+}
+
+async function copyUrl() {
+  const input = $("[data-share-url]");
+  let copied = false;
+  try {
+    await navigator.clipboard.writeText(input.value);
+    copied = true;
+  } catch {
+    // No clipboard API (or no permission): select the address so Ctrl+C copies it.
+    input.focus();
+    input.select();
+    try {
+      copied = document.execCommand("copy");
+    } catch {
+      copied = false;
+    }
+  }
+  $("[data-share-copy-status]").textContent = copied ? "Copied." : "Press Ctrl+C to copy the selected link.";
+}
+
+// --- people ---------------------------------------------------------------------------------
+
+function personRow(share) {
+  const id = `share-role-${share.id}`;
+  const select = el(
+    "select",
+    { id, class: "share-entry__role" },
+    el("option", { value: "viewer" }, "Viewer"),
+    el("option", { value: "editor" }, "Editor"),
+  );
+  select.value = share.role;
+  select.addEventListener("change", async () => {
+    const updated = await attempt(() => patch(`shares/${share.id}/`, { role: select.value }));
+    if (updated) toast(`${share.grantee} is now ${updated.role === "editor" ? "an editor" : "a viewer"}.`);
+    else select.value = share.role;
+    if (updated) share.role = updated.role;
+  });
+  const remove = el("button", { type: "button", class: "btn btn-small btn-danger", "aria-label": `Stop sharing with ${share.grantee}` }, "Remove");
+  remove.addEventListener("click", async () => {
+    remove.disabled = true;
+    const done = await attempt(() => del(`shares/${share.id}/`).then(() => true));
+    if (done) {
+      toast(`Stopped sharing with ${share.grantee}.`);
+      await loadPeople();
+    } else remove.disabled = false;
+  });
+  return el(
+    "li",
+    { class: "share-entry", "data-share-person": share.grantee },
+    el("div", { class: "share-entry__info" }, el("span", {}, share.grantee)),
+    el("label", { for: id, class: "visually-hidden" }, `Role of ${share.grantee}`),
+    select,
+    remove,
+  );
+}
+
+async function loadPeople() {
+  const shares = await attempt(() => everyPage("shares/"));
+  if (!shares) return;
+  $("[data-share-people]").replaceChildren(...shares.map(personRow));
+  $("[data-share-people-empty]").hidden = shares.length > 0;
+}
+
+async function addPerson(event) {
+  event.preventDefault();
+  const form = event.target;
+  const email = form.elements.email.value.trim();
+  if (!email) return;
+  const share = await attempt(() => post("shares/", { [item.kind]: item.id, email, role: form.elements.role.value }));
+  if (!share) return;
+  form.reset();
+  toast(`Shared with ${share.grantee}.`);
+  await loadPeople();
+}
+
+// --- the dialog -----------------------------------------------------------------------------
+
+async function loadPlan() {
+  if (plan) return;
+  const usage = await attempt(() => get("usage/"));
+  plan = usage?.plan || null;
+}
+
+function applyPlan() {
+  const input = $("#share-expires");
+  const help = $("[data-share-expiry-help]");
+  if (!plan) return;
+  const today = new Date();
+  const day = (date) => `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
+  input.min = day(today);
+  if (plan.max_share_days > 0) {
+    input.max = day(new Date(today.getTime() + (plan.max_share_days - 1) * 86400000));
+    help.textContent = `Empty for the default. Your ${plan.name} plan allows links for up to ${plan.max_share_days} days.`;
+  } else {
+    help.textContent = `Your ${plan.name} plan does not include public links.`;
+  }
+}
+
+export async function openShare(target) {
+  if (!dialog) return;
+  item = target;
+  opener = document.activeElement;
+  $("[data-share-name]").textContent = item.name;
+  $("[data-share-kind]").textContent = item.kind;
+  $("[data-share-drop-field]").hidden = item.kind !== "folder";
+  $("[data-share-created]").hidden = true;
+  $("[data-share-url]").value = "";
+  $("[data-share-copy-status]").textContent = "";
+  for (const form of dialog.querySelectorAll("form")) form.reset();
+  showError(null);
+  $("[data-share-links]").replaceChildren();
+  $("[data-share-people]").replaceChildren();
+  dialog.showModal();
+  $("[data-share-close]").focus();
+  await loadPlan();
+  applyPlan();
+  await Promise.all([loadLinks(), loadPeople()]);
+  dialog.dataset.loaded = item.id;
+}
+
+if (dialog) {
+  $("[data-share-close]").addEventListener("click", () => dialog.close());
+  $("[data-share-link-form]").addEventListener("submit", createLink);
+  $("[data-share-people-form]").addEventListener("submit", addPerson);
+  $("[data-share-copy]").addEventListener("click", copyUrl);
+  dialog.addEventListener("click", (event) => {
+    if (event.target === dialog) dialog.close();
+  });
+  dialog.addEventListener("close", () => {
+    delete dialog.dataset.loaded;
+    // Focus goes back to what opened the dialog (the Share button, or the row).
+    if (opener?.isConnected) opener.focus();
+    opener = null;
+  });
+}
