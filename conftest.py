@@ -11,7 +11,6 @@ import uuid
 
 import pytest
 from django.core.servers.basehttp import ThreadedWSGIServer
-from django.db import connection
 from rest_framework.test import APIClient
 
 from storage.backends import get_backend
@@ -35,14 +34,6 @@ def pytest_collection_modifyitems(config, items):
             if IN_CI:
                 raise pytest.UsageError(f"CI must not skip {item.nodeid}: it needs {what}")
             item.add_marker(pytest.mark.skip(reason=f"needs {what}"))
-
-
-@pytest.fixture
-def require_postgres():
-    if connection.vendor != "postgresql":
-        if IN_CI:
-            pytest.fail("CI must run this on PostgreSQL")
-        pytest.skip("needs PostgreSQL: set DATABASE_URL")
 
 
 @pytest.fixture(autouse=True)

@@ -24,7 +24,7 @@ from kosha.errors import NotFound
 from sharing.models import Share, ShareLink
 from storage.listing import folder_ancestry
 from storage.models import File, Folder
-from storage.selectors import _parse_id
+from storage.selectors import parse_id
 
 
 class Role(enum.IntEnum):
@@ -111,7 +111,7 @@ def _allowed(grant: Grant | None, need: str) -> bool:
 def file_get_for_access(*, user, file_id, need: str = "view") -> File:
     """A live file the user may `need` ("view" or "edit"), with `.grant` set.
     NotFound otherwise, the same as for a file that does not exist."""
-    parsed = _parse_id(file_id)
+    parsed = parse_id(file_id)
     file = (
         File.objects.select_related("current_version", "owner").filter(pk=parsed, deleted_at__isnull=True).first()
         if parsed
@@ -127,7 +127,7 @@ def file_get_for_access(*, user, file_id, need: str = "view") -> File:
 def folder_get_for_access(*, user, folder_id, need: str = "view") -> Folder:
     """A live folder the user may `need` ("view" or "edit"), with `.grant` set.
     NotFound otherwise, the same as for a folder that does not exist."""
-    parsed = _parse_id(folder_id)
+    parsed = parse_id(folder_id)
     folder = (
         Folder.objects.select_related("owner").filter(pk=parsed, deleted_at__isnull=True).first() if parsed else None
     )
@@ -139,7 +139,7 @@ def folder_get_for_access(*, user, folder_id, need: str = "view") -> Folder:
 
 
 def file_get_for_link(*, link: ShareLink, file_id) -> File:
-    parsed = _parse_id(file_id)
+    parsed = parse_id(file_id)
     file = (
         File.objects.select_related("current_version", "owner").filter(pk=parsed, deleted_at__isnull=True).first()
         if parsed
@@ -151,7 +151,7 @@ def file_get_for_link(*, link: ShareLink, file_id) -> File:
 
 
 def folder_get_for_link(*, link: ShareLink, folder_id) -> Folder:
-    parsed = _parse_id(folder_id)
+    parsed = parse_id(folder_id)
     folder = (
         Folder.objects.select_related("owner").filter(pk=parsed, deleted_at__isnull=True).first() if parsed else None
     )

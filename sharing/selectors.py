@@ -17,7 +17,7 @@ from sharing.permissions import Grant
 from sharing.services import token_sha256
 from storage.listing import ListingPage, folder_items_list_for_user
 from storage.models import Folder, UploadSession
-from storage.selectors import _parse_id
+from storage.selectors import parse_id
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200
@@ -131,7 +131,7 @@ def link_folder_items(*, link: ShareLink, folder: Folder, sort=None, cursor=None
 def upload_get_for_grantee(*, user, upload_id) -> UploadSession:
     """A session this user started in someone else's storage (through an editor share).
     Other sessions, the user's own included, are NotFound here."""
-    parsed = _parse_id(upload_id)
+    parsed = parse_id(upload_id)
     upload = (
         UploadSession.objects.select_related("owner", "folder")
         .filter(pk=parsed, created_by=user)

@@ -22,7 +22,7 @@ from kosha.errors import Conflict, InvalidInput, NoSuchUser, NotFound, RateLimit
 from plans.selectors import usage_get_for_user
 from sharing.models import DEFAULT_LINK_DAYS, LinkEvent, Share, ShareLink
 from storage.models import File, Folder
-from storage.selectors import _parse_id, file_get_for_user, folder_get_for_user
+from storage.selectors import file_get_for_user, folder_get_for_user, parse_id
 
 # "Leave it as it is" for the update services, distinct from None (which clears).
 UNCHANGED = object()
@@ -80,7 +80,7 @@ def share_create(*, owner, email, role=Share.Role.VIEWER, file_id=None, folder_i
 
 
 def _share_of_owner(*, owner, share_id) -> Share:
-    parsed = _parse_id(share_id)
+    parsed = parse_id(share_id)
     share = Share.objects.select_related("grantee", "file", "folder").filter(owner=owner, pk=parsed).first()
     if parsed is None or share is None:
         raise NotFound("Share not found.", resource="share")
@@ -184,7 +184,7 @@ def share_link_create(
 
 
 def _link_of_owner(*, owner, link_id) -> ShareLink:
-    parsed = _parse_id(link_id)
+    parsed = parse_id(link_id)
     link = ShareLink.objects.select_related("file", "folder").filter(owner=owner, pk=parsed).first()
     if parsed is None or link is None:
         raise NotFound("Link not found.", resource="share_link")

@@ -42,10 +42,6 @@ UNLOCKED_SESSION_KEY = "sharing_unlocked_links"
 DROP_SESSION_KEY = "sharing_drop_uploads"
 
 
-def _address(request: HttpRequest) -> str | None:
-    return client_ip(request)
-
-
 def _unavailable(request: HttpRequest, exc: DomainError) -> HttpResponse:
     gone = isinstance(exc, Gone)
     response = render(
@@ -134,7 +130,7 @@ def link_page(request: HttpRequest, link: ShareLink) -> HttpResponse:
         if request.method != "POST":
             return render(request, "sharing/password.html", {"token": token})
         try:
-            services.link_password_check(link=link, password=request.POST.get("password"), address=_address(request))
+            services.link_password_check(link=link, password=request.POST.get("password"), address=client_ip(request))
         except WrongPassword:
             return render(request, "sharing/password.html", {"token": token, "wrong": True}, status=403)
         except RateLimited as exc:
@@ -144,7 +140,7 @@ def link_page(request: HttpRequest, link: ShareLink) -> HttpResponse:
     if request.method == "POST":
         return redirect(reverse("sharing:link", args=[token]))
 
-    services.link_event_record(link=link, kind=LinkEvent.Kind.ACCESSED, address=_address(request))
+    services.link_event_record(link=link, kind=LinkEvent.Kind.ACCESSED, address=client_ip(request))
     if link.is_drop:
         return render(request, "sharing/drop.html", {"token": token})
     if link.folder_id:
@@ -172,7 +168,7 @@ def link_download(request: HttpRequest, link: ShareLink, file_id: str) -> HttpRe
     file = file_get_for_link(link=link, file_id=file_id)
     if file.current_version is None:
         raise NotFound()
-    services.link_download_count(link=link, address=_address(request))
+    services.link_download_count(link=link, address=client_ip(request))
     url = version_download_url(file=file, version=file.current_version, inline=request.GET.get("inline") == "1")
     return redirect(request.build_absolute_uri(url))
 
@@ -257,7 +253,7 @@ def drop_upload_parts(request: HttpRequest, link: ShareLink, upload_id: str) -> 
 def drop_upload_complete(request: HttpRequest, link: ShareLink, upload_id: str) -> JsonResponse:
     upload = _drop_upload(request, link, upload_id)
     version = upload_complete(user=link.owner, upload_id=upload.pk, parts=_json_body(request).get("parts"))
-    services.link_event_record(link=link, kind=LinkEvent.Kind.UPLOADED, address=_address(request))
+    services.link_event_record(link=link, kind=LinkEvent.Kind.UPLOADED, address=client_ip(request))
     # Only what the dropper sent: no ids or names of anything else in the folder.
     return JsonResponse({"status": "completed", "name": version.file.name, "size": version.size_bytes})
 

@@ -20,7 +20,7 @@ from django.db.models.functions import Coalesce
 from kosha.errors import InvalidInput, NotFound
 from storage.cursors import PHASE_FILES, PHASE_FOLDERS, Cursor, cursor_decode, cursor_encode
 from storage.models import File, FileVersion, Folder
-from storage.selectors import _parse_id
+from storage.selectors import parse_id
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
@@ -62,7 +62,7 @@ def folder_ancestry(*, user, folder_id) -> list[Breadcrumb]:
     """The user's live folder and its ancestors, root-most first, in ONE query (a
     recursive CTE that runs on SQLite and PostgreSQL). NotFound for another user's,
     a trashed or a malformed folder."""
-    parsed = _parse_id(folder_id)
+    parsed = parse_id(folder_id)
     if parsed is None:
         raise NotFound("Folder not found.", resource="folder")
     table = connection.ops.quote_name(Folder._meta.db_table)

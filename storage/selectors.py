@@ -12,7 +12,7 @@ from plans.selectors import usage_get_for_user
 from storage.models import File, FileVersion, Folder, UploadSession
 
 
-def _parse_id(raw) -> uuid.UUID | None:
+def parse_id(raw) -> uuid.UUID | None:
     if isinstance(raw, uuid.UUID):
         return raw
     try:
@@ -23,7 +23,7 @@ def _parse_id(raw) -> uuid.UUID | None:
 
 def folder_get_for_user(*, user, folder_id, include_trashed: bool = False) -> Folder:
     """The user's folder, or NotFound (also for another user's folder or a malformed id)."""
-    parsed = _parse_id(folder_id)
+    parsed = parse_id(folder_id)
     queryset = Folder.objects.filter(owner=user, pk=parsed)
     if not include_trashed:
         queryset = queryset.filter(deleted_at__isnull=True)
@@ -34,7 +34,7 @@ def folder_get_for_user(*, user, folder_id, include_trashed: bool = False) -> Fo
 
 
 def file_get_for_user(*, user, file_id, include_trashed: bool = False) -> File:
-    parsed = _parse_id(file_id)
+    parsed = parse_id(file_id)
     queryset = File.objects.select_related("current_version", "folder").filter(owner=user, pk=parsed)
     if not include_trashed:
         queryset = queryset.filter(deleted_at__isnull=True)
@@ -45,7 +45,7 @@ def file_get_for_user(*, user, file_id, include_trashed: bool = False) -> File:
 
 
 def upload_get_for_user(*, user, upload_id) -> UploadSession:
-    parsed = _parse_id(upload_id)
+    parsed = parse_id(upload_id)
     upload = UploadSession.objects.filter(owner=user, pk=parsed).first() if parsed else None
     if upload is None:
         raise NotFound("Upload not found.", resource="upload")
@@ -58,10 +58,6 @@ def folder_children_for_user(*, user, folder: Folder | None) -> tuple[QuerySet[F
     files = File.objects.filter(owner=user, folder=folder, deleted_at__isnull=True).order_by("name", "id")
     return folders, files
 
-
-def file_versions_for_user(*, user, file_id) -> QuerySet[FileVersion]:
-    file = file_get_for_user(user=user, file_id=file_id)
-    return file.versions.order_by("-number")
 
 
 # --- trash -------------------------------------------------------------------------------

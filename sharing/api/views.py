@@ -43,8 +43,6 @@ from storage.services.folders import folder_update
 from storage.services.trash import file_trash, folder_trash
 from storage.services.uploads import upload_abort, upload_complete, upload_parts_presign, upload_start, upload_state
 
-client_address = client_ip
-
 
 def _page_body(page, serializer) -> dict:
     return {"items": serializer(page.items, many=True).data, "next": page.next_cursor}
@@ -287,7 +285,7 @@ class ShareLinkListView(APIView):
             password=payload.get("password"),
             max_downloads=payload.get("max_downloads"),
             is_drop=payload.get("is_drop"),
-            address=client_address(request),
+            address=client_ip(request),
         )
         link.token = token
         link.url = request.build_absolute_uri(reverse("sharing:link", args=[token]))
@@ -312,7 +310,7 @@ class ShareLinkDetailView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
-        services.share_link_revoke(owner=request.user, link_id=pk, address=client_address(request))
+        services.share_link_revoke(owner=request.user, link_id=pk, address=client_ip(request))
         activity_from_request(
             request, kind=ActivityEvent.Kind.LINK_REVOKED, object_type="sharelink", detail={"id": str(pk)}
         )

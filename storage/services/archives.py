@@ -29,7 +29,7 @@ from storage.backends import BackendError, get_backend
 from storage.models import File, Folder, FolderArchive
 from storage.names import name_with_counter
 from storage.search import folder_path_names, folder_subtree
-from storage.selectors import _parse_id, folder_get_for_user
+from storage.selectors import folder_get_for_user, parse_id
 
 logger = logging.getLogger(__name__)
 
@@ -60,7 +60,7 @@ class ArchiveEntry:
 
 def archive_get_for_user(*, user, archive_id) -> FolderArchive:
     """The user's archive, or NotFound (also for another user's archive)."""
-    parsed = _parse_id(archive_id)
+    parsed = parse_id(archive_id)
     archive = FolderArchive.objects.select_related("folder").filter(owner=user, pk=parsed).first() if parsed else None
     if archive is None:
         raise NotFound("Archive not found.", resource="archive")

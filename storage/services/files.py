@@ -27,7 +27,7 @@ from storage.backends import BackendError, get_backend
 from storage.locks import file_lock, folders_lock, upload_lock
 from storage.models import File, FileVersion, Folder, UploadSession
 from storage.names import name_clean, name_with_counter
-from storage.selectors import _parse_id, file_get_for_user, folder_get_for_user
+from storage.selectors import file_get_for_user, folder_get_for_user, parse_id
 
 logger = logging.getLogger(__name__)
 
@@ -45,7 +45,7 @@ def _target_folder_id(folder_id):
     """The parsed id of a target folder, None for the root; NotFound when malformed."""
     if _is_root(folder_id):
         return None
-    parsed = _parse_id(folder_id)
+    parsed = parse_id(folder_id)
     if parsed is None:
         raise NotFound("Folder not found.", resource="folder", field="folder")
     return parsed

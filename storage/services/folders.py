@@ -18,7 +18,7 @@ from storage.listing import folder_ancestry
 from storage.locks import folders_lock
 from storage.models import File, Folder
 from storage.names import name_clean
-from storage.selectors import _parse_id, folder_get_for_user
+from storage.selectors import folder_get_for_user, parse_id
 
 # "Leave it as it is" for folder_update, distinct from None (which means the root).
 UNCHANGED = object()
@@ -81,7 +81,7 @@ def folder_update(*, user, folder_id, name=UNCHANGED, parent_id=UNCHANGED) -> Fo
     moving = parent_id is not UNCHANGED
     target_id = None
     if moving and not _is_root(parent_id):
-        target_id = _parse_id(parent_id)
+        target_id = parse_id(parent_id)
         if target_id is None:
             raise NotFound("Folder not found.", resource="folder", field="parent")
 

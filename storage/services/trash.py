@@ -31,7 +31,7 @@ from storage.backends import BackendError
 from storage.locks import file_lock, folders_lock
 from storage.models import File, FileVersion, Folder, FolderArchive, UploadSession
 from storage.names import name_with_counter
-from storage.selectors import _parse_id, file_get_for_user, folder_get_for_user
+from storage.selectors import file_get_for_user, folder_get_for_user, parse_id
 from storage.services.versions import blobs_delete, blobs_delete_enqueue, version_blob_keys
 
 PURGE_CHUNK_BATCHES = 100
@@ -100,7 +100,7 @@ def folder_trash(*, user, folder_id) -> Folder:
 
 
 def _trash_root_get(*, user, item_id, lock: bool) -> Folder | File:
-    parsed = _parse_id(item_id)
+    parsed = parse_id(item_id)
     if parsed is not None:
         for model in (Folder, File):  # lock order: Folder -> File
             queryset = model.objects.filter(owner=user, pk=parsed, is_trash_root=True, deleted_at__isnull=False)

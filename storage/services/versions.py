@@ -23,7 +23,7 @@ from storage import keys
 from storage.backends import BackendError, get_backend
 from storage.locks import file_lock
 from storage.models import File, FileVersion
-from storage.selectors import _parse_id, file_get_for_user
+from storage.selectors import file_get_for_user, parse_id
 from storage.services.uploads import _after_version_recorded
 
 logger = logging.getLogger(__name__)
@@ -52,7 +52,7 @@ def blobs_delete(*, blob_keys: list[str]) -> None:
 
 
 def _version_of(file: File, version_id) -> FileVersion:
-    parsed = _parse_id(version_id)
+    parsed = parse_id(version_id)
     version = file.versions.filter(pk=parsed).first() if parsed else None
     if version is None:
         raise NotFound("Version not found.", resource="version")
