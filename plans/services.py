@@ -6,17 +6,24 @@ check-then-increment below cannot overrun the plan. Lock order across the projec
 Usage -> Folder -> File (see storage/locks.py).
 """
 
-import importlib
-
-from django.apps import apps as django_apps
 from django.db import transaction
 
 from kosha.errors import QuotaExceeded
-from plans.models import Plan, Usage, UsageDrift
+from plans.models import GiB, Plan, Usage, UsageDrift
 from plans.selectors import plan_get_default, usage_get_for_user
 
+TiB = 1024 * GiB
+
 # S3 refuses objects over 5 TiB, whatever a plan allows.
-STORE_MAX_OBJECT_BYTES = 5 * 1024**4
+STORE_MAX_OBJECT_BYTES = 5 * TiB
+
+# The tiers a new installation starts with (operators edit them in the admin afterwards).
+DEFAULT_TIERS = [
+    # code, name, storage, max files, max file, versions kept, trash days, max share days, default, position
+    ("free", "Free", 5 * GiB, 10_000, 2 * GiB, 10, 30, 30, True, 0),
+    ("pro", "Pro", 200 * GiB, 500_000, 50 * GiB, 50, 90, 365, False, 1),
+    ("max", "Max", 2 * TiB, 5_000_000, 5 * TiB, 100, 180, 3650, False, 2),
+]
 
 
 def usage_lock(*, user) -> Usage:
@@ -129,15 +136,29 @@ def usages_move_to_plan(*, user_ids, plan: Plan) -> int:
     return Usage.objects.filter(user_id__in=list(user_ids)).update(plan=plan)
 
 
-def plans_seed_defaults() -> list[Plan]:
-    """Create the seed tiers if no plan exists at all (a flushed or hand-emptied table).
-    The seed migration's own function does it, so there is one source of the tiers.
-    Idempotent."""
-    if Plan.objects.exists():
+def plans_seed_defaults(*, plan_model=Plan) -> list[Plan]:
+    """Create DEFAULT_TIERS if no plan exists at all (a new installation, a flushed or
+    hand-emptied table); an operator's edited tiers are never touched. Returns the plans
+    created (empty when there were plans already). The seed migration calls it with its
+    historical model as `plan_model`, so the tiers are written down once. Locks nothing."""
+    if plan_model.objects.exists():
         return []
-    seed = importlib.import_module("plans.migrations.0002_seed_tiers")
-    seed.seed(django_apps, None)
-    return list(Plan.objects.all())
+    for code, name, storage, max_files, max_file, versions, trash, share, default, position in DEFAULT_TIERS:
+        plan_model.objects.update_or_create(
+            code=code,
+            defaults={
+                "name": name,
+                "storage_bytes": storage,
+                "max_files": max_files,
+                "max_file_bytes": max_file,
+                "versions_kept": versions,
+                "trash_days": trash,
+                "max_share_days": share,
+                "is_default": default,
+                "position": position,
+            },
+        )
+    return list(plan_model.objects.order_by("position"))
 
 
 def usage_create(*, user) -> Usage:
