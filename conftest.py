@@ -1,4 +1,6 @@
-"""Shared fixtures: the three personas, API clients, and both object stores.
+"""Shared fixtures: the three personas and their clients, the seed tiers, both object
+stores, the upload protocol client and the browser. The rest of the test kit (factories,
+clients, race hooks) is in `kosha.testing`; its docstring says what is where.
 
 The S3 store is moto's real HTTP server on 127.0.0.1 (one per test session, a fresh
 bucket per test); the local store lives in a per-test temporary directory.
@@ -10,10 +12,15 @@ import threading
 import uuid
 
 import pytest
+from django.core.cache import cache
 from django.core.servers.basehttp import ThreadedWSGIServer
 from rest_framework.test import APIClient
 
+from kosha.testing import factories
+from kosha.testing.clients import api_as, web_as
+from plans.services import plans_seed_defaults
 from storage.backends import get_backend
+from storage.tests.protocol import ProtocolClient
 
 CHROMIUM = "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
@@ -45,28 +52,47 @@ def plain_static_storage(settings):
     }
 
 
+@pytest.fixture(autouse=True)
+def fast_password_hashing(settings):
+    """Every persona, link password and sign-in hashes a password: PBKDF2's deliberate
+    slowness would dominate the run, and no test is about the hash itself."""
+    settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
+
+
+@pytest.fixture(autouse=True)
+def fresh_cache(settings):
+    """Rate limits (allauth's, DRF's throttles, the link password counters) count in the
+    cache: each test gets an empty in-memory one, so counts never leak between tests, cost
+    no queries, and never touch a Redis named in the environment."""
+    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+    cache.clear()
+    yield
+    cache.clear()
+
+
+@pytest.fixture
+def seeded_tiers(db):
+    """The Free/Pro/Max tiers. A data migration makes them, but a transactional test's
+    flush removes them for the tests after it: put them back when the table is empty."""
+    return plans_seed_defaults()
+
+
 # --- personas -----------------------------------------------------------------------------
 
 
-def _make_user(django_user_model, label: str):
-    return django_user_model.objects.create_user(
-        email=f"{label}-{uuid.uuid4().hex[:8]}@example.com", password="correct horse battery staple"
-    )
+@pytest.fixture
+def owner(db):
+    return factories.user("owner")
 
 
 @pytest.fixture
-def owner(db, django_user_model):
-    return _make_user(django_user_model, "owner")
+def collaborator(db):
+    return factories.user("collaborator")
 
 
 @pytest.fixture
-def collaborator(db, django_user_model):
-    return _make_user(django_user_model, "collaborator")
-
-
-@pytest.fixture
-def stranger(db, django_user_model):
-    return _make_user(django_user_model, "stranger")
+def stranger(db):
+    return factories.user("stranger")
 
 
 @pytest.fixture
@@ -76,16 +102,25 @@ def api_client():
 
 @pytest.fixture
 def owner_client(owner):
-    client = APIClient()
-    client.force_authenticate(owner)
-    return client
+    return api_as(owner)
 
 
 @pytest.fixture
 def stranger_client(stranger):
-    client = APIClient()
-    client.force_authenticate(stranger)
-    return client
+    return api_as(stranger)
+
+
+@pytest.fixture
+def owner_web(client, owner):
+    """The page client (`client`), signed in as the owner."""
+    return web_as(owner, client)
+
+
+@pytest.fixture
+def admin_web(client, django_user_model):
+    """The page client (`client`), signed in as a new superuser."""
+    superuser = django_user_model.objects.create_superuser(email="admin@example.com", password="admin password 1")
+    return web_as(superuser, client)
 
 
 # --- object stores --------------------------------------------------------------------------
@@ -165,6 +200,20 @@ def store(request):
     return get_backend()
 
 
+@pytest.fixture
+def protocol(store, owner_client, live_server):
+    """The upload protocol client, as the owner, against the parametrized store (local
+    and S3 on moto), the bytes sent over HTTP as a browser would."""
+    return ProtocolClient(api=owner_client, base_url=live_server.url)
+
+
+@pytest.fixture
+def small_multipart(settings):
+    """Multipart from 5 MiB up, so tests send a few 8 MiB parts instead of 64 MiB."""
+    settings.KOSHA_MULTIPART_THRESHOLD_BYTES = 5 * 1024 * 1024
+    return settings
+
+
 # --- the browser: Playwright (pytest-playwright) on the system Chromium ---------------------
 
 CHROMIUM_ARGS = [
@@ -175,7 +224,6 @@ CHROMIUM_ARGS = [
     "--no-first-run",
     "--disable-sync",
 ]
-SIGN_UP_PASSWORD = "correct horse battery staple"
 
 
 class _OneRequestAtATimeServer(ThreadedWSGIServer):
@@ -240,8 +288,8 @@ def signed_up_page(browser_page, live_server):
     email = f"e2e-{uuid.uuid4().hex[:8]}@example.com"
     page.goto(f"{live_server.url}/accounts/signup/")
     page.fill("input[name=email]", email)
-    page.fill("input[name=password1]", SIGN_UP_PASSWORD)
-    page.fill("input[name=password2]", SIGN_UP_PASSWORD)
+    page.fill("input[name=password1]", factories.PASSWORD)
+    page.fill("input[name=password2]", factories.PASSWORD)
     page.locator("form:has(input[name=password2]) [type=submit]").click()
     page.wait_for_url(f"{live_server.url}/")
     page.kosha_email = email

@@ -1,0 +1,25 @@
+"""Kosha's test kit: one place for what many tests need. Never write a private copy.
+
+What is where:
+- `kosha.testing.factories`: rows made through the real services, not raw inserts:
+  `user`, `stored_file` (upload start, bytes to the active store, complete), `stored_version`,
+  `folder`, `share`, `link` (in any of LINK_STATES), and the PASSWORD every made account has.
+- `kosha.testing.clients`: `api_as(user)` (DRF client) and `web_as(user)` (signed-in pages).
+- `kosha.testing.races`: `run_concurrently(count, work)` (threads with their own
+  connections, released together) and `run_before` / `run_after` (a competing change run
+  at the exact moment a given function is called; `in_thread=True` inside a lock).
+- `conftest.py` at the root: personas `owner`, `collaborator`, `stranger` (and
+  `owner_client`, `stranger_client`, `owner_web`, `admin_web`), `seeded_tiers`, the
+  stores (`local_settings`, `s3_settings` on moto's HTTP server, `store` for both),
+  `protocol` (the upload protocol client against a live server), `small_multipart`,
+  the browser (`browser_page`, `signed_up_page`), and for every test a fresh in-memory
+  cache and a fast password hasher.
+- `storage/tests/protocol.py`: `ProtocolClient`, `usage_of`, `assert_usage_consistent`.
+- `sharing/tests/conftest.py`: the sharing `world` (a tree, grants, links in every state).
+
+Adding a factory: a thin function here, keyword arguments after the first few, a
+docstring, calling the service a user's request would call (so a change to that service
+is made in one place). Only what no service makes (an expired link, an old trash date)
+is then changed with a queryset `update()`, said in a comment. A fixture used by more
+than one module goes in the root `conftest.py`, built from these factories.
+"""
