@@ -5,17 +5,17 @@ purge survives a crash between its steps and a store outage, and a rerun finishe
 """
 
 import os
-import threading
 from datetime import timedelta
 
 import pytest
 from django.contrib.auth import SESSION_KEY
-from django.db import connection
 from django.urls import reverse
 from django.utils import timezone
 
 from accounts.models import ApiToken, User
 from accounts.services import DeletionSource, account_delete_request, api_token_create
+from kosha.testing.factories import PASSWORD
+from kosha.testing.races import run_before
 from plans.models import Usage
 from storage import keys
 from storage.backends import BackendError, get_backend
@@ -24,20 +24,8 @@ from storage.services import account_purge as account_services
 from storage.services.account_purge import account_purge, account_purge_sweep
 from storage.tests.protocol import ProtocolClient
 
-from .conftest import PASSWORD
-
 MiB = 1024 * 1024
 pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture
-def protocol(store, owner_client, live_server):
-    return ProtocolClient(api=owner_client, base_url=live_server.url)
-
-
-@pytest.fixture
-def small_multipart(settings):
-    settings.KOSHA_MULTIPART_THRESHOLD_BYTES = 5 * MiB
 
 
 def _prefix_keys(user_id) -> list[str]:
@@ -323,13 +311,6 @@ def test_settings_deletion_with_the_password_purges_everything_and_signs_out(
 # --- entry points: the admin ---------------------------------------------------------------------
 
 
-@pytest.fixture
-def admin_web(client, django_user_model):
-    superuser = django_user_model.objects.create_superuser(email="root@example.com", password="admin password 1")
-    client.force_login(superuser)
-    return client
-
-
 def test_admin_action_deletes_account_and_all_files(
     protocol, admin_web, owner, stranger, django_capture_on_commit_callbacks
 ):
@@ -391,27 +372,14 @@ def test_admin_change_form_shows_a_deleting_account(admin_web, owner):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_two_purges_at_once_delete_everything_once(s3_settings, owner):
+    """The second purge runs to its end while the first is between deleting the objects
+    and deleting the rows: each deletes what is left, and only one deletes the rows."""
     _put_objects(owner.pk, 30)
     _mark_deleting(owner)
-    results, errors = [], []
-    barrier = threading.Barrier(2)
 
-    def purge():
-        try:
-            barrier.wait(timeout=10)
-            results.append(account_purge(user_id=owner.pk))
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
+    with run_before("storage.services.account_purge._purge_rows", lambda: account_purge(user_id=owner.pk)) as second:
+        first = account_purge(user_id=owner.pk)
 
-    threads = [threading.Thread(target=purge) for _ in range(2)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert errors == []
-    assert sorted(results) == [False, True]
+    assert sorted([first, second.result]) == [False, True]
     assert _prefix_keys(owner.pk) == []
     assert _rows_of(owner.pk) == NO_ROWS

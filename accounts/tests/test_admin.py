@@ -5,13 +5,6 @@ from accounts.models import ApiToken, User
 from accounts.services import api_token_create
 
 
-@pytest.fixture
-def admin_web(client, django_user_model):
-    superuser = django_user_model.objects.create_superuser(email="admin@example.com", password="admin password 1")
-    client.force_login(superuser)
-    return client
-
-
 @pytest.mark.django_db
 def test_user_changelist_change_and_add_forms_answer(admin_web, owner):
     assert admin_web.get(reverse("admin:accounts_user_changelist")).status_code == 200

@@ -5,13 +5,7 @@ from django.urls import reverse
 
 from accounts.models import ApiToken
 from accounts.services import api_token_create
-from accounts.tests.conftest import PASSWORD
-
-
-@pytest.fixture
-def owner_web(client, owner):
-    client.force_login(owner)
-    return client
+from kosha.testing.factories import PASSWORD
 
 
 @pytest.mark.django_db

@@ -6,12 +6,6 @@ from django.urls import reverse
 from plans.models import GiB, Plan, Usage
 
 
-@pytest.fixture
-def owner_web(client, owner):
-    client.force_login(owner)
-    return client
-
-
 @pytest.mark.django_db
 @pytest.mark.parametrize("name", ["settings", "settings_plan"])
 def test_anonymous_is_sent_to_sign_in(client, name):

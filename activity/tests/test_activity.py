@@ -10,12 +10,11 @@ from django_q.models import Schedule
 from activity.models import ActivityEvent
 from activity.services import activity_prune, activity_record
 from activity.tasks import activity_prune_task
+from kosha.testing.factories import PASSWORD
 from storage.backends import get_backend
 from storage.services.uploads import upload_start
 
 pytestmark = pytest.mark.django_db
-
-PASSWORD = "correct horse battery staple"
 
 
 def kinds(user):

@@ -8,12 +8,10 @@ from django.urls import reverse
 from accounts.services import api_token_create
 from activity.models import ActivityEvent
 from activity.services import activity_record
+from kosha.testing.factories import folder, link, share, stored_file
 from plans.models import UsageDrift
-from sharing.services import share_create, share_link_create
-from storage.backends import get_backend
 from storage.services.archives import folder_archive_start
-from storage.services.folders import folder_create
-from storage.services.uploads import upload_complete, upload_start
+from storage.services.uploads import upload_start
 
 pytestmark = pytest.mark.django_db
 
@@ -21,17 +19,15 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture
 def everything(local_settings, owner, collaborator):
     """At least one row of every registered model."""
-    folder = folder_create(user=owner, name="Docs", parent_id=None)
-    started = upload_start(user=owner, name="a.txt", size_bytes=3, folder_id=folder.pk, content_type="text/plain")
-    get_backend().put_bytes(key=started.upload.key, data=b"abc", content_type="text/plain")
-    upload_complete(user=owner, upload_id=started.upload.pk)
+    docs = folder(owner, "Docs")
+    stored_file(owner, "a.txt", b"abc", folder=docs)
     upload_start(user=owner, name="pending.txt", size_bytes=3)
-    share_create(owner=owner, email=collaborator.email, role="viewer", folder_id=folder.pk)
-    share_link_create(owner=owner, folder_id=folder.pk)
+    share(owner, docs, collaborator)
+    link(owner, docs)
     api_token_create(user=owner, name="cli")
     activity_record(kind=ActivityEvent.Kind.LOGIN, actor=owner)
     UsageDrift.objects.create(user=owner, field="used_bytes", recorded=1, actual=3)
-    folder_archive_start(user=owner, folder_id=folder.pk)
+    folder_archive_start(user=owner, folder_id=docs.pk)
 
 
 def _registered():

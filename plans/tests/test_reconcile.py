@@ -5,6 +5,8 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from kosha.testing.factories import stored_file, stored_version
+from kosha.testing.races import run_after
 from plans.models import Usage, UsageDrift
 from plans.services import usage_reconcile as usage_reconcile_counters
 from storage.backends import get_backend
@@ -17,19 +19,12 @@ from storage.tests.protocol import assert_usage_consistent
 pytestmark = pytest.mark.django_db
 
 
-def make_file(user, name, data):
-    started = upload_start(user=user, name=name, size_bytes=len(data), content_type="text/plain")
-    get_backend().put_bytes(key=started.upload.key, data=data, content_type="text/plain")
-    return upload_complete(user=user, upload_id=started.upload.pk).file
-
-
 @pytest.fixture
 def stored(local_settings, owner):
     """Two files (one trashed, one with two versions) and one pending upload: 35 bytes
     used, 2 files, 9 bytes and 1 file reserved."""
-    make_file(owner, "a.txt", b"a" * 10)
-    make_file(owner, "a.txt", b"A" * 15)
-    trashed = make_file(owner, "b.txt", b"b" * 10)
+    stored_version(stored_file(owner, "a.txt", b"a" * 10), b"A" * 15)
+    trashed = stored_file(owner, "b.txt", b"b" * 10)
     file_trash(user=owner, file_id=trashed.pk)
     upload_start(user=owner, name="c.txt", size_bytes=9, content_type="text/plain")
     assert_usage_consistent(owner)
@@ -95,43 +90,20 @@ def test_the_command_and_the_task_reconcile(stored):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_an_upload_completing_during_reconciliation_is_not_corrected_away(local_settings, owner, monkeypatch):
+def test_an_upload_completing_during_reconciliation_is_not_corrected_away(local_settings, owner):
     """The janitor counts under the Usage lock: a completion racing it waits for the lock
     and is counted after, instead of being "corrected" back to the stale numbers."""
-    import threading
-    import time
-
-    from django.db import connection
-
-    from storage.services import janitors
-
     started = upload_start(user=owner, name="late.txt", size_bytes=5, content_type="text/plain").upload
     get_backend().put_bytes(key=started.key, data=b"hello", content_type="text/plain")
-    errors = []
 
-    def complete():
-        try:
-            upload_complete(user=owner, upload_id=started.pk)
-        except Exception as exc:  # noqa: BLE001 - reported below
-            errors.append(exc)
-        finally:
-            connection.close()
+    # The completion comes right after the janitor has counted, and must wait for its lock.
+    with run_after(
+        "storage.services.janitors.usage_actual_for_user",
+        lambda: upload_complete(user=owner, upload_id=started.pk),
+        in_thread=True,
+    ):
+        drift = usage_reconcile(user_id=owner.pk)
 
-    racer = threading.Thread(target=complete)
-    real_actual = janitors.usage_actual_for_user
-
-    def actual_then_race(user_id):
-        numbers = real_actual(user_id)
-        racer.start()
-        time.sleep(0.5)  # the completion runs now, and must block on the Usage lock
-        return numbers
-
-    monkeypatch.setattr(janitors, "usage_actual_for_user", actual_then_race)
-
-    drift = usage_reconcile(user_id=owner.pk)
-    racer.join(timeout=30)
-
-    assert errors == []
     assert drift == []
     assert not UsageDrift.objects.exists()
     assert_usage_consistent(owner)

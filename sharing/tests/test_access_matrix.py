@@ -16,7 +16,9 @@ from django.test import Client
 from django.urls import URLResolver, get_resolver
 from rest_framework.test import APIClient
 
-from sharing.tests.conftest import LINK_PASSWORD, World, api_as
+from kosha.testing.clients import api_as, web_as
+from kosha.testing.factories import LINK_PASSWORD
+from sharing.tests.conftest import World
 from sharing.views import DROP_SESSION_KEY
 from storage.services.uploads import upload_start
 
@@ -222,11 +224,14 @@ def _user(world: World, persona: str):
     )
 
 
-def _page_client(world: World, persona: str, link, token: str) -> Client:
-    client = Client()
+def _web_client(world: World, persona: str) -> Client:
+    """A page client signed in as the persona, or anonymous."""
     user = _user(world, persona)
-    if user is not None:
-        client.force_login(user)
+    return Client() if user is None else web_as(user)
+
+
+def _page_client(world: World, persona: str, link, token: str) -> Client:
+    client = _web_client(world, persona)
     if persona == "wrong_password":
         assert client.post(f"/s/{token}", {"password": "not " + LINK_PASSWORD}).status_code == 403
     return client
@@ -239,9 +244,7 @@ def test_access_matrix(world, key, persona):
     extra = {"upload": _editor_upload(world)}
 
     if isinstance(case, Api) and case.web:
-        client = Client()
-        if _user(world, persona) is not None:
-            client.force_login(_user(world, persona))
+        client = _web_client(world, persona)
         response = getattr(client, case.method)(case.path(world, extra))
     elif isinstance(case, Api):
         client: APIClient = api_as(_user(world, persona))

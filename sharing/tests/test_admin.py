@@ -8,14 +8,7 @@ from sharing.models import LinkEvent, ShareLink
 pytestmark = pytest.mark.django_db
 
 
-@pytest.fixture
-def admin_client_logged(client, django_user_model):
-    admin = django_user_model.objects.create_superuser(email="admin@example.com", password="admin password 1")
-    client.force_login(admin)
-    return client
-
-
-def test_admin_pages_answer_200(world, admin_client_logged):
+def test_admin_pages_answer_200(world, admin_web):
     link = world.links["valid"][0]
     event = LinkEvent.objects.filter(link=link).first()
     pages = [
@@ -27,13 +20,13 @@ def test_admin_pages_answer_200(world, admin_client_logged):
         reverse("admin:sharing_linkevent_change", args=[event.pk]),
     ]
 
-    assert [admin_client_logged.get(page).status_code for page in pages] == [200] * len(pages)
+    assert [admin_web.get(page).status_code for page in pages] == [200] * len(pages)
 
 
-def test_the_revoke_action_revokes_live_links(world, admin_client_logged):
+def test_the_revoke_action_revokes_live_links(world, admin_web):
     link = world.links["valid"][0]
 
-    response = admin_client_logged.post(
+    response = admin_web.post(
         reverse("admin:sharing_sharelink_changelist"), {"action": "revoke", "_selected_action": [str(link.pk)]}
     )
 

@@ -8,11 +8,12 @@ import requests
 from django.test import Client
 from django.utils import timezone
 
+from kosha.testing.clients import api_as
+from kosha.testing.factories import LINK_PASSWORD, folder, link, stored_file
 from plans.models import Plan
 from plans.services import usage_set_plan
 from sharing import services
 from sharing.models import LinkEvent, ShareLink
-from sharing.tests.conftest import LINK_PASSWORD, api_as, make_file
 from storage.models import File
 from storage.tests.protocol import assert_usage_consistent, usage_of
 
@@ -200,11 +201,8 @@ def test_revoking_takes_effect_at_once(world):
 
 @pytest.fixture
 def s3_drop(s3_settings, owner):
-    from storage.services.folders import folder_create
-
-    inbox = folder_create(user=owner, name="Inbox")
-    link, token = services.share_link_create(owner=owner, folder_id=inbox.pk, is_drop=True)
-    return inbox, link, token
+    inbox = folder(owner, "Inbox")
+    return inbox, *link(owner, inbox, is_drop=True)
 
 
 def test_a_drop_upload_lands_in_the_owners_folder_and_quota(s3_drop, owner):
@@ -235,7 +233,7 @@ def test_a_drop_upload_lands_in_the_owners_folder_and_quota(s3_drop, owner):
 
 def test_a_drop_never_replaces_the_owners_file(s3_drop, owner):
     inbox, _link, token = s3_drop
-    make_file(owner, "notes.txt", b"mine", folder=inbox)
+    stored_file(owner, "notes.txt", b"mine", folder=inbox)
     client = Client()
 
     started = client.post(f"/s/{token}/uploads/", {"name": "notes.txt", "size": 5}, content_type="application/json")

@@ -1,28 +1,20 @@
 """Each sharing list answers in a fixed number of queries, at N and at 3N rows."""
 
 import pytest
-from django.contrib.auth import get_user_model
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
-from sharing.services import share_create, share_link_create
-from storage.services.folders import folder_create
+from kosha.testing.clients import api_as
+from kosha.testing.factories import folder, link, share, user
 
 pytestmark = pytest.mark.django_db
 
 
 def _world(owner, grantee, start: int, stop: int) -> None:
     for index in range(start, stop):
-        folder = folder_create(user=owner, name=f"Folder {index}", parent_id=None)
-        share_create(owner=owner, email=grantee.email, role="viewer", folder_id=folder.pk)
-        share_link_create(owner=owner, folder_id=folder.pk)
-
-
-def _client(user) -> APIClient:
-    client = APIClient()
-    client.force_authenticate(user)
-    return client
+        item = folder(owner, f"Folder {index}")
+        share(owner, item, grantee)
+        link(owner, item)
 
 
 @pytest.mark.parametrize(
@@ -37,13 +29,13 @@ def _client(user) -> APIClient:
     ],
 )
 def test_sharing_lists_cost_the_same_queries_at_n_and_3n(local_settings, owner, url, as_grantee, queries):
-    grantee = get_user_model().objects.create_user(email="grantee@example.com", password="x")
+    grantee = user("grantee")
     counts = []
     made = 0
     for total in (4, 12):
         _world(owner, grantee, made, total)
         made = total
-        client = _client(grantee if as_grantee else owner)
+        client = api_as(grantee if as_grantee else owner)
         with CaptureQueriesContext(connection) as captured:
             response = client.get(url)
         assert response.status_code == 200

@@ -2,16 +2,11 @@
 browsed within the share (read-only for a viewer, rename and trash for an editor)."""
 
 import pytest
-from django.test import Client
 from django.urls import reverse
 
+from kosha.testing.clients import web_as
+
 pytestmark = pytest.mark.django_db
-
-
-def _web(user) -> Client:
-    client = Client()
-    client.force_login(user)
-    return client
 
 
 @pytest.mark.parametrize("name,args", [("sharing:shared-with-me", []), ("sharing:shared-folder", ["x"])])
@@ -23,7 +18,7 @@ def test_anonymous_is_sent_to_sign_in(client, name, args):
 
 
 def test_the_list_shows_what_is_shared_with_me_and_who_shared_it(world):
-    response = _web(world.viewer).get(reverse("sharing:shared-with-me"))
+    response = web_as(world.viewer).get(reverse("sharing:shared-with-me"))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -35,14 +30,14 @@ def test_the_list_shows_what_is_shared_with_me_and_who_shared_it(world):
 
 def test_the_owner_and_a_stranger_see_nothing_shared_with_them(world):
     for user in (world.owner, world.stranger):
-        response = _web(user).get(reverse("sharing:shared-with-me"))
+        response = web_as(user).get(reverse("sharing:shared-with-me"))
 
         assert response.status_code == 200
         assert "Nothing is shared with you yet." in response.content.decode()
 
 
 def test_a_viewer_browses_the_shared_folder_read_only(world):
-    response = _web(world.viewer).get(reverse("sharing:shared-folder", args=[world.shared.pk]))
+    response = web_as(world.viewer).get(reverse("sharing:shared-folder", args=[world.shared.pk]))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -54,7 +49,7 @@ def test_a_viewer_browses_the_shared_folder_read_only(world):
 
 
 def test_breadcrumbs_inside_a_share_stop_at_the_shared_folder(world):
-    response = _web(world.viewer).get(reverse("sharing:shared-folder", args=[world.sub.pk]))
+    response = web_as(world.viewer).get(reverse("sharing:shared-folder", args=[world.sub.pk]))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -64,7 +59,7 @@ def test_breadcrumbs_inside_a_share_stop_at_the_shared_folder(world):
 
 
 def test_an_editor_gets_rename_and_trash(world):
-    response = _web(world.editor).get(reverse("sharing:shared-folder", args=[world.shared.pk]))
+    response = web_as(world.editor).get(reverse("sharing:shared-folder", args=[world.shared.pk]))
 
     assert response.status_code == 200
     html = response.content.decode()
@@ -75,20 +70,20 @@ def test_an_editor_gets_rename_and_trash(world):
 
 def test_a_folder_not_shared_with_me_is_404(world):
     for user, folder in ((world.stranger, world.shared), (world.viewer, world.sibling)):
-        response = _web(user).get(reverse("sharing:shared-folder", args=[folder.pk]))
+        response = web_as(user).get(reverse("sharing:shared-folder", args=[folder.pk]))
 
         assert response.status_code == 404
 
 
 def test_the_owner_can_open_their_own_folder_here_too(world):
-    response = _web(world.owner).get(reverse("sharing:shared-folder", args=[world.shared.pk]))
+    response = web_as(world.owner).get(reverse("sharing:shared-folder", args=[world.shared.pk]))
 
     assert response.status_code == 200
     assert "report-secret-name.txt" in response.content.decode()
 
 
 def test_the_nav_links_to_shared_with_me_and_activity(world):
-    html = _web(world.viewer).get(reverse("sharing:shared-with-me")).content.decode()
+    html = web_as(world.viewer).get(reverse("sharing:shared-with-me")).content.decode()
 
     assert f'href="{reverse("sharing:shared-with-me")}" aria-current="page"' in html
     assert f'href="{reverse("activity")}"' in html

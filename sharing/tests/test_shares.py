@@ -3,12 +3,10 @@
 import pytest
 import requests
 
-from sharing.models import Share
+from kosha.testing.clients import api_as
+from kosha.testing.factories import folder, share
 from sharing.permissions import Role, access_for_user
-from sharing.services import share_create
-from sharing.tests.conftest import api_as
 from storage.models import File, Folder
-from storage.services.folders import folder_create
 from storage.tests.protocol import assert_usage_consistent, usage_of
 
 pytestmark = pytest.mark.django_db
@@ -33,7 +31,7 @@ def test_sharing_twice_with_the_same_person_is_a_conflict(world):
 
 
 def test_the_permission_rule_nearest_share_wins(world):
-    share_create(owner=world.owner, folder_id=world.sub.pk, email=world.viewer.email, role="editor")
+    share(world.owner, world.sub, world.viewer, "editor")
 
     assert access_for_user(user=world.owner, item=world.file) == Role.OWNER
     assert access_for_user(user=world.viewer, item=world.file) == Role.VIEWER
@@ -44,8 +42,8 @@ def test_the_permission_rule_nearest_share_wins(world):
 
 
 def test_the_ancestor_lookup_is_one_query(world, django_assert_num_queries):
-    deep = folder_create(user=world.owner, name="d1", parent_id=world.sub.pk)
-    deeper = folder_create(user=world.owner, name="d2", parent_id=deep.pk)
+    deep = folder(world.owner, "d1", world.sub)
+    deeper = folder(world.owner, "d2", deep)
 
     # 1: the recursive CTE for the folder chain; 2: the shares on the item or the chain.
     with django_assert_num_queries(2):
@@ -113,8 +111,7 @@ def test_role_changes_and_revocation_take_effect_at_once(world):
 
 def test_shared_with_me_is_cursor_paginated(world):
     for index in range(3):
-        folder = folder_create(user=world.owner, name=f"f{index}")
-        share_create(owner=world.owner, folder_id=folder.pk, email=world.viewer.email)
+        share(world.owner, folder(world.owner, f"f{index}"), world.viewer)
     client = api_as(world.viewer)
 
     first = client.get(f"{API}/shared-with-me/?limit=2").json()
@@ -134,13 +131,13 @@ def test_trashed_items_leave_shared_with_me(world):
 
 
 def test_an_editor_uploads_into_a_shared_folder_on_the_owners_quota(s3_settings, owner, collaborator):
-    folder = folder_create(user=owner, name="Team")
-    Share.objects.create(owner=owner, grantee=collaborator, folder=folder, role="editor")
+    team = folder(owner, "Team")
+    share(owner, team, collaborator, "editor")
     client = api_as(collaborator)
     data = b"editor's bytes"
 
     started = client.post(
-        f"{API}/shared/uploads/", {"folder": str(folder.pk), "name": "plan.txt", "size": len(data)}, format="json"
+        f"{API}/shared/uploads/", {"folder": str(team.pk), "name": "plan.txt", "size": len(data)}, format="json"
     )
     assert started.status_code == 201, started.json()
     body = started.json()
@@ -151,7 +148,7 @@ def test_an_editor_uploads_into_a_shared_folder_on_the_owners_quota(s3_settings,
     assert put.status_code == 200 and state.status_code == 200
     assert completed.status_code == 200, completed.json()
     file = File.objects.get(pk=completed.json()["id"])
-    assert (file.owner_id, file.folder_id, file.current_version.created_by_id) == (owner.pk, folder.pk, collaborator.pk)
+    assert (file.owner_id, file.folder_id, file.current_version.created_by_id) == (owner.pk, team.pk, collaborator.pk)
     assert usage_of(owner).used_bytes == len(data)
     assert usage_of(collaborator).used_bytes == 0
     assert_usage_consistent(owner)
@@ -159,12 +156,9 @@ def test_an_editor_uploads_into_a_shared_folder_on_the_owners_quota(s3_settings,
 
 
 def test_the_owners_listing_marks_shared_items(owner, collaborator, owner_client):
-    from sharing.services import share_create
-    from storage.services.folders import folder_create
-
-    shared = folder_create(user=owner, name="Shared", parent_id=None)
-    folder_create(user=owner, name="Private", parent_id=None)
-    share_create(owner=owner, email=collaborator.email, role="viewer", folder_id=shared.pk)
+    shared = folder(owner, "Shared")
+    folder(owner, "Private")
+    share(owner, shared, collaborator)
 
     items = owner_client.get("/api/v1/folders/root/items/").json()["items"]
 

@@ -8,25 +8,16 @@ import zipfile
 import pytest
 from django.utils import timezone
 
+from kosha.testing.factories import stored_file
 from plans.models import Plan
 from storage.backends import get_backend
 from storage.models import File, FolderArchive
 from storage.services.archives import folder_archive_build
 from storage.services.folders import folder_create
 from storage.services.trash import file_trash, folder_trash
-from storage.services.uploads import upload_complete, upload_start
 from storage.tests.protocol import usage_of
 
 pytestmark = pytest.mark.django_db
-
-
-def make_file(user, name, data=b"hello", *, folder=None, content_type="application/octet-stream") -> File:
-    """A file made through the real upload services (the bytes go straight to the store)."""
-    started = upload_start(
-        user=user, name=name, size_bytes=len(data), folder_id=folder.pk if folder else None, content_type=content_type
-    )
-    get_backend().put_bytes(key=started.upload.key, data=data, content_type=content_type)
-    return upload_complete(user=user, upload_id=started.upload.pk).file
 
 
 def nested_project(owner):
@@ -44,12 +35,12 @@ def nested_project(owner):
         "src/lib/util.py": (lib, b"def util():\n    return 42\n", "text/x-python"),
     }
     for path, (folder, data, content_type) in contents.items():
-        make_file(owner, path.rpartition("/")[2], data, folder=folder, content_type=content_type)
-    make_file(owner, "forgotten.txt", b"in the old folder", folder=old)
+        stored_file(owner, path.rpartition("/")[2], data, folder=folder, content_type=content_type)
+    stored_file(owner, "forgotten.txt", b"in the old folder", folder=old)
     folder_trash(user=owner, folder_id=old.pk)
-    binned = make_file(owner, "binned.txt", b"trashed", folder=project)
+    binned = stored_file(owner, "binned.txt", b"trashed", folder=project)
     file_trash(user=owner, file_id=binned.pk)
-    make_file(owner, "outside.txt", b"not in the project")
+    stored_file(owner, "outside.txt", b"not in the project")
     return project, {path: data for path, (_, data, _) in contents.items()}
 
 

@@ -7,25 +7,16 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from kosha.testing.factories import stored_file
 from plans.models import Plan
 from plans.services import usage_set_plan
 from storage.backends import get_backend
 from storage.keys import user_prefix
 from storage.models import File, FileVersion, Folder, UploadSession
 from storage.services.folders import folder_create
-from storage.services.uploads import upload_complete, upload_start
 from storage.tests.protocol import assert_usage_consistent, usage_of
 
 pytestmark = pytest.mark.django_db
-
-
-def _stored_file(owner, name: str, data: bytes, *, folder=None, content_type="text/plain") -> File:
-    """A file recorded through the upload services, its bytes written straight to the store."""
-    started = upload_start(
-        user=owner, name=name, size_bytes=len(data), folder_id=folder.pk if folder else None, content_type=content_type
-    )
-    get_backend().put_bytes(key=started.upload.key, data=data, content_type=content_type)
-    return upload_complete(user=owner, upload_id=started.upload.pk).file
 
 
 def _read(key: str) -> bytes:
@@ -50,7 +41,7 @@ def _usage_numbers(owner):
 
 
 def test_rename_changes_the_name_and_touches_no_object(local_settings, owner_client, owner):
-    file = _stored_file(owner, "draft.txt", b"hello")
+    file = stored_file(owner, "draft.txt", b"hello")
     key = file.current_version.key
     objects = _objects(owner)
 
@@ -69,7 +60,7 @@ def test_rename_changes_the_name_and_touches_no_object(local_settings, owner_cli
 
 def test_move_into_a_folder_and_back_to_the_root(local_settings, owner_client, owner):
     folder = folder_create(user=owner, name="docs", parent_id=None)
-    file = _stored_file(owner, "a.txt", b"a")
+    file = stored_file(owner, "a.txt", b"a")
 
     into = owner_client.patch(f"/api/v1/files/{file.pk}/", {"folder": str(folder.pk)}, format="json")
 
@@ -85,7 +76,7 @@ def test_move_into_a_folder_and_back_to_the_root(local_settings, owner_client, o
 
 def test_move_and_rename_together(local_settings, owner_client, owner):
     folder = folder_create(user=owner, name="docs", parent_id=None)
-    file = _stored_file(owner, "a.txt", b"a")
+    file = stored_file(owner, "a.txt", b"a")
 
     response = owner_client.patch(
         f"/api/v1/files/{file.pk}/", {"folder": str(folder.pk), "name": "b.txt"}, format="json"
@@ -98,7 +89,7 @@ def test_move_and_rename_together(local_settings, owner_client, owner):
 
 @pytest.mark.parametrize("name", ["", ".", "..", "a/b", "a\\b", "x\x01", " a", "a ", "é" * 128, None, 5])
 def test_rename_refuses_a_bad_name_and_changes_nothing(local_settings, owner_client, owner, name):
-    file = _stored_file(owner, "a.txt", b"a")
+    file = stored_file(owner, "a.txt", b"a")
     before = _snapshot(owner)
 
     response = owner_client.patch(f"/api/v1/files/{file.pk}/", {"name": name}, format="json")
@@ -111,9 +102,9 @@ def test_rename_refuses_a_bad_name_and_changes_nothing(local_settings, owner_cli
 def test_rename_or_move_onto_a_taken_name_is_409(local_settings, owner_client, owner):
     folder = folder_create(user=owner, name="docs", parent_id=None)
     folder_create(user=owner, name="sub", parent_id=None)
-    file = _stored_file(owner, "a.txt", b"a")
-    _stored_file(owner, "b.txt", b"b")
-    _stored_file(owner, "a.txt", b"other a", folder=folder)
+    file = stored_file(owner, "a.txt", b"a")
+    stored_file(owner, "b.txt", b"b")
+    stored_file(owner, "a.txt", b"other a", folder=folder)
     before = _snapshot(owner)
 
     onto_file = owner_client.patch(f"/api/v1/files/{file.pk}/", {"name": "b.txt"}, format="json")
@@ -128,7 +119,7 @@ def test_rename_or_move_onto_a_taken_name_is_409(local_settings, owner_client, o
 
 
 def test_rename_to_the_same_name_is_a_no_op(local_settings, owner_client, owner):
-    file = _stored_file(owner, "a.txt", b"a")
+    file = stored_file(owner, "a.txt", b"a")
 
     response = owner_client.patch(f"/api/v1/files/{file.pk}/", {"name": "a.txt", "folder": None}, format="json")
 
@@ -136,14 +127,14 @@ def test_rename_to_the_same_name_is_a_no_op(local_settings, owner_client, owner)
 
 
 def test_patch_with_nothing_to_change_is_400(local_settings, owner_client, owner):
-    file = _stored_file(owner, "a.txt", b"a")
+    file = stored_file(owner, "a.txt", b"a")
 
     assert owner_client.patch(f"/api/v1/files/{file.pk}/", {}, format="json").status_code == 400
     assert owner_client.patch(f"/api/v1/files/{file.pk}/", ["name"], format="json").status_code == 400
 
 
 def test_move_into_a_strangers_trashed_or_malformed_folder_is_404(local_settings, owner_client, owner, stranger):
-    file = _stored_file(owner, "a.txt", b"a")
+    file = stored_file(owner, "a.txt", b"a")
     theirs = folder_create(user=stranger, name="theirs", parent_id=None)
     trashed = folder_create(user=owner, name="trashed", parent_id=None)
     Folder.objects.filter(pk=trashed.pk).update(deleted_at=timezone.now())
@@ -157,7 +148,7 @@ def test_move_into_a_strangers_trashed_or_malformed_folder_is_404(local_settings
 
 
 def test_a_stranger_cannot_rename_move_or_copy_the_owners_file(local_settings, stranger_client, owner, stranger):
-    file = _stored_file(owner, "a.txt", b"secret")
+    file = stored_file(owner, "a.txt", b"secret")
     their_folder = folder_create(user=stranger, name="loot", parent_id=None)
     before = _snapshot(owner)
 
@@ -174,7 +165,7 @@ def test_a_stranger_cannot_rename_move_or_copy_the_owners_file(local_settings, s
 
 
 def test_anonymous_rename_and_copy_are_refused(local_settings, owner):
-    file = _stored_file(owner, "a.txt", b"a")
+    file = stored_file(owner, "a.txt", b"a")
     anonymous = APIClient()
 
     rename = anonymous.patch(f"/api/v1/files/{file.pk}/", {"name": "b.txt"}, format="json")
@@ -191,7 +182,7 @@ def test_anonymous_rename_and_copy_are_refused(local_settings, owner):
 
 def test_copy_in_the_same_folder_gets_a_numbered_name_and_counts_quota(store, owner_client, owner):
     data = b"copy me " * 100
-    file = _stored_file(owner, "report.pdf", data, content_type="application/pdf")
+    file = stored_file(owner, "report.pdf", data, content_type="application/pdf")
     used, _, count, _ = _usage_numbers(owner)
 
     first = owner_client.post(f"/api/v1/files/{file.pk}/copy/", {}, format="json")
@@ -214,7 +205,7 @@ def test_copy_in_the_same_folder_gets_a_numbered_name_and_counts_quota(store, ow
 
 def test_copy_into_another_folder_with_a_new_name(store, owner_client, owner):
     folder = folder_create(user=owner, name="backup", parent_id=None)
-    file = _stored_file(owner, "a.txt", b"abc")
+    file = stored_file(owner, "a.txt", b"abc")
 
     response = owner_client.post(
         f"/api/v1/files/{file.pk}/copy/", {"folder": str(folder.pk), "name": "a-backup.txt"}, format="json"
@@ -228,7 +219,7 @@ def test_copy_into_another_folder_with_a_new_name(store, owner_client, owner):
 
 def test_copy_to_the_root_with_null_folder(store, owner_client, owner):
     folder = folder_create(user=owner, name="docs", parent_id=None)
-    file = _stored_file(owner, "a.txt", b"abc", folder=folder)
+    file = stored_file(owner, "a.txt", b"abc", folder=folder)
 
     response = owner_client.post(f"/api/v1/files/{file.pk}/copy/", {"folder": None}, format="json")
 
@@ -239,7 +230,7 @@ def test_copy_to_the_root_with_null_folder(store, owner_client, owner):
 
 def test_copy_onto_a_folders_name_picks_a_numbered_name(store, owner_client, owner):
     folder_create(user=owner, name="b.txt", parent_id=None)
-    file = _stored_file(owner, "a.txt", b"abc")
+    file = stored_file(owner, "a.txt", b"abc")
 
     response = owner_client.post(f"/api/v1/files/{file.pk}/copy/", {"name": "b.txt"}, format="json")
 
@@ -248,7 +239,7 @@ def test_copy_onto_a_folders_name_picks_a_numbered_name(store, owner_client, own
 
 
 def test_copy_over_quota_is_413_and_changes_nothing(store, owner_client, owner):
-    file = _stored_file(owner, "a.txt", b"x" * 600)
+    file = stored_file(owner, "a.txt", b"x" * 600)
     usage_set_plan(
         user=owner,
         plan=Plan.objects.create(code="tiny", name="Tiny", storage_bytes=1000, max_files=10, max_file_bytes=1000),
@@ -266,7 +257,7 @@ def test_copy_over_quota_is_413_and_changes_nothing(store, owner_client, owner):
 
 
 def test_copy_over_the_file_count_is_413(store, owner_client, owner):
-    file = _stored_file(owner, "a.txt", b"x")
+    file = stored_file(owner, "a.txt", b"x")
     usage_set_plan(
         user=owner,
         plan=Plan.objects.create(code="one", name="One", storage_bytes=10**6, max_files=1, max_file_bytes=10**6),
@@ -281,7 +272,7 @@ def test_copy_over_the_file_count_is_413(store, owner_client, owner):
 
 
 def test_a_copy_the_store_cannot_make_is_503_and_releases_the_reservation(store, owner_client, owner):
-    file = _stored_file(owner, "a.txt", b"abc")
+    file = stored_file(owner, "a.txt", b"abc")
     get_backend().delete(keys=[file.current_version.key])  # the blob is gone from the store
     before = (_snapshot(owner), _usage_numbers(owner))
 
@@ -296,7 +287,7 @@ def test_a_copy_the_store_cannot_make_is_503_and_releases_the_reservation(store,
 
 @pytest.mark.parametrize("name", ["", "a/b", " x", "..", 3, ["a"]])
 def test_copy_with_a_bad_name_is_400_and_changes_nothing(local_settings, owner_client, owner, name):
-    file = _stored_file(owner, "a.txt", b"abc")
+    file = stored_file(owner, "a.txt", b"abc")
     before = (_snapshot(owner), _usage_numbers(owner), _objects(owner))
 
     response = owner_client.post(f"/api/v1/files/{file.pk}/copy/", {"name": name}, format="json")
@@ -307,7 +298,7 @@ def test_copy_with_a_bad_name_is_400_and_changes_nothing(local_settings, owner_c
 
 
 def test_copy_into_a_strangers_or_trashed_folder_is_404(local_settings, owner_client, owner, stranger):
-    file = _stored_file(owner, "a.txt", b"abc")
+    file = stored_file(owner, "a.txt", b"abc")
     theirs = folder_create(user=stranger, name="theirs", parent_id=None)
     trashed = folder_create(user=owner, name="trashed", parent_id=None)
     Folder.objects.filter(pk=trashed.pk).update(deleted_at=timezone.now())

@@ -1,13 +1,11 @@
 """Folders through the API: create, show, rename, move; every name rule and refusal."""
 
-import threading
-
 import pytest
-from django.db import connection
 from django.utils import timezone
 from rest_framework.test import APIClient
 
 from kosha.errors import DomainError
+from kosha.testing.races import run_after
 from storage.listing import folder_ancestry
 from storage.models import File, Folder
 from storage.services.folders import folder_create, folder_move
@@ -317,27 +315,21 @@ def test_breadcrumbs_come_from_one_query(owner, django_assert_num_queries):
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
 def test_crossing_moves_cannot_make_a_cycle(owner):
-    """a into b and b into a at the same instant: each check alone passes, so only the
-    Usage row lock (taken first by every move) keeps the second from seeing a stale tree."""
+    """a into b, and b into a once the first move has checked its target's ancestors: each
+    check alone passes, so only the Usage row lock (taken first by every move) keeps the
+    second from seeing a stale tree."""
     a = folder_create(user=owner, name="a", parent_id=None)
     b = folder_create(user=owner, name="b", parent_id=None)
-    barrier = threading.Barrier(2)
-    results: list = [None, None]
 
-    def move(index, folder, target):
+    def move_b_into_a():
         try:
-            barrier.wait()
-            results[index] = folder_move(user=owner, folder_id=folder.pk, parent_id=target.pk)
+            return folder_move(user=owner, folder_id=b.pk, parent_id=a.pk)
         except DomainError as exc:
-            results[index] = exc
-        finally:
-            connection.close()
+            return exc
 
-    threads = [threading.Thread(target=move, args=(0, a, b)), threading.Thread(target=move, args=(1, b, a))]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=30)
+    with run_after("storage.services.folders.folder_ancestry", move_b_into_a, in_thread=True) as crossing:
+        results = [folder_move(user=owner, folder_id=a.pk, parent_id=b.pk)]
+    results.append(crossing.result)
 
     refused = [result for result in results if isinstance(result, DomainError)]
     assert len(refused) == 1

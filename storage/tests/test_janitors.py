@@ -9,24 +9,19 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from kosha.testing.factories import stored_file
 from storage import keys
 from storage.backends import get_backend
 from storage.models import FileVersion, FolderArchive
 from storage.services.folders import folder_create
 from storage.services.janitors import orphan_check, orphans_sweep
-from storage.services.uploads import upload_complete, upload_start
+from storage.services.uploads import upload_start
 from storage.tasks import orphan_check_task, orphan_sweep_task
 from storage.tests.protocol import assert_usage_consistent
 
 pytestmark = pytest.mark.django_db
 
 LATER = timedelta(hours=25)  # past the default 24-hour grace period
-
-
-def make_file(user, name, data=b"hello"):
-    started = upload_start(user=user, name=name, size_bytes=len(data), content_type="text/plain")
-    get_backend().put_bytes(key=started.upload.key, data=data, content_type="text/plain")
-    return upload_complete(user=user, upload_id=started.upload.pk)
 
 
 def put(key, data=b"orphan"):
@@ -41,7 +36,7 @@ def stored_keys(prefix="users/"):
 @pytest.fixture
 def world(store, owner):
     """Every kind of referenced object for the owner, plus one unreferenced blob."""
-    version = make_file(owner, "kept.txt")
+    version = stored_file(owner, "kept.txt").current_version
     thumb = put(keys.thumbnail_key(owner.pk, version.pk, 256), b"webp")
     FileVersion.objects.filter(pk=version.pk).update(thumbnail_key=thumb)
     pending = upload_start(user=owner, name="pending.txt", size_bytes=7, content_type="text/plain").upload

@@ -9,12 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
-from storage.backends import get_backend
+from kosha.testing.factories import stored_file
 from storage.models import File
 from storage.search import search_for_user
 from storage.services.folders import folder_create
 from storage.services.trash import file_trash, folder_trash
-from storage.services.uploads import upload_complete, upload_start
 
 pytestmark = pytest.mark.django_db
 
@@ -22,15 +21,6 @@ pytestmark = pytest.mark.django_db
 @pytest.fixture(autouse=True)
 def _local_store(local_settings):
     return local_settings
-
-
-def make_file(user, name, data=b"hello", *, folder=None, content_type="application/octet-stream") -> File:
-    """A file made through the real upload services (the bytes go straight to the store)."""
-    started = upload_start(
-        user=user, name=name, size_bytes=len(data), folder_id=folder.pk if folder else None, content_type=content_type
-    )
-    get_backend().put_bytes(key=started.upload.key, data=data, content_type=content_type)
-    return upload_complete(user=user, upload_id=started.upload.pk).file
 
 
 def search(client, **params):
@@ -49,8 +39,8 @@ def test_search_finds_files_and_folders_with_their_breadcrumb_paths(owner_client
     work = folder_create(user=owner, name="Work")
     year = folder_create(user=owner, name="2026", parent_id=work.pk)
     reports = folder_create(user=owner, name="Reports", parent_id=work.pk)
-    report = make_file(owner, "report.pdf", b"%PDF-1.7", folder=year, content_type="application/pdf")
-    make_file(owner, "holiday.jpg", folder=year, content_type="image/jpeg")
+    report = stored_file(owner, "report.pdf", b"%PDF-1.7", folder=year, content_type="application/pdf")
+    stored_file(owner, "holiday.jpg", folder=year, content_type="image/jpeg")
 
     response = search(owner_client, q="report")
 
@@ -78,8 +68,8 @@ def test_search_finds_files_and_folders_with_their_breadcrumb_paths(owner_client
 
 
 def test_search_is_case_insensitive_and_needs_every_word(owner_client, owner):
-    make_file(owner, "Annual Budget 2026.xlsx")
-    make_file(owner, "budget draft.txt")
+    stored_file(owner, "Annual Budget 2026.xlsx")
+    stored_file(owner, "budget draft.txt")
 
     assert set(names(search(owner_client, q="BUDGET"))) == {"budget draft.txt", "Annual Budget 2026.xlsx"}
     assert "Annual Budget 2026.xlsx" in names(search(owner_client, q="annual budget"))
@@ -87,9 +77,9 @@ def test_search_is_case_insensitive_and_needs_every_word(owner_client, owner):
 
 
 def test_exact_name_ranks_above_prefix_above_a_match_inside(owner_client, owner):
-    make_file(owner, "old report.txt")
-    make_file(owner, "report.pdf")
-    make_file(owner, "report")
+    stored_file(owner, "old report.txt")
+    stored_file(owner, "report.pdf")
+    stored_file(owner, "report")
 
     assert names(search(owner_client, q="report")) == ["report", "report.pdf", "old report.txt"]
 
@@ -97,9 +87,9 @@ def test_exact_name_ranks_above_prefix_above_a_match_inside(owner_client, owner)
 def test_trashed_files_and_folders_never_appear(owner_client, owner):
     kept = folder_create(user=owner, name="kept plans")
     binned = folder_create(user=owner, name="binned plans")
-    make_file(owner, "plans inside the binned folder.txt", folder=binned)
-    trashed = make_file(owner, "old plans.txt")
-    make_file(owner, "plans.txt", folder=kept)
+    stored_file(owner, "plans inside the binned folder.txt", folder=binned)
+    trashed = stored_file(owner, "old plans.txt")
+    stored_file(owner, "plans.txt", folder=kept)
 
     file_trash(user=owner, file_id=trashed.pk)
     folder_trash(user=owner, folder_id=binned.pk)
@@ -108,7 +98,7 @@ def test_trashed_files_and_folders_never_appear(owner_client, owner):
 
 
 def test_another_users_files_never_appear(owner_client, owner, stranger, stranger_client):
-    make_file(owner, "secret report.pdf")
+    stored_file(owner, "secret report.pdf")
     folder_create(user=owner, name="secret folder")
 
     assert names(search(stranger_client, q="secret")) == []
@@ -118,15 +108,15 @@ def test_another_users_files_never_appear(owner_client, owner, stranger, strange
 
 def test_type_filter_maps_to_content_types_and_folders(owner_client, owner):
     folder_create(user=owner, name="trip photos")
-    make_file(owner, "trip.jpg", content_type="image/jpeg")
-    make_file(owner, "trip.mp4", content_type="video/mp4")
-    make_file(owner, "trip.pdf", content_type="application/pdf")
-    make_file(owner, "trip notes.txt", content_type="text/plain")
-    make_file(
+    stored_file(owner, "trip.jpg", content_type="image/jpeg")
+    stored_file(owner, "trip.mp4", content_type="video/mp4")
+    stored_file(owner, "trip.pdf", content_type="application/pdf")
+    stored_file(owner, "trip notes.txt", content_type="text/plain")
+    stored_file(
         owner, "trip.docx", content_type="application/vnd.openxmlformats-officedocument.wordprocessingml.document"
     )
-    make_file(owner, "trip.zip", content_type="application/zip")
-    make_file(owner, "trip.mp3", content_type="audio/mpeg")
+    stored_file(owner, "trip.zip", content_type="application/zip")
+    stored_file(owner, "trip.mp3", content_type="audio/mpeg")
 
     expected = {
         "image": {"trip.jpg"},
@@ -144,9 +134,9 @@ def test_type_filter_maps_to_content_types_and_folders(owner_client, owner):
 
 def test_size_and_modified_filters(owner_client, owner):
     folder_create(user=owner, name="data folder")
-    make_file(owner, "data small.bin", b"x" * 10)
-    make_file(owner, "data big.bin", b"x" * 1000)
-    old = make_file(owner, "data old.bin", b"x" * 500)
+    stored_file(owner, "data small.bin", b"x" * 10)
+    stored_file(owner, "data big.bin", b"x" * 1000)
+    old = stored_file(owner, "data old.bin", b"x" * 500)
     File.objects.filter(pk=old.pk).update(updated_at=dt.datetime(2020, 5, 1, tzinfo=dt.UTC))
 
     assert set(names(search(owner_client, q="data", min_size="100"))) == {"data big.bin", "data old.bin"}
@@ -168,9 +158,9 @@ def test_folder_filter_searches_only_that_subtree(owner_client, owner):
     deep = folder_create(
         user=owner, name="deep notes", parent_id=folder_create(user=owner, name="a", parent_id=work.pk).pk
     )
-    make_file(owner, "notes.txt", folder=deep)
-    make_file(owner, "notes.txt", folder=work)
-    make_file(owner, "notes.txt")  # at the root: outside Work
+    stored_file(owner, "notes.txt", folder=deep)
+    stored_file(owner, "notes.txt", folder=work)
+    stored_file(owner, "notes.txt")  # at the root: outside Work
     folder_create(user=owner, name="notes elsewhere")
 
     response = search(owner_client, q="notes", folder=str(work.pk))
@@ -194,7 +184,7 @@ def test_folder_filter_with_another_users_folder_is_404(stranger_client, owner):
 
 def test_pages_follow_the_cursor_without_repeats(owner_client, owner):
     for number in range(7):
-        make_file(owner, f"page item {number}.txt")
+        stored_file(owner, f"page item {number}.txt")
 
     seen, cursor, pages = [], None, 0
     while True:
@@ -214,7 +204,7 @@ def _search_queries(owner, word: str, count: int) -> int:
     folder = folder_create(user=owner, name=f"level {count}")
     inner = folder_create(user=owner, name="inner", parent_id=folder.pk)
     for number in range(count):
-        make_file(owner, f"{word} {number}.txt", folder=inner if number % 2 else folder)
+        stored_file(owner, f"{word} {number}.txt", folder=inner if number % 2 else folder)
     with CaptureQueriesContext(connection) as queries:
         page = search_for_user(user=owner, query=word)
     assert len(page.items) == count
@@ -266,7 +256,7 @@ def test_bad_input_is_a_400_naming_the_field(owner_client, params, field):
 
 def test_tampered_cursor_or_a_cursor_of_another_search_is_a_400(owner_client, owner):
     for number in range(3):
-        make_file(owner, f"cursor test {number}.txt")
+        stored_file(owner, f"cursor test {number}.txt")
     cursor = search(owner_client, q="cursor test", limit=1).json()["next"]
     assert cursor
 
@@ -294,9 +284,9 @@ def test_search_needs_authentication(db):
 
 @pytest.mark.postgres
 def test_typos_still_find_the_file(owner_client, owner):
-    make_file(owner, "report.pdf", content_type="application/pdf")
-    make_file(owner, "Invoice 2026.pdf", content_type="application/pdf")
-    make_file(owner, "holiday.jpg", content_type="image/jpeg")
+    stored_file(owner, "report.pdf", content_type="application/pdf")
+    stored_file(owner, "Invoice 2026.pdf", content_type="application/pdf")
+    stored_file(owner, "holiday.jpg", content_type="image/jpeg")
 
     assert names(search(owner_client, q="reprot")) == ["report.pdf"]
     assert names(search(owner_client, q="invoce")) == ["Invoice 2026.pdf"]
@@ -305,9 +295,9 @@ def test_typos_still_find_the_file(owner_client, owner):
 
 @pytest.mark.postgres
 def test_exact_matches_rank_above_fuzzy_ones(owner_client, owner):
-    make_file(owner, "reprot draft.txt")
-    make_file(owner, "report.pdf")
-    make_file(owner, "reports 2025.txt")
+    stored_file(owner, "reprot draft.txt")
+    stored_file(owner, "report.pdf")
+    stored_file(owner, "reports 2025.txt")
 
     response = search(owner_client, q="report")
 
@@ -322,11 +312,11 @@ def test_exact_matches_rank_above_fuzzy_ones(owner_client, owner):
 @pytest.mark.postgres
 def test_fuzzy_search_keeps_filters_trash_and_owner(owner_client, owner, stranger):
     folder = folder_create(user=owner, name="Invoices")
-    make_file(owner, "Invoice March.pdf", folder=folder, content_type="application/pdf")
-    make_file(owner, "Invoice March.png", content_type="image/png")
-    trashed = make_file(owner, "Invoice April.pdf", content_type="application/pdf")
+    stored_file(owner, "Invoice March.pdf", folder=folder, content_type="application/pdf")
+    stored_file(owner, "Invoice March.png", content_type="image/png")
+    trashed = stored_file(owner, "Invoice April.pdf", content_type="application/pdf")
     file_trash(user=owner, file_id=trashed.pk)
-    make_file(stranger, "Invoice May.pdf", content_type="application/pdf")
+    stored_file(stranger, "Invoice May.pdf", content_type="application/pdf")
 
     assert set(names(search(owner_client, q="invoce"))) == {"Invoices", "Invoice March.pdf", "Invoice March.png"}
     assert names(search(owner_client, q="invoce", type="pdf")) == ["Invoice March.pdf"]
@@ -336,8 +326,8 @@ def test_fuzzy_search_keeps_filters_trash_and_owner(owner_client, owner, strange
 
 @pytest.mark.postgres
 def test_unrelated_names_are_not_matched(owner_client, owner):
-    make_file(owner, "holiday.jpg")
-    make_file(owner, "budget.xlsx")
+    stored_file(owner, "holiday.jpg")
+    stored_file(owner, "budget.xlsx")
 
     assert names(search(owner_client, q="reprot")) == []
 

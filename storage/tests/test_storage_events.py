@@ -5,14 +5,13 @@ import base64
 import json
 import logging
 import os
-import threading
 import uuid
 from datetime import timedelta
 
 import pytest
-from django.db import connection
 from django.utils import timezone
 
+from kosha.testing.races import run_after
 from storage import keys
 from storage import webhooks as storage_webhooks
 from storage.backends import BackendError, get_backend
@@ -312,34 +311,24 @@ def test_a_malformed_delivery_is_refused(events):
 
 @pytest.mark.postgres
 @pytest.mark.django_db(transaction=True)
-def test_event_and_client_complete_at_once_record_one_version(s3_settings, owner, owner_client):
+@pytest.mark.parametrize("first", ["client", "event"])
+def test_event_and_client_complete_at_once_record_one_version(s3_settings, owner, owner_client, first):
+    """Each side passes its pending check and HEAD; the other then records in between
+    (right after the first side's HEAD), so the first finds the upload already recorded."""
     data = b"raced bytes"
     started = owner_client.post("/api/v1/uploads/", {"name": "race.txt", "size": len(data)}, format="json").json()
     upload = UploadSession.objects.get(pk=started["id"])
     get_backend().put_bytes(key=upload.key, data=data, content_type="application/octet-stream")
-    barrier = threading.Barrier(2)
-    results, errors = [], []
+    finish = {
+        "client": lambda: upload_complete(user=owner, upload_id=upload.pk),
+        "event": lambda: upload_complete_from_event(key=upload.key),
+    }
+    other = "event" if first == "client" else "client"
 
-    def run(finish):
-        try:
-            barrier.wait(timeout=10)
-            results.append(finish())
-        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
-            errors.append(exc)
-        finally:
-            connection.close()
+    with run_after("storage.backends.s3.S3Backend.head", finish[other]) as race:
+        version = finish[first]()
 
-    threads = [
-        threading.Thread(target=run, args=(lambda: upload_complete(user=owner, upload_id=upload.pk),)),
-        threading.Thread(target=run, args=(lambda: upload_complete_from_event(key=upload.key),)),
-    ]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-
-    assert errors == []
-    assert len({version.pk for version in results}) == 1
+    assert race.result.pk == version.pk
     assert FileVersion.objects.filter(file__owner=owner).count() == 1
     assert usage_of(owner).used_bytes == len(data)
     assert_usage_consistent(owner)

@@ -10,27 +10,20 @@ import pytest
 import requests
 from PIL import Image
 
+from kosha.testing.factories import stored_file
 from storage import thumbnails
 from storage.backends import get_backend
-from storage.models import File, FileVersion
+from storage.models import FileVersion
 from storage.services.trash import file_trash
-from storage.services.uploads import upload_complete, upload_start
 from storage.tasks import version_thumbnail_task
 
 pytestmark = pytest.mark.django_db
 
 
-def make_file(user, name, data=b"hello", *, content_type="application/octet-stream") -> File:
-    """A file made through the real upload services (the bytes go straight to the store)."""
-    started = upload_start(user=user, name=name, size_bytes=len(data), content_type=content_type)
-    get_backend().put_bytes(key=started.upload.key, data=data, content_type=content_type)
-    return upload_complete(user=user, upload_id=started.upload.pk).file
-
-
 def upload_with_hooks(django_capture_on_commit_callbacks, user, name, data, content_type) -> FileVersion:
     """Upload and run what the upload schedules on commit (tasks run synchronously in tests)."""
     with django_capture_on_commit_callbacks(execute=True):
-        file = make_file(user, name, data, content_type=content_type)
+        file = stored_file(user, name, data, content_type=content_type)
     return FileVersion.objects.get(pk=file.current_version_id)
 
 
@@ -129,7 +122,7 @@ def test_a_header_claiming_30000_by_30000_pixels_is_refused_before_decoding(
 
 
 def test_pillows_own_bomb_warning_is_treated_as_an_error(local_settings, owner, monkeypatch):
-    file = make_file(owner, "small.png", image_bytes("RGB", (100, 100), "PNG"), content_type="image/png")
+    file = stored_file(owner, "small.png", image_bytes("RGB", (100, 100), "PNG"), content_type="image/png")
     # Between Pillow's limit and twice it, Pillow only warns; the warning must refuse too.
     monkeypatch.setattr(Image, "MAX_IMAGE_PIXELS", 6_000)
 
@@ -139,14 +132,14 @@ def test_pillows_own_bomb_warning_is_treated_as_an_error(local_settings, owner, 
 
 
 def test_the_pixel_limit_is_ours_to_set(local_settings, owner, monkeypatch):
-    file = make_file(owner, "fine.png", image_bytes("RGB", (100, 100), "PNG"), content_type="image/png")
+    file = stored_file(owner, "fine.png", image_bytes("RGB", (100, 100), "PNG"), content_type="image/png")
     monkeypatch.setattr(thumbnails, "MAX_SOURCE_PIXELS", 9_999)
 
     assert version_thumbnail_task(str(file.current_version_id)) is False
 
 
 def test_an_object_over_the_byte_limit_is_not_read(local_settings, owner, monkeypatch):
-    file = make_file(owner, "fine.png", image_bytes("RGB", (100, 100), "PNG"), content_type="image/png")
+    file = stored_file(owner, "fine.png", image_bytes("RGB", (100, 100), "PNG"), content_type="image/png")
     monkeypatch.setattr(thumbnails, "MAX_SOURCE_BYTES", 100)
 
     assert version_thumbnail_task(str(file.current_version_id)) is False
@@ -171,7 +164,7 @@ def test_corrupt_or_mislabelled_images_record_nothing_and_do_not_crash(
 
 
 def test_running_twice_keeps_the_first_result(local_settings, owner):
-    file = make_file(owner, "twice.png", image_bytes("RGB", (50, 40), "PNG"), content_type="image/png")
+    file = stored_file(owner, "twice.png", image_bytes("RGB", (50, 40), "PNG"), content_type="image/png")
 
     assert version_thumbnail_task(str(file.current_version_id)) is True
     first = FileVersion.objects.get(pk=file.current_version_id)
@@ -203,7 +196,7 @@ def _follow(client, response):
 
 
 def test_thumbnail_redirects_to_the_webp_in_both_stores(store, owner, owner_client):
-    file = make_file(owner, "pic.png", image_bytes("RGB", (900, 300), "PNG"), content_type="image/png")
+    file = stored_file(owner, "pic.png", image_bytes("RGB", (900, 300), "PNG"), content_type="image/png")
     version_thumbnail_task(str(file.current_version_id))
 
     response = owner_client.get(f"/api/v1/files/{file.pk}/thumbnail/")
@@ -217,9 +210,9 @@ def test_thumbnail_redirects_to_the_webp_in_both_stores(store, owner, owner_clie
 
 
 def test_thumbnail_is_404_without_one_and_for_the_stranger(local_settings, owner, owner_client, stranger_client):
-    pending = make_file(owner, "pending.png", image_bytes("RGB", (10, 10), "PNG"), content_type="image/png")
-    text = make_file(owner, "notes.txt", b"hi", content_type="text/plain")
-    done = make_file(owner, "done.png", image_bytes("RGB", (10, 10), "PNG"), content_type="image/png")
+    pending = stored_file(owner, "pending.png", image_bytes("RGB", (10, 10), "PNG"), content_type="image/png")
+    text = stored_file(owner, "notes.txt", b"hi", content_type="text/plain")
+    done = stored_file(owner, "done.png", image_bytes("RGB", (10, 10), "PNG"), content_type="image/png")
     version_thumbnail_task(str(done.current_version_id))
 
     assert owner_client.get(f"/api/v1/files/{pending.pk}/thumbnail/").status_code == 404
@@ -245,7 +238,7 @@ def test_thumbnail_is_404_without_one_and_for_the_stranger(local_settings, owner
 def test_preview_is_inline_only_for_types_that_cannot_run_script(
     local_settings, owner, owner_client, name, content_type, inline
 ):
-    file = make_file(owner, name, b"<script>alert(1)</script>", content_type=content_type)
+    file = stored_file(owner, name, b"<script>alert(1)</script>", content_type=content_type)
 
     response = owner_client.get(f"/api/v1/files/{file.pk}/preview/")
 
@@ -256,7 +249,7 @@ def test_preview_is_inline_only_for_types_that_cannot_run_script(
 
 
 def test_preview_redirect_in_s3_asks_for_inline_disposition(s3_settings, owner, owner_client):
-    file = make_file(owner, "paper.pdf", b"%PDF-1.7", content_type="application/pdf")
+    file = stored_file(owner, "paper.pdf", b"%PDF-1.7", content_type="application/pdf")
 
     response = owner_client.get(f"/api/v1/files/{file.pk}/preview/")
 
@@ -265,7 +258,7 @@ def test_preview_redirect_in_s3_asks_for_inline_disposition(s3_settings, owner, 
 
 
 def test_preview_is_404_for_the_stranger_and_a_trashed_file(local_settings, owner, owner_client, stranger_client):
-    file = make_file(owner, "paper.pdf", b"%PDF-1.7", content_type="application/pdf")
+    file = stored_file(owner, "paper.pdf", b"%PDF-1.7", content_type="application/pdf")
 
     assert stranger_client.get(f"/api/v1/files/{file.pk}/preview/").status_code == 404
     file_trash(user=owner, file_id=file.pk)

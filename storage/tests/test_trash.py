@@ -1,6 +1,5 @@
 """The trash: trash files and folder subtrees, list, restore, delete forever, empty, purge."""
 
-import importlib
 import uuid
 from datetime import timedelta
 
@@ -9,28 +8,19 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from kosha.testing.factories import folder, stored_file, stored_version
 from plans.models import Plan
 from storage.backends import get_backend
 from storage.models import File, FileVersion, Folder, UploadSession
 from storage.selectors import folder_children_for_user
 from storage.services.trash import file_trash, folder_trash
-from storage.services.uploads import upload_complete, upload_start
+from storage.services.uploads import upload_start
 from storage.tasks import trash_purge_task
 from storage.tests.protocol import assert_usage_consistent, usage_of
 
-pytestmark = pytest.mark.django_db
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded_tiers")]
 
 TRASH = "/api/v1/trash/"
-
-
-@pytest.fixture(autouse=True)
-def seeded_tiers(django_db_blocker):
-    """The tiers come from a data migration, and a transactional test's flush removes them
-    for the tests after it: put them back (idempotent)."""
-    from django.apps import apps
-
-    with django_db_blocker.unblock():
-        importlib.import_module("plans.migrations.0002_seed_tiers").seed(apps, None)
 
 
 @pytest.fixture
@@ -39,26 +29,18 @@ def run_on_commit(django_capture_on_commit_callbacks):
     return lambda: django_capture_on_commit_callbacks(execute=True)
 
 
-def upload_bytes(owner, name: str, data: bytes, *, folder=None) -> File:
-    started = upload_start(
-        user=owner, name=name, size_bytes=len(data), folder_id=folder.pk if folder else None, content_type="text/plain"
-    )
-    get_backend().put_bytes(key=started.upload.key, data=data, content_type="text/plain")
-    return upload_complete(user=owner, upload_id=started.upload.pk).file
-
-
 @pytest.fixture
 def tree(local_settings, owner, run_on_commit):
     """Photos/{a.txt (2 versions), 2024/{b.txt}, old/{c.txt}} and top.txt at the root."""
-    photos = Folder.objects.create(owner=owner, name="Photos")
-    year = Folder.objects.create(owner=owner, name="2024", parent=photos)
-    old = Folder.objects.create(owner=owner, name="old", parent=photos)
+    photos = folder(owner, "Photos")
+    year = folder(owner, "2024", photos)
+    old = folder(owner, "old", photos)
     with run_on_commit():
-        a = upload_bytes(owner, "a.txt", b"a" * 10, folder=photos)
-        upload_bytes(owner, "a.txt", b"A" * 15, folder=photos)
-        b = upload_bytes(owner, "b.txt", b"b" * 20, folder=year)
-        c = upload_bytes(owner, "c.txt", b"c" * 40, folder=old)
-        top = upload_bytes(owner, "top.txt", b"t" * 5)
+        a = stored_file(owner, "a.txt", b"a" * 10, folder=photos)
+        stored_version(a, b"A" * 15)
+        b = stored_file(owner, "b.txt", b"b" * 20, folder=year)
+        c = stored_file(owner, "c.txt", b"c" * 40, folder=old)
+        top = stored_file(owner, "top.txt", b"t" * 5)
     return {"photos": photos, "year": year, "old": old, "a": a, "b": b, "c": c, "top": top}
 
 
@@ -140,14 +122,14 @@ def test_restore_brings_back_exactly_its_batch(tree, owner, owner_client):
 def test_a_name_clash_restores_as_name_restored(tree, owner, owner_client, run_on_commit):
     file_trash(user=owner, file_id=tree["top"].pk)
     with run_on_commit():
-        newer = upload_bytes(owner, "top.txt", b"newer")
+        newer = stored_file(owner, "top.txt", b"newer")
 
     first = owner_client.post(f"{TRASH}{tree['top'].pk}/restore/")
 
     assert first.json()["name"] == "top (restored).txt"
     file_trash(user=owner, file_id=newer.pk)
     with run_on_commit():
-        upload_bytes(owner, "top.txt", b"newest")
+        stored_file(owner, "top.txt", b"newest")
     second = owner_client.post(f"{TRASH}{newer.pk}/restore/")
     assert second.json()["name"] == "top (restored 2).txt"
     assert live_names(owner) == {"Photos", "top.txt", "top (restored).txt", "top (restored 2).txt"}
@@ -247,7 +229,10 @@ def test_the_trash_pages_newest_first_with_a_signed_cursor(local_settings, owner
     now = timezone.now()
     for index in range(5):
         Folder.objects.create(
-            owner=owner, name=f"f{index}", deleted_at=now - timedelta(minutes=index), trash_batch=uuid.uuid4(),
+            owner=owner,
+            name=f"f{index}",
+            deleted_at=now - timedelta(minutes=index),
+            trash_batch=uuid.uuid4(),
             is_trash_root=True,
         )
 
@@ -262,8 +247,7 @@ def test_the_trash_pages_newest_first_with_a_signed_cursor(local_settings, owner
 
 
 @pytest.mark.parametrize("count", [3, 9])
-def test_the_trash_list_runs_a_fixed_number_of_queries(local_settings, owner, owner_client, settings, count):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+def test_the_trash_list_runs_a_fixed_number_of_queries(local_settings, owner, owner_client, count):
     parent = Folder.objects.create(owner=owner, name="parent")
     now = timezone.now()
     for index in range(count):
@@ -342,10 +326,10 @@ def test_bad_ids_are_404_and_change_nothing(tree, owner, owner_client):
 @pytest.mark.django_db(transaction=True)
 def test_trash_restore_and_purge_keep_usage_exact_on_postgres(local_settings, owner, owner_client):
     assert connection.vendor == "postgresql"
-    photos = Folder.objects.create(owner=owner, name="Photos")
-    inner = Folder.objects.create(owner=owner, name="inner", parent=photos)
-    for name, size, folder in [("a", 11, photos), ("a", 12, photos), ("b", 13, inner), ("c", 14, None)]:
-        upload_bytes(owner, name, b"x" * size, folder=folder)
+    photos = folder(owner, "Photos")
+    inner = folder(owner, "inner", photos)
+    for name, size, parent in [("a", 11, photos), ("a", 12, photos), ("b", 13, inner), ("c", 14, None)]:
+        stored_file(owner, name, b"x" * size, folder=parent)
     assert_usage_consistent(owner)
 
     folder_trash(user=owner, folder_id=photos.pk)

@@ -1,12 +1,11 @@
 """Quota under concurrency, on PostgreSQL: the Usage row lock is the only thing that
 stops twenty simultaneous initiations from overrunning the plan."""
 
-import threading
-
 import pytest
 from django.db import connection
 
 from kosha.errors import QuotaExceeded
+from kosha.testing.races import run_concurrently
 from plans.models import Plan
 from storage.backends import get_backend
 from storage.models import UploadSession
@@ -18,41 +17,25 @@ pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 SIZE = 1000
 
 
-def _run_concurrently(count: int, work) -> list:
-    """Run work(i) in `count` threads released at the same instant; each thread has its
-    own database connection."""
-    barrier = threading.Barrier(count)
-    results: list = [None] * count
-
-    def runner(index: int) -> None:
-        try:
-            barrier.wait()
-            results[index] = work(index)
-        except Exception as exc:  # noqa: BLE001 - the test inspects whatever happened
-            results[index] = exc
-        finally:
-            connection.close()
-
-    threads = [threading.Thread(target=runner, args=(i,)) for i in range(count)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(timeout=60)
-    return results
-
-
 def test_twenty_concurrent_initiations_with_room_for_five_reserve_exactly_five(local_settings, owner):
     assert connection.vendor == "postgresql"
     plan = Plan.objects.create(
-        code="room5", name="Room for five", storage_bytes=5 * SIZE, max_files=100, max_file_bytes=SIZE,
+        code="room5",
+        name="Room for five",
+        storage_bytes=5 * SIZE,
+        max_files=100,
+        max_file_bytes=SIZE,
         versions_kept=5,
     )
     usage = usage_of(owner)
     usage.plan = plan
     usage.save()
 
-    results = _run_concurrently(
-        20, lambda i: upload_start(user=owner, name=f"file-{i}.bin", size_bytes=SIZE, content_type="application/octet-stream")
+    results = run_concurrently(
+        20,
+        lambda i: upload_start(
+            user=owner, name=f"file-{i}.bin", size_bytes=SIZE, content_type="application/octet-stream"
+        ),
     )
 
     started = [result for result in results if not isinstance(result, Exception)]
@@ -67,11 +50,13 @@ def test_twenty_concurrent_initiations_with_room_for_five_reserve_exactly_five(l
     backend = get_backend()
     for result in started:
         backend.put_bytes(key=result.upload.key, data=b"x" * SIZE, content_type="application/octet-stream")
-    outcomes = _run_concurrently(
+    outcomes = run_concurrently(
         5,
-        lambda i: upload_complete(user=owner, upload_id=started[i].upload.pk)
-        if i < 3
-        else upload_abort(user=owner, upload_id=started[i].upload.pk),
+        lambda i: (
+            upload_complete(user=owner, upload_id=started[i].upload.pk)
+            if i < 3
+            else upload_abort(user=owner, upload_id=started[i].upload.pk)
+        ),
     )
 
     assert not [outcome for outcome in outcomes if isinstance(outcome, Exception)]
@@ -84,7 +69,7 @@ def test_concurrent_completes_of_one_upload_record_one_version(local_settings, o
     started = upload_start(user=owner, name="same.bin", size_bytes=SIZE)
     get_backend().put_bytes(key=started.upload.key, data=b"y" * SIZE, content_type="application/octet-stream")
 
-    results = _run_concurrently(6, lambda i: upload_complete(user=owner, upload_id=started.upload.pk))
+    results = run_concurrently(6, lambda i: upload_complete(user=owner, upload_id=started.upload.pk))
 
     assert not [result for result in results if isinstance(result, Exception)], results
     assert len({result.pk for result in results}) == 1
@@ -98,7 +83,7 @@ def test_concurrent_same_name_uploads_become_versions_of_one_file(local_settings
     for upload in uploads:
         get_backend().put_bytes(key=upload.key, data=b"z" * SIZE, content_type="application/octet-stream")
 
-    results = _run_concurrently(4, lambda i: upload_complete(user=owner, upload_id=uploads[i].pk))
+    results = run_concurrently(4, lambda i: upload_complete(user=owner, upload_id=uploads[i].pk))
 
     # Completes of one owner serialise on the Usage row lock, so the first creates the
     # file and the rest become its versions: no duplicate names, no lost upload.

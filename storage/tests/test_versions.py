@@ -1,6 +1,5 @@
 """A file's versions: list, download, restore as newest, delete, prune beyond the plan."""
 
-import importlib
 import uuid
 
 import pytest
@@ -8,24 +7,14 @@ import requests
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from kosha.testing.factories import stored_file, stored_version
 from plans.models import Plan
 from plans.services import usage_set_plan
 from storage.backends import get_backend
 from storage.models import File, FileVersion
-from storage.services.uploads import upload_complete, upload_start
 from storage.tests.protocol import assert_usage_consistent, usage_of
 
-pytestmark = pytest.mark.django_db
-
-
-@pytest.fixture(autouse=True)
-def seeded_tiers(django_db_blocker):
-    """The tiers come from a data migration, and a transactional test's flush (live_server)
-    removes them for the tests after it: put them back (idempotent)."""
-    from django.apps import apps
-
-    with django_db_blocker.unblock():
-        importlib.import_module("plans.migrations.0002_seed_tiers").seed(apps, None)
+pytestmark = [pytest.mark.django_db, pytest.mark.usefixtures("seeded_tiers")]
 
 
 def fetch(protocol, location: str) -> requests.Response:
@@ -34,17 +23,11 @@ def fetch(protocol, location: str) -> requests.Response:
     return requests.get(url, timeout=30)
 
 
-def upload_bytes(owner, name: str, data: bytes, *, folder_id=None) -> FileVersion:
-    """An upload through the services: start, the bytes straight into the store, complete."""
-    started = upload_start(user=owner, name=name, size_bytes=len(data), folder_id=folder_id, content_type="text/plain")
-    get_backend().put_bytes(key=started.upload.key, data=data, content_type="text/plain")
-    return upload_complete(user=owner, upload_id=started.upload.pk)
-
-
 @pytest.fixture
 def three_versions(local_settings, owner, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        versions = [upload_bytes(owner, "notes.txt", b"v" * size) for size in (10, 20, 30)]
+        file = stored_file(owner, "notes.txt", b"v" * 10)
+        versions = [file.current_version, stored_version(file, b"v" * 20), stored_version(file, b"v" * 30)]
     return versions[0].file, versions
 
 
@@ -162,7 +145,7 @@ def test_deleting_the_current_version_makes_the_previous_one_current(
 
 def test_the_last_version_cannot_be_deleted(local_settings, owner_client, owner, django_capture_on_commit_callbacks):
     with django_capture_on_commit_callbacks(execute=True):
-        only = upload_bytes(owner, "single.txt", b"x" * 7)
+        only = stored_file(owner, "single.txt", b"x" * 7).current_version
 
     response = owner_client.delete(versions_url(only.file, only))
 
@@ -203,12 +186,11 @@ def test_versions_list_pages_with_a_signed_cursor(three_versions, owner_client):
 
 @pytest.mark.parametrize("count", [2, 6])
 def test_versions_list_runs_a_fixed_number_of_queries(
-    local_settings, owner, owner_client, settings, django_capture_on_commit_callbacks, count
+    local_settings, owner, owner_client, django_capture_on_commit_callbacks, count
 ):
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
     with django_capture_on_commit_callbacks(execute=True):
         for number in range(count):
-            version = upload_bytes(owner, "many.txt", b"x" * (number + 1))
+            version = stored_file(owner, "many.txt", b"x" * (number + 1)).current_version
 
     with CaptureQueriesContext(connection) as queries:
         response = owner_client.get(versions_url(version.file))
@@ -254,8 +236,8 @@ def test_malformed_ids_and_a_version_of_another_file_are_404_and_change_nothing(
 ):
     file, (v1, _, _) = three_versions
     with django_capture_on_commit_callbacks(execute=True):
-        other = upload_bytes(owner, "other.txt", b"o" * 5)
-        upload_bytes(owner, "other.txt", b"o" * 6)
+        other = stored_file(owner, "other.txt", b"o" * 5).current_version
+        stored_version(other.file, b"o" * 6)
     urls = [
         ("get", "/api/v1/files/not-a-uuid/versions/"),
         ("delete", f"/api/v1/files/{file.pk}/versions/not-a-uuid/"),
