@@ -17,12 +17,12 @@ from django.core.servers.basehttp import ThreadedWSGIServer
 from rest_framework.test import APIClient
 
 from kosha.testing import factories
+from kosha.testing.browser import CHROMIUM, CONTEXT_ARGS, chromium_launch, page_with_error_log
 from kosha.testing.clients import api_as, web_as
 from plans.services import plans_seed_defaults
 from storage.backends import get_backend
 from storage.tests.protocol import ProtocolClient
 
-CHROMIUM = "/usr/bin/chromium"
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
 
@@ -216,15 +216,6 @@ def small_multipart(settings):
 
 # --- the browser: Playwright (pytest-playwright) on the system Chromium ---------------------
 
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
 
 class _OneRequestAtATimeServer(ThreadedWSGIServer):
     """With in-memory SQLite the live server's threads share the test's one connection;
@@ -256,27 +247,26 @@ def live_server(request, django_db_setup):
     server.stop()
 
 
-BROWSER_CONTEXT_ARGS = {"viewport": {"width": 1280, "height": 860}, "color_scheme": "light", "accept_downloads": True}
-
-
 @pytest.fixture
-def browser_page():
-    """A fresh Chromium page per test (the system Chromium: `playwright install` cannot
-    download here). Its own sync_playwright per test rather than pytest-playwright's
-    session-long one, which would clash with other tests that start their own. Fails the
-    test on any uncaught JavaScript error."""
+def chromium():
+    """The system Chromium for one test. Its own sync_playwright per test rather than
+    pytest-playwright's session-long one, which would clash with other tests that start
+    their own."""
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
-        context = browser.new_context(**BROWSER_CONTEXT_ARGS)
-        page = context.new_page()
-        page.set_default_timeout(15_000)
-        errors = []
-        page.on("pageerror", lambda error: errors.append(str(error)))
-        yield page
-        context.close()
+        browser = chromium_launch(playwright)
+        yield browser
         browser.close()
+
+
+@pytest.fixture
+def browser_page(chromium):
+    """A fresh Chromium page per test. Fails the test on any uncaught JavaScript error."""
+    context = chromium.new_context(**CONTEXT_ARGS)
+    page, errors = page_with_error_log(context, timeout_ms=15_000)
+    yield page
+    context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
 
 

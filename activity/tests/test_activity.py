@@ -10,9 +10,7 @@ from django_q.models import Schedule
 from activity.models import ActivityEvent
 from activity.services import activity_prune, activity_record
 from activity.tasks import activity_prune_task
-from kosha.testing.factories import PASSWORD
-from storage.backends import get_backend
-from storage.services.uploads import upload_start
+from kosha.testing.factories import PASSWORD, pending_upload
 
 pytestmark = pytest.mark.django_db
 
@@ -53,8 +51,7 @@ def test_a_failed_sign_in_for_no_account_has_no_actor(db):
 
 
 def test_upload_complete_and_download_are_recorded(local_settings, owner, owner_client):
-    started = upload_start(user=owner, name="report.pdf", size_bytes=4, content_type="application/pdf").upload
-    get_backend().put_bytes(key=started.key, data=b"%PDF", content_type="application/pdf")
+    started = pending_upload(owner, "report.pdf", b"%PDF", content_type="application/pdf")
 
     completed = owner_client.post(f"/api/v1/uploads/{started.pk}/complete/", {}, format="json", REMOTE_ADDR="192.0.2.1")
     file_id = completed.json()["id"]

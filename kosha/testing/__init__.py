@@ -3,6 +3,7 @@
 What is where:
 - `kosha.testing.factories`: rows made through the real services, not raw inserts:
   `user`, `stored_file` (upload start, bytes to the active store, complete), `stored_version`,
+  `pending_upload` (the bytes in the store, not completed),
   `folder`, `share`, `link` (in any of LINK_STATES), and the PASSWORD every made account has.
 - `kosha.testing.clients`: `api_as(user)` (DRF client) and `web_as(user)` (signed-in pages).
 - `kosha.testing.races`: `run_concurrently(count, work)` (threads with their own

@@ -14,7 +14,7 @@ from django.utils import timezone
 from sharing.models import Share, ShareLink
 from sharing.services import share_create, share_link_create
 from storage.backends import get_backend
-from storage.models import File, FileVersion, Folder
+from storage.models import File, FileVersion, Folder, UploadSession
 from storage.services.folders import folder_create
 from storage.services.uploads import upload_complete, upload_start
 
@@ -29,11 +29,20 @@ def user(label: str = "user", *, password: str = PASSWORD, **fields):
     return get_user_model().objects.create_user(email=email, password=password, **fields)
 
 
-def _uploaded(owner, name: str, data: bytes, *, folder: Folder | None, content_type: str, by=None) -> FileVersion:
-    """upload_start, the bytes written straight to the active store, upload_complete."""
-    by = by or owner
+def pending_upload(
+    owner,
+    name: str = "a.txt",
+    data: bytes = b"hello",
+    *,
+    folder: Folder | None = None,
+    content_type: str = "text/plain",
+    by=None,
+) -> UploadSession:
+    """An upload started by `by` (default: the owner) into the owner's `folder`, its
+    bytes already in the active store, not yet completed: what a client leaves just
+    before it calls complete."""
     started = upload_start(
-        user=by,
+        user=by or owner,
         owner=owner,
         name=name,
         size_bytes=len(data),
@@ -41,7 +50,13 @@ def _uploaded(owner, name: str, data: bytes, *, folder: Folder | None, content_t
         content_type=content_type,
     )
     get_backend().put_bytes(key=started.upload.key, data=data, content_type=content_type)
-    return upload_complete(user=by, upload_id=started.upload.pk)
+    return started.upload
+
+
+def _uploaded(owner, name: str, data: bytes, *, folder: Folder | None, content_type: str, by=None) -> FileVersion:
+    """pending_upload, then upload_complete as the uploader."""
+    upload = pending_upload(owner, name, data, folder=folder, content_type=content_type, by=by)
+    return upload_complete(user=by or owner, upload_id=upload.pk)
 
 
 def stored_file(

@@ -5,11 +5,10 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
-from kosha.testing.factories import stored_file, stored_version
+from kosha.testing.factories import pending_upload, stored_file, stored_version
 from kosha.testing.races import run_after
 from plans.models import Usage, UsageDrift
 from plans.services import usage_reconcile as usage_reconcile_counters
-from storage.backends import get_backend
 from storage.services.janitors import usage_reconcile
 from storage.services.trash import file_trash
 from storage.services.uploads import upload_complete, upload_start
@@ -93,8 +92,7 @@ def test_the_command_and_the_task_reconcile(stored):
 def test_an_upload_completing_during_reconciliation_is_not_corrected_away(local_settings, owner):
     """The janitor counts under the Usage lock: a completion racing it waits for the lock
     and is counted after, instead of being "corrected" back to the stale numbers."""
-    started = upload_start(user=owner, name="late.txt", size_bytes=5, content_type="text/plain").upload
-    get_backend().put_bytes(key=started.key, data=b"hello", content_type="text/plain")
+    started = pending_upload(owner, "late.txt", b"hello")
 
     # The completion comes right after the janitor has counted, and must wait for its lock.
     with run_after(

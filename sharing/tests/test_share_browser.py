@@ -4,13 +4,14 @@ second user, who finds it under "Shared with me"; the plans page."""
 
 import re
 import shutil
-import uuid
 from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
+
+from kosha.testing.browser import signed_in_context
+from kosha.testing.factories import user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -36,9 +37,7 @@ def _select(page, name):
     expect(_option(page, name)).to_have_attribute("aria-selected", "true")
 
 
-def test_share_a_file_by_link_and_a_folder_with_a_person(
-    signed_up_page, live_server, local_settings, tmp_path, django_user_model
-):
+def test_share_a_file_by_link_and_a_folder_with_a_person(signed_up_page, live_server, local_settings, tmp_path):
     page = signed_up_page
     page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     data = b"Kosha shares this file.\n" * 40
@@ -99,9 +98,7 @@ def test_share_a_file_by_link_and_a_folder_with_a_person(
         anonymous.close()
 
     # Share a folder with a second user as editor, opening the dialog with the S key.
-    friend = django_user_model.objects.create_user(
-        email=f"friend-{uuid.uuid4().hex[:8]}@example.com", password="correct horse battery staple"
-    )
+    friend = user("friend")
     csrf = next(cookie["value"] for cookie in page.context.cookies() if cookie["name"] == "csrftoken")
     made = page.context.request.post(
         f"{live_server.url}/api/v1/folders/",
@@ -127,19 +124,8 @@ def test_share_a_file_by_link_and_a_folder_with_a_person(
     page.keyboard.press("Escape")
 
     # The friend, in another context, finds it under "Shared with me".
-    client = Client()
-    client.force_login(friend)
-    theirs = page.context.browser.new_context(viewport={"width": 1280, "height": 860}, color_scheme="light")
+    theirs = signed_in_context(page.context.browser, live_server.url, friend)
     try:
-        theirs.add_cookies(
-            [
-                {
-                    "name": settings.SESSION_COOKIE_NAME,
-                    "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                    "url": live_server.url,
-                }
-            ]
-        )
         other = theirs.new_page()
         other.goto(f"{live_server.url}/")
         other.get_by_role("link", name="Shared with me").click()

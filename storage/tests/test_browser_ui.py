@@ -7,51 +7,20 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
+
+from kosha.testing.browser import page_with_error_log, signed_in_context
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
-CHROMIUM_ARGS = [
-    "--no-sandbox",
-    "--disable-gpu",
-    "--disable-background-networking",
-    "--disable-component-update",
-    "--no-first-run",
-    "--disable-sync",
-]
-
-
-@pytest.fixture
-def chromium():
-    from playwright.sync_api import sync_playwright
-
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path="/usr/bin/chromium", args=CHROMIUM_ARGS, headless=True)
-        yield browser
-        browser.close()
 
 
 @pytest.fixture
 def signed_in(chromium, live_server, local_settings, owner):
     """A page signed in as the owner through the session cookie of a force_login."""
-    client = Client()
-    client.force_login(owner)
-    context = chromium.new_context(viewport={"width": 1280, "height": 860}, color_scheme="light")
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    page = context.new_page()
-    errors = []
-    page.on("pageerror", lambda error: errors.append(str(error)))
-    page.set_default_timeout(10_000)
+    context = signed_in_context(chromium, live_server.url, owner)
+    page, errors = page_with_error_log(context, timeout_ms=10_000)
     yield page
     context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"

@@ -8,13 +8,15 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
-from kosha.testing.factories import folder, stored_file, stored_version
+from kosha.errors import Conflict
+from kosha.testing.factories import folder, pending_upload, stored_file, stored_version
+from kosha.testing.races import run_after
 from plans.models import Plan
 from storage.backends import get_backend
 from storage.models import File, FileVersion, Folder, UploadSession
 from storage.selectors import folder_children_for_user
 from storage.services.trash import file_trash, folder_trash
-from storage.services.uploads import upload_start
+from storage.services.uploads import upload_complete, upload_start
 from storage.tasks import trash_purge_task
 from storage.tests.protocol import assert_usage_consistent, usage_of
 
@@ -351,3 +353,24 @@ def test_trash_restore_and_purge_keep_usage_exact_on_postgres(local_settings, ow
     assert_usage_consistent(owner)
     usage = usage_of(owner)
     assert (usage.used_bytes, usage.file_count) == (14, 1)
+
+
+# --- the race with an upload ---------------------------------------------------------------------
+
+
+def test_a_folder_trashed_while_an_upload_into_it_completes_records_nothing(s3_settings, owner):
+    """The folder goes to the trash after the complete's HEAD and before it records: the
+    record, under the folder's row lock, sees it trashed, refuses, and frees the reservation."""
+    photos = folder(owner, "Photos")
+    upload = pending_upload(owner, "late.txt", b"late bytes", folder=photos)
+
+    with run_after("storage.backends.s3.S3Backend.head", lambda: folder_trash(user=owner, folder_id=photos.pk)):
+        with pytest.raises(Conflict) as refused:
+            upload_complete(user=owner, upload_id=upload.pk)
+
+    assert refused.value.details["reason"] == "folder_trashed"
+    assert not File.objects.filter(owner=owner).exists()
+    assert UploadSession.objects.get(pk=upload.pk).status == UploadSession.Status.FAILED
+    assert get_backend().head(key=upload.key) is None
+    assert usage_of(owner).reserved_bytes == 0
+    assert_usage_consistent(owner)

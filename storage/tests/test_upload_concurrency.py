@@ -5,6 +5,7 @@ import pytest
 from django.db import connection
 
 from kosha.errors import QuotaExceeded
+from kosha.testing.factories import pending_upload
 from kosha.testing.races import run_concurrently
 from plans.models import Plan
 from storage.backends import get_backend
@@ -66,10 +67,9 @@ def test_twenty_concurrent_initiations_with_room_for_five_reserve_exactly_five(l
 
 
 def test_concurrent_completes_of_one_upload_record_one_version(local_settings, owner):
-    started = upload_start(user=owner, name="same.bin", size_bytes=SIZE)
-    get_backend().put_bytes(key=started.upload.key, data=b"y" * SIZE, content_type="application/octet-stream")
+    upload = pending_upload(owner, "same.bin", b"y" * SIZE)
 
-    results = run_concurrently(6, lambda i: upload_complete(user=owner, upload_id=started.upload.pk))
+    results = run_concurrently(6, lambda i: upload_complete(user=owner, upload_id=upload.pk))
 
     assert not [result for result in results if isinstance(result, Exception)], results
     assert len({result.pk for result in results}) == 1
@@ -79,9 +79,7 @@ def test_concurrent_completes_of_one_upload_record_one_version(local_settings, o
 
 
 def test_concurrent_same_name_uploads_become_versions_of_one_file(local_settings, owner):
-    uploads = [upload_start(user=owner, name="report.txt", size_bytes=SIZE).upload for _ in range(4)]
-    for upload in uploads:
-        get_backend().put_bytes(key=upload.key, data=b"z" * SIZE, content_type="application/octet-stream")
+    uploads = [pending_upload(owner, "report.txt", b"z" * SIZE) for _ in range(4)]
 
     results = run_concurrently(4, lambda i: upload_complete(user=owner, upload_id=uploads[i].pk))
 
