@@ -12,22 +12,10 @@ import hashlib
 import hmac
 import time
 
-from kosha.errors import DomainError
+from kosha.errors import WebhookStale, WebhookUnauthorized
 
 TIMESTAMP_HEADER = "X-Kosha-Timestamp"
 SIGNATURE_HEADER = "X-Kosha-Signature"
-
-
-class WebhookUnauthorized(DomainError):
-    code = "invalid_signature"
-    status = 401
-    default_message = "The webhook signature is missing or does not match."
-
-
-class WebhookStale(DomainError):
-    code = "stale_timestamp"
-    status = 400
-    default_message = "The webhook timestamp is missing, malformed or outside the tolerance window."
 
 
 def signature_compute(*, secret: str, timestamp: str, body: bytes) -> str:

@@ -1,7 +1,11 @@
-"""The one place API errors are shaped: `{"error": {"code", "message", ...}}`."""
+"""The one place errors are shaped for a client: `{"error": {"code", "message", ...}}`.
+
+`exception_handler` serves the DRF API; `error_json` the JSON views outside DRF (the
+public link's drop uploads). Both add the error's `extra_headers`.
+"""
 
 from django.core.exceptions import PermissionDenied
-from django.http import Http404
+from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
@@ -12,7 +16,10 @@ from kosha.errors import DomainError
 def _flatten_validation(detail) -> tuple[str, dict]:
     """First readable message of a DRF validation error, and the field errors."""
     if isinstance(detail, dict):
-        fields = {key: [str(item) for item in (value if isinstance(value, list) else [value])] for key, value in detail.items()}
+        fields = {
+            key: [str(item) for item in (value if isinstance(value, list) else [value])]
+            for key, value in detail.items()
+        }
         first_field, first_errors = next(iter(fields.items()))
         label = "" if first_field == "non_field_errors" else f"{first_field}: "
         return f"{label}{first_errors[0]}", {"fields": fields}
@@ -21,12 +28,14 @@ def _flatten_validation(detail) -> tuple[str, dict]:
     return str(detail), {}
 
 
+def error_json(exc: DomainError) -> JsonResponse:
+    """A domain error as a JSON response outside DRF: its status, body and headers."""
+    return JsonResponse({"error": exc.as_dict()}, status=exc.status, headers=exc.extra_headers)
+
+
 def exception_handler(exc, context):
     if isinstance(exc, DomainError):
-        response = Response({"error": exc.as_dict()}, status=exc.status)
-        if exc.status == 429 and "retry_after" in exc.details:
-            response["Retry-After"] = str(exc.details["retry_after"])
-        return response
+        return Response({"error": exc.as_dict()}, status=exc.status, headers=exc.extra_headers)
     if isinstance(exc, Http404):
         exc = exceptions.NotFound()
     elif isinstance(exc, PermissionDenied):

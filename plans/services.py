@@ -8,7 +8,7 @@ Usage -> Folder -> File (see storage/locks.py).
 
 from django.db import transaction
 
-from kosha.errors import QuotaExceeded
+from kosha.errors import FileTooLarge, StorageFull, TooManyFiles
 from plans.models import GiB, Plan, Usage, UsageDrift
 from plans.selectors import plan_get_default, usage_get_for_user
 
@@ -47,23 +47,20 @@ def _numbers(usage: Usage) -> dict:
 def _check_fits(usage: Usage, *, size_bytes: int, files: int) -> None:
     plan = usage.plan
     if size_bytes > min(plan.max_file_bytes, STORE_MAX_OBJECT_BYTES):
-        raise QuotaExceeded(
+        raise FileTooLarge(
             f"Files on the {plan.name} plan can be at most {plan.max_file_bytes} bytes.",
-            reason="max_file_bytes",
             size_bytes=size_bytes,
             **_numbers(usage),
         )
     if usage.used_bytes + usage.reserved_bytes + size_bytes > plan.storage_bytes:
-        raise QuotaExceeded(
+        raise StorageFull(
             "Not enough storage left on your plan.",
-            reason="storage_bytes",
             size_bytes=size_bytes,
             **_numbers(usage),
         )
     if files and usage.file_count + usage.reserved_files + files > plan.max_files:
-        raise QuotaExceeded(
+        raise TooManyFiles(
             f"The {plan.name} plan holds at most {plan.max_files} files.",
-            reason="max_files",
             size_bytes=size_bytes,
             **_numbers(usage),
         )

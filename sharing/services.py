@@ -18,7 +18,20 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
-from kosha.errors import Conflict, InvalidInput, NoSuchUser, NotFound, RateLimited, WrongPassword
+from kosha.errors import (
+    AlreadyShared,
+    DropNeedsFolder,
+    ExpiryBeyondPlan,
+    ExpiryInPast,
+    InvalidInput,
+    LinkRevoked,
+    LinksNotInPlan,
+    NoSuchUser,
+    NotFound,
+    RateLimited,
+    ShareWithSelf,
+    WrongPassword,
+)
 from plans.selectors import usage_get_for_user
 from sharing.models import DEFAULT_LINK_DAYS, LinkEvent, Share, ShareLink
 from storage.models import File, Folder
@@ -62,7 +75,7 @@ def _clean_role(raw) -> str:
 def share_create(*, owner, email, role=Share.Role.VIEWER, file_id=None, folder_id=None) -> Share:
     """Share the owner's file or folder with the account using `email`. Raises NotFound
     (the item, also someone else's), NoSuchUser (no account: there is no invite flow yet),
-    InvalidInput (role, sharing with oneself), Conflict (already shared with them)."""
+    InvalidInput (role), ShareWithSelf, AlreadyShared."""
     role = _clean_role(role)
     file, folder = _item_of_owner(owner=owner, file_id=file_id, folder_id=folder_id)
     if not isinstance(email, str) or not email.strip():
@@ -71,12 +84,12 @@ def share_create(*, owner, email, role=Share.Role.VIEWER, file_id=None, folder_i
     if grantee is None:
         raise NoSuchUser(field="email")
     if grantee.pk == owner.pk:
-        raise InvalidInput("You already own this.", field="email", reason="share_with_self")
+        raise ShareWithSelf(field="email")
     try:
         with transaction.atomic():
             return Share.objects.create(owner=owner, grantee=grantee, file=file, folder=folder, role=role)
     except IntegrityError:
-        raise Conflict("This is already shared with that person.", reason="already_shared") from None
+        raise AlreadyShared() from None
 
 
 def _share_of_owner(*, owner, share_id) -> Share:
@@ -108,20 +121,17 @@ def _clean_expires_at(*, owner, raw, now: datetime) -> datetime:
     may renew a link, each time for at most max_share_days)."""
     max_days = usage_get_for_user(user=owner).plan.max_share_days
     if max_days < 1:
-        raise InvalidInput("Your plan does not include share links.", reason="links_not_in_plan")
+        raise LinksNotInPlan()
     latest = now + timedelta(days=max_days)
     if raw is None:
         return min(now + timedelta(days=DEFAULT_LINK_DAYS), latest)
     if not isinstance(raw, datetime) or timezone.is_naive(raw):
         raise InvalidInput("expires_at must be a date and time with a time zone.", field="expires_at")
     if raw <= now:
-        raise InvalidInput("expires_at must be in the future.", field="expires_at", reason="expiry_in_past")
+        raise ExpiryInPast(field="expires_at")
     if raw > latest:
-        raise InvalidInput(
-            f"Your plan allows links for at most {max_days} days.",
-            field="expires_at",
-            reason="expiry_beyond_plan",
-            max_share_days=max_days,
+        raise ExpiryBeyondPlan(
+            f"Your plan allows links for at most {max_days} days.", field="expires_at", max_share_days=max_days
         )
     return raw
 
@@ -165,7 +175,7 @@ def share_link_create(
     if is_drop not in (True, False):
         raise InvalidInput("is_drop must be true or false.", field="is_drop")
     if is_drop and folder is None:
-        raise InvalidInput("Only a folder can take dropped files.", field="is_drop", reason="drop_needs_folder")
+        raise DropNeedsFolder(field="is_drop")
     now = timezone.now()
     token = secrets.token_urlsafe(TOKEN_BYTES)
     with transaction.atomic():
@@ -196,10 +206,10 @@ def share_link_update(
 ) -> ShareLink:
     """Change a link's expiry, password (None or '' removes it) or download limit (None
     removes it; not below the downloads already made). Raises NotFound, InvalidInput,
-    Conflict (link_revoked)."""
+    LinkRevoked."""
     link = _link_of_owner(owner=owner, link_id=link_id)
     if link.revoked_at is not None:
-        raise Conflict("This link was revoked; make a new one.", reason="link_revoked")
+        raise LinkRevoked()
     fields = []
     if expires_at is not UNCHANGED:
         link.expires_at = _clean_expires_at(owner=owner, raw=expires_at, now=timezone.now())

@@ -20,6 +20,7 @@ from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET, require_http_methods
 
 from kosha.addresses import client_ip
+from kosha.api import error_json
 from kosha.errors import (
     DomainError,
     Gone,
@@ -50,8 +51,8 @@ def _unavailable(request: HttpRequest, exc: DomainError) -> HttpResponse:
         {"gone": gone, "rate_limited": isinstance(exc, RateLimited)},
         status=exc.status,
     )
-    if "retry_after" in exc.details:
-        response["Retry-After"] = str(exc.details["retry_after"])
+    for header, value in exc.extra_headers.items():
+        response[header] = value
     return response
 
 
@@ -59,10 +60,7 @@ def _json_error(exc: DomainError) -> JsonResponse:
     if isinstance(exc, QuotaExceeded):
         # The owner's numbers are not the dropper's business.
         exc = QuotaExceeded("This folder cannot take this file.")
-    response = JsonResponse({"error": exc.as_dict()}, status=exc.status)
-    if "retry_after" in exc.details:
-        response["Retry-After"] = str(exc.details["retry_after"])
-    return response
+    return error_json(exc)
 
 
 # --- unlocking a password-protected link ---------------------------------------------------

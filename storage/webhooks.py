@@ -30,7 +30,7 @@ from urllib.parse import unquote_plus
 from django.conf import settings
 from django_q.tasks import async_task
 
-from kosha.errors import DomainError, InvalidInput
+from kosha.errors import DomainError, InvalidInput, StorageWebhookUnauthorized, StoreUnavailable
 from storage.services.uploads import upload_complete_from_event
 
 logger = logging.getLogger(__name__)
@@ -38,12 +38,6 @@ logger = logging.getLogger(__name__)
 # Only blob keys are written by clients (through presigned URLs); every other key under a
 # user's prefix (thumbnails, zips) is written by the server, which records it itself.
 _BLOB_KEY = re.compile(r"^users/[0-9a-f-]{36}/blobs/[0-9a-f-]{36}$")
-
-
-class StorageWebhookUnauthorized(DomainError):
-    code = "not_authenticated"
-    status = 401
-    default_message = "The storage webhook secret is missing or wrong."
 
 
 @dataclass(frozen=True)
@@ -154,9 +148,9 @@ def storage_event_handle(*, event: StorageEvent) -> str:
         return "ignored"
     try:
         version = upload_complete_from_event(key=event.key)
+    except StoreUnavailable:
+        raise
     except DomainError as error:
-        if error.code == "store_unavailable":
-            raise
         # Gone (expired), Conflict (nothing there after all), VerificationFailed (the session
         # failed, its object deleted): the same end as a client's complete.
         logger.info("Storage event for %s not recorded: %s", event.key, error.message)

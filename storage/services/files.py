@@ -20,7 +20,17 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from kosha.errors import Conflict, Gone, InvalidInput, NotFound, StoreUnavailable
+from kosha.errors import (
+    Conflict,
+    CopyGone,
+    Gone,
+    InvalidInput,
+    NameTaken,
+    NameTakenByFolder,
+    NoContent,
+    NotFound,
+    StoreUnavailable,
+)
 from plans.services import quota_commit, quota_release, quota_reserve, usage_lock
 from storage import keys
 from storage.backends import BackendError, get_backend
@@ -60,26 +70,22 @@ def _lock_target(*, owner, folder_id) -> None:
         raise NotFound("Folder not found.", resource="folder", field="folder")
 
 
-def _name_taken(*, owner, folder_id, name: str, exclude_file_id=None) -> str | None:
-    """The Conflict reason if a live child of folder_id has this name, else None."""
+def _check_name_free(*, owner, folder_id, name: str, exclude_file_id=None) -> None:
+    """NameTakenByFolder or NameTaken if a live child of folder_id has this name."""
     if Folder.objects.filter(owner=owner, parent_id=folder_id, name=name, deleted_at__isnull=True).exists():
-        return "name_taken_by_folder"
+        raise NameTakenByFolder(name=name)
     files = File.objects.filter(owner=owner, folder_id=folder_id, name=name, deleted_at__isnull=True)
     if exclude_file_id is not None:
         files = files.exclude(pk=exclude_file_id)
-    return "name_taken" if files.exists() else None
-
-
-def _name_conflict(reason: str, name: str) -> Conflict:
-    kind = "folder" if reason == "name_taken_by_folder" else "file"
-    return Conflict(f"A {kind} with this name already exists here.", reason=reason, name=name)
+    if files.exists():
+        raise NameTaken(name=name)
 
 
 def file_update(*, user, file_id, name=UNCHANGED, folder_id=UNCHANGED) -> File:
     """Rename and/or move a file in one transaction; no stored object changes.
     folder_id None or "root" moves it to the root. Raises InvalidName, InvalidInput
     (nothing to change), NotFound (the file or the target folder, also another user's),
-    Conflict (name_taken, name_taken_by_folder). Locks Usage, the target folder, the file."""
+    NameTaken, NameTakenByFolder. Locks Usage, the target folder, the file."""
     if name is UNCHANGED and folder_id is UNCHANGED:
         raise InvalidInput("Give a new name, a new folder, or both.")
     new_name = None if name is UNCHANGED else name_clean(name)
@@ -97,16 +103,14 @@ def file_update(*, user, file_id, name=UNCHANGED, folder_id=UNCHANGED) -> File:
         final_name = new_name if new_name is not None else file.name
         if final_name == file.name and target_id == file.folder_id:
             return file_get_for_user(user=user, file_id=file.pk)
-        reason = _name_taken(owner=user, folder_id=target_id, name=final_name, exclude_file_id=file.pk)
-        if reason:
-            raise _name_conflict(reason, final_name)
+        _check_name_free(owner=user, folder_id=target_id, name=final_name, exclude_file_id=file.pk)
         file.name = final_name
         file.folder_id = target_id
         try:
             with transaction.atomic():
                 file.save(update_fields=["name", "folder", "updated_at"])
         except IntegrityError:
-            raise _name_conflict("name_taken", final_name) from None
+            raise NameTaken(name=final_name) from None
     return file_get_for_user(user=user, file_id=file.pk)
 
 
@@ -134,7 +138,7 @@ def _free_name(*, owner, folder_id, name: str) -> str:
         candidate = name_with_counter(name, counter)
         if candidate not in taken:
             return candidate
-    raise Conflict("Too many copies with this name here; pick another name.", reason="name_taken", name=name)
+    raise NameTaken("Too many copies with this name here; pick another name.", name=name)
 
 
 def _copy_abandon(*, session: UploadSession) -> None:
@@ -161,12 +165,12 @@ def file_copy(*, user, file_id, folder_id=None, name=None) -> File:
     copied inside the store (the bytes never pass through this server). folder_id None
     keeps the source's folder, "root" is the root; name None keeps the source's name.
     A taken name becomes "name (2).ext". Counts against quota like an upload.
-    Raises InvalidName, NotFound (file, target folder), Conflict (no_content),
+    Raises InvalidName, NotFound (file, target folder), NoContent,
     QuotaExceeded, StoreUnavailable (nothing recorded, reservation released)."""
     source = file_get_for_user(user=user, file_id=file_id)
     version = source.current_version
     if version is None:
-        raise Conflict("This file has no stored content to copy.", reason="no_content")
+        raise NoContent()
     target_id = source.folder_id if folder_id is None else _target_folder_id(folder_id)
     if target_id is not None and target_id != source.folder_id:
         folder_get_for_user(user=user, folder_id=target_id)
@@ -211,8 +215,11 @@ def _copy_record(*, session: UploadSession, source_version: FileVersion) -> File
     with transaction.atomic():
         usage_lock(user=owner)  # lock order: Usage -> UploadSession -> Folder
         locked = upload_lock(upload_id=session.pk)
+        if locked.status == UploadSession.Status.COMPLETED:
+            # A storage event about the new key recorded it first (as an upload would be).
+            return locked.version.file
         if locked.status != UploadSession.Status.PENDING:
-            raise Gone("This copy took too long and was cancelled.", reason=f"copy_{locked.status}")
+            raise CopyGone.for_status(locked.status)
         _lock_target(owner=owner, folder_id=locked.folder_id)
         name = _free_name(owner=owner, folder_id=locked.folder_id, name=locked.name)
         now = timezone.now()
@@ -227,7 +234,7 @@ def _copy_record(*, session: UploadSession, source_version: FileVersion) -> File
             with transaction.atomic():
                 file.save()
         except IntegrityError:
-            raise _name_conflict("name_taken", name) from None
+            raise NameTaken(name=name) from None
         version = FileVersion.objects.create(
             file=file,
             number=1,

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from django.db import IntegrityError, transaction
 
-from kosha.errors import Conflict, InvalidInput, NotFound
+from kosha.errors import FolderCycle, InvalidInput, NameTaken, NameTakenByFile, NotFound
 from plans.services import usage_lock
 from storage.listing import folder_ancestry
 from storage.locks import folders_lock
@@ -29,15 +29,15 @@ def _is_root(folder_id) -> bool:
 
 
 def _check_name_free(*, owner, parent_id, name: str, exclude_folder_id=None) -> None:
-    """Conflict if a live child of parent_id (None: the root) already has this name.
+    """NameTaken or NameTakenByFile if a live child of parent_id (None: the root) already has this name.
     Call under usage_lock."""
     folders = Folder.objects.filter(owner=owner, parent_id=parent_id, name=name, deleted_at__isnull=True)
     if exclude_folder_id is not None:
         folders = folders.exclude(pk=exclude_folder_id)
     if folders.exists():
-        raise Conflict("A folder with this name already exists here.", reason="name_taken", name=name)
+        raise NameTaken("A folder with this name already exists here.", name=name)
     if File.objects.filter(owner=owner, folder_id=parent_id, name=name, deleted_at__isnull=True).exists():
-        raise Conflict("A file with this name already exists here.", reason="name_taken_by_file", name=name)
+        raise NameTakenByFile(name=name)
 
 
 def _lock_live_folders(*, owner, folder_ids) -> dict:
@@ -48,7 +48,7 @@ def _lock_live_folders(*, owner, folder_ids) -> dict:
 
 def folder_create(*, user, name, parent_id=None) -> Folder:
     """Create a folder in the user's folder parent_id (None or "root": the root).
-    Raises InvalidName, NotFound (parent), Conflict (name_taken, name_taken_by_file).
+    Raises InvalidName, NotFound (parent), NameTaken, NameTakenByFile.
     Locks Usage, then the parent folder."""
     name = name_clean(name)
     parent = None if _is_root(parent_id) else folder_get_for_user(user=user, folder_id=parent_id)
@@ -64,7 +64,7 @@ def folder_create(*, user, name, parent_id=None) -> Folder:
             with transaction.atomic():
                 folder.save()
         except IntegrityError:
-            raise Conflict("A folder with this name already exists here.", reason="name_taken", name=name) from None
+            raise NameTaken("A folder with this name already exists here.", name=name) from None
     return folder
 
 
@@ -72,8 +72,7 @@ def folder_update(*, user, folder_id, name=UNCHANGED, parent_id=UNCHANGED) -> Fo
     """Rename and/or move a folder in one transaction: either both happen or neither.
     parent_id None or "root" moves it to the root. Raises InvalidName, NotFound (the
     folder or the target, also another user's), InvalidInput (a move into itself or one
-    of its own subfolders: reason folder_cycle), Conflict (name_taken,
-    name_taken_by_file). Locks Usage, then both folders by pk."""
+    of its own subfolders: FolderCycle), NameTaken, NameTakenByFile. Locks Usage, then both folders by pk."""
     if name is UNCHANGED and parent_id is UNCHANGED:
         raise InvalidInput("Give a new name, a new parent, or both.")
     new_name = None if name is UNCHANGED else name_clean(name)
@@ -98,11 +97,7 @@ def folder_update(*, user, folder_id, name=UNCHANGED, parent_id=UNCHANGED) -> Fo
             # The target's ancestor chain, one recursive query: moving a folder under
             # itself would cut the subtree off the root as a cycle.
             if folder.pk in {crumb.id for crumb in folder_ancestry(user=user, folder_id=target_id)}:
-                raise InvalidInput(
-                    "A folder cannot be moved into itself or one of its subfolders.",
-                    reason="folder_cycle",
-                    field="parent",
-                )
+                raise FolderCycle(field="parent")
         final_name = new_name if new_name is not None else folder.name
         if final_name == folder.name and parent_pk == folder.parent_id:
             return folder  # nothing changes
@@ -113,9 +108,7 @@ def folder_update(*, user, folder_id, name=UNCHANGED, parent_id=UNCHANGED) -> Fo
             with transaction.atomic():
                 folder.save(update_fields=["name", "parent", "updated_at"])
         except IntegrityError:
-            raise Conflict(
-                "A folder with this name already exists here.", reason="name_taken", name=final_name
-            ) from None
+            raise NameTaken("A folder with this name already exists here.", name=final_name) from None
     return folder
 
 

@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Q, Sum, Value, When
 from django.utils import timezone
 
-from kosha.errors import Conflict, NotFound, StoreUnavailable
+from kosha.errors import NameTaken, NotFound, StoreUnavailable
 from plans.models import Plan
 from plans.services import quota_credit, quota_release, usage_lock
 from storage.backends import BackendError
@@ -129,7 +129,7 @@ def trash_restore(*, user, item_id) -> Folder | File:
     folder is itself in the trash (or was deleted forever), it is restored to the root
     instead: restoring into a trashed folder would leave it invisible, and silently
     restoring the parent too would bring back things the user trashed on purpose.
-    Raises NotFound, Conflict (a name appeared concurrently; try again). Locks the root row."""
+    Raises NotFound, NameTaken (a name appeared concurrently; try again). Locks the root row."""
     with transaction.atomic():
         root = _trash_root_get(user=user, item_id=item_id, lock=True)
         is_folder = isinstance(root, Folder)
@@ -148,7 +148,7 @@ def trash_restore(*, user, item_id) -> Folder | File:
                     File.objects.filter(pk=root.pk).update(name=root.name, folder_id=parent_id, **live)
                 File.objects.filter(owner=root.owner_id, trash_batch=batch).update(**live)
         except IntegrityError:
-            raise Conflict("An item with this name appeared meanwhile; try again.", reason="name_taken") from None
+            raise NameTaken("An item with this name appeared meanwhile; try again.") from None
         if is_folder:
             root.parent_id = parent_id
         else:

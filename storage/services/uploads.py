@@ -23,7 +23,24 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from kosha.errors import Conflict, Gone, InvalidInput, StoreUnavailable, VerificationFailed
+from kosha.errors import (
+    AccountDeleting,
+    ChecksumMismatch,
+    FinalConflict,
+    FolderTrashed,
+    InvalidInput,
+    InvalidParts,
+    NameTaken,
+    NameTakenByFolder,
+    NotMultipart,
+    SizeMismatch,
+    StoreUnavailable,
+    UploadCompleted,
+    UploadExpired,
+    UploadGone,
+    UploadIncomplete,
+    VerificationFailed,
+)
 from kosha.metrics import UPLOADS_COMPLETED, UPLOADS_STARTED
 from plans.services import STORE_MAX_OBJECT_BYTES, quota_commit, quota_release, quota_reserve, usage_lock
 from storage import keys
@@ -139,9 +156,9 @@ def upload_start(
         else UploadSession.Strategy.SINGLE
     )
     if _live_folder_named(owner=owner, folder=folder, name=name):
-        raise Conflict("A folder with this name already exists here.", reason="name_taken_by_folder", name=name)
+        raise NameTakenByFolder(name=name)
     if on_conflict == UploadSession.OnConflict.FAIL and _live_file(owner=owner, folder=folder, name=name):
-        raise Conflict("A file with this name already exists here.", reason="name_taken", name=name)
+        raise NameTaken(name=name)
 
     with transaction.atomic():
         quota_reserve(user=owner, size_bytes=size_bytes, files=1)
@@ -184,11 +201,11 @@ def upload_start(
 
 def _require_pending(upload: UploadSession) -> None:
     if upload.status == UploadSession.Status.COMPLETED:
-        raise Conflict("This upload is already complete.", reason="upload_completed")
+        raise UploadCompleted()
     if upload.status != UploadSession.Status.PENDING:
-        raise Gone(f"This upload was {upload.status}.", reason=f"upload_{upload.status}")
+        raise UploadGone.for_status(upload.status, f"This upload was {upload.status}.")
     if upload.expires_at <= timezone.now():
-        raise Gone("This upload has expired.", reason="upload_expired")
+        raise UploadExpired("This upload has expired.")
 
 
 def upload_parts_presign(*, user, upload_id, numbers) -> list[tuple[int, PresignedRequest]]:
@@ -196,13 +213,11 @@ def upload_parts_presign(*, user, upload_id, numbers) -> list[tuple[int, Presign
     upload = upload_get_for_user(user=user, upload_id=upload_id)
     _require_pending(upload)
     if upload.strategy != UploadSession.Strategy.MULTIPART:
-        raise Conflict("This upload is a single PUT; it has no parts.", reason="not_multipart")
+        raise NotMultipart()
     if not isinstance(numbers, list) or not numbers:
         raise InvalidInput("numbers must be a non-empty list of part numbers.", field="numbers")
     if len(numbers) > settings.KOSHA_PART_URL_BATCH_MAX:
-        raise InvalidInput(
-            f"Ask for at most {settings.KOSHA_PART_URL_BATCH_MAX} part URLs at a time.", field="numbers"
-        )
+        raise InvalidInput(f"Ask for at most {settings.KOSHA_PART_URL_BATCH_MAX} part URLs at a time.", field="numbers")
     part_count = upload.part_count
     for number in numbers:
         if isinstance(number, bool) or not isinstance(number, int) or not 1 <= number <= part_count:
@@ -281,11 +296,7 @@ def upload_complete(*, user, upload_id, parts=None) -> FileVersion:
                 # A retried complete after the store already assembled the object finds
                 # no upload any more: the HEAD below decides whether that is fine.
                 if backend.head(key=upload.key) is None:
-                    raise InvalidInput(
-                        "The store refused these parts; list the parts and send every one.",
-                        reason="invalid_parts",
-                        field="parts",
-                    ) from exc
+                    raise InvalidParts(field="parts") from exc
     except BackendError as exc:
         raise StoreUnavailable() from exc
     return _verify_and_record(upload)
@@ -315,11 +326,17 @@ def _verify_and_record(upload: UploadSession) -> FileVersion:
     except BackendError as exc:
         raise StoreUnavailable() from exc
     if info is None:
-        raise Conflict("Nothing has been uploaded for this session yet.", reason="upload_incomplete")
+        raise UploadIncomplete()
 
     if info.size_bytes != upload.size_bytes:
-        _reject(upload, f"The store holds {info.size_bytes} bytes but {upload.size_bytes} were declared.",
-                reason="size_mismatch", declared_size=upload.size_bytes, stored_size=info.size_bytes)
+        _reject(
+            upload,
+            SizeMismatch(
+                f"The store holds {info.size_bytes} bytes but {upload.size_bytes} were declared.",
+                declared_size=upload.size_bytes,
+                stored_size=info.size_bytes,
+            ),
+        )
     sha256_hex = ""
     if upload.sha256:
         try:
@@ -331,30 +348,26 @@ def _verify_and_record(upload: UploadSession) -> FileVersion:
         except (binascii.Error, BackendError) as exc:
             raise StoreUnavailable() from exc
         if sha256_hex != upload.sha256:
-            _reject(upload, "The stored bytes do not match the declared sha256.", reason="checksum_mismatch")
+            _reject(upload, ChecksumMismatch())
 
     try:
         return _record(upload=upload, etag=info.etag, sha256_hex=sha256_hex)
-    except Conflict as exc:
-        if exc.details.get("reason") in _FINAL_CONFLICTS:
-            # Retrying cannot help: give the bytes and the reservation back now.
-            _finish_unsuccessfully(upload=upload, status=UploadSession.Status.FAILED)
+    except FinalConflict:
+        # Retrying cannot help: give the bytes and the reservation back now.
+        _finish_unsuccessfully(upload=upload, status=UploadSession.Status.FAILED)
         raise
 
 
-_FINAL_CONFLICTS = {"folder_trashed", "name_taken", "name_taken_by_folder"}
-
-
-def _reject(upload: UploadSession, message: str, **details) -> None:
+def _reject(upload: UploadSession, error: VerificationFailed) -> None:
     _finish_unsuccessfully(upload=upload, status=UploadSession.Status.FAILED)
-    raise VerificationFailed(message, **details)
+    raise error
 
 
 def _record(*, upload: UploadSession, etag: str, sha256_hex: str) -> FileVersion:
     owner = upload.owner
     if owner.deleting_at is not None:
         # The account is being purged: record nothing more (the purge removes the bytes).
-        raise Gone("This account is being deleted.", reason="account_deleting")
+        raise AccountDeleting()
     with transaction.atomic():
         usage_lock(user=owner)  # lock order: Usage -> UploadSession -> File
         locked = upload_lock(upload_id=upload.pk)
@@ -362,18 +375,18 @@ def _record(*, upload: UploadSession, etag: str, sha256_hex: str) -> FileVersion
             # A concurrent complete recorded it first.
             return FileVersion.objects.select_related("file").get(pk=locked.version_id)
         if locked.status != UploadSession.Status.PENDING:
-            raise Gone(f"This upload was {locked.status}.", reason=f"upload_{locked.status}")
+            raise UploadGone.for_status(locked.status, f"This upload was {locked.status}.")
         # Lock the destination so a concurrent trash of the folder cannot miss this file.
         folder = folders_lock(folder_ids=[locked.folder_id])[0] if locked.folder_id else None
         if folder is not None and folder.deleted_at is not None:
-            raise Conflict("The destination folder was moved to the trash.", reason="folder_trashed")
+            raise FolderTrashed()
         if _live_folder_named(owner=owner, folder=folder, name=locked.name):
-            raise Conflict("A folder with this name already exists here.", reason="name_taken_by_folder")
+            raise NameTakenByFolder()
 
         existing = _live_file(owner=owner, folder=folder, name=locked.name)
         name = locked.name
         if existing is not None and locked.on_conflict == UploadSession.OnConflict.FAIL:
-            raise Conflict("A file with this name already exists here.", reason="name_taken", name=name)
+            raise NameTaken(name=name)
         if existing is not None and locked.on_conflict == UploadSession.OnConflict.RENAME:
             name = _free_name(owner=owner, folder=folder, name=name)
             existing = None
@@ -389,7 +402,7 @@ def _record(*, upload: UploadSession, etag: str, sha256_hex: str) -> FileVersion
                 with transaction.atomic():
                     file.save()
             except IntegrityError:
-                raise Conflict("Another file with this name appeared here; try again.", reason="name_taken") from None
+                raise NameTaken("Another file with this name appeared here; try again.") from None
             number = 1
             files_added = 1
 
@@ -486,7 +499,7 @@ def upload_abort(*, user, upload_id) -> None:
     released. Idempotent for an upload already aborted. Raises NotFound, Conflict."""
     upload = upload_get_for_user(user=user, upload_id=upload_id)
     if upload.status == UploadSession.Status.COMPLETED:
-        raise Conflict("This upload is already complete; delete the file instead.", reason="upload_completed")
+        raise UploadCompleted("This upload is already complete; delete the file instead.")
     if upload.status != UploadSession.Status.PENDING:
         if upload.finished_at is None:
             _clean_store(upload=upload)
@@ -494,7 +507,7 @@ def upload_abort(*, user, upload_id) -> None:
     if not _finish_unsuccessfully(upload=upload, status=UploadSession.Status.ABORTED):
         upload.refresh_from_db()
         if upload.status == UploadSession.Status.COMPLETED:
-            raise Conflict("This upload is already complete; delete the file instead.", reason="upload_completed")
+            raise UploadCompleted("This upload is already complete; delete the file instead.")
 
 
 def upload_sweep(*, now: datetime | None = None, limit: int = 500) -> int:

@@ -17,7 +17,7 @@ from django.db import transaction
 from django.db.models import Max
 from django_q.tasks import async_task
 
-from kosha.errors import Conflict, NotFound, StoreUnavailable
+from kosha.errors import FileTrashed, LastVersion, NotFound, StoreUnavailable
 from plans.services import quota_commit, quota_credit, quota_release, quota_reserve, usage_lock
 from storage import keys
 from storage.backends import BackendError, get_backend
@@ -71,7 +71,7 @@ def file_version_restore(*, user, file_id, version_id) -> FileVersion:
     record it as the next version, which becomes current. Charged like an upload:
     reserve (one short transaction), copy and HEAD with no transaction open, then record
     and commit the reservation; any failure releases it. Raises NotFound,
-    QuotaExceeded, Conflict (the file went to the trash meanwhile), StoreUnavailable.
+    QuotaExceeded, FileTrashed (the file went to the trash meanwhile), StoreUnavailable.
     Locks Usage, then the File."""
     file, source = file_version_get_for_user(user=user, file_id=file_id, version_id=version_id)
     owner = file.owner
@@ -95,7 +95,7 @@ def file_version_restore(*, user, file_id, version_id) -> FileVersion:
             usage_lock(user=owner)  # lock order: Usage -> File
             locked = file_lock(file_id=file.pk)
             if locked.deleted_at is not None:
-                raise Conflict("The file was moved to the trash.", reason="file_trashed")
+                raise FileTrashed()
             number = (locked.versions.aggregate(top=Max("number"))["top"] or 0) + 1
             version = FileVersion.objects.create(
                 file=locked,
@@ -113,7 +113,7 @@ def file_version_restore(*, user, file_id, version_id) -> FileVersion:
             locked.save(update_fields=["current_version", "size_bytes", "content_type", "updated_at"])
             quota_commit(user=owner, size_bytes=version.size_bytes, files=1, files_added=0)
             transaction.on_commit(lambda: _after_version_recorded(version.pk))
-    except Conflict:
+    except FileTrashed:
         _restore_abandon(owner=owner, size_bytes=source.size_bytes, dest_key=dest_key)
         raise
     return version
@@ -132,7 +132,7 @@ def _restore_abandon(*, owner, size_bytes: int, dest_key: str) -> None:
 def file_version_delete(*, user, file_id, version_id) -> File:
     """Delete one version: the row goes and its bytes are credited in one transaction;
     the blob is deleted after commit. Deleting the current version makes the newest
-    remaining one current. Raises NotFound, Conflict (the last version of a file cannot
+    remaining one current. Raises NotFound, LastVersion (the last version of a file cannot
     be deleted: trash the file instead). Locks Usage, then the File."""
     file = file_get_for_user(user=user, file_id=file_id)
     with transaction.atomic():
@@ -143,10 +143,7 @@ def file_version_delete(*, user, file_id, version_id) -> File:
         version = _version_of(locked, version_id)
         remaining = list(locked.versions.exclude(pk=version.pk).order_by("-number")[:1])
         if not remaining:
-            raise Conflict(
-                "A file's only version cannot be deleted; move the file to the trash instead.",
-                reason="last_version",
-            )
+            raise LastVersion()
         if locked.current_version_id == version.pk:
             previous = remaining[0]
             locked.current_version = previous
@@ -173,9 +170,7 @@ def file_versions_prune(*, file_id: uuid.UUID) -> int:
         locked = file_lock(file_id=file_id)
         kept = usage.plan.versions_kept
         doomed = [
-            version
-            for version in locked.versions.order_by("-number")[kept:]
-            if version.pk != locked.current_version_id
+            version for version in locked.versions.order_by("-number")[kept:] if version.pk != locked.current_version_id
         ]
         if not doomed:
             return 0
