@@ -13,15 +13,9 @@ def plan_get_default() -> Plan:
 
 
 def usage_get_for_user(*, user) -> Usage:
-    """The user's Usage with its plan, created on the default plan if missing."""
-    usage = Usage.objects.select_related("plan").filter(user=user).first()
-    if usage is not None:
-        return usage
-    # Accounts made before plans existed (or by a raw loaddata) get their row lazily.
-    from plans.services import usage_create
-
-    usage = usage_create(user=user)
-    return Usage.objects.select_related("plan").get(pk=usage.pk)
+    """The user's Usage with its plan. One query; locks nothing. Every account has its
+    row from creation (plans/services.py), so a missing one is Usage.DoesNotExist."""
+    return Usage.objects.select_related("plan").get(user=user)
 
 
 def plan_list() -> list[Plan]:

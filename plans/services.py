@@ -2,15 +2,20 @@
 
 Every operation locks the user's Usage row (SELECT ... FOR UPDATE) inside the caller's
 transaction, so concurrent reservations by one user serialise on that row and the
-check-then-increment below cannot overrun the plan. Lock order across the project:
-Usage -> Folder -> File (see storage/locks.py).
+check-then-increment below cannot overrun the plan. The Usage row is the first lock of
+the project's lock order, which storage/locks.py writes down.
+
+Every account has its Usage row from the moment it is created (plans/signals.py runs
+`usage_create` on every new user, whichever door made it: sign-up, the admin,
+createsuperuser, kosha_setup); `storage.services.janitors.usage_reconcile` gives one to
+an account that has none (a raw loaddata). Reads and locks never create it.
 """
 
 from django.db import transaction
 
 from kosha.errors import FileTooLarge, StorageFull, TooManyFiles
 from plans.models import GiB, Plan, Usage, UsageDrift
-from plans.selectors import plan_get_default, usage_get_for_user
+from plans.selectors import plan_get_default
 
 TiB = 1024 * GiB
 
@@ -27,8 +32,8 @@ DEFAULT_TIERS = [
 
 
 def usage_lock(*, user) -> Usage:
-    """Lock and return the user's Usage row (with its plan). Call inside atomic()."""
-    usage_get_for_user(user=user)  # makes sure the row exists before locking it
+    """Lock and return the user's Usage row (with its plan): `user` is a user or its id.
+    Call inside atomic(). Locks only: a missing row is Usage.DoesNotExist (see above)."""
     return Usage.objects.select_for_update(of=("self",)).select_related("plan").get(user=user)
 
 
@@ -159,7 +164,8 @@ def plans_seed_defaults(*, plan_model=Plan) -> list[Plan]:
 
 
 def usage_create(*, user) -> Usage:
-    """Give a new account its Usage row on the default plan (idempotent)."""
+    """Give an account its Usage row on the default plan, seeding the tiers if there are
+    none; idempotent (an existing row is returned as it is)."""
     with transaction.atomic():
         plans_seed_defaults()
         usage, _ = Usage.objects.get_or_create(user=user, defaults={"plan": plan_get_default()})

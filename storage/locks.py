@@ -2,7 +2,8 @@
 each by primary key. Every write that takes more than one of these locks takes them in
 this order, so two writes never wait on each other in a cycle.
 
-Usage is locked by `plans.services.usage_lock`; the rest here.
+Usage is locked by `plans.services.usage_lock`; the rest here. This is the only place
+the order is written: plans/services.py and the storage services point here.
 """
 
 from storage.models import File, Folder, UploadSession

@@ -155,7 +155,8 @@ def orphan_check(*, key: str, grace: timedelta | None = None, now: datetime | No
 
 def usage_reconcile(*, user_id: uuid.UUID | str | None = None) -> list[UsageDrift]:
     """Recompute every user's (or one user's) Usage counters from the rows, correct any
-    drift and record it (plans.services.usage_reconcile). Locks each user's Usage row
+    drift and record it (plans.services.usage_reconcile); an account without a Usage row
+    gets one on the default plan. Locks each user's Usage row
     before counting, so uploads and purges committing meanwhile wait and are counted
     once. Idempotent: a second run finds no drift."""
     users = get_user_model().objects.only("pk").order_by("pk")
@@ -163,6 +164,7 @@ def usage_reconcile(*, user_id: uuid.UUID | str | None = None) -> list[UsageDrif
         users = users.filter(pk=user_id)
     drift: list[UsageDrift] = []
     for user in list(users):
+        plan_services.usage_create(user=user)  # an account without its row (a raw loaddata) gets one
         with transaction.atomic():
             plan_services.usage_lock(user=user)
             actual = usage_actual_for_user(user.pk)
