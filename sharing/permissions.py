@@ -22,9 +22,9 @@ from django.utils import timezone
 
 from kosha.errors import NotFound
 from sharing.models import Share, ShareLink
-from storage.listing import folder_ancestry
+from storage.ids import parse_id
 from storage.models import File, Folder
-from storage.selectors import parse_id
+from storage.tree import folder_ancestry
 
 
 class Role(enum.IntEnum):
@@ -52,7 +52,7 @@ class Grant:
 
 def folder_chain_ids(item: File | Folder) -> list[uuid.UUID]:
     """The live folders holding item (a folder holds itself), nearest first, in ONE
-    recursive query (storage.listing.folder_ancestry, scoped to the item's owner)."""
+    recursive query (storage.tree.folder_ancestry, scoped to the item's owner)."""
     folder_id = item.pk if isinstance(item, Folder) else item.folder_id
     if folder_id is None:
         return []

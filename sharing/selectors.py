@@ -15,9 +15,9 @@ from kosha.errors import Gone, InvalidInput, NotFound
 from sharing.models import Share, ShareLink
 from sharing.permissions import Grant
 from sharing.services import token_sha256
+from storage.ids import parse_id
 from storage.listing import ListingPage, folder_items_list_for_user
 from storage.models import Folder, UploadSession
-from storage.selectors import parse_id
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 200

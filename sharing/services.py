@@ -32,13 +32,12 @@ from kosha.errors import (
     ShareWithSelf,
     WrongPassword,
 )
+from kosha.sentinels import UNCHANGED
 from plans.selectors import usage_get_for_user
 from sharing.models import DEFAULT_LINK_DAYS, LinkEvent, Share, ShareLink
+from storage.ids import parse_id
 from storage.models import File, Folder
-from storage.selectors import file_get_for_user, folder_get_for_user, parse_id
-
-# "Leave it as it is" for the update services, distinct from None (which clears).
-UNCHANGED = object()
+from storage.selectors import file_get_for_user, folder_get_for_user
 
 TOKEN_BYTES = 32  # 256 bits: guessing is hopeless, and a plain SHA-256 index suffices
 # Wrong passwords: at most this many per link, and per client address, in a window.

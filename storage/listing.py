@@ -1,4 +1,4 @@
-"""Reads of a folder's contents: the keyset-paginated listing and the breadcrumbs.
+"""Reads of a folder's contents: the keyset-paginated listing with its breadcrumbs.
 
 A listing page costs a constant number of queries however big the folder is: one for
 the breadcrumbs (which is also the access check), at most one for folders and at most
@@ -9,23 +9,19 @@ previous page stopped.
 
 from __future__ import annotations
 
-import uuid
 from dataclasses import dataclass
 from typing import Any
 
-from django.db import connection
 from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from kosha.errors import InvalidInput, NotFound
+from kosha.errors import InvalidInput
 from storage.cursors import PHASE_FILES, PHASE_FOLDERS, Cursor, cursor_decode, cursor_encode
 from storage.models import File, FileVersion, Folder
-from storage.selectors import parse_id
+from storage.tree import Breadcrumb, folder_ancestry
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
-# A guard against a corrupted parent chain (a cycle) looping the recursive query forever.
-MAX_DEPTH = 1000
 
 # Sort name -> (folder keys, file keys); "id" is appended to both as the tiebreak. Folders
 # have no size or type, so those sorts order folders by name in the same direction. Each
@@ -41,48 +37,10 @@ SORT_CHOICES = [prefix + sort for sort in SORTS for prefix in ("", "-")]
 
 
 @dataclass(frozen=True)
-class Breadcrumb:
-    id: uuid.UUID
-    name: str
-
-
-@dataclass(frozen=True)
 class ListingPage:
     items: list[dict[str, Any]]
     next_cursor: str | None
     breadcrumbs: list[Breadcrumb]
-
-
-def _db_uuid(value: uuid.UUID) -> Any:
-    # SQLite keeps UUIDs as 32 hex characters, PostgreSQL as uuid: let the field adapt.
-    return Folder._meta.pk.get_db_prep_value(value, connection)
-
-
-def folder_ancestry(*, user, folder_id) -> list[Breadcrumb]:
-    """The user's live folder and its ancestors, root-most first, in ONE query (a
-    recursive CTE that runs on SQLite and PostgreSQL). NotFound for another user's,
-    a trashed or a malformed folder."""
-    parsed = parse_id(folder_id)
-    if parsed is None:
-        raise NotFound("Folder not found.", resource="folder")
-    table = connection.ops.quote_name(Folder._meta.db_table)
-    sql = f"""
-        WITH RECURSIVE chain (id, parent_id, name, depth) AS (
-            SELECT id, parent_id, name, 0 FROM {table}
-            WHERE id = %s AND owner_id = %s AND deleted_at IS NULL
-            UNION ALL
-            SELECT folder.id, folder.parent_id, folder.name, chain.depth + 1
-            FROM {table} folder JOIN chain ON folder.id = chain.parent_id
-            WHERE chain.depth < %s
-        )
-        SELECT id, name FROM chain ORDER BY depth DESC
-    """  # noqa: S608 - only the table name is interpolated, and it comes from the model
-    with connection.cursor() as cursor:
-        cursor.execute(sql, [_db_uuid(parsed), _db_uuid(user.pk), MAX_DEPTH])
-        rows = cursor.fetchall()
-    if not rows:
-        raise NotFound("Folder not found.", resource="folder")
-    return [Breadcrumb(id=uuid.UUID(str(row_id)), name=name) for row_id, name in rows]
 
 
 def _clean_sort(raw) -> tuple[str, bool]:

@@ -1,9 +1,10 @@
-"""Name rules shared by files and folders (uploads, create, rename, move, restore)."""
+"""Name rules shared by files and folders (uploads, create, rename, move, copy, restore)."""
 
 import re
 import unicodedata
 
 from kosha.errors import InvalidName
+from storage.models import File, Folder
 
 MAX_NAME_BYTES = 255
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
@@ -39,3 +40,18 @@ def name_with_counter(name: str, counter: int, *, suffix: str = "") -> str:
     budget = MAX_NAME_BYTES - len(tail.encode("utf-8"))
     stem_bytes = stem.encode("utf-8")[: max(budget, 1)]
     return stem_bytes.decode("utf-8", errors="ignore").rstrip() + tail
+
+
+def name_free(*, owner, folder_id, name: str, suffix: str = "") -> str:
+    """`name` if no live file or folder in folder_id (None: the root) of `owner` (a user
+    or its id) holds it, else the first free variant: "name (2).ext", "name (3).ext", ...
+    or, with a suffix, "name (restored).ext", "name (restored 2).ext", ... Two queries.
+    Call under the owner's usage_lock, so that the name is still free when written."""
+    live = {"owner": owner, "deleted_at__isnull": True}
+    taken = set(File.objects.filter(folder_id=folder_id, **live).values_list("name", flat=True))
+    taken |= set(Folder.objects.filter(parent_id=folder_id, **live).values_list("name", flat=True))
+    candidate, counter = name, 1 if suffix else 2
+    while candidate in taken:
+        candidate = name_with_counter(name, counter, suffix=suffix)
+        counter += 1
+    return candidate

@@ -8,17 +8,8 @@ from django.db.models.functions import Coalesce
 
 from kosha.errors import NotFound
 from plans.models import Usage
-from plans.selectors import usage_get_for_user
+from storage.ids import parse_id
 from storage.models import File, FileVersion, Folder, UploadSession
-
-
-def parse_id(raw) -> uuid.UUID | None:
-    if isinstance(raw, uuid.UUID):
-        return raw
-    try:
-        return uuid.UUID(str(raw))
-    except (TypeError, ValueError, AttributeError):
-        return None
 
 
 def folder_get_for_user(*, user, folder_id, include_trashed: bool = False) -> Folder:
@@ -59,15 +50,7 @@ def folder_children_for_user(*, user, folder: Folder | None) -> tuple[QuerySet[F
     return folders, files
 
 
-
 # --- trash -------------------------------------------------------------------------------
-
-
-def trash_bytes_for_user(*, user) -> int:
-    """Bytes of every version of the user's trashed files: still counted in used_bytes
-    until the trash is purged."""
-    trashed = FileVersion.objects.filter(file__owner=user, file__deleted_at__isnull=False)
-    return trashed.aggregate(total=Sum("size_bytes"))["total"] or 0
 
 
 def usage_get_with_trash_bytes(*, user) -> Usage:
@@ -79,16 +62,7 @@ def usage_get_with_trash_bytes(*, user) -> Usage:
         .annotate(total=Sum("size_bytes"))
         .values("total")
     )
-    usage = (
-        Usage.objects.select_related("plan")
-        .annotate(trash_bytes=Coalesce(Subquery(trashed), 0))
-        .filter(user=user)
-        .first()
-    )
-    if usage is None:
-        usage = usage_get_for_user(user=user)
-        usage.trash_bytes = trash_bytes_for_user(user=user)
-    return usage
+    return Usage.objects.select_related("plan").annotate(trash_bytes=Coalesce(Subquery(trashed), 0)).get(user=user)
 
 
 def trash_roots_for_user(

@@ -17,6 +17,7 @@ from activity.models import ActivityEvent
 from activity.recording import activity_from_request
 from kosha.addresses import client_ip
 from kosha.errors import NotFound
+from kosha.sentinels import UNCHANGED
 from sharing import selectors, services
 from sharing.api.serializers import (
     ItemUpdateInput,
@@ -36,9 +37,7 @@ from storage.api.folders import FolderOutput, ListingOutput
 from storage.api.serializers import CompleteInput, FileOutput, PartsInput
 from storage.downloads import version_download_url
 from storage.models import File
-from storage.services.files import UNCHANGED as FILE_UNCHANGED
 from storage.services.files import file_update
-from storage.services.folders import UNCHANGED as FOLDER_UNCHANGED
 from storage.services.folders import folder_update
 from storage.services.trash import file_trash, folder_trash
 from storage.services.uploads import upload_abort, upload_complete, upload_parts_presign, upload_start, upload_state
@@ -133,11 +132,11 @@ class SharedFolderView(APIView):
         data.is_valid(raise_exception=True)
         payload = data.validated_data
         folder = folder_get_for_access(user=request.user, folder_id=pk, need="edit")
-        parent_id = _editable_target(request, payload["folder"]) if "folder" in payload else FOLDER_UNCHANGED
+        parent_id = _editable_target(request, payload["folder"]) if "folder" in payload else UNCHANGED
         updated = folder_update(
             user=folder.owner,
             folder_id=folder.pk,
-            name=payload["name"] if "name" in payload else FOLDER_UNCHANGED,
+            name=payload["name"] if "name" in payload else UNCHANGED,
             parent_id=parent_id,
         )
         return Response(FolderOutput(updated).data)
@@ -160,11 +159,11 @@ class SharedFileView(APIView):
         data.is_valid(raise_exception=True)
         payload = data.validated_data
         file = file_get_for_access(user=request.user, file_id=pk, need="edit")
-        folder_id = _editable_target(request, payload["folder"]) if "folder" in payload else FILE_UNCHANGED
+        folder_id = _editable_target(request, payload["folder"]) if "folder" in payload else UNCHANGED
         updated = file_update(
             user=file.owner,
             file_id=file.pk,
-            name=payload["name"] if "name" in payload else FILE_UNCHANGED,
+            name=payload["name"] if "name" in payload else UNCHANGED,
             folder_id=folder_id,
         )
         return Response(FileOutput(updated).data)

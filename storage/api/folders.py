@@ -8,10 +8,11 @@ from rest_framework.response import Response
 
 from activity.models import ActivityEvent
 from activity.recording import activity_from_request
+from kosha.sentinels import UNCHANGED
 from storage.listing import DEFAULT_LIMIT, MAX_LIMIT, SORT_CHOICES, folder_items_list_for_user
 from storage.models import Folder
 from storage.selectors import folder_get_for_user
-from storage.services.folders import UNCHANGED, folder_create, folder_update
+from storage.services.folders import folder_create, folder_update
 from storage.services.trash import folder_trash
 
 

@@ -7,6 +7,7 @@ from rest_framework.response import Response
 
 from activity.models import ActivityEvent
 from activity.recording import activity_from_request
+from kosha.sentinels import UNCHANGED
 from storage.api.serializers import (
     CompleteInput,
     FileOutput,
@@ -18,7 +19,7 @@ from storage.api.serializers import (
 )
 from storage.downloads import version_download_url
 from storage.selectors import file_get_for_user
-from storage.services.files import UNCHANGED, file_copy, file_update
+from storage.services.files import file_copy, file_update
 from storage.services.trash import file_trash
 from storage.services.uploads import (
     upload_abort,

@@ -26,10 +26,11 @@ from kosha.errors import Gone, NotFound
 from plans.selectors import usage_get_for_user
 from storage import keys
 from storage.backends import BackendError, get_backend
+from storage.ids import parse_id
 from storage.models import File, Folder, FolderArchive
 from storage.names import name_with_counter
-from storage.search import folder_path_names, folder_subtree
-from storage.selectors import folder_get_for_user, parse_id
+from storage.selectors import folder_get_for_user
+from storage.tree import folder_path_names, folder_subtree
 
 logger = logging.getLogger(__name__)
 

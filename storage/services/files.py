@@ -3,17 +3,16 @@
 Rename and move change one row: names live only in the database, so no object is
 touched. Copy is a server-side copy inside the object store, shaped like an upload:
 reserve quota (and record a pending UploadSession for the new key, so the upload sweeper
-cleans up after a crash), copy with no transaction open, then record the File and
-commit the reservation in a second short transaction.
+cleans up after a crash), copy with no transaction open, then record it with the same
+step an upload completes with (storage/services/recording.py).
 
 Every name-changing write locks the owner's Usage row first (see services/folders.py):
 no database constraint spans files and folders, the lock keeps the cross-kind check
-honest. Lock order: Usage -> UploadSession -> Folder -> File.
+honest. Locks are taken in the order of storage/locks.py.
 """
 
 from __future__ import annotations
 
-import logging
 from datetime import timedelta
 
 from django.conf import settings
@@ -21,30 +20,26 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from kosha.errors import (
-    Conflict,
     CopyGone,
-    Gone,
+    DomainError,
     InvalidInput,
     NameTaken,
     NameTakenByFolder,
     NoContent,
     NotFound,
     StoreUnavailable,
+    UploadGone,
 )
-from plans.services import quota_commit, quota_release, quota_reserve, usage_lock
+from kosha.sentinels import UNCHANGED
+from plans.services import quota_reserve, usage_lock
 from storage import keys
 from storage.backends import BackendError, get_backend
-from storage.locks import file_lock, folders_lock, upload_lock
-from storage.models import File, FileVersion, Folder, UploadSession
-from storage.names import name_clean, name_with_counter
-from storage.selectors import file_get_for_user, folder_get_for_user, parse_id
-
-logger = logging.getLogger(__name__)
-
-# "Leave it as it is" for file_update, distinct from None (which means the root).
-UNCHANGED = object()
-# Try "name (2).ext" .. "name (N).ext" before giving up on a free copy name.
-MAX_NAME_COUNTER = 1000
+from storage.ids import parse_id
+from storage.locks import file_lock, folders_lock
+from storage.models import File, Folder, UploadSession
+from storage.names import name_clean
+from storage.selectors import file_get_for_user, folder_get_for_user
+from storage.services.recording import session_abandon, version_record
 
 
 def _is_root(folder_id) -> bool:
@@ -125,48 +120,14 @@ def file_move(*, user, file_id, folder_id) -> File:
     return file_update(user=user, file_id=file_id, folder_id=folder_id)
 
 
-def _free_name(*, owner, folder_id, name: str) -> str:
-    """name, or the first free "name (n).ext" in the folder. Under usage_lock."""
-    taken = set(
-        File.objects.filter(owner=owner, folder_id=folder_id, deleted_at__isnull=True).values_list("name", flat=True)
-    ) | set(
-        Folder.objects.filter(owner=owner, parent_id=folder_id, deleted_at__isnull=True).values_list("name", flat=True)
-    )
-    if name not in taken:
-        return name
-    for counter in range(2, MAX_NAME_COUNTER + 1):
-        candidate = name_with_counter(name, counter)
-        if candidate not in taken:
-            return candidate
-    raise NameTaken("Too many copies with this name here; pick another name.", name=name)
-
-
-def _copy_abandon(*, session: UploadSession) -> None:
-    """Give back the reservation of a copy that will not be recorded, then delete the
-    object it may have left (no transaction open). The sweeper retries a failed delete."""
-    with transaction.atomic():
-        usage_lock(user=session.owner)
-        locked = upload_lock(upload_id=session.pk)
-        if locked.status != UploadSession.Status.PENDING:
-            return
-        quota_release(user=session.owner, size_bytes=locked.size_bytes, files=1)
-        locked.status = UploadSession.Status.FAILED
-        locked.save(update_fields=["status"])
-    try:
-        get_backend().delete(keys=[session.key])
-    except BackendError:
-        logger.warning("Could not delete the object of failed copy %s; the sweeper will retry", session.pk)
-        return
-    UploadSession.objects.filter(pk=session.pk).update(finished_at=timezone.now())
-
-
 def file_copy(*, user, file_id, folder_id=None, name=None) -> File:
     """Copy a file's current version into a new File with one version at a new key,
     copied inside the store (the bytes never pass through this server). folder_id None
     keeps the source's folder, "root" is the root; name None keeps the source's name.
     A taken name becomes "name (2).ext". Counts against quota like an upload.
-    Raises InvalidName, NotFound (file, target folder), NoContent,
-    QuotaExceeded, StoreUnavailable (nothing recorded, reservation released)."""
+    Raises InvalidName, NotFound (file, target folder), NoContent, QuotaExceeded,
+    FolderTrashed, CopyGone (the copy's session ended meanwhile), StoreUnavailable
+    (nothing recorded, reservation released). Locks as version_record does."""
     source = file_get_for_user(user=user, file_id=file_id)
     version = source.current_version
     if version is None:
@@ -198,63 +159,25 @@ def file_copy(*, user, file_id, folder_id=None, name=None) -> File:
     try:
         get_backend().copy(source_key=version.key, dest_key=session.key)
     except (BackendError, FileNotFoundError) as exc:
-        _copy_abandon(session=session)
+        session_abandon(session=session, status=UploadSession.Status.FAILED)
         raise StoreUnavailable("The copy could not be made in the store. Try again shortly.") from exc
 
-    # 3. Record, a second short transaction.
+    # 3. Record, a second short transaction: the step an upload completes with.
     try:
-        copy = _copy_record(session=session, source_version=version)
-    except (Conflict, Gone, NotFound):
-        _copy_abandon(session=session)
+        copied = version_record(
+            session=session,
+            etag="",
+            sha256=version.sha256,
+            name_policy=UploadSession.OnConflict.RENAME,
+            copied_from=version,
+        )
+    except DomainError as exc:
+        # Gives the reservation back and deletes the object, unless the session ended already.
+        session_abandon(session=session, status=UploadSession.Status.FAILED)
+        if isinstance(exc, UploadGone):
+            raise CopyGone.for_status(exc.session_status) from exc
         raise
-    return file_get_for_user(user=user, file_id=copy.pk)
-
-
-def _copy_record(*, session: UploadSession, source_version: FileVersion) -> File:
-    owner = session.owner
-    with transaction.atomic():
-        usage_lock(user=owner)  # lock order: Usage -> UploadSession -> Folder
-        locked = upload_lock(upload_id=session.pk)
-        if locked.status == UploadSession.Status.COMPLETED:
-            # A storage event about the new key recorded it first (as an upload would be).
-            return locked.version.file
-        if locked.status != UploadSession.Status.PENDING:
-            raise CopyGone.for_status(locked.status)
-        _lock_target(owner=owner, folder_id=locked.folder_id)
-        name = _free_name(owner=owner, folder_id=locked.folder_id, name=locked.name)
-        now = timezone.now()
-        file = File(
-            owner=owner,
-            folder_id=locked.folder_id,
-            name=name,
-            size_bytes=locked.size_bytes,
-            content_type=locked.content_type,
-        )
-        try:
-            with transaction.atomic():
-                file.save()
-        except IntegrityError:
-            raise NameTaken(name=name) from None
-        version = FileVersion.objects.create(
-            file=file,
-            number=1,
-            key=locked.key,
-            size_bytes=locked.size_bytes,
-            content_type=locked.content_type,
-            sha256=source_version.sha256,
-            created_by=locked.created_by,
-            width=source_version.width,
-            height=source_version.height,
-        )
-        file.current_version = version
-        file.save(update_fields=["current_version"])
-        quota_commit(user=owner, size_bytes=locked.size_bytes, files=1, files_added=1)
-        locked.status = UploadSession.Status.COMPLETED
-        locked.version = version
-        locked.finished_at = now
-        locked.name = name
-        locked.save(update_fields=["status", "version", "finished_at", "name"])
-    return file
+    return file_get_for_user(user=user, file_id=copied.file_id)
 
 
 __all__ = ["UNCHANGED", "file_copy", "file_move", "file_rename", "file_update"]

@@ -13,15 +13,14 @@ from __future__ import annotations
 from django.db import IntegrityError, transaction
 
 from kosha.errors import FolderCycle, InvalidInput, NameTaken, NameTakenByFile, NotFound
+from kosha.sentinels import UNCHANGED
 from plans.services import usage_lock
-from storage.listing import folder_ancestry
+from storage.ids import parse_id
 from storage.locks import folders_lock
 from storage.models import File, Folder
 from storage.names import name_clean
-from storage.selectors import folder_get_for_user, parse_id
-
-# "Leave it as it is" for folder_update, distinct from None (which means the root).
-UNCHANGED = object()
+from storage.selectors import folder_get_for_user
+from storage.tree import folder_ancestry
 
 
 def _is_root(folder_id) -> bool:

@@ -28,10 +28,11 @@ from kosha.errors import NameTaken, NotFound, StoreUnavailable
 from plans.models import Plan
 from plans.services import quota_credit, quota_release, usage_lock
 from storage.backends import BackendError
+from storage.ids import parse_id
 from storage.locks import file_lock, folders_lock
 from storage.models import File, FileVersion, Folder, FolderArchive, UploadSession
-from storage.names import name_with_counter
-from storage.selectors import file_get_for_user, folder_get_for_user, parse_id
+from storage.names import name_free
+from storage.selectors import file_get_for_user, folder_get_for_user
 from storage.services.versions import blobs_delete, blobs_delete_enqueue, version_blob_keys
 
 PURGE_CHUNK_BATCHES = 100
@@ -49,7 +50,7 @@ def file_trash(*, user, file_id) -> File:
     """Move a live file to the trash as its own batch. Raises NotFound. Locks the File."""
     file = file_get_for_user(user=user, file_id=file_id)
     with transaction.atomic():
-        usage_lock(user=file.owner)  # lock order: Usage -> File
+        usage_lock(user=file.owner)  # first, in the order of storage/locks.py
         locked = file_lock(file_id=file.pk)
         if locked.deleted_at is not None:
             raise NotFound("File not found.", resource="file")
@@ -102,25 +103,12 @@ def folder_trash(*, user, folder_id) -> Folder:
 def _trash_root_get(*, user, item_id, lock: bool) -> Folder | File:
     parsed = parse_id(item_id)
     if parsed is not None:
-        for model in (Folder, File):  # lock order: Folder -> File
+        for model in (Folder, File):  # folders before files (storage/locks.py)
             queryset = model.objects.filter(owner=user, pk=parsed, is_trash_root=True, deleted_at__isnull=False)
             item = (queryset.select_for_update() if lock else queryset).first()
             if item is not None:
                 return item
     raise NotFound("Nothing in the trash has this id.", resource="trash_item")
-
-
-def _free_restored_name(*, owner, parent_id, name: str) -> str:
-    taken = set(
-        File.objects.filter(owner=owner, folder_id=parent_id, deleted_at__isnull=True).values_list("name", flat=True)
-    ) | set(
-        Folder.objects.filter(owner=owner, parent_id=parent_id, deleted_at__isnull=True).values_list("name", flat=True)
-    )
-    candidate, counter = name, 1
-    while candidate in taken:
-        candidate = name_with_counter(name, counter, suffix="restored")
-        counter += 1
-    return candidate
 
 
 def trash_restore(*, user, item_id) -> Folder | File:
@@ -138,7 +126,7 @@ def trash_restore(*, user, item_id) -> Folder | File:
             parent_id = None
         batch = root.trash_batch
         live = {"deleted_at": None, "trash_batch": None, "is_trash_root": False}
-        root.name = _free_restored_name(owner=root.owner_id, parent_id=parent_id, name=root.name)
+        root.name = name_free(owner=root.owner_id, folder_id=parent_id, name=root.name, suffix="restored")
         try:
             with transaction.atomic():
                 if is_folder:
@@ -216,7 +204,7 @@ def trash_batches_purge(*, owner_id, batches: Iterable[uuid.UUID]) -> PurgeResul
         raise StoreUnavailable() from exc
 
     with transaction.atomic():
-        usage_lock(user=owner_id)  # lock order: Usage -> Folder -> File
+        usage_lock(user=owner_id)  # first, in the order of storage/locks.py
         batch_folder_ids = Folder.objects.filter(in_batches).values_list("pk", flat=True)
         folder_ids = [folder.pk for folder in folders_lock(folder_ids=batch_folder_ids)]
         file_ids = list(File.objects.filter(in_batches).values_list("pk", flat=True))

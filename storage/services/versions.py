@@ -21,10 +21,11 @@ from kosha.errors import FileTrashed, LastVersion, NotFound, StoreUnavailable
 from plans.services import quota_commit, quota_credit, quota_release, quota_reserve, usage_lock
 from storage import keys
 from storage.backends import BackendError, get_backend
+from storage.ids import parse_id
 from storage.locks import file_lock
 from storage.models import File, FileVersion
-from storage.selectors import file_get_for_user, parse_id
-from storage.services.uploads import _after_version_recorded
+from storage.selectors import file_get_for_user
+from storage.services.recording import after_version_recorded
 
 logger = logging.getLogger(__name__)
 
@@ -92,7 +93,7 @@ def file_version_restore(*, user, file_id, version_id) -> FileVersion:
 
     try:
         with transaction.atomic():
-            usage_lock(user=owner)  # lock order: Usage -> File
+            usage_lock(user=owner)  # first, in the order of storage/locks.py
             locked = file_lock(file_id=file.pk)
             if locked.deleted_at is not None:
                 raise FileTrashed()
@@ -112,7 +113,7 @@ def file_version_restore(*, user, file_id, version_id) -> FileVersion:
             locked.content_type = version.content_type
             locked.save(update_fields=["current_version", "size_bytes", "content_type", "updated_at"])
             quota_commit(user=owner, size_bytes=version.size_bytes, files=1, files_added=0)
-            transaction.on_commit(lambda: _after_version_recorded(version.pk))
+            transaction.on_commit(lambda: after_version_recorded(version.pk))
     except FileTrashed:
         _restore_abandon(owner=owner, size_bytes=source.size_bytes, dest_key=dest_key)
         raise
@@ -136,7 +137,7 @@ def file_version_delete(*, user, file_id, version_id) -> File:
     be deleted: trash the file instead). Locks Usage, then the File."""
     file = file_get_for_user(user=user, file_id=file_id)
     with transaction.atomic():
-        usage_lock(user=file.owner)  # lock order: Usage -> File
+        usage_lock(user=file.owner)  # first, in the order of storage/locks.py
         locked = file_lock(file_id=file.pk)
         if locked.deleted_at is not None:
             raise NotFound("File not found.", resource="file")
@@ -166,7 +167,7 @@ def file_versions_prune(*, file_id: uuid.UUID) -> int:
     if owner_id is None:
         return 0
     with transaction.atomic():
-        usage = usage_lock(user=owner_id)  # lock order: Usage -> File
+        usage = usage_lock(user=owner_id)  # first, in the order of storage/locks.py
         locked = file_lock(file_id=file_id)
         kept = usage.plan.versions_kept
         doomed = [

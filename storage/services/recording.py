@@ -1,0 +1,183 @@
+"""Recording what a session brought, for uploads and server-side copies alike.
+
+- `version_record`: in one transaction, lock (in the order of storage/locks.py), choose
+  the name, create the File or a new FileVersion, move the reservation into used bytes,
+  close the session, and schedule the follow-ups (pruning, thumbnail) after commit.
+- `session_abandon`: end a pending session that will not be recorded: release its
+  reservation in one transaction, then clean the store with none open.
+
+Neither calls the store inside a transaction: callers copy or HEAD-verify before, and a
+crash between the two steps leaves a pending session that the upload sweeper finishes.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from kosha.errors import AccountDeleting, FolderTrashed, NameTaken, NameTakenByFolder, UploadGone
+from kosha.metrics import UPLOADS_COMPLETED
+from plans.services import quota_commit, quota_release, usage_lock
+from storage.backends import BackendError, get_backend
+from storage.locks import file_lock, folders_lock, upload_lock
+from storage.models import File, FileVersion, Folder, UploadSession
+from storage.names import name_free
+from storage.thumbnails import THUMBNAIL_CONTENT_TYPES
+
+logger = logging.getLogger(__name__)
+
+
+def version_record(
+    *,
+    session: UploadSession,
+    etag: str,
+    sha256: str,
+    name_policy: str,
+    copied_from: FileVersion | None = None,
+) -> FileVersion:
+    """Record the session's stored object as a new File, or as a new version of the live
+    file of that name, and commit its reservation; idempotent (a completed session
+    returns its version).
+
+    etag: the store's ETag ("" when unknown); sha256: hex digest, "" when not verified;
+    name_policy: an UploadSession.OnConflict, what a taken name does (VERSION: a new
+    version of that file; RENAME: the first free "name (n).ext"; FAIL: NameTaken);
+    copied_from: the version a server-side copy duplicates (its dimensions carry over,
+    and a copy is not counted as a completed upload).
+
+    Raises AccountDeleting, UploadGone (the session ended meanwhile), and the
+    FinalConflicts FolderTrashed, NameTakenByFolder, NameTaken. Locks Usage, the session,
+    the destination folder, then the file it adds a version to. Calls no store."""
+    owner = session.owner
+    if owner.deleting_at is not None:
+        # The account is being purged: record nothing more (the purge removes the bytes).
+        raise AccountDeleting()
+    with transaction.atomic():
+        usage_lock(user=owner)
+        locked = upload_lock(upload_id=session.pk)
+        if locked.status == UploadSession.Status.COMPLETED:
+            # A concurrent complete (or a storage event about the key) recorded it first.
+            return FileVersion.objects.select_related("file").get(pk=locked.version_id)
+        if locked.status != UploadSession.Status.PENDING:
+            raise UploadGone.for_status(locked.status, f"This upload was {locked.status}.")
+        # Lock the destination so a concurrent trash of the folder cannot miss this file.
+        folder = None
+        if locked.folder_id is not None:
+            found = folders_lock(folder_ids=[locked.folder_id])
+            if not found or found[0].deleted_at is not None:
+                raise FolderTrashed()
+            folder = found[0]
+
+        name, existing = _name_for(session=locked, owner=owner, name_policy=name_policy)
+        now = timezone.now()
+        if existing is not None:
+            file = file_lock(file_id=existing.pk)
+            number = (file.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+            files_added = 0
+        else:
+            file = File(owner=owner, folder=folder, name=name, content_type=locked.content_type)
+            try:
+                with transaction.atomic():
+                    file.save()
+            except IntegrityError:
+                raise NameTaken("Another file with this name appeared here; try again.") from None
+            number, files_added = 1, 1
+
+        version = FileVersion.objects.create(
+            file=file,
+            number=number,
+            key=locked.key,
+            size_bytes=locked.size_bytes,
+            content_type=locked.content_type,
+            sha256=sha256,
+            etag=etag.strip('"'),
+            created_by=locked.created_by,
+            width=copied_from.width if copied_from else None,
+            height=copied_from.height if copied_from else None,
+        )
+        file.current_version = version
+        file.size_bytes = version.size_bytes
+        file.content_type = version.content_type
+        file.updated_at = now
+        file.save(update_fields=["current_version", "size_bytes", "content_type", "updated_at"])
+        usage = quota_commit(user=owner, size_bytes=locked.size_bytes, files=1, files_added=files_added)
+        locked.status = UploadSession.Status.COMPLETED
+        locked.version = version
+        locked.finished_at = now
+        locked.save(update_fields=["status", "version", "finished_at"])
+        if copied_from is None:
+            transaction.on_commit(UPLOADS_COMPLETED.inc)  # once per recorded version, not per retry
+        needs_prune = number > usage.plan.versions_kept
+        transaction.on_commit(
+            lambda: after_version_recorded(
+                version.pk, file_id=file.pk, content_type=version.content_type, needs_prune=needs_prune
+            )
+        )
+    return version
+
+
+def _name_for(*, session: UploadSession, owner, name_policy: str) -> tuple[str, File | None]:
+    """The name the recorded file gets and, for a new version, the live file it joins."""
+    if name_policy == UploadSession.OnConflict.RENAME:
+        return name_free(owner=owner, folder_id=session.folder_id, name=session.name), None
+    live = {"owner": owner, "deleted_at__isnull": True, "name": session.name}
+    if Folder.objects.filter(parent_id=session.folder_id, **live).exists():
+        raise NameTakenByFolder()
+    existing = File.objects.filter(folder_id=session.folder_id, **live).first()
+    if existing is not None and name_policy == UploadSession.OnConflict.FAIL:
+        raise NameTaken(name=session.name)
+    return session.name, existing
+
+
+def after_version_recorded(
+    version_id: uuid.UUID, *, file_id=None, content_type: str | None = None, needs_prune: bool = True
+) -> None:
+    """Follow-up work after a version is recorded: prune old versions when the file has
+    more than the plan keeps, thumbnail images. Enqueues only what is needed, so a plain
+    upload costs the web process no task at all."""
+    if file_id is None or content_type is None:
+        found = FileVersion.objects.filter(pk=version_id).values_list("file_id", "content_type").first()
+        if found is None:
+            return
+        file_id, content_type = found
+    if needs_prune:
+        async_task("storage.tasks.file_versions_prune_task", file_id)
+    if content_type in THUMBNAIL_CONTENT_TYPES:
+        async_task("storage.tasks.version_thumbnail_task", str(version_id))
+
+
+def session_abandon(*, session: UploadSession, status: str) -> bool:
+    """End a pending session as `status` (aborted, expired, failed): release its
+    reservation in one transaction, then clean the store with none open (abort the
+    multipart upload, delete the key) and stamp finished_at. Returns False when the
+    session was no longer pending (completed or ended meanwhile). Locks Usage, then the
+    session."""
+    with transaction.atomic():
+        usage_lock(user=session.owner)
+        locked = upload_lock(upload_id=session.pk)
+        if locked.status != UploadSession.Status.PENDING:
+            return False
+        quota_release(user=session.owner, size_bytes=locked.size_bytes, files=1)
+        locked.status = status
+        locked.save(update_fields=["status"])
+    session_store_clean(session=locked)
+    return True
+
+
+def session_store_clean(*, session: UploadSession) -> None:
+    """Abort the session's multipart upload and delete its key, then stamp finished_at.
+    A store error is logged and left for the sweeper, which retries sessions that ended
+    without finished_at. Call with no transaction open."""
+    backend = get_backend()
+    try:
+        if session.multipart_upload_id:
+            backend.multipart_abort(key=session.key, upload_id=session.multipart_upload_id)
+        backend.delete(keys=[session.key])
+    except BackendError:
+        logger.warning("Store cleanup of session %s failed; the sweeper will retry", session.pk, exc_info=True)
+        return
+    UploadSession.objects.filter(pk=session.pk).update(finished_at=timezone.now())

@@ -1,0 +1,140 @@
+"""Completing an upload: assemble the parts, HEAD-verify size (and sha256) with no
+transaction open, then record (storage/services/recording.py). A mismatch, or a conflict
+that retrying cannot resolve, ends the session and gives back the bytes and the quota."""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import hashlib
+
+from kosha.errors import (
+    ChecksumMismatch,
+    FinalConflict,
+    InvalidInput,
+    InvalidParts,
+    SizeMismatch,
+    StoreUnavailable,
+    UploadIncomplete,
+    VerificationFailed,
+)
+from storage.backends import BackendError, get_backend
+from storage.models import FileVersion, UploadSession
+from storage.selectors import upload_get_for_user
+from storage.services.recording import session_abandon, version_record
+from storage.services.uploads.transfer import upload_require_pending
+
+_READ_CHUNK_BYTES = 1024 * 1024
+
+
+def _clean_parts(raw, *, part_count: int) -> list[tuple[int, str]]:
+    if not isinstance(raw, list) or not raw:
+        raise InvalidInput("parts must list every part as {number, etag}.", field="parts")
+    parts: list[tuple[int, str]] = []
+    for item in raw:
+        number = item.get("number") if isinstance(item, dict) else None
+        etag = item.get("etag") if isinstance(item, dict) else None
+        if isinstance(number, bool) or not isinstance(number, int) or not isinstance(etag, str) or not etag:
+            raise InvalidInput("Each part needs an integer number and an etag.", field="parts")
+        parts.append((number, etag))
+    numbers = [number for number, _ in parts]
+    if numbers != list(range(1, part_count + 1)):
+        raise InvalidInput(f"parts must be numbers 1 to {part_count}, in order, each once.", field="parts")
+    return parts
+
+
+def _sha256_of_object(key: str) -> str:
+    digest = hashlib.sha256()
+    with get_backend().open(key=key) as stream:
+        for chunk in iter(lambda: stream.read(_READ_CHUNK_BYTES), b""):
+            digest.update(chunk)
+    return digest.hexdigest()
+
+
+def upload_complete(*, user, upload_id, parts=None) -> FileVersion:
+    """Finish an upload: assemble the parts, HEAD-verify size (and sha256), then in one
+    transaction record the File or a new FileVersion and move the reservation into used
+    bytes. Idempotent: a completed session returns its version. Raises NotFound,
+    UploadGone, UploadIncomplete, InvalidInput, InvalidParts, VerificationFailed (object
+    deleted, reservation released), the errors of version_record, StoreUnavailable
+    (nothing recorded, reservation kept until expiry)."""
+    upload = upload_get_for_user(user=user, upload_id=upload_id)
+    if upload.status == UploadSession.Status.COMPLETED and upload.version_id:
+        return FileVersion.objects.select_related("file").get(pk=upload.version_id)
+    upload_require_pending(upload)
+    backend = get_backend()
+
+    try:
+        if upload.strategy == UploadSession.Strategy.MULTIPART:
+            cleaned = _clean_parts(parts, part_count=upload.part_count)
+            try:
+                backend.multipart_complete(key=upload.key, upload_id=upload.multipart_upload_id, parts=cleaned)
+            except (KeyError, ValueError) as exc:
+                # A retried complete after the store already assembled the object finds
+                # no upload any more: the HEAD below decides whether that is fine.
+                if backend.head(key=upload.key) is None:
+                    raise InvalidParts(field="parts") from exc
+    except BackendError as exc:
+        raise StoreUnavailable() from exc
+    return _verify_and_record(upload)
+
+
+def upload_complete_from_event(*, key: str) -> FileVersion | None:
+    """Finish the pending upload whose object a storage event reports, exactly as the
+    client's complete would (for multipart, the object only exists once the client has
+    completed it in the store). Idempotent with a concurrent client complete: one version.
+    Returns the version, or None when no pending or completed session holds this key (the
+    caller checks for an orphan). Raises Gone, Conflict, VerificationFailed, StoreUnavailable."""
+    upload = UploadSession.objects.select_related("owner").filter(key=key).first()
+    if upload is None:
+        return None
+    if upload.status == UploadSession.Status.COMPLETED and upload.version_id:
+        return FileVersion.objects.select_related("file").get(pk=upload.version_id)
+    if upload.status != UploadSession.Status.PENDING:
+        return None
+    upload_require_pending(upload)
+    return _verify_and_record(upload)
+
+
+def _verify_and_record(upload: UploadSession) -> FileVersion:
+    """HEAD-verify size (and sha256), then record; shared by complete and storage events."""
+    try:
+        info = get_backend().head(key=upload.key)
+    except BackendError as exc:
+        raise StoreUnavailable() from exc
+    if info is None:
+        raise UploadIncomplete()
+
+    if info.size_bytes != upload.size_bytes:
+        _reject(
+            upload,
+            SizeMismatch(
+                f"The store holds {info.size_bytes} bytes but {upload.size_bytes} were declared.",
+                declared_size=upload.size_bytes,
+                stored_size=info.size_bytes,
+            ),
+        )
+    sha256_hex = ""
+    if upload.sha256:
+        try:
+            if info.sha256_b64:
+                sha256_hex = base64.b64decode(info.sha256_b64).hex()
+            else:
+                # The store has no whole-object checksum (multipart): read it once to check.
+                sha256_hex = _sha256_of_object(upload.key)
+        except (binascii.Error, BackendError) as exc:
+            raise StoreUnavailable() from exc
+        if sha256_hex != upload.sha256:
+            _reject(upload, ChecksumMismatch())
+
+    try:
+        return version_record(session=upload, etag=info.etag, sha256=sha256_hex, name_policy=upload.on_conflict)
+    except FinalConflict:
+        # Retrying cannot help: give the bytes and the reservation back now.
+        session_abandon(session=upload, status=UploadSession.Status.FAILED)
+        raise
+
+
+def _reject(upload: UploadSession, error: VerificationFailed) -> None:
+    session_abandon(session=upload, status=UploadSession.Status.FAILED)
+    raise error

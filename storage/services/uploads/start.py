@@ -1,0 +1,156 @@
+"""Starting an upload: validate, reserve quota under the Usage lock, create the session,
+then (no transaction open) sign the single PUT or start the multipart upload."""
+
+from __future__ import annotations
+
+import base64
+import math
+import re
+from dataclasses import dataclass
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+
+from kosha.errors import InvalidInput, NameTaken, NameTakenByFolder, StoreUnavailable
+from kosha.metrics import UPLOADS_STARTED
+from plans.services import STORE_MAX_OBJECT_BYTES, quota_reserve
+from storage import keys
+from storage.backends import BackendError, PresignedRequest, get_backend
+from storage.models import File, Folder, UploadSession
+from storage.names import name_clean
+from storage.selectors import folder_get_for_user
+from storage.services.recording import session_abandon
+
+MiB = 1024 * 1024
+MIN_PART_BYTES = 8 * MiB
+MAX_PARTS = 10_000
+_SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
+_CONTENT_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$")
+DEFAULT_CONTENT_TYPE = "application/octet-stream"
+
+
+@dataclass(frozen=True)
+class UploadStart:
+    upload: UploadSession
+    put: PresignedRequest | None
+
+
+def part_size_for(size_bytes: int) -> int:
+    """max(8 MiB, ceil(size / 10000)) rounded up to a whole MiB: at most 10,000 parts."""
+    return max(MIN_PART_BYTES, math.ceil(math.ceil(size_bytes / MAX_PARTS) / MiB) * MiB)
+
+
+def _clean_size(raw) -> int:
+    if isinstance(raw, bool) or not isinstance(raw, int):
+        raise InvalidInput("size must be a whole number of bytes.", field="size")
+    if raw < 0:
+        raise InvalidInput("size cannot be negative.", field="size")
+    if raw > STORE_MAX_OBJECT_BYTES:
+        raise InvalidInput(f"size cannot exceed {STORE_MAX_OBJECT_BYTES} bytes (5 TiB).", field="size")
+    return raw
+
+
+def _clean_content_type(raw) -> str:
+    if raw in (None, ""):
+        return DEFAULT_CONTENT_TYPE
+    if not isinstance(raw, str):
+        raise InvalidInput("content_type must be a MIME type such as text/plain.", field="content_type")
+    # Parameters (charset=...) are dropped: the signed header must match byte for byte.
+    value = raw.split(";", 1)[0].strip().lower()
+    if not _CONTENT_TYPE.match(value):
+        raise InvalidInput("content_type must be a MIME type such as text/plain.", field="content_type")
+    return value
+
+
+def _clean_sha256(raw) -> str:
+    if raw in (None, ""):
+        return ""
+    if not isinstance(raw, str) or not _SHA256_HEX.match(raw):
+        raise InvalidInput("sha256 must be 64 hexadecimal characters.", field="sha256")
+    return raw.lower()
+
+
+def _clean_on_conflict(raw) -> str:
+    if raw in (None, ""):
+        return UploadSession.OnConflict.VERSION
+    if raw not in UploadSession.OnConflict.values:
+        raise InvalidInput("on_conflict must be one of version, rename, fail.", field="on_conflict")
+    return raw
+
+
+def _sha256_b64(hex_digest: str) -> str:
+    return base64.b64encode(bytes.fromhex(hex_digest)).decode()
+
+
+def upload_start(
+    *,
+    user,
+    name,
+    size_bytes,
+    folder_id=None,
+    content_type=None,
+    sha256=None,
+    on_conflict=None,
+    owner=None,
+) -> UploadStart:
+    """Validate, reserve quota under the Usage row lock, create the session, sign the PUT
+    (or start the multipart upload). Raises InvalidName, InvalidInput, NotFound,
+    QuotaExceeded, NameTaken, NameTakenByFolder, StoreUnavailable. `owner` is whose
+    storage it lands in (the user themself unless a share grants otherwise)."""
+    owner = owner or user
+    name = name_clean(name)
+    size_bytes = _clean_size(size_bytes)
+    content_type = _clean_content_type(content_type)
+    sha256 = _clean_sha256(sha256)
+    on_conflict = _clean_on_conflict(on_conflict)
+    folder = folder_get_for_user(user=owner, folder_id=folder_id) if folder_id not in (None, "", "root") else None
+    strategy = (
+        UploadSession.Strategy.MULTIPART
+        if size_bytes > settings.KOSHA_MULTIPART_THRESHOLD_BYTES
+        else UploadSession.Strategy.SINGLE
+    )
+    live = {"owner": owner, "name": name, "deleted_at__isnull": True}
+    if Folder.objects.filter(parent=folder, **live).exists():
+        raise NameTakenByFolder(name=name)
+    if on_conflict == UploadSession.OnConflict.FAIL and File.objects.filter(folder=folder, **live).exists():
+        raise NameTaken(name=name)
+
+    with transaction.atomic():
+        quota_reserve(user=owner, size_bytes=size_bytes, files=1)
+        upload = UploadSession.objects.create(
+            owner=owner,
+            created_by=user,
+            folder=folder,
+            name=name,
+            size_bytes=size_bytes,
+            content_type=content_type,
+            sha256=sha256,
+            on_conflict=on_conflict,
+            key=keys.blob_key(owner.pk),
+            strategy=strategy,
+            part_size_bytes=part_size_for(size_bytes) if strategy == UploadSession.Strategy.MULTIPART else None,
+            expires_at=timezone.now() + timedelta(hours=settings.KOSHA_UPLOAD_SESSION_HOURS),
+        )
+    UPLOADS_STARTED.inc()
+
+    backend = get_backend()
+    if strategy == UploadSession.Strategy.SINGLE:
+        put = backend.presign_put(
+            key=upload.key,
+            size_bytes=size_bytes,
+            content_type=content_type,
+            sha256_b64=_sha256_b64(sha256) if sha256 else None,
+            expires_seconds=settings.KOSHA_PUT_URL_EXPIRES_SECONDS,
+        )
+        return UploadStart(upload=upload, put=put)
+
+    try:
+        upload_id = backend.multipart_start(key=upload.key, content_type=content_type)
+    except BackendError as exc:
+        session_abandon(session=upload, status=UploadSession.Status.FAILED)
+        raise StoreUnavailable() from exc
+    UploadSession.objects.filter(pk=upload.pk).update(multipart_upload_id=upload_id)
+    upload.multipart_upload_id = upload_id
+    return UploadStart(upload=upload, put=None)
