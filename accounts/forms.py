@@ -1,6 +1,9 @@
+from allauth.account.forms import ResetPasswordForm
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
+from accounts.mail import NO_DELIVERY_RESET_MESSAGE
 from accounts.models import ApiToken, User
 
 
@@ -33,20 +36,45 @@ class ApiTokenRevokeForm(forms.Form):
 
 class AccountDeleteForm(forms.Form):
     """Deleting an account asks for the password again: a session left open on a shared
-    computer must not be enough to erase someone's files."""
+    computer must not be enough to erase someone's files. An account that signs in through
+    an identity provider only has no password: it types its e-mail address instead."""
 
     password = forms.CharField(
         label="Your password",
         strip=False,
         widget=forms.PasswordInput(attrs={"autocomplete": "current-password"}),
     )
+    email = forms.CharField(
+        label="Your e-mail address",
+        max_length=254,
+        help_text="Type it to confirm.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "spellcheck": "false"}),
+    )
 
     def __init__(self, *args, user, **kwargs):
         self.user = user
         super().__init__(*args, **kwargs)
+        del self.fields["email" if user.has_usable_password() else "password"]
 
     def clean_password(self):
         password = self.cleaned_data["password"]
         if not self.user.check_password(password):
             raise forms.ValidationError("That is not your password.", code="password_incorrect")
         return password
+
+    def clean_email(self):
+        email = self.cleaned_data["email"].strip()
+        if email.lower() != self.user.email.lower():
+            raise forms.ValidationError("That is not your account's address.", code="email_incorrect")
+        return email
+
+
+class PasswordResetForm(ResetPasswordForm):
+    """allauth's reset form, refusing with a clear error (and sending nothing) when no mail
+    server is configured: the "we have sent you an e-mail" page would not be true."""
+
+    def clean(self):
+        cleaned_data = super().clean()
+        if not settings.KOSHA_EMAIL_DELIVERY:
+            raise forms.ValidationError(NO_DELIVERY_RESET_MESSAGE, code="no_mail_delivery")
+        return cleaned_data

@@ -3,6 +3,8 @@
 import logging
 import uuid
 
+from allauth.socialaccount.models import SocialAccount
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
@@ -46,6 +48,7 @@ def api_token_revoke(*, user: User, token_id) -> None:
 # again to prove the prefix empty, and only then deletes the rows: the rows are the map to
 # the objects, so they go last. Every step is safe to repeat; a crash or a store outage
 # anywhere leaves a state the retried task (or the purge sweep) finishes.
+
 
 class DeletionSource:
     SETTINGS = "settings"
@@ -91,19 +94,25 @@ def webhook_event_record(*, source: str, event_id: str) -> bool:
     return True
 
 
-def identity_event_apply(*, event: dict) -> dict:
-    """Apply one verified identity-provider event once. `user.deleted` with data.email or
-    data.user_id requests the account's deletion; other types are ignored. Returns what
-    happened, for the response. Raises InvalidInput for a malformed event."""
-    event_id = event.get("id") if isinstance(event, dict) else None
-    event_type = event.get("type") if isinstance(event, dict) else None
+def identity_event_apply(*, event: dict, event_id: str | None = None) -> dict:
+    """Apply one verified identity-provider event once. `user.deleted` requests the
+    account's deletion; other types are ignored. `event_id` is the delivery's id when the
+    signature scheme carries one (Standard Webhooks' `webhook-id`), else the event's `id`.
+    The account is found by `data.user_id` (Kosha's id), `data.email`, or `data.id`, the
+    provider's own user id (Clerk's shape), through the social account of the provider
+    named by KOSHA_IDENTITY_WEBHOOK_PROVIDER. Returns what happened, for the response.
+    Raises InvalidInput for a malformed event."""
+    if not isinstance(event, dict):
+        raise InvalidInput("The event must be a JSON object.")
+    event_id = event_id if event_id is not None else event.get("id")
+    event_type = event.get("type")
     if not isinstance(event_id, str) or not event_id or len(event_id) > 255:
         raise InvalidInput("The event needs an id of at most 255 characters.", field="id")
     if not isinstance(event_type, str) or not event_type:
         raise InvalidInput("The event needs a type.", field="type")
     data = event.get("data")
     if event_type == "user.deleted" and not isinstance(data, dict):
-        raise InvalidInput("A user.deleted event needs data with email or user_id.", field="data")
+        raise InvalidInput("A user.deleted event needs data with email, user_id or id.", field="data")
 
     with transaction.atomic():
         if not webhook_event_record(source=IDENTITY_SOURCE, event_id=event_id):
@@ -123,6 +132,7 @@ IDENTITY_SOURCE = "identity"
 def _user_for_identity(data: dict) -> User | None:
     user_id = data.get("user_id")
     email = data.get("email")
+    provider_user_id = data.get("id")
     if user_id:
         try:
             parsed = uuid.UUID(str(user_id))
@@ -131,4 +141,11 @@ def _user_for_identity(data: dict) -> User | None:
         return User.objects.filter(pk=parsed).first()
     if isinstance(email, str) and email.strip():
         return User.objects.filter(email__iexact=email.strip()).first()
-    raise InvalidInput("A user.deleted event needs data.email or data.user_id.", field="data")
+    if isinstance(provider_user_id, str) and provider_user_id.strip():
+        provider = settings.KOSHA_IDENTITY_WEBHOOK_PROVIDER
+        if not provider:
+            # Without knowing whose ids these are, a match could be another provider's user.
+            return None
+        account = SocialAccount.objects.select_related("user").filter(provider=provider, uid=provider_user_id).first()
+        return account.user if account is not None else None
+    raise InvalidInput("A user.deleted event needs data.email, data.user_id or data.id.", field="data")

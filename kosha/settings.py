@@ -4,11 +4,16 @@ The helpers below reject a malformed value with ImproperlyConfigured at boot, so
 in production fails loudly instead of silently falling back to a default.
 """
 
+import base64
+import binascii
 import os
 from pathlib import Path
 
 import dj_database_url
+import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
+
+from kosha.sso import sso_config_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 
@@ -83,6 +88,10 @@ INSTALLED_APPS = [
     "allauth",
     "allauth.account",
     "allauth.mfa",
+    "allauth.socialaccount",
+    "allauth.socialaccount.providers.openid_connect",
+    "allauth.socialaccount.providers.google",
+    "allauth.socialaccount.providers.github",
     "django_q",
     "accounts",
     "plans",
@@ -104,6 +113,8 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "allauth.account.middleware.AccountMiddleware",
+    # An identity provider that is down answers allauth's error page, not a 500.
+    "accounts.middleware.ProviderErrorMiddleware",
 ]
 
 ROOT_URLCONF = "kosha.urls"
@@ -119,6 +130,7 @@ TEMPLATES = [
                 "django.template.context_processors.request",
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
+                "accounts.context_processors.signin",
             ],
         },
     },
@@ -142,7 +154,67 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
     }
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 
-# --- Accounts -------------------------------------------------------------------------
+# --- Email ---------------------------------------------------------------------------
+# EMAIL_URL configures the mail server in one variable, e.g.
+# `submission://user:password@smtp.example.com` (STARTTLS on 587) or
+# `smtp://smtp.example.com:465?ssl=true` (implicit TLS). The individual EMAIL_BACKEND,
+# EMAIL_HOST, ... variables still work when EMAIL_URL is unset. Without either, mail goes
+# to the console only: KOSHA_EMAIL_DELIVERY is then false, and nothing in Kosha claims
+# that a message was sent (see accounts/mail.py).
+EMAIL_URL_SCHEMES = ("smtp", "submission", "console", "memory", "dummy")
+LEGACY_EMAIL_VARIABLES = ("EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD")
+
+
+def env_email_url(name: str) -> dict:
+    raw = env_str(name).strip()
+    if not raw:
+        return {}
+    scheme = raw.partition(":")[0].lower()
+    if scheme not in EMAIL_URL_SCHEMES:
+        # dj-email-url's `smtps` means STARTTLS, not implicit TLS as elsewhere: refuse the
+        # ambiguity rather than guess.
+        raise ImproperlyConfigured(
+            f"{name} must start with one of {', '.join(s + '://' for s in EMAIL_URL_SCHEMES)}; for implicit TLS "
+            f"use smtp://host:465?ssl=true, for STARTTLS submission://host (got scheme {scheme!r})"
+        )
+    try:
+        parsed = dj_email_url.parse(raw)
+    except ValueError as error:
+        raise ImproperlyConfigured(f"{name} is not a valid mail URL: {error}") from None
+    if scheme in ("smtp", "submission") and not parsed.get("EMAIL_HOST"):
+        raise ImproperlyConfigured(f"{name} needs a host, e.g. submission://user:password@smtp.example.com")
+    return {key: value for key, value in parsed.items() if value is not None}
+
+
+_email = env_email_url("EMAIL_URL")
+if _email and any(os.environ.get(variable) for variable in LEGACY_EMAIL_VARIABLES):
+    raise ImproperlyConfigured(
+        f"Set EMAIL_URL or the individual {', '.join(LEGACY_EMAIL_VARIABLES)} variables, not both"
+    )
+EMAIL_BACKEND = _email.get("EMAIL_BACKEND") or env_str(
+    "EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend"
+)
+EMAIL_HOST = _email.get("EMAIL_HOST") or env_str("EMAIL_HOST", "localhost")
+EMAIL_PORT = _email.get("EMAIL_PORT") or env_int("EMAIL_PORT", 25, minimum=1)
+EMAIL_HOST_USER = _email.get("EMAIL_HOST_USER") or env_str("EMAIL_HOST_USER")
+EMAIL_HOST_PASSWORD = _email.get("EMAIL_HOST_PASSWORD") or env_str("EMAIL_HOST_PASSWORD")
+EMAIL_USE_TLS = _email.get("EMAIL_USE_TLS", False) or env_bool("EMAIL_USE_TLS", False)
+EMAIL_USE_SSL = _email.get("EMAIL_USE_SSL", False) or env_bool("EMAIL_USE_SSL", False)
+if EMAIL_USE_TLS and EMAIL_USE_SSL:
+    raise ImproperlyConfigured("EMAIL_USE_TLS (STARTTLS) and EMAIL_USE_SSL (implicit TLS) exclude each other")
+EMAIL_TIMEOUT = _email.get("EMAIL_TIMEOUT") or env_int("EMAIL_TIMEOUT", 30, minimum=1)
+DEFAULT_FROM_EMAIL = _email.get("DEFAULT_FROM_EMAIL") or env_str("DEFAULT_FROM_EMAIL", "Kosha <kosha@localhost>")
+SERVER_EMAIL = _email.get("SERVER_EMAIL") or env_str("SERVER_EMAIL", DEFAULT_FROM_EMAIL)
+# Backends that keep mail on this machine: with one of them, no message reaches anyone.
+NON_DELIVERING_EMAIL_BACKENDS = (
+    "django.core.mail.backends.console.EmailBackend",
+    "django.core.mail.backends.locmem.EmailBackend",
+    "django.core.mail.backends.dummy.EmailBackend",
+    "django.core.mail.backends.filebased.EmailBackend",
+)
+KOSHA_EMAIL_DELIVERY = EMAIL_BACKEND not in NON_DELIVERING_EMAIL_BACKENDS
+
+# --- Accounts and sign-in -------------------------------------------------------------
 AUTH_USER_MODEL = "accounts.User"
 AUTHENTICATION_BACKENDS = [
     "django.contrib.auth.backends.ModelBackend",
@@ -158,16 +230,35 @@ LOGIN_URL = "account_login"
 LOGIN_REDIRECT_URL = "home"
 ACCOUNT_LOGOUT_REDIRECT_URL = "account_login"
 
+ACCOUNT_ADAPTER = "accounts.adapters.AccountAdapter"
+SOCIALACCOUNT_ADAPTER = "accounts.adapters.SocialAccountAdapter"
+ACCOUNT_FORMS = {"reset_password": "accounts.forms.PasswordResetForm"}
 ACCOUNT_USER_MODEL_USERNAME_FIELD = None
 ACCOUNT_LOGIN_METHODS = {"email"}
 ACCOUNT_SIGNUP_FIELDS = ["email*", "password1*", "password2*"]
 ACCOUNT_UNIQUE_EMAIL = True
+# Sign-up, login and password reset answer alike for registered and unknown addresses.
+# With unique addresses allauth can keep that promise at sign-up only by mail (the
+# owner of a taken address is told by e-mail), so it needs mandatory verification.
+ACCOUNT_PREVENT_ENUMERATION = True
+# Verification needs mail that arrives: mandatory by default when a mail server is set,
+# off without one (a console cannot verify anything). Asking for verification without a
+# mail server would lock every new account out, so start-up refuses it.
 ACCOUNT_EMAIL_VERIFICATION = env_choice(
-    "ACCOUNT_EMAIL_VERIFICATION", "optional", ("none", "optional", "mandatory")
+    "ACCOUNT_EMAIL_VERIFICATION",
+    "mandatory" if KOSHA_EMAIL_DELIVERY else "none",
+    ("none", "optional", "mandatory"),
 )
+if ACCOUNT_EMAIL_VERIFICATION != "none" and not KOSHA_EMAIL_DELIVERY:
+    raise ImproperlyConfigured(
+        f"ACCOUNT_EMAIL_VERIFICATION={ACCOUNT_EMAIL_VERIFICATION} needs a mail server: set EMAIL_URL "
+        "(e.g. submission://user:password@smtp.example.com) or leave verification at none"
+    )
 ACCOUNT_LOGIN_ON_PASSWORD_RESET = False
 ACCOUNT_RATE_LIMITS = {
-    # allauth's throttles, per client address and per account.
+    # allauth's throttles. `ip` is the client address (kosha/addresses.py, behind
+    # KOSHA_TRUSTED_PROXIES); `key` for login_failed is (account, client address), see
+    # accounts/adapters.py, so failures from one address never lock out another.
     "login": "30/m/ip",
     "login_failed": "10/m/ip,5/5m/key",
     "signup": "20/h/ip",
@@ -175,15 +266,33 @@ ACCOUNT_RATE_LIMITS = {
 }
 MFA_SUPPORTED_TYPES = ["totp", "recovery_codes"]
 MFA_TOTP_ISSUER = "Kosha"
+# Two-factor normally waits for a verified address, so a squatter cannot lock the real
+# owner out of a later e-mail recovery. Without a mail server there is no e-mail recovery
+# to protect and no way to verify, so it is allowed (the MFA page says so).
+MFA_ALLOW_UNVERIFIED_EMAIL = not KOSHA_EMAIL_DELIVERY
 
-# --- Email ----------------------------------------------------------------------------
-EMAIL_BACKEND = env_str("EMAIL_BACKEND", "django.core.mail.backends.console.EmailBackend")
-EMAIL_HOST = env_str("EMAIL_HOST", "localhost")
-EMAIL_PORT = env_int("EMAIL_PORT", 25, minimum=1)
-EMAIL_HOST_USER = env_str("EMAIL_HOST_USER")
-EMAIL_HOST_PASSWORD = env_str("EMAIL_HOST_PASSWORD")
-EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
-DEFAULT_FROM_EMAIL = env_str("DEFAULT_FROM_EMAIL", "Kosha <kosha@localhost>")
+# Single sign-on (kosha/sso.py documents the variables).
+KOSHA_SSO = sso_config_from_env(os.environ)
+SOCIALACCOUNT_PROVIDERS = KOSHA_SSO.providers
+SOCIALACCOUNT_EMAIL_REQUIRED = True
+SOCIALACCOUNT_STORE_TOKENS = False
+# A provider's address does not sign anyone into an existing account by itself: the
+# owner connects the provider from settings. Providers differ in how well they verify.
+SOCIALACCOUNT_EMAIL_AUTHENTICATION = False
+# SSO-only: no local passwords at all (no password sign-up, sign-in, reset or change).
+# Two-factor then belongs to the identity provider (allauth's MFA needs local sign-in).
+KOSHA_SSO_ONLY = env_bool("KOSHA_SSO_ONLY", False)
+if KOSHA_SSO_ONLY:
+    if not KOSHA_SSO.is_configured:
+        raise ImproperlyConfigured("KOSHA_SSO_ONLY=true needs a provider (KOSHA_OIDC_PROVIDERS, KOSHA_GOOGLE_*, ...)")
+    if os.environ.get("ACCOUNT_EMAIL_VERIFICATION", "none") != "none":
+        raise ImproperlyConfigured(
+            "KOSHA_SSO_ONLY=true leaves e-mail verification to the provider: unset ACCOUNT_EMAIL_VERIFICATION"
+        )
+    SOCIALACCOUNT_ONLY = True
+    ACCOUNT_EMAIL_VERIFICATION = "none"
+    SOCIALACCOUNT_EMAIL_VERIFICATION = "none"
+    INSTALLED_APPS.remove("allauth.mfa")
 
 # --- Security -------------------------------------------------------------------------
 SESSION_COOKIE_SECURE = env_bool("SESSION_COOKIE_SECURE", not DEBUG and not KOSHA_EMBEDDED)
@@ -300,6 +409,32 @@ KOSHA_PART_URL_BATCH_MAX = env_int("KOSHA_PART_URL_BATCH_MAX", 100, minimum=1)
 # --- Webhooks -------------------------------------------------------------------------
 # Shared secrets of the inbound webhooks; an endpoint whose secret is empty answers 404.
 KOSHA_IDENTITY_WEBHOOK_SECRET = env_str("KOSHA_IDENTITY_WEBHOOK_SECRET")
+
+
+def env_standard_webhook_secret(name: str) -> str:
+    """A Standard Webhooks signing secret: `whsec_` and base64 (what Svix and Clerk show)."""
+    raw = env_str(name).strip()
+    if not raw:
+        return ""
+    try:
+        key = base64.b64decode(raw.removeprefix("whsec_"), validate=True)
+    except (binascii.Error, ValueError):
+        key = b""
+    if len(key) < 16:
+        raise ImproperlyConfigured(f"{name} must be a Standard Webhooks secret (whsec_ and base64 of 16+ bytes)")
+    return raw
+
+
+# Identity events in the Standard Webhooks format (Svix, Clerk): the sender's signing secret.
+KOSHA_IDENTITY_WEBHOOK_STANDARD_SECRET = env_standard_webhook_secret("KOSHA_IDENTITY_WEBHOOK_STANDARD_SECRET")
+# Whose user ids an event's `data.id` is (Clerk sends only its own id when a user is
+# deleted): the id of a configured sign-in provider, e.g. the OIDC provider `clerk`.
+KOSHA_IDENTITY_WEBHOOK_PROVIDER = env_str("KOSHA_IDENTITY_WEBHOOK_PROVIDER").strip()
+if KOSHA_IDENTITY_WEBHOOK_PROVIDER and KOSHA_IDENTITY_WEBHOOK_PROVIDER not in KOSHA_SSO.provider_ids:
+    raise ImproperlyConfigured(
+        f"KOSHA_IDENTITY_WEBHOOK_PROVIDER={KOSHA_IDENTITY_WEBHOOK_PROVIDER!r} is not a configured sign-in provider "
+        f"({', '.join(KOSHA_SSO.provider_ids) or 'none configured'})"
+    )
 KOSHA_STORAGE_WEBHOOK_SECRET = env_str("KOSHA_STORAGE_WEBHOOK_SECRET")
 # How far a signed timestamp may be from now before a delivery is refused as a replay.
 KOSHA_WEBHOOK_TOLERANCE_SECONDS = env_int("KOSHA_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1)
@@ -309,6 +444,9 @@ KOSHA_ORPHAN_GRACE_HOURS = env_int("KOSHA_ORPHAN_GRACE_HOURS", 24, minimum=1)
 KOSHA_ACTIVITY_RETENTION_DAYS = env_int("KOSHA_ACTIVITY_RETENTION_DAYS", 180, minimum=1)
 # How many reverse proxies in front of the app append to X-Forwarded-For; 0 ignores it.
 KOSHA_TRUSTED_PROXIES = env_int("KOSHA_TRUSTED_PROXIES", 0, minimum=0)
+# allauth's rate limits key on the client address too: the same count (our adapter reads
+# the address through kosha/addresses.py, which also tolerates a short header).
+ALLAUTH_TRUSTED_PROXY_COUNT = KOSHA_TRUSTED_PROXIES
 # /metrics answers only with this bearer token (or, with none set, to loopback clients).
 KOSHA_METRICS_TOKEN = env_str("KOSHA_METRICS_TOKEN")
 
@@ -323,9 +461,7 @@ LOGGING = {
         "json": {"()": "kosha.logging.JsonFormatter"},
         "text": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
     },
-    "handlers": {
-        "console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT}
-    },
+    "handlers": {"console": {"class": "logging.StreamHandler", "filters": ["request_id"], "formatter": LOG_FORMAT}},
     "root": {"handlers": ["console"], "level": env_str("LOG_LEVEL", "INFO")},
     "loggers": {"django.db.backends": {"level": "INFO"}},
 }

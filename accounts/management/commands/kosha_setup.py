@@ -4,6 +4,10 @@ Makes sure a default plan exists and, when the installation has no superuser yet
 one with a random password, writes the credentials to $KOSHA_VAR_DIR/initial-admin.txt
 (readable by the owner only) and says how to sign in. Later runs only say where that
 file is.
+
+With local passwords off (KOSHA_SSO_ONLY) a password admin could not sign in, so none is
+made: the operator signs in through the identity provider once, then runs
+`manage.py kosha_setup --admin their@address` to make that account an admin.
 """
 
 import os
@@ -13,7 +17,7 @@ from pathlib import Path
 from allauth.account.models import EmailAddress
 from django.conf import settings
 from django.contrib.auth import get_user_model
-from django.core.management.base import BaseCommand
+from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 
 from plans.models import Plan
@@ -49,9 +53,43 @@ def _write_private(path: Path, text: str) -> None:
 class Command(BaseCommand):
     help = "Idempotent first-run setup: a default plan and, if none exists, a first superuser."
 
+    def add_arguments(self, parser) -> None:
+        parser.add_argument(
+            "--admin",
+            metavar="EMAIL",
+            help="Make the existing account with this address a superuser (e.g. after its first single sign-on).",
+        )
+
     def handle(self, *args, **options) -> None:
         self._ensure_default_plan()
-        self._ensure_superuser()
+        if options.get("admin"):
+            self._promote(options["admin"])
+        elif settings.KOSHA_SSO_ONLY:
+            self._explain_sso_only_admin()
+        else:
+            self._ensure_superuser()
+
+    def _promote(self, email: str) -> None:
+        User = get_user_model()
+        user = User.objects.filter(email__iexact=email.strip()).first()
+        if user is None:
+            raise CommandError(
+                f"No account has the address {email!r} yet: sign in once (through the identity provider), then run this again."
+            )
+        user.is_staff = user.is_superuser = True
+        user.save(update_fields=["is_staff", "is_superuser"])
+        self.stdout.write(self.style.SUCCESS(f"{user.email} is now an admin: {_site_url()}/admin/"))
+
+    def _explain_sso_only_admin(self) -> None:
+        if get_user_model().objects.filter(is_superuser=True).exists():
+            return
+        self.stdout.write(
+            self.style.WARNING(
+                "Local passwords are off (KOSHA_SSO_ONLY), so no password admin was created. Sign in through "
+                f"your identity provider at {_site_url()}/accounts/login/, then make that account an admin:\n"
+                "  manage.py kosha_setup --admin you@example.com"
+            )
+        )
 
     def _ensure_default_plan(self) -> None:
         if Plan.objects.filter(is_default=True).exists():
