@@ -101,12 +101,3 @@ def test_entrance_pages_render_inside_koshas_layout(client, name):
     assert "css/kosha.css" in html
     assert 'class="card card--entrance"' in html
     assert "Menu:" not in html  # allauth's bare default layout is not used
-
-
-@pytest.mark.django_db
-def test_password_reset_sends_a_mail_for_a_known_address(client, owner, mailoutbox):
-    response = client.post(reverse("account_reset_password"), {"email": owner.email})
-
-    assert response.status_code == 302
-    assert len(mailoutbox) == 1
-    assert mailoutbox[0].to == [owner.email]
