@@ -2,6 +2,7 @@
 admin registry so a newly registered model cannot be forgotten."""
 
 import pytest
+from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
 from django.contrib import admin
 from django.urls import reverse
 
@@ -28,6 +29,11 @@ def everything(local_settings, owner, collaborator):
     activity_record(kind=ActivityEvent.Kind.LOGIN, actor=owner)
     UsageDrift.objects.create(user=owner, field="used_bytes", recorded=1, actual=3)
     folder_archive_start(user=owner, folder_id=docs.pk)
+    app = SocialApp.objects.create(
+        provider="openid_connect", provider_id="idp", name="IdP", client_id="kosha", secret="s", settings={}
+    )
+    account = SocialAccount.objects.create(user=owner, provider="idp", uid="sub-1")
+    SocialToken.objects.create(app=app, account=account, token="token")
 
 
 def _registered():
