@@ -15,8 +15,8 @@ from allauth.account.models import EmailAddress
 from django.urls import reverse
 
 from accounts.mail import NO_DELIVERY_RESET_MESSAGE, NO_DELIVERY_VERIFICATION_MESSAGE
-from accounts.tests.conftest import PASSWORD
 from conftest import _free_port
+from kosha.testing.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]

@@ -13,7 +13,8 @@ from allauth.account.models import EmailAddress
 from allauth.socialaccount.models import SocialAccount
 
 from accounts.models import User
-from accounts.tests.conftest import OIDC_CLIENT_ID, OIDC_PROVIDER_ID, PASSWORD
+from accounts.tests.conftest import OIDC_CLIENT_ID, OIDC_PROVIDER_ID
+from kosha.testing.factories import PASSWORD
 from plans.models import Plan, Usage
 
 pytestmark = pytest.mark.django_db

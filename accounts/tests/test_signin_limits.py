@@ -6,7 +6,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
-from accounts.tests.conftest import PASSWORD
+from kosha.testing.factories import PASSWORD
 
 pytestmark = pytest.mark.django_db
 
