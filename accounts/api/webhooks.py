@@ -20,11 +20,10 @@ from accounts.webhooks import (
     SIGNATURE_HEADER,
     STANDARD_SIGNATURE_HEADER,
     TIMESTAMP_HEADER,
-    WebhookUnauthorized,
     signature_verify,
     standard_signature_verify,
 )
-from kosha.errors import InvalidInput, NotFound
+from kosha.errors import InvalidInput, NotFound, WebhookUnauthorized
 
 
 class IdentityWebhookView(APIView):
