@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint bench clean
+.PHONY: run test lint lint-js test-js bench clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -19,10 +19,15 @@ $(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
 	touch $@ $(VENV)/.installed-run
 
+# The browser code's linter and unit tests: pinned in package-lock.json, installed here only.
+node_modules/.installed: package.json package-lock.json
+	npm ci --ignore-scripts --no-audit --no-fund
+	touch $@
+
 run: $(VENV)/.installed-run
 	HOST=$(HOST) PORT=$(PORT) ./scripts/run-embedded
 
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev lint-js test-js
 	$(BIN)/ruff check .
 	KOSHA_EMBEDDED=true $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
@@ -31,8 +36,15 @@ lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 
+lint-js: node_modules/.installed
+	node_modules/.bin/eslint static/js eslint.config.js
+
+# Pure functions of static/js (no DOM), run by node's own test runner.
+test-js:
+	node --test --test-reporter=spec static/js/tests/
+
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.upload_bench
 
 clean:
-	rm -rf $(VENV) .pytest_cache .ruff_cache
+	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache
