@@ -1,10 +1,13 @@
 // Unfinished uploads, remembered in localStorage so a reload or a browser restart can
 // resume them. A page cannot reopen a file by itself: the user chooses it again and we
 // match it by name, size and lastModified. The server stays the truth about which parts
-// it holds (GET uploads/<id>/); this only remembers which session belongs to which file.
+// it holds (GET uploads/<id>/); this only remembers which session belongs to which file,
+// and where its protocol lives (`uploads`: "/api/v1/uploads/", or a drop link's
+// "/s/<token>/uploads/").
 
 const KEY = "kosha.uploads.v1";
 const MAX_AGE_MS = 7 * 24 * 3600 * 1000; // sessions expire server-side long before this
+const DEFAULT_UPLOADS = "/api/v1/uploads/"; // records written before `uploads` was kept
 
 function readAll() {
   try {
@@ -23,13 +26,17 @@ function writeAll(records) {
   }
 }
 
-/** Records still worth asking the server about, oldest first. */
-export function uploadRecords() {
+function fresh() {
   const now = Date.now();
   return readAll().filter((record) => record?.id && now - (record.startedAt || 0) < MAX_AGE_MS);
 }
 
-export function uploadRemember({ id, file, folder, strategy }) {
+/** Records of uploads through the collection `uploads` still worth asking the server about, oldest first. */
+export function uploadRecords({ uploads = DEFAULT_UPLOADS } = {}) {
+  return fresh().filter((record) => (record.uploads || DEFAULT_UPLOADS) === uploads);
+}
+
+export function uploadRemember({ id, file, folder, strategy, uploads = DEFAULT_UPLOADS }) {
   const record = {
     id,
     name: file.name,
@@ -38,14 +45,15 @@ export function uploadRemember({ id, file, folder, strategy }) {
     type: file.type,
     folder: folder || null,
     strategy,
+    uploads,
     startedAt: Date.now(),
   };
-  writeAll([...uploadRecords().filter((other) => other.id !== id), record]);
+  writeAll([...fresh().filter((other) => other.id !== id), record]);
   return record;
 }
 
 export function uploadForget(id) {
-  writeAll(uploadRecords().filter((record) => record.id !== id));
+  writeAll(fresh().filter((record) => record.id !== id));
 }
 
 export function recordMatchesFile(record, file) {

@@ -1,111 +1,67 @@
 // Kosha's upload client: the browser sends bytes straight to the object store through
 // presigned URLs; the API only decides (start), hands out part URLs, and records (complete).
 // See "The upload protocol" in DESIGN.md. This module speaks the protocol and retries;
-// upload-panel.js is the queue and the UI (pause, resume, cancel, resume after reload).
+// upload-task.js and upload-panel.js are the queue and the UI (pause, resume, cancel).
+//
+// `uploads` is the URL of the protocol's collection: "/api/v1/uploads/" for a signed-in
+// user, "/s/<token>/uploads/" for a file-drop link, which answers the same requests below
+// it (<id>/, <id>/parts/, <id>/complete/). Importable in node: the pure part planning
+// below is unit-tested there.
+import { ApiError, api } from "./lib/api.js";
+import { ATTEMPTS, isRetryable, pause, retryDelayMs, withRetry } from "./lib/retry.js";
 
+export const UPLOADS_URL = "/api/v1/uploads/";
 const SHA256_MAX_BYTES = 64 * 1024 * 1024; // hashing reads the whole file into memory
 const PART_BATCH = 16; // part URLs asked for at once; they are short-lived, so ask as we go
 export const PART_CONCURRENCY = 4;
-const ATTEMPTS = 6; // per part or API call, for network errors and 5xx
 const URL_REFRESHES = 3; // per part: a 403 from the store means the URL expired, ask again
-const BACKOFF_BASE_MS = 500;
-const BACKOFF_MAX_MS = 30_000;
 const STALL_MS = 60_000; // a PUT with no progress for this long is treated as a dropped connection
 // Headers a page may not set; the browser derives them from the body.
 const FORBIDDEN_HEADERS = new Set(["content-length", "host", "connection", "expect"]);
 
-export class UploadError extends Error {
-  constructor(message, { code = "error", status = 0, details = {} } = {}) {
-    super(message);
-    this.name = "UploadError";
-    this.code = code;
-    this.status = status;
-    this.details = details;
-  }
-}
-
 const abortError = () => new DOMException("Upload stopped", "AbortError");
 
-/** Network errors, 5xx, 408 and 429 are worth another try; other answers are final. */
-export function isRetryable(error) {
-  if (error?.name === "AbortError") return false;
-  const status = error?.status ?? 0;
-  return error?.code === "network" || status >= 500 || status === 408 || status === 429;
+// --- part planning (pure) ---------------------------------------------------------------------
+
+/** The size in bytes part `number` (1-based) must have: every part is part_size but the last. */
+export function partBytes(session, number) {
+  const { part_size: partSize, part_count: partCount, size } = session;
+  return number < partCount ? partSize : size - partSize * (partCount - 1);
 }
 
-/** Exponential backoff with jitter (half fixed, half random) so clients do not retry in step. */
-export function backoffMs(attempt) {
-  const ceiling = Math.min(BACKOFF_MAX_MS, BACKOFF_BASE_MS * 2 ** (attempt - 1));
-  return ceiling / 2 + Math.random() * (ceiling / 2);
+/** The [start, end) byte range of part `number` in the file, for File.slice. */
+export function partRange(session, number) {
+  const start = (number - 1) * session.part_size;
+  return [start, start + partBytes(session, number)];
 }
 
-/** Wait ms, and while the browser says it is offline, until it is back. Rejects on abort. */
-export function pause(ms, signal) {
-  return new Promise((resolve, reject) => {
-    if (signal?.aborted) return reject(abortError());
-    let timer = null;
-    const finish = () => {
-      if (!navigator.onLine) return; // the 'online' listener will call again
-      cleanup();
-      resolve();
-    };
-    const onAbort = () => {
-      cleanup();
-      reject(abortError());
-    };
-    const cleanup = () => {
-      clearTimeout(timer);
-      window.removeEventListener("online", finish);
-      signal?.removeEventListener("abort", onAbort);
-    };
-    timer = setTimeout(finish, ms);
-    window.addEventListener("online", finish);
-    signal?.addEventListener("abort", onAbort, { once: true });
-  });
+/** The part numbers (1..part_count, ascending) that `done` (number -> etag) does not hold. */
+export function partsPending(session, done = new Map()) {
+  return Array.from({ length: session.part_count }, (_, index) => index + 1).filter((number) => !done.has(number));
 }
 
-/** Run fn until it succeeds, retrying what isRetryable allows. onRetry(error, attempt, delayMs). */
-export async function withRetry(fn, { signal, onRetry, attempts = ATTEMPTS } = {}) {
-  for (let attempt = 1; ; attempt += 1) {
-    try {
-      return await fn();
-    } catch (error) {
-      if (!isRetryable(error) || attempt >= attempts) throw error;
-      const delay = backoffMs(attempt);
-      onRetry?.(error, attempt, delay);
-      await pause(delay, signal);
-    }
+/**
+ * The parts worth keeping when resuming, as number -> etag, from what the store reports
+ * holding ([{number, etag, size}]): only whole parts of this plan count, since the store
+ * keeps nothing usable of a part that was cut off.
+ */
+export function partsKept(session, stored = []) {
+  const kept = new Map();
+  for (const part of stored) {
+    const inPlan = Number.isInteger(part.number) && part.number >= 1 && part.number <= session.part_count;
+    if (inPlan && part.etag && part.size === partBytes(session, part.number)) kept.set(part.number, part.etag);
   }
+  return kept;
 }
 
-function csrfToken() {
-  const match = document.cookie.match(/(?:^|;\s*)csrftoken=([^;]+)/);
-  return match ? decodeURIComponent(match[1]) : "";
+/** Bytes held by the parts numbered in `numbers` (an iterable). */
+export function partsBytes(session, numbers) {
+  let total = 0;
+  for (const number of numbers) total += partBytes(session, number);
+  return total;
 }
 
-/** One call to the API. Rejects with UploadError carrying the API's code and message. */
-export async function api(base, method, path, body, signal) {
-  let response;
-  try {
-    response = await fetch(base + path, {
-      method,
-      signal,
-      credentials: "same-origin",
-      headers: { "Content-Type": "application/json", Accept: "application/json", "X-CSRFToken": csrfToken() },
-      body: body === undefined ? undefined : JSON.stringify(body),
-    });
-  } catch (error) {
-    if (error.name === "AbortError") throw error;
-    throw new UploadError("Could not reach the server. Check your connection.", { code: "network" });
-  }
-  if (response.status === 204) return null;
-  const data = await response.json().catch(() => ({}));
-  if (!response.ok) {
-    const { code = "error", message = `The server answered ${response.status}.`, ...details } = data.error || {};
-    throw new UploadError(message, { code, status: response.status, details });
-  }
-  return data;
-}
+// --- transfers --------------------------------------------------------------------------------
 
 async function sha256Hex(file) {
   if (file.size > SHA256_MAX_BYTES || !globalThis.crypto?.subtle) return undefined; // subtle needs a secure context
@@ -136,11 +92,11 @@ function put(url, blob, { headers = {}, onProgress, signal }) {
     };
     xhr.onload = () => {
       if (xhr.status >= 200 && xhr.status < 300) resolve(xhr.getResponseHeader("ETag"));
-      else reject(new UploadError(`The store refused the upload (${xhr.status}).`, { code: "store", status: xhr.status }));
+      else reject(new ApiError(`The store refused the upload (${xhr.status}).`, { code: "store", status: xhr.status }));
     };
-    xhr.onerror = () => reject(new UploadError("The connection to the store dropped.", { code: "network" }));
+    xhr.onerror = () => reject(new ApiError("The connection to the store dropped.", { code: "network" }));
     xhr.onabort = () =>
-      reject(stalled ? new UploadError("The upload stalled.", { code: "network" }) : abortError());
+      reject(stalled ? new ApiError("The upload stalled.", { code: "network" }) : abortError());
     const abort = () => xhr.abort();
     signal?.addEventListener("abort", abort, { once: true });
     xhr.onloadend = () => {
@@ -151,47 +107,47 @@ function put(url, blob, { headers = {}, onProgress, signal }) {
   });
 }
 
+// One start at a time per collection. A drop link's server keeps the visitor's upload ids in
+// the Django session, and two starts answered at once would each save their own copy of it:
+// the later save drops the other's id, whose session then answers 404.
+const startQueues = new Map(); // uploads URL -> the last start asked for
+
+function oneStartAtATime(uploads, work) {
+  const next = (startQueues.get(uploads) ?? Promise.resolve()).catch(() => {}).then(work);
+  startQueues.set(uploads, next);
+  return next;
+}
+
 /**
- * Start an upload session: hash (small files), then POST uploads/. No retry: a lost answer
+ * Start an upload session: hash (small files), then POST to the uploads collection. No retry: a lost answer
  * could leave a second reservation. Quota errors (413 quota_exceeded) come from here, before
  * any byte is sent.
  */
-export async function uploadStart(file, { folder = null, base = "/api/v1/", signal } = {}) {
+export async function uploadStart(file, { folder = null, uploads = UPLOADS_URL, signal } = {}) {
   const sha256 = await sha256Hex(file);
-  return api(
-    base,
-    "POST",
-    "uploads/",
-    {
-      name: file.name,
-      size: file.size,
-      folder,
-      content_type: file.type || "application/octet-stream",
-      ...(sha256 ? { sha256 } : {}),
-    },
-    signal,
-  );
+  const body = {
+    name: file.name,
+    size: file.size,
+    folder,
+    content_type: file.type || "application/octet-stream",
+    ...(sha256 ? { sha256 } : {}),
+  };
+  return oneStartAtATime(uploads, () => api("POST", uploads, body, { signal }));
 }
 
 /** The session's status and, for a pending multipart upload, the parts the store holds. */
-export function uploadState(id, { base = "/api/v1/", signal } = {}) {
-  return withRetry(() => api(base, "GET", `uploads/${id}/`, undefined, signal), { signal });
+export function uploadState(id, { uploads = UPLOADS_URL, signal } = {}) {
+  return withRetry(() => api("GET", `${uploads}${id}/`, undefined, { signal }), { signal });
 }
 
 /** Give the reservation back now rather than when the session expires. */
-export function uploadAbort(id, { base = "/api/v1/" } = {}) {
-  return api(base, "DELETE", `uploads/${id}/`);
+export function uploadAbort(id, { uploads = UPLOADS_URL } = {}) {
+  return api("DELETE", `${uploads}${id}/`);
 }
 
 /** Complete is idempotent on the server, so it is safe to retry. Resolves with the file. */
-export function uploadComplete(id, parts, { base = "/api/v1/", signal, onRetry } = {}) {
-  return withRetry(() => api(base, "POST", `uploads/${id}/complete/`, { parts }, signal), { signal, onRetry });
-}
-
-/** The size part `number` must have: every part is part_size but the last. */
-export function partBytes(session, number) {
-  const { part_size: partSize, part_count: partCount, size } = session;
-  return number < partCount ? partSize : size - partSize * (partCount - 1);
+export function uploadComplete(id, parts, { uploads = UPLOADS_URL, signal, onRetry } = {}) {
+  return withRetry(() => api("POST", `${uploads}${id}/complete/`, { parts }, { signal }), { signal, onRetry });
 }
 
 /** The single PUT, retried on network errors and 5xx. A 403 (URL expired) is the caller's. */
@@ -208,12 +164,12 @@ export function uploadSingle(file, session, { onProgress, signal, onRetry } = {}
  * onProgress(sentBytes) counts done parts too; onPart(number, etag) after each part.
  * Resolves with [{number, etag}] for every part, in order.
  */
-export async function uploadParts(file, session, { base = "/api/v1/", done = new Map(), onProgress, onPart, onRetry, signal } = {}) {
-  const { id, part_count: partCount } = session;
-  const sizes = { ...session, size: file.size };
-  const loaded = new Map([...done.keys()].map((number) => [number, partBytes(sizes, number)]));
+export async function uploadParts(file, session, { uploads = UPLOADS_URL, done = new Map(), onProgress, onPart, onRetry, signal } = {}) {
+  const { id } = session;
+  const plan = { ...session, size: file.size };
+  const loaded = new Map([...done.keys()].map((number) => [number, partBytes(plan, number)]));
   const report = () => onProgress?.([...loaded.values()].reduce((sum, n) => sum + n, 0));
-  const pending = Array.from({ length: partCount }, (_, index) => index + 1).filter((n) => !done.has(n));
+  const pending = partsPending(plan, done);
   const urls = new Map(); // part number -> { url, headers }
   const asking = new Map(); // part number -> the request that will bring its URL
   // One controller for this call's transfers, so a part that fails for good stops its siblings.
@@ -226,7 +182,7 @@ export async function uploadParts(file, session, { base = "/api/v1/", done = new
     if (!urls.has(number) && !asking.has(number)) {
       // Ask for this part and the next few that no one has asked for yet.
       const numbers = [number, ...pending.filter((n) => n !== number && !urls.has(n) && !asking.has(n))].slice(0, PART_BATCH);
-      const request = withRetry(() => api(base, "POST", `uploads/${id}/parts/`, { numbers }, transfers.signal), {
+      const request = withRetry(() => api("POST", `${uploads}${id}/parts/`, { numbers }, { signal: transfers.signal }), {
         signal: transfers.signal,
         onRetry,
       }).then((data) => {
@@ -242,12 +198,12 @@ export async function uploadParts(file, session, { base = "/api/v1/", done = new
       await asking.get(number);
     }
     const part = urls.get(number);
-    if (!part) throw new UploadError(`No URL was issued for part ${number}.`);
+    if (!part) throw new ApiError(`No URL was issued for part ${number}.`);
     return part;
   }
 
   async function sendPart(number) {
-    const blob = file.slice((number - 1) * session.part_size, Math.min(number * session.part_size, file.size));
+    const blob = file.slice(...partRange(plan, number));
     let refreshes = 0;
     for (let attempt = 1; ; ) {
       try {
@@ -260,7 +216,7 @@ export async function uploadParts(file, session, { base = "/api/v1/", done = new
             report();
           },
         });
-        if (!etag) throw new UploadError("The store did not return an ETag (check the bucket's CORS ExposeHeaders).");
+        if (!etag) throw new ApiError("The store did not return an ETag (check the bucket's CORS ExposeHeaders).");
         done.set(number, etag);
         loaded.set(number, blob.size);
         report();
@@ -276,7 +232,7 @@ export async function uploadParts(file, session, { base = "/api/v1/", done = new
           continue;
         }
         if (!isRetryable(error) || attempt >= ATTEMPTS) throw error;
-        const delay = backoffMs(attempt);
+        const delay = retryDelayMs(error, attempt);
         attempt += 1;
         onRetry?.(error, attempt, delay);
         await pause(delay, transfers.signal);
@@ -302,25 +258,25 @@ export async function uploadParts(file, session, { base = "/api/v1/", done = new
 /**
  * Upload one File into folder (a uuid, or null for the root), start to finish, without a UI.
  * onProgress(sentBytes, totalBytes, phase) with phase "hashing" | "uploading" | "finishing".
- * Resolves with the API's answer to complete; rejects with UploadError (carrying the API's
+ * Resolves with the API's answer to complete; rejects with ApiError (carrying the API's
  * code and message, e.g. quota_exceeded before any byte is sent) or an AbortError.
  */
-export async function uploadFile(file, { folder = null, base = "/api/v1/", onProgress = () => {}, signal } = {}) {
+export async function uploadFile(file, { folder = null, uploads = UPLOADS_URL, onProgress = () => {}, signal } = {}) {
   onProgress(0, file.size, "hashing");
-  const session = await uploadStart(file, { folder, base, signal });
+  const session = await uploadStart(file, { folder, uploads, signal });
   const progress = (sent) => onProgress(Math.min(sent, file.size), file.size, "uploading");
   let parts = [];
   try {
     if (session.strategy === "multipart") {
-      parts = await uploadParts(file, session, { base, onProgress: progress, signal });
+      parts = await uploadParts(file, session, { uploads, onProgress: progress, signal });
     } else {
       await uploadSingle(file, session, { onProgress: progress, signal });
     }
   } catch (error) {
-    uploadAbort(session.id, { base }).catch(() => {});
+    uploadAbort(session.id, { uploads }).catch(() => {});
     throw error;
   }
   onProgress(file.size, file.size, "finishing");
   // A mismatch here (422) is cleaned up by the server itself.
-  return uploadComplete(session.id, parts, { base, signal });
+  return uploadComplete(session.id, parts, { uploads, signal });
 }
