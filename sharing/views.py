@@ -261,7 +261,7 @@ def drop_upload_complete(request: HttpRequest, link: ShareLink, upload_id: str) 
 
 @login_required
 @require_GET
-@ensure_csrf_cookie  # static/js/shared.js sends the cookie back on editors' API calls
+@ensure_csrf_cookie  # static/js/pages/shared-folder.js sends the cookie back on editors' API calls
 def shared_with_me_page(request: HttpRequest) -> HttpResponse:
     """The items shared with the signed-in user, newest first (the shared-with-me selector
     the API lists too), a page at a time over its cursor."""

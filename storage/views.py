@@ -67,5 +67,5 @@ def folder_page(request: HttpRequest, folder_id: str) -> HttpResponse:
 @require_GET
 @ensure_csrf_cookie
 def trash_page(request: HttpRequest) -> HttpResponse:
-    """The trash: listed, restored and emptied by static/js/browser/trash.js through the API."""
+    """The trash: listed, restored and emptied by static/js/browser/trash.js (entry point static/js/pages/trash.js) through the API."""
     return render(request, "files/trash.html", {"search_types": SEARCH_TYPES})

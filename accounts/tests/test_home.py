@@ -73,7 +73,7 @@ def test_home_offers_the_upload_chooser_and_sets_the_csrf_cookie(client, owner):
 
     html = response.content.decode()
     assert 'type="file"' in html
-    assert "js/home.js" in html
+    assert "js/pages/browser.js" in html
     assert "csrftoken" in response.cookies
 
 

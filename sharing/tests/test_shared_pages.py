@@ -45,7 +45,7 @@ def test_a_viewer_browses_the_shared_folder_read_only(world):
     assert reverse("sharing-api:shared-file-download", args=[world.file.pk]) in html
     assert reverse("sharing:shared-folder", args=[world.sub.pk]) in html
     assert 'data-shared-action="rename"' not in html
-    assert "js/shared.js" not in html
+    assert "js/pages/shared-folder.js" not in html
 
 
 def test_breadcrumbs_inside_a_share_stop_at_the_shared_folder(world):
@@ -65,7 +65,7 @@ def test_an_editor_gets_rename_and_trash(world):
     html = response.content.decode()
     assert 'data-shared-action="rename"' in html
     assert 'data-shared-action="trash"' in html
-    assert "js/shared.js" in html
+    assert "js/pages/shared-folder.js" in html
 
 
 def test_a_folder_not_shared_with_me_is_404(world):

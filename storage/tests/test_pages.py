@@ -48,7 +48,7 @@ def test_a_folder_page_lists_its_children_with_breadcrumbs(client, owner):
     assert "at-the-root.txt" not in html
     assert f'data-folder="{folder.pk}"' in html
     assert 'id="listing-data"' in html
-    assert "js/browser/main.js" in html
+    assert "js/pages/browser.js" in html
     assert "csrftoken" in response.cookies
 
 
@@ -114,7 +114,7 @@ def test_the_trash_page_renders_for_its_owner(client, owner):
 
     html = response.content.decode()
     assert response.status_code == 200
-    assert "js/browser/trash.js" in html
+    assert "js/pages/trash.js" in html
     assert "Empty trash" in html
     assert 'aria-current="page">Trash' in html
     assert "csrftoken" in response.cookies

@@ -1,7 +1,8 @@
 // The folder picker for move and copy: browses folders through the same items API.
 // Resolves with a folder id, null for the root, or undefined when cancelled.
-import { folderItems } from "./api.js";
-import { el, icon, showError } from "./ui.js";
+import { el, icon } from "../lib/dom.js";
+import { showError } from "../lib/toast.js";
+import { folderItems } from "./endpoints.js";
 
 export function pickFolder({ title = "Choose a folder", okLabel = "Choose", start = null, exclude = new Set() } = {}) {
   const dialog = document.querySelector("[data-picker]");

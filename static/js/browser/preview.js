@@ -1,12 +1,14 @@
 // The preview viewer: images, PDF, audio, video and plain text in a modal, with previous and
 // next across the folder's files, arrow keys and Esc. Bytes come from /preview/, which
 // serves inline only the types that cannot run script.
-import { downloadUrl, previewUrl } from "./api.js";
-import { el, fileType, formatBytes, icon } from "./ui.js";
+import { el, icon } from "../lib/dom.js";
+import { fileType } from "../lib/filetypes.js";
+import { formatBytes } from "../lib/format.js";
+import { downloadUrl, previewUrl } from "./endpoints.js";
 
 const TEXT_LIMIT = 512 * 1024; // enough to read; the download has the rest
 
-const dialog = document.querySelector("[data-viewer]");
+let dialog = null; // the page's <dialog data-viewer>, wired on first use
 let files = [];
 let index = 0;
 let hooks = {};
@@ -84,16 +86,9 @@ function show(at) {
   hooks.onShow?.(file);
 }
 
-export function openViewer(list, at = 0, options = {}) {
-  if (!dialog || !list.length) return;
-  files = list;
-  hooks = options;
-  show(Math.max(0, at));
-  if (!dialog.open) dialog.showModal();
-  dialog.querySelector("[data-viewer-close]").focus();
-}
-
-if (dialog) {
+function setUp() {
+  dialog = document.querySelector("[data-viewer]");
+  if (!dialog) return;
   dialog.querySelector("[data-viewer-prev]").addEventListener("click", () => show(index - 1));
   dialog.querySelector("[data-viewer-next]").addEventListener("click", () => show(index + 1));
   dialog.querySelector("[data-viewer-close]").addEventListener("click", () => dialog.close());
@@ -112,3 +107,15 @@ if (dialog) {
     if (event.target === dialog) dialog.close();
   });
 }
+
+/** Show list[at] in the viewer; options.onShow(file) as each file shows, onClose() at the end. */
+export function openViewer(list, at = 0, options = {}) {
+  if (!dialog) setUp();
+  if (!dialog || !list.length) return;
+  files = list;
+  hooks = options;
+  show(Math.max(0, at));
+  if (!dialog.open) dialog.showModal();
+  dialog.querySelector("[data-viewer-close]").focus();
+}
+

@@ -1,7 +1,8 @@
 // The header search box: results as you type (debounced, 2 characters at least), a type
 // filter, and a pick that jumps to the containing folder with the item highlighted.
-import { ApiError, get } from "./api.js";
-import { el, fileType, icon } from "./ui.js";
+import { ApiError, get } from "../lib/api.js";
+import { el, icon } from "../lib/dom.js";
+import { fileType } from "../lib/filetypes.js";
 
 const DEBOUNCE_MS = 250;
 const MIN_CHARS = 2;
@@ -11,6 +12,7 @@ function defaultPick(result) {
   window.location.assign(`${path}?highlight=${result.id}`);
 }
 
+/** Wire the header's [data-search] form; onPick(result) runs on a chosen result. */
 export function installSearch({ onPick = defaultPick } = {}) {
   const form = document.querySelector("[data-search]");
   if (!form || form.dataset.ready) return;

@@ -2,10 +2,12 @@
 // a download limit, or as a file drop for a folder; listed and revoked) and shares with
 // people (added by email as viewer or editor, role changed, removed). The lists have no
 // filter by item, so the dialog reads the owner's lists and keeps this item's entries.
-import { del, get, patch, post } from "./api.js";
-import { el, formatDateFull, toast } from "./ui.js";
+import { del, get, patch, post } from "../lib/api.js";
+import { el } from "../lib/dom.js";
+import { formatDateFull } from "../lib/format.js";
+import { toast } from "../lib/toast.js";
 
-const dialog = document.querySelector("[data-share]");
+let dialog = null; // the page's <dialog data-share>, wired on first use
 const MAX_PAGES = 20;
 let item = null;
 let opener = null;
@@ -13,7 +15,7 @@ let plan = null;
 
 const $ = (selector) => dialog.querySelector(selector);
 
-function showError(error) {
+function dialogError(error) {
   const box = $("[data-share-error]");
   box.textContent = error ? error.message || String(error) : "";
   box.hidden = !error;
@@ -21,11 +23,11 @@ function showError(error) {
 
 // Run an API call for the dialog: errors show in the dialog, not as a toast behind it.
 async function attempt(work) {
-  showError(null);
+  dialogError(null);
   try {
     return await work();
   } catch (error) {
-    showError(error);
+    dialogError(error);
     return undefined;
   }
 }
@@ -228,29 +230,9 @@ function applyPlan() {
   }
 }
 
-export async function openShare(target) {
+function setUp() {
+  dialog = document.querySelector("[data-share]");
   if (!dialog) return;
-  item = target;
-  opener = document.activeElement;
-  $("[data-share-name]").textContent = item.name;
-  $("[data-share-kind]").textContent = item.kind;
-  $("[data-share-drop-field]").hidden = item.kind !== "folder";
-  $("[data-share-created]").hidden = true;
-  $("[data-share-url]").value = "";
-  $("[data-share-copy-status]").textContent = "";
-  for (const form of dialog.querySelectorAll("form")) form.reset();
-  showError(null);
-  $("[data-share-links]").replaceChildren();
-  $("[data-share-people]").replaceChildren();
-  dialog.showModal();
-  $("[data-share-close]").focus();
-  await loadPlan();
-  applyPlan();
-  await Promise.all([loadLinks(), loadPeople()]);
-  dialog.dataset.loaded = item.id;
-}
-
-if (dialog) {
   $("[data-share-close]").addEventListener("click", () => dialog.close());
   $("[data-share-link-form]").addEventListener("submit", createLink);
   $("[data-share-people-form]").addEventListener("submit", addPerson);
@@ -265,3 +247,28 @@ if (dialog) {
     opener = null;
   });
 }
+
+/** Open the share dialog of a file or folder item ({id, kind, name}). */
+export async function openShare(target) {
+  if (!dialog) setUp();
+  if (!dialog) return;
+  item = target;
+  opener = document.activeElement;
+  $("[data-share-name]").textContent = item.name;
+  $("[data-share-kind]").textContent = item.kind;
+  $("[data-share-drop-field]").hidden = item.kind !== "folder";
+  $("[data-share-created]").hidden = true;
+  $("[data-share-url]").value = "";
+  $("[data-share-copy-status]").textContent = "";
+  for (const form of dialog.querySelectorAll("form")) form.reset();
+  dialogError(null);
+  $("[data-share-links]").replaceChildren();
+  $("[data-share-people]").replaceChildren();
+  dialog.showModal();
+  $("[data-share-close]").focus();
+  await loadPlan();
+  applyPlan();
+  await Promise.all([loadLinks(), loadPeople()]);
+  dialog.dataset.loaded = item.id;
+}
+

@@ -1,12 +1,15 @@
 // The trash page: list (newest first, paginated), restore, delete forever, empty the trash.
-import { del, get, post } from "./api.js";
-import { installSearch } from "./search.js";
-import { confirmDialog, el, fileType, formatBytes, formatDateFull, icon, showError, timeEl, toast } from "./ui.js";
+import { del, get, post } from "../lib/api.js";
+import { confirmDialog } from "../lib/confirm.js";
+import { el, icon, timeEl } from "../lib/dom.js";
+import { fileType } from "../lib/filetypes.js";
+import { countOf, formatBytes, formatDateFull } from "../lib/format.js";
+import { showError, toast, toastAction } from "../lib/toast.js";
 
-const root = document.querySelector("[data-trash]");
-const rows = root?.querySelector("[data-trash-rows]");
-const more = root?.querySelector("[data-trash-more]");
-const emptyButton = root?.querySelector("[data-trash-empty]");
+let root = null;
+let rows = null;
+let more = null;
+let emptyButton = null;
 let next = null;
 
 function updateEmpty() {
@@ -41,7 +44,7 @@ function trashRow(item) {
       updateEmpty();
       const where = restored.folder ? `/f/${restored.folder}` : "/";
       const note = toast(`Restored “${restored.name}”.`);
-      note?.insertBefore(el("a", { href: `${where}?highlight=${restored.id}`, class: "toast__action" }, "Show"), note.lastChild);
+      toastAction(note, el("a", { href: `${where}?highlight=${restored.id}`, class: "toast__action" }, "Show"));
     } catch (error) {
       restore.disabled = false;
       showError(error);
@@ -82,7 +85,12 @@ async function page(cursor) {
   }
 }
 
-if (root) {
+/** Wire the trash page's [data-trash] and load its first page. */
+export function installTrash(element) {
+  root = element;
+  rows = root.querySelector("[data-trash-rows]");
+  more = root.querySelector("[data-trash-more]");
+  emptyButton = root.querySelector("[data-trash-empty]");
   more.addEventListener("click", () => next && page(next));
   emptyButton.addEventListener("click", async () => {
     const sure = await confirmDialog({
@@ -97,11 +105,10 @@ if (root) {
       next = null;
       more.hidden = true;
       updateEmpty();
-      toast(`Deleted ${result.items} ${result.items === 1 ? "item" : "items"} forever, freeing ${formatBytes(result.size)}.`);
+      toast(`Deleted ${countOf(result.items, "item")} forever, freeing ${formatBytes(result.size)}.`);
     } catch (error) {
       showError(error);
     }
   });
-  installSearch();
   page(null);
 }

@@ -1,8 +1,11 @@
 // The versions panel of one file: list, download and restore (as the newest version).
-import { API, get, post } from "./api.js";
-import { el, formatBytes, formatDateFull, showError, timeEl, toast } from "./ui.js";
+import { get, post } from "../lib/api.js";
+import { el, timeEl } from "../lib/dom.js";
+import { formatBytes, formatDateFull } from "../lib/format.js";
+import { showError, toast } from "../lib/toast.js";
+import { versionDownloadUrl } from "./endpoints.js";
 
-const panel = document.querySelector("[data-versions]");
+let panel = null; // the page's <dialog data-versions>, wired on first use
 let file = null;
 let next = null;
 let changed = () => {};
@@ -10,7 +13,7 @@ let changed = () => {};
 function versionRow(version) {
   const download = el(
     "a",
-    { class: "btn btn-small btn-secondary", href: `${API}files/${file.id}/versions/${version.id}/download/` },
+    { class: "btn btn-small btn-secondary", href: versionDownloadUrl(file.id, version.id) },
     "Download",
   );
   download.setAttribute("aria-label", `Download version ${version.number}`);
@@ -62,7 +65,19 @@ async function refresh() {
   await page(null);
 }
 
+function setUp() {
+  panel = document.querySelector("[data-versions]");
+  if (!panel) return;
+  panel.querySelector("[data-versions-close]").addEventListener("click", () => panel.close());
+  panel.querySelector("[data-versions-more]").addEventListener("click", () => next && page(next).catch(showError));
+  panel.addEventListener("click", (event) => {
+    if (event.target === panel) panel.close();
+  });
+}
+
+/** Open the versions dialog of a file; onChange() runs after a restore. */
 export async function openVersions(item, { onChange = () => {} } = {}) {
+  if (!panel) setUp();
   if (!panel) return;
   file = item;
   changed = onChange;
@@ -74,12 +89,4 @@ export async function openVersions(item, { onChange = () => {} } = {}) {
   } catch (error) {
     showError(error);
   }
-}
-
-if (panel) {
-  panel.querySelector("[data-versions-close]").addEventListener("click", () => panel.close());
-  panel.querySelector("[data-versions-more]").addEventListener("click", () => next && page(next).catch(showError));
-  panel.addEventListener("click", (event) => {
-    if (event.target === panel) panel.close();
-  });
 }

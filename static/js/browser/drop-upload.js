@@ -4,9 +4,11 @@
 //
 // Files go to the upload panel (../upload-panel.js: enqueueUploads), which shows progress,
 // retries, and dispatches `kosha:uploaded` on document as each file is stored.
+import { ApiError, post } from "../lib/api.js";
+import { countOf } from "../lib/format.js";
+import { showError, toast } from "../lib/toast.js";
 import { enqueueUploads } from "../upload-panel.js";
-import { ApiError, folderItems, post } from "./api.js";
-import { showError, toast } from "./ui.js";
+import { folderItems } from "./endpoints.js";
 
 function readEntries(reader) {
   return new Promise((resolve, reject) => reader.readEntries(resolve, reject));
@@ -81,7 +83,8 @@ export async function uploadDropped(dataTransfer, folder) {
   return { total: pairs.length, folders: byFolder.size };
 }
 
-export function installDrop({ folder, onDone }) {
+/** Take drops anywhere on the page into folder() (a uuid or null), showing [data-drop-overlay]. */
+export function installDropUpload({ folder, onDone }) {
   const overlay = document.querySelector("[data-drop-overlay]");
   let depth = 0;
   const hasFiles = (event) => [...(event.dataTransfer?.types || [])].includes("Files");
@@ -112,7 +115,7 @@ export function installDrop({ folder, onDone }) {
     hide();
     try {
       const { total } = await uploadDropped(event.dataTransfer, folder());
-      if (total) toast(`Uploading ${total} ${total === 1 ? "file" : "files"}…`);
+      if (total) toast(`Uploading ${countOf(total, "file")}…`);
     } catch (error) {
       showError(error);
     } finally {

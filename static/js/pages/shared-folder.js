@@ -1,9 +1,9 @@
-// A folder shared with me as editor (/shared/f/<id>): rename and trash its items through
-// the grantee API (shared/files/<id>/, shared/folders/<id>/), then show the fresh listing.
-import { del, patch } from "./browser/api.js";
-import { confirmDialog, showError } from "./browser/ui.js";
+// Entry point of a folder shared with me (/shared/f/<id>, templates/sharing/shared_folder.html),
+// loaded only for editors: rename and trash its items through the same item endpoints as the
 
-const table = document.querySelector("[data-shared-folder]");
+import { del, patch } from "../lib/api.js";
+import { confirmDialog } from "../lib/confirm.js";
+import { showError } from "../lib/toast.js";
 
 function itemPath(row) {
   return `shared/${row.dataset.kind === "folder" ? "folders" : "files"}/${row.dataset.item}/`;
@@ -27,6 +27,7 @@ async function trash(row) {
   window.location.reload();
 }
 
+const table = document.querySelector("[data-shared-folder]");
 table?.addEventListener("click", (event) => {
   const button = event.target.closest("[data-shared-action]");
   if (!button) return;

@@ -1,0 +1,243 @@
+// What the browser does to items: open, rename in place, new folder, trash (with undo),
+// move and copy (through the folder picker), download (a folder as a zip), share, versions.
+// run(action) is the one switch the toolbar, the selection bar and the keyboard go through.
+import { del, get, patch, post } from "../lib/api.js";
+import { el } from "../lib/dom.js";
+import { countOf } from "../lib/format.js";
+import { showError, toast, toastAction } from "../lib/toast.js";
+import { downloadUrl, itemPath } from "./endpoints.js";
+import { load, navigate, reloadKeepingSelection } from "./listing.js";
+import { pickFolder } from "./picker.js";
+import { openViewer } from "./preview.js";
+import { dom, row, rowAt } from "./render.js";
+import { clearSelection, selectOnly, setFocus } from "./selection.js";
+import { openShare } from "./share.js";
+import { selectedItems, state } from "./state.js";
+import { openVersions } from "./versions.js";
+
+const NEW_FOLDER_TRIES = 50;
+const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/** Open a folder (navigate) or a file (the viewer, with previous and next over the folder's files). */
+export function open(item) {
+  if (!item) return;
+  if (item.kind === "folder") {
+    navigate(item.id);
+    return;
+  }
+  const files = state.items.filter((entry) => entry.kind === "file");
+  openViewer(files, files.indexOf(item), {
+    onShow: (file) => {
+      const index = state.items.indexOf(file);
+      if (index >= 0) selectOnly(index);
+    },
+  });
+}
+
+/** Rename items[index] in place: Enter or leaving the field saves, Esc cancels. */
+export function startRename(index, { created = false } = {}) {
+  const item = state.items[index];
+  const node = rowAt(index);
+  if (!item || !node || node.querySelector(".item__rename")) return;
+  const link = node.querySelector(".item__name");
+  const input = el("input", {
+    type: "text",
+    class: "item__rename",
+    value: item.name,
+    "aria-label": `New name for ${item.name}`,
+    maxlength: "255",
+  });
+  link.replaceWith(input);
+  const dot = item.kind === "file" ? item.name.lastIndexOf(".") : -1;
+  input.focus();
+  input.setSelectionRange(0, dot > 0 ? dot : item.name.length);
+  let done = false;
+  const finish = async (commit) => {
+    if (done) return;
+    done = true;
+    const name = input.value.trim();
+    if (!commit || !name || name === item.name) {
+      input.replaceWith(link);
+      setFocus(index);
+      return;
+    }
+    input.disabled = true;
+    try {
+      const updated = await patch(itemPath(item), { name });
+      item.name = updated.name;
+      item.modified = updated.updated_at ?? item.modified;
+      node.replaceWith(row(item, index));
+      setFocus(index);
+      toast(created ? `Created the folder “${item.name}”.` : `Renamed to “${item.name}”.`);
+    } catch (error) {
+      showError(error);
+      input.replaceWith(link);
+      setFocus(index);
+    }
+  };
+  input.addEventListener("keydown", (event) => {
+    event.stopPropagation();
+    if (event.key === "Enter") {
+      event.preventDefault();
+      finish(true);
+    } else if (event.key === "Escape") {
+      event.preventDefault();
+      finish(false);
+    }
+  });
+  input.addEventListener("click", (event) => event.stopPropagation());
+  input.addEventListener("dblclick", (event) => event.stopPropagation());
+  input.addEventListener("blur", () => finish(true));
+}
+
+async function newFolder() {
+  let name = "New folder";
+  for (let attempt = 2; attempt < NEW_FOLDER_TRIES; attempt += 1) {
+    try {
+      const folder = await post("folders/", { name, parent: state.folder });
+      await load();
+      const index = state.items.findIndex((item) => item.id === folder.id);
+      if (index >= 0) {
+        selectOnly(index);
+        rowAt(index).scrollIntoView({ block: "nearest" });
+        startRename(index, { created: true });
+      }
+      return;
+    } catch (error) {
+      if (error.code !== "conflict") {
+        showError(error);
+        return;
+      }
+      name = `New folder ${attempt}`;
+    }
+  }
+}
+
+/** Move items to the trash, one request each, with an Undo in the toast. */
+export async function trash(items) {
+  if (!items.length) return;
+  const done = [];
+  for (const item of items) {
+    try {
+      await del(itemPath(item));
+      done.push(item);
+    } catch (error) {
+      showError(error);
+    }
+  }
+  if (!done.length) return;
+  const label = done.length === 1 ? `“${done[0].name}”` : countOf(done.length, "item");
+  const note = toast(`Moved ${label} to the trash.`, { timeout: 8000 });
+  if (note) {
+    const undo = toastAction(note, el("button", { type: "button", class: "link-button toast__action" }, "Undo"));
+    undo.addEventListener("click", async () => {
+      note.remove();
+      for (const item of done) await post(`trash/${item.id}/restore/`).catch(showError);
+      await reloadKeepingSelection();
+      toast("Restored from the trash.");
+    });
+  }
+  const first = Math.min(...done.map((item) => state.items.indexOf(item)));
+  state.focus = Math.max(0, first);
+  await load();
+  setFocus(state.focus, { move: Boolean(dom.list && document.activeElement === document.body) });
+}
+
+async function moveOrCopy(items, mode) {
+  if (!items.length) return;
+  if (mode === "copy" && items.some((item) => item.kind === "folder")) {
+    showError(new Error("Folders cannot be copied yet; select only files to copy."));
+    return;
+  }
+  const exclude = new Set(items.filter((item) => item.kind === "folder").map((item) => item.id));
+  const target = await pickFolder({
+    title: `${mode === "move" ? "Move" : "Copy"} ${items.length === 1 ? `“${items[0].name}”` : countOf(items.length, "item")} to…`,
+    okLabel: mode === "move" ? "Move here" : "Copy here",
+    start: state.folder,
+    exclude,
+  });
+  if (target === undefined) return;
+  let count = 0;
+  for (const item of items) {
+    try {
+      if (mode === "copy") await post(`files/${item.id}/copy/`, { folder: target });
+      else if (item.kind === "folder") await patch(itemPath(item), { parent: target });
+      else await patch(itemPath(item), { folder: target });
+      count += 1;
+    } catch (error) {
+      showError(new Error(`${item.name}: ${error.message}`));
+    }
+  }
+  if (count) toast(`${mode === "move" ? "Moved" : "Copied"} ${countOf(count, "item")}.`);
+  await reloadKeepingSelection();
+}
+
+async function downloadFolder(folder) {
+  const note = toast(`Preparing “${folder.name}” as a zip…`, { timeout: 60000 });
+  try {
+    let archive = await post(`folders/${folder.id}/archive/`);
+    for (let wait = 500; archive.status === "pending"; wait = Math.min(wait * 1.5, 5000)) {
+      await sleep(wait);
+      archive = await get(`archives/${archive.id}/`);
+    }
+    if (archive.status !== "ready" || !archive.url) throw new Error(archive.error || "The zip could not be made.");
+    window.location.assign(archive.url);
+  } catch (error) {
+    showError(error);
+  } finally {
+    note?.remove();
+  }
+}
+
+async function download(items) {
+  for (const [index, item] of items.entries()) {
+    if (item.kind === "folder") {
+      downloadFolder(item);
+      continue;
+    }
+    if (items.length === 1) {
+      window.location.assign(downloadUrl(item.id));
+      return;
+    }
+    // Several files: one hidden link each, spaced so the browser does not drop any.
+    const link = el("a", { href: downloadUrl(item.id), download: "", hidden: true });
+    document.body.append(link);
+    link.click();
+    link.remove();
+    if (index < items.length - 1) await sleep(400);
+  }
+}
+
+/** Run a toolbar or selection-bar action (data-action) on the selection or the focused row. */
+export function run(action) {
+  const chosen = selectedItems();
+  const focusItem = state.items[state.focus];
+  switch (action) {
+    case "new-folder":
+      return newFolder();
+    case "open":
+      return open(chosen[0] ?? focusItem);
+    case "download":
+      return download(chosen);
+    case "rename": {
+      const index = state.items.indexOf(chosen[0] ?? focusItem);
+      return index >= 0 && startRename(index);
+    }
+    case "move":
+      return moveOrCopy(chosen, "move");
+    case "copy":
+      return moveOrCopy(chosen, "copy");
+    case "versions":
+      return chosen[0]?.kind === "file" && openVersions(chosen[0], { onChange: reloadKeepingSelection });
+    case "share": {
+      const target = chosen.length === 1 ? chosen[0] : focusItem;
+      return target && openShare(target);
+    }
+    case "trash":
+      return trash(chosen);
+    case "clear":
+      return clearSelection();
+    default:
+      return undefined;
+  }
+}

@@ -1,0 +1,166 @@
+// The file browser drawn from its state: breadcrumbs and title, the sort buttons, the
+// listbox of rows (list or grid), "Load more" with infinite scroll, and the selection bar.
+import { el, icon, timeEl } from "../lib/dom.js";
+import { fileType, TYPE_LABELS } from "../lib/filetypes.js";
+import { countOf, formatBytes } from "../lib/format.js";
+import { downloadUrl } from "./endpoints.js";
+import { folderUrl, selectedItems, SORTS, state } from "./state.js";
+
+/** The page's nodes: root ([data-browser]), view, bar, and the current render's list. */
+export const dom = { root: null, view: null, bar: null, list: null, moreButton: null };
+let onMore = () => {};
+let observer = null;
+
+/** Bind to the page: `root` is [data-browser]; `more` loads the next page. */
+export function renderInstall(root, { more }) {
+  dom.root = root;
+  dom.view = root.querySelector("[data-view]");
+  dom.bar = root.querySelector("[data-selection-bar]");
+  onMore = more;
+  observer = new IntersectionObserver(
+    (entries) => {
+      if (entries.some((entry) => entry.isIntersecting)) onMore();
+    },
+    { rootMargin: "400px" },
+  );
+}
+
+export function renderHeader() {
+  const crumbs = dom.root.querySelector("[data-crumbs] ol");
+  const trail = [{ id: null, name: "My files" }, ...state.breadcrumbs];
+  crumbs.replaceChildren(
+    ...trail.map((crumb, index) => {
+      const link = el("a", { href: folderUrl(crumb.id), "data-folder-link": crumb.id || "" }, crumb.name);
+      if (index === trail.length - 1) link.setAttribute("aria-current", "page");
+      return el("li", {}, link);
+    }),
+  );
+  const title = trail[trail.length - 1].name;
+  dom.root.querySelector("[data-title]").textContent = title;
+  document.title = `${title} · Kosha`;
+}
+
+function sortButton([key, label]) {
+  const active = state.sort.replace("-", "") === key;
+  const descending = state.sort.startsWith("-");
+  const button = el(
+    "button",
+    {
+      type: "button",
+      class: `sort sort--${key}${active ? " sort--active" : ""}`,
+      "data-sort": key,
+      "aria-pressed": active ? "true" : "false",
+      "aria-label": `Sort by ${label.toLowerCase()}${active ? (descending ? ", descending" : ", ascending") : ""}`,
+    },
+    label,
+  );
+  if (active) button.append(el("span", { class: "sort__arrow", "aria-hidden": "true" }, descending ? " ↓" : " ↑"));
+  return button;
+}
+
+/** Draw the whole listing again from state. */
+export function render() {
+  const { root, view } = dom;
+  view.replaceChildren();
+  root.classList.toggle("browser--grid", state.view === "grid");
+  for (const button of root.querySelectorAll("[data-view-mode]")) {
+    button.setAttribute("aria-pressed", String(button.dataset.viewMode === state.view));
+  }
+  if (!state.items.length) {
+    dom.list = null;
+    view.append(
+      el(
+        "div",
+        { class: "empty", "data-empty": "" },
+        el("p", {}, el("strong", {}, "This folder is empty — drop files here")),
+        el("p", { class: "muted" }, "…or choose “Upload”, or make a “New folder”."),
+      ),
+    );
+    updateBar();
+    return;
+  }
+  const current = state.breadcrumbs.at(-1)?.name || "My files";
+  const head = el("div", { class: "listing__head", role: "group", "aria-label": "Sort by" }, ...SORTS.map(sortButton));
+  dom.list = el("ul", {
+    class: `listing listing--${state.view}`,
+    role: "listbox",
+    "aria-multiselectable": "true",
+    "aria-label": `Folders and files in ${current}`,
+    "data-listing-items": "",
+  });
+  dom.moreButton = el("button", { type: "button", class: "btn btn-secondary load-more", hidden: !state.next }, "Load more");
+  dom.moreButton.addEventListener("click", () => onMore());
+  const sentinel = el("div", { class: "listing__sentinel", "aria-hidden": "true" });
+  view.append(head, dom.list, dom.moreButton, sentinel);
+  appendRows(0);
+  observer.disconnect();
+  observer.observe(sentinel);
+  updateBar();
+}
+
+/** The row (an option of the listbox) of items[index]. */
+export function row(item, index) {
+  const type = fileType(item);
+  const graphic = el("span", { class: "item__graphic" }, icon(type));
+  if (state.view === "grid" && item.thumbnail_url) {
+    const img = el("img", { class: "item__thumb", src: item.thumbnail_url, alt: "", loading: "lazy", decoding: "async" });
+    img.addEventListener("error", () => img.remove(), { once: true });
+    graphic.classList.add("item__graphic--thumb");
+    graphic.append(img);
+  }
+  const href = item.kind === "folder" ? folderUrl(item.id) : downloadUrl(item.id);
+  const name = el("a", { class: "item__name", href, tabindex: "-1", title: item.name, draggable: "false" }, item.name);
+  const meta = item.kind === "folder" ? "Folder" : `${TYPE_LABELS[type]}, ${formatBytes(item.size)}`;
+  return el(
+    "li",
+    {
+      role: "option",
+      id: `item-${item.id}`,
+      class: `item item--${item.kind}${state.selected.has(item.id) ? " item--selected" : ""}`,
+      "aria-selected": String(state.selected.has(item.id)),
+      "aria-description": meta,
+      tabindex: index === state.focus ? "0" : "-1",
+      "data-index": String(index),
+      "data-id": item.id,
+      "data-kind": item.kind,
+    },
+    graphic,
+    name,
+    el("span", { class: "item__type" }, TYPE_LABELS[type]),
+    el("span", { class: "item__size" }, item.kind === "folder" ? "—" : formatBytes(item.size)),
+    el("span", { class: "item__modified" }, timeEl(item.modified)),
+  );
+}
+
+/** Append the rows of items[start:] (after a page was loaded). */
+export function appendRows(start) {
+  const fragment = document.createDocumentFragment();
+  for (let index = start; index < state.items.length; index += 1) fragment.append(row(state.items[index], index));
+  dom.list.append(fragment);
+  if (dom.moreButton) dom.moreButton.hidden = !state.next;
+}
+
+export const rowAt = (index) => dom.list?.children[index];
+
+/** The selection bar: what is selected, and only the actions that fit it. */
+export function updateBar() {
+  const { bar } = dom;
+  const chosen = selectedItems();
+  bar.hidden = chosen.length === 0;
+  if (!chosen.length) return;
+  const folders = chosen.filter((item) => item.kind === "folder").length;
+  const files = chosen.length - folders;
+  const parts = [];
+  if (folders) parts.push(countOf(folders, "folder"));
+  if (files) parts.push(countOf(files, "file"));
+  bar.querySelector("[data-selection-count]").textContent = `${parts.join(" and ")} selected`;
+  const one = chosen.length === 1;
+  const show = (action, on) => {
+    bar.querySelector(`[data-action="${action}"]`).hidden = !on;
+  };
+  show("open", one);
+  show("rename", one);
+  show("versions", one && files === 1);
+  show("share", one);
+  show("copy", folders === 0);
+}
