@@ -87,7 +87,14 @@ def _route_store(page, *, fail_first_part=False, hold_parts_after=None):
     page gets them only through those); the first part PUT is cut off when fail_first_part;
     part PUTs after the first `hold_parts_after` are held unanswered (a reload cancels them)
     until the test sets seen["holding"] to False."""
-    seen = {"part_urls": set(), "parts": 0, "singles": 0, "failed": 0, "held": [], "holding": hold_parts_after is not None}
+    seen = {
+        "part_urls": set(),
+        "parts": 0,
+        "singles": 0,
+        "failed": 0,
+        "held": [],
+        "holding": hold_parts_after is not None,
+    }
 
     def learn_part_urls(route):
         answer = route.fetch()
@@ -124,7 +131,13 @@ def _owner_context(browser, owner, live_server):
     client.force_login(owner)
     context = browser.new_context(viewport={"width": 1280, "height": 860}, color_scheme="light")
     context.add_cookies(
-        [{"name": settings.SESSION_COOKIE_NAME, "value": client.cookies[settings.SESSION_COOKIE_NAME].value, "url": live_server.url}]
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
     )
     return context
 
@@ -177,7 +190,11 @@ def test_a_visitor_drops_several_files_with_progress_a_failed_part_is_retried_an
         for name in ("big.bin", "photo.bin", "notes.txt"):
             expect(listing.get_by_role("option", name=re.compile(re.escape(name)))).to_be_visible()
         files = {file.name: file for file in File.objects.filter(owner=owner, folder=inbox)}
-        expected = {"big.bin": _pattern(BIG_BYTES), "photo.bin": _pattern(PHOTO_BYTES), "notes.txt": b"Dropped for you.\n"}
+        expected = {
+            "big.bin": _pattern(BIG_BYTES),
+            "photo.bin": _pattern(PHOTO_BYTES),
+            "notes.txt": b"Dropped for you.\n",
+        }
         for name, data in expected.items():
             answer = context.request.get(f"{live_server.url}/api/v1/files/{files[name].pk}/download/")
             assert answer.ok, answer.status
