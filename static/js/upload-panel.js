@@ -13,7 +13,7 @@ import { el, progressBar, setProgress } from "./lib/dom.js";
 import { countOf, formatBytes, formatDuration } from "./lib/format.js";
 import { UPLOADS_URL, uploadAbort, uploadState } from "./upload.js";
 import { recordMatchesFile, uploadForget, uploadRecords } from "./upload-store.js";
-import { FINISHED_STATES, UploadTask } from "./upload-task.js";
+import { actionButton, FINISHED_STATES, UploadTask, uploadRow } from "./upload-task.js";
 
 const FILES_AT_ONCE = 2; // each multipart file already sends several parts in parallel
 const RENDER_EVERY_MS = 150;
@@ -180,21 +180,20 @@ function renderAll() {
 // --- interrupted uploads (reload, crash, browser restart) -----------------------------------
 
 function offerRow(record, state) {
-  const row = el("li", { class: "upload-item upload-item--interrupted", "data-upload-resumable": "", "data-name": record.name });
-  const top = el("div", { class: "upload-item__top" });
-  top.append(el("span", { class: "upload-item__name", title: record.name }, record.name), el("span", { class: "upload-item__size muted" }, formatBytes(record.size)));
-  const bar = progressBar(`Stored so far of ${record.name}`);
+  const { row, bar, status, actions } = uploadRow({
+    name: record.name,
+    size: record.size,
+    barLabel: `Stored so far of ${record.name}`,
+    extraClass: "upload-item--interrupted",
+    data: { "data-upload-resumable": "" },
+  });
   const stored = (state.parts ?? []).reduce((sum, part) => sum + part.size, 0);
   setProgress(bar, record.size ? stored / record.size : 0, "interrupted");
-  const bottom = el("div", { class: "upload-item__bottom" });
   const partsNote = state.strategy === "multipart" ? ` ${state.parts?.length ?? 0} of ${state.part_count} parts are stored.` : "";
-  const status = el("span", { class: "upload-item__status", "data-upload-status": "" }, `Interrupted.${partsNote} Choose the same file to continue.`);
-  const actions = el("span", { class: "upload-item__actions" });
+  status.textContent = `Interrupted.${partsNote} Choose the same file to continue.`;
   const resume = el("button", { type: "button", class: "btn btn-small", "aria-label": `Resume ${record.name} — choose the file again` }, "Resume — choose the file again");
-  const discard = el("button", { type: "button", class: "btn btn-small btn-secondary", "aria-label": `Discard the interrupted upload of ${record.name}` }, "Discard");
+  const discard = actionButton("discard", "Discard", `Discard the interrupted upload of ${record.name}`);
   actions.append(resume, discard);
-  bottom.append(status, actions);
-  row.append(top, bar, bottom);
   resume.addEventListener("click", () => {
     panel.resumeInput.dataset.uploadId = record.id;
     panel.resumeInput.click();

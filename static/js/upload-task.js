@@ -60,7 +60,26 @@ export class SpeedMeter {
   }
 }
 
-function actionButton(action, text, label) {
+/**
+ * The row of one upload in the panel: name and size, a progress bar, a status line and a
+ * place for actions. Returns the nodes the caller fills in.
+ */
+export function uploadRow({ name, size, barLabel, extraClass = "", data = {} }) {
+  const row = el("li", { class: `upload-item ${extraClass}`.trim(), "data-name": name, ...data });
+  const top = el(
+    "div",
+    { class: "upload-item__top" },
+    el("span", { class: "upload-item__name", title: name }, name),
+    el("span", { class: "upload-item__size muted" }, formatBytes(size)),
+  );
+  const bar = progressBar(barLabel);
+  const status = el("span", { class: "upload-item__status", "data-upload-status": "" });
+  const actions = el("span", { class: "upload-item__actions" });
+  row.append(top, bar, el("div", { class: "upload-item__bottom" }, status, actions));
+  return { row, bar, status, actions };
+}
+
+export function actionButton(action, text, label) {
   return el("button", { type: "button", class: "btn btn-small btn-secondary", "data-action": action, "aria-label": label }, text);
 }
 
@@ -90,14 +109,11 @@ export class UploadTask {
   }
 
   render() {
-    const { name } = this.file;
-    const row = el("li", { class: "upload-item", "data-upload-item": "", "data-name": name });
-    const top = el("div", { class: "upload-item__top" });
-    top.append(el("span", { class: "upload-item__name", title: name }, name), el("span", { class: "upload-item__size muted" }, formatBytes(this.file.size)));
-    this.bar = progressBar(`Uploading ${name}`);
-    const bottom = el("div", { class: "upload-item__bottom" });
-    this.status = el("span", { class: "upload-item__status", "data-upload-status": "" });
-    this.actions = el("span", { class: "upload-item__actions" });
+    const { name, size } = this.file;
+    const { row, bar, status, actions } = uploadRow({ name, size, barLabel: `Uploading ${name}`, data: { "data-upload-item": "" } });
+    this.bar = bar;
+    this.status = status;
+    this.actions = actions;
     this.actions.append(
       actionButton("pause", "Pause", `Pause ${name}`),
       actionButton("resume", "Resume", `Resume ${name}`),
@@ -110,8 +126,6 @@ export class UploadTask {
       const action = event.target.closest("button")?.dataset.action;
       if (action) this[action]();
     });
-    bottom.append(this.status, this.actions);
-    row.append(top, this.bar, bottom);
     return row;
   }
 
