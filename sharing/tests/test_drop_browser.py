@@ -14,15 +14,14 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
-from django.test import Client
 from playwright.sync_api import expect
 
+from kosha.testing import factories
+from kosha.testing.browser import signed_in_context
 from plans.models import Plan
 from plans.services import usage_set_plan
-from sharing import services
 from sharing.models import LinkEvent
 from storage.models import File, UploadSession
-from storage.services.folders import folder_create
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -72,8 +71,8 @@ DROP_SCRIPT = """(files) => {
 
 @pytest.fixture
 def drop(owner):
-    inbox = folder_create(user=owner, name="Inbox")
-    link, token = services.share_link_create(owner=owner, folder_id=inbox.pk, is_drop=True)
+    inbox = factories.folder(owner, "Inbox")
+    link, token = factories.link(owner, inbox, is_drop=True)
     return inbox, link, token
 
 
@@ -126,22 +125,6 @@ def _item(page, name):
     return page.locator(f"[data-upload-item][data-name='{name}']")
 
 
-def _owner_context(browser, owner, live_server):
-    client = Client()
-    client.force_login(owner)
-    context = browser.new_context(viewport={"width": 1280, "height": 860}, color_scheme="light")
-    context.add_cookies(
-        [
-            {
-                "name": settings.SESSION_COOKIE_NAME,
-                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                "url": live_server.url,
-            }
-        ]
-    )
-    return context
-
-
 def test_a_visitor_drops_several_files_with_progress_a_failed_part_is_retried_and_the_owner_gets_them(
     browser_page, live_server, store, multipart_at_5_mib, drop, owner
 ):
@@ -182,7 +165,7 @@ def test_a_visitor_drops_several_files_with_progress_a_failed_part_is_retried_an
     # The owner finds exactly the dropped files, with the dropped bytes, in the drop's folder.
     assert set(File.objects.filter(owner=owner).values_list("name", flat=True)) == {"big.bin", "photo.bin", "notes.txt"}
     assert LinkEvent.objects.filter(link=link, kind=LinkEvent.Kind.UPLOADED).count() == 3
-    context = _owner_context(page.context.browser, owner, live_server)
+    context = signed_in_context(page.context.browser, live_server.url, owner)
     try:
         mine = context.new_page()
         mine.goto(f"{live_server.url}/f/{inbox.pk}")
