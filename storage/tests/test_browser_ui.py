@@ -173,6 +173,8 @@ def test_keyboard_sorting_versions_and_emptying_the_trash(signed_in, live_server
     page.reload()
     expect(names).to_have_text(["big.txt", "middle.txt", "small.txt"])
     page.get_by_role("button", name="Sort by name").click()
+    # The order is the same by name: wait for the new listing itself, or it lands mid-selection.
+    expect(page.get_by_role("button", name="Sort by name, ascending")).to_be_visible()
     expect(names).to_have_text(["big.txt", "middle.txt", "small.txt"])
 
     # Arrows move, Shift+arrow extends, Space toggles, Ctrl+A selects all, Escape clears
