@@ -1,6 +1,7 @@
 from django.urls import path
 
-from storage import local_views, views
+from storage import views
+from storage.backends.local import views as local_views
 
 urlpatterns = [
     path("", views.home, name="home"),

@@ -85,9 +85,7 @@ class StorageBackend(abc.ABC):
         """What the store holds at key, or None."""
 
     @abc.abstractmethod
-    def presign_get(
-        self, *, key: str, filename: str, content_type: str, inline: bool, expires_seconds: int
-    ) -> str:
+    def presign_get(self, *, key: str, filename: str, content_type: str, inline: bool, expires_seconds: int) -> str:
         """A GET URL answering with the given type and Content-Disposition."""
 
     @abc.abstractmethod

@@ -194,7 +194,7 @@ def test_local_put_refuses_an_expired_url(local_store, local_absolute, monkeypat
         key=key, size_bytes=3, content_type="text/plain", sha256_b64=None, expires_seconds=60
     )
     real_now = __import__("time").time
-    monkeypatch.setattr("storage.backends.local._now", lambda: real_now() + 61)
+    monkeypatch.setattr("storage.backends.local.signing._now", lambda: real_now() + 61)
 
     response = _put(local_absolute, presigned, b"abc")
 

@@ -16,7 +16,8 @@ from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 
 from storage.backends import get_backend
-from storage.backends.local import CHUNK_BYTES, LocalBackend, UploadRejected, load_url_claims
+from storage.backends.local.backend import CHUNK_BYTES, LocalBackend
+from storage.backends.local.signing import UploadRejected, load_url_claims
 
 _RANGE = re.compile(r"bytes=(\d*)-(\d*)")
 

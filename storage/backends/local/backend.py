@@ -1,7 +1,7 @@
 """The local backend: objects are files under KOSHA_LOCAL_STORAGE_DIR, for one machine.
 
 It speaks the S3 protocol the rest of Kosha relies on. Presigned URLs are our own,
-signed with django.core.signing, and `storage/local_views.py` enforces what S3 would
+signed with django.core.signing (`signing.py`), and `views.py` enforces what S3 would
 (expiry, method, exact length and type, checksum) before a byte becomes an object.
 
 Layout under the root:
@@ -21,7 +21,6 @@ import os
 import re
 import shutil
 import tempfile
-import time
 import uuid
 from collections.abc import Iterable, Iterator
 from datetime import UTC, datetime
@@ -29,8 +28,6 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from django.conf import settings
-from django.core import signing
-from django.urls import reverse
 
 from storage.backends.base import (
     BackendError,
@@ -40,9 +37,9 @@ from storage.backends.base import (
     StorageBackend,
     StoredPart,
 )
+from storage.backends.local.signing import UploadRejected, sign_url
 from storage.disposition import content_disposition
 
-URL_SALT = "kosha.storage.local.presigned-url"
 CHUNK_BYTES = 1024 * 1024
 # S3's limits, kept so that an upload that works here works on S3 too.
 MIN_PART_BYTES = 5 * 1024 * 1024
@@ -59,39 +56,6 @@ _TMP_DIR = ".tmp"
 
 class InvalidKey(ValueError):
     """A key that could escape the storage directory or name one of its internals."""
-
-
-class UploadRejected(Exception):
-    """The bytes do not match what the URL was signed for; nothing was stored.
-    Carries the S3 error code and HTTP status the upload view answers with."""
-
-    def __init__(self, code: str, message: str, status: int = 400) -> None:
-        super().__init__(message)
-        self.code = code
-        self.status = status
-
-
-# --- presigned URLs ----------------------------------------------------------------------
-
-
-def _now() -> float:
-    return time.time()
-
-
-def sign_url(claims: dict[str, Any], expires_seconds: int) -> str:
-    token = signing.dumps({**claims, "exp": int(_now()) + expires_seconds}, salt=URL_SALT, compress=True)
-    return reverse("storage-local-object", kwargs={"token": token})
-
-
-def load_url_claims(token: str) -> dict[str, Any]:
-    """The claims of a URL we signed. Raises UploadRejected (403) if tampered or expired."""
-    try:
-        claims = signing.loads(token, salt=URL_SALT)
-    except signing.BadSignature as exc:
-        raise UploadRejected("AccessDenied", "The URL signature is invalid.", 403) from exc
-    if not isinstance(claims, dict) or _now() > claims.get("exp", 0):
-        raise UploadRejected("AccessDenied", "Request has expired.", 403)
-    return claims
 
 
 # --- the backend -------------------------------------------------------------------------

@@ -1,0 +1,10 @@
+"""The local store: objects on disk, presigned URLs signed by Kosha, served by `views.py`.
+
+`signing.py` makes and checks the URLs, `backend.py` is the StorageBackend over a
+directory, `views.py` is the upload/download endpoint that plays the part S3 plays.
+"""
+
+from storage.backends.local.backend import CHUNK_BYTES, InvalidKey, LocalBackend
+from storage.backends.local.signing import UploadRejected, load_url_claims, sign_url
+
+__all__ = ["CHUNK_BYTES", "InvalidKey", "LocalBackend", "UploadRejected", "load_url_claims", "sign_url"]
