@@ -1,13 +1,14 @@
-"""Shared fixtures: the three personas and their clients, the seed tiers, both object
+"""Shared fixtures: the three personas and their clients, the seed tiers, the object
 stores, the upload protocol client and the browser. The rest of the test kit (factories,
 clients, race hooks) is in `kosha.testing`; its docstring says what is where.
 
-The S3 store is moto's real HTTP server on 127.0.0.1 (one per test session, a fresh
-bucket per test); the local store lives in a per-test temporary directory.
+Three stores: the local one in a per-test temporary directory; moto's real HTTP server on
+127.0.0.1 (one per test session, a fresh bucket per test); SeaweedFS (`weed server -s3`,
+one per test session, one bucket emptied after each test), the S3 server that enforces
+what presigned URLs sign (storage/tests/stores.py).
 """
 
 import os
-import socket
 import threading
 import uuid
 
@@ -22,6 +23,16 @@ from kosha.testing.clients import api_as, web_as
 from plans.services import plans_seed_defaults
 from storage.backends import get_backend
 from storage.tests.protocol import ProtocolClient
+from storage.tests.stores import (
+    ACCESS_KEY,
+    REGION,
+    SECRET_KEY,
+    STORE_SETTINGS,
+    SeaweedFS,
+    bucket_empty,
+    free_port,
+    s3_client,
+)
 
 IN_CI = os.environ.get("CI", "").lower() in ("1", "true", "yes")
 
@@ -126,10 +137,17 @@ def admin_web(client, django_user_model):
 # --- object stores --------------------------------------------------------------------------
 
 
-def _free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
+_CORS = {
+    "CORSRules": [
+        {
+            "AllowedOrigins": ["*"],
+            "AllowedMethods": ["GET", "PUT", "HEAD"],
+            "AllowedHeaders": ["*"],
+            "ExposeHeaders": ["ETag"],
+            "MaxAgeSeconds": 600,
+        }
+    ]
+}
 
 
 @pytest.fixture(scope="session")
@@ -137,7 +155,7 @@ def moto_endpoint():
     """moto's real S3 HTTP server on 127.0.0.1, shared by the test session."""
     from moto.server import ThreadedMotoServer
 
-    port = _free_port()
+    port = free_port()
     server = ThreadedMotoServer(ip_address="127.0.0.1", port=port, verbose=False)
     server.start()
     yield f"http://127.0.0.1:{port}"
@@ -158,20 +176,7 @@ def s3_settings(settings, moto_endpoint):
         aws_secret_access_key="testing",
     )
     client.create_bucket(Bucket=bucket)
-    client.put_bucket_cors(
-        Bucket=bucket,
-        CORSConfiguration={
-            "CORSRules": [
-                {
-                    "AllowedOrigins": ["*"],
-                    "AllowedMethods": ["GET", "PUT", "HEAD"],
-                    "AllowedHeaders": ["*"],
-                    "ExposeHeaders": ["ETag"],
-                    "MaxAgeSeconds": 600,
-                }
-            ]
-        },
-    )
+    client.put_bucket_cors(Bucket=bucket, CORSConfiguration=_CORS)
     settings.KOSHA_STORAGE = "s3"
     settings.KOSHA_S3_ENDPOINT_URL = moto_endpoint
     settings.KOSHA_S3_BUCKET = bucket
@@ -193,17 +198,59 @@ def local_settings(settings, tmp_path):
     get_backend.cache_clear()
 
 
-@pytest.fixture(params=["local", "s3"])
-def store(request):
-    """Run a test once per backend; returns the active backend."""
-    request.getfixturevalue(f"{request.param}_settings")
+@pytest.fixture(scope="session")
+def seaweed_server(tmp_path_factory):
+    """SeaweedFS's `weed server -s3` on free loopback ports, shared by the test session."""
+    server = SeaweedFS(tmp_path_factory.mktemp("seaweedfs"))
+    server.start()
+    yield server
+    server.stop()
+
+
+@pytest.fixture(scope="session")
+def seaweed_bucket(seaweed_server):
+    """One bucket for the session: SeaweedFS gives each bucket volumes of its own, slowly,
+    so tests reuse it, emptied after each (seaweed_settings)."""
+    bucket = "kosha-test"
+    client = s3_client(seaweed_server.endpoint)
+    client.create_bucket(Bucket=bucket)
+    client.put_bucket_cors(Bucket=bucket, CORSConfiguration=_CORS)
+    return bucket
+
+
+@pytest.fixture
+def seaweed_settings(settings, seaweed_server, seaweed_bucket):
+    """Point Kosha at SeaweedFS's bucket; everything in it is deleted after the test."""
+    settings.KOSHA_STORAGE = "s3"
+    settings.KOSHA_S3_ENDPOINT_URL = seaweed_server.endpoint
+    settings.KOSHA_S3_BUCKET = seaweed_bucket
+    settings.KOSHA_S3_REGION = REGION
+    settings.KOSHA_S3_ACCESS_KEY_ID = ACCESS_KEY
+    settings.KOSHA_S3_SECRET_ACCESS_KEY = SECRET_KEY
+    settings.KOSHA_S3_ADDRESSING_STYLE = "path"
+    get_backend.cache_clear()
+    yield settings
+    get_backend.cache_clear()
+    bucket_empty(s3_client(seaweed_server.endpoint), seaweed_bucket)
+
+
+@pytest.fixture(params=list(STORE_SETTINGS))
+def store_name(request):
+    """Which store the test runs against: local, moto or seaweedfs."""
+    return request.param
+
+
+@pytest.fixture
+def store(request, store_name):
+    """Run a test once per store (local, moto, SeaweedFS); returns the active backend."""
+    request.getfixturevalue(STORE_SETTINGS[store_name])
     return get_backend()
 
 
 @pytest.fixture
 def protocol(store, owner_client, live_server):
-    """The upload protocol client, as the owner, against the parametrized store (local
-    and S3 on moto), the bytes sent over HTTP as a browser would."""
+    """The upload protocol client, as the owner, against the parametrized store (local,
+    moto, SeaweedFS), the bytes sent over HTTP as a browser would."""
     return ProtocolClient(api=owner_client, base_url=live_server.url)
 
 

@@ -4,13 +4,18 @@
 public link's drop uploads). Both add the error's `extra_headers`.
 """
 
+import logging
+
 from django.core.exceptions import PermissionDenied
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from kosha.errors import DomainError
+from kosha.errors import DomainError, StoreMisconfigured, StoreUnavailable
+from storage.backends.base import BackendError
+
+logger = logging.getLogger(__name__)
 
 
 def _flatten_validation(detail) -> tuple[str, dict]:
@@ -28,12 +33,29 @@ def _flatten_validation(detail) -> tuple[str, dict]:
     return str(detail), {}
 
 
+def _explained(exc: Exception) -> Exception:
+    """Store failures answered by their kind: a BackendError no service translated (still
+    a 503 that says what happened, never a 500 with a store's code inside), and a plain
+    StoreUnavailable raised from one (busy, misconfigured or unreachable)."""
+    if isinstance(exc, BackendError):
+        logger.warning("Store error reached a view unmapped", exc_info=exc)
+        exc = StoreUnavailable.caused_by(exc)
+    elif type(exc) is StoreUnavailable and exc.__cause__ is not None:
+        custom = exc.message if exc.message != StoreUnavailable.default_message else None
+        exc = StoreUnavailable.caused_by(exc.__cause__, custom)
+    if isinstance(exc, StoreMisconfigured):
+        logger.error("The object store refuses Kosha: check the storage settings", exc_info=exc.__cause__)
+    return exc
+
+
 def error_json(exc: DomainError) -> JsonResponse:
     """A domain error as a JSON response outside DRF: its status, body and headers."""
+    exc = _explained(exc)
     return JsonResponse({"error": exc.as_dict()}, status=exc.status, headers=exc.extra_headers)
 
 
 def exception_handler(exc, context):
+    exc = _explained(exc)
     if isinstance(exc, DomainError):
         return Response({"error": exc.as_dict()}, status=exc.status, headers=exc.extra_headers)
     if isinstance(exc, Http404):

@@ -97,9 +97,23 @@ class Gone(DomainError):
 
 
 class StoreUnavailable(DomainError):
+    """The object store failed. Raised `from` a storage BackendError, the API answers with
+    the sub-error for its kind (`caused_by`): busy, misconfigured, or this kind itself
+    (unreachable)."""
+
     code = "store_unavailable"
     status = 503
     default_message = "The object store is unreachable. Try again shortly."
+
+    @classmethod
+    def caused_by(cls, error: BaseException, message: str | None = None) -> StoreUnavailable:
+        """The sub-error matching a BackendError's `reason` (this kind when none does),
+        chained to it."""
+        reason = getattr(error, "reason", None)
+        kind = next((sub for sub in StoreUnavailable.__subclasses__() if sub.reason == reason), StoreUnavailable)
+        mapped = kind(message)
+        mapped.__cause__ = error
+        return mapped
 
 
 class NoSuchUser(InvalidInput):
@@ -256,6 +270,38 @@ class SizeMismatch(VerificationFailed):
 class ChecksumMismatch(VerificationFailed):
     reason = "checksum_mismatch"
     default_message = "The stored bytes do not match the declared sha256."
+
+
+class UploadVanished(Gone):
+    reason = "upload_vanished"
+    default_message = (
+        "The store no longer holds this upload's parts (it was aborted in the store); start the upload again."
+    )
+
+
+# --- sub-errors: the object store ------------------------------------------------------------
+
+
+class StoreBusy(StoreUnavailable):
+    """The store asked to slow down or failed inside (SlowDown, 500, 503)."""
+
+    reason = "store_busy"
+    default_message = "The object store is busy. Try again in a few seconds."
+    retry_after_seconds: ClassVar[int] = 5
+
+    @property
+    def extra_headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}
+
+
+class StoreMisconfigured(StoreUnavailable):
+    """The store refuses Kosha itself (missing bucket, refused credentials)."""
+
+    reason = "store_misconfigured"
+    default_message = (
+        "The object store refuses this server's bucket or credentials. "
+        "The operator must fix the storage settings; nothing was changed."
+    )
 
 
 class AccountDeleting(Gone):

@@ -395,6 +395,9 @@ KOSHA_S3_REGION = env_str("KOSHA_S3_REGION", "us-east-1")
 KOSHA_S3_ACCESS_KEY_ID = env_str("KOSHA_S3_ACCESS_KEY_ID") or None
 KOSHA_S3_SECRET_ACCESS_KEY = env_str("KOSHA_S3_SECRET_ACCESS_KEY") or None
 KOSHA_S3_ADDRESSING_STYLE = env_choice("KOSHA_S3_ADDRESSING_STYLE", "path", ("path", "virtual", "auto"))
+# Sign single PUTs as conditional writes (If-None-Match: *). Turn off only for a store that
+# refuses the header; then a late PUT is removed by the delayed delete (docs/deployment.md).
+KOSHA_S3_CONDITIONAL_PUT = env_bool("KOSHA_S3_CONDITIONAL_PUT", True)
 if KOSHA_STORAGE == "s3" and not KOSHA_S3_BUCKET:
     raise ImproperlyConfigured("KOSHA_S3_BUCKET must be set when KOSHA_STORAGE=s3")
 

@@ -181,6 +181,15 @@ class UploadSession(models.Model):
             return 1
         return max(1, -(-self.size_bytes // self.part_size_bytes))
 
+    def part_bytes(self, number: int) -> int:
+        """The exact length of part `number` (1-based): the part size for every part but the
+        last, the remainder for the last. Part URLs sign it, so no part can be longer."""
+        if self.strategy != self.Strategy.MULTIPART or not self.part_size_bytes:
+            return self.size_bytes
+        if number < self.part_count:
+            return self.part_size_bytes
+        return self.size_bytes - self.part_size_bytes * (self.part_count - 1)
+
 
 class FolderArchive(models.Model):
     """A zip of a folder, built by a background task into the store; the client polls."""

@@ -23,6 +23,7 @@ def upload_start_body(request, started: UploadStart) -> dict:
 def upload_state_body(state: UploadState) -> dict:
     body = dict(UploadOutput(state.upload).data)
     body["parts"] = StoredPartOutput(state.parts, many=True).data
+    body["store_upload_missing"] = state.store_upload_missing
     return body
 
 

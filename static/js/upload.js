@@ -150,10 +150,18 @@ export function uploadComplete(id, parts, { uploads = UPLOADS_URL, signal, onRet
   return withRetry(() => api("POST", `${uploads}${id}/complete/`, { parts }, { signal }), { signal, onRetry });
 }
 
-/** The single PUT, retried on network errors and 5xx. A 403 (URL expired) is the caller's. */
+/**
+ * The single PUT, retried on network errors and 5xx. A 403 (URL expired) is the caller's.
+ * The URL is a conditional write (If-None-Match: *): a 412 means an earlier try arrived
+ * although its answer was lost, so the bytes are there and complete will verify them.
+ */
 export function uploadSingle(file, session, { onProgress, signal, onRetry } = {}) {
   return withRetry(
-    () => put(session.url, file, { headers: session.headers, onProgress, signal }),
+    () =>
+      put(session.url, file, { headers: session.headers, onProgress, signal }).catch((error) => {
+        if (error.code === "store" && error.status === 412) return null;
+        throw error;
+      }),
     { signal, onRetry: (error, attempt, delay) => (onProgress?.(0), onRetry?.(error, attempt, delay)) },
   );
 }

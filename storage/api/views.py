@@ -78,12 +78,20 @@ class UploadViewSet(viewsets.ViewSet):
         return Response(body, status=status.HTTP_201_CREATED)
 
     @extend_schema(
-        responses=inline_serializer("UploadState", {"upload": UploadOutput(), "parts": StoredPartOutput(many=True)})
+        responses=inline_serializer(
+            "UploadState",
+            {
+                "upload": UploadOutput(),
+                "parts": StoredPartOutput(many=True),
+                "store_upload_missing": serializers.BooleanField(),
+            },
+        )
     )
     def retrieve(self, request, pk=None):
         state = upload_state(user=request.user, upload_id=pk)
         body = UploadOutput(state.upload).data
         body["parts"] = StoredPartOutput(state.parts, many=True).data
+        body["store_upload_missing"] = state.store_upload_missing
         return Response(body)
 
     @extend_schema(responses={204: None})

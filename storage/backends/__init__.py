@@ -8,9 +8,13 @@ from storage.backends.base import (
     BackendError,
     ListedObject,
     ObjectInfo,
+    PartsRejected,
     PresignedRequest,
     StorageBackend,
+    BackendBusy,
     StoredPart,
+    BackendMisconfigured,
+    UploadNotFound,
 )
 
 
@@ -29,8 +33,12 @@ __all__ = [
     "BackendError",
     "ListedObject",
     "ObjectInfo",
+    "PartsRejected",
     "PresignedRequest",
     "StorageBackend",
+    "BackendBusy",
+    "BackendMisconfigured",
     "StoredPart",
+    "UploadNotFound",
     "get_backend",
 ]

@@ -46,7 +46,49 @@ class ListedObject:
 
 
 class BackendError(Exception):
-    """The store failed or is unreachable (not: the object does not exist)."""
+    """The store failed or is unreachable (not: the object does not exist).
+
+    Every store answer a backend does not expect becomes one of these, never a raw client
+    error: `reason` is the stable sub-code the API shows with its 503, and
+    `retry_after_seconds` what it tells the client to wait (None: no advice)."""
+
+    reason = "store_unreachable"
+    retry_after_seconds: int | None = None
+
+
+class BackendBusy(BackendError):
+    """The store asks us to slow down or had an internal error (SlowDown, 500, 503):
+    retrying later is expected to work."""
+
+    reason = "store_busy"
+    retry_after_seconds = 5
+
+
+class BackendMisconfigured(BackendError):
+    """The store refuses Kosha itself (NoSuchBucket, AccessDenied, InvalidAccessKeyId,
+    SignatureDoesNotMatch on a server-side call): an operator must fix the settings."""
+
+    reason = "store_misconfigured"
+
+
+class UploadNotFound(BackendError):
+    """The store holds no multipart upload by this id: it was aborted (by Kosha or by a
+    lifecycle rule in the store), completed already, or never existed. AWS answers
+    NoSuchUpload, Ceph RGW NoSuchKey; both arrive here."""
+
+    reason = "upload_not_found"
+
+
+class PartsRejected(BackendError):
+    """Complete refused the part list (a part missing or with another ETag, parts out of
+    order, a part other than the last under 5 MiB). The upload is unchanged; `code` is the
+    store's own (InvalidPart, InvalidPartOrder, EntityTooSmall, ...)."""
+
+    reason = "parts_rejected"
+
+    def __init__(self, message: str, *, code: str) -> None:
+        super().__init__(message)
+        self.code = code
 
 
 class StorageBackend(abc.ABC):
@@ -57,23 +99,33 @@ class StorageBackend(abc.ABC):
     def presign_put(
         self, *, key: str, size_bytes: int, content_type: str, sha256_b64: str | None, expires_seconds: int
     ) -> PresignedRequest:
-        """A PUT URL the store only accepts with exactly this length, type (and checksum)."""
+        """A PUT URL the store only accepts with exactly this length, type (and checksum),
+        and only while nothing is stored at key: it is a conditional write (`If-None-Match:
+        *` among the headers the client must send), so a URL used again can never replace
+        bytes already there. Raises BackendError if the URL cannot be made that strict."""
 
     @abc.abstractmethod
     def multipart_start(self, *, key: str, content_type: str) -> str:
         """Start a multipart upload; returns its upload id."""
 
     @abc.abstractmethod
-    def presign_part(self, *, key: str, upload_id: str, part_number: int, expires_seconds: int) -> PresignedRequest:
-        """A PUT URL for one part."""
+    def presign_part(
+        self, *, key: str, upload_id: str, part_number: int, size_bytes: int, expires_seconds: int
+    ) -> PresignedRequest:
+        """A PUT URL for one part that the store only accepts with exactly `size_bytes`
+        (the part size, or the remainder for the last part), and only while the upload
+        exists in the store. Raises BackendError if the URL cannot bind the length."""
 
     @abc.abstractmethod
     def multipart_list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
-        """The parts the store holds, by number. Raises KeyError if the upload is unknown."""
+        """The parts the store holds, by number. Raises UploadNotFound if the store holds
+        no such upload, BackendError if the store fails."""
 
     @abc.abstractmethod
     def multipart_complete(self, *, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:
-        """Assemble the parts (number, etag) into the object. Raises ValueError on bad parts."""
+        """Assemble the parts (number, etag) into the object. Raises PartsRejected for a
+        part list the store refuses, UploadNotFound if the store holds no such upload
+        (aborted, or completed by an earlier call), BackendError if the store fails."""
 
     @abc.abstractmethod
     def multipart_abort(self, *, key: str, upload_id: str) -> None:

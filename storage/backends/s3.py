@@ -19,21 +19,67 @@ from storage.backends.base import (
     BackendError,
     ListedObject,
     ObjectInfo,
+    PartsRejected,
     PresignedRequest,
     StorageBackend,
+    BackendBusy,
     StoredPart,
+    BackendMisconfigured,
+    UploadNotFound,
 )
 from storage.disposition import content_disposition
 
 # CopyObject refuses sources over 5 GiB; bigger ones need a multipart copy.
 MAX_SINGLE_COPY_BYTES = 5 * 1024**3
 DELETE_BATCH = 1000
+# Error codes, as AWS documents them (S3 API reference, "Error responses") and as the
+# S3-compatible stores we test or know answer them. Stores differ: for a multipart upload
+# that is gone, AWS, MinIO and SeaweedFS answer NoSuchUpload, Ceph RGW NoSuchKey.
 _MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+_UPLOAD_MISSING_CODES = frozenset({"NoSuchUpload", "NoSuchKey", "404", "NotFound"})
 _BAD_PART_CODES = frozenset({"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "MalformedXML", "InvalidRequest"})
+_BUSY_CODES = frozenset(
+    {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "Throttling", "TooManyRequests", "503", "500"}
+)
+_MISCONFIGURED_CODES = frozenset(
+    {
+        "NoSuchBucket",
+        "AccessDenied",
+        "AllAccessDisabled",
+        "AccountProblem",
+        "InvalidAccessKeyId",
+        "InvalidBucketName",
+        "InvalidToken",
+        "ExpiredToken",
+        "SignatureDoesNotMatch",
+        "AuthorizationHeaderMalformed",
+        "PermanentRedirect",
+        "RequestTimeTooSkewed",
+        "301",
+        "403",
+    }
+)
 
 
 def _error_code(error: ClientError) -> str:
     return str(error.response.get("Error", {}).get("Code", ""))
+
+
+def _status(error: ClientError) -> int:
+    return int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
+
+
+def store_error(error: ClientError, *, operation: str) -> BackendError:
+    """The named BackendError for a store's refusal that the caller did not expect: busy
+    (retry later), misconfigured (an operator must act) or another failure. Never lets a
+    raw ClientError, and so an unexplained 500, reach a user."""
+    code = _error_code(error)
+    message = f"S3 {operation} failed: {code or _status(error)}"
+    if code in _BUSY_CODES or _status(error) >= 500:
+        return BackendBusy(message)
+    if code in _MISCONFIGURED_CODES:
+        return BackendMisconfigured(message)
+    return BackendError(message)
 
 
 def _strip_etag(etag: str) -> str:
@@ -52,8 +98,10 @@ class S3Backend(StorageBackend):
         access_key_id: str | None,
         secret_access_key: str | None,
         addressing_style: str = "path",
+        conditional_put: bool = True,
     ) -> None:
         self.bucket = bucket
+        self.conditional_put = conditional_put
         config = Config(
             signature_version="s3v4",
             s3={"addressing_style": addressing_style},
@@ -84,6 +132,7 @@ class S3Backend(StorageBackend):
             access_key_id=settings.KOSHA_S3_ACCESS_KEY_ID,
             secret_access_key=settings.KOSHA_S3_SECRET_ACCESS_KEY,
             addressing_style=settings.KOSHA_S3_ADDRESSING_STYLE,
+            conditional_put=settings.KOSHA_S3_CONDITIONAL_PUT,
         )
 
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:
@@ -104,36 +153,49 @@ class S3Backend(StorageBackend):
 
     # --- uploads --------------------------------------------------------------------
 
+    def _require_signed(self, url: str, required: set[str], operation: str) -> None:
+        # botocore serializes ContentLength (and IfNoneMatch, ChecksumSHA256) as headers and
+        # signs every header it sends, so the store refuses a request without exactly these
+        # values. Fail closed if a botocore release ever stops doing that: an unsigned length
+        # would let a client park more than the quota reserved.
+        signed = parse_qs(urlsplit(url).query).get("X-Amz-SignedHeaders", [""])[0].split(";")
+        if not required.issubset(signed):
+            raise BackendError(f"presigned {operation} does not sign {sorted(required - set(signed))}")
+
     def presign_put(
         self, *, key: str, size_bytes: int, content_type: str, sha256_b64: str | None, expires_seconds: int
     ) -> PresignedRequest:
         params: dict[str, Any] = {"Key": key, "ContentLength": size_bytes, "ContentType": content_type}
         headers = {"Content-Type": content_type}
+        required = {"content-length", "content-type"}
+        if self.conditional_put:
+            # A conditional write: the store refuses (412) once anything is stored at key, so
+            # this URL can never replace bytes that were recorded. AWS S3 honours it since
+            # 2024, SeaweedFS and moto too (measured); docs/deployment.md lists the stores.
+            params["IfNoneMatch"] = "*"
+            headers["If-None-Match"] = "*"
+            required.add("if-none-match")
         if sha256_b64:
             params["ChecksumSHA256"] = sha256_b64
             headers["x-amz-checksum-sha256"] = sha256_b64
+            required.add("x-amz-checksum-sha256")
         url = self._presign("put_object", params, expires_seconds)
-        # botocore serializes ContentLength as a Content-Length header and signs every
-        # header it sends, so the store refuses a body of another length. Fail closed if a
-        # botocore release ever stops doing that: an unsigned length would let a client
-        # upload more than the quota reserved.
-        signed = parse_qs(urlsplit(url).query).get("X-Amz-SignedHeaders", [""])[0].split(";")
-        required = {"content-length", "content-type"} | ({"x-amz-checksum-sha256"} if sha256_b64 else set())
-        if not required.issubset(signed):
-            raise BackendError(f"presigned PUT does not sign {sorted(required - set(signed))}")
+        self._require_signed(url, required, "PUT")
         return PresignedRequest(url=url, method="PUT", headers=headers)
 
     def multipart_start(self, *, key: str, content_type: str) -> str:
         try:
             response = self._call("create_multipart_upload", Bucket=self.bucket, Key=key, ContentType=content_type)
         except ClientError as exc:
-            raise BackendError(f"S3 CreateMultipartUpload failed: {_error_code(exc)}") from exc
+            raise store_error(exc, operation="CreateMultipartUpload") from exc
         return response["UploadId"]
 
-    def presign_part(self, *, key: str, upload_id: str, part_number: int, expires_seconds: int) -> PresignedRequest:
-        url = self._presign(
-            "upload_part", {"Key": key, "UploadId": upload_id, "PartNumber": part_number}, expires_seconds
-        )
+    def presign_part(
+        self, *, key: str, upload_id: str, part_number: int, size_bytes: int, expires_seconds: int
+    ) -> PresignedRequest:
+        params = {"Key": key, "UploadId": upload_id, "PartNumber": part_number, "ContentLength": size_bytes}
+        url = self._presign("upload_part", params, expires_seconds)
+        self._require_signed(url, {"content-length"}, "UploadPart")
         return PresignedRequest(url=url, method="PUT", headers={})
 
     def multipart_list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
@@ -146,9 +208,9 @@ class S3Backend(StorageBackend):
                         StoredPart(number=part["PartNumber"], etag=_strip_etag(part["ETag"]), size_bytes=part["Size"])
                     )
         except ClientError as exc:
-            if _error_code(exc) in ("NoSuchUpload", "404"):
-                raise KeyError(upload_id) from exc
-            raise BackendError(f"S3 ListParts failed: {_error_code(exc)}") from exc
+            if _error_code(exc) in _UPLOAD_MISSING_CODES:
+                raise UploadNotFound(f"S3 ListParts: no upload {upload_id} ({_error_code(exc)})") from exc
+            raise store_error(exc, operation="ListParts") from exc
         except BotoCoreError as exc:
             raise BackendError(f"S3 ListParts failed: {exc}") from exc
         return sorted(parts, key=lambda part: part.number)
@@ -165,18 +227,23 @@ class S3Backend(StorageBackend):
             )
         except ClientError as exc:
             code = _error_code(exc)
-            if code == "NoSuchUpload":
-                raise KeyError(upload_id) from exc
+            if code in _UPLOAD_MISSING_CODES:
+                raise UploadNotFound(f"S3 CompleteMultipartUpload: no upload {upload_id} ({code})") from exc
             if code in _BAD_PART_CODES:
-                raise ValueError(f"S3 refused the parts: {code}") from exc
-            raise BackendError(f"S3 CompleteMultipartUpload failed: {code}") from exc
+                raise PartsRejected(f"S3 refused the parts: {code}", code=code) from exc
+            error = store_error(exc, operation="CompleteMultipartUpload")
+            # Some stores answer an unknown upload with a bare 500 (moto does): ask
+            # ListParts, whose answer for a missing upload is reliable everywhere.
+            if isinstance(error, BackendBusy):
+                self.multipart_list_parts(key=key, upload_id=upload_id)
+            raise error from exc
 
     def multipart_abort(self, *, key: str, upload_id: str) -> None:
         try:
             self._call("abort_multipart_upload", Bucket=self.bucket, Key=key, UploadId=upload_id)
         except ClientError as exc:
-            if _error_code(exc) not in ("NoSuchUpload", "404"):
-                raise BackendError(f"S3 AbortMultipartUpload failed: {_error_code(exc)}") from exc
+            if _error_code(exc) not in _UPLOAD_MISSING_CODES:
+                raise store_error(exc, operation="AbortMultipartUpload") from exc
 
     # --- objects --------------------------------------------------------------------
 
@@ -186,7 +253,7 @@ class S3Backend(StorageBackend):
         except ClientError as exc:
             if _error_code(exc) in _MISSING_CODES:
                 return None
-            raise BackendError(f"S3 HeadObject failed: {_error_code(exc)}") from exc
+            raise store_error(exc, operation="HeadObject") from exc
         checksum = response.get("ChecksumSHA256")
         # A multipart upload made with checksums reports a checksum of the part checksums
         # ("...-N", type COMPOSITE): that is not the SHA-256 of the object.
@@ -213,7 +280,7 @@ class S3Backend(StorageBackend):
         except ClientError as exc:
             if _error_code(exc) in _MISSING_CODES:
                 raise FileNotFoundError(key) from exc
-            raise BackendError(f"S3 GetObject failed: {_error_code(exc)}") from exc
+            raise store_error(exc, operation="GetObject") from exc
         return response["Body"]
 
     def put_bytes(self, *, key: str, data: bytes | BinaryIO, content_type: str) -> None:
@@ -223,7 +290,9 @@ class S3Backend(StorageBackend):
             else:
                 # Managed upload: streams without needing the length or a seekable file.
                 self.client.upload_fileobj(data, self.bucket, key, ExtraArgs={"ContentType": content_type})
-        except (ClientError, BotoCoreError) as exc:
+        except ClientError as exc:
+            raise store_error(exc, operation="PutObject") from exc
+        except BotoCoreError as exc:
             raise BackendError(f"S3 put of {key} failed: {exc}") from exc
 
     def copy(self, *, source_key: str, dest_key: str) -> None:
@@ -237,7 +306,9 @@ class S3Backend(StorageBackend):
             else:
                 # boto3's managed copy splits it into UploadPartCopy calls.
                 self.client.copy(source, self.bucket, dest_key, ExtraArgs={"ContentType": info.content_type})
-        except (ClientError, BotoCoreError) as exc:
+        except ClientError as exc:
+            raise store_error(exc, operation="CopyObject") from exc
+        except BotoCoreError as exc:
             raise BackendError(f"S3 copy of {source_key} failed: {exc}") from exc
 
     def delete(self, *, keys: list[str]) -> None:
@@ -250,15 +321,19 @@ class S3Backend(StorageBackend):
                     Delete={"Objects": [{"Key": key} for key in batch], "Quiet": True},
                 )
             except ClientError as exc:
-                raise BackendError(f"S3 DeleteObjects failed: {_error_code(exc)}") from exc
+                raise store_error(exc, operation="DeleteObjects") from exc
             errors = [error for error in response.get("Errors", []) if error.get("Code") != "NoSuchKey"]
             if errors:
-                raise BackendError(f"S3 could not delete {len(errors)} objects, first: {errors[0]}")
+                first = errors[0].get("Code", "")
+                kind = BackendMisconfigured if first in _MISCONFIGURED_CODES else BackendBusy
+                raise kind(f"S3 could not delete {len(errors)} objects, first: {errors[0]}")
 
     def list_prefix(self, *, prefix: str) -> Iterator[ListedObject]:
         try:
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
                 for item in page.get("Contents", []):
                     yield ListedObject(key=item["Key"], size_bytes=item["Size"], last_modified=item["LastModified"])
-        except (ClientError, BotoCoreError) as exc:
+        except ClientError as exc:
+            raise store_error(exc, operation="ListObjectsV2") from exc
+        except BotoCoreError as exc:
             raise BackendError(f"S3 ListObjectsV2 under {prefix!r} failed: {exc}") from exc

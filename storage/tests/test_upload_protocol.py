@@ -7,7 +7,7 @@ from urllib.parse import parse_qs, urlparse
 import pytest
 import requests
 
-from storage.backends import get_backend
+from storage.backends import UploadNotFound, get_backend
 from storage.models import File, FileVersion, UploadSession
 from storage.tests.protocol import assert_usage_consistent, usage_of
 
@@ -98,6 +98,9 @@ def test_multipart_with_sha256_is_verified_by_reading_the_object(protocol, owner
     assert FileVersion.objects.get(file_id=response.json()["id"]).sha256 == hashlib.sha256(data).hexdigest()
 
 
+# Only moto takes a part of another length than its URL signs (local and SeaweedFS refuse
+# it: test_part_of_another_length_is_refused_by_the_store): the HEAD at complete catches it.
+@pytest.mark.parametrize("store_name", ["moto"], indirect=True)
 def test_multipart_size_mismatch_deletes_object_and_releases_reservation(protocol, owner, small_multipart):
     declared = 17 * MiB
     started = protocol.start(name="big.bin", size=declared).json()
@@ -143,7 +146,7 @@ def test_abort_multipart_discards_parts_and_releases_reservation(protocol, owner
     upload = UploadSession.objects.get(pk=started["id"])
     assert upload.status == UploadSession.Status.ABORTED
     assert upload.finished_at is not None
-    with pytest.raises(KeyError):
+    with pytest.raises(UploadNotFound):
         get_backend().multipart_list_parts(key=upload.key, upload_id=upload.multipart_upload_id)
     assert usage_of(owner).reserved_bytes == 0
     assert protocol.api.delete(f"/api/v1/uploads/{started['id']}/").status_code == 204

@@ -23,6 +23,7 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -33,9 +34,11 @@ from storage.backends.base import (
     BackendError,
     ListedObject,
     ObjectInfo,
+    PartsRejected,
     PresignedRequest,
     StorageBackend,
     StoredPart,
+    UploadNotFound,
 )
 from storage.backends.local.signing import UploadRejected, sign_url
 from storage.disposition import content_disposition
@@ -56,6 +59,23 @@ _TMP_DIR = ".tmp"
 
 class InvalidKey(ValueError):
     """A key that could escape the storage directory or name one of its internals."""
+
+
+@dataclass(frozen=True)
+class StagedObject:
+    """A body that arrived and was checked, in a temp file, not yet an object."""
+
+    temp: Path
+    info: ObjectInfo
+
+
+@dataclass(frozen=True)
+class StagedPart:
+    """A part that arrived and was checked, in a temp file in its upload's directory."""
+
+    temp: Path
+    upload_dir: Path
+    part: StoredPart
 
 
 # --- the backend -------------------------------------------------------------------------
@@ -105,7 +125,7 @@ class LocalBackend(StorageBackend):
 
     def _upload_dir(self, upload_id: str) -> Path:
         if not isinstance(upload_id, str) or not _UPLOAD_ID.fullmatch(upload_id):
-            raise KeyError(upload_id)
+            raise UploadNotFound(f"no upload {upload_id!r}")
         return self.root / _MULTIPART_DIR / upload_id
 
     def _temp_file(self, directory: Path | None = None) -> tuple[BinaryIO, Path]:
@@ -119,6 +139,18 @@ class LocalBackend(StorageBackend):
             dest.parent.mkdir(parents=True, exist_ok=True)
             try:
                 os.replace(source, dest)
+                return
+            except FileNotFoundError:
+                if attempt:
+                    raise
+
+    @staticmethod
+    def _link_into_place(source: Path, dest: Path) -> None:
+        """Like _move_into_place, but raises FileExistsError rather than replace dest."""
+        for attempt in range(2):
+            dest.parent.mkdir(parents=True, exist_ok=True)
+            try:
+                os.link(source, dest)
                 return
             except FileNotFoundError:
                 if attempt:
@@ -140,21 +172,17 @@ class LocalBackend(StorageBackend):
             parent = parent.parent
 
     # --- writing objects ----------------------------------------------------------------
+    # Bytes arrive in two steps, so that the upload view can decide, under a lock of its own
+    # and after the body has arrived, whether they may become an object: `stage_*` streams
+    # into a temp file and checks length and checksum, `install_*` puts it in place.
 
-    def receive_object(
-        self,
-        *,
-        key: str,
-        chunks: Iterable[bytes],
-        content_type: str,
-        expected_size: int | None = None,
-        expected_sha256_b64: str | None = None,
-    ) -> ObjectInfo:
-        """Stream chunks into a temp file, then rename it into place, but only if the
-        size (and checksum) are the expected ones; otherwise raise UploadRejected."""
-        path = self.object_path(key)
+    def _stage(
+        self, *, chunks: Iterable[bytes], expected_size: int | None, directory: Path | None = None
+    ) -> tuple[Path, int, str, str]:
+        """Stream chunks into a temp file; (path, size, md5 hex, sha256 base64). Raises
+        UploadRejected if the body is longer or shorter than expected_size."""
         md5, sha256, size = hashlib.md5(usedforsecurity=False), hashlib.sha256(), 0
-        handle, temp = self._temp_file()
+        handle, temp = self._temp_file(directory)
         try:
             with handle:
                 for chunk in chunks:
@@ -166,19 +194,73 @@ class LocalBackend(StorageBackend):
                     handle.write(chunk)
             if expected_size is not None and size != expected_size:
                 raise UploadRejected("IncompleteBody", "The body is shorter than the signed length.")
-            info = ObjectInfo(
-                size_bytes=size, content_type=content_type, etag=md5.hexdigest(), sha256_b64=_b64(sha256.digest())
-            )
-            if expected_sha256_b64 is not None and info.sha256_b64 != expected_sha256_b64:
-                raise UploadRejected("BadDigest", "The SHA-256 of the body does not match the signed checksum.")
-            self._install(path=path, key=key, temp=temp, info=info)
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
-        return info
+        return temp, size, md5.hexdigest(), _b64(sha256.digest())
 
-    def _install(self, *, path: Path, key: str, temp: Path, info: ObjectInfo) -> None:
-        self._move_into_place(temp, path)
+    def stage_object(
+        self,
+        *,
+        chunks: Iterable[bytes],
+        content_type: str,
+        expected_size: int | None = None,
+        expected_sha256_b64: str | None = None,
+    ) -> StagedObject:
+        """The body in a temp file with its description, checked against the expected size
+        (and checksum). Raises UploadRejected, leaving nothing behind."""
+        temp, size, md5_hex, sha256_b64 = self._stage(chunks=chunks, expected_size=expected_size)
+        if expected_sha256_b64 is not None and sha256_b64 != expected_sha256_b64:
+            temp.unlink(missing_ok=True)
+            raise UploadRejected("BadDigest", "The SHA-256 of the body does not match the signed checksum.")
+        info = ObjectInfo(size_bytes=size, content_type=content_type, etag=md5_hex, sha256_b64=sha256_b64)
+        return StagedObject(temp=temp, info=info)
+
+    def install_object(self, staged: StagedObject, *, key: str, if_none_match: bool = False) -> ObjectInfo:
+        """Put a staged body in place at key. With if_none_match (S3's `If-None-Match: *`)
+        only while nothing is stored there, atomically (a hard link fails on an existing
+        name): raises UploadRejected (412 PreconditionFailed) otherwise. The staged file is
+        consumed either way."""
+        path = self.object_path(key)
+        try:
+            if if_none_match:
+                self._link_into_place(staged.temp, path)
+                staged.temp.unlink(missing_ok=True)
+            else:
+                self._move_into_place(staged.temp, path)
+        except FileExistsError as exc:
+            raise UploadRejected(
+                "PreconditionFailed", "At least one of the pre-conditions you specified did not hold.", 412
+            ) from exc
+        finally:
+            self.discard(staged)
+        self._write_meta(key, staged.info)
+        return staged.info
+
+    def discard(self, staged: StagedObject | StagedPart) -> None:
+        """Remove a staged body that will not be installed (safe after install too)."""
+        staged.temp.unlink(missing_ok=True)
+
+    def receive_object(
+        self,
+        *,
+        key: str,
+        chunks: Iterable[bytes],
+        content_type: str,
+        expected_size: int | None = None,
+        expected_sha256_b64: str | None = None,
+    ) -> ObjectInfo:
+        """Stage and install in one step (server-made objects). Raises UploadRejected."""
+        self.object_path(key)
+        staged = self.stage_object(
+            chunks=chunks,
+            content_type=content_type,
+            expected_size=expected_size,
+            expected_sha256_b64=expected_sha256_b64,
+        )
+        return self.install_object(staged, key=key)
+
+    def _write_meta(self, key: str, info: ObjectInfo) -> None:
         self._write_json(
             self._meta_path(key),
             {
@@ -189,46 +271,45 @@ class LocalBackend(StorageBackend):
             },
         )
 
-    def receive_part(
+    def _install(self, *, path: Path, key: str, temp: Path, info: ObjectInfo) -> None:
+        self._move_into_place(temp, path)
+        self._write_meta(key, info)
+
+    def stage_part(
         self, *, upload_id: str, part_number: int, chunks: Iterable[bytes], expected_size: int
-    ) -> StoredPart:
-        """Store one part of a multipart upload; a part uploaded again replaces the old one.
-        Raises KeyError for an unknown upload, UploadRejected for a bad size."""
+    ) -> StagedPart:
+        """One part's body in a temp file inside its upload's directory. Raises
+        UploadNotFound for an unknown (or aborted) upload, UploadRejected for a bad number
+        or size."""
         upload_dir = self._upload_dir(upload_id)
         if not (upload_dir / "upload.json").exists():
-            raise KeyError(upload_id)
+            raise UploadNotFound(f"no upload {upload_id!r}")
         if not 1 <= part_number <= MAX_PART_NUMBER:
             raise UploadRejected("InvalidArgument", "Part number must be between 1 and 10000.")
         if expected_size > MAX_PART_BYTES:
             raise UploadRejected("EntityTooLarge", "A part may be at most 5 GiB.")
-        md5, size = hashlib.md5(usedforsecurity=False), 0
         try:
-            handle, temp = self._temp_file(upload_dir)
+            temp, size, md5_hex, _ = self._stage(chunks=chunks, expected_size=expected_size, directory=upload_dir)
         except FileNotFoundError as exc:
-            raise KeyError(upload_id) from exc
+            raise UploadNotFound(f"upload {upload_id!r} aborted while the part arrived") from exc
+        part = StoredPart(number=part_number, etag=md5_hex, size_bytes=size)
+        return StagedPart(temp=temp, upload_dir=upload_dir, part=part)
+
+    def install_part(self, staged: StagedPart) -> StoredPart:
+        """Put a staged part in place; a part uploaded again replaces the old one, as on S3.
+        Raises UploadNotFound if the upload was aborted or completed meanwhile."""
+        part, upload_dir = staged.part, staged.upload_dir
         try:
-            with handle:
-                for chunk in chunks:
-                    size += len(chunk)
-                    if size > expected_size:
-                        raise UploadRejected("IncompleteBody", "The body is longer than its Content-Length.")
-                    md5.update(chunk)
-                    handle.write(chunk)
-            if size != expected_size:
-                raise UploadRejected("IncompleteBody", "The body is shorter than its Content-Length.")
-            part = StoredPart(number=part_number, etag=md5.hexdigest(), size_bytes=size)
-            os.replace(temp, upload_dir / f"{part_number:05d}.part")
+            os.replace(staged.temp, upload_dir / f"{part.number:05d}.part")
             # Written in place (no mkdir) so that an abort meanwhile is not undone.
             meta_handle, meta_temp = self._temp_file(upload_dir)
             with meta_handle:
                 meta_handle.write(json.dumps({"etag": part.etag, "size_bytes": part.size_bytes}).encode())
-            os.replace(meta_temp, upload_dir / f"{part_number:05d}.json")
+            os.replace(meta_temp, upload_dir / f"{part.number:05d}.json")
         except FileNotFoundError as exc:
-            temp.unlink(missing_ok=True)
-            raise KeyError(upload_id) from exc  # aborted while the part arrived
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
+            raise UploadNotFound(f"upload aborted while part {part.number} arrived") from exc
+        finally:
+            self.discard(staged)
         return part
 
     # --- uploads ------------------------------------------------------------------------
@@ -237,8 +318,10 @@ class LocalBackend(StorageBackend):
         self, *, key: str, size_bytes: int, content_type: str, sha256_b64: str | None, expires_seconds: int
     ) -> PresignedRequest:
         self.object_path(key)
-        claims = {"op": "put", "key": key, "len": size_bytes, "type": content_type, "sha": sha256_b64}
-        headers = {"Content-Type": content_type}
+        # Always a conditional write, as the S3 backend signs it: If-None-Match is a header
+        # the client must send, and the view refuses the PUT once anything is at key.
+        claims = {"op": "put", "key": key, "len": size_bytes, "type": content_type, "sha": sha256_b64, "inm": True}
+        headers = {"Content-Type": content_type, "If-None-Match": "*"}
         if sha256_b64:
             headers["x-amz-checksum-sha256"] = sha256_b64
         return PresignedRequest(url=sign_url(claims, expires_seconds), method="PUT", headers=headers)
@@ -251,10 +334,12 @@ class LocalBackend(StorageBackend):
         self._write_json(upload_dir / "upload.json", {"key": key, "content_type": content_type})
         return upload_id
 
-    def presign_part(self, *, key: str, upload_id: str, part_number: int, expires_seconds: int) -> PresignedRequest:
+    def presign_part(
+        self, *, key: str, upload_id: str, part_number: int, size_bytes: int, expires_seconds: int
+    ) -> PresignedRequest:
         self.object_path(key)
         self._upload_dir(upload_id)
-        claims = {"op": "part", "key": key, "upload": upload_id, "part": part_number}
+        claims = {"op": "part", "key": key, "upload": upload_id, "part": part_number, "len": size_bytes}
         return PresignedRequest(url=sign_url(claims, expires_seconds), method="PUT", headers={})
 
     def _load_upload(self, key: str, upload_id: str) -> tuple[Path, dict[str, Any]]:
@@ -262,9 +347,9 @@ class LocalBackend(StorageBackend):
         try:
             upload = json.loads((upload_dir / "upload.json").read_text())
         except FileNotFoundError as exc:
-            raise KeyError(upload_id) from exc
+            raise UploadNotFound(f"no upload {upload_id!r}") from exc
         if upload["key"] != key:
-            raise KeyError(upload_id)
+            raise UploadNotFound(f"no upload {upload_id!r} for this key")
         return upload_dir, upload
 
     def multipart_list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
@@ -281,22 +366,22 @@ class LocalBackend(StorageBackend):
         return parts
 
     def multipart_complete(self, *, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:
-        """Concatenate the parts in order into the object. Raises KeyError for an unknown
-        upload and ValueError, as S3 would refuse them, for missing, out-of-order,
+        """Concatenate the parts in order into the object. Raises UploadNotFound for an
+        unknown upload and PartsRejected, as S3 would refuse them, for missing, out-of-order,
         mismatched or too-small parts (all but the last must be at least 5 MiB)."""
         upload_dir, upload = self._load_upload(key, upload_id)
         stored = {part.number: part for part in self.multipart_list_parts(key=key, upload_id=upload_id)}
         if not parts:
-            raise ValueError("no parts given")
+            raise PartsRejected("no parts given", code="MalformedXML")
         numbers = [number for number, _ in parts]
         if numbers != sorted(set(numbers)):
-            raise ValueError("parts must be in ascending order without repeats")
+            raise PartsRejected("parts must be in ascending order without repeats", code="InvalidPartOrder")
         for index, (number, etag) in enumerate(parts):
             part = stored.get(number)
             if part is None or part.etag != etag.strip('"'):
-                raise ValueError(f"part {number} is missing or its etag does not match")
+                raise PartsRejected(f"part {number} is missing or its etag does not match", code="InvalidPart")
             if index < len(parts) - 1 and part.size_bytes < MIN_PART_BYTES:
-                raise ValueError(f"part {number} is smaller than 5 MiB")
+                raise PartsRejected(f"part {number} is smaller than 5 MiB", code="EntityTooSmall")
 
         path = self.object_path(key)
         sha256, size, part_digests = hashlib.sha256(), 0, b""
@@ -317,7 +402,7 @@ class LocalBackend(StorageBackend):
             self._install(path=path, key=key, temp=temp, info=info)
         except FileNotFoundError as exc:
             temp.unlink(missing_ok=True)
-            raise KeyError(upload_id) from exc  # aborted while we assembled
+            raise UploadNotFound(f"upload {upload_id!r} aborted while it was assembled") from exc
         except BaseException:
             temp.unlink(missing_ok=True)
             raise
@@ -326,7 +411,7 @@ class LocalBackend(StorageBackend):
     def multipart_abort(self, *, key: str, upload_id: str) -> None:
         try:
             upload_dir = self._upload_dir(upload_id)
-        except KeyError:
+        except UploadNotFound:
             return
         shutil.rmtree(upload_dir, ignore_errors=True)
 

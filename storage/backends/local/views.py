@@ -1,9 +1,10 @@
 """The upload/download endpoint behind the local backend's presigned URLs.
 
 It plays the part S3 plays for the S3 backend, answering the way S3 does (XML errors,
-quoted ETag), so clients cannot tell the two apart. Nothing here trusts the client:
-every limit comes from the signed token, and a PUT becomes an object only after its
-length, type and checksum have been checked against it.
+quoted ETag, conditional requests), so clients cannot tell the two apart. Nothing here
+trusts the client: every limit comes from the signed token, and a PUT becomes an object
+only after its length, type and checksum have been checked against it, and only while its
+upload session is pending (`gate.py`).
 """
 
 import re
@@ -12,10 +13,13 @@ from pathlib import Path
 from xml.sax.saxutils import escape
 
 from django.http import FileResponse, Http404, HttpRequest, HttpResponse, StreamingHttpResponse
+from django.utils.cache import get_conditional_response
+from django.utils.http import http_date
 from django.views.decorators.clickjacking import xframe_options_sameorigin
 from django.views.decorators.csrf import csrf_exempt
 
-from storage.backends import get_backend
+from storage.backends import UploadNotFound, get_backend
+from storage.backends.local import gate
 from storage.backends.local.backend import CHUNK_BYTES, LocalBackend
 from storage.backends.local.signing import UploadRejected, load_url_claims
 
@@ -73,22 +77,38 @@ def local_object(request: HttpRequest, token: str) -> HttpResponse:
     return response
 
 
+def _signed_length(request: HttpRequest, claims: dict) -> int:
+    # What S3 checks through the signed Content-Length header: exactly the signed length.
+    length = _content_length(request)
+    if claims.get("len") is None or length != claims["len"]:
+        raise UploadRejected("SignatureDoesNotMatch", "Content-Length differs from the signed one.", 403)
+    return length
+
+
 def _put_object(request: HttpRequest, backend: LocalBackend, claims: dict) -> HttpResponse:
-    # What S3 checks through the signed headers: type, length and checksum as signed.
+    # What S3 checks through the signed headers: type, length, checksum and the condition.
     if request.META.get("CONTENT_TYPE", "") != claims["type"]:
         raise UploadRejected("SignatureDoesNotMatch", "Content-Type differs from the signed one.", 403)
-    if _content_length(request) != claims["len"]:
-        raise UploadRejected("SignatureDoesNotMatch", "Content-Length differs from the signed one.", 403)
+    length = _signed_length(request, claims)
     if claims["sha"] and request.headers.get("x-amz-checksum-sha256") != claims["sha"]:
         raise UploadRejected("SignatureDoesNotMatch", "x-amz-checksum-sha256 differs from the signed one.", 403)
+    if_none_match = bool(claims.get("inm"))
+    if if_none_match and request.headers.get("If-None-Match") != "*":
+        raise UploadRejected("SignatureDoesNotMatch", "If-None-Match differs from the signed one.", 403)
 
-    info = backend.receive_object(
-        key=claims["key"],
-        chunks=_request_chunks(request, claims["len"]),
+    key = claims["key"]
+    gate.upload_check(key=key)
+    staged = backend.stage_object(
+        chunks=_request_chunks(request, length),
         content_type=claims["type"],
-        expected_size=claims["len"],
+        expected_size=length,
         expected_sha256_b64=claims["sha"],
     )
+    try:
+        with gate.upload_held(key=key):
+            info = backend.install_object(staged, key=key, if_none_match=if_none_match)
+    finally:
+        backend.discard(staged)
     response = HttpResponse(status=200)
     response["ETag"] = f'"{info.etag}"'
     if claims["sha"]:
@@ -97,15 +117,22 @@ def _put_object(request: HttpRequest, backend: LocalBackend, claims: dict) -> Ht
 
 
 def _put_part(request: HttpRequest, backend: LocalBackend, claims: dict) -> HttpResponse:
-    length = _content_length(request)
+    length = _signed_length(request, claims)
+    key, upload_id = claims["key"], claims["upload"]
     try:
-        part = backend.receive_part(
-            upload_id=claims["upload"],
+        gate.upload_check(key=key, multipart_upload_id=upload_id)
+        staged = backend.stage_part(
+            upload_id=upload_id,
             part_number=claims["part"],
             chunks=_request_chunks(request, length),
             expected_size=length,
         )
-    except KeyError:
+        try:
+            with gate.upload_held(key=key, multipart_upload_id=upload_id):
+                part = backend.install_part(staged)
+        finally:
+            backend.discard(staged)
+    except UploadNotFound:
         return _s3_error(404, "NoSuchUpload", "The specified multipart upload does not exist.")
     response = HttpResponse(status=200)
     response["ETag"] = f'"{part.etag}"'
@@ -137,13 +164,43 @@ def _byte_range(header: str, size: int) -> tuple[int, int] | None:
     return start, end
 
 
+def _if_range_holds(value: str | None, etag: str) -> bool:
+    """RFC 9110 §13.1.5: a Range applies only if If-Range names the current strong ETag.
+    A weak ETag never matches, and neither does a date here (Last-Modified is a weak
+    validator for an object replaced within the same second): the answer is then the
+    whole current object, never bytes of two versions spliced together."""
+    if value is None:
+        return True
+    value = value.strip()
+    return value.startswith('"') and value == etag
+
+
 def _get_object(request: HttpRequest, backend: LocalBackend, claims: dict) -> HttpResponse:
     info = backend.head(key=claims["key"])
-    if info is None:
-        return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
     path = backend.object_path(claims["key"])
     try:
-        byte_range = _byte_range(request.headers.get("Range", ""), info.size_bytes)
+        last_modified = int(path.stat().st_mtime)
+    except (FileNotFoundError, NotADirectoryError):
+        info = None
+    if info is None:
+        return _s3_error(404, "NoSuchKey", "The specified key does not exist.")
+    etag = f'"{info.etag}"'
+
+    # If-Match, If-Unmodified-Since, If-None-Match, If-Modified-Since in RFC 9110 §13.2.2's
+    # order (If-Match and If-None-Match take precedence over the dates), as S3 does.
+    conditional = get_conditional_response(request, etag=etag, last_modified=last_modified)
+    if conditional is not None and conditional.status_code == 412:
+        return _s3_error(412, "PreconditionFailed", "At least one of the pre-conditions you specified did not hold.")
+    if conditional is not None:
+        conditional["ETag"] = etag
+        conditional["Last-Modified"] = http_date(last_modified)
+        return conditional
+
+    range_header = request.headers.get("Range", "")
+    if not _if_range_holds(request.headers.get("If-Range"), etag):
+        range_header = ""
+    try:
+        byte_range = _byte_range(range_header, info.size_bytes)
     except UploadRejected:
         response = _s3_error(416, "InvalidRange", "The requested range is not satisfiable.")
         response["Content-Range"] = f"bytes */{info.size_bytes}"
@@ -163,7 +220,8 @@ def _get_object(request: HttpRequest, backend: LocalBackend, claims: dict) -> Ht
         response["Content-Range"] = f"bytes {start}-{end}/{info.size_bytes}"
     # Set after FileResponse, which would otherwise name the file after its blob id.
     response["Content-Disposition"] = claims["disposition"]
-    response["ETag"] = f'"{info.etag}"'
+    response["ETag"] = etag
+    response["Last-Modified"] = http_date(last_modified)
     response["Accept-Ranges"] = "bytes"
     response["X-Content-Type-Options"] = "nosniff"
     response["Cache-Control"] = "private, max-age=0"

@@ -16,9 +16,10 @@ from kosha.errors import (
     SizeMismatch,
     StoreUnavailable,
     UploadIncomplete,
+    UploadVanished,
     VerificationFailed,
 )
-from storage.backends import BackendError, get_backend
+from storage.backends import BackendError, PartsRejected, UploadNotFound, get_backend
 from storage.models import FileVersion, UploadSession
 from storage.selectors import upload_get_for_user
 from storage.services.recording import session_abandon, version_record
@@ -55,8 +56,10 @@ def upload_complete(*, user, upload_id, parts=None) -> FileVersion:
     """Finish an upload: assemble the parts, HEAD-verify size (and sha256), then in one
     transaction record the File or a new FileVersion and move the reservation into used
     bytes. Idempotent: a completed session returns its version. Raises NotFound,
-    UploadGone, UploadIncomplete, InvalidInput, InvalidParts, VerificationFailed (object
-    deleted, reservation released), the errors of version_record, StoreUnavailable
+    UploadGone, UploadVanished (the store lost the parts: the session fails, its
+    reservation is released), UploadIncomplete, InvalidInput, InvalidParts,
+    VerificationFailed (object deleted, reservation released), the errors of
+    version_record, StoreUnavailable
     (nothing recorded, reservation kept until expiry)."""
     upload = upload_get_for_user(user=user, upload_id=upload_id)
     if upload.status == UploadSession.Status.COMPLETED and upload.version_id:
@@ -69,11 +72,17 @@ def upload_complete(*, user, upload_id, parts=None) -> FileVersion:
             cleaned = _clean_parts(parts, part_count=upload.part_count)
             try:
                 backend.multipart_complete(key=upload.key, upload_id=upload.multipart_upload_id, parts=cleaned)
-            except (KeyError, ValueError) as exc:
+            except UploadNotFound as exc:
                 # A retried complete after the store already assembled the object finds
                 # no upload any more: the HEAD below decides whether that is fine.
                 if backend.head(key=upload.key) is None:
-                    raise InvalidParts(field="parts") from exc
+                    # The store lost the parts; nothing can complete this: give the
+                    # reservation back now.
+                    session_abandon(session=upload, status=UploadSession.Status.FAILED)
+                    raise UploadVanished() from exc
+            except PartsRejected as exc:
+                if backend.head(key=upload.key) is None:
+                    raise InvalidParts(field="parts", store_code=exc.code) from exc
     except BackendError as exc:
         raise StoreUnavailable() from exc
     return _verify_and_record(upload)

@@ -8,7 +8,7 @@ from django.conf import settings
 from django.utils import timezone
 
 from kosha.errors import InvalidInput, NotMultipart, StoreUnavailable, UploadCompleted, UploadExpired, UploadGone
-from storage.backends import BackendError, PresignedRequest, StoredPart, get_backend
+from storage.backends import BackendError, PresignedRequest, StoredPart, UploadNotFound, get_backend
 from storage.models import UploadSession
 from storage.selectors import upload_get_for_user
 
@@ -17,6 +17,9 @@ from storage.selectors import upload_get_for_user
 class UploadState:
     upload: UploadSession
     parts: list[StoredPart]
+    # A pending multipart session whose upload the store no longer holds (a lifecycle rule
+    # or an operator aborted it in the store): it can only be aborted or started again.
+    store_upload_missing: bool = False
 
 
 def upload_require_pending(upload: UploadSession) -> None:
@@ -53,6 +56,7 @@ def upload_parts_presign(*, user, upload_id, numbers) -> list[tuple[int, Presign
                 key=upload.key,
                 upload_id=upload.multipart_upload_id,
                 part_number=number,
+                size_bytes=upload.part_bytes(number),
                 expires_seconds=settings.KOSHA_PART_URL_EXPIRES_SECONDS,
             ),
         )
@@ -61,15 +65,22 @@ def upload_parts_presign(*, user, upload_id, numbers) -> list[tuple[int, Presign
 
 
 def upload_state(*, user, upload_id) -> UploadState:
-    """The session and, while a multipart upload is pending, the parts the store holds.
-    Raises NotFound, StoreUnavailable."""
+    """The session and, while a multipart upload is pending, the parts the store holds
+    (none, with store_upload_missing, if the store no longer holds the upload). Raises
+    NotFound, StoreUnavailable."""
     upload = upload_get_for_user(user=user, upload_id=upload_id)
     parts: list[StoredPart] = []
+    missing = False
     if upload.status == UploadSession.Status.PENDING and upload.strategy == UploadSession.Strategy.MULTIPART:
+        backend = get_backend()
         try:
-            parts = get_backend().multipart_list_parts(key=upload.key, upload_id=upload.multipart_upload_id)
-        except KeyError:
-            parts = []
+            parts = backend.multipart_list_parts(key=upload.key, upload_id=upload.multipart_upload_id)
+        except UploadNotFound:
+            # Completed in the store by a complete still running, or gone for good.
+            try:
+                missing = backend.head(key=upload.key) is None
+            except BackendError as exc:
+                raise StoreUnavailable() from exc
         except BackendError as exc:
             raise StoreUnavailable() from exc
-    return UploadState(upload=upload, parts=parts)
+    return UploadState(upload=upload, parts=parts, store_upload_missing=missing)
