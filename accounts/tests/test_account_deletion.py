@@ -18,7 +18,7 @@ from kosha.testing.factories import PASSWORD
 from kosha.testing.races import run_before
 from plans.models import Usage
 from storage import keys
-from storage.backends import BackendError, get_backend
+from storage.backends import BackendError, UploadNotFound, get_backend
 from storage.models import File, FileVersion, Folder, UploadSession
 from storage.services import account_purge as account_services
 from storage.services.account_purge import account_purge, account_purge_sweep
@@ -134,7 +134,7 @@ def test_purge_deletes_every_object_then_every_row(
 
     assert _prefix_keys(owner.pk) == []
     assert _rows_of(owner.pk) == NO_ROWS
-    with pytest.raises(KeyError):
+    with pytest.raises(UploadNotFound):
         get_backend().multipart_list_parts(key=upload.key, upload_id=upload.multipart_upload_id)
     assert get_backend().head(key=stranger_keys[0]) is not None  # nobody else's objects
 
