@@ -5,15 +5,15 @@ from functools import cache
 from django.conf import settings
 
 from storage.backends.base import (
+    BackendBusy,
     BackendError,
+    BackendMisconfigured,
     ListedObject,
     ObjectInfo,
     PartsRejected,
     PresignedRequest,
     StorageBackend,
-    BackendBusy,
     StoredPart,
-    BackendMisconfigured,
     UploadNotFound,
 )
 

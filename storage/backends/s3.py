@@ -16,15 +16,15 @@ from botocore.exceptions import BotoCoreError, ClientError
 from django.conf import settings
 
 from storage.backends.base import (
+    BackendBusy,
     BackendError,
+    BackendMisconfigured,
     ListedObject,
     ObjectInfo,
     PartsRejected,
     PresignedRequest,
     StorageBackend,
-    BackendBusy,
     StoredPart,
-    BackendMisconfigured,
     UploadNotFound,
 )
 from storage.disposition import content_disposition

@@ -20,11 +20,11 @@ from django.utils import timezone
 
 from storage.backends import get_backend
 from storage.backends.base import (
+    BackendBusy,
+    BackendMisconfigured,
     PartsRejected,
     PresignedRequest,
-    BackendBusy,
     StoredPart,
-    BackendMisconfigured,
     UploadNotFound,
 )
 from storage.backends.local import InvalidKey, LocalBackend, UploadRejected
