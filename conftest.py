@@ -20,6 +20,7 @@ from rest_framework.test import APIClient
 from kosha.testing import factories
 from kosha.testing.browser import CHROMIUM, CONTEXT_ARGS, chromium_launch, page_with_error_log
 from kosha.testing.clients import api_as, web_as
+from kosha.testing.network import free_port
 from plans.services import plans_seed_defaults
 from storage.backends import get_backend
 from storage.tests.protocol import ProtocolClient
@@ -30,7 +31,6 @@ from storage.tests.stores import (
     STORE_SETTINGS,
     SeaweedFS,
     bucket_empty,
-    free_port,
     s3_client,
 )
 

@@ -15,8 +15,8 @@ from allauth.account.models import EmailAddress
 from django.urls import reverse
 
 from accounts.mail import NO_DELIVERY_RESET_MESSAGE, NO_DELIVERY_VERIFICATION_MESSAGE
-from conftest import _free_port
 from kosha.testing.factories import PASSWORD
+from kosha.testing.network import free_port
 
 pytestmark = pytest.mark.django_db
 ROOT = Path(__file__).resolve().parents[2]
@@ -144,7 +144,7 @@ def test_password_reset_sends_a_mail_for_a_known_address(client, owner, mail_del
 
 def test_a_mail_server_that_is_down_gives_a_message_not_a_500(client, owner, mail_delivery, settings):
     settings.EMAIL_BACKEND = "django.core.mail.backends.smtp.EmailBackend"
-    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", _free_port(), 5
+    settings.EMAIL_HOST, settings.EMAIL_PORT, settings.EMAIL_TIMEOUT = "127.0.0.1", free_port(), 5
 
     response = client.post(reverse("account_reset_password"), {"email": owner.email}, follow=True)
 
@@ -175,7 +175,7 @@ class _Inbox:
 def smtp_server():
     inbox = _Inbox()
     controller = Controller(
-        inbox, hostname="127.0.0.1", port=_free_port(), authenticator=inbox.authenticate, auth_require_tls=False
+        inbox, hostname="127.0.0.1", port=free_port(), authenticator=inbox.authenticate, auth_require_tls=False
     )
     controller.start()
     inbox.port = controller.port

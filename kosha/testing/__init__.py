@@ -9,13 +9,17 @@ What is where:
 - `kosha.testing.races`: `run_concurrently(count, work)` (threads with their own
   connections, released together) and `run_before` / `run_after` (a competing change run
   at the exact moment a given function is called; `in_thread=True` inside a lock).
+- `kosha.testing.network`: `free_port()` on 127.0.0.1 for a server a test starts.
 - `conftest.py` at the root: personas `owner`, `collaborator`, `stranger` (and
   `owner_client`, `stranger_client`, `owner_web`, `admin_web`), `seeded_tiers`, the
-  stores (`local_settings`, `s3_settings` on moto's HTTP server, `store` for both),
+  stores (`local_settings`, `s3_settings` on moto's HTTP server, `seaweed_settings` on
+  SeaweedFS, `store` for each, `store_name` saying which),
   `protocol` (the upload protocol client against a live server), `small_multipart`,
   the browser (`browser_page`, `signed_up_page`), and for every test a fresh in-memory
   cache and a fast password hasher.
 - `storage/tests/protocol.py`: `ProtocolClient`, `usage_of`, `assert_usage_consistent`.
+- `storage/tests/stores.py`: the SeaweedFS server, the Ceph RGW error dialect, and
+  `FaultyBackend` (any backend with injected store faults).
 - `sharing/tests/conftest.py`: the sharing `world` (a tree, grants, links in every state).
 
 Adding a factory: a thin function here, keyword arguments after the first few, a

@@ -14,7 +14,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -27,6 +26,7 @@ import boto3
 from botocore.config import Config
 from botocore.exceptions import BotoCoreError, ClientError
 
+from kosha.testing.network import free_port
 from storage.backends.base import BackendError, StorageBackend
 
 # The stores a `store` test runs against, by the name in its test id, and the settings
@@ -37,12 +37,6 @@ ACCESS_KEY = "kosha-test"
 SECRET_KEY = "kosha-test-secret"
 REGION = "us-east-1"
 START_TIMEOUT_SECONDS = 60
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 def weed_binary() -> Path:
