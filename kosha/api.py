@@ -6,13 +6,14 @@ public link's drop uploads). Both add the error's `extra_headers`.
 
 import logging
 
-from django.core.exceptions import PermissionDenied
+from django.core.exceptions import PermissionDenied, RequestDataTooBig
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from kosha.errors import DomainError, StoreMisconfigured, StoreUnavailable
+from kosha.errors import BodyTooLarge, DomainError, StoreMisconfigured, StoreUnavailable
+from kosha.json_body import body_limit_bytes
 from storage.backends.base import BackendError
 
 logger = logging.getLogger(__name__)
@@ -56,6 +57,9 @@ def error_json(exc: DomainError) -> JsonResponse:
 
 def exception_handler(exc, context):
     exc = _explained(exc)
+    if isinstance(exc, RequestDataTooBig):  # a view read request.body (the webhooks do)
+        limit = body_limit_bytes()
+        exc = BodyTooLarge(f"The request body can be at most {limit} bytes.", limit_bytes=limit)
     if isinstance(exc, DomainError):
         return Response({"error": exc.as_dict()}, status=exc.status, headers=exc.extra_headers)
     if isinstance(exc, Http404):

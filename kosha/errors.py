@@ -116,6 +116,14 @@ class StoreUnavailable(DomainError):
         return mapped
 
 
+class BodyTooLarge(DomainError):
+    """The request body is over the limit (carries limit_bytes)."""
+
+    code = "too_large"
+    status = 413
+    default_message = "The request body is too large."
+
+
 class NoSuchUser(InvalidInput):
     # 400, not 404: the request names an address, the resource is the share being made.
     # There is no invite flow yet, so an address without an account cannot be shared with.

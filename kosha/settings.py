@@ -105,6 +105,8 @@ MIDDLEWARE = [
     "kosha.logging.RequestIdMiddleware",
     "kosha.metrics.RequestLatencyMiddleware",
     "django.middleware.security.SecurityMiddleware",
+    # Above CSRF and CommonMiddleware: their refusals under /api/ become the JSON envelope.
+    "kosha.json_errors.JsonErrorsMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -303,6 +305,8 @@ SECURE_HSTS_INCLUDE_SUBDOMAINS = env_bool("SECURE_HSTS_INCLUDE_SUBDOMAINS", Fals
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
 X_FRAME_OPTIONS = "DENY"
+# Under /api/ and the drop-upload protocol a CSRF refusal is the JSON error envelope.
+CSRF_FAILURE_VIEW = "kosha.json_errors.csrf_failure"
 if env_bool("SECURE_PROXY_SSL_HEADER", False):
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 
@@ -335,7 +339,8 @@ REST_FRAMEWORK = {
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
-    "DEFAULT_PARSER_CLASSES": ["rest_framework.parsers.JSONParser"],
+    # The one JSON guard (kosha/json_body.py): size, depth, characters, number range.
+    "DEFAULT_PARSER_CLASSES": ["kosha.json_body.GuardedJSONParser"],
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "kosha.api.exception_handler",
     "DEFAULT_THROTTLE_RATES": {"user": "1200/min", "anon": "120/min"},

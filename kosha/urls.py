@@ -23,3 +23,6 @@ urlpatterns = [
     path("", include("storage.urls")),
     path("", include("sharing.urls")),
 ]
+
+# A body over DATA_UPLOAD_MAX_MEMORY_SIZE answers 413 (JSON under the JSON doors).
+handler400 = "kosha.json_errors.bad_request"

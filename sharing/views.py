@@ -9,7 +9,6 @@ link with a password answers its form until this browser session unlocks it.
 from __future__ import annotations
 
 import functools
-import json
 
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
@@ -31,6 +30,7 @@ from kosha.errors import (
     RateLimited,
     WrongPassword,
 )
+from kosha.json_body import json_body_read
 from sharing import selectors, services
 from sharing.api.uploads import parts_body, upload_start_body, upload_state_body
 from sharing.models import LinkEvent, ShareLink
@@ -175,10 +175,10 @@ def link_download(request: HttpRequest, link: ShareLink, file_id: str) -> HttpRe
 
 
 def _json_body(request: HttpRequest) -> dict:
-    try:
-        body = json.loads(request.body or b"{}")
-    except (ValueError, UnicodeDecodeError):
-        raise InvalidInput("The body must be JSON.") from None
+    # The same guard as the API's parser: size, depth, characters, number range.
+    body = json_body_read(request)
+    if body is None:
+        return {}
     if not isinstance(body, dict):
         raise InvalidInput("The body must be a JSON object.")
     return body

@@ -42,7 +42,9 @@ def test_bad_names_are_refused(local_settings, owner_client, owner, name, why):
     response = owner_client.post("/api/v1/uploads/", {**GOOD, "name": name}, format="json")
 
     assert response.status_code == 400, why
-    assert response.json()["error"]["code"] == "invalid_name"
+    # NUL cannot pass the JSON body guard (kosha/json_body.py) in any string at all.
+    expected = "invalid" if isinstance(name, str) and "\x00" in name else "invalid_name"
+    assert response.json()["error"]["code"] == expected
     _assert_nothing_changed(owner)
 
 

@@ -1,0 +1,175 @@
+"""The one guard every JSON request body passes: the API (through `GuardedJSONParser`, its
+only parser) and the public link's drop uploads (through `json_body_read`).
+
+A body is refused before any view sees it when it is:
+- larger than `DATA_UPLOAD_MAX_MEMORY_SIZE` (413 `too_large`; judged from Content-Length
+  before anything is read, and again from what was read);
+- not UTF-8, not JSON, or uses the non-standard NaN/Infinity (400 `invalid`,
+  reason `malformed_json`);
+- nested deeper than `MAX_DEPTH` arrays and objects (400 `invalid`, reason
+  `json_too_deep`): counted on the raw text in one linear pass before `json.loads`, so no
+  body can make the decoder recurse into a RecursionError;
+- holding a string (value or key) with a character no text may carry: NUL (PostgreSQL
+  cannot store it), a lone surrogate (`"\\ud800"`: no UTF-8 encoding exists, so it breaks
+  every later encode), or a Unicode non-character (U+FFFE, U+FDD0, ...) (400 `invalid`,
+  reason `invalid_character`, naming the character);
+- holding a number no column can hold: an integer outside 64 bits, or a float that
+  overflows to infinity (400 `invalid`, reason `number_out_of_range`).
+
+RFC 8259 sections 2, 6, 7 and 8 (JSON text, numbers, strings, UTF-8); Unicode 15, section
+23.7 (non-characters).
+"""
+
+from __future__ import annotations
+
+import json
+import math
+import re
+from typing import Any
+
+from django.conf import settings
+from django.http import HttpRequest
+from rest_framework import renderers
+from rest_framework.parsers import BaseParser
+
+from kosha.errors import BodyTooLarge, InvalidInput
+
+MAX_DEPTH = 64
+INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
+
+# One token at a time, left to right: a string (its closing quote optional, so an
+# unterminated one ends the scan instead of being retried from every later quote) or a
+# bracket. Linear in the body's length whatever it holds.
+_TOKEN = re.compile(r'"[^"\\]*(?:\\.[^"\\]*)*"?|[\[\]{}]', re.DOTALL)
+# NUL, the surrogate block, and the 66 non-characters: U+FDD0..U+FDEF and the last two
+# code points of each of the 17 planes.
+_FORBIDDEN = re.compile(
+    "[\x00\ud800-\udfff\ufdd0-\ufdef"
+    + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
+    + "]"
+)
+
+
+def body_limit_bytes() -> int | None:
+    """The largest body kept in memory (Django's DATA_UPLOAD_MAX_MEMORY_SIZE; None: no limit)."""
+    return settings.DATA_UPLOAD_MAX_MEMORY_SIZE
+
+
+def _too_large(limit: int) -> BodyTooLarge:
+    return BodyTooLarge(f"The request body can be at most {limit} bytes.", limit_bytes=limit)
+
+
+def _malformed(message: str) -> InvalidInput:
+    return InvalidInput(message, reason="malformed_json")
+
+
+def _check_depth(text: str) -> None:
+    # Cheap first: a body with few brackets cannot be deep.
+    if text.count("[") + text.count("{") <= MAX_DEPTH:
+        return
+    depth = 0
+    for token in _TOKEN.finditer(text):
+        bracket = token.group()
+        if bracket in ("[", "{"):
+            depth += 1
+            if depth > MAX_DEPTH:
+                raise InvalidInput(
+                    f"The body nests arrays and objects more than {MAX_DEPTH} deep.",
+                    reason="json_too_deep",
+                    max_depth=MAX_DEPTH,
+                )
+        elif bracket in ("]", "}"):
+            depth -= 1
+
+
+def _check_text(text: str) -> None:
+    found = _FORBIDDEN.search(text)
+    if found is not None:
+        character = f"U+{ord(found.group()):04X}"
+        raise InvalidInput(
+            f"The body holds {character}, which no text here may contain.",
+            reason="invalid_character",
+            character=character,
+        )
+
+
+def _check_values(value: Any) -> None:
+    """Every string and number of a decoded body (iteratively: the depth is bounded, but
+    a wide body should not cost a Python frame per value)."""
+    pending = [value]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, str):
+            _check_text(item)
+        elif isinstance(item, dict):
+            for key, child in item.items():
+                _check_text(key)
+                pending.append(child)
+        elif isinstance(item, list):
+            pending.extend(item)
+        elif isinstance(item, bool) or item is None:
+            continue
+        elif isinstance(item, int):
+            if not INT64_MIN <= item <= INT64_MAX:
+                raise InvalidInput("The body holds an integer beyond 64 bits.", reason="number_out_of_range")
+        elif isinstance(item, float) and not math.isfinite(item):
+            raise InvalidInput("The body holds a number too large to represent.", reason="number_out_of_range")
+
+
+def _refuse_constant(name: str):
+    raise ValueError(f"{name} is not JSON")
+
+
+def json_body_loads(raw: bytes) -> Any:
+    """The decoded value of a JSON body, after every check in the module docstring.
+    Raises BodyTooLarge (413) and InvalidInput (400, with a `reason`). Pure: no I/O."""
+    limit = body_limit_bytes()
+    if limit is not None and len(raw) > limit:
+        raise _too_large(limit)
+    try:
+        text = raw.decode("utf-8")
+    except UnicodeDecodeError:
+        raise _malformed("The body must be JSON encoded as UTF-8.") from None
+    _check_depth(text)
+    try:
+        value = json.loads(text, parse_constant=_refuse_constant)
+    except ValueError as exc:  # JSONDecodeError, NaN/Infinity, a 4,300-digit integer
+        raise _malformed(f"The body is not valid JSON: {exc}") from None
+    _check_values(value)
+    return value
+
+
+def _declared_length(meta) -> int:
+    try:
+        return max(int(meta.get("CONTENT_LENGTH") or 0), 0)
+    except ValueError:
+        return 0
+
+
+def json_body_read(request: HttpRequest, *, stream=None) -> Any:
+    """Read and decode the JSON body of a request (from `stream` when given, else the
+    request itself), never reading more than the limit plus one byte. An empty body is
+    None. Raises BodyTooLarge, InvalidInput."""
+    limit = body_limit_bytes()
+    if limit is not None and _declared_length(request.META) > limit:
+        raise _too_large(limit)  # refused before a byte is read
+    source = request if stream is None else stream
+    raw = source.read() if limit is None else source.read(limit + 1)
+    if not raw.strip():
+        return None
+    return json_body_loads(raw)
+
+
+class GuardedJSONParser(BaseParser):
+    """DRF's JSON parser with the guard of this module. A BaseParser rather than a
+    JSONParser subclass on purpose: DRF reads `request.body` whole before calling a
+    JSONParser (raising Django's RequestDataTooBig, an HTML 400), while any other parser
+    gets the stream, so the limit is checked here before anything is read."""
+
+    media_type = "application/json"
+    renderer_class = renderers.JSONRenderer
+
+    def parse(self, stream, media_type=None, parser_context=None):
+        request = (parser_context or {})["request"]
+        value = json_body_read(request._request, stream=stream)
+        return {} if value is None else value
