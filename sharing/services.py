@@ -14,6 +14,8 @@ from datetime import datetime, timedelta
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.cache import cache
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
 from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
@@ -74,12 +76,18 @@ def _clean_role(raw) -> str:
 def share_create(*, owner, email, role=Share.Role.VIEWER, file_id=None, folder_id=None) -> Share:
     """Share the owner's file or folder with the account using `email`. Raises NotFound
     (the item, also someone else's), NoSuchUser (no account: there is no invite flow yet),
-    InvalidInput (role), ShareWithSelf, AlreadyShared."""
+    InvalidInput (role, not an e-mail address), ShareWithSelf, AlreadyShared."""
     role = _clean_role(role)
     file, folder = _item_of_owner(owner=owner, file_id=file_id, folder_id=folder_id)
     if not isinstance(email, str) or not email.strip():
         raise InvalidInput("email is required.", field="email")
-    grantee = get_user_model().objects.filter(email__iexact=email.strip(), is_active=True).first()
+    email = email.strip()
+    try:
+        # Also keeps text the database cannot take (a lone surrogate, NUL) out of the query.
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput("email must be an e-mail address.", field="email") from None
+    grantee = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
     if grantee is None:
         raise NoSuchUser(field="email")
     if grantee.pk == owner.pk:

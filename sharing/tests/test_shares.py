@@ -3,9 +3,12 @@
 import pytest
 import requests
 
+from kosha.errors import InvalidInput
 from kosha.testing.clients import api_as
 from kosha.testing.factories import folder, share
+from sharing.models import Share
 from sharing.permissions import Role, access_for_user
+from sharing.services import share_create
 from storage.models import File, Folder
 from storage.tests.protocol import assert_usage_consistent, usage_of
 
@@ -20,6 +23,16 @@ def test_sharing_with_an_address_without_account_is_a_clear_400(world):
 
     assert response.status_code == 400
     assert response.json()["error"]["code"] == "no_such_user"
+
+
+@pytest.mark.parametrize("email", ["\ud800@example.com", "a\x00b@example.com", "not an address"])
+def test_sharing_with_text_that_is_no_email_address_is_a_400_from_any_door(world, email):
+    # The API's JSON guard refuses the first two before the service; other doors reach it.
+    with pytest.raises(InvalidInput) as refused:
+        share_create(owner=world.owner, folder_id=world.shared.pk, email=email)
+
+    assert refused.value.details["field"] == "email"
+    assert Share.objects.filter(owner=world.owner).count() == 2  # the world's viewer and editor shares
 
 
 def test_sharing_twice_with_the_same_person_is_a_conflict(world):

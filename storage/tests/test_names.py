@@ -1,0 +1,148 @@
+"""The one name rule (storage/names.py) behind every door that names an item: format
+characters and lone surrogates refused with a 400 naming the character, NFC everywhere."""
+
+import unicodedata
+
+import pytest
+
+from kosha.errors import InvalidName
+from kosha.testing import factories
+from kosha.testing.clients import api_as
+from storage.models import File, Folder, UploadSession
+from storage.names import name_clean
+from storage.services.folders import folder_create
+
+pytestmark = pytest.mark.django_db
+
+RLO = "\u202e"  # RIGHT-TO-LEFT OVERRIDE: "invoice\u202etxt.exe" reads "invoiceexe.txt"
+SPOOFS = [
+    pytest.param(f"invoice{RLO}txt.exe", "U+202E", id="right-to-left-override"),
+    pytest.param("a\u2066b", "U+2066", id="left-to-right-isolate"),
+    pytest.param("report\u200b.pdf", "U+200B", id="zero-width-space"),
+    pytest.param("a\u200db", "U+200D", id="zero-width-joiner"),
+    pytest.param("\ufeffnotes.txt", "U+FEFF", id="byte-order-mark"),
+    pytest.param("soft\u00adhyphen", "U+00AD", id="soft-hyphen"),
+]
+
+
+def _refusal(response, character: str) -> dict:
+    assert response.status_code == 400, response.content
+    error = response.json()["error"]
+    assert error["code"] == "invalid_name"
+    assert error["character"] == character
+    assert character in error["message"]
+    return error
+
+
+@pytest.mark.parametrize(("name", "character"), SPOOFS)
+def test_a_format_character_is_refused_naming_it(name, character):
+    with pytest.raises(InvalidName) as refused:
+        name_clean(name)
+
+    assert refused.value.details["character"] == character
+    assert unicodedata.name(chr(int(character[2:], 16))) in refused.value.message
+
+
+def test_nul_and_control_characters_are_refused_by_the_rule_itself():
+    for name in ("a\x00b", "a\x1fb", "a\x85b"):
+        with pytest.raises(InvalidName):
+            name_clean(name)
+
+
+@pytest.mark.parametrize("name", ["\ud800x.txt", "x\udfff", "a\ufffeb", "a\U0010ffffb"])
+def test_a_lone_surrogate_or_non_character_is_refused_not_a_500(owner, name):
+    with pytest.raises(InvalidName) as refused:
+        folder_create(user=owner, name=name)
+
+    assert refused.value.details["character"] == f"U+{ord(name[0] if ord(name[0]) > 0x7F else name[1]):04X}"
+    assert not Folder.objects.filter(owner=owner).exists()
+
+
+def test_folder_create_refuses_a_spoofing_name(owner_client, owner):
+    response = owner_client.post("/api/v1/folders/", {"name": f"a{RLO}b"}, format="json")
+
+    _refusal(response, "U+202E")
+    assert not Folder.objects.filter(owner=owner).exists()
+
+
+def test_folder_rename_refuses_a_spoofing_name(owner_client, owner):
+    folder = factories.folder(owner, "Plain")
+
+    response = owner_client.patch(f"/api/v1/folders/{folder.pk}/", {"name": f"a{RLO}b"}, format="json")
+
+    _refusal(response, "U+202E")
+    folder.refresh_from_db()
+    assert folder.name == "Plain"
+
+
+def test_file_rename_and_copy_refuse_a_spoofing_name(local_settings, owner_client, owner):
+    file = factories.stored_file(owner, "plain.txt")
+
+    renamed = owner_client.patch(f"/api/v1/files/{file.pk}/", {"name": "x\u200b.txt"}, format="json")
+    copied = owner_client.post(f"/api/v1/files/{file.pk}/copy/", {"name": "\ufeffy.txt"}, format="json")
+
+    _refusal(renamed, "U+200B")
+    _refusal(copied, "U+FEFF")
+    assert list(File.objects.filter(owner=owner).values_list("name", flat=True)) == ["plain.txt"]
+
+
+def test_upload_start_refuses_a_spoofing_name(local_settings, owner_client, owner):
+    body = {"name": f"invoice{RLO}txt.exe", "size": 3, "content_type": "text/plain"}
+
+    response = owner_client.post("/api/v1/uploads/", body, format="json")
+
+    _refusal(response, "U+202E")
+    assert not UploadSession.objects.filter(owner=owner).exists()
+
+
+def test_drop_upload_refuses_a_spoofing_name(local_settings, client, owner):
+    inbox = factories.folder(owner, "Inbox")
+    _link, token = factories.link(owner, inbox, is_drop=True)
+    body = {"name": f"invoice{RLO}txt.exe", "size": 3, "content_type": "text/plain"}
+
+    response = client.post(f"/s/{token}/uploads/", body, content_type="application/json")
+
+    _refusal(response, "U+202E")
+    assert not UploadSession.objects.filter(owner=owner).exists()
+
+
+def test_editor_upload_and_rename_in_a_shared_folder_refuse_a_spoofing_name(local_settings, owner, collaborator):
+    shared = factories.folder(owner, "Shared")
+    factories.share(owner, shared, collaborator, role="editor")
+    file = factories.stored_file(owner, "a.txt", folder=shared)
+    editor = api_as(collaborator)
+
+    started = editor.post(
+        "/api/v1/shared/uploads/",
+        {"folder": str(shared.pk), "name": f"x{RLO}.txt", "size": 3, "content_type": "text/plain"},
+        format="json",
+    )
+    renamed = editor.patch(f"/api/v1/shared/files/{file.pk}/", {"name": "a\u200d.txt"}, format="json")
+
+    _refusal(started, "U+202E")
+    _refusal(renamed, "U+200D")
+    assert not UploadSession.objects.filter(owner=owner, status="pending").exists()
+
+
+def test_names_that_differ_only_in_normalisation_are_one_name(owner_client, owner):
+    composed, decomposed = "Caf\u00e9", "Cafe\u0301"
+    factories.folder(owner, decomposed)
+
+    response = owner_client.post("/api/v1/folders/", {"name": composed}, format="json")
+
+    assert response.status_code == 409
+    assert list(Folder.objects.filter(owner=owner).values_list("name", flat=True)) == [composed]
+
+
+def test_a_file_renamed_to_another_normalisation_of_a_taken_name_conflicts(local_settings, owner_client, owner):
+    factories.stored_file(owner, "r\u00e9sum\u00e9.pdf")
+    other = factories.stored_file(owner, "other.pdf")
+
+    response = owner_client.patch(f"/api/v1/files/{other.pk}/", {"name": "re\u0301sume\u0301.pdf"}, format="json")
+
+    assert response.status_code == 409
+
+
+def test_scripts_and_emoji_without_format_characters_are_accepted(owner):
+    for name in ("報告書.pdf", "Ärzte Rechnung.pdf", "تقرير.txt", "📁 photos", "Ελληνικά"):
+        assert folder_create(user=owner, name=name).name == name
