@@ -231,6 +231,12 @@ class FolderCycle(InvalidInput):
     default_message = "A folder cannot be moved into itself or one of its subfolders."
 
 
+class FolderTooDeep(InvalidInput):
+    """Carries max_depth (KOSHA_MAX_FOLDER_DEPTH)."""
+
+    reason = "folder_too_deep"
+
+
 class FileTrashed(Conflict):
     reason = "file_trashed"
     default_message = "The file was moved to the trash."

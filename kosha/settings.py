@@ -413,6 +413,8 @@ KOSHA_PART_URL_EXPIRES_SECONDS = env_int("KOSHA_PART_URL_EXPIRES_SECONDS", 600, 
 KOSHA_DOWNLOAD_URL_EXPIRES_SECONDS = env_int("KOSHA_DOWNLOAD_URL_EXPIRES_SECONDS", 300, minimum=1)
 KOSHA_UPLOAD_SESSION_HOURS = env_int("KOSHA_UPLOAD_SESSION_HOURS", 24, minimum=1)
 KOSHA_PART_URL_BATCH_MAX = env_int("KOSHA_PART_URL_BATCH_MAX", 100, minimum=1)
+# How deep folders may nest (a root-level folder is 1): every tree walk ends within it.
+KOSHA_MAX_FOLDER_DEPTH = env_int("KOSHA_MAX_FOLDER_DEPTH", 256, minimum=1)
 
 # --- Webhooks -------------------------------------------------------------------------
 # Shared secrets of the inbound webhooks; an endpoint whose secret is empty answers 404.

@@ -147,7 +147,7 @@ def search_for_user(
     folder = folder_get_for_user(user=user, folder_id=folder_id) if folder_id not in (None, "") else None
     fingerprint = _fingerprint(user.pk, query, filters, folder.pk if folder else None, page_size)
     offset = _cursor_offset(cursor, fingerprint=fingerprint)
-    subtree = list(folder_subtree(user=user, folder=folder)) if folder is not None else None
+    subtree = [row.id for row in folder_subtree(owner_id=user.pk, folder_id=folder.pk)] if folder is not None else None
 
     on_postgresql = connection.vendor == "postgresql"
     ranked = _ranked_postgresql if on_postgresql else _ranked_substring

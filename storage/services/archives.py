@@ -30,7 +30,7 @@ from storage.ids import parse_id
 from storage.models import File, Folder, FolderArchive
 from storage.names import name_with_counter
 from storage.selectors import folder_get_for_user
-from storage.tree import folder_path_names, folder_subtree
+from storage.tree import folder_subtree
 
 logger = logging.getLogger(__name__)
 
@@ -101,14 +101,16 @@ def folder_archive_start(*, user, folder_id) -> FolderArchive:
 def _entries(*, owner, folder: Folder) -> tuple[list[ArchiveEntry], list[str]]:
     """The folder's live files with their paths relative to it, and its empty-or-not
     subfolder paths (so empty folders survive the round trip). Two queries."""
-    subtree = folder_subtree(user=owner, folder=folder)
-    # Paths are relative to the archived folder: leave it out so the chains stop below it.
-    below = {folder_id: row for folder_id, row in subtree.items() if folder_id != folder.pk}
-    relative = {folder_id: folder_path_names(folder_id=folder_id, folders=below) for folder_id in below}
-    relative[folder.pk] = []
+    # Bounded and loop-proof (storage/tree.py); each folder comes once, after its parent.
+    subtree = sorted(folder_subtree(owner_id=owner.pk, folder_id=folder.pk), key=lambda row: row.level)
+    # Paths are relative to the archived folder: its own name is not part of them.
+    relative: dict[uuid.UUID, list[str]] = {folder.pk: []}
+    for row in subtree:
+        if row.level:
+            relative[row.id] = [*relative[row.parent_id], row.name]
     files = (
         File.objects.filter(
-            owner=owner, folder_id__in=list(subtree), deleted_at__isnull=True, current_version__isnull=False
+            owner=owner, folder_id__in=list(relative), deleted_at__isnull=True, current_version__isnull=False
         )
         .select_related("current_version")
         .order_by("folder_id", "name", "id")

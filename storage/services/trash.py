@@ -24,7 +24,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Q, Sum, Value, When
 from django.utils import timezone
 
-from kosha.errors import NameTaken, NotFound, StoreUnavailable
+from kosha.errors import FolderCycle, FolderTooDeep, NameTaken, NotFound, StoreUnavailable
 from plans.models import Plan
 from plans.services import quota_credit, quota_release, usage_lock
 from storage.backends import BackendError
@@ -34,6 +34,7 @@ from storage.models import File, FileVersion, Folder, FolderArchive, UploadSessi
 from storage.names import name_free
 from storage.selectors import file_get_for_user, folder_get_for_user
 from storage.services.versions import blobs_delete, blobs_delete_enqueue, version_blob_keys
+from storage.tree import chain_for_attaching, depth_check, folder_subtree, subtree_levels
 
 PURGE_CHUNK_BATCHES = 100
 
@@ -62,22 +63,13 @@ def file_trash(*, user, file_id) -> File:
 
 
 def _live_subtree_ids(*, owner, root_id: uuid.UUID) -> list[uuid.UUID]:
-    """The folder and every live folder under it: one query per level of depth."""
-    found = [root_id]
-    frontier = [root_id]
-    while frontier:
-        frontier = list(
-            Folder.objects.filter(owner=owner, parent_id__in=frontier, deleted_at__isnull=True).values_list(
-                "pk", flat=True
-            )
-        )
-        found.extend(frontier)
-    return found
+    """The folder and every live folder under it: one bounded, loop-proof recursive query."""
+    return [row.id for row in folder_subtree(owner_id=owner.pk, folder_id=root_id)]
 
 
 def folder_trash(*, user, folder_id) -> Folder:
     """Move a live folder and its whole live subtree (folders and files) to the trash as
-    one batch, with bulk UPDATEs: one query per level to find the folders, one lock of
+    one batch, with bulk UPDATEs: one recursive query to find the folders, one lock of
     them (pk order), two updates. Items already in the trash keep their own batch.
     Raises NotFound. Locks the subtree's Folders."""
     folder = folder_get_for_user(user=user, folder_id=folder_id)
@@ -111,18 +103,38 @@ def _trash_root_get(*, user, item_id, lock: bool) -> Folder | File:
     raise NotFound("Nothing in the trash has this id.", resource="trash_item")
 
 
+def _fits_under(*, owner_id, parent_id: uuid.UUID, folder: Folder) -> bool:
+    """Whether a trashed folder's batch can come back under parent_id within the depth rule
+    (the parent may have moved deeper since), without closing a loop."""
+    try:
+        chain = chain_for_attaching(owner_id=owner_id, folder_id=parent_id, moving_id=folder.pk)
+        rows = folder_subtree(owner_id=owner_id, folder_id=folder.pk, trash_batch=folder.trash_batch)
+        depth_check(parent_depth=chain.depth, levels=subtree_levels(rows))
+    except (FolderCycle, FolderTooDeep):
+        return False
+    return True
+
+
 def trash_restore(*, user, item_id) -> Folder | File:
     """Put exactly one trash batch back where it was. If the name is taken there now it
     comes back as "name (restored)", then "name (restored 2)", ... If its original
     folder is itself in the trash (or was deleted forever), it is restored to the root
     instead: restoring into a trashed folder would leave it invisible, and silently
-    restoring the parent too would bring back things the user trashed on purpose.
+    restoring the parent too would bring back things the user trashed on purpose. A
+    folder whose subtree would pass the depth rule where it was (its parent moved deeper
+    meanwhile) also comes back at the root, where it always fits.
     Raises NotFound, NameTaken (a name appeared concurrently; try again). Locks the root row."""
     with transaction.atomic():
         root = _trash_root_get(user=user, item_id=item_id, lock=True)
         is_folder = isinstance(root, Folder)
         parent_id = root.parent_id if is_folder else root.folder_id
         if parent_id is not None and not Folder.objects.filter(pk=parent_id, deleted_at__isnull=True).exists():
+            parent_id = None
+        if (
+            parent_id is not None
+            and is_folder
+            and not _fits_under(owner_id=root.owner_id, parent_id=parent_id, folder=root)
+        ):
             parent_id = None
         batch = root.trash_batch
         live = {"deleted_at": None, "trash_batch": None, "is_trash_root": False}

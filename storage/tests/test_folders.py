@@ -328,7 +328,7 @@ def test_crossing_moves_cannot_make_a_cycle(owner):
         except DomainError as exc:
             return exc
 
-    with run_after("storage.services.folders.folder_ancestry", move_b_into_a, in_thread=True) as crossing:
+    with run_after("storage.services.folders.chain_for_attaching", move_b_into_a, in_thread=True) as crossing:
         results = [folder_move(user=owner, folder_id=a.pk, parent_id=b.pk)]
     results.append(crossing.result)
 
