@@ -226,6 +226,30 @@ class FolderTrashed(FinalConflict):
     default_message = "The destination folder was moved to the trash."
 
 
+class MalformedJson(InvalidInput):
+    """A body that is not UTF-8 JSON, or uses NaN/Infinity."""
+
+    reason = "malformed_json"
+
+
+class JsonTooDeep(InvalidInput):
+    """Carries max_depth."""
+
+    reason = "json_too_deep"
+
+
+class InvalidCharacter(InvalidInput):
+    """A string of a body holds NUL, a lone surrogate or a non-character; carries
+    character ("U+XXXX")."""
+
+    reason = "invalid_character"
+
+
+class NumberOutOfRange(InvalidInput):
+    reason = "number_out_of_range"
+    default_message = "The body holds a number no field can take."
+
+
 class FolderCycle(InvalidInput):
     reason = "folder_cycle"
     default_message = "A folder cannot be moved into itself or one of its subfolders."

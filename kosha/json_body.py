@@ -32,7 +32,7 @@ from django.http import HttpRequest
 from rest_framework import renderers
 from rest_framework.parsers import BaseParser
 
-from kosha.errors import BodyTooLarge, InvalidInput
+from kosha.errors import BodyTooLarge, InvalidCharacter, JsonTooDeep, MalformedJson, NumberOutOfRange
 
 MAX_DEPTH = 64
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -59,8 +59,8 @@ def _too_large(limit: int) -> BodyTooLarge:
     return BodyTooLarge(f"The request body can be at most {limit} bytes.", limit_bytes=limit)
 
 
-def _malformed(message: str) -> InvalidInput:
-    return InvalidInput(message, reason="malformed_json")
+def _malformed(message: str) -> MalformedJson:
+    return MalformedJson(message)
 
 
 def _check_depth(text: str) -> None:
@@ -73,11 +73,7 @@ def _check_depth(text: str) -> None:
         if bracket in ("[", "{"):
             depth += 1
             if depth > MAX_DEPTH:
-                raise InvalidInput(
-                    f"The body nests arrays and objects more than {MAX_DEPTH} deep.",
-                    reason="json_too_deep",
-                    max_depth=MAX_DEPTH,
-                )
+                raise JsonTooDeep(f"The body nests arrays and objects more than {MAX_DEPTH} deep.", max_depth=MAX_DEPTH)
         elif bracket in ("]", "}"):
             depth -= 1
 
@@ -86,11 +82,7 @@ def _check_text(text: str) -> None:
     found = _FORBIDDEN.search(text)
     if found is not None:
         character = f"U+{ord(found.group()):04X}"
-        raise InvalidInput(
-            f"The body holds {character}, which no text here may contain.",
-            reason="invalid_character",
-            character=character,
-        )
+        raise InvalidCharacter(f"The body holds {character}, which no text here may contain.", character=character)
 
 
 def _check_values(value: Any) -> None:
@@ -111,9 +103,9 @@ def _check_values(value: Any) -> None:
             continue
         elif isinstance(item, int):
             if not INT64_MIN <= item <= INT64_MAX:
-                raise InvalidInput("The body holds an integer beyond 64 bits.", reason="number_out_of_range")
+                raise NumberOutOfRange("The body holds an integer beyond 64 bits.")
         elif isinstance(item, float) and not math.isfinite(item):
-            raise InvalidInput("The body holds a number too large to represent.", reason="number_out_of_range")
+            raise NumberOutOfRange("The body holds a number too large to represent.")
 
 
 def _refuse_constant(name: str):
@@ -122,7 +114,8 @@ def _refuse_constant(name: str):
 
 def json_body_loads(raw: bytes) -> Any:
     """The decoded value of a JSON body, after every check in the module docstring.
-    Raises BodyTooLarge (413) and InvalidInput (400, with a `reason`). Pure: no I/O."""
+    Raises BodyTooLarge (413), MalformedJson, JsonTooDeep, InvalidCharacter,
+    NumberOutOfRange (400 `invalid`, each with its `reason`). Pure: no I/O."""
     limit = body_limit_bytes()
     if limit is not None and len(raw) > limit:
         raise _too_large(limit)
@@ -149,7 +142,7 @@ def _declared_length(meta) -> int:
 def json_body_read(request: HttpRequest, *, stream=None) -> Any:
     """Read and decode the JSON body of a request (from `stream` when given, else the
     request itself), never reading more than the limit plus one byte. An empty body is
-    None. Raises BodyTooLarge, InvalidInput."""
+    None. Raises what json_body_loads raises."""
     limit = body_limit_bytes()
     if limit is not None and _declared_length(request.META) > limit:
         raise _too_large(limit)  # refused before a byte is read
