@@ -2,6 +2,8 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 
+from kosha.integers import column_validators
+
 GiB = 1024**3
 
 
@@ -11,13 +13,23 @@ class Plan(models.Model):
     code = models.SlugField(max_length=32, unique=True)
     name = models.CharField(max_length=64)
     storage_bytes = models.BigIntegerField(help_text="Total bytes a user may store, trash and versions included.")
-    max_files = models.PositiveIntegerField(help_text="Most files (not versions) a user may keep.")
+    # Validators: the column's PostgreSQL range on every database (kosha/integers.py), so
+    # the admin refuses on SQLite what PostgreSQL could not store.
+    max_files = models.PositiveIntegerField(
+        help_text="Most files (not versions) a user may keep.", validators=column_validators("PositiveIntegerField")
+    )
     max_file_bytes = models.BigIntegerField(help_text="Largest single file.")
-    versions_kept = models.PositiveSmallIntegerField(default=10, help_text="Versions kept per file, current included.")
-    trash_days = models.PositiveSmallIntegerField(default=30)
-    max_share_days = models.PositiveSmallIntegerField(default=30)
+    versions_kept = models.PositiveSmallIntegerField(
+        default=10,
+        help_text="Versions kept per file, current included.",
+        validators=column_validators("PositiveSmallIntegerField"),
+    )
+    trash_days = models.PositiveSmallIntegerField(default=30, validators=column_validators("PositiveSmallIntegerField"))
+    max_share_days = models.PositiveSmallIntegerField(
+        default=30, validators=column_validators("PositiveSmallIntegerField")
+    )
     is_default = models.BooleanField(default=False, help_text="New accounts start on this plan.")
-    position = models.PositiveSmallIntegerField(default=0)
+    position = models.PositiveSmallIntegerField(default=0, validators=column_validators("PositiveSmallIntegerField"))
 
     class Meta:
         ordering = ["position", "storage_bytes", "code"]
@@ -36,7 +48,9 @@ class Plan(models.Model):
 class Usage(models.Model):
     """One per user: their plan and what they use. Only plans.services changes the counters."""
 
-    user = models.OneToOneField(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="usage")
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, primary_key=True, related_name="usage"
+    )
     plan = models.ForeignKey(Plan, on_delete=models.PROTECT, related_name="usages")
     used_bytes = models.BigIntegerField(default=0)
     reserved_bytes = models.BigIntegerField(default=0)
@@ -59,7 +73,6 @@ class Usage(models.Model):
     @property
     def available_bytes(self) -> int:
         return max(0, self.plan.storage_bytes - self.used_bytes - self.reserved_bytes)
-
 
 
 class UsageDrift(models.Model):

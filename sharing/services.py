@@ -34,6 +34,7 @@ from kosha.errors import (
     ShareWithSelf,
     WrongPassword,
 )
+from kosha.integers import column_range, int_clean
 from kosha.sentinels import UNCHANGED
 from plans.selectors import usage_get_for_user
 from sharing.models import DEFAULT_LINK_DAYS, LinkEvent, Share, ShareLink
@@ -155,9 +156,9 @@ def _clean_password(raw) -> str:
 def _clean_max_downloads(raw) -> int | None:
     if raw is None:
         return None
-    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1:
-        raise InvalidInput("max_downloads must be a whole number of at least 1, or null.", field="max_downloads")
-    return raw
+    # Up to what the column holds on PostgreSQL (2^31 - 1), on every database.
+    _lowest, highest = column_range(ShareLink, "max_downloads")
+    return int_clean(raw, field="max_downloads", minimum=1, maximum=highest, what="a whole number (or null)")
 
 
 def link_event_record(*, link: ShareLink, kind: str, address: str | None = None) -> LinkEvent:

@@ -23,7 +23,8 @@ from storage.backends.local import gate
 from storage.backends.local.backend import CHUNK_BYTES, LocalBackend
 from storage.backends.local.signing import UploadRejected, load_url_claims
 
-_RANGE = re.compile(r"bytes=(\d*)-(\d*)")
+# ASCII digits only, at most 19 (a 64-bit size): int() of a 5,000-digit header would raise.
+_RANGE = re.compile(r"bytes=([0-9]{0,19})-([0-9]{0,19})")
 
 
 def _s3_error(status: int, code: str, message: str) -> HttpResponse:
@@ -49,7 +50,8 @@ def _request_chunks(request: HttpRequest, length: int) -> Iterator[bytes]:
 
 def _content_length(request: HttpRequest) -> int:
     raw = request.META.get("CONTENT_LENGTH") or ""
-    if not raw.isdigit():
+    # isdigit() alone passes "²", which int() refuses; 19 digits hold any object size.
+    if not (raw.isascii() and raw.isdigit() and len(raw) <= 19):
         raise UploadRejected("MissingContentLength", "You must provide the Content-Length HTTP header.", 411)
     return int(raw)
 
