@@ -35,7 +35,8 @@ from sharing import selectors, services
 from sharing.api.uploads import parts_body, upload_start_body, upload_state_body
 from sharing.models import LinkEvent, ShareLink
 from sharing.permissions import Role, file_get_for_link, folder_get_for_access, folder_get_for_link
-from storage.downloads import is_inline_safe, version_download_url
+from storage.disposition import is_inline_safe
+from storage.downloads import version_download_url
 from storage.models import UploadSession
 from storage.services.uploads import upload_abort, upload_complete, upload_parts_presign, upload_start, upload_state
 

@@ -1,4 +1,11 @@
-"""The Content-Disposition header for downloads (RFC 6266, filename* per RFC 5987/8187).
+"""The Content-Disposition header for downloads (RFC 6266, filename* per RFC 5987/8187),
+and the one rule of which types a browser may be asked to show inline.
+
+Inline only for an explicit allow-list of types a browser renders without running
+anything: raster images, PDF (in the browser's own sandboxed viewer), audio, video and
+plain text. Everything else, SVG and any other `+xml` subtype included (SVG runs script),
+HTML, XML and unknown types, is an attachment. Both stores build their header here, so
+neither can be asked for an unsafe inline answer.
 
 Every browser in use reads `filename*=UTF-8''...`; the plain `filename="..."` is the
 fallback for old clients, so it is reduced to printable ASCII without quotes or
@@ -16,6 +23,34 @@ _NOT_PLAIN_ASCII = re.compile(r'[^\x20-\x7e]|["\\%]')
 _CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 DEFAULT_FILENAME = "download"
 
+INLINE_TYPES = frozenset(
+    {
+        "image/png",
+        "image/jpeg",
+        "image/gif",
+        "image/webp",
+        "image/avif",
+        "image/bmp",
+        "application/pdf",
+        "audio/mpeg",
+        "audio/mp4",
+        "audio/ogg",
+        "audio/wav",
+        "audio/webm",
+        "audio/flac",
+        "audio/aac",
+        "video/mp4",
+        "video/webm",
+        "video/ogg",
+        "text/plain",
+    }
+)
+
+
+def is_inline_safe(content_type: str) -> bool:
+    """Whether a type may be shown inline: on the allow-list, parameters and case aside."""
+    return content_type.split(";", 1)[0].strip().lower() in INLINE_TYPES
+
 
 def ascii_fallback(filename: str) -> str:
     """Printable ASCII only: accents dropped where Unicode can decompose them, the rest `_`."""
@@ -25,9 +60,10 @@ def ascii_fallback(filename: str) -> str:
     return plain or DEFAULT_FILENAME
 
 
-def content_disposition(filename: str, *, inline: bool) -> str:
-    """`attachment` (or `inline`) with both an ASCII `filename` and a UTF-8 `filename*`."""
-    disposition = "inline" if inline else "attachment"
+def content_disposition(filename: str, *, inline: bool, content_type: str) -> str:
+    """`attachment`, or `inline` when asked for and `content_type` is on the allow-list,
+    with both an ASCII `filename` and a UTF-8 `filename*`."""
+    disposition = "inline" if inline and is_inline_safe(content_type) else "attachment"
     name = _CONTROL.sub("_", filename).strip() or DEFAULT_FILENAME
     encoded = quote(name, safe=_ATTR_CHAR_SAFE, encoding="utf-8")
     return f"{disposition}; filename=\"{ascii_fallback(name)}\"; filename*=UTF-8''{encoded}"

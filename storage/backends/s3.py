@@ -269,7 +269,7 @@ class S3Backend(StorageBackend):
     def presign_get(self, *, key: str, filename: str, content_type: str, inline: bool, expires_seconds: int) -> str:
         params = {
             "Key": key,
-            "ResponseContentDisposition": content_disposition(filename, inline=inline),
+            "ResponseContentDisposition": content_disposition(filename, inline=inline, content_type=content_type),
             "ResponseContentType": content_type,
         }
         return self._presign("get_object", params, expires_seconds)

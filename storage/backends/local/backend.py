@@ -456,7 +456,7 @@ class LocalBackend(StorageBackend):
             "op": "get",
             "key": key,
             "type": content_type,
-            "disposition": content_disposition(filename, inline=inline),
+            "disposition": content_disposition(filename, inline=inline, content_type=content_type),
         }
         return sign_url(claims, expires_seconds)
 
