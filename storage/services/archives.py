@@ -11,6 +11,7 @@ from __future__ import annotations
 import logging
 import shutil
 import tempfile
+import unicodedata
 import uuid
 import zipfile
 from contextlib import closing
@@ -98,39 +99,54 @@ def folder_archive_start(*, user, folder_id) -> FolderArchive:
     return archive
 
 
+def _clash_key(path: str) -> str:
+    """What two entry paths share when they would land on one file once extracted on a
+    case- and normalisation-insensitive file system (macOS, Windows): Unicode canonical
+    caseless matching, NFD(casefold(NFD(path))) (The Unicode Standard, D145)."""
+    return unicodedata.normalize("NFD", unicodedata.normalize("NFD", path).casefold())
+
+
 def _entries(*, owner, folder: Folder) -> tuple[list[ArchiveEntry], list[str]]:
     """The folder's live files with their paths relative to it, and its empty-or-not
-    subfolder paths (so empty folders survive the round trip). Two queries."""
+    subfolder paths (so empty folders survive the round trip). Two queries.
+
+    Paths are unique even where the file system is not case- or normalisation-sensitive:
+    `Report.txt`, `report.txt` and `REPORT.TXT` beside each other become `Report.txt`,
+    `report (2).txt` and `REPORT (3).TXT` (the oldest keeps its name, so a rebuild after
+    an addition names the others the same way); a file named like a folder beside it
+    gets the counter, and everything inside a renamed folder goes under its new name."""
     # Bounded and loop-proof (storage/tree.py); each folder comes once, after its parent.
-    subtree = sorted(folder_subtree(owner_id=owner.pk, folder_id=folder.pk), key=lambda row: row.level)
-    # Paths are relative to the archived folder: its own name is not part of them.
-    relative: dict[uuid.UUID, list[str]] = {folder.pk: []}
-    for row in subtree:
-        if row.level:
-            relative[row.id] = [*relative[row.parent_id], row.name]
-    files = (
-        File.objects.filter(
-            owner=owner, folder_id__in=list(relative), deleted_at__isnull=True, current_version__isnull=False
-        )
-        .select_related("current_version")
-        .order_by("folder_id", "name", "id")
+    subtree = sorted(
+        folder_subtree(owner_id=owner.pk, folder_id=folder.pk), key=lambda row: (row.level, row.name, str(row.id))
     )
     taken: set[str] = set()
 
-    def unique(path: str) -> str:
-        # Names are unique per folder and type, but a file and a folder may share one.
-        candidate, counter = path, 2
-        while candidate in taken:
-            head, _, name = path.rpartition("/")
-            candidate = f"{head}/{name_with_counter(name, counter)}" if head else name_with_counter(name, counter)
+    def claim(parent_path: str, name: str) -> str:
+        candidate, counter = name, 2
+        while _clash_key(f"{parent_path}{candidate}") in taken:
+            candidate = name_with_counter(name, counter)
             counter += 1
-        taken.add(candidate)
-        return candidate
+        taken.add(_clash_key(f"{parent_path}{candidate}"))
+        return f"{parent_path}{candidate}"
 
-    directories = [unique("/".join(chain)) for chain in sorted(relative.values()) if chain]
+    # Paths are relative to the archived folder: its own name is not part of them.
+    prefix: dict[uuid.UUID, str] = {folder.pk: ""}
+    directories: list[str] = []
+    for row in subtree:
+        if row.level:
+            directory = claim(prefix[row.parent_id], row.name)
+            directories.append(directory)
+            prefix[row.id] = f"{directory}/"
+    files = (
+        File.objects.filter(
+            owner=owner, folder_id__in=list(prefix), deleted_at__isnull=True, current_version__isnull=False
+        )
+        .select_related("current_version")
+        .order_by("folder_id", "created_at", "id")
+    )
     entries = [
         ArchiveEntry(
-            path=unique("/".join([*relative[file.folder_id], file.name])),
+            path=claim(prefix[file.folder_id], file.name),
             key=file.current_version.key,
             size_bytes=file.current_version.size_bytes,
             content_type=file.current_version.content_type,

@@ -12,7 +12,7 @@ from kosha.testing.factories import stored_file
 from plans.models import Plan
 from storage.backends import get_backend
 from storage.models import File, FolderArchive
-from storage.services.archives import folder_archive_build
+from storage.services.archives import folder_archive_build, folder_archive_start
 from storage.services.folders import folder_create
 from storage.services.trash import file_trash, folder_trash
 from storage.tests.protocol import usage_of
@@ -180,3 +180,49 @@ def test_the_stranger_can_neither_ask_for_nor_see_an_archive(
     assert owner_client.get("/api/v1/archives/not-a-uuid/").status_code == 404
     assert owner_client.post("/api/v1/folders/not-a-uuid/archive/").status_code == 404
     assert FolderArchive.objects.filter(owner=owner).count() == 1
+
+
+# --- entries that would clash once extracted on macOS or Windows ---------------------------
+
+
+def _zip_names(owner, folder) -> list[str]:
+    archive = folder_archive_build(archive_id=folder_archive_start(user=owner, folder_id=folder.pk).pk)
+    assert archive.status == FolderArchive.Status.READY, archive.error
+    with get_backend().open(key=archive.key) as stream, zipfile.ZipFile(io.BytesIO(stream.read())) as zipped:
+        return [info.filename for info in zipped.infolist()]
+
+
+def test_names_differing_only_in_case_get_counters_in_the_zip(local_settings, owner):
+    box = folder_create(user=owner, name="Box")
+    for name in ("Report.txt", "report.txt", "REPORT.TXT"):  # oldest first
+        stored_file(owner, name, name.encode(), folder=box)
+
+    names = _zip_names(owner, box)
+
+    assert names == ["Report.txt", "report (2).txt", "REPORT (3).TXT"]
+
+
+def test_folders_differing_only_in_case_keep_their_contents_apart(local_settings, owner):
+    box = folder_create(user=owner, name="Box")
+    upper = folder_create(user=owner, name="Docs", parent_id=box.pk)
+    lower = folder_create(user=owner, name="docs", parent_id=box.pk)
+    stored_file(owner, "a.txt", b"upper", folder=upper)
+    stored_file(owner, "a.txt", b"lower", folder=lower)
+    stored_file(owner, "DOCS", b"a file named like the folders", folder=box)
+
+    names = _zip_names(owner, box)
+
+    assert sorted(names) == sorted(["Docs/", "docs (2)/", "Docs/a.txt", "docs (2)/a.txt", "DOCS (3)"])
+    assert len({name.casefold() for name in names}) == len(names)
+
+
+def test_names_differing_only_in_unicode_normalisation_get_counters(local_settings, owner):
+    box = folder_create(user=owner, name="Box")
+    stored_file(owner, "caf\u00e9.txt", b"composed", folder=box)
+    legacy = stored_file(owner, "other.txt", b"decomposed", folder=box)
+    # Names are stored NFC by the name rule; a row from before it could hold NFD.
+    File.objects.filter(pk=legacy.pk).update(name="cafe\u0301.txt")
+
+    names = _zip_names(owner, box)
+
+    assert names == ["caf\u00e9.txt", "cafe\u0301 (2).txt"]
