@@ -32,6 +32,8 @@ test: $(VENV)/.installed-dev lint-js test-js
 	$(BIN)/ruff check .
 	KOSHA_EMBEDDED=true $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
+	# Search folds text in Python on SQLite (storage/search/query.py): its cases again there.
+	env -u DATABASE_URL $(BIN)/pytest -q -p no:cacheprovider storage/tests/test_search_text.py
 
 lint: $(VENV)/.installed-dev
 	$(BIN)/ruff check .

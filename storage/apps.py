@@ -6,4 +6,10 @@ class StorageConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
+        from django.db.backends.signals import connection_created
+
         from storage import signals  # noqa: F401
+        from storage.search.query import sqlite_functions_register
+
+        # The embedded search's case folding (storage/search/query.py), on each connection.
+        connection_created.connect(sqlite_functions_register, dispatch_uid="kosha-sqlite-functions")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import re
+import unicodedata
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
@@ -17,6 +18,14 @@ from kosha.errors import InvalidInput
 from storage.models import File, Folder
 
 MIN_QUERY_CHARS = 2
+# Unicode character name prefixes of the scripts where one character is a word.
+_WORD_CHARACTER_NAMES = (
+    "CJK UNIFIED IDEOGRAPH",
+    "CJK COMPATIBILITY IDEOGRAPH",
+    "HIRAGANA LETTER",
+    "KATAKANA LETTER",
+    "HANGUL SYLLABLE",
+)
 MAX_QUERY_CHARS = 200
 _MAX_BIGINT = 2**63 - 1
 _INTEGER = re.compile(r"^-?[0-9]{1,19}$")
@@ -81,13 +90,21 @@ class SearchFilters:
         return self.kind == TYPE_FOLDER
 
 
+def is_word_by_itself(character: str) -> bool:
+    """A character that is a word on its own: a CJK ideograph (報, 書), a kana or a
+    Hangul syllable. One Latin letter is not worth a search; one of these is."""
+    return unicodedata.name(character, "").startswith(_WORD_CHARACTER_NAMES)
+
+
 def query_clean(raw) -> str:
-    """The query with its whitespace collapsed, or InvalidInput (field q)."""
+    """The query with its whitespace collapsed, in Unicode NFC (as names are stored, so
+    "a" + U+0308 finds "ä"), or InvalidInput (field q). At least MIN_QUERY_CHARS
+    characters, or one that is a word by itself (CJK)."""
     if not isinstance(raw, str):
         raise InvalidInput("q is required.", field="q")
-    query = " ".join(raw.split())
-    if len(query) < MIN_QUERY_CHARS:
-        raise InvalidInput(f"q must have at least {MIN_QUERY_CHARS} characters.", field="q")
+    query = unicodedata.normalize("NFC", " ".join(raw.split()))
+    if len(query) < MIN_QUERY_CHARS and not (query and is_word_by_itself(query)):
+        raise InvalidInput(f"q must have at least {MIN_QUERY_CHARS} characters (or one CJK character).", field="q")
     if len(query) > MAX_QUERY_CHARS:
         raise InvalidInput(f"q can have at most {MAX_QUERY_CHARS} characters.", field="q")
     if "\x00" in query:

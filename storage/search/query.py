@@ -1,24 +1,37 @@
 """Ranking a user's live files and folders by how well their names match a query.
 
 On PostgreSQL it ranks with pg_trgm word similarity (typo tolerant, served by the GIN
-trigram indexes of migration 0005); elsewhere (the embedded SQLite) every word must
-appear as a case-insensitive substring, ranked exact, then prefix, then the rest. This
-module holds the project's only `connection.vendor` check.
+trigram indexes of migration 0005; pg_trgm lower-cases every script by the database's
+UTF-8 locale). Elsewhere (the embedded SQLite) every word must appear as a substring,
+ranked exact, then prefix, then the rest; case-insensitively in every script, like
+PostgreSQL: SQLite's own LIKE and lower() fold ASCII only, so both sides are folded by
+`name_fold` (Unicode full case folding, then NFC), registered on each SQLite connection
+as the SQL function KOSHA_FOLD.
+
+Why a function and not a stored folded-name column: SQLite cannot serve "%word%" from an
+index either way (each search reads the owner's live names), so a stored column would
+only move the folding from the read to every write path that names an item (create,
+rename, copy, upload, restore, the bulk updates of the trash), each a place to forget
+it, plus a backfill. The function costs one Python call per name the search reads,
+which the embedded single-machine default can afford; PostgreSQL is untouched.
+
+This module holds the project's only `connection.vendor` checks.
 """
 
 from __future__ import annotations
 
 import datetime as dt
 import hashlib
+import unicodedata
 import uuid
 from dataclasses import dataclass
 
 from django.core import signing
 from django.db import connection, transaction
-from django.db.models import BooleanField, Case, F, FloatField, Func, QuerySet, Value, When
+from django.db.models import BooleanField, Case, CharField, F, FloatField, Func, Q, QuerySet, Value, When
 
 from kosha.errors import InvalidInput
-from storage.search.filters import files_matching, filters_clean, folders_matching, query_clean
+from storage.search.filters import files_matching, filters_clean, folders_matching, is_word_by_itself, query_clean
 from storage.selectors import folder_get_for_user
 from storage.tree import folder_path_names, folder_subtree, folders_with_ancestors
 
@@ -98,19 +111,44 @@ class _Similarity(Func):
 
 
 def _ranked_postgresql(queryset: QuerySet, *, query: str) -> QuerySet:
+    match = Q(_WordSimilar(Value(query), F("name")))
+    if any(is_word_by_itself(character) for character in query):
+        # pg_trgm reads a run of CJK characters as one word and finds only its start
+        # ("報" in 報告書, not "書"): there a character is a word, so a plain substring
+        # match counts too. Latin queries keep the index-served operator alone.
+        match |= Q(*[Q(name__contains=word) for word in query.split()])
     return (
-        queryset.filter(_WordSimilar(Value(query), F("name")))
+        queryset.filter(match)
         .annotate(score=_WordSimilarity(Value(query), F("name")), tiebreak=_Similarity(Value(query), F("name")))
         .order_by("-score", "-tiebreak", "name", "id")
     )
 
 
+def name_fold(text: str | None) -> str | None:
+    """Text as the embedded search compares it: Unicode full case folding (so "Ä" and
+    "ä", "Σ" and "ς", "ß" and "ss" match), in NFC."""
+    return None if text is None else unicodedata.normalize("NFC", text.casefold())
+
+
+def sqlite_functions_register(sender, connection, **kwargs) -> None:
+    """connection_created receiver: KOSHA_FOLD(text) on every SQLite connection."""
+    if connection.vendor == "sqlite":
+        connection.connection.create_function("KOSHA_FOLD", 1, name_fold, deterministic=True)
+
+
+class _Folded(Func):
+    function = "KOSHA_FOLD"
+    output_field = CharField()
+
+
 def _ranked_substring(queryset: QuerySet, *, query: str) -> QuerySet:
-    for word in query.split():
-        queryset = queryset.filter(name__icontains=word)
+    folded = name_fold(query)
+    queryset = queryset.annotate(folded_name=_Folded(F("name")))
+    for word in folded.split():
+        queryset = queryset.filter(folded_name__contains=word)
     score = Case(
-        When(name__iexact=query, then=Value(1.0)),
-        When(name__istartswith=query, then=Value(0.75)),
+        When(folded_name=folded, then=Value(1.0)),
+        When(folded_name__startswith=folded, then=Value(0.75)),
         default=Value(0.5),
         output_field=FloatField(),
     )

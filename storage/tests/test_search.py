@@ -339,3 +339,24 @@ def test_the_trigram_indexes_exist():
             "SELECT indexname FROM pg_indexes WHERE indexname IN ('storage_file_name_trgm', 'storage_folder_name_trgm')"
         )
         assert sorted(row[0] for row in cursor.fetchall()) == ["storage_file_name_trgm", "storage_folder_name_trgm"]
+
+
+@pytest.mark.postgres
+def test_a_unicode_query_is_still_served_by_the_trigram_index(owner):
+    from storage.search.filters import SearchFilters, files_matching
+    from storage.search.query import _ranked_postgresql
+
+    stored_file(owner, "Ärzte Rechnung.pdf", content_type="application/pdf")
+    # Enough of the owner's names that reading them all costs more than the index.
+    File.objects.bulk_create(File(owner=owner, name=f"document {number:05d}.txt") for number in range(3000))
+    with connection.cursor() as cursor:
+        # What autovacuum does in the background: move fresh rows from the GIN pending
+        # list into the index proper (the planner prices a long pending list as a scan).
+        cursor.execute("SELECT gin_clean_pending_list('storage_file_name_trgm')")
+        cursor.execute("ANALYZE storage_file")
+
+    ranked = _ranked_postgresql(files_matching(user=owner, filters=SearchFilters(), subtree=None), query="ärzte")
+    plan = ranked.explain()
+
+    assert "Bitmap Index Scan on storage_file_name_trgm" in plan, plan
+    assert "%> 'ärzte'" in plan, plan
