@@ -177,15 +177,20 @@ def s3_settings(settings, moto_endpoint):
     )
     client.create_bucket(Bucket=bucket)
     client.put_bucket_cors(Bucket=bucket, CORSConfiguration=_CORS)
+    use_s3_bucket(settings, endpoint=moto_endpoint, bucket=bucket)
+    yield settings
+    get_backend.cache_clear()
+
+
+def use_s3_bucket(settings, *, endpoint: str, bucket: str) -> None:
+    """Point Kosha's S3 settings at `bucket` on moto's server (credentials "testing")."""
     settings.KOSHA_STORAGE = "s3"
-    settings.KOSHA_S3_ENDPOINT_URL = moto_endpoint
+    settings.KOSHA_S3_ENDPOINT_URL = endpoint
     settings.KOSHA_S3_BUCKET = bucket
     settings.KOSHA_S3_REGION = "us-east-1"
     settings.KOSHA_S3_ACCESS_KEY_ID = "testing"
     settings.KOSHA_S3_SECRET_ACCESS_KEY = "testing"
     settings.KOSHA_S3_ADDRESSING_STYLE = "path"
-    get_backend.cache_clear()
-    yield settings
     get_backend.cache_clear()
 
 
