@@ -9,7 +9,13 @@ complete would. Accepted shapes, all carrying S3's `Records` list:
 - the same inside an SNS envelope: `{"Type": "Notification", "Message": "<json>"}`
   (a `SubscriptionConfirmation` is logged with its URL for the operator to visit: the
   server makes no outbound calls);
-- MinIO's webhook target: the Records plus top-level `EventName` and `Key`.
+- MinIO's webhook target: the Records plus top-level `EventName` and `Key`;
+- SeaweedFS's filer webhook (`notification.webhook`, checked with SeaweedFS 4.48): one
+  event a delivery, `{"key": "/buckets/<bucket>/<object key>", "event_type":
+  "create"|"update"|"delete"|"rename", "message": {"new_entry": {...}}}`. A create or
+  update of an object is S3's ObjectCreated (a PUT and a completed multipart upload both
+  arrive as a create of the final key); paths outside the default `/buckets` folder and
+  the filer's own entries (`.uploads`, directories) end up ignored like any non-blob key.
 
 Authentication is a shared secret: `Authorization: Bearer <secret>` (MinIO's
 `auth_token`), or HTTP Basic with the secret as password (SNS sends the credentials of
@@ -99,6 +105,32 @@ def _records_of(payload: dict) -> list[StorageEvent]:
     return events
 
 
+_SEAWEEDFS_BUCKET_PATH = re.compile(r"^/buckets/(?P<bucket>[^/]+)/(?P<key>.+)$")
+_SEAWEEDFS_EVENT_NAMES = {
+    "create": "ObjectCreated:Put",
+    "update": "ObjectCreated:Put",  # S3 reports an overwrite as ObjectCreated too
+    "delete": "ObjectRemoved:Delete",
+    "rename": "ObjectRenamed",
+}
+
+
+def _seaweedfs_event_of(payload: dict) -> StorageEvent:
+    path, event_type = payload.get("key"), payload.get("event_type")
+    if not isinstance(path, str) or event_type not in _SEAWEEDFS_EVENT_NAMES:
+        raise InvalidInput("A SeaweedFS event needs a key and a known event_type.", field="event_type")
+    located = _SEAWEEDFS_BUCKET_PATH.match(path)
+    message = payload.get("message")
+    entry = message.get("new_entry") if isinstance(message, dict) else None
+    attributes = entry.get("attributes") if isinstance(entry, dict) else None
+    size = attributes.get("file_size") if isinstance(attributes, dict) else None
+    return StorageEvent(
+        name=_SEAWEEDFS_EVENT_NAMES[event_type],
+        bucket=located["bucket"] if located else "",
+        key=located["key"] if located else path,
+        size_bytes=size if isinstance(size, int) and not isinstance(size, bool) else None,
+    )
+
+
 def storage_delivery_parse(*, body: bytes) -> ParsedDelivery:
     """The events of one delivery in any accepted shape. Raises InvalidInput."""
     try:
@@ -128,6 +160,8 @@ def storage_delivery_parse(*, body: bytes) -> ParsedDelivery:
         if not isinstance(inner, dict):
             raise InvalidInput("The SNS Message must be a JSON object.", field="Message")
         payload = inner
+    if "Records" not in payload and "event_type" in payload:
+        return ParsedDelivery(events=[_seaweedfs_event_of(payload)])
     events = _records_of(payload)
     if not events and payload.get("Event") == "s3:TestEvent":
         return ParsedDelivery(events=[], notice="test_event")

@@ -65,6 +65,28 @@ def _minio(payload, key):
     return {"EventName": payload["Records"][0]["eventName"], "Key": f"kosha/{key}", **payload}
 
 
+def _seaweedfs(key, *, event_type="create", size=0, bucket=None):
+    """What SeaweedFS 4.48's filer webhook posted for a presigned PUT (captured, chunks trimmed)."""
+    from django.conf import settings
+
+    path = f"/buckets/{bucket or settings.KOSHA_S3_BUCKET or 'kosha'}/{key}"
+    return {
+        "event_type": event_type,
+        "key": path,
+        "message": {
+            "new_entry": {
+                "name": key.rsplit("/", 1)[-1],
+                "chunks": [{"size": size, "e_tag": "XUFAKrxLKna5cZ2REBfFkg==", "fid": {"volume_id": 3, "file_key": 1}}],
+                "attributes": {"file_size": size, "mtime": 1796069265, "file_mode": 432, "mime": "text/plain"},
+                "extended": {"Seaweed-X-Amz-ETag": "NWQ0MTQwMmFiYzRiMmE3NmI5NzE5ZDkxMTAxN2M1OTI="},
+            },
+            "delete_chunks": True,
+            "new_parent_path": path.rsplit("/", 1)[0],
+            "signatures": [1130907762],
+        },
+    }
+
+
 def _post(client, payload, *, auth=f"Bearer {SECRET}", content_type="application/json"):
     headers = {"Authorization": auth} if auth else {}
     return client.post(URL, data=json.dumps(payload), content_type=content_type, headers=headers)
@@ -82,7 +104,7 @@ def _put_without_complete(protocol, data: bytes, name="note.txt"):
 # --- the event finishes an abandoned upload ---------------------------------------------------
 
 
-@pytest.mark.parametrize("shape", ["aws", "sns", "minio"])
+@pytest.mark.parametrize("shape", ["aws", "sns", "minio", "seaweedfs"])
 def test_an_upload_never_completed_is_finished_by_the_storage_event(protocol, owner, events, shape):
     data = os.urandom(3000)
     upload = _put_without_complete(protocol, data)
@@ -91,6 +113,8 @@ def test_an_upload_never_completed_is_finished_by_the_storage_event(protocol, ow
         payload = _sns(payload)
     elif shape == "minio":
         payload = _minio(_records(upload.key, name="s3:ObjectCreated:Put", size=len(data)), upload.key)
+    elif shape == "seaweedfs":
+        payload = _seaweedfs(upload.key, size=len(data))
 
     # SNS posts its JSON as text/plain.
     response = _post(events, payload, content_type="text/plain" if shape == "sns" else "application/json")
@@ -238,6 +262,31 @@ def test_other_events_and_keys_are_ignored(s3_settings, owner, events, enqueued,
     assert response.status_code == 200
     assert response.json()["records"][0]["outcome"] == "ignored"
     assert enqueued == []
+
+
+@pytest.mark.parametrize(
+    "payload",
+    [
+        {"event_type": "create", "key": "/buckets/{bucket}/.uploads/abc/0001_x.part"},
+        {"event_type": "create", "key": "/buckets/{bucket}/users/{owner}/blobs"},
+        {"event_type": "delete", "key": "/buckets/{bucket}/users/{owner}/blobs/" + str(uuid.uuid4())},
+        {"event_type": "create", "key": "/elsewhere/users/{owner}/blobs/" + str(uuid.uuid4())},
+    ],
+)
+def test_seaweedfs_filer_entries_that_are_not_new_blobs_are_ignored(s3_settings, owner, events, enqueued, payload):
+    payload = {**payload, "key": payload["key"].format(bucket=s3_settings.KOSHA_S3_BUCKET, owner=owner.pk)}
+
+    response = _post(events, payload)
+
+    assert response.status_code == 200
+    assert response.json()["records"][0]["outcome"] == "ignored"
+    assert enqueued == []
+
+
+def test_a_seaweedfs_event_of_an_unknown_type_is_refused(events):
+    response = _post(events, {"event_type": "chmod", "key": "/buckets/kosha/x"})
+
+    assert response.status_code == 400
 
 
 def test_sns_subscription_confirmation_is_logged_for_the_operator(events, caplog):
