@@ -253,7 +253,10 @@ def test_kosha_uploads_into_the_stack_bucket_and_its_consumer_finishes_an_abando
     assert all(key.startswith("users/") for key in _keys(stack["s3"], stack["outputs"]["BucketName"]))
     assert_usage_consistent(owner)
     # Both ObjectCreated events were handled (one a duplicate of a client complete) and deleted.
-    assert stack["sqs"].receive_message(QueueUrl=stack["outputs"]["EventsQueueUrl"]).get("Messages") is None
+    assert (
+        stack["sqs"].receive_message(QueueUrl=stack["outputs"]["EventsQueueUrl"], WaitTimeSeconds=0).get("Messages")
+        is None
+    )
 
 
 def _keys(s3, bucket):
