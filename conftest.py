@@ -266,6 +266,17 @@ def small_multipart(settings):
     return settings
 
 
+@pytest.fixture
+def enqueued(monkeypatch):
+    """Tasks a storage event enqueues (the orphan check, which belongs to the janitors),
+    recorded instead of queued; shared by the webhook's and the SQS consumer's tests."""
+    from storage import webhooks as storage_webhooks
+
+    calls = []
+    monkeypatch.setattr(storage_webhooks, "async_task", lambda *args, **kwargs: calls.append(args))
+    return calls
+
+
 # --- the browser: Playwright (pytest-playwright) on the system Chromium ---------------------
 
 

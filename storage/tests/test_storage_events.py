@@ -13,7 +13,6 @@ from django.utils import timezone
 
 from kosha.testing.races import run_after
 from storage import keys
-from storage import webhooks as storage_webhooks
 from storage.backends import BackendError, get_backend
 from storage.models import File, FileVersion, UploadSession
 from storage.services.uploads import upload_complete, upload_complete_from_event
@@ -29,14 +28,6 @@ pytestmark = pytest.mark.django_db
 def events(settings, api_client):
     settings.KOSHA_STORAGE_WEBHOOK_SECRET = SECRET
     return api_client
-
-
-@pytest.fixture
-def enqueued(monkeypatch):
-    """Tasks the webhook enqueues (the orphan check belongs to the janitors)."""
-    calls = []
-    monkeypatch.setattr(storage_webhooks, "async_task", lambda *args, **kwargs: calls.append(args))
-    return calls
 
 
 def _records(key, *, name="ObjectCreated:Put", size=0, bucket=None):

@@ -12,6 +12,7 @@ import boto3
 import pytest
 from django.core.management import CommandError, call_command
 
+from kosha.testing.factories import pending_upload
 from storage import keys
 from storage import webhooks as storage_webhooks
 from storage.backends import BackendError, get_backend
@@ -119,17 +120,9 @@ def _receive(sqs, queue, **options):
 
 
 @pytest.fixture
-def protocol(s3_settings, owner_client):
+def s3_protocol(s3_settings, owner_client):
+    """The protocol client on S3 only: SQS carries S3's notifications."""
     return ProtocolClient(api=owner_client, base_url="")
-
-
-def _put_without_complete(protocol, data: bytes, name="note.txt"):
-    """A client that PUTs its bytes and vanishes before calling complete."""
-    started = protocol.start(name=name, size=len(data), content_type="text/plain")
-    assert started.status_code == 201, started.json()
-    started = started.json()
-    assert protocol.put(started["url"], data, started["headers"]).status_code == 200
-    return UploadSession.objects.get(pk=started["id"])
 
 
 def _aws_event(*, bucket, key, size, name="ObjectCreated:Put"):
@@ -164,9 +157,9 @@ def _aws_event(*, bucket, key, size, name="ObjectCreated:Put"):
 # --- the notification finishes abandoned uploads --------------------------------------------------
 
 
-def test_an_upload_never_completed_is_finished_from_the_queue(protocol, owner, sqs, queue, moto_endpoint):
+def test_an_upload_never_completed_is_finished_from_the_queue(owner, sqs, queue, moto_endpoint):
     data = os.urandom(3000)
-    upload = _put_without_complete(protocol, data)
+    upload = pending_upload(owner, "note.txt", data)
 
     _consume(queue, moto_endpoint, "--max-batches", "1")
 
@@ -182,11 +175,11 @@ def test_an_upload_never_completed_is_finished_from_the_queue(protocol, owner, s
 
 
 def test_a_multipart_upload_assembled_in_the_store_is_finished_from_the_queue(
-    protocol, owner, sqs, queue, small_multipart
+    s3_protocol, owner, sqs, queue, small_multipart
 ):
     data = os.urandom(6 * MiB)
-    started = protocol.start(name="big.bin", size=len(data)).json()
-    etags = protocol.put_parts(started["id"], {1: data})
+    started = s3_protocol.start(name="big.bin", size=len(data)).json()
+    etags = s3_protocol.put_parts(started["id"], {1: data})
     upload = UploadSession.objects.get(pk=started["id"])
     # The client's complete reached the store, then the client vanished.
     get_backend().multipart_complete(key=upload.key, upload_id=upload.multipart_upload_id, parts=[(1, etags[1])])
@@ -203,15 +196,15 @@ def test_a_multipart_upload_assembled_in_the_store_is_finished_from_the_queue(
     assert_usage_consistent(owner)
 
 
-def test_duplicate_notifications_and_a_client_complete_record_one_version(protocol, owner, sqs, queue):
+def test_duplicate_notifications_and_a_client_complete_record_one_version(s3_protocol, owner, sqs, queue):
     data = b"delivered at least once"
-    upload = _put_without_complete(protocol, data)
+    upload = pending_upload(owner, "note.txt", data)
     # SQS may deliver a message twice; here the second copy is a documented-shape AWS event.
     duplicate = _aws_event(bucket=get_backend().bucket, key=upload.key, size=len(data))
     sqs.send_message(QueueUrl=queue["url"], MessageBody=json.dumps(duplicate))
 
     result = _receive(sqs, queue)
-    completed = protocol.complete(upload.pk)
+    completed = s3_protocol.complete(upload.pk)
 
     assert (result.received, result.deleted, result.failed) == (2, 2, 0)
     assert completed.status_code == 200, completed.json()
@@ -221,8 +214,8 @@ def test_duplicate_notifications_and_a_client_complete_record_one_version(protoc
     assert _count(sqs, queue["url"]) == 0
 
 
-def test_an_sns_envelope_on_the_queue_is_unwrapped(protocol, owner, sqs, queue):
-    upload = _put_without_complete(protocol, b"via a topic")
+def test_an_sns_envelope_on_the_queue_is_unwrapped(owner, sqs, queue):
+    upload = pending_upload(owner, "note.txt", b"via a topic")
     _drain(sqs, queue["url"])  # the bucket's own notification; this test sends the SNS-wrapped one
     envelope = {
         "Type": "Notification",
@@ -237,14 +230,6 @@ def test_an_sns_envelope_on_the_queue_is_unwrapped(protocol, owner, sqs, queue):
     assert (result.received, result.deleted) == (1, 1)
     upload.refresh_from_db()
     assert upload.status == UploadSession.Status.COMPLETED
-
-
-@pytest.fixture
-def enqueued(monkeypatch):
-    """Tasks the handler enqueues (the orphan check belongs to the janitors)."""
-    calls = []
-    monkeypatch.setattr(storage_webhooks, "async_task", lambda *args, **kwargs: calls.append(args))
-    return calls
 
 
 def test_an_unknown_blob_key_is_harmless_and_enqueues_an_orphan_check(owner, sqs, queue, enqueued):
@@ -296,10 +281,8 @@ def test_a_message_of_records_without_a_key_is_poison_and_is_not_deleted(sqs, qu
     assert (second.received, second.failed) == (1, 1)
 
 
-def test_a_store_outage_leaves_the_message_for_a_retry_that_finishes_the_upload(
-    protocol, owner, sqs, queue, monkeypatch
-):
-    upload = _put_without_complete(protocol, b"abc")
+def test_a_store_outage_leaves_the_message_for_a_retry_that_finishes_the_upload(owner, sqs, queue, monkeypatch):
+    upload = pending_upload(owner, "note.txt", b"abc")
 
     def unreachable(**kwargs):
         raise BackendError("timeout")
@@ -321,10 +304,10 @@ def test_a_store_outage_leaves_the_message_for_a_retry_that_finishes_the_upload(
 
 
 def test_sigterm_finishes_the_message_in_hand_and_hands_the_rest_of_the_batch_back(
-    protocol, owner, sqs, queue, moto_endpoint, monkeypatch
+    owner, sqs, queue, moto_endpoint, monkeypatch
 ):
-    first = _put_without_complete(protocol, b"first", name="first.txt")
-    second = _put_without_complete(protocol, b"second", name="second.txt")
+    first = pending_upload(owner, "first.txt", b"first")
+    second = pending_upload(owner, "second.txt", b"second")
     handle = storage_webhooks.storage_event_handle
     handled = []
 
@@ -350,8 +333,8 @@ def test_sigterm_finishes_the_message_in_hand_and_hands_the_rest_of_the_batch_ba
     assert signal.getsignal(signal.SIGTERM) is before
 
 
-def test_a_stop_requested_before_a_receive_leaves_the_queue_untouched(protocol, sqs, queue):
-    _put_without_complete(protocol, b"abc")
+def test_a_stop_requested_before_a_receive_leaves_the_queue_untouched(owner, sqs, queue):
+    pending_upload(owner, "note.txt", b"abc")
     stop = StopFlag()
     stop.request()
 

@@ -128,7 +128,10 @@ def test_over_quota_is_refused_with_the_numbers_and_reserves_nothing(local_setti
     assert error["code"] == "quota_exceeded"
     assert error["reason"] == "storage_bytes"
     assert (error["storage_bytes"], error["used_bytes"], error["reserved_bytes"], error["size_bytes"]) == (
-        100, 0, 0, 101,
+        100,
+        0,
+        0,
+        101,
     )
     _assert_nothing_changed(owner)
 
@@ -142,8 +145,7 @@ def test_file_count_limit_counts_pending_uploads(local_settings, owner_client, o
     usage.save()
 
     statuses = [
-        owner_client.post("/api/v1/uploads/", {**GOOD, "name": f"{i}.txt"}, format="json").status_code
-        for i in range(3)
+        owner_client.post("/api/v1/uploads/", {**GOOD, "name": f"{i}.txt"}, format="json").status_code for i in range(3)
     ]
 
     assert statuses == [201, 201, 413]
@@ -164,7 +166,9 @@ def test_another_users_upload_and_file_are_not_found(local_settings, owner_clien
     upload_id = started["id"]
 
     assert stranger_client.get(f"/api/v1/uploads/{upload_id}/").status_code == 404
-    assert stranger_client.post(f"/api/v1/uploads/{upload_id}/parts/", {"numbers": [1]}, format="json").status_code == 404
+    assert (
+        stranger_client.post(f"/api/v1/uploads/{upload_id}/parts/", {"numbers": [1]}, format="json").status_code == 404
+    )
     assert stranger_client.post(f"/api/v1/uploads/{upload_id}/complete/", {}, format="json").status_code == 404
     assert stranger_client.delete(f"/api/v1/uploads/{upload_id}/").status_code == 404
     assert stranger_client.get(f"/api/v1/uploads/{uuid.uuid4()}/").status_code == 404
@@ -197,7 +201,9 @@ def test_parts_requests_are_checked(local_settings, small_multipart, owner_clien
     single = owner_client.post("/api/v1/uploads/", GOOD, format="json").json()
     multi = owner_client.post("/api/v1/uploads/", {**GOOD, "size": 20 * 1024 * 1024}, format="json").json()
 
-    assert owner_client.post(f"/api/v1/uploads/{single['id']}/parts/", {"numbers": [1]}, format="json").status_code == 409
+    assert (
+        owner_client.post(f"/api/v1/uploads/{single['id']}/parts/", {"numbers": [1]}, format="json").status_code == 409
+    )
     for numbers in ([], [0], [4], ["1"], [True], "1", list(range(1, 102))):
         response = owner_client.post(f"/api/v1/uploads/{multi['id']}/parts/", {"numbers": numbers}, format="json")
         assert response.status_code == 400, numbers

@@ -87,9 +87,7 @@ def test_multipart_upload_resumes_after_a_crash_without_resending_parts(protocol
 
 def test_multipart_with_sha256_is_verified_by_reading_the_object(protocol, owner, small_multipart):
     data = os.urandom(9 * MiB)
-    started = protocol.start(
-        name="disk.img", size=len(data), sha256=hashlib.sha256(data).hexdigest()
-    ).json()
+    started = protocol.start(name="disk.img", size=len(data), sha256=hashlib.sha256(data).hexdigest()).json()
     etags = protocol.put_parts(started["id"], {1: data[: 8 * MiB], 2: data[8 * MiB :]})
 
     response = protocol.complete(started["id"], etags)
@@ -104,9 +102,7 @@ def test_multipart_with_sha256_is_verified_by_reading_the_object(protocol, owner
 def test_multipart_size_mismatch_deletes_object_and_releases_reservation(protocol, owner, small_multipart):
     declared = 17 * MiB
     started = protocol.start(name="big.bin", size=declared).json()
-    etags = protocol.put_parts(
-        started["id"], {1: os.urandom(8 * MiB), 2: os.urandom(8 * MiB), 3: os.urandom(100)}
-    )
+    etags = protocol.put_parts(started["id"], {1: os.urandom(8 * MiB), 2: os.urandom(8 * MiB), 3: os.urandom(100)})
 
     response = protocol.complete(started["id"], etags)
 
