@@ -182,14 +182,21 @@ def s3_settings(settings, moto_endpoint):
     get_backend.cache_clear()
 
 
-def use_s3_bucket(settings, *, endpoint: str, bucket: str) -> None:
-    """Point Kosha's S3 settings at `bucket` on moto's server (credentials "testing")."""
+def use_s3_bucket(
+    settings,
+    *,
+    endpoint: str,
+    bucket: str,
+    access_key: str = "testing",
+    secret_key: str = "testing",  # noqa: S107
+) -> None:
+    """Point Kosha's S3 settings at `bucket` on a test store (moto takes any credentials)."""
     settings.KOSHA_STORAGE = "s3"
     settings.KOSHA_S3_ENDPOINT_URL = endpoint
     settings.KOSHA_S3_BUCKET = bucket
     settings.KOSHA_S3_REGION = "us-east-1"
-    settings.KOSHA_S3_ACCESS_KEY_ID = "testing"
-    settings.KOSHA_S3_SECRET_ACCESS_KEY = "testing"
+    settings.KOSHA_S3_ACCESS_KEY_ID = access_key
+    settings.KOSHA_S3_SECRET_ACCESS_KEY = secret_key
     settings.KOSHA_S3_ADDRESSING_STYLE = "path"
     get_backend.cache_clear()
 

@@ -20,15 +20,10 @@ import requests
 from django.test import RequestFactory
 
 from kosha.addresses import client_ip
+from kosha.testing.network import free_port
 
 SITE = Path(__file__).resolve().parents[1] / "nginx" / "kosha.conf"
 MiB = 1024 * 1024
-
-
-def _free_port():
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
 
 
 class _Recorder(http.server.BaseHTTPRequestHandler):
@@ -88,7 +83,7 @@ def nginx(tmp_path_factory, upstream):
          "-keyout", str(key), "-out", str(cert)],
         check=True, capture_output=True, timeout=60,
     )  # fmt: skip
-    ports = {"http_port": _free_port(), "https_port": _free_port()}
+    ports = {"http_port": free_port(), "https_port": free_port()}
     (root / "kosha.conf").write_text(
         _site_for_test(**ports, upstream_port=upstream.server_address[1], cert=cert, key=key)
     )
