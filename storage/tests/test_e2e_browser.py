@@ -28,7 +28,9 @@ DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" /
 
 @pytest.fixture(params=["local", "s3"])
 def store(request, live_server):
-    """Which store the bytes go to, and the URL pattern its requests match."""
+    """Which store the bytes go to, and the URL pattern its requests match. Tests ask for
+    it before the signed-in page: the page's Content-Security-Policy names the store's
+    origin as it is when the page loads."""
     settings = request.getfixturevalue(f"{request.param}_settings")
     settings.KOSHA_MULTIPART_THRESHOLD_BYTES = 5 * MiB
     if request.param == "local":
@@ -118,7 +120,7 @@ def _count_store_puts(page, store, *, hold_after=None, fail_first=False):
     return seen
 
 
-def test_journey_sign_up_upload_four_files_download_and_rename(signed_up_page, live_server, store, tmp_path):
+def test_journey_sign_up_upload_four_files_download_and_rename(store, signed_up_page, live_server, tmp_path):
     page = signed_up_page
     small = _write(tmp_path, "notes.txt", b"Kosha keeps my notes.\n" * 100)
     photo = _write(tmp_path, "photo.bin", os.urandom(300_000))
@@ -151,7 +153,7 @@ def test_journey_sign_up_upload_four_files_download_and_rename(signed_up_page, l
 
 
 def test_reload_in_the_middle_of_a_multipart_upload_resumes_without_resending_parts(
-    signed_up_page, live_server, store, tmp_path
+    store, signed_up_page, live_server, tmp_path
 ):
     page = signed_up_page
     page.on("dialog", lambda dialog: dialog.accept())  # "leave the page?" while uploading
@@ -187,7 +189,7 @@ def test_reload_in_the_middle_of_a_multipart_upload_resumes_without_resending_pa
     assert _download(page, live_server, files["big.bin"]) == big.read_bytes()
 
 
-def test_a_part_the_store_drops_is_retried_and_the_upload_completes(signed_up_page, live_server, store, tmp_path):
+def test_a_part_the_store_drops_is_retried_and_the_upload_completes(store, signed_up_page, live_server, tmp_path):
     page = signed_up_page
     big = _write(tmp_path, "big.bin", os.urandom(BIG_BYTES))
     puts = _count_store_puts(page, store, fail_first=True)
@@ -201,7 +203,7 @@ def test_a_part_the_store_drops_is_retried_and_the_upload_completes(signed_up_pa
     assert _download(page, live_server, files["big.bin"]) == big.read_bytes()
 
 
-def test_over_quota_is_shown_with_the_api_message_before_any_byte_is_sent(signed_up_page, live_server, store, tmp_path):
+def test_over_quota_is_shown_with_the_api_message_before_any_byte_is_sent(store, signed_up_page, live_server, tmp_path):
     page = signed_up_page
     Plan.objects.filter(is_default=True).update(storage_bytes=1000)
     too_big = _write(tmp_path, "too-big.bin", os.urandom(5000))
@@ -216,7 +218,7 @@ def test_over_quota_is_shown_with_the_api_message_before_any_byte_is_sent(signed
     assert puts["through"] == 0
 
 
-def test_cancel_aborts_the_session_and_releases_the_reservation(signed_up_page, live_server, store, tmp_path):
+def test_cancel_aborts_the_session_and_releases_the_reservation(store, signed_up_page, live_server, tmp_path):
     page = signed_up_page
     big = _write(tmp_path, "big.bin", os.urandom(BIG_BYTES))
     puts = _count_store_puts(page, store, hold_after=0)

@@ -17,6 +17,8 @@ export function installSearch({ onPick = defaultPick } = {}) {
   const form = document.querySelector("[data-search]");
   if (!form || form.dataset.ready) return;
   form.dataset.ready = "true";
+  // Results come as you type; Enter picks one (below) and never submits the form.
+  form.addEventListener("submit", (event) => event.preventDefault());
   const input = form.querySelector("[data-search-input]");
   const type = form.querySelector("[data-search-type]");
   const box = form.querySelector("[data-search-results]");
