@@ -194,7 +194,8 @@ def test_keyboard_sorting_versions_and_emptying_the_trash(signed_in, live_server
     # A same-name upload adds a version; the panel lists both and restores the first
     page.evaluate("document.addEventListener('kosha:uploaded', () => { window.stored = true; })")
     _upload(page, "small.txt", b"second version", "text/plain")
-    page.wait_for_function("() => window.stored === true")  # a function: an expression would need eval, which the CSP forbids
+    # A function, not an expression: Playwright evaluates an expression with eval, which the CSP forbids.
+    page.wait_for_function("() => window.stored === true")
     _option(page, "small.txt").click()
     page.locator('[data-selection-bar] [data-action="versions"]').click()
     panel = page.locator("[data-versions]")
