@@ -16,4 +16,4 @@ def activity_list(request: HttpRequest) -> HttpResponse:
         page = activity_list_for_user(user=request.user, cursor=request.GET.get("cursor") or None)
     except InvalidInput as exc:
         return render(request, "activity/list.html", {"events": [], "error": exc.message}, status=400)
-    return render(request, "activity/list.html", {"events": page.events, "next_cursor": page.next_cursor})
+    return render(request, "activity/list.html", {"events": page.items, "next_cursor": page.next_cursor})

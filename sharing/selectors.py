@@ -3,15 +3,11 @@ a link by its token, and a link's folder listing."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Any
-
-from django.core import signing
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
-from kosha.errors import Gone, InvalidInput, NotFound
+from kosha.errors import Gone, NotFound
+from kosha.pages import DEFAULT_LIMIT, MAX_LIMIT, Page, keyset_page, limit_clean
 from sharing.models import Share, ShareLink
 from sharing.permissions import Grant
 from sharing.services import token_sha256
@@ -19,53 +15,20 @@ from storage.ids import parse_id
 from storage.listing import ListingPage, folder_items_list_for_user
 from storage.models import Folder, UploadSession
 
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
 # secrets.token_urlsafe(32) is 43 characters; anything else is not one of ours.
 TOKEN_LENGTH = 43
 
 
-@dataclass(frozen=True)
-class Page:
-    items: list[Any]
-    next_cursor: str | None
-
-
-def _clean_limit(raw) -> int:
-    if raw in (None, ""):
-        return DEFAULT_PAGE_SIZE
-    try:
-        limit = int(raw)
-    except (TypeError, ValueError):
-        raise InvalidInput("limit must be a whole number.", field="limit") from None
-    if limit < 1:
-        raise InvalidInput("limit must be at least 1.", field="limit")
-    return min(limit, MAX_PAGE_SIZE)
-
-
-def _newest_first_page(queryset: QuerySet, *, cursor, limit, salt: str) -> Page:
-    """Keyset page on (-created_at, -id), which the models' indexes cover. The cursor is
-    signed with a salt naming the list and the user, so it cannot be forged or reused."""
-    limit = _clean_limit(limit)
-    if cursor not in (None, ""):
-        try:
-            created_at_raw, last_id = signing.loads(cursor, salt=salt)
-            created_at = datetime.fromisoformat(created_at_raw)
-        except (signing.BadSignature, TypeError, ValueError):
-            raise InvalidInput("This cursor is not valid here.", field="cursor") from None
-        queryset = queryset.filter(Q(created_at__lt=created_at) | Q(created_at=created_at, pk__lt=last_id))
-    rows = list(queryset.order_by("-created_at", "-id")[: limit + 1])
-    next_cursor = None
-    if len(rows) > limit:
-        rows = rows[:limit]
-        next_cursor = signing.dumps([rows[-1].created_at.isoformat(), str(rows[-1].pk)], salt=salt)
-    return Page(items=rows, next_cursor=next_cursor)
+def _newest_first_page(queryset: QuerySet, *, cursor, limit, scope: str) -> Page:
+    """Keyset page on (-created_at, -id), which the models' indexes cover."""
+    limit = limit_clean(limit, default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
+    return keyset_page(queryset, keys=["created_at"], descending=True, cursor=cursor, limit=limit, scope=scope)
 
 
 def share_list_for_owner(*, owner, cursor=None, limit=None) -> Page:
     """The shares the owner has made, newest first. Two joins, one query per page."""
     queryset = Share.objects.filter(owner=owner).select_related("grantee", "file", "folder")
-    return _newest_first_page(queryset, cursor=cursor, limit=limit, salt=f"sharing.shares:{owner.pk}")
+    return _newest_first_page(queryset, cursor=cursor, limit=limit, scope=f"sharing.shares:{owner.pk}")
 
 
 def shares_with_user(*, user, cursor=None, limit=None) -> Page:
@@ -78,12 +41,12 @@ def shares_with_user(*, user, cursor=None, limit=None) -> Page:
         )
         .select_related("owner", "file", "folder")
     )
-    return _newest_first_page(queryset, cursor=cursor, limit=limit, salt=f"sharing.with-me:{user.pk}")
+    return _newest_first_page(queryset, cursor=cursor, limit=limit, scope=f"sharing.with-me:{user.pk}")
 
 
 def share_link_list_for_owner(*, owner, cursor=None, limit=None) -> Page:
     queryset = ShareLink.objects.filter(owner=owner).select_related("file", "folder")
-    return _newest_first_page(queryset, cursor=cursor, limit=limit, salt=f"sharing.links:{owner.pk}")
+    return _newest_first_page(queryset, cursor=cursor, limit=limit, scope=f"sharing.links:{owner.pk}")
 
 
 def link_get_by_token(*, token) -> ShareLink:

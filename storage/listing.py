@@ -5,6 +5,10 @@ the breadcrumbs (which is also the access check), at most one for folders and at
 one for files. Pages are cut with keyset conditions on (sort key, id), never OFFSET,
 so each query walks one of the partial indexes in storage/models.py from where the
 previous page stopped.
+
+The cursor has two phases, because folders are listed before files: it carries the phase
+and the last row's key values in it (a bare phase starts that phase afresh), signed by
+kosha.pages for one user's listing of one folder in one sort.
 """
 
 from __future__ import annotations
@@ -12,11 +16,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, IntegerField, OuterRef, Q, QuerySet, Subquery, Value
+from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from kosha.errors import InvalidInput
-from storage.cursors import PHASE_FILES, PHASE_FOLDERS, Cursor, cursor_decode, cursor_encode
+from kosha.pages import Page, cursor_invalid, cursor_sign, cursor_unsign, keyset_after, keyset_order, limit_clean
 from storage.models import File, FileVersion, Folder
 from storage.tree import Breadcrumb, folder_ancestry
 
@@ -34,12 +38,12 @@ SORTS: dict[str, tuple[list[str], list[str]]] = {
     "type": (["name"], ["content_type", "name"]),
 }
 SORT_CHOICES = [prefix + sort for sort in SORTS for prefix in ("", "-")]
+PHASE_FOLDERS = "folders"
+PHASE_FILES = "files"
 
 
 @dataclass(frozen=True)
-class ListingPage:
-    items: list[dict[str, Any]]
-    next_cursor: str | None
+class ListingPage(Page[dict[str, Any]]):
     breadcrumbs: list[Breadcrumb]
 
 
@@ -51,39 +55,23 @@ def _clean_sort(raw) -> tuple[str, bool]:
     return raw.lstrip("-"), raw.startswith("-")
 
 
-def _clean_limit(raw) -> int:
-    if raw in (None, ""):
-        return DEFAULT_LIMIT
-    try:
-        limit = int(raw)
-    except (TypeError, ValueError):
-        raise InvalidInput("limit must be a whole number.", field="limit") from None
-    if limit < 1:
-        raise InvalidInput("limit must be at least 1.", field="limit")
-    return min(limit, MAX_LIMIT)
-
-
-def _after(keys: list[str], values: tuple[Any, ...], *, descending: bool) -> Q:
-    """Rows strictly after `values` in (keys) order. The leading `>=` repeats the first
-    disjunct in a form the index can seek to; the OR chain then cuts exactly."""
-    op = "lt" if descending else "gt"
-    seek = Q(**{f"{keys[0]}__{op}e": values[0]})
-    strictly_after = Q()
-    for position, key in enumerate(keys):
-        equal_before = {earlier: value for earlier, value in zip(keys[:position], values[:position], strict=True)}
-        strictly_after |= Q(**equal_before, **{f"{key}__{op}": values[position]})
-    return seek & strictly_after
-
-
-def _ordered(queryset: QuerySet, keys: list[str], *, descending: bool) -> QuerySet:
-    return queryset.order_by(*[f"-{key}" if descending else key for key in keys])
+def _position(cursor, *, scope: str, key_count: dict[str, int]) -> tuple[str, tuple[Any, ...] | None]:
+    """The phase a cursor resumes and the last key values in it (None: from its start)."""
+    if cursor in (None, ""):
+        return PHASE_FOLDERS, None
+    phase, *values = cursor_unsign(cursor, scope=scope) or [None]
+    if phase not in key_count or len(values) not in (0, key_count[phase]):
+        raise cursor_invalid()
+    return phase, tuple(values) or None
 
 
 def _folder_rows(*, user, parent_id, keys, descending, after, limit) -> list[dict[str, Any]]:
     queryset = Folder.objects.filter(owner=user, parent_id=parent_id, deleted_at__isnull=True)
     if after is not None:
-        queryset = queryset.filter(_after(keys, after, descending=descending))
-    return list(_ordered(queryset, keys, descending=descending).values("id", "name", "updated_at")[:limit])
+        queryset = queryset.filter(keyset_after(keys, after, descending=descending))
+    return list(
+        queryset.order_by(*keyset_order(keys, descending=descending)).values("id", "name", "updated_at")[:limit]
+    )
 
 
 def _file_rows(*, user, folder_id, keys, descending, after, limit) -> list[dict[str, Any]]:
@@ -96,14 +84,14 @@ def _file_rows(*, user, folder_id, keys, descending, after, limit) -> list[dict[
     )
     queryset = File.objects.filter(owner=user, folder_id=folder_id, deleted_at__isnull=True)
     if after is not None:
-        queryset = queryset.filter(_after(keys, after, descending=descending))
+        queryset = queryset.filter(keyset_after(keys, after, descending=descending))
     queryset = queryset.annotate(
         # A correlated subquery per row in the same query, not a query per file.
         version_count=Coalesce(Subquery(version_count, output_field=IntegerField()), Value(0)),
         thumbnail_key=F("current_version__thumbnail_key"),
     )
     return list(
-        _ordered(queryset, keys, descending=descending).values(
+        queryset.order_by(*keyset_order(keys, descending=descending)).values(
             "id", "name", "size_bytes", "content_type", "updated_at", "version_count", "thumbnail_key"
         )[:limit]
     )
@@ -138,8 +126,8 @@ def _file_item(row: dict[str, Any]) -> dict[str, Any]:
     }
 
 
-def _key_values(row: dict[str, Any], keys: list[str]) -> tuple[Any, ...]:
-    return tuple(row[key] for key in keys)
+def _cursor(phase: str, row: dict[str, Any] | None, keys: list[str], *, scope: str) -> str:
+    return cursor_sign([phase, *(row[key] for key in keys)] if row is not None else [phase], scope=scope)
 
 
 def folder_items_list_for_user(*, user, folder_id, sort=None, cursor=None, limit=None) -> ListingPage:
@@ -148,7 +136,7 @@ def folder_items_list_for_user(*, user, folder_id, sort=None, cursor=None, limit
     Raises NotFound (another user's, trashed or malformed folder) and InvalidInput
     (sort, limit, or a tampered, malformed or foreign cursor)."""
     sort_name, descending = _clean_sort(sort)
-    limit = _clean_limit(limit)
+    limit = limit_clean(limit, default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
     folder_keys = [*SORTS[sort_name][0], "id"]
     file_keys = [*SORTS[sort_name][1], "id"]
 
@@ -156,37 +144,32 @@ def folder_items_list_for_user(*, user, folder_id, sort=None, cursor=None, limit
     breadcrumbs = [] if is_root else folder_ancestry(user=user, folder_id=folder_id)
     parent_id = None if is_root else breadcrumbs[-1].id
     # A cursor is good for one user's listing of one folder in one sort, nothing else.
-    scope = f"{user.pk}|{parent_id or 'root'}|{'-' if descending else ''}{sort_name}"
-
-    position = (
-        cursor_decode(cursor, scope=scope, key_count={PHASE_FOLDERS: len(folder_keys), PHASE_FILES: len(file_keys)})
-        if cursor not in (None, "")
-        else Cursor(scope=scope, phase=PHASE_FOLDERS, values=None)
-    )
+    scope = f"storage.listing:{user.pk}:{parent_id or 'root'}:{'-' if descending else ''}{sort_name}"
+    key_count = {PHASE_FOLDERS: len(folder_keys), PHASE_FILES: len(file_keys)}
+    phase, after = _position(cursor, scope=scope, key_count=key_count)
 
     items: list[dict[str, Any]] = []
-    if position.phase == PHASE_FOLDERS:
+    if phase == PHASE_FOLDERS:
         # One row more than asked says whether another page of folders follows.
         folders = _folder_rows(
             user=user,
             parent_id=parent_id,
             keys=folder_keys,
             descending=descending,
-            after=position.values,
+            after=after,
             limit=limit + 1,
         )
         if len(folders) > limit:
             folders = folders[:limit]
-            next_position = Cursor(scope=scope, phase=PHASE_FOLDERS, values=_key_values(folders[-1], folder_keys))
             return ListingPage(
                 items=[_folder_item(row) for row in folders],
-                next_cursor=cursor_encode(next_position),
+                next_cursor=_cursor(PHASE_FOLDERS, folders[-1], folder_keys, scope=scope),
                 breadcrumbs=breadcrumbs,
             )
         items = [_folder_item(row) for row in folders]
         files_after = None
     else:
-        files_after = position.values
+        files_after = after
 
     room = limit - len(items)
     # With no room left this still reads one file, to know whether a files page follows.
@@ -201,12 +184,10 @@ def folder_items_list_for_user(*, user, folder_id, sort=None, cursor=None, limit
     next_cursor = None
     if room == 0:
         if files:
-            next_cursor = cursor_encode(Cursor(scope=scope, phase=PHASE_FILES, values=None))
+            next_cursor = _cursor(PHASE_FILES, None, file_keys, scope=scope)
     else:
         if len(files) > room:
             files = files[:room]
-            next_cursor = cursor_encode(
-                Cursor(scope=scope, phase=PHASE_FILES, values=_key_values(files[-1], file_keys))
-            )
+            next_cursor = _cursor(PHASE_FILES, files[-1], file_keys, scope=scope)
         items.extend(_file_item(row) for row in files)
     return ListingPage(items=items, next_cursor=next_cursor, breadcrumbs=breadcrumbs)

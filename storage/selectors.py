@@ -1,12 +1,10 @@
 """Reads of the storage app, always scoped to a user: another user's object is NotFound."""
 
-import uuid
-from datetime import datetime
-
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from kosha.errors import NotFound
+from kosha.pages import Page, cursor_sign, cursor_unsign, keyset_after
 from plans.models import Usage
 from storage.ids import parse_id
 from storage.models import File, FileVersion, Folder, UploadSession
@@ -65,17 +63,17 @@ def usage_get_with_trash_bytes(*, user) -> Usage:
     return Usage.objects.select_related("plan").annotate(trash_bytes=Coalesce(Subquery(trashed), 0)).get(user=user)
 
 
-def trash_roots_for_user(
-    *, user, limit: int, after: tuple[datetime, uuid.UUID] | None = None
-) -> tuple[list[Folder | File], bool]:
+def trash_roots_for_user(*, user, cursor=None, limit: int) -> Page[Folder | File]:
     """One page of the user's trash roots (folders and files), newest first by
-    (deleted_at, id), starting after the keyset position `after`. A folder's
-    `size_bytes` is the sum of its batch's file sizes; each item's original folder is
-    joined in. Two queries whatever the page size. Returns (items, has_more)."""
+    (deleted_at, id), after `cursor` (a kosha.pages cursor; None: the first page). A
+    folder's `size_bytes` is the sum of its batch's file sizes; each item's original
+    folder is joined in. Two queries whatever the page size. Raises InvalidInput (cursor)."""
+    # Two tables in one order, so not keyset_page: each is cut at the same position.
+    scope = f"storage.trash:{user.pk}"
+    keys = ["deleted_at", "pk"]
     position = Q()
-    if after is not None:
-        deleted_at, item_id = after
-        position = Q(deleted_at__lt=deleted_at) | Q(deleted_at=deleted_at, pk__lt=item_id)
+    if cursor not in (None, ""):
+        position = keyset_after(keys, cursor_unsign(cursor, scope=scope, length=len(keys)), descending=True)
     batch_sizes = (
         File.objects.filter(owner=user, trash_batch=OuterRef("trash_batch"))
         .order_by()
@@ -97,4 +95,7 @@ def trash_roots_for_user(
         .order_by("-deleted_at", "-id")[: limit + 1]
     )
     items = sorted([*folders, *files], key=lambda item: (item.deleted_at, item.pk), reverse=True)
-    return items[:limit], len(items) > limit
+    if len(items) <= limit:
+        return Page(items=items, next_cursor=None)
+    last = items[limit - 1]
+    return Page(items=items[:limit], next_cursor=cursor_sign([last.deleted_at, last.pk], scope=scope))

@@ -1,20 +1,21 @@
 from drf_spectacular.utils import OpenApiResponse, extend_schema, extend_schema_view
-from rest_framework import mixins, status, viewsets
+from rest_framework import status, viewsets
 from rest_framework.response import Response
 
 from accounts.api import schema  # noqa: F401  (registers the token auth scheme with drf-spectacular)
-from accounts.api.pagination import ItemsCursorPagination
 from accounts.api.serializers import ApiTokenCreatedSerializer, ApiTokenInputSerializer, ApiTokenOutputSerializer
 from accounts.selectors import api_token_list_for_user
 from accounts.services import api_token_create, api_token_revoke
-
-
-class ApiTokenPagination(ItemsCursorPagination):
-    ordering = ("-created_at", "id")
+from kosha.pages import DEFAULT_LIMIT, MAX_LIMIT, keyset_page, limit_clean, page_parameters, page_response, page_schema
 
 
 @extend_schema_view(
-    list=extend_schema(summary="List your API tokens", tags=["tokens"], responses=ApiTokenOutputSerializer(many=True)),
+    list=extend_schema(
+        summary="List your API tokens, newest first",
+        tags=["tokens"],
+        parameters=page_parameters(default=DEFAULT_LIMIT, maximum=MAX_LIMIT),
+        responses=page_schema("ApiTokenPage", ApiTokenOutputSerializer(many=True)),
+    ),
     create=extend_schema(
         summary="Create an API token",
         tags=["tokens"],
@@ -25,17 +26,23 @@ class ApiTokenPagination(ItemsCursorPagination):
         summary="Revoke an API token", tags=["tokens"], responses={204: OpenApiResponse(description="Revoked.")}
     ),
 )
-class ApiTokenViewSet(mixins.ListModelMixin, viewsets.GenericViewSet):
+class ApiTokenViewSet(viewsets.ViewSet):
     """Personal API tokens of the signed-in user (`Authorization: Token <key>`)."""
 
-    serializer_class = ApiTokenOutputSerializer
-    pagination_class = ApiTokenPagination
     # Any segment reaches the view, so a malformed id is a JSON 404 from the selector too.
     lookup_value_regex = "[^/]+"
 
-    def get_queryset(self):
+    def list(self, request):
         # Scoping to request.user is the access control: DRF checks no object permission on lists.
-        return api_token_list_for_user(user=self.request.user)
+        page = keyset_page(
+            api_token_list_for_user(user=request.user),
+            keys=["created_at"],
+            descending=True,
+            cursor=request.query_params.get("cursor"),
+            limit=limit_clean(request.query_params.get("limit"), default=DEFAULT_LIMIT, maximum=MAX_LIMIT),
+            scope=f"accounts.tokens:{request.user.pk}",
+        )
+        return Response(page_response(page, ApiTokenOutputSerializer))
 
     def create(self, request):
         serializer = ApiTokenInputSerializer(data=request.data)

@@ -17,6 +17,7 @@ from activity.models import ActivityEvent
 from activity.recording import activity_from_request
 from kosha.addresses import client_ip
 from kosha.errors import NotFound
+from kosha.pages import page_response
 from kosha.sentinels import UNCHANGED
 from sharing import selectors, services
 from sharing.api.serializers import (
@@ -42,11 +43,6 @@ from storage.services.folders import folder_update
 from storage.services.trash import file_trash, folder_trash
 from storage.services.uploads import upload_abort, upload_complete, upload_parts_presign, upload_start, upload_state
 
-
-def _page_body(page, serializer) -> dict:
-    return {"items": serializer(page.items, many=True).data, "next": page.next_cursor}
-
-
 # --- shares with people -------------------------------------------------------------------
 
 
@@ -56,7 +52,7 @@ class ShareListView(APIView):
         page = selectors.share_list_for_owner(
             owner=request.user, cursor=request.query_params.get("cursor"), limit=request.query_params.get("limit")
         )
-        return Response(_page_body(page, ShareOutput))
+        return Response(page_response(page, ShareOutput))
 
     @extend_schema(request=ShareCreateInput, responses={201: ShareOutput})
     def post(self, request):
@@ -99,7 +95,7 @@ class SharedWithMeView(APIView):
         page = selectors.shares_with_user(
             user=request.user, cursor=request.query_params.get("cursor"), limit=request.query_params.get("limit")
         )
-        return Response(_page_body(page, SharedWithMeOutput))
+        return Response(page_response(page, SharedWithMeOutput))
 
 
 # --- grantee access -----------------------------------------------------------------------
@@ -269,7 +265,7 @@ class ShareLinkListView(APIView):
         page = selectors.share_link_list_for_owner(
             owner=request.user, cursor=request.query_params.get("cursor"), limit=request.query_params.get("limit")
         )
-        return Response(_page_body(page, ShareLinkOutput))
+        return Response(page_response(page, ShareLinkOutput))
 
     @extend_schema(request=ShareLinkCreateInput, responses={201: ShareLinkCreatedOutput})
     def post(self, request):

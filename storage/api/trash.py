@@ -2,70 +2,20 @@
 
 from __future__ import annotations
 
-import uuid
-from datetime import datetime, timedelta
+from datetime import timedelta
 
-from django.core import signing
-from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, extend_schema, inline_serializer
+from drf_spectacular.utils import extend_schema, inline_serializer
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from activity.models import ActivityEvent
 from activity.recording import activity_from_request
-from kosha.errors import InvalidInput
+from kosha.pages import DEFAULT_LIMIT, MAX_LIMIT, Page, limit_clean, page_parameters, page_response, page_schema
 from plans.selectors import usage_get_for_user
 from storage.models import Folder
 from storage.selectors import trash_roots_for_user
 from storage.services.trash import trash_delete, trash_empty, trash_restore
-
-DEFAULT_PAGE_SIZE = 50
-MAX_PAGE_SIZE = 200
-
-
-def cursor_dumps(position: list, *, salt: str) -> str:
-    """An opaque, signed keyset position: clients cannot forge or edit one."""
-    return signing.dumps(position, salt=salt, compress=True)
-
-
-def cursor_loads(raw, *, salt: str) -> list | None:
-    if raw in (None, ""):
-        return None
-    try:
-        position = signing.loads(raw, salt=salt)
-    except signing.BadSignature:
-        raise InvalidInput("This cursor is not valid; start from the first page.", field="cursor") from None
-    if not isinstance(position, list):
-        raise InvalidInput("This cursor is not valid; start from the first page.", field="cursor")
-    return position
-
-
-def page_size_from(request) -> int:
-    raw = request.query_params.get("limit")
-    if raw in (None, ""):
-        return DEFAULT_PAGE_SIZE
-    try:
-        limit = int(raw)
-    except ValueError:
-        raise InvalidInput(f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}.", field="limit") from None
-    if not 1 <= limit <= MAX_PAGE_SIZE:
-        raise InvalidInput(f"limit must be a whole number from 1 to {MAX_PAGE_SIZE}.", field="limit")
-    return limit
-
-
-_TRASH_CURSOR_SALT = "kosha.storage.trash.cursor"
-
-
-def _trash_position(raw) -> tuple[datetime, uuid.UUID] | None:
-    position = cursor_loads(raw, salt=_TRASH_CURSOR_SALT)
-    if position is None:
-        return None
-    try:
-        deleted_at, item_id = position
-        return datetime.fromisoformat(deleted_at), uuid.UUID(item_id)
-    except (TypeError, ValueError):
-        raise InvalidInput("This cursor is not valid; start from the first page.", field="cursor") from None
 
 
 class TrashItemOutput(serializers.Serializer):
@@ -128,29 +78,18 @@ class TrashViewSet(viewsets.ViewSet):
 
     @extend_schema(
         summary="Your trash, newest first",
-        parameters=[
-            OpenApiParameter("cursor", OpenApiTypes.STR, description="The `next` of the previous page."),
-            OpenApiParameter(
-                "limit", OpenApiTypes.INT, description=f"1 to {MAX_PAGE_SIZE}, default {DEFAULT_PAGE_SIZE}."
-            ),
-        ],
-        responses=inline_serializer(
-            "TrashPage",
-            {"items": TrashItemOutput(many=True), "next": serializers.CharField(allow_null=True)},
-        ),
+        parameters=page_parameters(default=DEFAULT_LIMIT, maximum=MAX_LIMIT),
+        responses=page_schema("TrashPage", TrashItemOutput(many=True)),
         tags=["trash"],
     )
     def list(self, request):
-        limit = page_size_from(request)
-        after = _trash_position(request.query_params.get("cursor"))
+        limit = limit_clean(
+            request.query_params.get("limit"), default=DEFAULT_LIMIT, maximum=MAX_LIMIT, over_maximum="refuse"
+        )
         trash_days = usage_get_for_user(user=request.user).plan.trash_days
-        items, has_more = trash_roots_for_user(user=request.user, limit=limit, after=after)
-        next_cursor = None
-        if has_more:
-            last = items[-1]
-            next_cursor = cursor_dumps([last.deleted_at.isoformat(), str(last.pk)], salt=_TRASH_CURSOR_SALT)
-        body = [TrashItemOutput(_trash_item(item, trash_days=trash_days)).data for item in items]
-        return Response({"items": body, "next": next_cursor})
+        page = trash_roots_for_user(user=request.user, cursor=request.query_params.get("cursor"), limit=limit)
+        items = [_trash_item(item, trash_days=trash_days) for item in page.items]
+        return Response(page_response(Page(items=items, next_cursor=page.next_cursor), TrashItemOutput))
 
     @extend_schema(
         summary="Restore a trashed item",

@@ -2,19 +2,16 @@
 
 from django.shortcuts import redirect
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from kosha.errors import InvalidInput
-from storage.api.trash import cursor_dumps, cursor_loads, page_size_from
+from kosha.pages import DEFAULT_LIMIT, MAX_LIMIT, keyset_page, limit_clean, page_parameters, page_response, page_schema
 from storage.downloads import version_download_url
 from storage.models import FileVersion
 from storage.selectors import file_get_for_user
 from storage.services.versions import file_version_delete, file_version_get_for_user, file_version_restore
-
-_VERSIONS_CURSOR_SALT = "kosha.storage.versions.cursor"
 
 
 class VersionOutput(serializers.ModelSerializer):
@@ -29,15 +26,6 @@ class VersionOutput(serializers.ModelSerializer):
         return version.pk == self.context["current_version_id"]
 
 
-def _after_number(raw) -> int | None:
-    position = cursor_loads(raw, salt=_VERSIONS_CURSOR_SALT)
-    if position is None:
-        return None
-    if len(position) != 1 or isinstance(position[0], bool) or not isinstance(position[0], int):
-        raise InvalidInput("This cursor is not valid; start from the first page.", field="cursor")
-    return position[0]
-
-
 class FileVersionViewSet(viewsets.ViewSet):
     """Versions of one of your files, newest first. A same-name upload adds one; the
     plan's versions_kept newest are kept. Every version counts in your usage."""
@@ -46,31 +34,31 @@ class FileVersionViewSet(viewsets.ViewSet):
 
     @extend_schema(
         summary="A file's versions, newest first",
-        parameters=[
-            OpenApiParameter("cursor", OpenApiTypes.STR, description="The `next` of the previous page."),
-            OpenApiParameter("limit", OpenApiTypes.INT, description="1 to 200, default 50."),
-        ],
-        responses=inline_serializer(
-            "FileVersionPage",
-            {"items": VersionOutput(many=True), "next": serializers.CharField(allow_null=True)},
-        ),
+        parameters=page_parameters(default=DEFAULT_LIMIT, maximum=MAX_LIMIT),
+        responses=page_schema("FileVersionPage", VersionOutput(many=True)),
         tags=["versions"],
     )
     def list(self, request, file_pk=None):
-        limit = page_size_from(request)
-        after = _after_number(request.query_params.get("cursor"))
+        limit = limit_clean(
+            request.query_params.get("limit"), default=DEFAULT_LIMIT, maximum=MAX_LIMIT, over_maximum="refuse"
+        )
         file = file_get_for_user(user=request.user, file_id=file_pk)
-        versions = file.versions.order_by("-number")
-        if after is not None:
-            versions = versions.filter(number__lt=after)
-        page = list(versions[: limit + 1])
-        next_cursor = cursor_dumps([page[limit - 1].number], salt=_VERSIONS_CURSOR_SALT) if len(page) > limit else None
+        page = keyset_page(
+            file.versions.all(),
+            keys=["number"],
+            descending=True,
+            cursor=request.query_params.get("cursor"),
+            limit=limit,
+            scope=f"storage.versions:{request.user.pk}:{file.pk}",
+        )
         context = {"current_version_id": file.current_version_id}
-        return Response({"items": VersionOutput(page[:limit], many=True, context=context).data, "next": next_cursor})
+        return Response(page_response(page, VersionOutput, context=context))
 
     @extend_schema(
         summary="Download one version",
-        parameters=[OpenApiParameter("inline", OpenApiTypes.BOOL, description="Show in the browser if the type is safe")],
+        parameters=[
+            OpenApiParameter("inline", OpenApiTypes.BOOL, description="Show in the browser if the type is safe")
+        ],
         responses={302: OpenApiResponse(description="Redirect to a short-lived presigned GET")},
         tags=["versions"],
     )

@@ -26,11 +26,10 @@ import unicodedata
 import uuid
 from dataclasses import dataclass
 
-from django.core import signing
 from django.db import connection, transaction
 from django.db.models import BooleanField, Case, CharField, F, FloatField, Func, Q, QuerySet, Value, When
 
-from kosha.errors import InvalidInput
+from kosha.pages import Page, cursor_invalid, cursor_sign, cursor_unsign, limit_clean
 from storage.search.filters import files_matching, filters_clean, folders_matching, is_word_by_itself, query_clean
 from storage.selectors import folder_get_for_user
 from storage.tree import folder_path_names, folder_subtree, folders_with_ancestors
@@ -42,7 +41,6 @@ MAX_RESULTS = 1000
 # pg_trgm's default word similarity threshold (0.6) misses transpositions such as
 # "reprot" for "report" (3 of 7 trigrams shared, 0.43); 0.3 finds them without flooding.
 WORD_SIMILARITY_THRESHOLD = 0.3
-_CURSOR_SALT = "kosha.storage.search.cursor"
 
 
 @dataclass(frozen=True)
@@ -58,36 +56,21 @@ class SearchResult:
     score: float
 
 
-@dataclass(frozen=True)
-class SearchPage:
-    items: list[SearchResult]
-    next_cursor: str | None
-
-
-def _clean_limit(raw) -> int:
-    if raw in (None, ""):
-        return DEFAULT_PAGE_SIZE
-    if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= 4:
-        raw = int(raw)
-    if isinstance(raw, bool) or not isinstance(raw, int) or not 1 <= raw <= MAX_PAGE_SIZE:
-        raise InvalidInput(f"limit must be between 1 and {MAX_PAGE_SIZE}.", field="limit")
-    return raw
+SearchPage = Page[SearchResult]
 
 
 def _fingerprint(*parts) -> str:
     return hashlib.sha256(repr(parts).encode()).hexdigest()[:16]
 
 
-def _cursor_offset(raw, *, fingerprint: str) -> int:
+def _cursor_offset(raw, *, scope: str) -> int:
+    """Where a page starts in the ranking: ranked results are paged by offset, signed for
+    one user's one search (query, filters, folder, page size) like any other cursor."""
     if raw in (None, ""):
         return 0
-    try:
-        data = signing.loads(raw, salt=_CURSOR_SALT) if isinstance(raw, str) and len(raw) < 512 else None
-    except signing.BadSignature:
-        data = None
-    offset = data.get("o") if isinstance(data, dict) else None
-    if data is None or data.get("f") != fingerprint or not isinstance(offset, int) or not 0 < offset < MAX_RESULTS:
-        raise InvalidInput("cursor is not valid for this search.", field="cursor")
+    (offset,) = cursor_unsign(raw, scope=scope, length=1)
+    if not isinstance(offset, int) or not 0 < offset < MAX_RESULTS:
+        raise cursor_invalid()
     return offset
 
 
@@ -181,10 +164,10 @@ def search_for_user(
         min_size=min_size,
         max_size=max_size,
     )
-    page_size = _clean_limit(limit)
+    page_size = limit_clean(limit, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE, over_maximum="refuse")
     folder = folder_get_for_user(user=user, folder_id=folder_id) if folder_id not in (None, "") else None
-    fingerprint = _fingerprint(user.pk, query, filters, folder.pk if folder else None, page_size)
-    offset = _cursor_offset(cursor, fingerprint=fingerprint)
+    scope = f"storage.search:{user.pk}:{_fingerprint(query, filters, folder.pk if folder else None, page_size)}"
+    offset = _cursor_offset(cursor, scope=scope)
     subtree = [row.id for row in folder_subtree(owner_id=user.pk, folder_id=folder.pk)] if folder is not None else None
 
     on_postgresql = connection.vendor == "postgresql"
@@ -224,5 +207,4 @@ def search_for_user(
         )
         for score, _, _, kind_name, item, parent_id in page
     ]
-    next_cursor = signing.dumps({"o": offset + page_size, "f": fingerprint}, salt=_CURSOR_SALT) if has_next else None
-    return SearchPage(items=items, next_cursor=next_cursor)
+    return SearchPage(items=items, next_cursor=cursor_sign([offset + page_size], scope=scope) if has_next else None)

@@ -8,6 +8,7 @@ from django.core import signing
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from kosha.pages import cursor_unsign
 from storage.listing import SORT_CHOICES
 from storage.models import File, FileVersion, Folder
 from storage.services.folders import folder_create
@@ -222,8 +223,8 @@ def test_a_tampered_cursor_is_400(owner_client, owner):
     parent = folder_create(user=owner, name="p", parent_id=None)
     cursor = _a_next_cursor(owner_client, owner, parent)
     flipped = cursor[:-3] + ("A" if cursor[-3] != "A" else "B") + cursor[-2:]
-    payload = signing.loads(cursor, salt="kosha.storage.listing-cursor")
-    forged_payload = signing.dumps({**payload, "k": ["aaa", "00000000-0000-0000-0000-000000000000"]}, salt="other")
+    phase, *_ = cursor_unsign(cursor, scope=f"storage.listing:{owner.pk}:{parent.pk}:name")
+    forged_payload = signing.dumps([phase, "aaa", "00000000-0000-0000-0000-000000000000"], salt="other")
 
     for bad in (flipped, "garbage", "a" * 3000, forged_payload, cursor + "x"):
         response = owner_client.get(_items_url(parent, limit=2, cursor=bad))
