@@ -423,6 +423,9 @@ KOSHA_UPLOAD_SESSION_HOURS = env_int("KOSHA_UPLOAD_SESSION_HOURS", 24, minimum=1
 KOSHA_PART_URL_BATCH_MAX = env_int("KOSHA_PART_URL_BATCH_MAX", 100, minimum=1)
 # How deep folders may nest (a root-level folder is 1): every tree walk ends within it.
 KOSHA_MAX_FOLDER_DEPTH = env_int("KOSHA_MAX_FOLDER_DEPTH", 256, minimum=1)
+# A session that ends unrecorded has its key deleted again this long after its URLs stop
+# starting PUTs, so a body still arriving then (or a late PUT) does not survive.
+KOSHA_LATE_WRITE_MARGIN_SECONDS = env_int("KOSHA_LATE_WRITE_MARGIN_SECONDS", 3600, minimum=60)
 
 # --- Webhooks -------------------------------------------------------------------------
 # Shared secrets of the inbound webhooks; an endpoint whose secret is empty answers 404.

@@ -85,9 +85,19 @@ def quota_commit(*, user, size_bytes: int, files: int = 1, files_added: int | No
     """Turn a reservation into usage: the bytes arrived and were recorded. Locks Usage.
 
     `files` is how many file slots were reserved; `files_added` how many files now exist
-    that did not before (0 when the upload became a new version of an existing file).
+    that did not before (0 when the upload became a new version of an existing file). A
+    commit that adds more files than it reserved (the file it was to version went away
+    meanwhile) takes the extra slots only if the plan has room: raises TooManyFiles
+    otherwise, with nothing changed.
     """
     usage = usage_lock(user=user)
+    extra_files = (files if files_added is None else files_added) - files
+    if extra_files > 0 and usage.file_count + usage.reserved_files + extra_files > usage.plan.max_files:
+        raise TooManyFiles(
+            f"The {usage.plan.name} plan holds at most {usage.plan.max_files} files.",
+            size_bytes=size_bytes,
+            **_numbers(usage),
+        )
     usage.reserved_bytes -= size_bytes
     usage.reserved_files -= files
     usage.used_bytes += size_bytes

@@ -161,12 +161,21 @@ class UploadSession(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     version = models.OneToOneField(FileVersion, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+    # File slots the reservation holds: 1 for a new file, 0 for a new version of a live file.
+    reserved_files = models.PositiveSmallIntegerField(default=1)
+    # When the key of a session that ended unrecorded is deleted once more: after its URLs
+    # can no longer start a PUT, plus a margin for one in flight (S3 cannot revoke a URL).
+    delete_after = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["-created_at", "id"]
         indexes = [
             # The expiry sweep reads pending sessions by expiry.
             models.Index(fields=["status", "expires_at"], name="storage_upload_sweep_idx"),
+            # The late-write sweep reads the few sessions with a delete still due.
+            models.Index(
+                fields=["delete_after"], condition=Q(delete_after__isnull=False), name="storage_upload_delete_due"
+            ),
         ]
         constraints = [
             models.CheckConstraint(condition=Q(size_bytes__gte=0), name="storage_upload_size_gte_0"),

@@ -80,22 +80,43 @@ def _existing_user_ids(user_ids: Iterable[uuid.UUID]) -> set[uuid.UUID]:
     return set(get_user_model().objects.filter(pk__in=list(user_ids)).values_list("pk", flat=True))
 
 
-def _orphans_among(batch: list[ListedObject]) -> list[ListedObject]:
-    """Objects of a batch (all past the grace period) that belong to no live row: their
-    owner no longer exists (or the key names no user), or no row references them."""
+def _ended_session_keys(candidate_keys: list[str]) -> set[str]:
+    """Keys an upload session names that is no longer pending: whatever is stored there
+    now was written after its session ended (a late PUT), or outlived its version."""
+    return set(
+        UploadSession.objects.filter(key__in=candidate_keys)
+        .exclude(status=UploadSession.Status.PENDING)
+        .values_list("key", flat=True)
+    )
+
+
+def _orphans_among(batch: list[ListedObject], *, cutoff: datetime) -> list[ListedObject]:
+    """Objects of a batch that belong to no live row: their owner no longer exists (or the
+    key names no user), or no row references them. The grace period (objects modified at
+    or after `cutoff` are kept) covers only keys no row knows about, which may belong to a
+    server-side write whose row is not committed yet; a key of an ended upload session, or
+    of an owner who is gone, can belong to nothing any more and goes at once."""
     owners = {listed.key: _owner_id(listed.key) for listed in batch}
     live_owners = _existing_user_ids({owner for owner in owners.values() if owner is not None})
     of_live_owner = [listed.key for listed in batch if owners[listed.key] in live_owners]
     referenced = _referenced(of_live_owner) if of_live_owner else set()
-    return [listed for listed in batch if owners[listed.key] not in live_owners or listed.key not in referenced]
+    unreferenced = [
+        listed for listed in batch if owners[listed.key] not in live_owners or listed.key not in referenced
+    ]
+    young = [listed.key for listed in unreferenced if listed.last_modified >= cutoff]
+    known = _ended_session_keys(young) if young else set()
+    return [
+        listed
+        for listed in unreferenced
+        if listed.last_modified < cutoff
+        or listed.key in known
+        or (owners[listed.key] is not None and owners[listed.key] not in live_owners)
+    ]
 
 
-def _batches(listing: Iterator[ListedObject], *, cutoff: datetime) -> Iterator[list[ListedObject]]:
+def _batches(listing: Iterator[ListedObject]) -> Iterator[list[ListedObject]]:
     batch: list[ListedObject] = []
     for listed in listing:
-        # Younger objects may belong to a write whose row is not committed yet.
-        if listed.last_modified >= cutoff:
-            continue
         batch.append(listed)
         if len(batch) == BATCH:
             yield batch
@@ -112,17 +133,19 @@ def orphans_sweep(
     now: datetime | None = None,
 ) -> OrphanSweepResult:
     """Find (and unless dry_run, delete) objects under `users/` (or one user's prefix)
-    older than `grace` that no FileVersion (blob or thumbnail), pending UploadSession or
-    FolderArchive references, or whose user no longer exists. Safe to run twice; no lock,
-    no transaction (the grace period covers writes in flight). Raises BackendError."""
+    that no FileVersion (blob or thumbnail), pending UploadSession or FolderArchive
+    references, or whose user no longer exists. Objects younger than `grace` are kept
+    unless a row says they can belong to nothing (an ended session's key, a gone owner's
+    prefix). Safe to run twice; no lock, no transaction (the grace period covers writes
+    in flight). Raises BackendError."""
     cutoff = (now or timezone.now()) - (default_grace() if grace is None else grace)
     prefix = keys.user_prefix(uuid.UUID(str(user_id))) if user_id is not None else USERS_PREFIX
     backend = get_backend()
     result = OrphanSweepResult(dry_run=dry_run)
     # Listing pages lazily while deleting what was listed is fine on both stores: a
     # listing continues after the last key it returned.
-    for batch in _batches(backend.list_prefix(prefix=prefix), cutoff=cutoff):
-        orphans = _orphans_among(batch)
+    for batch in _batches(backend.list_prefix(prefix=prefix)):
+        orphans = _orphans_among(batch, cutoff=cutoff)
         result.orphans.extend(orphans)
         if orphans and not dry_run:
             backend.delete(keys=[listed.key for listed in orphans])
@@ -139,14 +162,15 @@ def orphans_sweep(
 
 
 def orphan_check(*, key: str, grace: timedelta | None = None, now: datetime | None = None) -> bool:
-    """Check one key as the sweep would, and delete it if it is an orphan past the grace
-    period. For storage events about keys no session knows. Returns True if deleted."""
+    """Check one key as the sweep would, and delete it if it is an orphan (past the grace
+    period, or at once when an ended session names it or its owner is gone). For storage
+    events about keys no pending session holds. Returns True if deleted."""
     if not key.startswith(USERS_PREFIX):
         return False  # not ours to judge (health sentinels, other tools' objects)
     cutoff = (now or timezone.now()) - (default_grace() if grace is None else grace)
     backend = get_backend()
     listed = next((item for item in backend.list_prefix(prefix=key) if item.key == key), None)
-    if listed is None or listed.last_modified >= cutoff or not _orphans_among([listed]):
+    if listed is None or not _orphans_among([listed], cutoff=cutoff):
         return False
     backend.delete(keys=[key])
     logger.info("Deleted orphaned object %s (%d bytes)", key, listed.size_bytes)

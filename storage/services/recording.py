@@ -4,7 +4,8 @@
   the name, create the File or a new FileVersion, move the reservation into used bytes,
   close the session, and schedule the follow-ups (pruning, thumbnail) after commit.
 - `session_abandon`: end a pending session that will not be recorded: release its
-  reservation in one transaction, then clean the store with none open.
+  reservation in one transaction, then clean the store with none open; `late_writes_end`
+  says when its key is deleted once more (a late PUT to a URL S3 cannot revoke).
 
 Neither calls the store inside a transaction: callers copy or HEAD-verify before, and a
 crash between the two steps leaves a pending session that the upload sweeper finishes.
@@ -14,7 +15,9 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime, timedelta
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
@@ -49,8 +52,10 @@ def version_record(
     copied_from: the version a server-side copy duplicates (its dimensions carry over,
     and a copy is not counted as a completed upload).
 
-    Raises AccountDeleting, UploadGone (the session ended meanwhile), and the
-    FinalConflicts FolderTrashed, NameTakenByFolder, NameTaken. Locks Usage, the session,
+    Raises AccountDeleting, UploadGone (the session ended meanwhile), the FinalConflicts
+    FolderTrashed, NameTakenByFolder, NameTaken, and TooManyFiles (a session that reserved
+    no file slot, for a version of a file gone meanwhile, became a new file and the plan
+    has no room for it). Locks Usage, the session,
     the destination folder, then the file it adds a version to. Calls no store."""
     owner = session.owner
     if owner.deleting_at is not None:
@@ -104,7 +109,9 @@ def version_record(
         file.content_type = version.content_type
         file.updated_at = now
         file.save(update_fields=["current_version", "size_bytes", "content_type", "updated_at"])
-        usage = quota_commit(user=owner, size_bytes=locked.size_bytes, files=1, files_added=files_added)
+        usage = quota_commit(
+            user=owner, size_bytes=locked.size_bytes, files=locked.reserved_files, files_added=files_added
+        )
         locked.status = UploadSession.Status.COMPLETED
         locked.version = version
         locked.finished_at = now
@@ -161,11 +168,23 @@ def session_abandon(*, session: UploadSession, status: str) -> bool:
         locked = upload_lock(upload_id=session.pk)
         if locked.status != UploadSession.Status.PENDING:
             return False
-        quota_release(user=session.owner, size_bytes=locked.size_bytes, files=1)
+        quota_release(user=session.owner, size_bytes=locked.size_bytes, files=locked.reserved_files)
         locked.status = status
-        locked.save(update_fields=["status"])
+        locked.delete_after = late_writes_end(session=locked, now=timezone.now())
+        locked.save(update_fields=["status", "delete_after"])
     session_store_clean(session=locked)
     return True
+
+
+def late_writes_end(*, session: UploadSession, now: datetime) -> datetime:
+    """When nothing sent to a session's URLs can still become an object: its URLs, issued
+    until `now` at the latest, stop starting PUTs after their lifetime, and a body already
+    arriving then gets KOSHA_LATE_WRITE_MARGIN_SECONDS more. S3 cannot revoke a presigned
+    URL, so the upload sweep deletes the key of a session that ended unrecorded once more
+    at this time (`upload_late_writes_delete`)."""
+    multipart = session.strategy == UploadSession.Strategy.MULTIPART
+    lifetime = settings.KOSHA_PART_URL_EXPIRES_SECONDS if multipart else settings.KOSHA_PUT_URL_EXPIRES_SECONDS
+    return now + timedelta(seconds=lifetime + settings.KOSHA_LATE_WRITE_MARGIN_SECONDS)
 
 
 def session_store_clean(*, session: UploadSession) -> None:

@@ -33,6 +33,7 @@ from storage.locks import file_lock, folders_lock
 from storage.models import File, FileVersion, Folder, FolderArchive, UploadSession
 from storage.names import name_free
 from storage.selectors import file_get_for_user, folder_get_for_user
+from storage.services.recording import late_writes_end
 from storage.services.versions import blobs_delete, blobs_delete_enqueue, version_blob_keys
 from storage.tree import chain_for_attaching, depth_check, folder_subtree, subtree_levels
 
@@ -241,10 +242,18 @@ def _detach_from_folders(*, owner_id, folder_ids: list[uuid.UUID], batches: list
     Folder.objects.filter(parent_id__in=folder_ids).exclude(trash_batch__in=batches).update(parent=None)
     File.objects.filter(folder_id__in=folder_ids).exclude(trash_batch__in=batches).update(folder=None)
     pending = UploadSession.objects.filter(folder_id__in=folder_ids, status=UploadSession.Status.PENDING)
-    pending = list(pending.select_for_update().values_list("pk", "size_bytes"))
+    pending = list(pending.select_for_update())
     if pending:
-        quota_release(user=owner_id, size_bytes=sum(size for _, size in pending), files=len(pending))
-        UploadSession.objects.filter(pk__in=[pk for pk, _ in pending]).update(status=UploadSession.Status.FAILED)
+        quota_release(
+            user=owner_id,
+            size_bytes=sum(session.size_bytes for session in pending),
+            files=sum(session.reserved_files for session in pending),
+        )
+        now = timezone.now()
+        for session in pending:
+            session.status = UploadSession.Status.FAILED
+            session.delete_after = late_writes_end(session=session, now=now)
+        UploadSession.objects.bulk_update(pending, ["status", "delete_after"])
     UploadSession.objects.filter(folder_id__in=folder_ids).update(folder=None)
 
 

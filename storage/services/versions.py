@@ -77,7 +77,7 @@ def file_version_restore(*, user, file_id, version_id) -> FileVersion:
     file, source = file_version_get_for_user(user=user, file_id=file_id, version_id=version_id)
     owner = file.owner
     with transaction.atomic():
-        quota_reserve(user=owner, size_bytes=source.size_bytes, files=1)
+        quota_reserve(user=owner, size_bytes=source.size_bytes, files=0)  # a version, not a file
 
     dest_key = keys.blob_key(owner.pk)
     backend = get_backend()
@@ -112,7 +112,7 @@ def file_version_restore(*, user, file_id, version_id) -> FileVersion:
             locked.size_bytes = version.size_bytes
             locked.content_type = version.content_type
             locked.save(update_fields=["current_version", "size_bytes", "content_type", "updated_at"])
-            quota_commit(user=owner, size_bytes=version.size_bytes, files=1, files_added=0)
+            quota_commit(user=owner, size_bytes=version.size_bytes, files=0, files_added=0)
             transaction.on_commit(lambda: after_version_recorded(version.pk))
     except FileTrashed:
         _restore_abandon(owner=owner, size_bytes=source.size_bytes, dest_key=dest_key)
@@ -122,7 +122,7 @@ def file_version_restore(*, user, file_id, version_id) -> FileVersion:
 
 def _restore_abandon(*, owner, size_bytes: int, dest_key: str) -> None:
     with transaction.atomic():
-        quota_release(user=owner, size_bytes=size_bytes, files=1)
+        quota_release(user=owner, size_bytes=size_bytes, files=0)
     try:
         get_backend().delete(keys=[dest_key])
     except BackendError:

@@ -63,11 +63,12 @@ def usage_of(user) -> Usage:
 
 def assert_usage_consistent(user) -> None:
     """The invariant: usage equals the sum of the user's version sizes, the file count
-    equals the user's files, and reservations equal the pending sessions."""
+    equals the user's files, and reservations equal the pending sessions (bytes, and the
+    file slots they reserved: none for a new version of a live file)."""
     usage = usage_of(user)
     versions = FileVersion.objects.filter(file__owner=user).aggregate(total=Sum("size_bytes"))["total"] or 0
     pending = UploadSession.objects.filter(owner=user, status=UploadSession.Status.PENDING)
     assert usage.used_bytes == versions
     assert usage.file_count == File.objects.filter(owner=user).count()
     assert usage.reserved_bytes == (pending.aggregate(total=Sum("size_bytes"))["total"] or 0)
-    assert usage.reserved_files == pending.count()
+    assert usage.reserved_files == (pending.aggregate(files=Sum("reserved_files"))["files"] or 0)

@@ -15,6 +15,7 @@ from kosha.errors import (
     InvalidParts,
     SizeMismatch,
     StoreUnavailable,
+    TooManyFiles,
     UploadIncomplete,
     UploadVanished,
     VerificationFailed,
@@ -138,7 +139,7 @@ def _verify_and_record(upload: UploadSession) -> FileVersion:
 
     try:
         return version_record(session=upload, etag=info.etag, sha256=sha256_hex, name_policy=upload.on_conflict)
-    except FinalConflict:
+    except (FinalConflict, TooManyFiles):
         # Retrying cannot help: give the bytes and the reservation back now.
         session_abandon(session=upload, status=UploadSession.Status.FAILED)
         raise

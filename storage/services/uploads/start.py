@@ -95,8 +95,9 @@ def upload_start(
     on_conflict=None,
     owner=None,
 ) -> UploadStart:
-    """Validate, reserve quota under the Usage row lock, create the session, sign the PUT
-    (or start the multipart upload). Raises InvalidName, InvalidInput, NotFound,
+    """Validate, reserve quota under the Usage row lock (the bytes, and a file slot unless
+    it will be a new version of a live file), create the session, sign the PUT (or start
+    the multipart upload). Raises InvalidName, InvalidInput, NotFound,
     QuotaExceeded, NameTaken, NameTakenByFolder, StoreUnavailable. `owner` is whose
     storage it lands in (the user themself unless a share grants otherwise)."""
     owner = owner or user
@@ -114,11 +115,15 @@ def upload_start(
     live = {"owner": owner, "name": name, "deleted_at__isnull": True}
     if Folder.objects.filter(parent=folder, **live).exists():
         raise NameTakenByFolder(name=name)
-    if on_conflict == UploadSession.OnConflict.FAIL and File.objects.filter(folder=folder, **live).exists():
+    name_taken = File.objects.filter(folder=folder, **live).exists()
+    if on_conflict == UploadSession.OnConflict.FAIL and name_taken:
         raise NameTaken(name=name)
+    # A new version of a live file adds bytes but no file: it reserves no file slot. If
+    # the file is gone when the upload is recorded, recording takes the slot then.
+    reserved_files = 0 if name_taken and on_conflict == UploadSession.OnConflict.VERSION else 1
 
     with transaction.atomic():
-        quota_reserve(user=owner, size_bytes=size_bytes, files=1)
+        quota_reserve(user=owner, size_bytes=size_bytes, files=reserved_files)
         upload = UploadSession.objects.create(
             owner=owner,
             created_by=user,
@@ -132,6 +137,7 @@ def upload_start(
             strategy=strategy,
             part_size_bytes=part_size_for(size_bytes) if strategy == UploadSession.Strategy.MULTIPART else None,
             expires_at=timezone.now() + timedelta(hours=settings.KOSHA_UPLOAD_SESSION_HOURS),
+            reserved_files=reserved_files,
         )
     UPLOADS_STARTED.inc()
 
