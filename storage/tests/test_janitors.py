@@ -15,7 +15,7 @@ from storage.backends import get_backend
 from storage.models import FileVersion, FolderArchive
 from storage.services.folders import folder_create
 from storage.services.janitors import orphan_check, orphans_sweep
-from storage.services.uploads import upload_start
+from storage.services.uploads import upload_abort, upload_start
 from storage.tasks import orphan_check_task, orphan_sweep_task
 from storage.tests.protocol import assert_usage_consistent
 
@@ -99,6 +99,38 @@ def test_objects_of_a_deleted_user_and_of_no_user_are_swept(store, owner, strang
 
     assert [listed.key for listed in scoped.orphans] == [mine]
     assert {listed.key for listed in swept.orphans} == {mine, theirs, ghost, not_a_user}
+    assert stored_keys() == set()
+
+
+def test_a_late_write_to_an_ended_sessions_key_is_swept_without_waiting_out_the_grace(store, owner):
+    upload = upload_start(user=owner, name="late.txt", size_bytes=4, content_type="text/plain").upload
+    upload_abort(user=owner, upload_id=upload.pk)
+    late = put(upload.key, b"late")  # what a PUT to the session's URL after the abort leaves
+    unknown = put(keys.blob_key(owner.pk))  # no row knows it: maybe a server-side write in flight
+
+    result = orphans_sweep(dry_run=False)
+
+    assert [listed.key for listed in result.orphans] == [late]
+    assert stored_keys() == {unknown}
+
+
+def test_objects_of_a_deleted_user_are_swept_without_waiting_out_the_grace(store, owner, stranger):
+    theirs = put(keys.blob_key(stranger.pk))
+    stranger.delete()
+    mine = put(keys.blob_key(owner.pk))
+
+    result = orphans_sweep(dry_run=False)
+
+    assert [listed.key for listed in result.orphans] == [theirs]
+    assert stored_keys() == {mine}
+
+
+def test_orphan_check_deletes_a_late_write_to_an_ended_sessions_key_at_once(store, owner):
+    upload = upload_start(user=owner, name="late.txt", size_bytes=4, content_type="text/plain").upload
+    upload_abort(user=owner, upload_id=upload.pk)
+    late = put(upload.key, b"late")
+
+    assert orphan_check(key=late) is True
     assert stored_keys() == set()
 
 

@@ -1,21 +1,26 @@
 """Upload URLs hold only what the session reserved (issue 9, examples 1, 2, 3 and 6).
 
-A URL is dead once its session leaves `pending`, a single PUT never replaces bytes that
-are there, a part URL takes exactly its part's length, and a multipart upload that the
-store lost is a clear answer, never a 500 or an unexplained 503. Against the local
-store, moto and SeaweedFS, bytes sent by plain HTTP as a browser sends them.
+A URL is dead once its session leaves `pending` (the local store refuses it; on S3, which
+cannot revoke it, the key is deleted again once the URL cannot write any more), a single
+PUT never replaces bytes that are there, a part URL takes exactly its part's length, and
+a multipart upload that the store lost is a clear answer, never a 500 or an unexplained
+503. Against the local store, moto and SeaweedFS, bytes sent by plain HTTP as a browser
+sends them.
 """
 
 import os
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 import requests
+from django.utils import timezone
 
 from plans.models import Plan
 from plans.services import usage_set_plan
 from storage.backends import get_backend
 from storage.models import UploadSession
+from storage.services.uploads import upload_sweep
 from storage.tests.protocol import assert_usage_consistent, usage_of
 from storage.tests.stores import ceph_dialect
 
@@ -31,8 +36,7 @@ def _objects_of(user) -> list[str]:
 # --- example 1: a single-PUT URL after its upload was aborted ----------------------------
 
 
-@pytest.mark.parametrize("store_name", ["local"], indirect=True)
-def test_put_url_of_an_aborted_upload_parks_nothing_on_the_local_store(protocol, owner):
+def test_put_url_of_an_aborted_upload_parks_nothing_once_its_late_writes_are_swept(protocol, owner, store_name):
     usage_set_plan(
         user=owner,
         plan=Plan.objects.create(
@@ -45,11 +49,43 @@ def test_put_url_of_an_aborted_upload_parks_nothing_on_the_local_store(protocol,
         started = protocol.start(name=f"late-{round_number}.bin", size=MB).json()
         assert protocol.api.delete(f"/api/v1/uploads/{started['id']}/").status_code == 204
         answers.append(protocol.put(started["url"], os.urandom(MB), started["headers"]))
+    parked_until_due = _objects_of(owner)
+    upload_sweep(now=timezone.now())  # nothing is due yet: a late PUT may still be arriving
+    parked_before_due = _objects_of(owner)
+    upload_sweep(now=max(UploadSession.objects.values_list("delete_after", flat=True)))
 
-    assert [answer.status_code for answer in answers] == [403] * 4
+    if store_name == "local":
+        # Ours: the store itself refuses a URL whose session is no longer pending.
+        assert [answer.status_code for answer in answers] == [403] * 4
+        assert parked_until_due == []
+    else:
+        # S3 cannot revoke a presigned URL: the late PUTs land, until their delete is due.
+        assert [answer.status_code for answer in answers] == [200] * 4
+        assert len(parked_until_due) == len(parked_before_due) == 4
     assert _objects_of(owner) == []
+    assert UploadSession.objects.filter(delete_after__isnull=False).count() == 0
     assert_usage_consistent(owner)
     assert usage_of(owner).reserved_bytes == 0
+
+
+def test_an_ended_session_deletes_its_key_again_after_its_urls_lifetime_and_the_margin(
+    protocol, owner, small_multipart, settings
+):
+    single = protocol.start(name="a.bin", size=10).json()
+    multi = protocol.start(name="b.bin", size=9 * MiB).json()
+    before = timezone.now()
+
+    for started in (single, multi):
+        assert protocol.api.delete(f"/api/v1/uploads/{started['id']}/").status_code == 204
+
+    after = timezone.now()
+    margin = timedelta(seconds=settings.KOSHA_LATE_WRITE_MARGIN_SECONDS)
+    for started, lifetime in (
+        (single, settings.KOSHA_PUT_URL_EXPIRES_SECONDS),
+        (multi, settings.KOSHA_PART_URL_EXPIRES_SECONDS),
+    ):
+        due = UploadSession.objects.get(pk=started["id"]).delete_after
+        assert before + timedelta(seconds=lifetime) + margin <= due <= after + timedelta(seconds=lifetime) + margin
 
 
 # --- example 2: part URLs bind the part's length -------------------------------------------
