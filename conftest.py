@@ -23,12 +23,14 @@ from kosha.testing.clients import api_as, web_as
 from kosha.testing.network import free_port
 from plans.services import plans_seed_defaults
 from storage.backends import get_backend
+from storage.backends.local import LocalBackend
 from storage.tests.protocol import ProtocolClient
 from storage.tests.stores import (
     ACCESS_KEY,
     REGION,
     SECRET_KEY,
     STORE_SETTINGS,
+    FaultyBackend,
     SeaweedFS,
     bucket_empty,
     s3_client,
@@ -257,6 +259,16 @@ def store(request, store_name):
     """Run a test once per store (local, moto, SeaweedFS); returns the active backend."""
     request.getfixturevalue(STORE_SETTINGS[store_name])
     return get_backend()
+
+
+@pytest.fixture
+def faulty_store(local_settings, monkeypatch):
+    """The local store behind FaultyBackend (storage/tests/stores.py), as get_backend()
+    answers: `faulty_store.fail("head", ...)` makes the store fail as a test needs."""
+    faulty = FaultyBackend(get_backend())
+    monkeypatch.setattr(LocalBackend, "from_settings", classmethod(lambda cls: faulty))
+    get_backend.cache_clear()
+    return faulty
 
 
 @pytest.fixture

@@ -94,6 +94,12 @@ class PartsRejected(BackendError):
 class StorageBackend(abc.ABC):
     name: str
 
+    @property
+    def innermost(self) -> StorageBackend:
+        """The backend that talks to the store itself: this one, or the one a wrapper
+        (fault injection in tests, a replicating backend) delegates to."""
+        return self
+
     # --- uploads --------------------------------------------------------------------
     @abc.abstractmethod
     def presign_put(

@@ -210,13 +210,18 @@ class FaultyBackend(StorageBackend):
     """Any backend, with faults: `fail(operation, error)` makes the next calls of that
     operation (a StorageBackend method name) raise `error` (default: a BackendError, as a
     timeout or 5xx becomes) `times` times, or every time with times=None. Everything else
-    goes to the wrapped backend. Install it in place of get_backend()'s answer."""
+    goes to the wrapped backend. The `faulty_store` fixture installs it in place of
+    get_backend()'s answer."""
 
     def __init__(self, inner: StorageBackend) -> None:
         self.inner = inner
         self.name = inner.name
         self.faults: dict[str, tuple[Callable[[], BaseException], int | None]] = {}
         self.calls: dict[str, int] = {}
+
+    @property
+    def innermost(self) -> StorageBackend:
+        return self.inner.innermost
 
     def fail(self, operation: str, error: Callable[[], BaseException] | None = None, *, times: int | None = 1) -> None:
         self.faults[operation] = (error or (lambda: BackendError(f"injected fault in {operation}")), times)

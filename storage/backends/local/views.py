@@ -59,7 +59,7 @@ def _content_length(request: HttpRequest) -> int:
 @csrf_exempt
 @xframe_options_sameorigin
 def local_object(request: HttpRequest, token: str) -> HttpResponse:
-    backend = get_backend()
+    backend = get_backend().innermost
     if not isinstance(backend, LocalBackend):
         raise Http404
     try:

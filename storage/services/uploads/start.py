@@ -143,13 +143,17 @@ def upload_start(
 
     backend = get_backend()
     if strategy == UploadSession.Strategy.SINGLE:
-        put = backend.presign_put(
-            key=upload.key,
-            size_bytes=size_bytes,
-            content_type=content_type,
-            sha256_b64=_sha256_b64(sha256) if sha256 else None,
-            expires_seconds=settings.KOSHA_PUT_URL_EXPIRES_SECONDS,
-        )
+        try:
+            put = backend.presign_put(
+                key=upload.key,
+                size_bytes=size_bytes,
+                content_type=content_type,
+                sha256_b64=_sha256_b64(sha256) if sha256 else None,
+                expires_seconds=settings.KOSHA_PUT_URL_EXPIRES_SECONDS,
+            )
+        except BackendError as exc:
+            session_abandon(session=upload, status=UploadSession.Status.FAILED)
+            raise StoreUnavailable() from exc
         return UploadStart(upload=upload, put=put)
 
     try:
