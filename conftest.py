@@ -27,7 +27,6 @@ from storage.backends.local import LocalBackend
 from storage.tests.protocol import ProtocolClient
 from storage.tests.stores import (
     ACCESS_KEY,
-    REGION,
     SECRET_KEY,
     STORE_SETTINGS,
     FaultyBackend,
@@ -235,14 +234,9 @@ def seaweed_bucket(seaweed_server):
 @pytest.fixture
 def seaweed_settings(settings, seaweed_server, seaweed_bucket):
     """Point Kosha at SeaweedFS's bucket; everything in it is deleted after the test."""
-    settings.KOSHA_STORAGE = "s3"
-    settings.KOSHA_S3_ENDPOINT_URL = seaweed_server.endpoint
-    settings.KOSHA_S3_BUCKET = seaweed_bucket
-    settings.KOSHA_S3_REGION = REGION
-    settings.KOSHA_S3_ACCESS_KEY_ID = ACCESS_KEY
-    settings.KOSHA_S3_SECRET_ACCESS_KEY = SECRET_KEY
-    settings.KOSHA_S3_ADDRESSING_STYLE = "path"
-    get_backend.cache_clear()
+    use_s3_bucket(
+        settings, endpoint=seaweed_server.endpoint, bucket=seaweed_bucket, access_key=ACCESS_KEY, secret_key=SECRET_KEY
+    )
     yield settings
     get_backend.cache_clear()
     bucket_empty(s3_client(seaweed_server.endpoint), seaweed_bucket)
