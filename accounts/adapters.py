@@ -8,6 +8,8 @@
   has its own overall cap (ACCOUNT_RATE_LIMITS["login_failed"], per ip).
 - Without a mail server (KOSHA_EMAIL_DELIVERY false) no mail is "sent" to a console and
   no page says one was (accounts/mail.py).
+- A provider's sign-in URL for a provider the operator did not configure answers 404
+  (allauth routes every installed provider and raises SocialApp.DoesNotExist: a 500).
 """
 
 from __future__ import annotations
@@ -18,10 +20,11 @@ import smtplib
 from allauth.account.adapter import DefaultAccountAdapter
 from allauth.core import context as allauth_context
 from allauth.socialaccount.adapter import DefaultSocialAccountAdapter
+from allauth.socialaccount.models import SocialApp
 from django.conf import settings
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
-from django.http import HttpRequest
+from django.http import Http404, HttpRequest
 
 from accounts import mail
 from kosha.addresses import client_ip
@@ -72,3 +75,9 @@ class SocialAccountAdapter(DefaultSocialAccountAdapter):
     def is_open_for_signup(self, request: HttpRequest, sociallogin) -> bool:
         # Sign-up through a provider stays open in SSO-only mode: it is the only way in.
         return True
+
+    def get_app(self, request, provider, client_id=None):
+        try:
+            return super().get_app(request, provider, client_id=client_id)
+        except SocialApp.DoesNotExist:
+            raise Http404("No such sign-in provider.") from None
