@@ -21,6 +21,7 @@ from kosha.testing import factories
 from kosha.testing.browser import CHROMIUM, CONTEXT_ARGS, chromium_launch, page_with_error_log
 from kosha.testing.clients import api_as, web_as
 from kosha.testing.network import free_port
+from kosha.testing.world import World, world_build
 from plans.services import plans_seed_defaults
 from storage.backends import get_backend
 from storage.backends.local import LocalBackend
@@ -105,6 +106,13 @@ def collaborator(db):
 @pytest.fixture
 def stranger(db):
     return factories.user("stranger")
+
+
+@pytest.fixture
+def world(local_settings, owner, collaborator, stranger) -> World:
+    """The sharing world (kosha.testing.world): the owner's tree shared with the
+    collaborator as viewer and a new editor, a stranger, links in every state."""
+    return world_build(owner=owner, viewer=collaborator, stranger=stranger)
 
 
 @pytest.fixture

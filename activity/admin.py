@@ -7,12 +7,23 @@ from activity.models import ActivityEvent
 
 @admin.register(ActivityEvent)
 class ActivityEventAdmin(admin.ModelAdmin):
-    list_display = ("at", "kind", "actor", "object_type", "object_id", "ip_address")
-    list_filter = ("kind", "at")
-    list_select_related = ("actor",)
-    search_fields = ("actor__email", "object_id", "ip_address")
+    list_display = ("at", "kind", "actor", "owner", "item_type", "item_name", "via", "ip_address")
+    list_filter = ("kind", "via", "at")
+    list_select_related = ("actor", "owner")
+    search_fields = ("actor__email", "owner__email", "item_id", "item_name", "ip_address")
     date_hierarchy = "at"
-    readonly_fields = ("at", "kind", "actor", "object_type", "object_id", "detail", "ip_address")
+    readonly_fields = (
+        "at",
+        "kind",
+        "actor",
+        "owner",
+        "item_type",
+        "item_id",
+        "item_name",
+        "detail",
+        "via",
+        "ip_address",
+    )
     show_full_result_count = False  # a COUNT(*) over a big log on every page is slow
 
     def has_add_permission(self, request, obj=None):

@@ -1,39 +1,92 @@
-"""Writes of the activity log. Other apps call `activity_record` after their change
-succeeded; recording never decides anything."""
+"""Writes of the activity log.
+
+Write services of the other apps call `activity_record` INSIDE their own transaction,
+right after their change: the event then commits or rolls back with it, and no door
+can forget it. After the commit, `activity_committed` announces the new events (the
+hook notifications build on); recording never decides anything.
+"""
 
 from __future__ import annotations
 
+import logging
 from datetime import datetime, timedelta
 
 from django.conf import settings
+from django.db import transaction
 from django.utils import timezone
 
+from activity.hooks import events_committed
 from activity.models import ActivityEvent
+from kosha.origin import Origin
+
+logger = logging.getLogger(__name__)
 
 PRUNE_BATCH = 5000
+
+
+def _user_or_none(user):
+    return user if user is not None and user.is_authenticated else None
 
 
 def activity_record(
     *,
     kind: str,
-    actor=None,
-    object_type: str = "",
-    object_id=None,
+    actor,
+    owner,
+    origin: Origin | None,
+    item_type: str = "",
+    item_id=None,
+    item_name: str = "",
     detail: dict | None = None,
-    ip_address: str | None = None,
 ) -> ActivityEvent:
-    """Append one event. `actor` may be None (an anonymous failed sign-in); `ip_address`
-    comes from kosha.addresses.client_ip(request) in the interface that calls this."""
+    """Append one event and announce it after commit (activity_committed).
+
+    actor: who acted (a User; None or anonymous for a link visitor or an unknown
+    sign-in); owner: whose space the item is in (a User or its pk; the account itself
+    for account events); origin: the door and address (None only for a sign-in Django
+    reports without a request); item_type ("file", "folder", ...), item_id and
+    item_name (the name at the time). Call inside the transaction of the change it
+    records. Raises ValueError for an unknown kind. Locks nothing."""
     if kind not in ActivityEvent.Kind.values:
         raise ValueError(f"Unknown activity kind {kind!r}")
-    return ActivityEvent.objects.create(
-        actor=actor if actor is not None and actor.is_authenticated else None,
+    owner_id = getattr(owner, "pk", owner)
+    event = ActivityEvent.objects.create(
+        actor=_user_or_none(actor),
+        owner_id=owner_id,
         kind=kind,
-        object_type=object_type,
-        object_id="" if object_id is None else str(object_id),
+        item_type=item_type,
+        item_id="" if item_id is None else str(item_id),
+        item_name=(item_name or "")[:255],
         detail=detail or {},
-        ip_address=ip_address,
+        via=origin.via if origin is not None else "",
+        ip_address=origin.ip if origin is not None else None,
     )
+    transaction.on_commit(lambda: activity_committed(event_ids=[event.pk]), robust=True)
+    return event
+
+
+def activity_record_many(events: list[ActivityEvent]) -> list[ActivityEvent]:
+    """Append many events built by the caller (one INSERT) and announce them after
+    commit. For bulk writes (an admin action over many links, a purge of many items).
+    Call inside the transaction of the change."""
+    for event in events:
+        if event.kind not in ActivityEvent.Kind.values:
+            raise ValueError(f"Unknown activity kind {event.kind!r}")
+    created = ActivityEvent.objects.bulk_create(events)
+    ids = [event.pk for event in created if event.pk is not None]
+    if ids:
+        transaction.on_commit(lambda: activity_committed(event_ids=ids), robust=True)
+    return created
+
+
+def activity_committed(*, event_ids: list[int]) -> None:
+    """Called once the transaction that recorded `event_ids` has committed: sends
+    activity.signals.events_committed. The hook for what reads events after commit
+    (notifications, e-mail); today nothing listens. A receiver's error is logged, never
+    raised into the request whose change has already committed."""
+    for receiver, result in events_committed.send_robust(sender=ActivityEvent, event_ids=list(event_ids)):
+        if isinstance(result, Exception):
+            logger.error("Activity hook %r failed for events %s", receiver, event_ids, exc_info=result)
 
 
 def activity_prune(*, now: datetime | None = None) -> int:

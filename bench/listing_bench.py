@@ -44,7 +44,7 @@ from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.listing_seed import seed  # noqa: E402
 from storage.listing import folder_items_list_for_user  # noqa: E402
-from storage.search import search_for_user  # noqa: E402
+from sharing.search import search_for_actor  # noqa: E402
 
 PAGE_SIZE = 100
 DEEP_PAGE = 50
@@ -150,7 +150,7 @@ def listing_case(*, user, folder_id, sort: str, client: Client) -> tuple[dict, d
 
 def search_case(*, user, query: str, client: Client) -> tuple[dict, list[str]]:
     def run():
-        return search_for_user(user=user, query=query)
+        return search_for_actor(actor=user, query=query)
 
     page = run()
 

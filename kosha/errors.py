@@ -72,6 +72,15 @@ class NotFound(DomainError):
     default_message = "Not found."
 
 
+class Forbidden(DomainError):
+    """The caller can see the item but may not do this to it (a viewer asking to edit).
+    For an item the caller cannot see at all the answer is NotFound, never this."""
+
+    code = "forbidden"
+    status = 403
+    default_message = "You may not do this."
+
+
 class Conflict(DomainError):
     code = "conflict"
     status = 409
@@ -407,6 +416,31 @@ class CopyFailed(CopyGone):
 
 
 # --- sub-errors: sharing -----------------------------------------------------------------------
+
+
+class ReadOnly(Forbidden):
+    reason = "read_only"
+    default_message = "You can view this but not change it."
+
+
+class OwnerOnly(Forbidden):
+    reason = "owner_only"
+    default_message = "Only the owner can do this."
+
+
+class SharedItemFixed(Forbidden):
+    reason = "shared_item_fixed"
+    default_message = (
+        "Only the owner can rename, move or trash the shared item itself; you can change what is inside it."
+    )
+
+
+class OtherSpace(InvalidInput):
+    """A move between two people's spaces: an item stays in its owner's space (and quota);
+    copy it instead."""
+
+    reason = "other_space"
+    default_message = "An item can only move within its owner's files; make a copy instead."
 
 
 class ShareWithSelf(InvalidInput):

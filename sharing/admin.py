@@ -1,5 +1,6 @@
 from django.contrib import admin, messages
 
+from kosha.origin import Origin
 from sharing.models import LinkEvent, Share, ShareLink
 from sharing.services import share_links_revoke
 
@@ -55,7 +56,11 @@ class ShareLinkAdmin(admin.ModelAdmin):
 
     @admin.action(description="Revoke the selected links")
     def revoke(self, request, queryset):
-        count = share_links_revoke(link_ids=list(queryset.values_list("pk", flat=True)))
+        count = share_links_revoke(
+            actor=request.user,
+            link_ids=list(queryset.values_list("pk", flat=True)),
+            origin=Origin.of(request, via="admin"),
+        )
         self.message_user(request, f"Revoked {count} link(s).", messages.SUCCESS)
 
 

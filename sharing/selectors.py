@@ -1,5 +1,5 @@
 """Reads of the sharing app: the owner's shares and links, what is shared with a user,
-a link by its token, and a link's folder listing."""
+a link by its token, folder listings as the actor may see them, and the trash."""
 
 from __future__ import annotations
 
@@ -8,12 +8,12 @@ from django.utils import timezone
 
 from kosha.errors import Gone, NotFound
 from kosha.pages import DEFAULT_LIMIT, MAX_LIMIT, Page, keyset_page, limit_clean
+from sharing.access import Role, shared_scope_for_actor
 from sharing.models import Share, ShareLink
-from sharing.permissions import Grant
 from sharing.services import token_sha256
-from storage.ids import parse_id
 from storage.listing import ListingPage, folder_items_list_for_user
-from storage.models import Folder, UploadSession
+from storage.models import File, Folder
+from storage.selectors import trash_roots_for_user
 
 # secrets.token_urlsafe(32) is 43 characters; anything else is not one of ours.
 TOKEN_LENGTH = 43
@@ -77,13 +77,18 @@ def _trim_breadcrumbs(page: ListingPage, *, top_id) -> ListingPage:
     return ListingPage(items=page.items, next_cursor=page.next_cursor, breadcrumbs=page.breadcrumbs[start:])
 
 
-def shared_folder_items(*, folder: Folder, grant: Grant, sort=None, cursor=None, limit=None) -> ListingPage:
-    """A folder the caller may already see (checked by permissions), listed with the
-    owner's listing selector; breadcrumbs start at the folder the access comes through."""
+def folder_items_for_grant(*, actor, folder: Folder | None, sort=None, cursor=None, limit=None) -> ListingPage:
+    """One page of a folder the actor may see (from sharing.access, with its grant), or
+    of the root of the actor's own space (folder None), with the owner's listing
+    selector. Breadcrumbs start at the folder the access comes through: the owner's
+    folders above a shared one are not the actor's to see. Raises InvalidInput (sort,
+    limit, cursor)."""
+    if folder is None:
+        return folder_items_list_for_user(user=actor, folder_id=None, sort=sort, cursor=cursor, limit=limit)
     page = folder_items_list_for_user(user=folder.owner, folder_id=folder.pk, sort=sort, cursor=cursor, limit=limit)
-    if grant.root_id is None:
+    if folder.grant.root_id is None:
         return page
-    return _trim_breadcrumbs(page, top_id=grant.root_id)
+    return _trim_breadcrumbs(page, top_id=folder.grant.root_id)
 
 
 def link_folder_items(*, link: ShareLink, folder: Folder, sort=None, cursor=None, limit=None) -> ListingPage:
@@ -91,21 +96,27 @@ def link_folder_items(*, link: ShareLink, folder: Folder, sort=None, cursor=None
     return _trim_breadcrumbs(page, top_id=link.folder_id)
 
 
-def upload_get_for_grantee(*, user, upload_id) -> UploadSession:
-    """A session this user started in someone else's storage (through an editor share).
-    Other sessions, the user's own included, are NotFound here."""
-    parsed = parse_id(upload_id)
-    upload = (
-        UploadSession.objects.select_related("owner", "folder")
-        .filter(pk=parsed, created_by=user)
-        .exclude(owner=user)
-        .first()
-        if parsed
-        else None
-    )
-    if upload is None:
-        raise NotFound("Upload not found.", resource="upload")
-    return upload
+def trash_list_for_actor(*, actor, cursor=None, limit: int) -> Page[Folder | File]:
+    """One page of actor's trash (sharing.access.trash_item_for_actor says whose): every
+    trash root of actor's space, and those actor trashed in other people's spaces while
+    actor may still edit the folder each was in. Two queries, and two more (the shares
+    and the folders under them) only when the page holds another person's items. A page
+    may come back shorter than `limit` when some of those are no longer restorable; its
+    cursor still goes on from the last row read. Raises InvalidInput (cursor)."""
+    page = trash_roots_for_user(user=actor, cursor=cursor, limit=limit)
+    if all(item.owner_id == actor.pk for item in page.items):
+        return page
+    scope = shared_scope_for_actor(actor=actor)
+    kept = []
+    for item in page.items:
+        if item.owner_id == actor.pk:
+            kept.append(item)
+            continue
+        parent_id = item.parent_id if isinstance(item, Folder) else item.folder_id
+        grant = scope.folder_grant(parent_id)
+        if grant is not None and grant.role >= Role.EDITOR:
+            kept.append(item)
+    return Page(items=kept, next_cursor=page.next_cursor)
 
 
 def shared_ids_among(*, owner, file_ids, folder_ids) -> set:

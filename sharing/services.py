@@ -1,8 +1,10 @@
 """Every write of the sharing app: grants to people, public links, link activity.
 
-Only an item's owner creates, changes or revokes its shares and links; the owner-scoped
-storage getters make anyone else's attempt a NotFound. Downloads through a link count
-with one conditional UPDATE, so concurrent requests can never pass max_downloads.
+Only an item's owner creates, changes or revokes its shares and links: doors get the
+item with sharing.access (Need.OWN) or the share or link with share_for_actor /
+link_for_actor, and each service records its activity event, in the item owner's
+space, inside its transaction. Downloads through a link count with one conditional
+UPDATE, so concurrent requests can never pass max_downloads.
 """
 
 from __future__ import annotations
@@ -20,6 +22,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F, Q
 from django.utils import timezone
 
+from activity.models import ActivityEvent
 from kosha.errors import (
     AlreadyShared,
     DropNeedsFolder,
@@ -35,12 +38,12 @@ from kosha.errors import (
     WrongPassword,
 )
 from kosha.integers import column_range, int_clean
+from kosha.origin import Origin
 from kosha.sentinels import UNCHANGED
 from plans.selectors import usage_get_for_user
 from sharing.models import DEFAULT_LINK_DAYS, LinkEvent, Share, ShareLink
-from storage.ids import parse_id
+from storage.audit import item_event_record, item_type
 from storage.models import File, Folder
-from storage.selectors import file_get_for_user, folder_get_for_user
 
 TOKEN_BYTES = 32  # 256 bits: guessing is hopeless, and a plain SHA-256 index suffices
 # Wrong passwords: at most this many per link, and per client address, in a window.
@@ -56,13 +59,15 @@ def token_sha256(token: str) -> str:
     return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
-def _item_of_owner(*, owner, file_id, folder_id) -> tuple[File | None, Folder | None]:
-    """The owner's live file or folder: exactly one of the two ids must be given."""
-    if (file_id is None) == (folder_id is None):
-        raise InvalidInput("Give exactly one of file or folder.", field="file")
-    if file_id is not None:
-        return file_get_for_user(user=owner, file_id=file_id), None
-    return None, folder_get_for_user(user=owner, folder_id=folder_id)
+def _item_fields(item: File | Folder) -> dict:
+    """The file= / folder= arguments of a Share or ShareLink about item."""
+    return {"file": item, "folder": None} if isinstance(item, File) else {"file": None, "folder": item}
+
+
+def _require_owner(*, actor, item: File | Folder) -> None:
+    # The doors ask sharing.access for Need.OWN; this keeps the rule if one forgets.
+    if actor is None or item.owner_id != actor.pk:
+        raise NotFound(f"{item_type(item).capitalize()} not found.", resource=item_type(item))
 
 
 def _clean_role(raw) -> str:
@@ -74,12 +79,13 @@ def _clean_role(raw) -> str:
 # --- shares with people ------------------------------------------------------------------
 
 
-def share_create(*, owner, email, role=Share.Role.VIEWER, file_id=None, folder_id=None) -> Share:
-    """Share the owner's file or folder with the account using `email`. Raises NotFound
-    (the item, also someone else's), NoSuchUser (no account: there is no invite flow yet),
-    InvalidInput (role, not an e-mail address), ShareWithSelf, AlreadyShared."""
+def share_create(*, actor, item: File | Folder, email, role=Share.Role.VIEWER, origin: Origin) -> Share:
+    """Share actor's own file or folder (from sharing.access with Need.OWN) with the
+    account using `email`, as viewer or editor. Records SHARE_CREATED. Raises
+    InvalidInput (role, email), NoSuchUser (no account: there is no invite flow yet),
+    ShareWithSelf, AlreadyShared."""
     role = _clean_role(role)
-    file, folder = _item_of_owner(owner=owner, file_id=file_id, folder_id=folder_id)
+    _require_owner(actor=actor, item=item)
     if not isinstance(email, str) or not email.strip():
         raise InvalidInput("email is required.", field="email")
     email = email.strip()
@@ -91,34 +97,51 @@ def share_create(*, owner, email, role=Share.Role.VIEWER, file_id=None, folder_i
     grantee = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
     if grantee is None:
         raise NoSuchUser(field="email")
-    if grantee.pk == owner.pk:
+    if grantee.pk == actor.pk:
         raise ShareWithSelf(field="email")
     try:
         with transaction.atomic():
-            return Share.objects.create(owner=owner, grantee=grantee, file=file, folder=folder, role=role)
+            share = Share.objects.create(owner=actor, grantee=grantee, role=role, **_item_fields(item))
+            item_event_record(
+                kind=ActivityEvent.Kind.SHARE_CREATED,
+                actor=actor,
+                item=item,
+                origin=origin,
+                detail={"with": grantee.email, "role": role},
+            )
     except IntegrityError:
         raise AlreadyShared() from None
-
-
-def _share_of_owner(*, owner, share_id) -> Share:
-    parsed = parse_id(share_id)
-    share = Share.objects.select_related("grantee", "file", "folder").filter(owner=owner, pk=parsed).first()
-    if parsed is None or share is None:
-        raise NotFound("Share not found.", resource="share")
     return share
 
 
-def share_update(*, owner, share_id, role) -> Share:
-    """Change a share's role; the next request of the grantee sees it. Raises NotFound, InvalidInput."""
-    share = _share_of_owner(owner=owner, share_id=share_id)
+def share_update(*, actor, share: Share, role, origin: Origin) -> Share:
+    """Change a share's role (a share of actor's, from sharing.access.share_for_actor);
+    the grantee's next request sees it. Records SHARE_CHANGED. Raises InvalidInput."""
     share.role = _clean_role(role)
-    share.save(update_fields=["role"])
+    with transaction.atomic():
+        share.save(update_fields=["role"])
+        item_event_record(
+            kind=ActivityEvent.Kind.SHARE_CHANGED,
+            actor=actor,
+            item=share.item,
+            origin=origin,
+            detail={"with": share.grantee.email, "role": share.role},
+        )
     return share
 
 
-def share_delete(*, owner, share_id) -> None:
-    """Revoke a share. Raises NotFound."""
-    _share_of_owner(owner=owner, share_id=share_id).delete()
+def share_delete(*, actor, share: Share, origin: Origin) -> None:
+    """Revoke a share (one of actor's, from sharing.access.share_for_actor). Records
+    SHARE_REVOKED."""
+    with transaction.atomic():
+        item_event_record(
+            kind=ActivityEvent.Kind.SHARE_REVOKED,
+            actor=actor,
+            item=share.item,
+            origin=origin,
+            detail={"with": share.grantee.email},
+        )
+        share.delete()
 
 
 # --- public links ------------------------------------------------------------------------
@@ -167,57 +190,55 @@ def link_event_record(*, link: ShareLink, kind: str, address: str | None = None)
 
 def share_link_create(
     *,
-    owner,
-    file_id=None,
-    folder_id=None,
+    actor,
+    item: File | Folder,
     expires_at=None,
     password=None,
     max_downloads=None,
     is_drop=False,
-    address=None,
+    origin: Origin,
 ) -> tuple[ShareLink, str]:
-    """Make a public link to the owner's file or folder (a drop: folders only). Returns
-    the link and its token, which is shown this once and stored only as a hash.
-    Raises NotFound (the item), InvalidInput (expiry, password, limit, drop on a file)."""
-    file, folder = _item_of_owner(owner=owner, file_id=file_id, folder_id=folder_id)
+    """Make a public link to actor's own file or folder (from sharing.access with
+    Need.OWN; a drop: folders only). Returns the link and its token, which is shown this
+    once and stored only as a hash. Records LINK_CREATED (and the link's own CREATED
+    event). Raises InvalidInput (expiry, password, limit, drop on a file), LinksNotInPlan."""
+    _require_owner(actor=actor, item=item)
     if is_drop not in (True, False):
         raise InvalidInput("is_drop must be true or false.", field="is_drop")
-    if is_drop and folder is None:
+    if is_drop and not isinstance(item, Folder):
         raise DropNeedsFolder(field="is_drop")
     now = timezone.now()
     token = secrets.token_urlsafe(TOKEN_BYTES)
     with transaction.atomic():
         link = ShareLink.objects.create(
-            owner=owner,
-            file=file,
-            folder=folder,
+            owner=actor,
             token_sha256=token_sha256(token),
-            expires_at=_clean_expires_at(owner=owner, raw=expires_at, now=now),
+            expires_at=_clean_expires_at(owner=actor, raw=expires_at, now=now),
             password_hash=_clean_password(password),
             max_downloads=_clean_max_downloads(max_downloads),
             is_drop=is_drop,
+            **_item_fields(item),
         )
-        link_event_record(link=link, kind=LinkEvent.Kind.CREATED, address=address)
+        link_event_record(link=link, kind=LinkEvent.Kind.CREATED, address=origin.ip)
+        item_event_record(
+            kind=ActivityEvent.Kind.LINK_CREATED,
+            actor=actor,
+            item=item,
+            origin=origin,
+            detail={"link": str(link.pk), "is_drop": is_drop},
+        )
     return link, token
 
 
-def _link_of_owner(*, owner, link_id) -> ShareLink:
-    parsed = parse_id(link_id)
-    link = ShareLink.objects.select_related("file", "folder").filter(owner=owner, pk=parsed).first()
-    if parsed is None or link is None:
-        raise NotFound("Link not found.", resource="share_link")
-    return link
-
-
 def share_link_update(
-    *, owner, link_id, expires_at=UNCHANGED, password=UNCHANGED, max_downloads=UNCHANGED
+    *, actor, link: ShareLink, expires_at=UNCHANGED, password=UNCHANGED, max_downloads=UNCHANGED, origin: Origin
 ) -> ShareLink:
     """Change a link's expiry, password (None or '' removes it) or download limit (None
-    removes it; not below the downloads already made). Raises NotFound, InvalidInput,
-    LinkRevoked."""
-    link = _link_of_owner(owner=owner, link_id=link_id)
+    removes it; not below the downloads already made); a link of actor's, from
+    sharing.access.link_for_actor. Records LINK_CHANGED. Raises InvalidInput, LinkRevoked."""
     if link.revoked_at is not None:
         raise LinkRevoked()
+    owner = actor
     fields = []
     if expires_at is not UNCHANGED:
         link.expires_at = _clean_expires_at(owner=owner, raw=expires_at, now=timezone.now())
@@ -235,46 +256,74 @@ def share_link_update(
     try:
         with transaction.atomic():
             link.save(update_fields=fields)
+            item_event_record(
+                kind=ActivityEvent.Kind.LINK_CHANGED,
+                actor=actor,
+                item=link.item,
+                origin=origin,
+                detail={"link": str(link.pk), "changed": sorted(field.removesuffix("_hash") for field in fields)},
+            )
     except IntegrityError:  # a download counted meanwhile put the limit below the count
         raise InvalidInput("The limit is below the downloads already made.", field="max_downloads") from None
     return link
 
 
-def share_link_revoke(*, owner, link_id, address=None) -> ShareLink:
-    """Revoke a link at once (idempotent). Raises NotFound."""
-    link = _link_of_owner(owner=owner, link_id=link_id)
+def share_link_revoke(*, actor, link: ShareLink, origin: Origin) -> ShareLink:
+    """Revoke a link of actor's (from sharing.access.link_for_actor) at once; idempotent.
+    Records LINK_REVOKED when it was live."""
     with transaction.atomic():
         revoked = ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
         if revoked:
-            link_event_record(link=link, kind=LinkEvent.Kind.REVOKED, address=address)
+            link_event_record(link=link, kind=LinkEvent.Kind.REVOKED, address=origin.ip)
+            item_event_record(
+                kind=ActivityEvent.Kind.LINK_REVOKED,
+                actor=actor,
+                item=link.item,
+                origin=origin,
+                detail={"link": str(link.pk)},
+            )
     link.refresh_from_db(fields=["revoked_at"])
     return link
 
 
-def share_links_revoke(*, link_ids) -> int:
-    """Revoke many links (the admin action). Returns how many were live."""
+def share_links_revoke(*, actor, link_ids, origin: Origin) -> int:
+    """Revoke many links (an operator's admin action: actor is the operator, each event
+    goes to the link owner's space). Records LINK_REVOKED for each link that was live.
+    Returns how many were."""
     now = timezone.now()
     with transaction.atomic():
-        live = list(ShareLink.objects.filter(pk__in=link_ids, revoked_at__isnull=True).values_list("pk", flat=True))
-        ShareLink.objects.filter(pk__in=live).update(revoked_at=now)
-        LinkEvent.objects.bulk_create([LinkEvent(link_id=pk, kind=LinkEvent.Kind.REVOKED) for pk in live])
+        live = list(ShareLink.objects.filter(pk__in=link_ids, revoked_at__isnull=True).select_related("file", "folder"))
+        ShareLink.objects.filter(pk__in=[link.pk for link in live]).update(revoked_at=now)
+        LinkEvent.objects.bulk_create(
+            [LinkEvent(link_id=link.pk, kind=LinkEvent.Kind.REVOKED, address=origin.ip) for link in live]
+        )
+        for link in live:
+            item_event_record(
+                kind=ActivityEvent.Kind.LINK_REVOKED,
+                actor=actor,
+                item=link.item,
+                origin=origin,
+                detail={"link": str(link.pk)},
+            )
     return len(live)
 
 
 def link_download_count(*, link: ShareLink, address=None) -> None:
     """Count one download, atomically: the conditional UPDATE only passes while the
     count is under the limit, so racing requests cannot exceed it. Raises NotFound
-    (exhausted, revoked or expired meanwhile)."""
+    (exhausted, revoked or expired meanwhile). The DOWNLOAD activity event is the
+    download's own (storage.services.downloads)."""
     now = timezone.now()
-    updated = ShareLink.objects.filter(
-        Q(max_downloads__isnull=True) | Q(download_count__lt=F("max_downloads")),
-        pk=link.pk,
-        revoked_at__isnull=True,
-        expires_at__gt=now,
-    ).update(download_count=F("download_count") + 1)
-    if not updated:
-        raise NotFound("Not found.", resource="share_link")
-    link_event_record(link=link, kind=LinkEvent.Kind.DOWNLOADED, address=address)
+    with transaction.atomic():
+        updated = ShareLink.objects.filter(
+            Q(max_downloads__isnull=True) | Q(download_count__lt=F("max_downloads")),
+            pk=link.pk,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+        ).update(download_count=F("download_count") + 1)
+        if not updated:
+            raise NotFound("Not found.", resource="share_link")
+        link_event_record(link=link, kind=LinkEvent.Kind.DOWNLOADED, address=address)
 
 
 def _throttle_keys(*, link: ShareLink, address: str | None) -> list[tuple[str, int]]:

@@ -3,7 +3,9 @@
 Every request resolves the token again (selectors.link_get_by_token), so a revoked,
 expired or used-up link stops at once. Unknown, tampered and used-up links answer a
 plain 404 page, expired and revoked ones a plain 410 page; neither names the item. A
-link with a password answers its form until this browser session unlocks it.
+link with a password answers its form until this browser session unlocks it. Items
+behind a link are reached through sharing.access (`*_for_link`); what a visitor does is
+recorded with no actor, via "link".
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ from __future__ import annotations
 import functools
 
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.crypto import constant_time_compare, salted_hmac
@@ -31,13 +33,15 @@ from kosha.errors import (
     WrongPassword,
 )
 from kosha.json_body import json_body_read
+from kosha.origin import Origin
 from sharing import selectors, services
-from sharing.api.uploads import parts_body, upload_start_body, upload_state_body
+from sharing.access import drop_place_for_link, file_for_link, folder_for_link, upload_for_link
 from sharing.models import LinkEvent, ShareLink
-from sharing.permissions import Role, file_get_for_link, folder_get_for_access, folder_get_for_link
+from storage.api.serializers import parts_body, upload_start_body, upload_state_body
 from storage.disposition import is_inline_safe
 from storage.downloads import version_download_url
 from storage.models import UploadSession
+from storage.services.downloads import file_download_url
 from storage.services.uploads import upload_abort, upload_complete, upload_parts_presign, upload_start, upload_state
 
 UNLOCKED_SESSION_KEY = "sharing_unlocked_links"
@@ -157,18 +161,19 @@ def link_page(request: HttpRequest, link: ShareLink) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 @public_link()
 def link_folder(request: HttpRequest, link: ShareLink, folder_id: str) -> HttpResponse:
-    folder = folder_get_for_link(link=link, folder_id=folder_id)
+    folder = folder_for_link(link=link, folder_id=folder_id)
     return render(request, "sharing/folder.html", _folder_context(request, link, folder))
 
 
 @require_http_methods(["GET", "HEAD"])
 @public_link()
 def link_download(request: HttpRequest, link: ShareLink, file_id: str) -> HttpResponse:
-    file = file_get_for_link(link=link, file_id=file_id)
+    file = file_for_link(link=link, file_id=file_id)
+    origin = Origin.of(request, via="link")
     if file.current_version is None:
         raise NotFound()
-    services.link_download_count(link=link, address=client_ip(request))
-    url = version_download_url(file=file, version=file.current_version, inline=request.GET.get("inline") == "1")
+    services.link_download_count(link=link, address=origin.ip)
+    url = file_download_url(actor=None, file=file, inline=request.GET.get("inline") == "1", origin=origin)
     return redirect(request.build_absolute_uri(url))
 
 
@@ -185,34 +190,20 @@ def _json_body(request: HttpRequest) -> dict:
     return body
 
 
-def _drop_link(link: ShareLink) -> ShareLink:
-    if not link.is_drop:
-        raise NotFound()
-    return link
-
-
 def _drop_upload(request: HttpRequest, link: ShareLink, upload_id: str) -> UploadSession:
-    """A session this browser started through this drop link; any other is NotFound, so
-    a dropper reaches nothing of the owner's but their own uploads."""
-    _drop_link(link)
+    """A session this browser started through this drop link (sharing.access.upload_for_link)."""
     started_here = request.session.get(DROP_SESSION_KEY, {}).get(str(link.pk), [])
-    if str(upload_id) not in started_here:
-        raise NotFound("Upload not found.", resource="upload")
-    upload = UploadSession.objects.filter(pk=upload_id, owner_id=link.owner_id).first()
-    if upload is None:
-        raise NotFound("Upload not found.", resource="upload")
-    return upload
+    return upload_for_link(link=link, upload_id=upload_id, started_here=started_here)
 
 
 @require_http_methods(["POST"])
 @public_link(json_errors=True)
 def drop_upload_start(request: HttpRequest, link: ShareLink) -> JsonResponse:
-    _drop_link(link)
+    place = drop_place_for_link(link=link)
     body = _json_body(request)
     started = upload_start(
-        user=link.owner,
-        owner=link.owner,
-        folder_id=link.folder_id,
+        actor=None,  # a visitor holding the link: nobody known
+        place=place,
         name=body.get("name"),
         size_bytes=body.get("size"),
         content_type=body.get("content_type"),
@@ -231,9 +222,9 @@ def drop_upload_start(request: HttpRequest, link: ShareLink) -> JsonResponse:
 def drop_upload_detail(request: HttpRequest, link: ShareLink, upload_id: str) -> HttpResponse:
     upload = _drop_upload(request, link, upload_id)
     if request.method == "DELETE":
-        upload_abort(user=link.owner, upload_id=upload.pk)
+        upload_abort(upload=upload)
         return HttpResponse(status=204)
-    body = upload_state_body(upload_state(user=link.owner, upload_id=upload.pk))
+    body = upload_state_body(upload_state(upload=upload))
     body.pop("file", None)
     body.pop("folder", None)
     return JsonResponse(body)
@@ -243,7 +234,7 @@ def drop_upload_detail(request: HttpRequest, link: ShareLink, upload_id: str) ->
 @public_link(json_errors=True)
 def drop_upload_parts(request: HttpRequest, link: ShareLink, upload_id: str) -> JsonResponse:
     upload = _drop_upload(request, link, upload_id)
-    signed = upload_parts_presign(user=link.owner, upload_id=upload.pk, numbers=_json_body(request).get("numbers"))
+    signed = upload_parts_presign(upload=upload, numbers=_json_body(request).get("numbers"))
     return JsonResponse(parts_body(request, signed))
 
 
@@ -251,8 +242,9 @@ def drop_upload_parts(request: HttpRequest, link: ShareLink, upload_id: str) -> 
 @public_link(json_errors=True)
 def drop_upload_complete(request: HttpRequest, link: ShareLink, upload_id: str) -> JsonResponse:
     upload = _drop_upload(request, link, upload_id)
-    version = upload_complete(user=link.owner, upload_id=upload.pk, parts=_json_body(request).get("parts"))
-    services.link_event_record(link=link, kind=LinkEvent.Kind.UPLOADED, address=client_ip(request))
+    origin = Origin.of(request, via="link")
+    version = upload_complete(actor=None, upload=upload, parts=_json_body(request).get("parts"), origin=origin)
+    services.link_event_record(link=link, kind=LinkEvent.Kind.UPLOADED, address=origin.ip)
     # Only what the dropper sent: no ids or names of anything else in the folder.
     return JsonResponse({"status": "completed", "name": version.file.name, "size": version.size_bytes})
 
@@ -262,7 +254,6 @@ def drop_upload_complete(request: HttpRequest, link: ShareLink, upload_id: str) 
 
 @login_required
 @require_GET
-@ensure_csrf_cookie  # static/js/pages/shared-folder.js sends the cookie back on editors' API calls
 def shared_with_me_page(request: HttpRequest) -> HttpResponse:
     """The items shared with the signed-in user, newest first (the shared-with-me selector
     the API lists too), a page at a time over its cursor."""
@@ -275,19 +266,7 @@ def shared_with_me_page(request: HttpRequest) -> HttpResponse:
 
 @login_required
 @require_GET
-@ensure_csrf_cookie
 def shared_folder_page(request: HttpRequest, folder_id: str) -> HttpResponse:
-    """A folder shared with the user (or inside one), read-only for a viewer, with rename
-    and trash for an editor; breadcrumbs stop at the shared folder. 404 without access."""
-    try:
-        folder = folder_get_for_access(user=request.user, folder_id=folder_id, need="view")
-        page = selectors.shared_folder_items(folder=folder, grant=folder.grant, cursor=request.GET.get("cursor"))
-    except (NotFound, InvalidInput):
-        raise Http404("Folder not found.") from None
-    context = {
-        "folder": folder,
-        "page": page,
-        "can_edit": folder.grant.role >= Role.EDITOR,
-        "role": folder.grant.role.label,
-    }
-    return render(request, "sharing/shared_folder.html", context)
+    """The old address of a folder shared with the user: the file browser serves shared
+    folders at /f/<id> like one's own (permanent redirect; the browser checks access)."""
+    return redirect(reverse("folder", args=[folder_id]), permanent=True)

@@ -18,13 +18,26 @@ class Folder(models.Model):
     # the trash). Restore brings back exactly that operation's rows.
     trash_batch = models.UUIDField(null=True, blank=True, db_index=True)
     is_trash_root = models.BooleanField(default=False)
+    # Who moved it to the trash (set on the whole batch): an editor's trash lists what
+    # they trashed in someone else's space (sharing.access.trash_item_for_actor).
+    trashed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["name", "id"]
         indexes = [
             # Keyset pagination of a folder's live children, one index per sort order.
-            models.Index(fields=["owner", "parent", "name", "id"], condition=Q(deleted_at__isnull=True), name="storage_folder_by_name"),
-            models.Index(fields=["owner", "parent", "updated_at", "id"], condition=Q(deleted_at__isnull=True), name="storage_folder_by_modified"),
+            models.Index(
+                fields=["owner", "parent", "name", "id"],
+                condition=Q(deleted_at__isnull=True),
+                name="storage_folder_by_name",
+            ),
+            models.Index(
+                fields=["owner", "parent", "updated_at", "id"],
+                condition=Q(deleted_at__isnull=True),
+                name="storage_folder_by_modified",
+            ),
         ]
         constraints = [
             # Names are unique among a folder's live children; NULL parents need their own rule.
@@ -63,17 +76,40 @@ class File(models.Model):
     # the trash). Restore brings back exactly that operation's rows.
     trash_batch = models.UUIDField(null=True, blank=True, db_index=True)
     is_trash_root = models.BooleanField(default=False)
+    # Who moved it to the trash (set on the whole batch): an editor's trash lists what
+    # they trashed in someone else's space (sharing.access.trash_item_for_actor).
+    trashed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     class Meta:
         ordering = ["name", "id"]
         indexes = [
             # Keyset pagination of a folder's live files, one index per sort order.
-            models.Index(fields=["owner", "folder", "name", "id"], condition=Q(deleted_at__isnull=True), name="storage_file_by_name"),
-            models.Index(fields=["owner", "folder", "updated_at", "id"], condition=Q(deleted_at__isnull=True), name="storage_file_by_modified"),
-            models.Index(fields=["owner", "folder", "size_bytes", "id"], condition=Q(deleted_at__isnull=True), name="storage_file_by_size"),
-            models.Index(fields=["owner", "folder", "content_type", "name", "id"], condition=Q(deleted_at__isnull=True), name="storage_file_by_type"),
+            models.Index(
+                fields=["owner", "folder", "name", "id"],
+                condition=Q(deleted_at__isnull=True),
+                name="storage_file_by_name",
+            ),
+            models.Index(
+                fields=["owner", "folder", "updated_at", "id"],
+                condition=Q(deleted_at__isnull=True),
+                name="storage_file_by_modified",
+            ),
+            models.Index(
+                fields=["owner", "folder", "size_bytes", "id"],
+                condition=Q(deleted_at__isnull=True),
+                name="storage_file_by_size",
+            ),
+            models.Index(
+                fields=["owner", "folder", "content_type", "name", "id"],
+                condition=Q(deleted_at__isnull=True),
+                name="storage_file_by_type",
+            ),
             # The trash and the purge task read trashed rows by owner and time.
-            models.Index(fields=["owner", "deleted_at"], condition=Q(deleted_at__isnull=False), name="storage_file_trashed"),
+            models.Index(
+                fields=["owner", "deleted_at"], condition=Q(deleted_at__isnull=False), name="storage_file_trashed"
+            ),
         ]
         constraints = [
             models.UniqueConstraint(

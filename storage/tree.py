@@ -1,7 +1,8 @@
 """The folder tree's walks and its depth rule: every read that climbs or descends the
 tree goes through here (breadcrumbs, cycle and depth checks, access through a shared
-ancestor, search result paths, search within a folder, trash, archives), each in one
-recursive query that is bounded and cannot loop, on PostgreSQL and SQLite alike.
+ancestor, search result paths, search within a folder, what is shared with a person,
+trash, archives), each in one recursive query that is bounded and cannot loop, on
+PostgreSQL and SQLite alike.
 
 The depth rule: a folder at the root has depth 1, and no folder may sit deeper than
 `settings.KOSHA_MAX_FOLDER_DEPTH` (256 by default). Services enforce it on create, move
@@ -218,3 +219,51 @@ def chain_for_attaching(*, owner_id, folder_id: uuid.UUID, moving_id: uuid.UUID 
             "The folders above this one loop back on themselves; move it to the root first.", field="parent"
         )
     return chain
+
+
+@dataclass(frozen=True)
+class SharedSubtreeRow:
+    id: uuid.UUID
+    parent_id: uuid.UUID | None
+    name: str
+    owner_id: uuid.UUID
+    root_id: uuid.UUID  # the start folder this one was reached from
+    level: int  # 0 for a start folder
+
+
+def folder_subtrees(*, folder_ids: Iterable[uuid.UUID]) -> list[SharedSubtreeRow]:
+    """The given live folders (of any owners) and the live folders below each, in ONE
+    recursive query; a walk stops at another of the given folders, so each folder comes
+    once, from the nearest start above it. For what is shared with a person (the starts
+    are the shared folders). Cannot loop: a walk down can only meet a loop through its
+    own start (see the module docstring), and no walk steps onto a start. Locks nothing."""
+    starts = [_db_uuid(folder_id) for folder_id in set(folder_ids) if folder_id is not None]
+    if not starts:
+        return []
+    placeholders = ", ".join(["%s"] * len(starts))
+    sql = f"""
+        WITH RECURSIVE subtree (id, parent_id, name, owner_id, root_id, level) AS (
+            SELECT id, parent_id, name, owner_id, id, 0 FROM {_table()}
+            WHERE id IN ({placeholders}) AND deleted_at IS NULL
+            UNION ALL
+            SELECT folder.id, folder.parent_id, folder.name, folder.owner_id, subtree.root_id, subtree.level + 1
+            FROM {_table()} folder JOIN subtree ON folder.parent_id = subtree.id
+            WHERE folder.deleted_at IS NULL AND folder.owner_id = subtree.owner_id
+              AND folder.id NOT IN ({placeholders})
+        )
+        SELECT id, parent_id, name, owner_id, root_id, level FROM subtree
+    """  # noqa: S608 - only the table name and placeholders are interpolated
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*starts, *starts])
+        rows = cursor.fetchall()
+    return [
+        SharedSubtreeRow(
+            id=_uuid(row_id),
+            parent_id=_uuid(parent_id),
+            name=name,
+            owner_id=_uuid(owner_id),
+            root_id=_uuid(root_id),
+            level=level,
+        )
+        for row_id, parent_id, name, owner_id, root_id, level in rows
+    ]

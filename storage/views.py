@@ -2,7 +2,9 @@
 
 The file browser is one page (`/` and `/f/<folder id>`) that renders the folder's first
 listing page on the server, so it reads without JavaScript, and hands the same data to
-static/js/browser/, which drives everything else through the JSON API.
+static/js/browser/, which drives everything else through the JSON API. A folder shared
+with the signed-in user opens in the same browser, with their role's actions only
+(sharing.access decides; anyone else's folder answers 404).
 """
 
 from django.contrib.auth.decorators import login_required
@@ -11,10 +13,11 @@ from django.shortcuts import render
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_GET
 
-from kosha.errors import NotFound
+from kosha.errors import InvalidInput, NotFound
 from plans.selectors import usage_get_for_user
-from storage.api.folders import ListingOutput
-from storage.listing import folder_items_list_for_user
+from sharing.access import Need, folder_for_actor
+from sharing.selectors import folder_items_for_grant
+from storage.api.folders import listing_body, mark_shared
 from storage.search import SEARCH_TYPES
 
 
@@ -26,10 +29,14 @@ def _percent(part: int, whole: int) -> float:
 
 def _browser(request: HttpRequest, *, folder_id: str | None) -> HttpResponse:
     try:
-        page = folder_items_list_for_user(user=request.user, folder_id=folder_id)
-    except NotFound:
+        folder = folder_for_actor(actor=request.user, folder_id=folder_id, need=Need.VIEW) if folder_id else None
+        page = folder_items_for_grant(actor=request.user, folder=folder)
+    except (NotFound, InvalidInput):
         # Another user's folder answers exactly like one that does not exist.
         raise Http404("Folder not found.") from None
+    if folder is None or folder.grant.is_owner:
+        mark_shared(page.items, owner=request.user)
+    listing = listing_body(page, folder=folder, actor=request.user)
     usage = usage_get_for_user(user=request.user)
     context = {
         "folder": page.breadcrumbs[-1] if page.breadcrumbs else None,
@@ -37,7 +44,10 @@ def _browser(request: HttpRequest, *, folder_id: str | None) -> HttpResponse:
         "items": page.items,
         "folders": [item for item in page.items if item["kind"] == "folder"],
         "files": [item for item in page.items if item["kind"] == "file"],
-        "listing": ListingOutput(page).data,
+        "listing": listing,
+        "role": listing["role"],
+        "can_edit": listing["role"] in ("owner", "editor"),
+        "shared_by": folder.owner if folder is not None and not folder.grant.is_owner else None,
         "usage": usage,
         "plan": usage.plan,
         "used_percent": _percent(usage.used_bytes + usage.reserved_bytes, usage.plan.storage_bytes),
@@ -59,7 +69,8 @@ def home(request: HttpRequest) -> HttpResponse:
 @require_GET
 @ensure_csrf_cookie
 def folder_page(request: HttpRequest, folder_id: str) -> HttpResponse:
-    """The file browser at one of the user's live folders; 404 for anyone else's."""
+    """The file browser at a live folder the user may see (theirs or shared with them);
+    404 for anyone else's."""
     return _browser(request, folder_id=folder_id)
 
 

@@ -14,6 +14,7 @@ from django.utils import timezone
 
 from accounts.models import ApiToken, User
 from accounts.services import DeletionSource, account_delete_request, api_token_create
+from kosha.origin import TASK
 from kosha.testing.factories import PASSWORD
 from kosha.testing.races import run_before
 from plans.models import Usage
@@ -109,7 +110,7 @@ def test_no_complete_can_record_once_deletion_is_requested(
     owner.refresh_from_db()
 
     with pytest.raises(Exception) as refused:
-        upload_complete(user=owner, upload_id=upload.pk)
+        upload_complete(actor=owner, upload=upload, origin=TASK)
 
     assert getattr(refused.value, "code", None) == "gone"
     assert not File.objects.filter(owner=owner).exists()

@@ -1,4 +1,5 @@
-"""The activity log: what is recorded, from which address, who sees it, how long it stays."""
+"""The activity log: what is recorded, from which address and door, who sees it, how long it
+stays. Collaborators' and link visitors' actions: test_activity_collaboration.py."""
 
 from datetime import timedelta
 
@@ -10,6 +11,7 @@ from django_q.models import Schedule
 from activity.models import ActivityEvent
 from activity.services import activity_prune, activity_record
 from activity.tasks import activity_prune_task
+from kosha.origin import TASK, Origin
 from kosha.testing.factories import PASSWORD, pending_upload
 
 pytestmark = pytest.mark.django_db
@@ -27,17 +29,17 @@ def test_a_sign_in_is_recorded_with_the_clients_address(owner):
     assert response.status_code == 302
     event = ActivityEvent.objects.get(actor=owner)
     assert event.kind == ActivityEvent.Kind.LOGIN
-    assert event.ip_address == "203.0.113.7"
+    assert (event.owner, event.via, event.ip_address) == (owner, "web", "203.0.113.7")
 
 
-def test_a_failed_sign_in_is_recorded_for_the_account_it_named(owner):
+def test_a_failed_sign_in_is_recorded_in_the_space_of_the_account_it_named(owner):
     client = Client(REMOTE_ADDR="198.51.100.9")
 
     response = client.post("/accounts/login/", {"login": owner.email, "password": "wrong password"})
 
     assert response.status_code == 200
     event = ActivityEvent.objects.get(kind=ActivityEvent.Kind.LOGIN_FAILED)
-    assert event.actor == owner
+    assert (event.actor, event.owner) == (None, owner)
     assert event.ip_address == "198.51.100.9"
     assert event.detail == {"identifier": owner.email}
     assert "wrong password" not in str(event.detail)
@@ -47,7 +49,7 @@ def test_a_failed_sign_in_for_no_account_has_no_actor(db):
     Client().post("/accounts/login/", {"login": "nobody@example.com", "password": "x"})
 
     event = ActivityEvent.objects.get(kind=ActivityEvent.Kind.LOGIN_FAILED)
-    assert event.actor is None
+    assert (event.actor, event.owner) == (None, None)
 
 
 def test_upload_complete_and_download_are_recorded(local_settings, owner, owner_client):
@@ -60,10 +62,16 @@ def test_upload_complete_and_download_are_recorded(local_settings, owner, owner_
     assert completed.status_code == 200
     assert downloaded.status_code == 302
     upload, download = ActivityEvent.objects.filter(actor=owner).order_by("at", "id")
-    assert (upload.kind, upload.object_type, upload.object_id) == ("upload_completed", "file", file_id)
-    assert upload.detail == {"name": "report.pdf", "version": 1, "size_bytes": 4}
-    assert upload.ip_address == "192.0.2.1"
-    assert (download.kind, download.object_id, download.ip_address) == ("download", file_id, "192.0.2.2")
+    assert (upload.kind, upload.item_type, upload.item_id, upload.item_name) == (
+        "upload_completed",
+        "file",
+        file_id,
+        "report.pdf",
+    )
+    assert upload.owner == owner
+    assert upload.detail == {"version": 1, "size_bytes": 4}
+    assert (upload.ip_address, upload.via) == ("192.0.2.1", "api")
+    assert (download.kind, download.item_id, download.ip_address) == ("download", file_id, "192.0.2.2")
 
 
 def test_forwarded_for_counts_only_behind_declared_proxies(settings, owner):
@@ -77,10 +85,14 @@ def test_forwarded_for_counts_only_behind_declared_proxies(settings, owner):
     assert trusted.ip_address == "203.0.113.50"  # the proxy's entry, not the client-written one
 
 
+def _record(kind, actor, *, owner=None, name=""):
+    return activity_record(kind=kind, actor=actor, owner=owner or actor, origin=TASK, item_type="file", item_name=name)
+
+
 def test_the_activity_page_shows_only_my_events_newest_first(owner, stranger):
-    activity_record(kind="download", actor=owner, object_type="file", object_id="1", detail={"name": "older.txt"})
-    activity_record(kind="trash", actor=owner, object_type="file", object_id="2", detail={"name": "newer.txt"})
-    activity_record(kind="download", actor=stranger, object_type="file", object_id="3", detail={"name": "secret.txt"})
+    _record("download", owner, name="older.txt")
+    _record("trash", owner, name="newer.txt")
+    _record("download", stranger, name="secret.txt")
     client = Client()
     client.force_login(owner)  # records a sign-in, the newest event
 
@@ -92,7 +104,7 @@ def test_the_activity_page_shows_only_my_events_newest_first(owner, stranger):
 
 def test_the_activity_page_is_cursor_paged(owner):
     for number in range(60):
-        activity_record(kind="download", actor=owner, detail={"name": f"file-{number:02}.txt"})
+        _record("download", owner, name=f"file-{number:02}.txt")
     client = Client()
     client.force_login(owner)
 
@@ -117,9 +129,9 @@ def test_the_activity_page_needs_a_sign_in(db):
 
 def test_pruning_deletes_only_events_past_retention(settings, owner):
     settings.KOSHA_ACTIVITY_RETENTION_DAYS = 30
-    old = activity_record(kind="download", actor=owner)
+    old = _record("download", owner)
     ActivityEvent.objects.filter(pk=old.pk).update(at=timezone.now() - timedelta(days=31))
-    recent = activity_record(kind="download", actor=owner)
+    recent = _record("download", owner)
     ActivityEvent.objects.filter(pk=recent.pk).update(at=timezone.now() - timedelta(days=29))
 
     assert activity_prune_task() == 1
@@ -128,17 +140,17 @@ def test_pruning_deletes_only_events_past_retention(settings, owner):
 
 
 def test_an_account_deleted_keeps_its_events_without_an_actor(owner):
-    event = activity_record(kind="download", actor=owner)
+    event = _record("download", owner)
 
     owner.delete()
 
     event.refresh_from_db()
-    assert event.actor is None
+    assert (event.actor, event.owner) == (None, None)
 
 
 def test_an_unknown_kind_is_refused(owner):
     with pytest.raises(ValueError):
-        activity_record(kind="teleported", actor=owner)
+        activity_record(kind="teleported", actor=owner, owner=owner, origin=Origin(ip=None, via="web"))
 
 
 def test_the_janitor_and_prune_schedules_are_registered(db):
@@ -152,7 +164,7 @@ def test_the_janitor_and_prune_schedules_are_registered(db):
 
 
 def test_the_admin_lists_and_shows_events_read_only(owner, admin_client):
-    event = activity_record(kind="download", actor=owner, detail={"name": "x.txt"})
+    event = _record("download", owner, name="x.txt")
 
     assert admin_client.get("/admin/activity/activityevent/").status_code == 200
     assert admin_client.get(f"/admin/activity/activityevent/{event.pk}/change/").status_code == 200
@@ -174,6 +186,7 @@ def test_trash_restore_delete_forever_and_sharing_are_recorded(local_settings, o
 
     kinds = list(ActivityEvent.objects.filter(actor=owner).order_by("at", "id").values_list("kind", flat=True))
     assert kinds == [
+        ActivityEvent.Kind.FOLDER_CREATED,
         ActivityEvent.Kind.SHARE_CREATED,
         ActivityEvent.Kind.LINK_CREATED,
         ActivityEvent.Kind.LINK_REVOKED,
@@ -182,4 +195,5 @@ def test_trash_restore_delete_forever_and_sharing_are_recorded(local_settings, o
         ActivityEvent.Kind.TRASH,
         ActivityEvent.Kind.PURGE,
     ]
-    assert ActivityEvent.objects.filter(kind=ActivityEvent.Kind.TRASH, detail__name="Trip").count() == 2
+    assert ActivityEvent.objects.filter(kind=ActivityEvent.Kind.TRASH, item_name="Trip", owner=owner).count() == 2
+    assert ActivityEvent.objects.get(kind=ActivityEvent.Kind.PURGE).item_name == "Trip"

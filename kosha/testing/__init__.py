@@ -15,12 +15,14 @@ What is where:
   stores (`local_settings`, `s3_settings` on moto's HTTP server, `seaweed_settings` on
   SeaweedFS, `store` for each, `store_name` saying which),
   `protocol` (the upload protocol client against a live server), `small_multipart`,
+  `world` (the sharing world),
   the browser (`browser_page`, `signed_up_page`), and for every test a fresh in-memory
   cache and a fast password hasher.
 - `storage/tests/protocol.py`: `ProtocolClient`, `usage_of`, `assert_usage_consistent`.
 - `storage/tests/stores.py`: the SeaweedFS server, the Ceph RGW error dialect, and
   `FaultyBackend` (any backend with injected store faults).
-- `sharing/tests/conftest.py`: the sharing `world` (a tree, grants, links in every state).
+- `kosha.testing.world`: the sharing `World` (a tree, a viewer and an editor, links in
+  every state), built by the root conftest's `world` fixture.
 
 Adding a factory: a thin function here, keyword arguments after the first few, a
 docstring, calling the service a user's request would call (so a change to that service

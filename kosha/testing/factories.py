@@ -2,7 +2,8 @@
 user's request does (quota, names, locks, follow-up tasks scheduled on commit).
 
 Each factory is the one place that knows a service's signature: when a service changes,
-change the call here, not in the tests.
+change the call here, not in the tests. Factories act as a task would (origin TASK); the
+actor is the owner unless a factory says otherwise (`by=`).
 """
 
 import uuid
@@ -11,10 +12,12 @@ from datetime import timedelta
 from django.contrib.auth import get_user_model
 from django.utils import timezone
 
+from kosha.origin import TASK
 from sharing.models import Share, ShareLink
 from sharing.services import share_create, share_link_create
 from storage.backends import get_backend
 from storage.models import File, FileVersion, Folder, UploadSession
+from storage.places import Place
 from storage.services.folders import folder_create
 from storage.services.uploads import upload_complete, upload_start
 
@@ -38,15 +41,14 @@ def pending_upload(
     content_type: str = "text/plain",
     by=None,
 ) -> UploadSession:
-    """An upload started by `by` (default: the owner) into the owner's `folder`, its
-    bytes already in the active store, not yet completed: what a client leaves just
-    before it calls complete."""
+    """An upload started by `by` (default: the owner; an editor of a shared folder may
+    start one there too) into the owner's `folder`, its bytes already in the active
+    store, not yet completed: what a client leaves just before it calls complete."""
     started = upload_start(
-        user=by or owner,
-        owner=owner,
+        actor=by or owner,
+        place=Place(owner=owner, folder=folder),
         name=name,
         size_bytes=len(data),
-        folder_id=folder.pk if folder is not None else None,
         content_type=content_type,
     )
     get_backend().put_bytes(key=started.upload.key, data=data, content_type=content_type)
@@ -56,7 +58,7 @@ def pending_upload(
 def _uploaded(owner, name: str, data: bytes, *, folder: Folder | None, content_type: str, by=None) -> FileVersion:
     """pending_upload, then upload_complete as the uploader."""
     upload = pending_upload(owner, name, data, folder=folder, content_type=content_type, by=by)
-    return upload_complete(user=by or owner, upload_id=upload.pk)
+    return upload_complete(actor=by or owner, upload=upload, origin=TASK)
 
 
 def stored_file(
@@ -83,18 +85,15 @@ def stored_version(
     )
 
 
-def folder(owner, name: str, parent: Folder | None = None) -> Folder:
-    """A folder of `owner` under `parent` (None: the root)."""
-    return folder_create(user=owner, name=name, parent_id=parent.pk if parent is not None else None)
-
-
-def _item_ids(item: File | Folder) -> dict:
-    return {"file_id": item.pk} if isinstance(item, File) else {"folder_id": item.pk}
+def folder(owner, name: str, parent: Folder | None = None, *, by=None) -> Folder:
+    """A folder of `owner` under `parent` (None: the root), made by `by` (default: the
+    owner; an editor of `parent` may make one too)."""
+    return folder_create(actor=by or owner, place=Place(owner=owner, folder=parent), name=name, origin=TASK)
 
 
 def share(owner, item: File | Folder, grantee, role: str = "viewer") -> Share:
     """Share the owner's file or folder with `grantee` as "viewer" or "editor"."""
-    return share_create(owner=owner, email=grantee.email, role=role, **_item_ids(item))
+    return share_create(actor=owner, item=item, email=grantee.email, role=role, origin=TASK)
 
 
 def link(
@@ -108,11 +107,12 @@ def link(
     if state == "locked" and password is None:
         password = LINK_PASSWORD
     made, token = share_link_create(
-        owner=owner,
+        actor=owner,
+        item=item,
         is_drop=is_drop,
         password=password,
         max_downloads=1 if state == "exhausted" else None,
-        **_item_ids(item),
+        origin=TASK,
     )
     # The service refuses a past expiry and counts downloads itself: move the row there.
     now = timezone.now()

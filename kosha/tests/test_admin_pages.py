@@ -7,10 +7,10 @@ from django.contrib import admin
 from django.urls import reverse
 
 from accounts.services import api_token_create
-from activity.models import ActivityEvent
-from activity.services import activity_record
+from kosha.origin import TASK
 from kosha.testing.factories import folder, link, share, stored_file
 from plans.models import UsageDrift
+from storage.places import Place
 from storage.services.archives import folder_archive_start
 from storage.services.uploads import upload_start
 
@@ -22,13 +22,12 @@ def everything(local_settings, owner, collaborator):
     """At least one row of every registered model."""
     docs = folder(owner, "Docs")
     stored_file(owner, "a.txt", b"abc", folder=docs)
-    upload_start(user=owner, name="pending.txt", size_bytes=3)
+    upload_start(actor=owner, place=Place(owner=owner), name="pending.txt", size_bytes=3)
     share(owner, docs, collaborator)
     link(owner, docs)
     api_token_create(user=owner, name="cli")
-    activity_record(kind=ActivityEvent.Kind.LOGIN, actor=owner)
     UsageDrift.objects.create(user=owner, field="used_bytes", recorded=1, actual=3)
-    folder_archive_start(user=owner, folder_id=docs.pk)
+    folder_archive_start(actor=owner, folder=docs, origin=TASK)
     app = SocialApp.objects.create(
         provider="openid_connect", provider_id="idp", name="IdP", client_id="kosha", secret="s", settings={}
     )

@@ -10,6 +10,7 @@ from django.test import Client
 
 from kosha.logging import JsonFormatter, RequestIdFilter
 from storage.backends import BackendError, get_backend
+from storage.places import Place
 from storage.services.uploads import upload_start
 
 METRIC_NAMES = (
@@ -71,7 +72,7 @@ def test_metrics_are_hidden_from_a_remote_client_without_the_token(settings):
 @pytest.mark.django_db
 def test_metrics_with_the_token_list_every_kosha_metric(settings, local_settings, owner):
     settings.KOSHA_METRICS_TOKEN = "s3cret-token"
-    upload_start(user=owner, name="a.txt", size_bytes=3, content_type="text/plain")
+    upload_start(actor=owner, place=Place(owner=owner), name="a.txt", size_bytes=3, content_type="text/plain")
     Client().get("/healthz")
 
     response = Client(REMOTE_ADDR="203.0.113.5").get("/metrics", HTTP_AUTHORIZATION="Bearer s3cret-token")

@@ -5,10 +5,12 @@ from io import StringIO
 import pytest
 from django.core.management import call_command
 
+from kosha.origin import TASK
 from kosha.testing.factories import pending_upload, stored_file, stored_version
 from kosha.testing.races import run_after
 from plans.models import Usage, UsageDrift
 from plans.services import usage_reconcile as usage_reconcile_counters
+from storage.places import Place
 from storage.services.janitors import usage_reconcile
 from storage.services.trash import file_trash
 from storage.services.uploads import upload_complete, upload_start
@@ -24,8 +26,8 @@ def stored(local_settings, owner):
     used, 2 files, 9 bytes and 1 file reserved."""
     stored_version(stored_file(owner, "a.txt", b"a" * 10), b"A" * 15)
     trashed = stored_file(owner, "b.txt", b"b" * 10)
-    file_trash(user=owner, file_id=trashed.pk)
-    upload_start(user=owner, name="c.txt", size_bytes=9, content_type="text/plain")
+    file_trash(actor=owner, file=trashed, origin=TASK)
+    upload_start(actor=owner, place=Place(owner=owner), name="c.txt", size_bytes=9, content_type="text/plain")
     assert_usage_consistent(owner)
     return owner
 
@@ -97,7 +99,7 @@ def test_an_upload_completing_during_reconciliation_is_not_corrected_away(local_
     # The completion comes right after the janitor has counted, and must wait for its lock.
     with run_after(
         "storage.services.janitors.usage_actual_for_user",
-        lambda: upload_complete(user=owner, upload_id=started.pk),
+        lambda: upload_complete(actor=owner, upload=started, origin=TASK),
         in_thread=True,
     ):
         drift = usage_reconcile(user_id=owner.pk)

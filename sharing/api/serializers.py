@@ -2,8 +2,8 @@
 
 from rest_framework import serializers
 
+from sharing.access import link_is_live
 from sharing.models import Share, ShareLink
-from sharing.permissions import link_is_live
 
 
 class ItemRefOutput(serializers.Serializer):
@@ -92,18 +92,3 @@ class ShareLinkCreatedOutput(ShareLinkOutput):
 
     class Meta(ShareLinkOutput.Meta):
         fields = [*ShareLinkOutput.Meta.fields, "token", "url"]
-
-
-class ItemUpdateInput(serializers.Serializer):
-    name = serializers.JSONField(required=False, allow_null=True)
-    # The target folder; it must be one the caller may edit (so never the owner's root).
-    folder = serializers.JSONField(required=False, allow_null=True)
-
-
-class SharedUploadStartInput(serializers.Serializer):
-    folder = serializers.JSONField()
-    name = serializers.JSONField(allow_null=True)
-    size = serializers.JSONField(allow_null=True)
-    content_type = serializers.JSONField(required=False, allow_null=True)
-    sha256 = serializers.JSONField(required=False, allow_null=True)
-    on_conflict = serializers.JSONField(required=False, allow_null=True)

@@ -8,6 +8,7 @@ import requests
 from django.test import Client
 from django.utils import timezone
 
+from kosha.origin import TASK
 from kosha.testing.clients import api_as
 from kosha.testing.factories import LINK_PASSWORD, folder, link, stored_file
 from plans.models import Plan
@@ -54,7 +55,7 @@ def test_default_expiry_is_a_week_but_never_beyond_a_short_plan(world):
     plan = usage_of(world.owner).plan
     Plan.objects.filter(pk=plan.pk).update(max_share_days=3)
 
-    link, _token = services.share_link_create(owner=world.owner, file_id=world.file.pk)
+    link, _token = services.share_link_create(actor=world.owner, item=world.file, origin=TASK)
 
     assert timedelta(days=2, hours=23) < link.expires_at - timezone.now() <= timedelta(days=3)
 
@@ -86,7 +87,7 @@ def test_wrong_passwords_are_throttled_per_address_across_links(world, monkeypat
     monkeypatch.setattr(services, "PASSWORD_FAILURES_PER_ADDRESS", 3)
     tokens = []
     for _ in range(4):
-        _link, token = services.share_link_create(owner=world.owner, folder_id=world.shared.pk, password="pw")
+        _link, token = services.share_link_create(actor=world.owner, item=world.shared, password="pw", origin=TASK)
         tokens.append(token)
     client = Client()
 
@@ -113,7 +114,7 @@ def test_changing_the_password_locks_unlocked_sessions_out(world):
     client = Client()
     client.post(f"/s/{token}", {"password": LINK_PASSWORD})
 
-    services.share_link_update(owner=world.owner, link_id=link.pk, password="another one")
+    services.share_link_update(actor=world.owner, link=link, password="another one", origin=TASK)
 
     assert client.get(f"/s/{token}/f/{world.sub.pk}").status_code == 403
 
@@ -130,7 +131,7 @@ def test_unknown_tampered_or_truncated_tokens_are_a_plain_404(world, tamper):
 
 
 def test_downloads_count_and_stop_at_the_limit(world):
-    link, token = services.share_link_create(owner=world.owner, file_id=world.file.pk, max_downloads=2)
+    link, token = services.share_link_create(actor=world.owner, item=world.file, max_downloads=2, origin=TASK)
     client = Client()
 
     answers = [client.get(f"/s/{token}/download/{world.file.pk}").status_code for _ in range(3)]
@@ -142,7 +143,7 @@ def test_downloads_count_and_stop_at_the_limit(world):
 
 
 def test_the_conditional_update_never_passes_the_limit(world):
-    link, _token = services.share_link_create(owner=world.owner, file_id=world.file.pk, max_downloads=1)
+    link, _token = services.share_link_create(actor=world.owner, item=world.file, max_downloads=1, origin=TASK)
     services.link_download_count(link=link)
     stale = ShareLink.objects.get(pk=link.pk)
     stale.download_count = 0  # a request that read the row before the other counted
@@ -154,7 +155,7 @@ def test_the_conditional_update_never_passes_the_limit(world):
 
 
 def test_a_file_link_reaches_only_its_file(world):
-    _link, token = services.share_link_create(owner=world.owner, file_id=world.file.pk)
+    _link, token = services.share_link_create(actor=world.owner, item=world.file, origin=TASK)
     client = Client()
 
     page = client.get(f"/s/{token}")

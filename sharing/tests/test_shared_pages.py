@@ -1,5 +1,5 @@
-"""The "Shared with me" pages: the list of what others share with me, and a shared folder
-browsed within the share (read-only for a viewer, rename and trash for an editor)."""
+"""The "Shared with me" page, and shared folders opened in the file browser at /f/<id>
+with the recipient's role (the old /shared/f/<id> address redirects there)."""
 
 import pytest
 from django.urls import reverse
@@ -9,7 +9,7 @@ from kosha.testing.clients import web_as
 pytestmark = pytest.mark.django_db
 
 
-@pytest.mark.parametrize("name,args", [("sharing:shared-with-me", []), ("sharing:shared-folder", ["x"])])
+@pytest.mark.parametrize("name,args", [("sharing:shared-with-me", []), ("folder", ["x"])])
 def test_anonymous_is_sent_to_sign_in(client, name, args):
     response = client.get(reverse(name, args=args))
 
@@ -22,7 +22,7 @@ def test_the_list_shows_what_is_shared_with_me_and_who_shared_it(world):
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert reverse("sharing:shared-folder", args=[world.shared.pk]) in html
+    assert reverse("folder", args=[world.shared.pk]) in html
     assert world.owner.email in html
     assert "Viewer" in html
     assert "Private sibling" not in html
@@ -36,50 +36,65 @@ def test_the_owner_and_a_stranger_see_nothing_shared_with_them(world):
         assert "Nothing is shared with you yet." in response.content.decode()
 
 
-def test_a_viewer_browses_the_shared_folder_read_only(world):
-    response = web_as(world.viewer).get(reverse("sharing:shared-folder", args=[world.shared.pk]))
+def test_the_old_shared_folder_address_redirects_to_the_file_browser(world):
+    response = web_as(world.viewer).get(reverse("sharing:shared-folder", args=[world.sub.pk]))
+
+    assert response.status_code == 301
+    assert response["Location"] == reverse("folder", args=[world.sub.pk])
+
+
+def test_a_viewer_opens_the_shared_folder_in_the_file_browser_without_edit_actions(world):
+    response = web_as(world.viewer).get(reverse("folder", args=[world.shared.pk]))
 
     assert response.status_code == 200
     html = response.content.decode()
     assert "report-secret-name.txt" in html
-    assert reverse("sharing-api:shared-file-download", args=[world.file.pk]) in html
-    assert reverse("sharing:shared-folder", args=[world.sub.pk]) in html
-    assert 'data-shared-action="rename"' not in html
-    assert "js/pages/shared-folder.js" not in html
+    assert reverse("folder", args=[world.sub.pk]) in html
+    assert f"Shared by {world.owner.email}" in html
+    assert response.context["listing"]["role"] == "viewer"
+    assert 'data-action="new-folder"' not in html
+    assert "data-upload-input" not in html
+    assert "data-upload-drop" not in html
 
 
-def test_breadcrumbs_inside_a_share_stop_at_the_shared_folder(world):
-    response = web_as(world.viewer).get(reverse("sharing:shared-folder", args=[world.sub.pk]))
+def test_breadcrumbs_inside_a_share_start_at_the_shared_folder(world):
+    response = web_as(world.viewer).get(reverse("folder", args=[world.sub.pk]))
 
     assert response.status_code == 200
     html = response.content.decode()
+    crumbs = html.split('aria-label="Folder path"')[1].split("</nav>")[0]
     assert "deep.txt" in html
-    assert reverse("sharing:shared-folder", args=[world.shared.pk]) in html
-    assert "My files" not in html.split('aria-label="Folder path"')[1].split("</nav>")[0]
+    assert reverse("folder", args=[world.shared.pk]) in crumbs
+    assert "Shared with me" in crumbs
+    assert "My files" not in crumbs
 
 
-def test_an_editor_gets_rename_and_trash(world):
-    response = web_as(world.editor).get(reverse("sharing:shared-folder", args=[world.shared.pk]))
+def test_an_editor_gets_upload_and_new_folder(world):
+    response = web_as(world.editor).get(reverse("folder", args=[world.shared.pk]))
 
     assert response.status_code == 200
     html = response.content.decode()
-    assert 'data-shared-action="rename"' in html
-    assert 'data-shared-action="trash"' in html
-    assert "js/pages/shared-folder.js" in html
+    assert response.context["listing"]["role"] == "editor"
+    assert 'data-action="new-folder"' in html
+    assert "data-upload-input" in html
+    assert "data-upload-drop" in html
 
 
 def test_a_folder_not_shared_with_me_is_404(world):
     for user, folder in ((world.stranger, world.shared), (world.viewer, world.sibling)):
-        response = web_as(user).get(reverse("sharing:shared-folder", args=[folder.pk]))
+        response = web_as(user).get(reverse("folder", args=[folder.pk]))
 
         assert response.status_code == 404
 
 
-def test_the_owner_can_open_their_own_folder_here_too(world):
-    response = web_as(world.owner).get(reverse("sharing:shared-folder", args=[world.shared.pk]))
+def test_the_owner_sees_their_own_folder_as_always(world):
+    response = web_as(world.owner).get(reverse("folder", args=[world.shared.pk]))
 
     assert response.status_code == 200
-    assert "report-secret-name.txt" in response.content.decode()
+    html = response.content.decode()
+    assert "report-secret-name.txt" in html
+    assert "Shared by" not in html
+    assert response.context["listing"]["role"] == "owner"
 
 
 def test_the_nav_links_to_shared_with_me_and_activity(world):

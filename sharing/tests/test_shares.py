@@ -1,14 +1,16 @@
-"""Sharing with people: the grant API, the permission rule, and what grantees can do."""
+"""Sharing with people: the grant API, the access rule, and what grantees can do through the
+same endpoints as owners."""
 
 import pytest
 import requests
 
 from kosha.errors import InvalidInput
+from kosha.origin import TASK
 from kosha.testing.clients import api_as
 from kosha.testing.factories import folder, share
 from sharing.models import Share
-from sharing.permissions import Role, access_for_user
 from sharing.services import share_create
+from sharing.access import Role, access_for_user
 from storage.models import File, Folder
 from storage.tests.protocol import assert_usage_consistent, usage_of
 
@@ -29,7 +31,7 @@ def test_sharing_with_an_address_without_account_is_a_clear_400(world):
 def test_sharing_with_text_that_is_no_email_address_is_a_400_from_any_door(world, email):
     # The API's JSON guard refuses the first two before the service; other doors reach it.
     with pytest.raises(InvalidInput) as refused:
-        share_create(owner=world.owner, folder_id=world.shared.pk, email=email)
+        share_create(actor=world.owner, item=world.shared, email=email, origin=TASK)
 
     assert refused.value.details["field"] == "email"
     assert Share.objects.filter(owner=world.owner).count() == 2  # the world's viewer and editor shares
@@ -67,55 +69,93 @@ def test_a_grantee_reaching_a_sibling_folder_by_id_gets_404(world):
     client = api_as(world.editor)
 
     answers = [
-        client.get(f"{API}/shared/folders/{world.sibling.pk}/items/"),
-        client.get(f"{API}/shared/files/{world.sibling_file.pk}/download/"),
-        client.patch(f"{API}/shared/folders/{world.sibling.pk}/", {"name": "x"}, format="json"),
-        client.get(f"{API}/folders/{world.shared.pk}/items/"),  # the owner-scoped API stays the owner's
+        client.get(f"{API}/folders/{world.sibling.pk}/items/"),
+        client.get(f"{API}/files/{world.sibling_file.pk}/download/"),
+        client.patch(f"{API}/folders/{world.sibling.pk}/", {"name": "x"}, format="json"),
+        client.post(f"{API}/uploads/", {"folder": str(world.sibling.pk), "name": "a", "size": 1}, format="json"),
     ]
 
     assert [answer.status_code for answer in answers] == [404, 404, 404, 404]
 
 
-def test_browsing_a_shared_subfolder_shows_breadcrumbs_from_the_shared_folder(world):
-    response = api_as(world.viewer).get(f"{API}/shared/folders/{world.sub.pk}/items/")
+def test_a_shared_folder_is_listed_at_its_own_address_with_the_role_and_breadcrumbs_from_the_share(world):
+    response = api_as(world.viewer).get(f"{API}/folders/{world.sub.pk}/items/")
 
     assert response.status_code == 200
-    assert [item["name"] for item in response.json()["items"]] == ["deep.txt"]
-    assert [crumb["name"] for crumb in response.json()["breadcrumbs"]] == ["Shared", "Sub"]
+    body = response.json()
+    assert [item["name"] for item in body["items"]] == ["deep.txt"]
+    assert [crumb["name"] for crumb in body["breadcrumbs"]] == ["Shared", "Sub"]
+    assert (body["role"], body["owner"]) == ("viewer", world.owner.email)
 
 
-def test_a_viewer_cannot_edit_and_gets_404(world):
+def test_a_viewer_asking_to_change_gets_403_read_only_and_nothing_changes(world):
     client = api_as(world.viewer)
 
     answers = [
-        client.patch(f"{API}/shared/files/{world.file.pk}/", {"name": "x.txt"}, format="json"),
-        client.delete(f"{API}/shared/files/{world.file.pk}/"),
-        client.post(f"{API}/shared/uploads/", {"folder": str(world.shared.pk), "name": "a", "size": 1}, format="json"),
+        client.patch(f"{API}/files/{world.file.pk}/", {"name": "x.txt"}, format="json"),
+        client.delete(f"{API}/files/{world.file.pk}/"),
+        client.post(f"{API}/uploads/", {"folder": str(world.shared.pk), "name": "a", "size": 1}, format="json"),
+        client.post(f"{API}/folders/", {"name": "New", "parent": str(world.shared.pk)}, format="json"),
     ]
 
-    assert [answer.status_code for answer in answers] == [404, 404, 404]
+    assert [answer.status_code for answer in answers] == [403, 403, 403, 403]
+    assert {answer.json()["error"]["reason"] for answer in answers} == {"read_only"}
     assert File.objects.get(pk=world.file.pk).name == "report-secret-name.txt"
+    assert not Folder.objects.filter(name="New").exists()
 
 
 def test_an_editor_moves_within_the_shared_tree_but_not_out_of_it(world):
     client = api_as(world.editor)
 
-    inside = client.patch(f"{API}/shared/files/{world.file.pk}/", {"folder": str(world.sub.pk)}, format="json")
-    to_sibling = client.patch(f"{API}/shared/files/{world.file.pk}/", {"folder": str(world.sibling.pk)}, format="json")
-    to_root = client.patch(f"{API}/shared/folders/{world.sub.pk}/", {"folder": None}, format="json")
+    inside = client.patch(f"{API}/files/{world.file.pk}/", {"folder": str(world.sub.pk)}, format="json")
+    to_sibling = client.patch(f"{API}/files/{world.file.pk}/", {"folder": str(world.sibling.pk)}, format="json")
+    to_root = client.patch(f"{API}/folders/{world.sub.pk}/", {"parent": None}, format="json")
+    to_own_space = client.patch(
+        f"{API}/files/{world.file.pk}/", {"folder": str(folder(world.editor, "Mine").pk)}, format="json"
+    )
 
     assert inside.status_code == 200, inside.json()
-    assert (to_sibling.status_code, to_root.status_code) == (404, 404)
+    assert to_sibling.status_code == 404  # the owner's other folders are not the editor's to see
+    assert (to_root.status_code, to_root.json()["error"]["reason"]) == (400, "other_space")
+    assert (to_own_space.status_code, to_own_space.json()["error"]["reason"]) == (400, "other_space")
     assert File.objects.get(pk=world.file.pk).folder_id == world.sub.pk
     assert Folder.objects.get(pk=world.sub.pk).parent_id == world.shared.pk
+
+
+def test_an_editor_arranges_what_is_inside_but_not_the_shared_folder_itself(world):
+    client = api_as(world.editor)
+
+    renamed_inside = client.patch(f"{API}/folders/{world.sub.pk}/", {"name": "Renamed"}, format="json")
+    renamed_root = client.patch(f"{API}/folders/{world.shared.pk}/", {"name": "Mine now"}, format="json")
+    trashed_root = client.delete(f"{API}/folders/{world.shared.pk}/")
+
+    assert renamed_inside.status_code == 200
+    assert [answer.status_code for answer in (renamed_root, trashed_root)] == [403, 403]
+    assert renamed_root.json()["error"]["reason"] == "shared_item_fixed"
+    assert Folder.objects.get(pk=world.shared.pk).name == "Shared"
+    assert Folder.objects.get(pk=world.shared.pk).deleted_at is None
+
+
+def test_the_deprecated_shared_routes_answer_like_the_main_ones(world):
+    client = api_as(world.editor)
+
+    listed = client.get(f"{API}/shared/folders/{world.sub.pk}/items/")
+    moved = client.patch(
+        f"{API}/shared/folders/{world.sub.pk}/", {"folder": str(world.shared.pk), "name": "S2"}, format="json"
+    )
+    shown = client.get(f"{API}/shared/files/{world.file.pk}/")
+
+    assert [listed.status_code, moved.status_code, shown.status_code] == [200, 200, 200]
+    assert listed.json()["role"] == "editor"
+    assert Folder.objects.get(pk=world.sub.pk).name == "S2"
 
 
 def test_role_changes_and_revocation_take_effect_at_once(world):
     owner = api_as(world.owner)
     viewer = api_as(world.viewer)
-    url = f"{API}/shared/files/{world.file.pk}/"
+    url = f"{API}/files/{world.file.pk}/"
 
-    assert viewer.patch(url, {"name": "a.txt"}, format="json").status_code == 404
+    assert viewer.patch(url, {"name": "a.txt"}, format="json").status_code == 403
     assert owner.patch(f"{API}/shares/{world.viewer_share.pk}/", {"role": "editor"}, format="json").status_code == 200
     assert viewer.patch(url, {"name": "a.txt"}, format="json").status_code == 200
     assert owner.delete(f"{API}/shares/{world.viewer_share.pk}/").status_code == 204
@@ -150,13 +190,13 @@ def test_an_editor_uploads_into_a_shared_folder_on_the_owners_quota(s3_settings,
     data = b"editor's bytes"
 
     started = client.post(
-        f"{API}/shared/uploads/", {"folder": str(team.pk), "name": "plan.txt", "size": len(data)}, format="json"
+        f"{API}/uploads/", {"folder": str(team.pk), "name": "plan.txt", "size": len(data)}, format="json"
     )
     assert started.status_code == 201, started.json()
     body = started.json()
     put = requests.put(body["url"], data=data, headers=body["headers"], timeout=30)
-    state = client.get(f"{API}/shared/uploads/{body['id']}/")
-    completed = client.post(f"{API}/shared/uploads/{body['id']}/complete/", {}, format="json")
+    state = client.get(f"{API}/uploads/{body['id']}/")
+    completed = client.post(f"{API}/uploads/{body['id']}/complete/", {}, format="json")
 
     assert put.status_code == 200 and state.status_code == 200
     assert completed.status_code == 200, completed.json()
@@ -165,7 +205,7 @@ def test_an_editor_uploads_into_a_shared_folder_on_the_owners_quota(s3_settings,
     assert usage_of(owner).used_bytes == len(data)
     assert usage_of(collaborator).used_bytes == 0
     assert_usage_consistent(owner)
-    assert api_as(collaborator).get(f"{API}/uploads/{body['id']}/").status_code == 404
+    assert api_as(owner).get(f"{API}/uploads/{body['id']}/").status_code == 200  # every session in my space
 
 
 def test_the_owners_listing_marks_shared_items(owner, collaborator, owner_client):

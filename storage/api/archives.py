@@ -1,12 +1,15 @@
-"""Folder downloads as zip: `POST /api/v1/folders/<id>/archive/`, then poll `GET /api/v1/archives/<id>/`."""
+"""Folder downloads as zip: `POST /api/v1/folders/<id>/archive/`, then poll `GET /api/v1/archives/<id>/`.
+Any folder you may view, yours or shared with you."""
 
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kosha.origin import Origin
+from sharing.access import Need, archive_for_actor, folder_for_actor
 from storage.models import FolderArchive
-from storage.services.archives import archive_download_url, archive_get_for_user, folder_archive_start
+from storage.services.archives import archive_download_url, folder_archive_start
 
 
 class ArchiveOutput(serializers.ModelSerializer):
@@ -26,13 +29,14 @@ class ArchiveOutput(serializers.ModelSerializer):
 class FolderArchiveView(APIView):
     @extend_schema(request=None, responses={202: ArchiveOutput})
     def post(self, request, pk):
-        archive = folder_archive_start(user=request.user, folder_id=pk)
+        folder = folder_for_actor(actor=request.user, folder_id=pk, need=Need.VIEW)
+        archive = folder_archive_start(actor=request.user, folder=folder, origin=Origin.of_api(request))
         return Response(ArchiveOutput(archive, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)
 
 
 class ArchiveView(APIView):
     @extend_schema(responses=ArchiveOutput)
     def get(self, request, pk):
-        archive = archive_get_for_user(user=request.user, archive_id=pk)
+        archive = archive_for_actor(actor=request.user, archive_id=pk)
         url = archive_download_url(archive=archive) if archive.status == FolderArchive.Status.READY else None
         return Response(ArchiveOutput(archive, context={"request": request, "url": url}).data)

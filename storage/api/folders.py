@@ -1,4 +1,6 @@
-"""The folders API: create, show, rename/move, trash, and the paginated listing."""
+"""The folders API: create, show, rename/move, trash, and the paginated listing, for
+owners and collaborators alike (sharing.access decides; a folder shared with you has
+the same URL as for its owner)."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -6,12 +8,12 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from activity.models import ActivityEvent
-from activity.recording import activity_from_request
+from kosha.origin import Origin
 from kosha.sentinels import UNCHANGED
-from storage.listing import DEFAULT_LIMIT, MAX_LIMIT, SORT_CHOICES, folder_items_list_for_user
+from sharing.access import Need, folder_for_actor, is_root, place_for_actor
+from sharing.selectors import folder_items_for_grant, shared_ids_among
+from storage.listing import DEFAULT_LIMIT, MAX_LIMIT, SORT_CHOICES
 from storage.models import Folder
-from storage.selectors import folder_get_for_user
 from storage.services.folders import folder_create, folder_update
 from storage.services.trash import folder_trash
 
@@ -25,6 +27,8 @@ class FolderCreateInput(serializers.Serializer):
 class FolderUpdateInput(serializers.Serializer):
     name = serializers.JSONField(required=False, allow_null=True)
     parent = serializers.JSONField(required=False, allow_null=True)
+    # The name the deprecated /api/v1/shared/folders/<id>/ route gave `parent`; one release.
+    folder = serializers.JSONField(required=False, allow_null=True, help_text="Deprecated: use parent.")
 
 
 class FolderOutput(serializers.ModelSerializer):
@@ -55,44 +59,78 @@ class BreadcrumbOutput(serializers.Serializer):
 class ListingOutput(serializers.Serializer):
     items = ListingItemOutput(many=True)
     next = serializers.CharField(source="next_cursor", allow_null=True)
-    breadcrumbs = BreadcrumbOutput(many=True)
+    breadcrumbs = BreadcrumbOutput(
+        many=True,
+        help_text="From the top of what you may see: a shared folder's owner's folders above it are left out.",
+    )
+    role = serializers.ChoiceField(choices=["owner", "editor", "viewer"], help_text="What you may do here.")
+    owner = serializers.EmailField(help_text="Whose space this folder is in.")
+
+
+def listing_body(page, *, folder: Folder | None, actor) -> dict:
+    """The listing's answer: the page, and the caller's role and the owner (for the web
+    app's actions and its "shared by" line)."""
+    grant = folder.grant if folder is not None else None
+    return ListingOutput(
+        {
+            "items": page.items,
+            "next_cursor": page.next_cursor,
+            "breadcrumbs": page.breadcrumbs,
+            "role": grant.role.label if grant else "owner",
+            "owner": folder.owner.email if folder is not None else actor.email,
+        }
+    ).data
 
 
 class FolderViewSet(viewsets.ViewSet):
-    # Any segment reaches the service, which answers 404 for a malformed id; "root" is
-    # meaningful for the listing.
+    # Any segment reaches the access rule, which answers 404 for a malformed id; "root"
+    # (the root of your own space) is meaningful for the listing.
     lookup_value_regex = "[^/]+"
 
     @extend_schema(request=FolderCreateInput, responses={201: FolderOutput})
     def create(self, request):
         data = FolderCreateInput(data=request.data)
         data.is_valid(raise_exception=True)
+        place = place_for_actor(
+            actor=request.user, folder_id=data.validated_data.get("parent"), need=Need.EDIT, field="parent"
+        )
         folder = folder_create(
-            user=request.user, name=data.validated_data.get("name"), parent_id=data.validated_data.get("parent")
+            actor=request.user, place=place, name=data.validated_data.get("name"), origin=Origin.of_api(request)
         )
         return Response(FolderOutput(folder).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=FolderOutput)
     def retrieve(self, request, pk=None):
-        return Response(FolderOutput(folder_get_for_user(user=request.user, folder_id=pk)).data)
+        return Response(FolderOutput(folder_for_actor(actor=request.user, folder_id=pk, need=Need.VIEW)).data)
 
-    @extend_schema(request=FolderUpdateInput, responses=FolderOutput)
+    @extend_schema(
+        request=FolderUpdateInput,
+        responses=FolderOutput,
+        description="Rename and/or move. `parent` must be a folder of the same owner you may edit "
+        "(null: the root of your own space): items stay in their owner's space.",
+    )
     def partial_update(self, request, pk=None):
         data = FolderUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         payload = data.validated_data
+        folder = folder_for_actor(actor=request.user, folder_id=pk, need=Need.ARRANGE)
+        parent_key = "parent" if "parent" in payload else "folder" if "folder" in payload else None
+        place = UNCHANGED
+        if parent_key is not None:
+            place = place_for_actor(actor=request.user, folder_id=payload[parent_key], need=Need.EDIT, field="parent")
         folder = folder_update(
-            user=request.user,
-            folder_id=pk,
+            actor=request.user,
+            folder=folder,
             name=payload["name"] if "name" in payload else UNCHANGED,
-            parent_id=payload["parent"] if "parent" in payload else UNCHANGED,
+            place=place,
+            origin=Origin.of_api(request),
         )
         return Response(FolderOutput(folder).data)
 
     @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):
-        folder = folder_trash(user=request.user, folder_id=pk)
-        activity_from_request(request, kind=ActivityEvent.Kind.TRASH, item=folder)
+        folder = folder_for_actor(actor=request.user, folder_id=pk, need=Need.ARRANGE)
+        folder_trash(actor=request.user, folder=folder, origin=Origin.of_api(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(
@@ -105,23 +143,22 @@ class FolderViewSet(viewsets.ViewSet):
     )
     @action(detail=True, methods=["get"])
     def items(self, request, pk=None):
-        page = folder_items_list_for_user(
-            user=request.user,
-            folder_id=pk,
+        folder = None if is_root(pk) else folder_for_actor(actor=request.user, folder_id=pk, need=Need.VIEW)
+        page = folder_items_for_grant(
+            actor=request.user,
+            folder=folder,
             sort=request.query_params.get("sort"),
             cursor=request.query_params.get("cursor"),
             limit=request.query_params.get("limit"),
         )
-        _mark_shared(page, owner=request.user)
-        return Response(ListingOutput(page).data)
+        if folder is None or folder.grant.is_owner:
+            mark_shared(page.items, owner=request.user)
+        return Response(listing_body(page, folder=folder, actor=request.user))
 
 
-def _mark_shared(page, *, owner) -> None:
-    """Set each item's `shared` flag with one query (sharing sits above storage, so the
-    interface asks it, not the storage selector)."""
-    from sharing.selectors import shared_ids_among
-
-    items = page.items if hasattr(page, "items") else page["items"]
+def mark_shared(items: list[dict], *, owner) -> None:
+    """Set each of the owner's listed items' `shared` flag with one query. Only for the
+    owner: who else an item is shared with is not a collaborator's business."""
     if not items:
         return
     shared = shared_ids_among(

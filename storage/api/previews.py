@@ -6,9 +6,10 @@ from drf_spectacular.utils import OpenApiResponse, extend_schema
 from rest_framework.views import APIView
 
 from kosha.errors import NotFound
+from kosha.origin import Origin
+from sharing.access import Need, file_for_actor
 from storage.backends import get_backend
-from storage.downloads import version_download_url
-from storage.selectors import file_get_for_user
+from storage.services.downloads import file_download_url
 
 _REDIRECT = {302: OpenApiResponse(description="Redirect to a short-lived presigned GET")}
 
@@ -16,7 +17,7 @@ _REDIRECT = {302: OpenApiResponse(description="Redirect to a short-lived presign
 class FileThumbnailView(APIView):
     @extend_schema(responses={**_REDIRECT, 404: OpenApiResponse(description="No such file, or no thumbnail (yet)")})
     def get(self, request, pk):
-        file = file_get_for_user(user=request.user, file_id=pk)
+        file = file_for_actor(actor=request.user, file_id=pk, need=Need.VIEW)
         version = file.current_version
         if version is None or not version.thumbnail_key:
             raise NotFound("This file has no thumbnail.", resource="thumbnail")
@@ -38,7 +39,5 @@ class FilePreviewView(APIView):
         "plain text); an attachment download for everything else.",
     )
     def get(self, request, pk):
-        file = file_get_for_user(user=request.user, file_id=pk)
-        if file.current_version is None:
-            raise NotFound("This file has no content yet.", resource="file")
-        return redirect(version_download_url(file=file, version=file.current_version, inline=True))
+        file = file_for_actor(actor=request.user, file_id=pk, need=Need.VIEW)
+        return redirect(file_download_url(actor=request.user, file=file, inline=True, origin=Origin.of_api(request)))

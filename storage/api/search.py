@@ -1,4 +1,5 @@
-"""`GET /api/v1/search/`: names of the user's live files and folders, best match first."""
+"""`GET /api/v1/search/`: names of the live files and folders you may see (yours and those
+shared with you, each marked with its owner and your role), best match first."""
 
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
@@ -6,7 +7,9 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from storage.search import MAX_QUERY_CHARS, MIN_QUERY_CHARS, SEARCH_TYPES, search_for_user
+from sharing.access import Need, folder_for_actor
+from sharing.search import search_for_actor
+from storage.search import MAX_QUERY_CHARS, MIN_QUERY_CHARS, SEARCH_TYPES
 
 
 class SearchItemOutput(serializers.Serializer):
@@ -16,12 +19,15 @@ class SearchItemOutput(serializers.Serializer):
     folder = serializers.SerializerMethodField(help_text="Containing folder of a file (null: the root).")
     parent = serializers.SerializerMethodField(help_text="Containing folder of a folder (null: the root).")
     path = serializers.ListField(
-        child=serializers.CharField(), help_text="Names of the containing folders, root first."
+        child=serializers.CharField(),
+        help_text="Names of the containing folders, top first (for a shared item, from the shared folder down).",
     )
     size = serializers.IntegerField(source="size_bytes", allow_null=True)
     content_type = serializers.CharField(allow_null=True)
     modified = serializers.DateTimeField()
     score = serializers.FloatField()
+    owner = serializers.EmailField(source="owner.email", help_text="Whose space the item is in.")
+    role = serializers.ChoiceField(choices=["owner", "editor", "viewer"], help_text="What you may do with it.")
 
     def to_representation(self, instance):
         data = super().to_representation(instance)
@@ -50,7 +56,9 @@ class SearchView(APIView):
             OpenApiParameter("modified_before", OpenApiTypes.DATETIME),
             OpenApiParameter("min_size", int),
             OpenApiParameter("max_size", int),
-            OpenApiParameter("folder", OpenApiTypes.UUID, description="Search only this folder's subtree"),
+            OpenApiParameter(
+                "folder", OpenApiTypes.UUID, description="Search only this folder's subtree (yours or shared with you)"
+            ),
             OpenApiParameter("limit", int),
             OpenApiParameter("cursor", str),
         ],
@@ -58,15 +66,21 @@ class SearchView(APIView):
     )
     def get(self, request):
         params = request.query_params
-        page = search_for_user(
-            user=request.user,
+        folder_id = params.get("folder")
+        folder = (
+            folder_for_actor(actor=request.user, folder_id=folder_id, need=Need.VIEW, field="folder")
+            if folder_id not in (None, "")
+            else None
+        )
+        page = search_for_actor(
+            actor=request.user,
             query=params.get("q"),
             kind=params.get("type"),
             modified_after=params.get("modified_after"),
             modified_before=params.get("modified_before"),
             min_size=params.get("min_size"),
             max_size=params.get("max_size"),
-            folder_id=params.get("folder"),
+            folder=folder,
             cursor=params.get("cursor"),
             limit=params.get("limit"),
         )

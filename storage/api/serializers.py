@@ -89,3 +89,35 @@ class FileOutput(serializers.ModelSerializer):
 
     def get_version(self, file) -> int | None:
         return file.current_version.number if file.current_version_id else None
+
+
+# --- bodies of the upload protocol's answers: the API and the drop links speak the same ----------
+
+
+def presigned_body(request, presigned) -> dict:
+    # The local backend signs site-relative URLs; clients always get absolute ones.
+    return {"url": request.build_absolute_uri(presigned.url), "method": presigned.method, "headers": presigned.headers}
+
+
+def upload_start_body(request, started) -> dict:
+    """The answer to a start (storage.services.uploads.UploadStart)."""
+    upload = started.upload
+    body = {"id": str(upload.id), "strategy": upload.strategy, "expires_at": upload.expires_at}
+    if started.put is not None:
+        body.update(presigned_body(request, started.put))
+    else:
+        body.update({"part_size": upload.part_size_bytes, "part_count": upload.part_count})
+    return body
+
+
+def upload_state_body(state) -> dict:
+    """The resume state (storage.services.uploads.UploadState)."""
+    body = dict(UploadOutput(state.upload).data)
+    body["parts"] = StoredPartOutput(state.parts, many=True).data
+    body["store_upload_missing"] = state.store_upload_missing
+    return body
+
+
+def parts_body(request, signed) -> dict:
+    """Part URLs by number (from upload_parts_presign)."""
+    return {"parts": [{"number": number, **presigned_body(request, put)} for number, put in signed]}

@@ -1,4 +1,8 @@
-"""The trash API: list trash roots, restore one, delete one forever, empty the trash."""
+"""The trash API: list trash roots, restore one, delete one forever, empty the trash.
+
+Whose trash (sharing.access.trash_item_for_actor): yours lists everything trashed in your
+space, by anyone, and what you trashed in folders shared with you as long as you may still
+edit them; you restore those, their owner alone deletes them forever."""
 
 from __future__ import annotations
 
@@ -9,12 +13,11 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from activity.models import ActivityEvent
-from activity.recording import activity_from_request
+from kosha.origin import Origin
 from kosha.pages import DEFAULT_LIMIT, MAX_LIMIT, Page, limit_clean, page_parameters, page_response, page_schema
-from plans.selectors import usage_get_for_user
+from sharing.access import Need, trash_item_for_actor
+from sharing.selectors import trash_list_for_actor
 from storage.models import Folder
-from storage.selectors import trash_roots_for_user
 from storage.services.trash import trash_delete, trash_empty, trash_restore
 
 
@@ -32,11 +35,15 @@ class TrashItemOutput(serializers.Serializer):
     folder_is_trashed = serializers.BooleanField(
         help_text="The original folder is in the trash too (or gone): a restore puts the item in the root."
     )
+    owner = serializers.EmailField(help_text="Whose space it is in.")
+    trashed_by = serializers.EmailField(allow_null=True, help_text="Who moved it to the trash.")
+    can_delete = serializers.BooleanField(help_text="Whether you may delete it forever (its owner only).")
 
 
-def _trash_item(item, *, trash_days: int) -> dict:
+def _trash_item(item, *, actor) -> dict:
     is_folder = isinstance(item, Folder)
     parent = item.parent if is_folder else item.folder
+    trash_days = item.owner.usage.plan.trash_days
     return {
         "pk": item.pk,
         "kind": "folder" if is_folder else "file",
@@ -47,6 +54,9 @@ def _trash_item(item, *, trash_days: int) -> dict:
         "folder": parent.pk if parent is not None else None,
         "folder_name": parent.name if parent is not None else None,
         "folder_is_trashed": parent is not None and parent.deleted_at is not None,
+        "owner": item.owner.email,
+        "trashed_by": item.trashed_by.email if item.trashed_by is not None else None,
+        "can_delete": item.owner_id == actor.pk,
     }
 
 
@@ -86,9 +96,8 @@ class TrashViewSet(viewsets.ViewSet):
         limit = limit_clean(
             request.query_params.get("limit"), default=DEFAULT_LIMIT, maximum=MAX_LIMIT, over_maximum="refuse"
         )
-        trash_days = usage_get_for_user(user=request.user).plan.trash_days
-        page = trash_roots_for_user(user=request.user, cursor=request.query_params.get("cursor"), limit=limit)
-        items = [_trash_item(item, trash_days=trash_days) for item in page.items]
+        page = trash_list_for_actor(actor=request.user, cursor=request.query_params.get("cursor"), limit=limit)
+        items = [_trash_item(item, actor=request.user) for item in page.items]
         return Response(page_response(Page(items=items, next_cursor=page.next_cursor), TrashItemOutput))
 
     @extend_schema(
@@ -105,8 +114,8 @@ class TrashViewSet(viewsets.ViewSet):
     )
     @action(detail=True, methods=["post"])
     def restore(self, request, pk=None):
-        item = trash_restore(user=request.user, item_id=pk)
-        activity_from_request(request, kind=ActivityEvent.Kind.RESTORE, item=item)
+        root = trash_item_for_actor(actor=request.user, item_id=pk, need=Need.EDIT)
+        item = trash_restore(actor=request.user, item=root, origin=Origin.of_api(request))
         is_folder = isinstance(item, Folder)
         folder = item.parent_id if is_folder else item.folder_id
         return Response({"id": item.pk, "kind": "folder" if is_folder else "file", "name": item.name, "folder": folder})
@@ -118,18 +127,18 @@ class TrashViewSet(viewsets.ViewSet):
         tags=["trash"],
     )
     def destroy(self, request, pk=None):
-        trash_delete(user=request.user, item_id=pk)
-        activity_from_request(request, kind=ActivityEvent.Kind.PURGE, object_type="trash_item", detail={"id": str(pk)})
+        root = trash_item_for_actor(actor=request.user, item_id=pk, need=Need.OWN)
+        trash_delete(actor=request.user, item=root, origin=Origin.of_api(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(summary="Empty the trash", request=None, responses={200: PurgedOutput}, tags=["trash"])
+    @extend_schema(
+        summary="Empty the trash",
+        description="Deletes forever everything trashed in your space (not what you trashed in others').",
+        request=None,
+        responses={200: PurgedOutput},
+        tags=["trash"],
+    )
     @action(detail=False, methods=["post"])
     def empty(self, request):
-        purged = trash_empty(user=request.user)
-        activity_from_request(
-            request,
-            kind=ActivityEvent.Kind.PURGE,
-            object_type="trash",
-            detail={"items": purged.batches, "files": purged.files, "size_bytes": purged.size_bytes},
-        )
+        purged = trash_empty(actor=request.user, origin=Origin.of_api(request))
         return Response({"items": purged.batches, "files": purged.files, "size": purged.size_bytes})

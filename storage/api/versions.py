@@ -1,4 +1,5 @@
-"""A file's versions: list, download any, restore one as the newest, delete one."""
+"""A file's versions: list and download any (VIEW), restore one as the newest (EDIT: editors
+too), delete one (the owner only: it deletes bytes forever)."""
 
 from django.shortcuts import redirect
 from drf_spectacular.types import OpenApiTypes
@@ -7,11 +8,12 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from kosha.origin import Origin
 from kosha.pages import DEFAULT_LIMIT, MAX_LIMIT, keyset_page, limit_clean, page_parameters, page_response, page_schema
-from storage.downloads import version_download_url
+from sharing.access import Need, file_for_actor, version_for_actor
 from storage.models import FileVersion
-from storage.selectors import file_get_for_user
-from storage.services.versions import file_version_delete, file_version_get_for_user, file_version_restore
+from storage.services.downloads import file_download_url
+from storage.services.versions import file_version_delete, file_version_restore
 
 
 class VersionOutput(serializers.ModelSerializer):
@@ -27,8 +29,8 @@ class VersionOutput(serializers.ModelSerializer):
 
 
 class FileVersionViewSet(viewsets.ViewSet):
-    """Versions of one of your files, newest first. A same-name upload adds one; the
-    plan's versions_kept newest are kept. Every version counts in your usage."""
+    """Versions of a file you may see, newest first. A same-name upload adds one; the
+    owner's plan's versions_kept newest are kept. Every version counts in the owner's usage."""
 
     lookup_value_regex = "[^/]+"
 
@@ -42,7 +44,7 @@ class FileVersionViewSet(viewsets.ViewSet):
         limit = limit_clean(
             request.query_params.get("limit"), default=DEFAULT_LIMIT, maximum=MAX_LIMIT, over_maximum="refuse"
         )
-        file = file_get_for_user(user=request.user, file_id=file_pk)
+        file = file_for_actor(actor=request.user, file_id=file_pk, need=Need.VIEW)
         page = keyset_page(
             file.versions.all(),
             keys=["number"],
@@ -64,9 +66,15 @@ class FileVersionViewSet(viewsets.ViewSet):
     )
     @action(detail=True, methods=["get"])
     def download(self, request, file_pk=None, pk=None):
-        file, version = file_version_get_for_user(user=request.user, file_id=file_pk, version_id=pk)
-        inline = request.query_params.get("inline") in ("1", "true", "yes")
-        return redirect(version_download_url(file=file, version=version, inline=inline))
+        version = version_for_actor(actor=request.user, file_id=file_pk, version_id=pk, need=Need.VIEW)
+        url = file_download_url(
+            actor=request.user,
+            file=version.file,
+            version=version,
+            inline=request.query_params.get("inline") in ("1", "true", "yes"),
+            origin=Origin.of_api(request),
+        )
+        return redirect(url)
 
     @extend_schema(
         summary="Restore a version as the newest",
@@ -80,7 +88,8 @@ class FileVersionViewSet(viewsets.ViewSet):
     )
     @action(detail=True, methods=["post"])
     def restore(self, request, file_pk=None, pk=None):
-        version = file_version_restore(user=request.user, file_id=file_pk, version_id=pk)
+        source = version_for_actor(actor=request.user, file_id=file_pk, version_id=pk, need=Need.EDIT)
+        version = file_version_restore(actor=request.user, version=source, origin=Origin.of_api(request))
         body = VersionOutput(version, context={"current_version_id": version.pk}).data
         return Response(body, status=status.HTTP_201_CREATED)
 
@@ -94,5 +103,6 @@ class FileVersionViewSet(viewsets.ViewSet):
         tags=["versions"],
     )
     def destroy(self, request, file_pk=None, pk=None):
-        file_version_delete(user=request.user, file_id=file_pk, version_id=pk)
+        version = version_for_actor(actor=request.user, file_id=file_pk, version_id=pk, need=Need.OWN)
+        file_version_delete(actor=request.user, version=version, origin=Origin.of_api(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -1,3 +1,11 @@
+"""The uploads and files API, for owners and collaborators alike.
+
+Every item is reached through sharing.access with what the request needs: a file shared
+with the caller has the same URL as for its owner, and the caller's role decides what
+they may do (VIEW: see, download, preview, copy from; ARRANGE: rename, move, trash; a
+viewer asking to change it gets 403, a stranger 404).
+"""
+
 from django.shortcuts import redirect
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
@@ -5,9 +13,9 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
-from activity.models import ActivityEvent
-from activity.recording import activity_from_request
+from kosha.origin import Origin
 from kosha.sentinels import UNCHANGED
+from sharing.access import Need, file_for_actor, parent_place_for_actor, place_for_actor, upload_for_actor
 from storage.api.serializers import (
     CompleteInput,
     FileOutput,
@@ -16,9 +24,11 @@ from storage.api.serializers import (
     StoredPartOutput,
     UploadOutput,
     UploadStartInput,
+    parts_body,
+    upload_start_body,
+    upload_state_body,
 )
-from storage.downloads import version_download_url
-from storage.selectors import file_get_for_user
+from storage.services.downloads import file_download_url
 from storage.services.files import file_copy, file_update
 from storage.services.trash import file_trash
 from storage.services.uploads import (
@@ -28,12 +38,6 @@ from storage.services.uploads import (
     upload_start,
     upload_state,
 )
-
-
-def _presigned(request, presigned) -> dict:
-    # The local backend signs site-relative URLs; clients always get absolute ones.
-    return {"url": request.build_absolute_uri(presigned.url), "method": presigned.method, "headers": presigned.headers}
-
 
 UploadStartOutput = inline_serializer(
     "UploadStartOutput",
@@ -51,7 +55,12 @@ UploadStartOutput = inline_serializer(
 
 
 class UploadViewSet(viewsets.ViewSet):
-    """The direct-upload protocol: bytes go to the store, never through this server."""
+    """The direct-upload protocol: bytes go to the store, never through this server.
+
+    `folder` may be one of yours or a folder shared with you as editor: the file lands
+    in its owner's space, and the owner's plan limits and quota apply (413 before any byte
+    moves). You reach the sessions you started (and, as an owner, every session in your
+    space)."""
 
     lookup_value_regex = "[^/]+"
 
@@ -60,22 +69,17 @@ class UploadViewSet(viewsets.ViewSet):
         data = UploadStartInput(data=request.data)
         data.is_valid(raise_exception=True)
         payload = data.validated_data
+        place = place_for_actor(actor=request.user, folder_id=payload.get("folder"), need=Need.EDIT, field="folder")
         started = upload_start(
-            user=request.user,
+            actor=request.user,
+            place=place,
             name=payload.get("name"),
             size_bytes=payload.get("size"),
-            folder_id=payload.get("folder"),
             content_type=payload.get("content_type"),
             sha256=payload.get("sha256"),
             on_conflict=payload.get("on_conflict"),
         )
-        upload = started.upload
-        body = {"id": str(upload.id), "strategy": upload.strategy, "expires_at": upload.expires_at}
-        if started.put is not None:
-            body.update(_presigned(request, started.put))
-        else:
-            body.update({"part_size": upload.part_size_bytes, "part_count": upload.part_count})
-        return Response(body, status=status.HTTP_201_CREATED)
+        return Response(upload_start_body(request, started), status=status.HTTP_201_CREATED)
 
     @extend_schema(
         responses=inline_serializer(
@@ -88,15 +92,13 @@ class UploadViewSet(viewsets.ViewSet):
         )
     )
     def retrieve(self, request, pk=None):
-        state = upload_state(user=request.user, upload_id=pk)
-        body = UploadOutput(state.upload).data
-        body["parts"] = StoredPartOutput(state.parts, many=True).data
-        body["store_upload_missing"] = state.store_upload_missing
-        return Response(body)
+        upload = upload_for_actor(actor=request.user, upload_id=pk, need=Need.EDIT)
+        return Response(upload_state_body(upload_state(upload=upload)))
 
     @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):
-        upload_abort(user=request.user, upload_id=pk)
+        # VIEW: a session one started may always be aborted, even after losing access.
+        upload_abort(upload=upload_for_actor(actor=request.user, upload_id=pk, need=Need.VIEW))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
     @extend_schema(request=PartsInput, responses=inline_serializer("PartUrls", {"parts": PartUrlOutput(many=True)}))
@@ -104,28 +106,28 @@ class UploadViewSet(viewsets.ViewSet):
     def parts(self, request, pk=None):
         data = PartsInput(data=request.data)
         data.is_valid(raise_exception=True)
-        signed = upload_parts_presign(user=request.user, upload_id=pk, numbers=data.validated_data["numbers"])
-        return Response({"parts": [{"number": number, **_presigned(request, put)} for number, put in signed]})
+        upload = upload_for_actor(actor=request.user, upload_id=pk, need=Need.EDIT)
+        signed = upload_parts_presign(upload=upload, numbers=data.validated_data["numbers"])
+        return Response(parts_body(request, signed))
 
     @extend_schema(request=CompleteInput, responses={200: FileOutput})
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
         data = CompleteInput(data=request.data)
         data.is_valid(raise_exception=True)
-        version = upload_complete(user=request.user, upload_id=pk, parts=data.validated_data.get("parts"))
-        file = file_get_for_user(user=request.user, file_id=version.file_id)
-        activity_from_request(
-            request,
-            kind=ActivityEvent.Kind.UPLOAD_COMPLETED,
-            item=file,
-            detail={"name": file.name, "version": version.number, "size_bytes": version.size_bytes},
+        upload = upload_for_actor(actor=request.user, upload_id=pk, need=Need.EDIT)
+        version = upload_complete(
+            actor=request.user,
+            upload=upload,
+            parts=data.validated_data.get("parts"),
+            origin=Origin.of_api(request),
         )
-        return Response(FileOutput(file).data)
+        return Response(FileOutput(version.file).data)
 
 
-def _folder_or_root(value):
-    # In a request body null means the root; the copy service reads None as "same folder".
-    return "root" if value is None else value
+def _place(request, raw, *, field: str):
+    # In a request body null means the root of one's own space.
+    return place_for_actor(actor=request.user, folder_id=raw, need=Need.EDIT, field=field)
 
 
 class FileUpdateInput(serializers.Serializer):
@@ -135,17 +137,19 @@ class FileUpdateInput(serializers.Serializer):
 
 
 class FileCopyInput(serializers.Serializer):
-    # folder absent: the source's folder; null: the root. name absent: the source's name.
+    # folder absent: the source's folder; null: the root of your space. name absent: the source's name.
     folder = serializers.JSONField(required=False, allow_null=True)
     name = serializers.JSONField(required=False, allow_null=True)
 
 
 class FileViewSet(viewsets.ViewSet):
+    """Your files and the files shared with you, by id."""
+
     lookup_value_regex = "[^/]+"
 
     @extend_schema(responses=FileOutput)
     def retrieve(self, request, pk=None):
-        return Response(FileOutput(file_get_for_user(user=request.user, file_id=pk)).data)
+        return Response(FileOutput(file_for_actor(actor=request.user, file_id=pk, need=Need.VIEW)).data)
 
     @extend_schema(
         parameters=[
@@ -155,44 +159,61 @@ class FileViewSet(viewsets.ViewSet):
     )
     @action(detail=True, methods=["get"])
     def download(self, request, pk=None):
-        file = file_get_for_user(user=request.user, file_id=pk)
-        inline = request.query_params.get("inline") in ("1", "true", "yes")
-        url = version_download_url(file=file, version=file.current_version, inline=inline)
-        activity_from_request(request, kind=ActivityEvent.Kind.DOWNLOAD, item=file)
+        file = file_for_actor(actor=request.user, file_id=pk, need=Need.VIEW)
+        url = file_download_url(
+            actor=request.user,
+            file=file,
+            inline=request.query_params.get("inline") in ("1", "true", "yes"),
+            origin=Origin.of_api(request),
+        )
         return redirect(request.build_absolute_uri(url))
 
     @extend_schema(
-        description="Moves the file to the trash; it still counts in your usage until deleted forever.",
+        description="Moves the file to the trash; it still counts in its owner's usage until deleted forever.",
         responses={204: None},
     )
     def destroy(self, request, pk=None):
-        file = file_trash(user=request.user, file_id=pk)
-        activity_from_request(request, kind=ActivityEvent.Kind.TRASH, item=file)
+        file = file_for_actor(actor=request.user, file_id=pk, need=Need.ARRANGE)
+        file_trash(actor=request.user, file=file, origin=Origin.of_api(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
-    @extend_schema(request=FileUpdateInput, responses=FileOutput)
+    @extend_schema(
+        request=FileUpdateInput,
+        responses=FileOutput,
+        description="Rename and/or move. `folder` must be a folder of the same owner you may edit "
+        "(null: the root of your own space): items stay in their owner's space.",
+    )
     def partial_update(self, request, pk=None):
         data = FileUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         payload = data.validated_data
+        file = file_for_actor(actor=request.user, file_id=pk, need=Need.ARRANGE)
         file = file_update(
-            user=request.user,
-            file_id=pk,
+            actor=request.user,
+            file=file,
             name=payload["name"] if "name" in payload else UNCHANGED,
-            folder_id=_folder_or_root(payload["folder"]) if "folder" in payload else UNCHANGED,
+            place=_place(request, payload["folder"], field="folder") if "folder" in payload else UNCHANGED,
+            origin=Origin.of_api(request),
         )
         return Response(FileOutput(file).data)
 
-    @extend_schema(request=FileCopyInput, responses={201: FileOutput})
+    @extend_schema(
+        request=FileCopyInput,
+        responses={201: FileOutput},
+        description="Copies into any folder you may edit, yours or shared with you; the copy counts "
+        "against that folder owner's quota.",
+    )
     @action(detail=True, methods=["post"])
     def copy(self, request, pk=None):
         data = FileCopyInput(data=request.data)
         data.is_valid(raise_exception=True)
         payload = data.validated_data
-        file = file_copy(
-            user=request.user,
-            file_id=pk,
-            folder_id=_folder_or_root(payload["folder"]) if "folder" in payload else None,
-            name=payload.get("name"),
+        file = file_for_actor(actor=request.user, file_id=pk, need=Need.VIEW)
+        if "folder" in payload:
+            place = _place(request, payload["folder"], field="folder")
+        else:
+            place = parent_place_for_actor(actor=request.user, item=file, need=Need.EDIT)
+        copied = file_copy(
+            actor=request.user, file=file, place=place, name=payload.get("name"), origin=Origin.of_api(request)
         )
-        return Response(FileOutput(file).data, status=status.HTTP_201_CREATED)
+        return Response(FileOutput(copied).data, status=status.HTTP_201_CREATED)

@@ -6,8 +6,6 @@ from __future__ import annotations
 import datetime as dt
 import re
 import unicodedata
-import uuid
-from collections.abc import Iterable
 from dataclasses import dataclass
 
 from django.db.models import Q, QuerySet
@@ -75,7 +73,6 @@ class SearchFilters:
     modified_before: dt.datetime | None = None
     min_size: int | None = None
     max_size: int | None = None
-    folder: Folder | None = None
 
     @property
     def files_only(self) -> bool:
@@ -168,10 +165,10 @@ def filters_clean(*, kind, modified_after, modified_before, min_size, max_size) 
     )
 
 
-def files_matching(*, user, filters: SearchFilters, subtree: Iterable[uuid.UUID] | None) -> QuerySet[File]:
-    files = File.objects.filter(owner=user, deleted_at__isnull=True)
-    if subtree is not None:
-        files = files.filter(folder_id__in=list(subtree))
+def files_matching(*, filters: SearchFilters, where: Q) -> QuerySet[File]:
+    """Live files in the rows `where` selects (a space, a subtree, what is shared),
+    narrowed by filters."""
+    files = File.objects.filter(where, deleted_at__isnull=True)
     if filters.kind is not None:
         prefixes, exact = FILE_TYPES[filters.kind]
         match = Q(content_type__in=exact) if exact else Q(pk__in=[])
@@ -186,15 +183,14 @@ def files_matching(*, user, filters: SearchFilters, subtree: Iterable[uuid.UUID]
         files = files.filter(updated_at__gte=filters.modified_after)
     if filters.modified_before is not None:
         files = files.filter(updated_at__lte=filters.modified_before)
-    return files.only("id", "name", "folder_id", "size_bytes", "content_type", "updated_at")
+    return files.only("id", "name", "owner_id", "folder_id", "size_bytes", "content_type", "updated_at")
 
 
-def folders_matching(*, user, filters: SearchFilters, subtree: Iterable[uuid.UUID] | None) -> QuerySet[Folder]:
-    folders = Folder.objects.filter(owner=user, deleted_at__isnull=True)
-    if subtree is not None:
-        folders = folders.filter(parent_id__in=list(subtree))
+def folders_matching(*, filters: SearchFilters, where: Q) -> QuerySet[Folder]:
+    """Live folders in the rows `where` selects, narrowed by filters."""
+    folders = Folder.objects.filter(where, deleted_at__isnull=True)
     if filters.modified_after is not None:
         folders = folders.filter(updated_at__gte=filters.modified_after)
     if filters.modified_before is not None:
         folders = folders.filter(updated_at__lte=filters.modified_before)
-    return folders.only("id", "name", "parent_id", "updated_at")
+    return folders.only("id", "name", "owner_id", "parent_id", "updated_at")

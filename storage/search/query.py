@@ -1,4 +1,8 @@
-"""Ranking a user's live files and folders by how well their names match a query.
+"""Ranking live files and folders by how well their names match a query.
+
+The rows a search may return come from the caller as areas (sharing.search builds them:
+the searcher's space and what is shared with them); this module ranks them, pages them,
+and hides the database.
 
 On PostgreSQL it ranks with pg_trgm word similarity (typo tolerant, served by the GIN
 trigram indexes of migration 0005; pg_trgm lower-cases every script by the database's
@@ -20,7 +24,6 @@ This module holds the project's only `connection.vendor` checks.
 
 from __future__ import annotations
 
-import datetime as dt
 import hashlib
 import unicodedata
 import uuid
@@ -29,10 +32,16 @@ from dataclasses import dataclass
 from django.db import connection, transaction
 from django.db.models import BooleanField, Case, CharField, F, FloatField, Func, Q, QuerySet, Value, When
 
-from kosha.pages import Page, cursor_invalid, cursor_sign, cursor_unsign, limit_clean
-from storage.search.filters import files_matching, filters_clean, folders_matching, is_word_by_itself, query_clean
-from storage.selectors import folder_get_for_user
-from storage.tree import folder_path_names, folder_subtree, folders_with_ancestors
+from kosha.pages import cursor_invalid, cursor_sign, cursor_unsign, limit_clean
+from storage.models import File, Folder
+from storage.search.filters import (
+    SearchFilters,
+    files_matching,
+    filters_clean,
+    folders_matching,
+    is_word_by_itself,
+    query_clean,
+)
 
 DEFAULT_PAGE_SIZE = 50
 MAX_PAGE_SIZE = 100
@@ -44,19 +53,28 @@ WORD_SIMILARITY_THRESHOLD = 0.3
 
 
 @dataclass(frozen=True)
-class SearchResult:
+class SearchArea:
+    """Rows one search may return, in one place: `files` and `folders` select them (the
+    owner's space, a subtree, what is shared with the searcher). Each area is ranked in
+    its own queries, so each can use the per-owner trigram index."""
+
+    files: Q
+    folders: Q
+
+
+@dataclass(frozen=True)
+class SearchHit:
     kind: str  # "file" or "folder"
-    id: uuid.UUID
-    name: str
+    item: File | Folder  # with id, name, owner_id, updated_at (and a file's size and type)
     parent_id: uuid.UUID | None  # the containing folder (None: the root)
-    path: list[str]  # names of the containing folders, root first
-    size_bytes: int | None
-    content_type: str | None
-    modified: dt.datetime
     score: float
 
 
-SearchPage = Page[SearchResult]
+@dataclass(frozen=True)
+class SearchRequest:
+    query: str
+    filters: SearchFilters
+    page_size: int
 
 
 def _fingerprint(*parts) -> str:
@@ -140,39 +158,37 @@ def _ranked_substring(queryset: QuerySet, *, query: str) -> QuerySet:
     )
 
 
-def search_for_user(
-    *,
-    user,
-    query,
-    kind=None,
-    modified_after=None,
-    modified_before=None,
-    min_size=None,
-    max_size=None,
-    folder_id=None,
-    cursor=None,
-    limit=None,
-) -> SearchPage:
-    """The user's live files and folders whose names match query, best first, a page at a
-    time. Takes the raw request values and raises InvalidInput (with `field`) for a bad
-    one, NotFound for a folder that is not the user's. Locks nothing."""
-    query = query_clean(query)
-    filters = filters_clean(
-        kind=kind,
-        modified_after=modified_after,
-        modified_before=modified_before,
-        min_size=min_size,
-        max_size=max_size,
+def search_request_clean(*, query, kind, modified_after, modified_before, min_size, max_size, limit) -> SearchRequest:
+    """The search a request asks for, from its raw values (each may be None or "").
+    Raises InvalidInput naming the field."""
+    return SearchRequest(
+        query=query_clean(query),
+        filters=filters_clean(
+            kind=kind,
+            modified_after=modified_after,
+            modified_before=modified_before,
+            min_size=min_size,
+            max_size=max_size,
+        ),
+        page_size=limit_clean(limit, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE, over_maximum="refuse"),
     )
-    page_size = limit_clean(limit, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE, over_maximum="refuse")
-    folder = folder_get_for_user(user=user, folder_id=folder_id) if folder_id not in (None, "") else None
-    scope = f"storage.search:{user.pk}:{_fingerprint(query, filters, folder.pk if folder else None, page_size)}"
-    offset = _cursor_offset(cursor, scope=scope)
-    subtree = [row.id for row in folder_subtree(owner_id=user.pk, folder_id=folder.pk)] if folder is not None else None
 
+
+def search_ranked(
+    *, request: SearchRequest, areas: list[SearchArea], cursor, scope: tuple
+) -> tuple[list[SearchHit], str | None]:
+    """One page of the live files and folders of `areas` whose names match, best first,
+    and the cursor of the next page (None on the last). `scope` names whose search this
+    is (the searcher, the folder searched): a cursor is good for the same search only.
+    Two queries per area (one when a filter leaves only files or folders), in one
+    transaction on PostgreSQL. Raises InvalidInput (cursor). Locks nothing."""
+    query, filters, page_size = request.query, request.filters, request.page_size
+    cursor_scope = f"storage.search:{_fingerprint(*scope, query, filters, page_size)}"
+    offset = _cursor_offset(cursor, scope=cursor_scope)
     on_postgresql = connection.vendor == "postgresql"
     ranked = _ranked_postgresql if on_postgresql else _ranked_substring
     window = offset + page_size + 1  # one more than the page says whether there is a next one
+    rows: list[tuple] = []
     with transaction.atomic():
         if on_postgresql:
             # is_local=true: the threshold lasts for this transaction only and never leaks
@@ -181,30 +197,20 @@ def search_for_user(
                 db.execute(
                     "SELECT set_config('pg_trgm.word_similarity_threshold', %s, true)", [str(WORD_SIMILARITY_THRESHOLD)]
                 )
-        rows: list[tuple] = []
-        if not filters.folders_only:
-            for file in ranked(files_matching(user=user, filters=filters, subtree=subtree), query=query)[:window]:
-                rows.append((file.score, file.tiebreak, file.name, "file", file, file.folder_id))
-        if not filters.files_only:
-            for found in ranked(folders_matching(user=user, filters=filters, subtree=subtree), query=query)[:window]:
-                rows.append((found.score, found.tiebreak, found.name, "folder", found, found.parent_id))
+        for area in areas:
+            if not filters.folders_only:
+                for file in ranked(files_matching(filters=filters, where=area.files), query=query)[:window]:
+                    rows.append((file.score, file.tiebreak, file.name, "file", file, file.folder_id))
+            if not filters.files_only:
+                for found in ranked(folders_matching(filters=filters, where=area.folders), query=query)[:window]:
+                    rows.append((found.score, found.tiebreak, found.name, "folder", found, found.parent_id))
 
     rows.sort(key=lambda row: (-row[0], -row[1], row[2], row[3], str(row[4].pk)))
     page = rows[offset : offset + page_size]
     has_next = len(rows) > offset + page_size and offset + page_size < MAX_RESULTS
-    ancestry = folders_with_ancestors(user=user, folder_ids=[row[5] for row in page])
-    items = [
-        SearchResult(
-            kind=kind_name,
-            id=item.pk,
-            name=item.name,
-            parent_id=parent_id,
-            path=folder_path_names(folder_id=parent_id, folders=ancestry),
-            size_bytes=item.size_bytes if kind_name == "file" else None,
-            content_type=item.content_type if kind_name == "file" else None,
-            modified=item.updated_at,
-            score=round(float(score), 4),
-        )
+    hits = [
+        SearchHit(kind=kind_name, item=item, parent_id=parent_id, score=round(float(score), 4))
         for score, _, _, kind_name, item, parent_id in page
     ]
-    return SearchPage(items=items, next_cursor=cursor_sign([offset + page_size], scope=scope) if has_next else None)
+    next_cursor = cursor_sign([offset + page_size], scope=cursor_scope) if has_next else None
+    return hits, next_cursor

@@ -23,14 +23,15 @@ from django.db import transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
-from kosha.errors import Gone, NotFound
+from activity.models import ActivityEvent
+from kosha.errors import Gone
+from kosha.origin import Origin
 from plans.selectors import usage_get_for_user
 from storage import keys
+from storage.audit import item_event_record
 from storage.backends import BackendError, get_backend
-from storage.ids import parse_id
 from storage.models import File, Folder, FolderArchive
 from storage.names import name_with_counter
-from storage.selectors import folder_get_for_user
 from storage.tree import folder_subtree
 
 logger = logging.getLogger(__name__)
@@ -60,15 +61,6 @@ class ArchiveEntry:
     modified: datetime
 
 
-def archive_get_for_user(*, user, archive_id) -> FolderArchive:
-    """The user's archive, or NotFound (also for another user's archive)."""
-    parsed = parse_id(archive_id)
-    archive = FolderArchive.objects.select_related("folder").filter(owner=user, pk=parsed).first() if parsed else None
-    if archive is None:
-        raise NotFound("Archive not found.", resource="archive")
-    return archive
-
-
 def archive_download_url(*, archive: FolderArchive) -> str:
     """A short-lived attachment URL of a ready archive, named after its folder. Raises Gone
     once the archive has expired."""
@@ -83,18 +75,27 @@ def archive_download_url(*, archive: FolderArchive) -> str:
     )
 
 
-def folder_archive_start(*, user, folder_id) -> FolderArchive:
-    """Ask for a zip of the user's live folder; the build runs in a task after commit.
-    Reuses a pending archive of the same folder asked for moments ago. Raises NotFound."""
-    folder = folder_get_for_user(user=user, folder_id=folder_id)
+def folder_archive_start(*, actor, folder: Folder, origin: Origin) -> FolderArchive:
+    """Ask for a zip of a live folder the door checked actor may view; the build runs in
+    a task after commit, in the folder owner's space (the archive is the owner's, counted
+    in no usage; anyone who may view the folder may fetch it). Reuses a pending archive
+    of the same folder asked for moments ago. Records DOWNLOAD of the folder."""
     now = timezone.now()
     with transaction.atomic():
+        item_event_record(
+            kind=ActivityEvent.Kind.DOWNLOAD, actor=actor, item=folder, origin=origin, detail={"as": "zip"}
+        )
         pending = FolderArchive.objects.filter(
-            owner=user, folder=folder, status=FolderArchive.Status.PENDING, created_at__gte=now - REUSE_PENDING_FOR
+            owner_id=folder.owner_id,
+            folder=folder,
+            status=FolderArchive.Status.PENDING,
+            created_at__gte=now - REUSE_PENDING_FOR,
         ).first()
         if pending is not None:
             return pending
-        archive = FolderArchive.objects.create(owner=user, folder=folder, expires_at=now + ARCHIVE_LIFETIME)
+        archive = FolderArchive.objects.create(
+            owner_id=folder.owner_id, folder=folder, expires_at=now + ARCHIVE_LIFETIME
+        )
         transaction.on_commit(lambda: async_task("storage.tasks.folder_archive_task", str(archive.pk)))
     return archive
 

@@ -9,6 +9,9 @@ step an upload completes with (storage/services/recording.py).
 Every name-changing write locks the owner's Usage row first (see services/folders.py):
 no database constraint spans files and folders, the lock keeps the cross-kind check
 honest. Locks are taken in the order of storage/locks.py.
+
+Each service takes the actor and the items the door got through sharing.access, and
+records its activity event in its own transaction.
 """
 
 from __future__ import annotations
@@ -19,6 +22,7 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
+from activity.models import ActivityEvent
 from kosha.errors import (
     CopyGone,
     DomainError,
@@ -27,33 +31,21 @@ from kosha.errors import (
     NameTakenByFolder,
     NoContent,
     NotFound,
+    OtherSpace,
     StoreUnavailable,
     UploadGone,
 )
-from kosha.sentinels import UNCHANGED
+from kosha.origin import Origin
+from kosha.sentinels import UNCHANGED, Unchanged
 from plans.services import quota_reserve, usage_lock
 from storage import keys
+from storage.audit import item_event_record
 from storage.backends import BackendError, get_backend
-from storage.ids import parse_id
 from storage.locks import file_lock, folders_lock
 from storage.models import File, Folder, UploadSession
 from storage.names import name_clean
-from storage.selectors import file_get_for_user, folder_get_for_user
+from storage.places import Place
 from storage.services.recording import session_abandon, version_record
-
-
-def _is_root(folder_id) -> bool:
-    return folder_id is None or folder_id in ("", "root")
-
-
-def _target_folder_id(folder_id):
-    """The parsed id of a target folder, None for the root; NotFound when malformed."""
-    if _is_root(folder_id):
-        return None
-    parsed = parse_id(folder_id)
-    if parsed is None:
-        raise NotFound("Folder not found.", resource="folder", field="folder")
-    return parsed
 
 
 def _lock_target(*, owner, folder_id) -> None:
@@ -76,81 +68,95 @@ def _check_name_free(*, owner, folder_id, name: str, exclude_file_id=None) -> No
         raise NameTaken(name=name)
 
 
-def file_update(*, user, file_id, name=UNCHANGED, folder_id=UNCHANGED) -> File:
-    """Rename and/or move a file in one transaction; no stored object changes.
-    folder_id None or "root" moves it to the root. Raises InvalidName, InvalidInput
-    (nothing to change), NotFound (the file or the target folder, also another user's),
-    NameTaken, NameTakenByFolder. Locks Usage, the target folder, the file."""
-    if name is UNCHANGED and folder_id is UNCHANGED:
+def file_update(
+    *,
+    actor,
+    file: File,
+    name: str | Unchanged = UNCHANGED,
+    place: Place | Unchanged = UNCHANGED,
+    origin: Origin,
+) -> File:
+    """Rename and/or move a file in one transaction; no stored object changes. `place`
+    is the new folder (or the root) in the same space: the door has checked that actor
+    may arrange the file and add to the place. Records RENAME and MOVE (each when it
+    happened). Raises InvalidName, InvalidInput (nothing to change), OtherSpace (a
+    place in another person's space), NotFound (the file or the target was trashed
+    meanwhile), NameTaken, NameTakenByFolder. Locks Usage, the target folder, the file.
+    Returns `file`, changed."""
+    if name is UNCHANGED and place is UNCHANGED:
         raise InvalidInput("Give a new name, a new folder, or both.")
     new_name = None if name is UNCHANGED else name_clean(name)
-    file = file_get_for_user(user=user, file_id=file_id)
-    moving = folder_id is not UNCHANGED
-    target_id = _target_folder_id(folder_id) if moving else file.folder_id
+    moving = place is not UNCHANGED
+    if moving and place.owner.pk != file.owner_id:
+        raise OtherSpace(field="folder")
+    owner = file.owner
 
     with transaction.atomic():
-        usage_lock(user=user)
+        usage_lock(user=owner)
+        target_id = place.folder_id if moving else None
         if moving:
-            _lock_target(owner=user, folder_id=target_id)
-        file = file_lock(file_id=file.pk)
-        if file.deleted_at is not None:
+            _lock_target(owner=owner, folder_id=target_id)
+        locked = file_lock(file_id=file.pk)
+        if locked.deleted_at is not None:
             raise NotFound("File not found.", resource="file")
-        final_name = new_name if new_name is not None else file.name
-        if final_name == file.name and target_id == file.folder_id:
-            return file_get_for_user(user=user, file_id=file.pk)
-        _check_name_free(owner=user, folder_id=target_id, name=final_name, exclude_file_id=file.pk)
-        file.name = final_name
-        file.folder_id = target_id
-        try:
-            with transaction.atomic():
-                file.save(update_fields=["name", "folder", "updated_at"])
-        except IntegrityError:
-            raise NameTaken(name=final_name) from None
-    return file_get_for_user(user=user, file_id=file.pk)
+        if not moving:
+            target_id = locked.folder_id
+        old_name, old_folder_id = locked.name, locked.folder_id
+        final_name = new_name if new_name is not None else old_name
+        if final_name != old_name or target_id != old_folder_id:
+            _check_name_free(owner=owner, folder_id=target_id, name=final_name, exclude_file_id=locked.pk)
+            locked.name = final_name
+            locked.folder_id = target_id
+            try:
+                with transaction.atomic():
+                    locked.save(update_fields=["name", "folder", "updated_at"])
+            except IntegrityError:
+                raise NameTaken(name=final_name) from None
+            if final_name != old_name:
+                item_event_record(
+                    kind=ActivityEvent.Kind.RENAME, actor=actor, item=locked, origin=origin, detail={"from": old_name}
+                )
+            if target_id != old_folder_id:
+                detail = {
+                    "from": str(old_folder_id) if old_folder_id else None,
+                    "to": str(target_id) if target_id else None,
+                }
+                item_event_record(kind=ActivityEvent.Kind.MOVE, actor=actor, item=locked, origin=origin, detail=detail)
+    # The door's object keeps its grant and joined version; give it the new name and place.
+    file.name, file.folder_id, file.updated_at = locked.name, locked.folder_id, locked.updated_at
+    return file
 
 
-def file_rename(*, user, file_id, name) -> File:
-    """Rename a file where it is. See file_update for errors and locks."""
-    return file_update(user=user, file_id=file_id, name=name)
-
-
-def file_move(*, user, file_id, folder_id) -> File:
-    """Move a file into folder_id (None or "root": the root), keeping its name.
-    See file_update for errors and locks."""
-    return file_update(user=user, file_id=file_id, folder_id=folder_id)
-
-
-def file_copy(*, user, file_id, folder_id=None, name=None) -> File:
+def file_copy(*, actor, file: File, place: Place | None = None, name: str | None = None, origin: Origin) -> File:
     """Copy a file's current version into a new File with one version at a new key,
-    copied inside the store (the bytes never pass through this server). folder_id None
-    keeps the source's folder, "root" is the root; name None keeps the source's name.
-    A taken name becomes "name (2).ext". Counts against quota like an upload.
-    Raises InvalidName, NotFound (file, target folder), NoContent, QuotaExceeded,
-    FolderTrashed, CopyGone (the copy's session ended meanwhile), StoreUnavailable
-    (nothing recorded, reservation released). Locks as version_record does."""
-    source = file_get_for_user(user=user, file_id=file_id)
-    version = source.current_version
+    copied inside the store (the bytes never pass through this server). `place`: where
+    the copy goes, in any space actor may add to (None: beside the source); it is
+    counted against the place owner's quota like an upload, made by actor. name None
+    keeps the source's name; a taken name becomes "name (2).ext". Records COPY.
+    Raises InvalidName, NoContent, QuotaExceeded, FolderTrashed, CopyGone (the copy's
+    session ended meanwhile), StoreUnavailable (nothing recorded, reservation released).
+    Locks as version_record does."""
+    version = file.current_version
     if version is None:
         raise NoContent()
-    target_id = source.folder_id if folder_id is None else _target_folder_id(folder_id)
-    if target_id is not None and target_id != source.folder_id:
-        folder_get_for_user(user=user, folder_id=target_id)
-    wanted = source.name if name is None else name_clean(name)
+    owner = place.owner if place is not None else file.owner
+    target_id = place.folder_id if place is not None else file.folder_id
+    wanted = file.name if name is None else name_clean(name)
 
     # 1. Reserve, one short transaction. The pending session makes the reservation and
     # the new key visible to the upload sweeper should this process die mid-copy.
     with transaction.atomic():
-        quota_reserve(user=user, size_bytes=version.size_bytes, files=1)
+        quota_reserve(user=owner, size_bytes=version.size_bytes, files=1)
         session = UploadSession.objects.create(
-            owner=user,
-            created_by=user,
+            owner=owner,
+            created_by=actor,
             folder_id=target_id,
             name=wanted,
             size_bytes=version.size_bytes,
             content_type=version.content_type,
             sha256=version.sha256,
             on_conflict=UploadSession.OnConflict.RENAME,
-            key=keys.blob_key(user.pk),
+            key=keys.blob_key(owner.pk),
             strategy=UploadSession.Strategy.SINGLE,
             expires_at=timezone.now() + timedelta(hours=settings.KOSHA_UPLOAD_SESSION_HOURS),
         )
@@ -170,6 +176,8 @@ def file_copy(*, user, file_id, folder_id=None, name=None) -> File:
             sha256=version.sha256,
             name_policy=UploadSession.OnConflict.RENAME,
             copied_from=version,
+            actor=actor,
+            origin=origin,
         )
     except DomainError as exc:
         # Gives the reservation back and deletes the object, unless the session ended already.
@@ -177,7 +185,7 @@ def file_copy(*, user, file_id, folder_id=None, name=None) -> File:
         if isinstance(exc, UploadGone):
             raise CopyGone.for_status(exc.session_status) from exc
         raise
-    return file_get_for_user(user=user, file_id=copied.file_id)
+    return File.objects.select_related("current_version", "owner").get(pk=copied.file_id)
 
 
-__all__ = ["UNCHANGED", "file_copy", "file_move", "file_rename", "file_update"]
+__all__ = ["UNCHANGED", "file_copy", "file_update"]

@@ -22,9 +22,12 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django_q.tasks import async_task
 
+from activity.models import ActivityEvent
 from kosha.errors import AccountDeleting, FolderTrashed, NameTaken, NameTakenByFolder, UploadGone
 from kosha.metrics import UPLOADS_COMPLETED
+from kosha.origin import Origin
 from plans.services import quota_commit, quota_release, usage_lock
+from storage.audit import item_event_record
 from storage.backends import BackendError, get_backend
 from storage.locks import file_lock, folders_lock, upload_lock
 from storage.models import File, FileVersion, Folder, UploadSession
@@ -40,6 +43,8 @@ def version_record(
     etag: str,
     sha256: str,
     name_policy: str,
+    actor,
+    origin: Origin,
     copied_from: FileVersion | None = None,
 ) -> FileVersion:
     """Record the session's stored object as a new File, or as a new version of the live
@@ -50,7 +55,9 @@ def version_record(
     name_policy: an UploadSession.OnConflict, what a taken name does (VERSION: a new
     version of that file; RENAME: the first free "name (n).ext"; FAIL: NameTaken);
     copied_from: the version a server-side copy duplicates (its dimensions carry over,
-    and a copy is not counted as a completed upload).
+    and a copy is not counted as a completed upload); actor: who completes it (the
+    session's starter, the owner, or None for a drop through a link); origin: the door.
+    Records UPLOAD_COMPLETED (or COPY) in the session owner's space, in the transaction.
 
     Raises AccountDeleting, UploadGone (the session ended meanwhile), the FinalConflicts
     FolderTrashed, NameTakenByFolder, NameTaken, and TooManyFiles (a session that reserved
@@ -118,6 +125,21 @@ def version_record(
         locked.save(update_fields=["status", "version", "finished_at"])
         if copied_from is None:
             transaction.on_commit(UPLOADS_COMPLETED.inc)  # once per recorded version, not per retry
+            item_event_record(
+                kind=ActivityEvent.Kind.UPLOAD_COMPLETED,
+                actor=actor,
+                item=file,
+                origin=origin,
+                detail={"version": number, "size_bytes": version.size_bytes},
+            )
+        else:
+            item_event_record(
+                kind=ActivityEvent.Kind.COPY,
+                actor=actor,
+                item=file,
+                origin=origin,
+                detail={"from": str(copied_from.file_id), "size_bytes": version.size_bytes},
+            )
         needs_prune = number > usage.plan.versions_kept
         transaction.on_commit(
             lambda: after_version_recorded(

@@ -11,6 +11,10 @@ rows whose blobs are gone, which the next purge (the hourly task, or the user ag
 finishes, because deleting a missing key is not an error. Before the blobs go, the
 trash root is taken out of the trash listing in a short transaction of its own, so the
 batch can no longer be restored while its bytes are being deleted.
+
+Who may do what (sharing.access.trash_item_for_actor): an editor trashes what is inside
+a folder shared with them (recorded as `trashed_by`) and may restore it while they may
+still edit its folder; deleting forever is the owner's alone.
 """
 
 from __future__ import annotations
@@ -24,15 +28,16 @@ from django.db import IntegrityError, transaction
 from django.db.models import Case, Q, Sum, Value, When
 from django.utils import timezone
 
-from kosha.errors import FolderCycle, FolderTooDeep, NameTaken, NotFound, StoreUnavailable
+from activity.models import ActivityEvent
+from kosha.errors import FolderCycle, FolderTooDeep, FolderTrashed, NameTaken, NotFound, StoreUnavailable
+from kosha.origin import Origin
 from plans.models import Plan
 from plans.services import quota_credit, quota_release, usage_lock
+from storage.audit import item_event_record, item_events_record_many
 from storage.backends import BackendError
-from storage.ids import parse_id
 from storage.locks import file_lock, folders_lock
 from storage.models import File, FileVersion, Folder, FolderArchive, UploadSession
 from storage.names import name_free
-from storage.selectors import file_get_for_user, folder_get_for_user
 from storage.services.recording import late_writes_end
 from storage.services.versions import blobs_delete, blobs_delete_enqueue, version_blob_keys
 from storage.tree import chain_for_attaching, depth_check, folder_subtree, subtree_levels
@@ -40,68 +45,71 @@ from storage.tree import chain_for_attaching, depth_check, folder_subtree, subtr
 PURGE_CHUNK_BATCHES = 100
 
 
-def _trash_fields(*, now: datetime, batch: uuid.UUID, root_id: uuid.UUID) -> dict:
+def _trash_fields(*, now: datetime, batch: uuid.UUID, root_id: uuid.UUID, actor) -> dict:
     return {
         "deleted_at": now,
         "trash_batch": batch,
         "is_trash_root": Case(When(pk=root_id, then=Value(True)), default=Value(False)),
+        "trashed_by": actor if actor is not None and actor.is_authenticated else None,
     }
 
 
-def file_trash(*, user, file_id) -> File:
-    """Move a live file to the trash as its own batch. Raises NotFound. Locks the File."""
-    file = file_get_for_user(user=user, file_id=file_id)
+def file_trash(*, actor, file: File, origin: Origin) -> File:
+    """Move a live file (the door checked that actor may arrange it) to the trash as its
+    own batch, trashed by actor. Records TRASH. Raises NotFound (trashed meanwhile).
+    Locks Usage, then the File."""
     with transaction.atomic():
-        usage_lock(user=file.owner)  # first, in the order of storage/locks.py
+        usage_lock(user=file.owner_id)  # first, in the order of storage/locks.py
         locked = file_lock(file_id=file.pk)
         if locked.deleted_at is not None:
             raise NotFound("File not found.", resource="file")
         locked.deleted_at = timezone.now()
         locked.trash_batch = uuid.uuid4()
         locked.is_trash_root = True
-        locked.save(update_fields=["deleted_at", "trash_batch", "is_trash_root"])
+        locked.trashed_by = actor
+        locked.save(update_fields=["deleted_at", "trash_batch", "is_trash_root", "trashed_by"])
+        item_event_record(kind=ActivityEvent.Kind.TRASH, actor=actor, item=locked, origin=origin)
     return locked
 
 
-def _live_subtree_ids(*, owner, root_id: uuid.UUID) -> list[uuid.UUID]:
+def _live_subtree_ids(*, owner_id, root_id: uuid.UUID) -> list[uuid.UUID]:
     """The folder and every live folder under it: one bounded, loop-proof recursive query."""
-    return [row.id for row in folder_subtree(owner_id=owner.pk, folder_id=root_id)]
+    return [row.id for row in folder_subtree(owner_id=owner_id, folder_id=root_id)]
 
 
-def folder_trash(*, user, folder_id) -> Folder:
-    """Move a live folder and its whole live subtree (folders and files) to the trash as
-    one batch, with bulk UPDATEs: one recursive query to find the folders, one lock of
-    them (pk order), two updates. Items already in the trash keep their own batch.
-    Raises NotFound. Locks the subtree's Folders."""
-    folder = folder_get_for_user(user=user, folder_id=folder_id)
+def folder_trash(*, actor, folder: Folder, origin: Origin) -> Folder:
+    """Move a live folder (the door checked that actor may arrange it) and its whole live
+    subtree (folders and files) to the trash as one batch, trashed by actor, with bulk
+    UPDATEs: one recursive query to find the folders, one lock of them (pk order), two
+    updates. Items already in the trash keep their own batch. Records TRASH. Raises
+    NotFound (trashed meanwhile). Locks Usage, then the subtree's Folders."""
     with transaction.atomic():
         # Usage first (the project's lock order): uploads recording into this subtree and
         # folder moves take it too, so the subtree cannot change while it is collected.
-        usage_lock(user=folder.owner)
-        folder_ids = _live_subtree_ids(owner=folder.owner, root_id=folder.pk)
+        usage_lock(user=folder.owner_id)
+        folder_ids = _live_subtree_ids(owner_id=folder.owner_id, root_id=folder.pk)
         locked = {row.pk: row for row in folders_lock(folder_ids=folder_ids)}
         root = locked.get(folder.pk)
         if root is None or root.deleted_at is not None:
             raise NotFound("Folder not found.", resource="folder")
         now = timezone.now()
-        fields = _trash_fields(now=now, batch=uuid.uuid4(), root_id=folder.pk)
+        fields = _trash_fields(now=now, batch=uuid.uuid4(), root_id=folder.pk, actor=actor)
         Folder.objects.filter(pk__in=folder_ids, deleted_at__isnull=True).update(**fields)
-        File.objects.filter(owner=folder.owner, folder_id__in=folder_ids, deleted_at__isnull=True).update(
+        File.objects.filter(owner_id=folder.owner_id, folder_id__in=folder_ids, deleted_at__isnull=True).update(
             **{**fields, "is_trash_root": False}
         )
         root.deleted_at, root.trash_batch, root.is_trash_root = now, fields["trash_batch"], True
+        root.trashed_by = fields["trashed_by"]
+        item_event_record(kind=ActivityEvent.Kind.TRASH, actor=actor, item=root, origin=origin)
     return root
 
 
-def _trash_root_get(*, user, item_id, lock: bool) -> Folder | File:
-    parsed = parse_id(item_id)
-    if parsed is not None:
-        for model in (Folder, File):  # folders before files (storage/locks.py)
-            queryset = model.objects.filter(owner=user, pk=parsed, is_trash_root=True, deleted_at__isnull=False)
-            item = (queryset.select_for_update() if lock else queryset).first()
-            if item is not None:
-                return item
-    raise NotFound("Nothing in the trash has this id.", resource="trash_item")
+def _trash_root_lock(item: Folder | File) -> Folder | File:
+    model = type(item)
+    root = model.objects.select_for_update().filter(pk=item.pk, is_trash_root=True, deleted_at__isnull=False).first()
+    if root is None:
+        raise NotFound("Nothing in the trash has this id.", resource="trash_item")
+    return root
 
 
 def _fits_under(*, owner_id, parent_id: uuid.UUID, folder: Folder) -> bool:
@@ -116,29 +124,38 @@ def _fits_under(*, owner_id, parent_id: uuid.UUID, folder: Folder) -> bool:
     return True
 
 
-def trash_restore(*, user, item_id) -> Folder | File:
-    """Put exactly one trash batch back where it was. If the name is taken there now it
-    comes back as "name (restored)", then "name (restored 2)", ... If its original
-    folder is itself in the trash (or was deleted forever), it is restored to the root
-    instead: restoring into a trashed folder would leave it invisible, and silently
-    restoring the parent too would bring back things the user trashed on purpose. A
+def trash_restore(*, actor, item: Folder | File, origin: Origin) -> Folder | File:
+    """Put exactly one trash batch (its root `item`, which the door got through
+    sharing.access.trash_item_for_actor) back where it was. If the name is taken there
+    now it comes back as "name (restored)", then "name (restored 2)", ... If its original
+    folder is itself in the trash (or was deleted forever), the owner's restore puts it
+    in the root instead: restoring into a trashed folder would leave it invisible, and
+    silently restoring the parent too would bring back things trashed on purpose; an
+    editor's restore is refused (FolderTrashed), the owner's root not being theirs. A
     folder whose subtree would pass the depth rule where it was (its parent moved deeper
-    meanwhile) also comes back at the root, where it always fits.
-    Raises NotFound, NameTaken (a name appeared concurrently; try again). Locks the root row."""
+    meanwhile) also comes back at the owner's root, where it always fits (an editor's
+    restore: FolderTooDeep). Records RESTORE. Raises NotFound (purged or restored
+    meanwhile), FolderTrashed, FolderTooDeep, NameTaken (a name appeared concurrently;
+    try again). Locks the root row."""
     with transaction.atomic():
-        root = _trash_root_get(user=user, item_id=item_id, lock=True)
+        root = _trash_root_lock(item)
         is_folder = isinstance(root, Folder)
         parent_id = root.parent_id if is_folder else root.folder_id
+        by_owner = actor is not None and actor.pk == root.owner_id
         if parent_id is not None and not Folder.objects.filter(pk=parent_id, deleted_at__isnull=True).exists():
+            if not by_owner:
+                raise FolderTrashed("The folder it was in is in the trash; ask its owner.")
             parent_id = None
         if (
             parent_id is not None
             and is_folder
             and not _fits_under(owner_id=root.owner_id, parent_id=parent_id, folder=root)
         ):
+            if not by_owner:
+                raise FolderTooDeep("It no longer fits where it was; ask its owner.")
             parent_id = None
         batch = root.trash_batch
-        live = {"deleted_at": None, "trash_batch": None, "is_trash_root": False}
+        live = {"deleted_at": None, "trash_batch": None, "is_trash_root": False, "trashed_by": None}
         root.name = name_free(owner=root.owner_id, folder_id=parent_id, name=root.name, suffix="restored")
         try:
             with transaction.atomic():
@@ -154,7 +171,8 @@ def trash_restore(*, user, item_id) -> Folder | File:
             root.parent_id = parent_id
         else:
             root.folder_id = parent_id
-        root.deleted_at, root.trash_batch, root.is_trash_root = None, None, False
+        root.deleted_at, root.trash_batch, root.is_trash_root, root.trashed_by = None, None, False, None
+        item_event_record(kind=ActivityEvent.Kind.RESTORE, actor=actor, item=root, origin=origin)
     return root
 
 
@@ -165,24 +183,28 @@ class PurgeResult:
     size_bytes: int
 
 
-def trash_delete(*, user, item_id) -> PurgeResult:
-    """Delete one trash root and its batch forever. Raises NotFound, StoreUnavailable
-    (the root has left the trash listing by then; the hourly purge finishes it)."""
-    root = _trash_root_get(user=user, item_id=item_id, lock=False)
-    return trash_batches_purge(owner_id=root.owner_id, batches=[root.trash_batch])
+def trash_delete(*, actor, item: Folder | File, origin: Origin) -> PurgeResult:
+    """Delete one trash root (the door checked that actor owns it) and its batch forever.
+    Records PURGE. Raises StoreUnavailable (the root has left the trash listing by then;
+    the hourly purge finishes it)."""
+    return trash_batches_purge(owner_id=item.owner_id, batches=[item.trash_batch], actor=actor, origin=origin)
 
 
-def trash_empty(*, user) -> PurgeResult:
-    """Delete everything in the user's trash forever. Raises StoreUnavailable (what was
-    not purged yet is finished by the hourly purge)."""
+def trash_empty(*, actor, origin: Origin) -> PurgeResult:
+    """Delete everything in the trash of actor's own space forever (not what they trashed
+    in other people's spaces: that stays the owners'). Records PURGE for each trash
+    root. Raises StoreUnavailable (what was not purged yet is finished by the hourly
+    purge)."""
     batches: set[uuid.UUID] = set()
     for model in (Folder, File):
-        roots = model.objects.filter(owner=user, is_trash_root=True, deleted_at__isnull=False)
+        roots = model.objects.filter(owner=actor, is_trash_root=True, deleted_at__isnull=False)
         batches |= set(roots.values_list("trash_batch", flat=True))
     total = PurgeResult(batches=0, files=0, size_bytes=0)
     ordered = sorted(batch for batch in batches if batch is not None)
     for start in range(0, len(ordered), PURGE_CHUNK_BATCHES):
-        done = trash_batches_purge(owner_id=user.pk, batches=ordered[start : start + PURGE_CHUNK_BATCHES])
+        done = trash_batches_purge(
+            owner_id=actor.pk, batches=ordered[start : start + PURGE_CHUNK_BATCHES], actor=actor, origin=origin
+        )
         total = PurgeResult(
             batches=total.batches + done.batches,
             files=total.files + done.files,
@@ -191,16 +213,24 @@ def trash_empty(*, user) -> PurgeResult:
     return total
 
 
-def trash_batches_purge(*, owner_id, batches: Iterable[uuid.UUID]) -> PurgeResult:
+def trash_batches_purge(
+    *, owner_id, batches: Iterable[uuid.UUID], actor=None, origin: Origin | None = None
+) -> PurgeResult:
     """Purge trash batches of one owner: blobs first (no transaction open), then in one
     transaction the rows and the usage they held. Safe to run twice and after a crash
     between the two steps. Trashed items of other batches that sat inside a purged
-    folder stay in the trash and will restore to the root. Raises StoreUnavailable.
-    Locks Usage, then the batches' Folders."""
+    folder stay in the trash and will restore to the root. With an origin (a person
+    deleting forever), records PURGE for each trash root, in the last transaction; the
+    retention purge records nothing. Raises StoreUnavailable. Locks Usage, then the
+    batches' Folders."""
     batches = [batch for batch in batches if batch is not None]
     if not batches:
         return PurgeResult(batches=0, files=0, size_bytes=0)
     in_batches = Q(owner_id=owner_id, trash_batch__in=batches, deleted_at__isnull=False)
+    roots: list[Folder | File] = []
+    if origin is not None:
+        for model in (Folder, File):
+            roots.extend(model.objects.filter(in_batches, is_trash_root=True).only("pk", "name", "owner_id"))
     with transaction.atomic():
         # Out of the listing first: a restore waiting on the root's lock then finds
         # nothing, and one that won the lock has already taken its rows out of the batch.
@@ -231,6 +261,10 @@ def trash_batches_purge(*, owner_id, batches: Iterable[uuid.UUID]) -> PurgeResul
         File.objects.filter(pk__in=file_ids).delete()
         Folder.objects.filter(pk__in=folder_ids).delete()
         quota_credit(user=owner_id, size_bytes=size_bytes, files=len(file_ids))
+        if roots:
+            item_events_record_many(
+                kind=ActivityEvent.Kind.PURGE, actor=actor, owner_id=owner_id, items=roots, origin=origin
+            )
     return PurgeResult(batches=len(batches), files=len(file_ids), size_bytes=size_bytes)
 
 

@@ -17,14 +17,15 @@ from django.db import transaction
 from django.db.models import Max
 from django_q.tasks import async_task
 
+from activity.models import ActivityEvent
 from kosha.errors import FileTrashed, LastVersion, NotFound, StoreUnavailable
+from kosha.origin import Origin
 from plans.services import quota_commit, quota_credit, quota_release, quota_reserve, usage_lock
 from storage import keys
+from storage.audit import item_event_record
 from storage.backends import BackendError, get_backend
-from storage.ids import parse_id
 from storage.locks import file_lock
 from storage.models import File, FileVersion
-from storage.selectors import file_get_for_user
 from storage.services.recording import after_version_recorded
 
 logger = logging.getLogger(__name__)
@@ -52,29 +53,15 @@ def blobs_delete(*, blob_keys: list[str]) -> None:
         get_backend().delete(keys=list(blob_keys))
 
 
-def _version_of(file: File, version_id) -> FileVersion:
-    parsed = parse_id(version_id)
-    version = file.versions.filter(pk=parsed).first() if parsed else None
-    if version is None:
-        raise NotFound("Version not found.", resource="version")
-    return version
-
-
-def file_version_get_for_user(*, user, file_id, version_id) -> tuple[File, FileVersion]:
-    """The user's live file and one of its versions, or NotFound (also for a version of
-    another file)."""
-    file = file_get_for_user(user=user, file_id=file_id)
-    return file, _version_of(file, version_id)
-
-
-def file_version_restore(*, user, file_id, version_id) -> FileVersion:
-    """Make an old version the newest: copy its blob to a new key inside the store and
-    record it as the next version, which becomes current. Charged like an upload:
-    reserve (one short transaction), copy and HEAD with no transaction open, then record
-    and commit the reservation; any failure releases it. Raises NotFound,
-    QuotaExceeded, FileTrashed (the file went to the trash meanwhile), StoreUnavailable.
-    Locks Usage, then the File."""
-    file, source = file_version_get_for_user(user=user, file_id=file_id, version_id=version_id)
+def file_version_restore(*, actor, version: FileVersion, origin: Origin) -> FileVersion:
+    """Make an old version (of a file the door checked actor may edit; `version.file`)
+    the newest: copy its blob to a new key inside the store and record it as the next
+    version, made by actor, which becomes current. Charged to the file owner like an
+    upload: reserve (one short transaction), copy and HEAD with no transaction open,
+    then record and commit the reservation (and VERSION_RESTORED); any failure releases
+    it. Raises QuotaExceeded, FileTrashed (the file went to the trash meanwhile),
+    StoreUnavailable. Locks Usage, then the File."""
+    file, source = version.file, version
     owner = file.owner
     with transaction.atomic():
         quota_reserve(user=owner, size_bytes=source.size_bytes, files=0)  # a version, not a file
@@ -106,13 +93,20 @@ def file_version_restore(*, user, file_id, version_id) -> FileVersion:
                 content_type=source.content_type,
                 sha256=source.sha256,
                 etag=info.etag.strip('"'),
-                created_by=user,
+                created_by=actor,
             )
             locked.current_version = version
             locked.size_bytes = version.size_bytes
             locked.content_type = version.content_type
             locked.save(update_fields=["current_version", "size_bytes", "content_type", "updated_at"])
             quota_commit(user=owner, size_bytes=version.size_bytes, files=0, files_added=0)
+            item_event_record(
+                kind=ActivityEvent.Kind.VERSION_RESTORED,
+                actor=actor,
+                item=locked,
+                origin=origin,
+                detail={"from_version": source.number, "version": number},
+            )
             transaction.on_commit(lambda: after_version_recorded(version.pk))
     except FileTrashed:
         _restore_abandon(owner=owner, size_bytes=source.size_bytes, dest_key=dest_key)
@@ -130,18 +124,21 @@ def _restore_abandon(*, owner, size_bytes: int, dest_key: str) -> None:
         logger.warning("Could not delete the abandoned copy %s", dest_key, exc_info=True)
 
 
-def file_version_delete(*, user, file_id, version_id) -> File:
-    """Delete one version: the row goes and its bytes are credited in one transaction;
-    the blob is deleted after commit. Deleting the current version makes the newest
-    remaining one current. Raises NotFound, LastVersion (the last version of a file cannot
-    be deleted: trash the file instead). Locks Usage, then the File."""
-    file = file_get_for_user(user=user, file_id=file_id)
+def file_version_delete(*, actor, version: FileVersion, origin: Origin) -> File:
+    """Delete one version (of a file the door checked actor owns; `version.file`): the
+    row goes and its bytes are credited in one transaction, with VERSION_DELETED; the
+    blob is deleted after commit. Deleting the current version makes the newest
+    remaining one current. Raises NotFound (the file or the version went meanwhile),
+    LastVersion (the last version of a file cannot be deleted: trash the file instead).
+    Locks Usage, then the File."""
     with transaction.atomic():
-        usage_lock(user=file.owner)  # first, in the order of storage/locks.py
-        locked = file_lock(file_id=file.pk)
+        usage_lock(user=version.file.owner_id)  # first, in the order of storage/locks.py
+        locked = file_lock(file_id=version.file_id)
         if locked.deleted_at is not None:
             raise NotFound("File not found.", resource="file")
-        version = _version_of(locked, version_id)
+        version = locked.versions.filter(pk=version.pk).first()
+        if version is None:
+            raise NotFound("Version not found.", resource="version")
         remaining = list(locked.versions.exclude(pk=version.pk).order_by("-number")[:1])
         if not remaining:
             raise LastVersion()
@@ -152,9 +149,13 @@ def file_version_delete(*, user, file_id, version_id) -> File:
             locked.content_type = previous.content_type
             locked.save(update_fields=["current_version", "size_bytes", "content_type", "updated_at"])
         blob_keys = version_blob_keys([version])
+        number = version.number
         version.delete()
-        quota_credit(user=locked.owner, size_bytes=version.size_bytes, files=0)
+        quota_credit(user=locked.owner_id, size_bytes=version.size_bytes, files=0)
         blobs_delete_enqueue(blob_keys)
+        item_event_record(
+            kind=ActivityEvent.Kind.VERSION_DELETED, actor=actor, item=locked, origin=origin, detail={"version": number}
+        )
     return locked
 
 

@@ -8,6 +8,8 @@ import zipfile
 import pytest
 from django.utils import timezone
 
+from kosha.origin import TASK
+from kosha.testing import factories
 from kosha.testing.factories import stored_file
 from plans.models import Plan
 from storage.backends import get_backend
@@ -23,11 +25,11 @@ pytestmark = pytest.mark.django_db
 def nested_project(owner):
     """Project/{readme.txt, photo.jpg, src/{main.py, lib/{util.py}}, empty/} plus things
     that must stay out of its zip: a trashed file, a trashed subfolder, a file elsewhere."""
-    project = folder_create(user=owner, name="Project")
-    src = folder_create(user=owner, name="src", parent_id=project.pk)
-    lib = folder_create(user=owner, name="lib", parent_id=src.pk)
-    folder_create(user=owner, name="empty", parent_id=project.pk)
-    old = folder_create(user=owner, name="old", parent_id=project.pk)
+    project = factories.folder(owner, "Project")
+    src = factories.folder(owner, "src", project)
+    lib = factories.folder(owner, "lib", src)
+    factories.folder(owner, "empty", project)
+    old = factories.folder(owner, "old", project)
     contents = {
         "readme.txt": (project, b"# Project\n" * 50, "text/plain"),
         "photo.jpg": (project, bytes(range(256)) * 40, "image/jpeg"),
@@ -37,9 +39,9 @@ def nested_project(owner):
     for path, (folder, data, content_type) in contents.items():
         stored_file(owner, path.rpartition("/")[2], data, folder=folder, content_type=content_type)
     stored_file(owner, "forgotten.txt", b"in the old folder", folder=old)
-    folder_trash(user=owner, folder_id=old.pk)
+    folder_trash(actor=owner, folder=old, origin=TASK)
     binned = stored_file(owner, "binned.txt", b"trashed", folder=project)
-    file_trash(user=owner, file_id=binned.pk)
+    file_trash(actor=owner, file=binned, origin=TASK)
     stored_file(owner, "outside.txt", b"not in the project")
     return project, {path: data for path, (_, data, _) in contents.items()}
 
@@ -127,7 +129,7 @@ def test_building_twice_keeps_the_first_result(local_settings, owner):
 def test_a_folder_trashed_before_the_build_fails(local_settings, owner):
     project, _ = nested_project(owner)
     archive = FolderArchive.objects.create(owner=owner, folder=project, expires_at=timezone.now())
-    folder_trash(user=owner, folder_id=project.pk)
+    folder_trash(actor=owner, folder=project, origin=TASK)
 
     built = folder_archive_build(archive_id=archive.pk)
 
@@ -148,7 +150,7 @@ def test_a_missing_blob_fails_the_archive_without_crashing(local_settings, owner
 
 
 def test_asking_again_while_pending_reuses_the_archive(local_settings, owner, owner_client):
-    project = folder_create(user=owner, name="Project")
+    project = factories.folder(owner, "Project")
 
     first = owner_client.post(f"/api/v1/folders/{project.pk}/archive/")
     second = owner_client.post(f"/api/v1/folders/{project.pk}/archive/")
@@ -186,14 +188,14 @@ def test_the_stranger_can_neither_ask_for_nor_see_an_archive(
 
 
 def _zip_names(owner, folder) -> list[str]:
-    archive = folder_archive_build(archive_id=folder_archive_start(user=owner, folder_id=folder.pk).pk)
+    archive = folder_archive_build(archive_id=folder_archive_start(actor=owner, folder=folder, origin=TASK).pk)
     assert archive.status == FolderArchive.Status.READY, archive.error
     with get_backend().open(key=archive.key) as stream, zipfile.ZipFile(io.BytesIO(stream.read())) as zipped:
         return [info.filename for info in zipped.infolist()]
 
 
 def test_names_differing_only_in_case_get_counters_in_the_zip(local_settings, owner):
-    box = folder_create(user=owner, name="Box")
+    box = factories.folder(owner, "Box")
     for name in ("Report.txt", "report.txt", "REPORT.TXT"):  # oldest first
         stored_file(owner, name, name.encode(), folder=box)
 
@@ -203,9 +205,9 @@ def test_names_differing_only_in_case_get_counters_in_the_zip(local_settings, ow
 
 
 def test_folders_differing_only_in_case_keep_their_contents_apart(local_settings, owner):
-    box = folder_create(user=owner, name="Box")
-    upper = folder_create(user=owner, name="Docs", parent_id=box.pk)
-    lower = folder_create(user=owner, name="docs", parent_id=box.pk)
+    box = factories.folder(owner, "Box")
+    upper = factories.folder(owner, "Docs", box)
+    lower = factories.folder(owner, "docs", box)
     stored_file(owner, "a.txt", b"upper", folder=upper)
     stored_file(owner, "a.txt", b"lower", folder=lower)
     stored_file(owner, "DOCS", b"a file named like the folders", folder=box)
@@ -217,7 +219,7 @@ def test_folders_differing_only_in_case_keep_their_contents_apart(local_settings
 
 
 def test_names_differing_only_in_unicode_normalisation_get_counters(local_settings, owner):
-    box = folder_create(user=owner, name="Box")
+    box = factories.folder(owner, "Box")
     stored_file(owner, "caf\u00e9.txt", b"composed", folder=box)
     legacy = stored_file(owner, "other.txt", b"decomposed", folder=box)
     # Names are stored NFC by the name rule; a row from before it could hold NFD.

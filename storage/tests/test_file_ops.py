@@ -7,13 +7,13 @@ import pytest
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from kosha.testing import factories
 from kosha.testing.factories import stored_file
 from plans.models import Plan
 from plans.services import usage_set_plan
 from storage.backends import get_backend
 from storage.keys import user_prefix
 from storage.models import File, FileVersion, Folder, UploadSession
-from storage.services.folders import folder_create
 from storage.tests.protocol import assert_usage_consistent, usage_of
 
 pytestmark = pytest.mark.django_db
@@ -59,7 +59,7 @@ def test_rename_changes_the_name_and_touches_no_object(local_settings, owner_cli
 
 
 def test_move_into_a_folder_and_back_to_the_root(local_settings, owner_client, owner):
-    folder = folder_create(user=owner, name="docs", parent_id=None)
+    folder = factories.folder(owner, "docs")
     file = stored_file(owner, "a.txt", b"a")
 
     into = owner_client.patch(f"/api/v1/files/{file.pk}/", {"folder": str(folder.pk)}, format="json")
@@ -75,7 +75,7 @@ def test_move_into_a_folder_and_back_to_the_root(local_settings, owner_client, o
 
 
 def test_move_and_rename_together(local_settings, owner_client, owner):
-    folder = folder_create(user=owner, name="docs", parent_id=None)
+    folder = factories.folder(owner, "docs")
     file = stored_file(owner, "a.txt", b"a")
 
     response = owner_client.patch(
@@ -100,8 +100,8 @@ def test_rename_refuses_a_bad_name_and_changes_nothing(local_settings, owner_cli
 
 
 def test_rename_or_move_onto_a_taken_name_is_409(local_settings, owner_client, owner):
-    folder = folder_create(user=owner, name="docs", parent_id=None)
-    folder_create(user=owner, name="sub", parent_id=None)
+    folder = factories.folder(owner, "docs")
+    factories.folder(owner, "sub")
     file = stored_file(owner, "a.txt", b"a")
     stored_file(owner, "b.txt", b"b")
     stored_file(owner, "a.txt", b"other a", folder=folder)
@@ -135,8 +135,8 @@ def test_patch_with_nothing_to_change_is_400(local_settings, owner_client, owner
 
 def test_move_into_a_strangers_trashed_or_malformed_folder_is_404(local_settings, owner_client, owner, stranger):
     file = stored_file(owner, "a.txt", b"a")
-    theirs = folder_create(user=stranger, name="theirs", parent_id=None)
-    trashed = folder_create(user=owner, name="trashed", parent_id=None)
+    theirs = factories.folder(stranger, "theirs")
+    trashed = factories.folder(owner, "trashed")
     Folder.objects.filter(pk=trashed.pk).update(deleted_at=timezone.now())
     before = _snapshot(owner)
 
@@ -149,7 +149,7 @@ def test_move_into_a_strangers_trashed_or_malformed_folder_is_404(local_settings
 
 def test_a_stranger_cannot_rename_move_or_copy_the_owners_file(local_settings, stranger_client, owner, stranger):
     file = stored_file(owner, "a.txt", b"secret")
-    their_folder = folder_create(user=stranger, name="loot", parent_id=None)
+    their_folder = factories.folder(stranger, "loot")
     before = _snapshot(owner)
 
     rename = stranger_client.patch(f"/api/v1/files/{file.pk}/", {"name": "mine.txt"}, format="json")
@@ -204,7 +204,7 @@ def test_copy_in_the_same_folder_gets_a_numbered_name_and_counts_quota(store, ow
 
 
 def test_copy_into_another_folder_with_a_new_name(store, owner_client, owner):
-    folder = folder_create(user=owner, name="backup", parent_id=None)
+    folder = factories.folder(owner, "backup")
     file = stored_file(owner, "a.txt", b"abc")
 
     response = owner_client.post(
@@ -218,7 +218,7 @@ def test_copy_into_another_folder_with_a_new_name(store, owner_client, owner):
 
 
 def test_copy_to_the_root_with_null_folder(store, owner_client, owner):
-    folder = folder_create(user=owner, name="docs", parent_id=None)
+    folder = factories.folder(owner, "docs")
     file = stored_file(owner, "a.txt", b"abc", folder=folder)
 
     response = owner_client.post(f"/api/v1/files/{file.pk}/copy/", {"folder": None}, format="json")
@@ -229,7 +229,7 @@ def test_copy_to_the_root_with_null_folder(store, owner_client, owner):
 
 
 def test_copy_onto_a_folders_name_picks_a_numbered_name(store, owner_client, owner):
-    folder_create(user=owner, name="b.txt", parent_id=None)
+    factories.folder(owner, "b.txt")
     file = stored_file(owner, "a.txt", b"abc")
 
     response = owner_client.post(f"/api/v1/files/{file.pk}/copy/", {"name": "b.txt"}, format="json")
@@ -299,8 +299,8 @@ def test_copy_with_a_bad_name_is_400_and_changes_nothing(local_settings, owner_c
 
 def test_copy_into_a_strangers_or_trashed_folder_is_404(local_settings, owner_client, owner, stranger):
     file = stored_file(owner, "a.txt", b"abc")
-    theirs = folder_create(user=stranger, name="theirs", parent_id=None)
-    trashed = folder_create(user=owner, name="trashed", parent_id=None)
+    theirs = factories.folder(stranger, "theirs")
+    trashed = factories.folder(owner, "trashed")
     Folder.objects.filter(pk=trashed.pk).update(deleted_at=timezone.now())
     before = (_snapshot(owner), _usage_numbers(owner), _objects(owner))
 

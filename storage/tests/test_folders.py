@@ -5,10 +5,13 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from kosha.errors import DomainError
+from kosha.origin import TASK
+from kosha.testing import factories
 from kosha.testing.races import run_after
 from storage.listing import folder_ancestry
 from storage.models import File, Folder
-from storage.services.folders import folder_create, folder_move
+from storage.places import Place
+from storage.services.folders import folder_update
 
 pytestmark = pytest.mark.django_db
 
@@ -32,10 +35,10 @@ BAD_NAMES = [
 
 def _tree(owner):
     """root/a/b/c and root/other."""
-    a = folder_create(user=owner, name="a", parent_id=None)
-    b = folder_create(user=owner, name="b", parent_id=a.pk)
-    c = folder_create(user=owner, name="c", parent_id=b.pk)
-    other = folder_create(user=owner, name="other", parent_id=None)
+    a = factories.folder(owner, "a")
+    b = factories.folder(owner, "b", a)
+    c = factories.folder(owner, "c", b)
+    other = factories.folder(owner, "other")
     return a, b, c, other
 
 
@@ -111,7 +114,7 @@ def test_create_refuses_a_name_taken_by_a_file(owner_client, owner):
 
 def test_same_name_is_fine_in_another_folder_for_another_user_and_after_trashing(owner_client, owner, stranger):
     a, *_ = _tree(owner)
-    folder_create(user=stranger, name="b", parent_id=None)
+    factories.folder(stranger, "b")
     Folder.objects.filter(pk=a.pk).update(deleted_at=timezone.now())
 
     assert owner_client.post("/api/v1/folders/", {"name": "b"}, format="json").status_code == 201
@@ -119,8 +122,8 @@ def test_same_name_is_fine_in_another_folder_for_another_user_and_after_trashing
 
 
 def test_create_in_a_strangers_or_trashed_or_malformed_parent_is_404(owner_client, owner, stranger):
-    theirs = folder_create(user=stranger, name="theirs", parent_id=None)
-    trashed = folder_create(user=owner, name="gone", parent_id=None)
+    theirs = factories.folder(stranger, "theirs")
+    trashed = factories.folder(owner, "gone")
     Folder.objects.filter(pk=trashed.pk).update(deleted_at=timezone.now())
 
     for parent in (str(theirs.pk), str(trashed.pk), "not-a-uuid", 7):
@@ -241,7 +244,7 @@ def test_move_into_itself_or_a_descendant_is_refused(owner_client, owner, target
 
 def test_move_onto_a_taken_name_is_409_and_changes_nothing(owner_client, owner):
     a, b, _, other = _tree(owner)
-    folder_create(user=owner, name="b", parent_id=other.pk)
+    factories.folder(owner, "b", other)
     before = _snapshot(owner)
 
     response = owner_client.patch(f"/api/v1/folders/{b.pk}/", {"parent": str(other.pk)}, format="json")
@@ -253,8 +256,8 @@ def test_move_onto_a_taken_name_is_409_and_changes_nothing(owner_client, owner):
 
 def test_move_into_a_strangers_or_trashed_folder_is_404(owner_client, owner, stranger):
     a, *_ = _tree(owner)
-    theirs = folder_create(user=stranger, name="theirs", parent_id=None)
-    trashed = folder_create(user=owner, name="trashed", parent_id=None)
+    theirs = factories.folder(stranger, "theirs")
+    trashed = factories.folder(owner, "trashed")
     Folder.objects.filter(pk=trashed.pk).update(deleted_at=timezone.now())
     before = _snapshot(owner)
 
@@ -319,17 +322,17 @@ def test_crossing_moves_cannot_make_a_cycle(owner):
     """a into b, and b into a once the first move has checked its target's ancestors: each
     check alone passes, so only the Usage row lock (taken first by every move) keeps the
     second from seeing a stale tree."""
-    a = folder_create(user=owner, name="a", parent_id=None)
-    b = folder_create(user=owner, name="b", parent_id=None)
+    a = factories.folder(owner, "a")
+    b = factories.folder(owner, "b")
 
     def move_b_into_a():
         try:
-            return folder_move(user=owner, folder_id=b.pk, parent_id=a.pk)
+            return folder_update(actor=owner, folder=b, place=Place(owner=owner, folder=a), origin=TASK)
         except DomainError as exc:
             return exc
 
     with run_after("storage.services.folders.chain_for_attaching", move_b_into_a, in_thread=True) as crossing:
-        results = [folder_move(user=owner, folder_id=a.pk, parent_id=b.pk)]
+        results = [folder_update(actor=owner, folder=a, place=Place(owner=owner, folder=b), origin=TASK)]
     results.append(crossing.result)
 
     refused = [result for result in results if isinstance(result, DomainError)]

@@ -9,11 +9,12 @@ import pytest
 from django.core.management import call_command
 from django.utils import timezone
 
+from kosha.testing import factories
 from kosha.testing.factories import stored_file
 from storage import keys
 from storage.backends import get_backend
 from storage.models import FileVersion, FolderArchive
-from storage.services.folders import folder_create
+from storage.places import Place
 from storage.services.janitors import orphan_check, orphans_sweep
 from storage.services.uploads import upload_abort, upload_start
 from storage.tasks import orphan_check_task, orphan_sweep_task
@@ -39,9 +40,11 @@ def world(store, owner):
     version = stored_file(owner, "kept.txt").current_version
     thumb = put(keys.thumbnail_key(owner.pk, version.pk, 256), b"webp")
     FileVersion.objects.filter(pk=version.pk).update(thumbnail_key=thumb)
-    pending = upload_start(user=owner, name="pending.txt", size_bytes=7, content_type="text/plain").upload
+    pending = upload_start(
+        actor=owner, place=Place(owner=owner), name="pending.txt", size_bytes=7, content_type="text/plain"
+    ).upload
     put(pending.key, b"pending")
-    folder = folder_create(user=owner, name="Zipped")
+    folder = factories.folder(owner, "Zipped")
     archive = FolderArchive.objects.create(
         owner=owner, folder=folder, status=FolderArchive.Status.READY, expires_at=timezone.now() + timedelta(days=1)
     )
@@ -187,7 +190,9 @@ def test_the_scheduled_tasks_apply(local_settings, owner):
 
 
 def test_uploads_expire_command_runs_the_upload_sweep(local_settings, owner):
-    upload = upload_start(user=owner, name="late.txt", size_bytes=3, content_type="text/plain").upload
+    upload = upload_start(
+        actor=owner, place=Place(owner=owner), name="late.txt", size_bytes=3, content_type="text/plain"
+    ).upload
     type(upload).objects.filter(pk=upload.pk).update(expires_at=timezone.now() - timedelta(minutes=1))
 
     out = StringIO()

@@ -9,9 +9,9 @@ from django.utils import timezone
 from rest_framework.test import APIClient
 
 from kosha.pages import cursor_unsign
+from kosha.testing import factories
 from storage.listing import SORT_CHOICES
 from storage.models import File, FileVersion, Folder
-from storage.services.folders import folder_create
 
 pytestmark = pytest.mark.django_db
 
@@ -96,7 +96,7 @@ def _walk(client, folder, *, sort: str, limit: int) -> list[dict]:
 
 def test_folders_come_before_files_whatever_the_names(owner_client, owner):
     File.objects.create(owner=owner, name="aaa.txt")
-    folder_create(user=owner, name="zzz", parent_id=None)
+    factories.folder(owner, "zzz")
 
     body = owner_client.get(_items_url(None)).json()
 
@@ -108,7 +108,7 @@ def test_folders_come_before_files_whatever_the_names(owner_client, owner):
 @pytest.mark.parametrize("sort", SORT_CHOICES)
 @pytest.mark.parametrize("limit", [1, 4, 7, 100])
 def test_pagination_walks_the_whole_folder_in_order_with_no_duplicates_or_misses(owner_client, owner, sort, limit):
-    parent = folder_create(user=owner, name="big", parent_id=None)
+    parent = factories.folder(owner, "big")
     _fill(owner, parent, folders=7, files=17)
 
     items = _walk(owner_client, parent, sort=sort, limit=limit)
@@ -142,15 +142,21 @@ def test_exactly_limit_folders_and_no_files_has_no_next_page(owner_client, owner
 
 
 def test_an_empty_folder_lists_nothing(owner_client, owner):
-    parent = folder_create(user=owner, name="empty", parent_id=None)
+    parent = factories.folder(owner, "empty")
 
     body = owner_client.get(_items_url(parent)).json()
 
-    assert body == {"items": [], "next": None, "breadcrumbs": [{"id": str(parent.pk), "name": "empty"}]}
+    assert body == {
+        "items": [],
+        "next": None,
+        "breadcrumbs": [{"id": str(parent.pk), "name": "empty"}],
+        "role": "owner",
+        "owner": owner.email,
+    }
 
 
 def test_trashed_children_and_other_folders_children_are_not_listed(owner_client, owner, stranger):
-    parent = folder_create(user=owner, name="p", parent_id=None)
+    parent = factories.folder(owner, "p")
     _fill(owner, parent, folders=2, files=2)
     Folder.objects.filter(parent=parent, name="dir 0000").update(deleted_at=timezone.now())
     File.objects.filter(folder=parent, name="file 0000.bin").update(deleted_at=timezone.now())
@@ -163,7 +169,7 @@ def test_trashed_children_and_other_folders_children_are_not_listed(owner_client
 
 
 def test_items_carry_kind_size_type_versions_and_thumbnail(owner_client, owner):
-    folder = folder_create(user=owner, name="pics", parent_id=None)
+    folder = factories.folder(owner, "pics")
     image = File.objects.create(owner=owner, name="cat.png", size_bytes=20, content_type="image/png")
     FileVersion.objects.create(file=image, number=1, key="k1", size_bytes=10, content_type="image/png")
     current = FileVersion.objects.create(
@@ -196,9 +202,9 @@ def test_items_carry_kind_size_type_versions_and_thumbnail(owner_client, owner):
 
 
 def test_breadcrumbs_run_from_the_top_folder_to_this_one(owner_client, owner):
-    a = folder_create(user=owner, name="a", parent_id=None)
-    b = folder_create(user=owner, name="b", parent_id=a.pk)
-    c = folder_create(user=owner, name="c", parent_id=b.pk)
+    a = factories.folder(owner, "a")
+    b = factories.folder(owner, "b", a)
+    c = factories.folder(owner, "c", b)
 
     body = owner_client.get(_items_url(c)).json()
 
@@ -220,7 +226,7 @@ def _a_next_cursor(client, owner, parent):
 
 
 def test_a_tampered_cursor_is_400(owner_client, owner):
-    parent = folder_create(user=owner, name="p", parent_id=None)
+    parent = factories.folder(owner, "p")
     cursor = _a_next_cursor(owner_client, owner, parent)
     flipped = cursor[:-3] + ("A" if cursor[-3] != "A" else "B") + cursor[-2:]
     phase, *_ = cursor_unsign(cursor, scope=f"storage.listing:{owner.pk}:{parent.pk}:name")
@@ -234,7 +240,7 @@ def test_a_tampered_cursor_is_400(owner_client, owner):
 
 
 def test_a_cursor_is_refused_with_another_sort_folder_or_user(owner_client, stranger_client, owner, stranger):
-    parent = folder_create(user=owner, name="p", parent_id=None)
+    parent = factories.folder(owner, "p")
     cursor = _a_next_cursor(owner_client, owner, parent)
     root_cursor = owner_client.get(_items_url(None, limit=1)).json()["next"]
     _fill(stranger, None, folders=2, files=0)
@@ -277,8 +283,8 @@ def test_the_default_page_is_100_items(owner_client, owner):
 
 
 def test_a_strangers_folder_a_trashed_folder_and_a_malformed_id_are_404(owner_client, stranger_client, owner):
-    mine = folder_create(user=owner, name="mine", parent_id=None)
-    trashed = folder_create(user=owner, name="trashed", parent_id=None)
+    mine = factories.folder(owner, "mine")
+    trashed = factories.folder(owner, "trashed")
     Folder.objects.filter(pk=trashed.pk).update(deleted_at=timezone.now())
 
     assert stranger_client.get(_items_url(mine)).status_code == 404
@@ -320,18 +326,20 @@ def _with_versions(owner, parent):
 
 
 @pytest.mark.parametrize("count", [1, 500])
-def test_a_page_of_a_subfolder_costs_four_queries_at_1_and_500_files(
+def test_a_page_of_a_subfolder_costs_five_queries_at_1_and_500_files(
     owner_client, owner, count, django_assert_num_queries, memory_cache
 ):
-    parent = folder_create(user=owner, name="p", parent_id=None)
+    parent = factories.folder(owner, "p")
     _fill(owner, parent, folders=0, files=count)
     _with_versions(owner, parent)
 
-    # 1. breadcrumbs (the recursive CTE, which is also the access check)
-    # 2. folders after the cursor, limit + 1
-    # 3. files after the cursor, with version_count and thumbnail key in the same SELECT
-    # 4. which of the page's items are shared (shares UNION live links)
-    with django_assert_num_queries(4):
+    # 1. the folder with its owner joined: the access rule (sharing.access; for the owner
+    #    it needs no share lookup)
+    # 2. breadcrumbs (the recursive CTE)
+    # 3. folders after the cursor, limit + 1
+    # 4. files after the cursor, with version_count and thumbnail key in the same SELECT
+    # 5. which of the page's items are shared (shares UNION live links)
+    with django_assert_num_queries(5):
         response = owner_client.get(_items_url(parent))
 
     assert response.status_code == 200
@@ -353,10 +361,10 @@ def test_a_page_of_the_root_costs_three_queries_at_1_and_500_files(
 
 
 @pytest.mark.parametrize("count", [2, 500])
-def test_every_page_of_a_mixed_folder_costs_at_most_four_queries(
+def test_every_page_of_a_mixed_folder_costs_at_most_five_queries(
     owner_client, owner, count, django_assert_max_num_queries, memory_cache
 ):
-    parent = folder_create(user=owner, name="p", parent_id=None)
+    parent = factories.folder(owner, "p")
     _fill(owner, parent, folders=count // 2, files=count // 2)
     cursor, seen = None, 0
 
@@ -364,9 +372,9 @@ def test_every_page_of_a_mixed_folder_costs_at_most_four_queries(
         params = {"sort": "type", "limit": 100}
         if cursor:
             params["cursor"] = cursor
-        # breadcrumbs, then folders and/or files, then the shared markers: never more,
-        # however deep the page
-        with django_assert_max_num_queries(4):
+        # the folder (access), breadcrumbs, then folders and/or files, then the shared
+        # markers: never more, however deep the page
+        with django_assert_max_num_queries(5):
             body = owner_client.get(_items_url(parent, **params)).json()
         seen += len(body["items"])
         cursor = body["next"]

@@ -10,13 +10,15 @@ from PIL import Image
 from prometheus_client import REGISTRY
 
 from kosha.errors import UploadAborted
+from kosha.origin import TASK
+from kosha.testing import factories
 from kosha.testing.factories import pending_upload, stored_file
 from kosha.testing.races import run_before
 from storage.backends import get_backend
 from storage.models import File, FileVersion, Folder, UploadSession
 from storage.names import name_free
+from storage.places import Place
 from storage.services.files import file_copy
-from storage.services.folders import folder_create
 from storage.services.recording import session_abandon, version_record
 from storage.services.trash import file_trash
 from storage.services.uploads import upload_complete, upload_complete_from_event, upload_start
@@ -43,9 +45,9 @@ def test_a_complete_racing_a_retried_complete_records_one_version(local_settings
 
     with run_before(
         "storage.services.uploads.complete.version_record",
-        lambda: upload_complete(user=owner, upload_id=upload.pk),
+        lambda: upload_complete(actor=owner, upload=upload, origin=TASK),
     ) as first:
-        second = upload_complete(user=owner, upload_id=upload.pk)
+        second = upload_complete(actor=owner, upload=upload, origin=TASK)
 
     assert second.pk == first.result.pk
     assert FileVersion.objects.filter(file__owner=owner).count() == 1
@@ -61,7 +63,7 @@ def test_a_copy_whose_new_key_a_storage_event_recorded_first_returns_that_file(l
         return upload_complete_from_event(key=session.key)
 
     with run_before("storage.services.files.version_record", event_about_the_copy) as event:
-        copy = file_copy(user=owner, file_id=source.pk)
+        copy = file_copy(actor=owner, file=source, origin=TASK)
 
     assert copy.pk == event.result.file_id
     assert copy.name == "a (2).txt"
@@ -78,7 +80,7 @@ def test_a_copy_is_recorded_as_an_upload_is_but_keeps_the_sources_dimensions_and
     uploads_before = _completed_uploads()
 
     with django_capture_on_commit_callbacks(execute=True):
-        copy = file_copy(user=owner, file_id=source.pk)
+        copy = file_copy(actor=owner, file=source, origin=TASK)
 
     version = FileVersion.objects.get(pk=copy.current_version_id)
     assert (version.width, version.height) == (source_version.width, source_version.height) == (40, 20)
@@ -97,8 +99,8 @@ def test_a_completed_upload_counts_once_in_the_metric(local_settings, owner, dja
     before = _completed_uploads()
 
     with django_capture_on_commit_callbacks(execute=True):
-        upload_complete(user=owner, upload_id=upload.pk)
-        upload_complete(user=owner, upload_id=upload.pk)
+        upload_complete(actor=owner, upload=upload, origin=TASK)
+        upload_complete(actor=owner, upload=upload, origin=TASK)
 
     assert _completed_uploads() == before + 1
 
@@ -108,7 +110,14 @@ def test_recording_a_session_that_ended_raises_its_gone_error_and_records_nothin
     session_abandon(session=upload, status=UploadSession.Status.ABORTED)
 
     with pytest.raises(UploadAborted), transaction.atomic():
-        version_record(session=upload, etag="", sha256="", name_policy=UploadSession.OnConflict.VERSION)
+        version_record(
+            session=upload,
+            etag="",
+            sha256="",
+            name_policy=UploadSession.OnConflict.VERSION,
+            actor=owner,
+            origin=TASK,
+        )
 
     assert not File.objects.filter(owner=owner).exists()
     assert usage_of(owner).reserved_bytes == 0
@@ -116,11 +125,11 @@ def test_recording_a_session_that_ended_raises_its_gone_error_and_records_nothin
 
 
 def test_rename_on_conflict_also_steps_past_a_folder_that_took_the_name_meanwhile(local_settings, owner):
-    started = upload_start(user=owner, name="notes", size_bytes=5, on_conflict="rename")
+    started = upload_start(actor=owner, place=Place(owner=owner), name="notes", size_bytes=5, on_conflict="rename")
     get_backend().put_bytes(key=started.upload.key, data=b"hello", content_type="application/octet-stream")
-    folder_create(user=owner, name="notes")
+    factories.folder(owner, "notes")
 
-    version = upload_complete(user=owner, upload_id=started.upload.pk)
+    version = upload_complete(actor=owner, upload=started.upload, origin=TASK)
 
     assert version.file.name == "notes (2)"
     assert_usage_consistent(owner)
@@ -134,7 +143,7 @@ def test_a_free_name_is_kept(owner):
 
 
 def test_a_taken_name_gets_the_first_free_number_past_files_and_folders(owner, stranger):
-    folder = folder_create(user=owner, name="docs")
+    folder = factories.folder(owner, "docs")
     File.objects.create(owner=owner, folder=None, name="a.txt")
     Folder.objects.create(owner=owner, parent=None, name="a (2).txt")
     File.objects.create(owner=owner, folder=folder, name="a (3).txt")  # another folder: free here
@@ -145,7 +154,7 @@ def test_a_taken_name_gets_the_first_free_number_past_files_and_folders(owner, s
 
 def test_a_trashed_item_does_not_hold_its_name(local_settings, owner):
     file = stored_file(owner, "a.txt")
-    file_trash(user=owner, file_id=file.pk)
+    file_trash(actor=owner, file=file, origin=TASK)
 
     assert name_free(owner=owner, folder_id=None, name="a.txt") == "a.txt"
 

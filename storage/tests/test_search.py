@@ -9,10 +9,11 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from rest_framework.test import APIClient
 
+from kosha.origin import TASK
+from kosha.testing import factories
 from kosha.testing.factories import stored_file
+from sharing.search import search_for_actor
 from storage.models import File
-from storage.search import search_for_user
-from storage.services.folders import folder_create
 from storage.services.trash import file_trash, folder_trash
 
 pytestmark = pytest.mark.django_db
@@ -36,9 +37,9 @@ def names(response) -> list[str]:
 
 
 def test_search_finds_files_and_folders_with_their_breadcrumb_paths(owner_client, owner):
-    work = folder_create(user=owner, name="Work")
-    year = folder_create(user=owner, name="2026", parent_id=work.pk)
-    reports = folder_create(user=owner, name="Reports", parent_id=work.pk)
+    work = factories.folder(owner, "Work")
+    year = factories.folder(owner, "2026", work)
+    reports = factories.folder(owner, "Reports", work)
     report = stored_file(owner, "report.pdf", b"%PDF-1.7", folder=year, content_type="application/pdf")
     stored_file(owner, "holiday.jpg", folder=year, content_type="image/jpeg")
 
@@ -57,6 +58,8 @@ def test_search_finds_files_and_folders_with_their_breadcrumb_paths(owner_client
         "content_type": "application/pdf",
         "modified": items["report.pdf"]["modified"],
         "score": items["report.pdf"]["score"],
+        "owner": owner.email,
+        "role": "owner",
     }
     assert items["Reports"]["kind"] == "folder"
     assert items["Reports"]["parent"] == str(work.pk)
@@ -85,21 +88,21 @@ def test_exact_name_ranks_above_prefix_above_a_match_inside(owner_client, owner)
 
 
 def test_trashed_files_and_folders_never_appear(owner_client, owner):
-    kept = folder_create(user=owner, name="kept plans")
-    binned = folder_create(user=owner, name="binned plans")
+    kept = factories.folder(owner, "kept plans")
+    binned = factories.folder(owner, "binned plans")
     stored_file(owner, "plans inside the binned folder.txt", folder=binned)
     trashed = stored_file(owner, "old plans.txt")
     stored_file(owner, "plans.txt", folder=kept)
 
-    file_trash(user=owner, file_id=trashed.pk)
-    folder_trash(user=owner, folder_id=binned.pk)
+    file_trash(actor=owner, file=trashed, origin=TASK)
+    folder_trash(actor=owner, folder=binned, origin=TASK)
 
     assert set(names(search(owner_client, q="plans"))) == {"kept plans", "plans.txt"}
 
 
 def test_another_users_files_never_appear(owner_client, owner, stranger, stranger_client):
     stored_file(owner, "secret report.pdf")
-    folder_create(user=owner, name="secret folder")
+    factories.folder(owner, "secret folder")
 
     assert names(search(stranger_client, q="secret")) == []
     assert names(search(stranger_client, q="secret report.pdf")) == []
@@ -107,7 +110,7 @@ def test_another_users_files_never_appear(owner_client, owner, stranger, strange
 
 
 def test_type_filter_maps_to_content_types_and_folders(owner_client, owner):
-    folder_create(user=owner, name="trip photos")
+    factories.folder(owner, "trip photos")
     stored_file(owner, "trip.jpg", content_type="image/jpeg")
     stored_file(owner, "trip.mp4", content_type="video/mp4")
     stored_file(owner, "trip.pdf", content_type="application/pdf")
@@ -133,7 +136,7 @@ def test_type_filter_maps_to_content_types_and_folders(owner_client, owner):
 
 
 def test_size_and_modified_filters(owner_client, owner):
-    folder_create(user=owner, name="data folder")
+    factories.folder(owner, "data folder")
     stored_file(owner, "data small.bin", b"x" * 10)
     stored_file(owner, "data big.bin", b"x" * 1000)
     old = stored_file(owner, "data old.bin", b"x" * 500)
@@ -154,14 +157,12 @@ def test_size_and_modified_filters(owner_client, owner):
 
 
 def test_folder_filter_searches_only_that_subtree(owner_client, owner):
-    work = folder_create(user=owner, name="Work")
-    deep = folder_create(
-        user=owner, name="deep notes", parent_id=folder_create(user=owner, name="a", parent_id=work.pk).pk
-    )
+    work = factories.folder(owner, "Work")
+    deep = factories.folder(owner, "deep notes", factories.folder(owner, "a", work))
     stored_file(owner, "notes.txt", folder=deep)
     stored_file(owner, "notes.txt", folder=work)
     stored_file(owner, "notes.txt")  # at the root: outside Work
-    folder_create(user=owner, name="notes elsewhere")
+    factories.folder(owner, "notes elsewhere")
 
     response = search(owner_client, q="notes", folder=str(work.pk))
 
@@ -174,7 +175,7 @@ def test_folder_filter_searches_only_that_subtree(owner_client, owner):
 
 
 def test_folder_filter_with_another_users_folder_is_404(stranger_client, owner):
-    folder = folder_create(user=owner, name="Private")
+    folder = factories.folder(owner, "Private")
 
     response = search(stranger_client, q="private", folder=str(folder.pk))
 
@@ -201,12 +202,12 @@ def test_pages_follow_the_cursor_without_repeats(owner_client, owner):
 
 
 def _search_queries(owner, word: str, count: int) -> int:
-    folder = folder_create(user=owner, name=f"level {count}")
-    inner = folder_create(user=owner, name="inner", parent_id=folder.pk)
+    folder = factories.folder(owner, f"level {count}")
+    inner = factories.folder(owner, "inner", folder)
     for number in range(count):
         stored_file(owner, f"{word} {number}.txt", folder=inner if number % 2 else folder)
     with CaptureQueriesContext(connection) as queries:
-        page = search_for_user(user=owner, query=word)
+        page = search_for_actor(actor=owner, query=word)
     assert len(page.items) == count
     return len(queries)
 
@@ -217,9 +218,10 @@ def test_search_query_count_does_not_grow_with_results(owner):
     at_n = _search_queries(owner, "quartz", 4)
     at_3n = _search_queries(owner, "meadow", 12)
 
+    # the shares made to the searcher (none here, so no walk under shared folders),
     # savepoint, (PostgreSQL: set_config of the threshold), files, folders, release, and
     # one recursive query for every breadcrumb: never one per result.
-    expected = 5 + (1 if connection.vendor == "postgresql" else 0)
+    expected = 6 + (1 if connection.vendor == "postgresql" else 0)
     assert at_n == at_3n == expected
 
 
@@ -311,11 +313,11 @@ def test_exact_matches_rank_above_fuzzy_ones(owner_client, owner):
 
 @pytest.mark.postgres
 def test_fuzzy_search_keeps_filters_trash_and_owner(owner_client, owner, stranger):
-    folder = folder_create(user=owner, name="Invoices")
+    folder = factories.folder(owner, "Invoices")
     stored_file(owner, "Invoice March.pdf", folder=folder, content_type="application/pdf")
     stored_file(owner, "Invoice March.png", content_type="image/png")
     trashed = stored_file(owner, "Invoice April.pdf", content_type="application/pdf")
-    file_trash(user=owner, file_id=trashed.pk)
+    file_trash(actor=owner, file=trashed, origin=TASK)
     stored_file(stranger, "Invoice May.pdf", content_type="application/pdf")
 
     assert set(names(search(owner_client, q="invoce"))) == {"Invoices", "Invoice March.pdf", "Invoice March.png"}

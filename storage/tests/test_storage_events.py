@@ -11,6 +11,7 @@ from datetime import timedelta
 import pytest
 from django.utils import timezone
 
+from kosha.origin import TASK
 from kosha.testing.races import run_after
 from storage import keys
 from storage.backends import BackendError, get_backend
@@ -360,7 +361,7 @@ def test_event_and_client_complete_at_once_record_one_version(s3_settings, owner
     upload = UploadSession.objects.get(pk=started["id"])
     get_backend().put_bytes(key=upload.key, data=data, content_type="application/octet-stream")
     finish = {
-        "client": lambda: upload_complete(user=owner, upload_id=upload.pk),
+        "client": lambda: upload_complete(actor=owner, upload=upload, origin=TASK),
         "event": lambda: upload_complete_from_event(key=upload.key),
     }
     other = "event" if first == "client" else "client"

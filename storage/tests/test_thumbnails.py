@@ -10,6 +10,7 @@ import pytest
 import requests
 from PIL import Image
 
+from kosha.origin import TASK
 from kosha.testing.factories import stored_file
 from storage import thumbnails
 from storage.backends import get_backend
@@ -261,5 +262,5 @@ def test_preview_is_404_for_the_stranger_and_a_trashed_file(local_settings, owne
     file = stored_file(owner, "paper.pdf", b"%PDF-1.7", content_type="application/pdf")
 
     assert stranger_client.get(f"/api/v1/files/{file.pk}/preview/").status_code == 404
-    file_trash(user=owner, file_id=file.pk)
+    file_trash(actor=owner, file=file, origin=TASK)
     assert owner_client.get(f"/api/v1/files/{file.pk}/preview/").status_code == 404

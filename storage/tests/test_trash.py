@@ -9,11 +9,13 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kosha.errors import Conflict
+from kosha.origin import TASK
 from kosha.testing.factories import folder, pending_upload, stored_file, stored_version
 from kosha.testing.races import run_after
 from plans.models import Plan
 from storage.backends import get_backend
 from storage.models import File, FileVersion, Folder, UploadSession
+from storage.places import Place
 from storage.selectors import folder_children_for_user
 from storage.services.trash import file_trash, folder_trash
 from storage.services.uploads import upload_complete, upload_start
@@ -61,7 +63,7 @@ def live_names(owner, folder=None) -> set[str]:
 def test_trashing_a_folder_hides_its_subtree_and_lists_one_root(tree, owner, owner_client):
     photos = tree["photos"]
 
-    folder_trash(user=owner, folder_id=photos.pk)
+    folder_trash(actor=owner, folder=photos, origin=TASK)
 
     assert live_names(owner) == {"top.txt"}
     assert not Folder.objects.filter(owner=owner, deleted_at__isnull=True).exists()
@@ -97,8 +99,8 @@ def test_delete_on_a_file_moves_it_to_the_trash(tree, owner, owner_client):
 
 
 def test_restore_brings_back_exactly_its_batch(tree, owner, owner_client):
-    file_trash(user=owner, file_id=tree["b"].pk)  # trashed on its own first
-    folder_trash(user=owner, folder_id=tree["photos"].pk)
+    file_trash(actor=owner, file=tree["b"], origin=TASK)  # trashed on its own first
+    folder_trash(actor=owner, folder=tree["photos"], origin=TASK)
     assert len(owner_client.get(TRASH).json()["items"]) == 2
 
     response = owner_client.post(f"{TRASH}{tree['photos'].pk}/restore/")
@@ -122,14 +124,14 @@ def test_restore_brings_back_exactly_its_batch(tree, owner, owner_client):
 
 
 def test_a_name_clash_restores_as_name_restored(tree, owner, owner_client, run_on_commit):
-    file_trash(user=owner, file_id=tree["top"].pk)
+    file_trash(actor=owner, file=tree["top"], origin=TASK)
     with run_on_commit():
         newer = stored_file(owner, "top.txt", b"newer")
 
     first = owner_client.post(f"{TRASH}{tree['top'].pk}/restore/")
 
     assert first.json()["name"] == "top (restored).txt"
-    file_trash(user=owner, file_id=newer.pk)
+    file_trash(actor=owner, file=newer, origin=TASK)
     with run_on_commit():
         stored_file(owner, "top.txt", b"newest")
     second = owner_client.post(f"{TRASH}{newer.pk}/restore/")
@@ -139,8 +141,8 @@ def test_a_name_clash_restores_as_name_restored(tree, owner, owner_client, run_o
 
 
 def test_restoring_into_a_trashed_folder_restores_to_the_root(tree, owner, owner_client):
-    file_trash(user=owner, file_id=tree["c"].pk)
-    folder_trash(user=owner, folder_id=tree["photos"].pk)
+    file_trash(actor=owner, file=tree["c"], origin=TASK)
+    folder_trash(actor=owner, folder=tree["photos"], origin=TASK)
     listed = {item["name"]: item for item in owner_client.get(TRASH).json()["items"]}
     assert listed["c.txt"]["folder_is_trashed"] is True
 
@@ -155,8 +157,8 @@ def test_restoring_into_a_trashed_folder_restores_to_the_root(tree, owner, owner
 
 
 def test_delete_forever_removes_blobs_rows_and_usage_and_keeps_other_batches(tree, owner, owner_client):
-    file_trash(user=owner, file_id=tree["c"].pk)  # its own batch, inside Photos/old
-    folder_trash(user=owner, folder_id=tree["photos"].pk)
+    file_trash(actor=owner, file=tree["c"], origin=TASK)  # its own batch, inside Photos/old
+    folder_trash(actor=owner, folder=tree["photos"], origin=TASK)
     doomed_keys = keys_of(tree["a"], tree["b"])
     backend = get_backend()
 
@@ -176,8 +178,8 @@ def test_delete_forever_removes_blobs_rows_and_usage_and_keeps_other_batches(tre
 
 
 def test_emptying_the_trash_deletes_everything_in_it(tree, owner, owner_client):
-    file_trash(user=owner, file_id=tree["top"].pk)
-    folder_trash(user=owner, folder_id=tree["photos"].pk)
+    file_trash(actor=owner, file=tree["top"], origin=TASK)
+    folder_trash(actor=owner, folder=tree["photos"], origin=TASK)
     keys = keys_of(tree["a"], tree["b"], tree["c"], tree["top"])
 
     response = owner_client.post(f"{TRASH}empty/")
@@ -194,8 +196,8 @@ def test_emptying_the_trash_deletes_everything_in_it(tree, owner, owner_client):
 
 
 def test_the_purge_task_deletes_only_trash_older_than_the_plans_days(tree, owner):
-    folder_trash(user=owner, folder_id=tree["photos"].pk)
-    file_trash(user=owner, file_id=tree["top"].pk)
+    folder_trash(actor=owner, folder=tree["photos"], origin=TASK)
+    file_trash(actor=owner, file=tree["top"], origin=TASK)
     long_ago = timezone.now() - timedelta(days=31)
     batch = Folder.objects.get(pk=tree["photos"].pk).trash_batch
     Folder.objects.filter(trash_batch=batch).update(deleted_at=long_ago)
@@ -213,8 +215,8 @@ def test_the_purge_task_deletes_only_trash_older_than_the_plans_days(tree, owner
 
 
 def test_purging_a_folder_fails_uploads_aimed_at_it_and_releases_their_reservation(tree, owner, owner_client):
-    started = upload_start(user=owner, name="late.txt", size_bytes=9, folder_id=tree["year"].pk)
-    folder_trash(user=owner, folder_id=tree["photos"].pk)
+    started = upload_start(actor=owner, place=Place(owner=owner, folder=tree["year"]), name="late.txt", size_bytes=9)
+    folder_trash(actor=owner, folder=tree["photos"], origin=TASK)
 
     owner_client.delete(f"{TRASH}{tree['photos'].pk}/")
 
@@ -264,9 +266,11 @@ def test_the_trash_list_runs_a_fixed_number_of_queries(local_settings, owner, ow
         response = owner_client.get(TRASH)
 
     assert len(response.json()["items"]) == 2 * count
-    # the Usage row with its plan (trash_days), the folder roots with their parent and
-    # batch size, the file roots with their folder
-    assert len(queries) == 3, [query["sql"] for query in queries.captured_queries]
+    # 1. the folder roots with their parent, batch size, trasher and owner (with the
+    #    owner's usage and plan, for trash_days) joined
+    # 2. the file roots with the same joins
+    # (none of another person's: no share lookup)
+    assert len(queries) == 2, [query["sql"] for query in queries.captured_queries]
 
 
 # --- access and bad input ------------------------------------------------------------------
@@ -280,7 +284,7 @@ def _trash_endpoints(item_id):
 
 
 def test_a_stranger_gets_404_and_sees_an_empty_trash(tree, owner, stranger_client):
-    folder_trash(user=owner, folder_id=tree["photos"].pk)
+    folder_trash(actor=owner, folder=tree["photos"], origin=TASK)
 
     for method, url in [
         *_trash_endpoints(tree["photos"].pk),
@@ -309,8 +313,8 @@ def test_anonymous_requests_to_the_trash_are_refused(tree, api_client):
 
 
 def test_bad_ids_are_404_and_change_nothing(tree, owner, owner_client):
-    file_trash(user=owner, file_id=tree["b"].pk)  # a trashed item that is not a root:
-    folder_trash(user=owner, folder_id=tree["year"].pk)
+    file_trash(actor=owner, file=tree["b"], origin=TASK)  # a trashed item that is not a root:
+    folder_trash(actor=owner, folder=tree["year"], origin=TASK)
     for bad in ["not-a-uuid", uuid.uuid4(), tree["top"].pk, tree["a"].pk]:
         for method, url in _trash_endpoints(bad):
             response = getattr(owner_client, method)(url)
@@ -334,16 +338,16 @@ def test_trash_restore_and_purge_keep_usage_exact_on_postgres(local_settings, ow
         stored_file(owner, name, b"x" * size, folder=parent)
     assert_usage_consistent(owner)
 
-    folder_trash(user=owner, folder_id=photos.pk)
+    folder_trash(actor=owner, folder=photos, origin=TASK)
     assert_usage_consistent(owner)
     assert owner_client.get("/api/v1/usage/").json()["trash_bytes"] == 11 + 12 + 13
     assert owner_client.post(f"{TRASH}{photos.pk}/restore/").status_code == 200
     assert_usage_consistent(owner)
-    folder_trash(user=owner, folder_id=inner.pk)
+    folder_trash(actor=owner, folder=inner, origin=TASK)
     assert owner_client.delete(f"{TRASH}{inner.pk}/").status_code == 204
     assert_usage_consistent(owner)
     assert usage_of(owner).used_bytes == 11 + 12 + 14
-    folder_trash(user=owner, folder_id=photos.pk)
+    folder_trash(actor=owner, folder=photos, origin=TASK)
     long_ago = timezone.now() - timedelta(days=Plan.objects.get(code="free").trash_days + 1)
     Folder.objects.filter(owner=owner, deleted_at__isnull=False).update(deleted_at=long_ago)
     File.objects.filter(owner=owner, deleted_at__isnull=False).update(deleted_at=long_ago)
@@ -364,9 +368,9 @@ def test_a_folder_trashed_while_an_upload_into_it_completes_records_nothing(s3_s
     photos = folder(owner, "Photos")
     upload = pending_upload(owner, "late.txt", b"late bytes", folder=photos)
 
-    with run_after("storage.backends.s3.S3Backend.head", lambda: folder_trash(user=owner, folder_id=photos.pk)):
+    with run_after("storage.backends.s3.S3Backend.head", lambda: folder_trash(actor=owner, folder=photos, origin=TASK)):
         with pytest.raises(Conflict) as refused:
-            upload_complete(user=owner, upload_id=upload.pk)
+            upload_complete(actor=owner, upload=upload, origin=TASK)
 
     assert refused.value.details["reason"] == "folder_trashed"
     assert not File.objects.filter(owner=owner).exists()

@@ -5,11 +5,13 @@ import pytest
 from django.db import connection
 
 from kosha.errors import QuotaExceeded
+from kosha.origin import TASK
 from kosha.testing.factories import pending_upload
 from kosha.testing.races import run_concurrently
 from plans.models import Plan
 from storage.backends import get_backend
 from storage.models import UploadSession
+from storage.places import Place
 from storage.services.uploads import upload_abort, upload_complete, upload_start
 from storage.tests.protocol import assert_usage_consistent, usage_of
 
@@ -35,7 +37,11 @@ def test_twenty_concurrent_initiations_with_room_for_five_reserve_exactly_five(l
     results = run_concurrently(
         20,
         lambda i: upload_start(
-            user=owner, name=f"file-{i}.bin", size_bytes=SIZE, content_type="application/octet-stream"
+            actor=owner,
+            place=Place(owner=owner),
+            name=f"file-{i}.bin",
+            size_bytes=SIZE,
+            content_type="application/octet-stream",
         ),
     )
 
@@ -54,9 +60,9 @@ def test_twenty_concurrent_initiations_with_room_for_five_reserve_exactly_five(l
     outcomes = run_concurrently(
         5,
         lambda i: (
-            upload_complete(user=owner, upload_id=started[i].upload.pk)
+            upload_complete(actor=owner, upload=started[i].upload, origin=TASK)
             if i < 3
-            else upload_abort(user=owner, upload_id=started[i].upload.pk)
+            else upload_abort(upload=started[i].upload)
         ),
     )
 
@@ -69,7 +75,7 @@ def test_twenty_concurrent_initiations_with_room_for_five_reserve_exactly_five(l
 def test_concurrent_completes_of_one_upload_record_one_version(local_settings, owner):
     upload = pending_upload(owner, "same.bin", b"y" * SIZE)
 
-    results = run_concurrently(6, lambda i: upload_complete(user=owner, upload_id=upload.pk))
+    results = run_concurrently(6, lambda i: upload_complete(actor=owner, upload=upload, origin=TASK))
 
     assert not [result for result in results if isinstance(result, Exception)], results
     assert len({result.pk for result in results}) == 1
@@ -81,7 +87,7 @@ def test_concurrent_completes_of_one_upload_record_one_version(local_settings, o
 def test_concurrent_same_name_uploads_become_versions_of_one_file(local_settings, owner):
     uploads = [pending_upload(owner, "report.txt", b"z" * SIZE) for _ in range(4)]
 
-    results = run_concurrently(4, lambda i: upload_complete(user=owner, upload_id=uploads[i].pk))
+    results = run_concurrently(4, lambda i: upload_complete(actor=owner, upload=uploads[i], origin=TASK))
 
     # Completes of one owner serialise on the Usage row lock, so the first creates the
     # file and the rest become its versions: no duplicate names, no lost upload.

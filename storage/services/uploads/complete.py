@@ -20,9 +20,9 @@ from kosha.errors import (
     UploadVanished,
     VerificationFailed,
 )
+from kosha.origin import TASK, Origin
 from storage.backends import BackendError, PartsRejected, UploadNotFound, get_backend
 from storage.models import FileVersion, UploadSession
-from storage.selectors import upload_get_for_user
 from storage.services.recording import session_abandon, version_record
 from storage.services.uploads.transfer import upload_require_pending
 
@@ -53,16 +53,16 @@ def _sha256_of_object(key: str) -> str:
     return digest.hexdigest()
 
 
-def upload_complete(*, user, upload_id, parts=None) -> FileVersion:
-    """Finish an upload: assemble the parts, HEAD-verify size (and sha256), then in one
-    transaction record the File or a new FileVersion and move the reservation into used
-    bytes. Idempotent: a completed session returns its version. Raises NotFound,
-    UploadGone, UploadVanished (the store lost the parts: the session fails, its
-    reservation is released), UploadIncomplete, InvalidInput, InvalidParts,
-    VerificationFailed (object deleted, reservation released), the errors of
-    version_record, StoreUnavailable
-    (nothing recorded, reservation kept until expiry)."""
-    upload = upload_get_for_user(user=user, upload_id=upload_id)
+def upload_complete(*, actor, upload: UploadSession, parts=None, origin: Origin) -> FileVersion:
+    """Finish an upload (a session the door got through sharing.access): assemble the
+    parts, HEAD-verify size (and sha256), then in one transaction record the File or a
+    new FileVersion, move the reservation into used bytes and record UPLOAD_COMPLETED
+    with actor (None for a drop) and origin. Idempotent: a completed session returns
+    its version. Raises UploadGone, UploadVanished (the store lost the parts: the
+    session fails, its reservation is released), UploadIncomplete, InvalidInput,
+    InvalidParts, VerificationFailed (object deleted, reservation released), the errors
+    of version_record, StoreUnavailable (nothing recorded, reservation kept until
+    expiry)."""
     if upload.status == UploadSession.Status.COMPLETED and upload.version_id:
         return FileVersion.objects.select_related("file").get(pk=upload.version_id)
     upload_require_pending(upload)
@@ -86,7 +86,7 @@ def upload_complete(*, user, upload_id, parts=None) -> FileVersion:
                     raise InvalidParts(field="parts", store_code=exc.code) from exc
     except BackendError as exc:
         raise StoreUnavailable() from exc
-    return _verify_and_record(upload)
+    return _verify_and_record(upload, actor=actor, origin=origin)
 
 
 def upload_complete_from_event(*, key: str) -> FileVersion | None:
@@ -94,8 +94,10 @@ def upload_complete_from_event(*, key: str) -> FileVersion | None:
     client's complete would (for multipart, the object only exists once the client has
     completed it in the store). Idempotent with a concurrent client complete: one version.
     Returns the version, or None when no pending or completed session holds this key (the
-    caller checks for an orphan). Raises Gone, Conflict, VerificationFailed, StoreUnavailable."""
-    upload = UploadSession.objects.select_related("owner").filter(key=key).first()
+    caller checks for an orphan). The activity event names the session's starter as the
+    actor and the store's notification (a task) as the origin. Raises Gone, Conflict,
+    VerificationFailed, StoreUnavailable."""
+    upload = UploadSession.objects.select_related("owner", "created_by").filter(key=key).first()
     if upload is None:
         return None
     if upload.status == UploadSession.Status.COMPLETED and upload.version_id:
@@ -103,10 +105,10 @@ def upload_complete_from_event(*, key: str) -> FileVersion | None:
     if upload.status != UploadSession.Status.PENDING:
         return None
     upload_require_pending(upload)
-    return _verify_and_record(upload)
+    return _verify_and_record(upload, actor=upload.created_by, origin=TASK)
 
 
-def _verify_and_record(upload: UploadSession) -> FileVersion:
+def _verify_and_record(upload: UploadSession, *, actor, origin: Origin) -> FileVersion:
     """HEAD-verify size (and sha256), then record; shared by complete and storage events."""
     try:
         info = get_backend().head(key=upload.key)
@@ -138,7 +140,14 @@ def _verify_and_record(upload: UploadSession) -> FileVersion:
             _reject(upload, ChecksumMismatch())
 
     try:
-        return version_record(session=upload, etag=info.etag, sha256=sha256_hex, name_policy=upload.on_conflict)
+        return version_record(
+            session=upload,
+            etag=info.etag,
+            sha256=sha256_hex,
+            name_policy=upload.on_conflict,
+            actor=actor,
+            origin=origin,
+        )
     except (FinalConflict, TooManyFiles):
         # Retrying cannot help: give the bytes and the reservation back now.
         session_abandon(session=upload, status=UploadSession.Status.FAILED)

@@ -20,7 +20,7 @@ from storage import keys
 from storage.backends import BackendError, PresignedRequest, get_backend
 from storage.models import File, Folder, UploadSession
 from storage.names import name_clean
-from storage.selectors import folder_get_for_user
+from storage.places import Place
 from storage.services.recording import session_abandon
 
 MiB = 1024 * 1024
@@ -86,27 +86,28 @@ def _sha256_b64(hex_digest: str) -> str:
 
 def upload_start(
     *,
-    user,
+    actor,
+    place: Place,
     name,
     size_bytes,
-    folder_id=None,
     content_type=None,
     sha256=None,
     on_conflict=None,
-    owner=None,
 ) -> UploadStart:
     """Validate, reserve quota under the Usage row lock (the bytes, and a file slot unless
     it will be a new version of a live file), create the session, sign the PUT (or start
-    the multipart upload). Raises InvalidName, InvalidInput, NotFound,
-    QuotaExceeded, NameTaken, NameTakenByFolder, StoreUnavailable. `owner` is whose
-    storage it lands in (the user themself unless a share grants otherwise)."""
-    owner = owner or user
+    the multipart upload). `place` is where the file lands (the door checked
+    that actor may add there): its owner's plan limits and quota apply, whoever the
+    actor is; actor (an editor, the owner, or None for a drop through a link) is the
+    session's `created_by`. Raises InvalidName, InvalidInput, QuotaExceeded (before any
+    byte moves), NameTaken, NameTakenByFolder, StoreUnavailable."""
+    owner = place.owner
+    folder = place.folder
     name = name_clean(name)
     size_bytes = _clean_size(size_bytes)
     content_type = _clean_content_type(content_type)
     sha256 = _clean_sha256(sha256)
     on_conflict = _clean_on_conflict(on_conflict)
-    folder = folder_get_for_user(user=owner, folder_id=folder_id) if folder_id not in (None, "", "root") else None
     strategy = (
         UploadSession.Strategy.MULTIPART
         if size_bytes > settings.KOSHA_MULTIPART_THRESHOLD_BYTES
@@ -126,7 +127,7 @@ def upload_start(
         quota_reserve(user=owner, size_bytes=size_bytes, files=reserved_files)
         upload = UploadSession.objects.create(
             owner=owner,
-            created_by=user,
+            created_by=actor,
             folder=folder,
             name=name,
             size_bytes=size_bytes,

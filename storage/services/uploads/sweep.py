@@ -12,7 +12,6 @@ from django.utils import timezone
 from kosha.errors import UploadCompleted
 from storage.backends import BackendError, get_backend
 from storage.models import UploadSession
-from storage.selectors import upload_get_for_user
 from storage.services.recording import session_abandon, session_store_clean
 
 logger = logging.getLogger(__name__)
@@ -21,11 +20,10 @@ _ENDED_UNRECORDED = [UploadSession.Status.ABORTED, UploadSession.Status.EXPIRED,
 _ALREADY_COMPLETE = "This upload is already complete; delete the file instead."
 
 
-def upload_abort(*, user, upload_id) -> None:
-    """Abort: the multipart upload is aborted, any object deleted, the reservation
-    released. Idempotent for an upload already aborted. Raises NotFound, UploadCompleted.
-    Locks Usage, then the session."""
-    upload = upload_get_for_user(user=user, upload_id=upload_id)
+def upload_abort(*, upload: UploadSession) -> None:
+    """Abort a session the door got through sharing.access: the multipart upload is
+    aborted, any object deleted, the reservation given back to the owner. Idempotent for
+    an upload already aborted. Raises UploadCompleted. Locks Usage, then the session."""
     if upload.status == UploadSession.Status.COMPLETED:
         raise UploadCompleted(_ALREADY_COMPLETE)
     if upload.status != UploadSession.Status.PENDING:

@@ -10,7 +10,6 @@ from django.utils import timezone
 from kosha.errors import InvalidInput, NotMultipart, StoreUnavailable, UploadCompleted, UploadExpired, UploadGone
 from storage.backends import BackendError, PresignedRequest, StoredPart, UploadNotFound, get_backend
 from storage.models import UploadSession
-from storage.selectors import upload_get_for_user
 
 
 @dataclass(frozen=True)
@@ -33,10 +32,10 @@ def upload_require_pending(upload: UploadSession) -> None:
         raise UploadExpired("This upload has expired.")
 
 
-def upload_parts_presign(*, user, upload_id, numbers) -> list[tuple[int, PresignedRequest]]:
-    """Short-lived PUT URLs for the given part numbers of a multipart upload, by number.
-    Raises NotFound, UploadCompleted, UploadGone, NotMultipart, InvalidInput (numbers)."""
-    upload = upload_get_for_user(user=user, upload_id=upload_id)
+def upload_parts_presign(*, upload: UploadSession, numbers) -> list[tuple[int, PresignedRequest]]:
+    """Short-lived PUT URLs for the given part numbers of a multipart upload (a session
+    the door got through sharing.access.upload_for_actor or upload_for_link), by number.
+    Raises UploadCompleted, UploadGone, NotMultipart, InvalidInput (numbers)."""
     upload_require_pending(upload)
     if upload.strategy != UploadSession.Strategy.MULTIPART:
         raise NotMultipart()
@@ -64,11 +63,10 @@ def upload_parts_presign(*, user, upload_id, numbers) -> list[tuple[int, Presign
     ]
 
 
-def upload_state(*, user, upload_id) -> UploadState:
+def upload_state(*, upload: UploadSession) -> UploadState:
     """The session and, while a multipart upload is pending, the parts the store holds
     (none, with store_upload_missing, if the store no longer holds the upload). Raises
-    NotFound, StoreUnavailable."""
-    upload = upload_get_for_user(user=user, upload_id=upload_id)
+    StoreUnavailable."""
     parts: list[StoredPart] = []
     missing = False
     if upload.status == UploadSession.Status.PENDING and upload.strategy == UploadSession.Strategy.MULTIPART:

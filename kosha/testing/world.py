@@ -1,9 +1,8 @@
 """The sharing world: an owner's tree, a viewer and an editor on one folder, a stranger,
-and public links in every state (live, expired, revoked, used up, locked by password)."""
+and public links in every state (live, expired, revoked, used up, locked by password).
+The root conftest's `world` fixture builds one per test (on the local store)."""
 
 from dataclasses import dataclass, field
-
-import pytest
 
 from kosha.testing.factories import LINK_STATES, folder, link, share, stored_file, user
 from sharing.models import Share
@@ -29,15 +28,15 @@ class World:
     drops: dict = field(default_factory=dict)
 
 
-@pytest.fixture
-def world(local_settings, owner, collaborator, stranger) -> World:
+def world_build(*, owner, viewer, stranger) -> World:
+    """The world around three personas (an editor is made), through the real services."""
     editor = user("editor")
     shared = folder(owner, "Shared")
     sub = folder(owner, "Sub", shared)
     sibling = folder(owner, "Private sibling")
     built = World(
         owner=owner,
-        viewer=collaborator,
+        viewer=viewer,
         editor=editor,
         stranger=stranger,
         shared=shared,
@@ -47,7 +46,7 @@ def world(local_settings, owner, collaborator, stranger) -> World:
         sub_file=stored_file(owner, "deep.txt", b"deep", folder=sub),
         sibling_file=stored_file(owner, "private.txt", b"private", folder=sibling),
     )
-    built.viewer_share = share(owner, shared, collaborator, "viewer")
+    built.viewer_share = share(owner, shared, viewer, "viewer")
     built.editor_share = share(owner, shared, editor, "editor")
     for state in LINK_STATES:
         built.links[state] = link(owner, shared, state)

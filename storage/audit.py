@@ -1,0 +1,57 @@
+"""The activity event of a change to a file or a folder, for the write services.
+
+Every storage and sharing write service records its event through `item_event_record`,
+inside its own transaction, with the actor (who acted, None for a link visitor), the
+item's owner (whose space), the item's name at the time, and the origin (the door).
+"""
+
+from __future__ import annotations
+
+from activity.models import ActivityEvent
+from activity.services import activity_record, activity_record_many
+from kosha.origin import Origin
+from storage.models import File, Folder
+
+
+def item_type(item: File | Folder) -> str:
+    return "folder" if isinstance(item, Folder) else "file"
+
+
+def item_event_record(
+    *, kind: str, actor, item: File | Folder, origin: Origin, detail: dict | None = None
+) -> ActivityEvent:
+    """Record `kind` (an ActivityEvent.Kind) for `item` in its owner's space. Call inside
+    the transaction of the change, after the item holds its new name and place."""
+    return activity_record(
+        kind=kind,
+        actor=actor,
+        owner=item.owner_id,
+        origin=origin,
+        item_type=item_type(item),
+        item_id=item.pk,
+        item_name=item.name,
+        detail=detail,
+    )
+
+
+def item_events_record_many(
+    *, kind: str, actor, owner_id, items: list[File | Folder], origin: Origin, detail: dict | None = None
+) -> list[ActivityEvent]:
+    """Record `kind` for many items of one owner's space in one INSERT (a purge of many
+    trash roots). Call inside the transaction of the change."""
+    return activity_record_many(
+        [
+            ActivityEvent(
+                kind=kind,
+                actor=actor if actor is not None and actor.is_authenticated else None,
+                owner_id=owner_id,
+                item_type=item_type(item),
+                item_id=str(item.pk),
+                item_name=item.name[:255],
+                detail=detail or {},
+                via=origin.via,
+                ip_address=origin.ip,
+            )
+            for item in items
+        ]
+    )
