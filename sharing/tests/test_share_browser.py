@@ -136,7 +136,7 @@ def test_share_a_file_by_link_and_a_folder_with_a_person(signed_up_page, live_se
         _shot(other, "shared-with-me.png")
         row.get_by_role("link", name="Team").click()
         expect(other.get_by_role("heading", name="Team")).to_be_visible()
-        expect(other.locator("[data-shared-role]")).to_have_text("editor")
+        expect(other.locator("[data-role-badge]")).to_have_text("editor")
     finally:
         theirs.close()
 

@@ -52,8 +52,9 @@ def test_a_viewer_opens_the_shared_folder_in_the_file_browser_without_edit_actio
     assert reverse("folder", args=[world.sub.pk]) in html
     assert f"Shared by {world.owner.email}" in html
     assert response.context["listing"]["role"] == "viewer"
-    assert 'data-action="new-folder"' not in html
-    assert "data-upload-input" not in html
+    # The actions stay in the page (the script shows what each folder's role allows), hidden.
+    assert '<button type="button" class="btn btn-secondary" data-action="new-folder" hidden>' in html
+    assert '<label class="btn file-chooser" data-upload-chooser hidden>' in html
     assert "data-upload-drop" not in html
 
 
@@ -75,8 +76,8 @@ def test_an_editor_gets_upload_and_new_folder(world):
     assert response.status_code == 200
     html = response.content.decode()
     assert response.context["listing"]["role"] == "editor"
-    assert 'data-action="new-folder"' in html
-    assert "data-upload-input" in html
+    assert '<button type="button" class="btn btn-secondary" data-action="new-folder">' in html
+    assert '<label class="btn file-chooser" data-upload-chooser>' in html
     assert "data-upload-drop" in html
 
 
@@ -93,7 +94,7 @@ def test_the_owner_sees_their_own_folder_as_always(world):
     assert response.status_code == 200
     html = response.content.decode()
     assert "report-secret-name.txt" in html
-    assert "Shared by" not in html
+    assert "data-shared-by hidden" in html
     assert response.context["listing"]["role"] == "owner"
 
 

@@ -8,9 +8,9 @@ from kosha.errors import InvalidInput
 from kosha.origin import TASK
 from kosha.testing.clients import api_as
 from kosha.testing.factories import folder, share
+from sharing.access import Role, access_for_user
 from sharing.models import Share
 from sharing.services import share_create
-from sharing.access import Role, access_for_user
 from storage.models import File, Folder
 from storage.tests.protocol import assert_usage_consistent, usage_of
 

@@ -15,7 +15,6 @@ from plans.models import Plan
 from storage.backends import get_backend
 from storage.models import File, FolderArchive
 from storage.services.archives import folder_archive_build, folder_archive_start
-from storage.services.folders import folder_create
 from storage.services.trash import file_trash, folder_trash
 from storage.tests.protocol import usage_of
 

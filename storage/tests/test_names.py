@@ -10,7 +10,6 @@ from kosha.testing import factories
 from kosha.testing.clients import api_as
 from storage.models import File, Folder, UploadSession
 from storage.names import name_clean
-from storage.services.folders import folder_create
 
 pytestmark = pytest.mark.django_db
 
@@ -52,7 +51,7 @@ def test_nul_and_control_characters_are_refused_by_the_rule_itself():
 @pytest.mark.parametrize("name", ["\ud800x.txt", "x\udfff", "a\ufffeb", "a\U0010ffffb"])
 def test_a_lone_surrogate_or_non_character_is_refused_not_a_500(owner, name):
     with pytest.raises(InvalidName) as refused:
-        folder_create(user=owner, name=name)
+        factories.folder(owner, name)
 
     assert refused.value.details["character"] == f"U+{ord(name[0] if ord(name[0]) > 0x7F else name[1]):04X}"
     assert not Folder.objects.filter(owner=owner).exists()
@@ -145,4 +144,4 @@ def test_a_file_renamed_to_another_normalisation_of_a_taken_name_conflicts(local
 
 def test_scripts_and_emoji_without_format_characters_are_accepted(owner):
     for name in ("報告書.pdf", "Ärzte Rechnung.pdf", "تقرير.txt", "📁 photos", "Ελληνικά"):
-        assert folder_create(user=owner, name=name).name == name
+        assert factories.folder(owner, name).name == name

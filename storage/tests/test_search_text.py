@@ -4,10 +4,10 @@ module a second time on SQLite, so both paths answer these cases in CI."""
 
 import pytest
 
+from kosha.testing import factories
 from kosha.testing.factories import stored_file
-from storage.search import search_for_user
+from sharing.search import search_for_actor
 from storage.search.query import name_fold
-from storage.services.folders import folder_create
 
 pytestmark = pytest.mark.django_db
 
@@ -18,7 +18,7 @@ def _local_store(local_settings):
 
 
 def found(owner, query: str) -> list[str]:
-    return [item.name for item in search_for_user(user=owner, query=query).items]
+    return [item.name for item in search_for_actor(actor=owner, query=query).items]
 
 
 def test_a_lowercase_query_finds_an_uppercase_accented_name(owner):
@@ -31,7 +31,7 @@ def test_a_lowercase_query_finds_an_uppercase_accented_name(owner):
 
 def test_non_latin_scripts_fold_case(owner):
     stored_file(owner, "ΣΗΜΕΙΩΣΕΙΣ.txt")
-    folder_create(user=owner, name="Отчёты")
+    factories.folder(owner, "Отчёты")
 
     assert found(owner, "σημειωσεις") == ["ΣΗΜΕΙΩΣΕΙΣ.txt"]
     assert found(owner, "отчёты") == ["Отчёты"]

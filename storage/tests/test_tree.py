@@ -11,13 +11,15 @@ import pytest
 from django.db import connection
 
 from kosha.errors import InvalidInput
+from kosha.origin import TASK
 from kosha.testing import factories
-from sharing.permissions import access_for_link
+from sharing.access import access_for_link
 from storage.backends import get_backend
 from storage.listing import folder_ancestry, folder_items_list_for_user
 from storage.models import File, Folder, FolderArchive
+from storage.places import Place
 from storage.services.archives import folder_archive_build, folder_archive_start
-from storage.services.folders import folder_create, folder_move
+from storage.services.folders import folder_update
 from storage.services.trash import folder_trash, trash_delete, trash_restore
 from storage.tree import folder_chain, folder_subtree
 
@@ -79,9 +81,9 @@ def test_the_cap_is_256_by_default(settings):
 def test_a_folder_can_be_created_at_the_cap_and_not_below_it(owner, settings):
     chain = _chain(owner, settings.KOSHA_MAX_FOLDER_DEPTH - 1)
 
-    deepest = folder_create(user=owner, name="at the cap", parent_id=chain[-1].pk)
+    deepest = factories.folder(owner, "at the cap", chain[-1])
     with pytest.raises(InvalidInput) as refused:
-        folder_create(user=owner, name="one too deep", parent_id=deepest.pk)
+        factories.folder(owner, "one too deep", deepest)
 
     _refusal(refused, "folder_too_deep")
     assert refused.value.details["max_depth"] == 256
@@ -105,8 +107,12 @@ def test_a_move_that_would_pass_the_cap_is_refused_and_one_that_fits_is_not(owne
     right = _chain(owner, 5, prefix="right")
 
     with pytest.raises(InvalidInput) as refused:
-        folder_move(user=owner, folder_id=right[0].pk, parent_id=left[-1].pk)  # 4 + 5 = 9 levels
-    moved = folder_move(user=owner, folder_id=right[1].pk, parent_id=left[-1].pk)  # 4 + 4 = 8 levels
+        folder_update(
+            actor=owner, folder=right[0], place=Place(owner=owner, folder=left[-1]), origin=TASK
+        )  # 4 + 5 = 9 levels
+    moved = folder_update(
+        actor=owner, folder=right[1], place=Place(owner=owner, folder=left[-1]), origin=TASK
+    )  # 4 + 4 = 8 levels
 
     _refusal(refused, "folder_too_deep")
     assert moved.parent_id == left[-1].pk
@@ -117,11 +123,13 @@ def test_a_trashed_folder_that_no_longer_fits_where_it_was_comes_back_at_the_roo
     settings.KOSHA_MAX_FOLDER_DEPTH = 6
     top, _middle, bottom = _chain(owner, 3)
     tail = _chain(owner, 3, under=bottom, prefix="tail")  # depths 4..6
-    folder_trash(user=owner, folder_id=tail[0].pk)
+    folder_trash(actor=owner, folder=tail[0], origin=TASK)
     extra = _chain(owner, 2, prefix="extra")
-    folder_move(user=owner, folder_id=top.pk, parent_id=extra[-1].pk)  # bottom now at depth 5
+    folder_update(
+        actor=owner, folder=top, place=Place(owner=owner, folder=extra[-1]), origin=TASK
+    )  # bottom now at depth 5
 
-    restored = trash_restore(user=owner, item_id=tail[0].pk)
+    restored = trash_restore(actor=owner, item=tail[0], origin=TASK)
 
     assert restored.parent_id is None
     assert folder_chain(owner_id=owner.pk, folder_id=tail[-1].pk).depth == 3
@@ -131,9 +139,9 @@ def test_a_trashed_folder_that_still_fits_comes_back_where_it_was(owner, setting
     settings.KOSHA_MAX_FOLDER_DEPTH = 6
     _top, _middle, bottom = _chain(owner, 3)
     tail = _chain(owner, 3, under=bottom, prefix="tail")
-    folder_trash(user=owner, folder_id=tail[0].pk)
+    folder_trash(actor=owner, folder=tail[0], origin=TASK)
 
-    restored = trash_restore(user=owner, item_id=tail[0].pk)
+    restored = trash_restore(actor=owner, item=tail[0], origin=TASK)
 
     assert restored.parent_id == bottom.pk
     assert folder_chain(owner_id=owner.pk, folder_id=tail[-1].pk).depth == 6
@@ -146,7 +154,7 @@ def test_moving_the_top_of_a_1002_deep_chain_under_its_bottom_is_refused(owner):
     chain = _chain(owner, 1002)  # past the cap and past the 1,000 steps the old walk took
 
     with pytest.raises(InvalidInput) as refused:
-        folder_move(user=owner, folder_id=chain[0].pk, parent_id=chain[-1].pk)
+        folder_update(actor=owner, folder=chain[0], place=Place(owner=owner, folder=chain[-1]), origin=TASK)
 
     assert refused.value.details["reason"] in ("folder_cycle", "folder_too_deep")
     assert Folder.objects.get(pk=chain[0].pk).parent_id is None
@@ -156,7 +164,7 @@ def test_moving_a_folder_under_its_own_descendant_is_refused_at_any_depth(owner,
     chain = _chain(owner, settings.KOSHA_MAX_FOLDER_DEPTH)
 
     with pytest.raises(InvalidInput) as refused:
-        folder_move(user=owner, folder_id=chain[1].pk, parent_id=chain[-1].pk)
+        folder_update(actor=owner, folder=chain[1], place=Place(owner=owner, folder=chain[-1]), origin=TASK)
 
     _refusal(refused, "folder_cycle")
     assert Folder.objects.get(pk=chain[1].pk).parent_id == chain[0].pk
@@ -174,12 +182,12 @@ def test_the_api_refuses_a_move_under_a_descendant_with_400(owner, owner_client)
 def test_nothing_can_be_attached_below_a_chain_that_loops(owner):
     a, b, c = _chain(owner, 3)
     _close_loop(a, c)  # a -> b -> c -> a: no root above any of them
-    outsider = folder_create(user=owner, name="outsider")
+    outsider = factories.folder(owner, "outsider")
 
     with pytest.raises(InvalidInput) as moved:
-        folder_move(user=owner, folder_id=outsider.pk, parent_id=b.pk)
+        folder_update(actor=owner, folder=outsider, place=Place(owner=owner, folder=b), origin=TASK)
     with pytest.raises(InvalidInput) as created:
-        folder_create(user=owner, name="inside", parent_id=b.pk)
+        factories.folder(owner, "inside", b)
 
     _refusal(moved, "folder_cycle")
     _refusal(created, "folder_cycle")
@@ -193,7 +201,7 @@ def test_nothing_can_be_attached_below_a_chain_that_loops(owner):
 def loop(owner, local_settings):
     """a -> b -> c -> a (and d under c, a file in each), closed with raw SQL."""
     a, b, c = _chain(owner, 3)
-    d = folder_create(user=owner, name="d", parent_id=c.pk)
+    d = factories.folder(owner, "d", c)
     for folder in (a, b, c, d):
         factories.stored_file(owner, f"in {folder.name}.txt", folder=folder)
     _close_loop(a, c)
@@ -235,7 +243,7 @@ def test_trashing_a_folder_in_a_loop_answers_and_trashes_the_loop(owner, loop):
     a, b, c, d = loop
 
     with query_budget(20):
-        folder_trash(user=owner, folder_id=b.pk)
+        folder_trash(actor=owner, folder=b, origin=TASK)
 
     assert not Folder.objects.filter(pk__in=[a.pk, b.pk, c.pk, d.pk], deleted_at__isnull=True).exists()
     assert not File.objects.filter(owner=owner, deleted_at__isnull=True).exists()
@@ -244,10 +252,10 @@ def test_trashing_a_folder_in_a_loop_answers_and_trashes_the_loop(owner, loop):
 def test_purging_a_loop_from_the_trash_answers_and_deletes_it(owner, loop):
     a, b, c, d = loop
     with query_budget(20):
-        folder_trash(user=owner, folder_id=b.pk)
+        folder_trash(actor=owner, folder=b, origin=TASK)
 
     with query_budget(60):
-        purged = trash_delete(user=owner, item_id=b.pk)
+        purged = trash_delete(actor=owner, item=Folder.objects.get(pk=b.pk), origin=TASK)
 
     assert purged.files == 4
     assert not Folder.objects.filter(owner=owner).exists()
@@ -257,7 +265,7 @@ def test_archiving_a_folder_in_a_loop_answers_with_each_file_once(owner, loop):
     _a, b, _c, _d = loop
 
     with query_budget(40):
-        archive = folder_archive_build(archive_id=folder_archive_start(user=owner, folder_id=b.pk).pk)
+        archive = folder_archive_build(archive_id=folder_archive_start(actor=owner, folder=b, origin=TASK).pk)
 
     assert archive.status == FolderArchive.Status.READY
     with get_backend().open(key=archive.key) as stream, zipfile.ZipFile(io.BytesIO(stream.read())) as zipped:
@@ -268,7 +276,7 @@ def test_archiving_a_folder_in_a_loop_answers_with_each_file_once(owner, loop):
 
 def test_a_link_to_a_folder_outside_a_loop_reaches_nothing_in_it(owner, loop):
     _a, b, _c, _d = loop
-    elsewhere = folder_create(user=owner, name="elsewhere")
+    elsewhere = factories.folder(owner, "elsewhere")
     link, _token = factories.link(owner, elsewhere)
 
     with query_budget(2):

@@ -12,7 +12,7 @@ import { openViewer } from "./preview.js";
 import { dom, row, rowAt } from "./render.js";
 import { clearSelection, selectOnly, setFocus } from "./selection.js";
 import { openShare } from "./share.js";
-import { selectedItems, state } from "./state.js";
+import { canEdit, selectedItems, state } from "./state.js";
 import { openVersions } from "./versions.js";
 
 const NEW_FOLDER_TRIES = 50;
@@ -228,7 +228,10 @@ export function run(action) {
     case "copy":
       return moveOrCopy(chosen, "copy");
     case "versions":
-      return chosen[0]?.kind === "file" && openVersions(chosen[0], { onChange: reloadKeepingSelection });
+      return (
+        chosen[0]?.kind === "file" &&
+        openVersions(chosen[0], { onChange: reloadKeepingSelection, canRestore: canEdit() })
+      );
     case "share": {
       const target = chosen.length === 1 ? chosen[0] : focusItem;
       return target && openShare(target);

@@ -83,8 +83,12 @@ export async function uploadDropped(dataTransfer, folder) {
   return { total: pairs.length, folders: byFolder.size };
 }
 
-/** Take drops anywhere on the page into folder() (a uuid or null), showing [data-drop-overlay]. */
-export function installDropUpload({ folder, onDone }) {
+/**
+ * Take drops anywhere on the page into folder() (a uuid or null), showing
+ * [data-drop-overlay], while canDrop() (a viewer's folder takes none: the drop is refused
+ * with a toast rather than opening the file in the tab).
+ */
+export function installDropUpload({ folder, onDone, canDrop = () => true }) {
   const overlay = document.querySelector("[data-drop-overlay]");
   let depth = 0;
   const hasFiles = (event) => [...(event.dataTransfer?.types || [])].includes("Files");
@@ -93,7 +97,7 @@ export function installDropUpload({ folder, onDone }) {
     if (overlay) overlay.hidden = true;
   };
   document.addEventListener("dragenter", (event) => {
-    if (!hasFiles(event)) return;
+    if (!hasFiles(event) || !canDrop()) return;
     depth += 1;
     if (overlay) overlay.hidden = false;
   });
@@ -105,7 +109,7 @@ export function installDropUpload({ folder, onDone }) {
   document.addEventListener("dragover", (event) => {
     if (!hasFiles(event)) return;
     event.preventDefault();
-    event.dataTransfer.dropEffect = "copy";
+    event.dataTransfer.dropEffect = canDrop() ? "copy" : "none";
   });
   // Capture, so this runs before upload-panel.js's own drop handler, which leaves alone a
   // drop whose default is prevented (it would take the files but not the folders).
@@ -113,6 +117,10 @@ export function installDropUpload({ folder, onDone }) {
     if (!hasFiles(event)) return;
     event.preventDefault();
     hide();
+    if (!canDrop()) {
+      showError(new Error("You can view this folder but not add to it."));
+      return;
+    }
     try {
       const { total } = await uploadDropped(event.dataTransfer, folder());
       if (total) toast(`Uploading ${countOf(total, "file")}…`);

@@ -6,7 +6,7 @@ import { load, navigate } from "./listing.js";
 import { dom, render } from "./render.js";
 import { clearSelection, selectAll, selectOnly, selectRange, setFocus, toggle } from "./selection.js";
 import { openShare } from "./share.js";
-import { selectedItems, sortToggle, state, viewSet } from "./state.js";
+import { canEdit, isOwner, selectedItems, sortToggle, state, viewSet } from "./state.js";
 
 // Rows per line: 1 in the list, as many as fit in the grid.
 function columns() {
@@ -53,17 +53,19 @@ function onKeydown(event) {
     case "Delete":
     case "Backspace":
       if (event.key === "Backspace" && !event.metaKey) return;
+      if (!canEdit()) return;
       event.preventDefault();
       if (!state.selected.size) state.selected.add(state.items[state.focus].id);
       trash(selectedItems());
       break;
     case "F2":
+      if (!canEdit()) return;
       event.preventDefault();
       startRename(state.focus);
       break;
     case "s":
     case "S":
-      if (mod || event.altKey) return;
+      if (mod || event.altKey || !isOwner()) return;
       event.preventDefault();
       openShare(state.selected.size === 1 ? selectedItems()[0] : state.items[state.focus]);
       break;

@@ -9,11 +9,13 @@ import { folderUrl, PAGE, state } from "./state.js";
 
 const REVEAL_MAX_PAGES = 50;
 
-/** Take a first page ({items, next, breadcrumbs}) as the listing and draw it. */
+/** Take a first page ({items, next, breadcrumbs, role, owner}) as the listing and draw it. */
 export function accept(page, { keepSelection = false } = {}) {
   state.items = page.items;
   state.next = page.next;
   state.breadcrumbs = page.breadcrumbs;
+  state.role = page.role ?? "owner";
+  state.owner = page.owner ?? null;
   const ids = new Set(page.items.map((item) => item.id));
   state.selected = keepSelection ? new Set([...state.selected].filter((id) => ids.has(id))) : new Set();
   state.focus = Math.min(state.focus, Math.max(page.items.length - 1, 0));

@@ -4,7 +4,7 @@ import { el, icon, timeEl } from "../lib/dom.js";
 import { fileType, TYPE_LABELS } from "../lib/filetypes.js";
 import { countOf, formatBytes } from "../lib/format.js";
 import { downloadUrl } from "./endpoints.js";
-import { folderUrl, selectedItems, SORTS, state } from "./state.js";
+import { canEdit, folderUrl, isOwner, selectedItems, SORTS, state } from "./state.js";
 
 /** The page's nodes: root ([data-browser]), view, bar, and the current render's list. */
 export const dom = { root: null, view: null, bar: null, list: null, moreButton: null };
@@ -25,19 +25,41 @@ export function renderInstall(root, { more }) {
   );
 }
 
+/** Breadcrumbs, title, and what the folder's role allows: a shared folder's trail starts at
+ * "Shared with me" (its owner's folders above the share are not mine to see), and a viewer
+ * gets no New folder, Upload or drop zone. */
 export function renderHeader() {
   const crumbs = dom.root.querySelector("[data-crumbs] ol");
-  const trail = [{ id: null, name: "My files" }, ...state.breadcrumbs];
-  crumbs.replaceChildren(
-    ...trail.map((crumb, index) => {
-      const link = el("a", { href: folderUrl(crumb.id), "data-folder-link": crumb.id || "" }, crumb.name);
-      if (index === trail.length - 1) link.setAttribute("aria-current", "page");
-      return el("li", {}, link);
-    }),
-  );
-  const title = trail[trail.length - 1].name;
+  const top = isOwner()
+    ? el("a", { href: folderUrl(null), "data-folder-link": "" }, "My files")
+    : el("a", { href: "/shared/" }, "Shared with me");
+  const links = [
+    top,
+    ...state.breadcrumbs.map((crumb) => el("a", { href: folderUrl(crumb.id), "data-folder-link": crumb.id }, crumb.name)),
+  ];
+  links.at(-1).setAttribute("aria-current", "page");
+  crumbs.replaceChildren(...links.map((link) => el("li", {}, link)));
+  const title = links.at(-1).textContent;
   dom.root.querySelector("[data-title]").textContent = title;
   document.title = `${title} · Kosha`;
+  renderRole();
+}
+
+function renderRole() {
+  const { root } = dom;
+  root.dataset.role = state.role;
+  const editable = canEdit();
+  for (const node of root.querySelectorAll('[data-action="new-folder"], [data-upload-chooser]')) node.hidden = !editable;
+  // upload-panel.js takes drops on [data-upload-drop] zones: none where I may not add.
+  root.toggleAttribute("data-upload-drop", editable);
+  const sharedBy = root.querySelector("[data-shared-by]");
+  if (sharedBy) {
+    sharedBy.hidden = isOwner();
+    sharedBy.querySelector("[data-shared-owner]").textContent = state.owner ?? "";
+    const badge = sharedBy.querySelector("[data-role-badge]");
+    badge.textContent = state.role;
+    badge.classList.toggle("badge--success", editable);
+  }
 }
 
 function sortButton([key, label]) {
@@ -72,8 +94,12 @@ export function render() {
       el(
         "div",
         { class: "empty", "data-empty": "" },
-        el("p", {}, el("strong", {}, "This folder is empty — drop files here")),
-        el("p", { class: "muted" }, "…or choose “Upload”, or make a “New folder”."),
+        ...(canEdit()
+          ? [
+              el("p", {}, el("strong", {}, "This folder is empty — drop files here")),
+              el("p", { class: "muted" }, "…or choose “Upload”, or make a “New folder”."),
+            ]
+          : [el("p", {}, el("strong", {}, "This folder is empty."))]),
       ),
     );
     updateBar();
@@ -155,12 +181,15 @@ export function updateBar() {
   if (files) parts.push(countOf(files, "file"));
   bar.querySelector("[data-selection-count]").textContent = `${parts.join(" and ")} selected`;
   const one = chosen.length === 1;
+  const editable = canEdit();
   const show = (action, on) => {
     bar.querySelector(`[data-action="${action}"]`).hidden = !on;
   };
   show("open", one);
-  show("rename", one);
+  show("rename", one && editable);
+  show("move", editable);
+  show("trash", editable);
   show("versions", one && files === 1);
-  show("share", one);
+  show("share", one && isOwner());
   show("copy", folders === 0);
 }

@@ -1,5 +1,6 @@
 // The header search box: results as you type (debounced, 2 characters at least), a type
-// filter, and a pick that jumps to the containing folder with the item highlighted.
+// filter, and a pick that jumps to the containing folder with the item highlighted. Items
+// shared with me come too, marked with their owner; their path starts at the share.
 import { ApiError, get } from "../lib/api.js";
 import { el, icon } from "../lib/dom.js";
 import { fileType } from "../lib/filetypes.js";
@@ -38,6 +39,12 @@ export function installSearch({ onPick = defaultPick } = {}) {
   function pick(result) {
     close();
     input.blur();
+    if (result.role !== "owner" && !result.path.length) {
+      // The shared item itself: its owner's folder around it is not mine to open.
+      if (result.kind === "folder") onPick({ ...result, containing: result.id, id: null });
+      else window.location.assign("/shared/");
+      return;
+    }
     onPick({ ...result, containing: result.kind === "file" ? result.folder : result.parent });
   }
 
@@ -57,7 +64,8 @@ export function installSearch({ onPick = defaultPick } = {}) {
     active = -1;
     if (message) box.append(el("div", { class: "search__message muted small" }, message));
     for (const [index, result] of items.entries()) {
-      const where = ["My files", ...result.path].join(" › ");
+      const top = result.role === "owner" ? "My files" : `Shared by ${result.owner}`;
+      const where = [top, ...result.path].join(" › ");
       const option = el(
         "div",
         { class: "search__result", role: "option", id: `search-result-${index}`, "aria-selected": "false" },

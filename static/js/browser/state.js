@@ -32,6 +32,8 @@ function remember(key, value) {
 
 export const state = {
   folder: null, // uuid, or null for My files
+  role: "owner", // what I may do here: "owner", "editor" or "viewer" (the listing says)
+  owner: null, // whose files these are (an e-mail address)
   items: [],
   next: null, // cursor of the next page
   breadcrumbs: [],
@@ -54,6 +56,12 @@ export function viewSet(view) {
   state.view = view;
   remember(VIEW_KEY, view);
 }
+
+/** Whether I may add, rename, move and trash here (an owner or an editor). */
+export const canEdit = () => state.role !== "viewer";
+
+/** Whether these are my own files (only their owner shares them or deletes versions). */
+export const isOwner = () => state.role === "owner";
 
 /** The selected items, in listing order. */
 export const selectedItems = () => state.items.filter((item) => state.selected.has(item.id));

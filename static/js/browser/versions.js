@@ -9,6 +9,7 @@ let panel = null; // the page's <dialog data-versions>, wired on first use
 let file = null;
 let next = null;
 let changed = () => {};
+let restorable = true; // a viewer sees and downloads versions, an editor also restores them
 
 function versionRow(version) {
   const download = el(
@@ -18,7 +19,7 @@ function versionRow(version) {
   );
   download.setAttribute("aria-label", `Download version ${version.number}`);
   const actions = el("div", { class: "button-group" }, download);
-  if (!version.is_current) {
+  if (!version.is_current && restorable) {
     const restore = el(
       "button",
       { type: "button", class: "btn btn-small", "aria-label": `Restore version ${version.number}` },
@@ -75,12 +76,13 @@ function setUp() {
   });
 }
 
-/** Open the versions dialog of a file; onChange() runs after a restore. */
-export async function openVersions(item, { onChange = () => {} } = {}) {
+/** Open the versions dialog of a file; onChange() runs after a restore (offered when canRestore). */
+export async function openVersions(item, { onChange = () => {}, canRestore = true } = {}) {
   if (!panel) setUp();
   if (!panel) return;
   file = item;
   changed = onChange;
+  restorable = canRestore;
   panel.querySelector("[data-versions-name]").textContent = item.name;
   panel.showModal();
   panel.querySelector("[data-versions-close]").focus();

@@ -6,7 +6,7 @@ import { installDropUpload } from "../browser/drop-upload.js";
 import { accept, installHistory, load, loadMore, navigate, reloadKeepingSelection, reveal } from "../browser/listing.js";
 import { renderInstall } from "../browser/render.js";
 import { installSearch } from "../browser/search.js";
-import { state } from "../browser/state.js";
+import { canEdit, state } from "../browser/state.js";
 import { installUploadInput, installUploadPanel } from "../upload-panel.js";
 
 const USAGE_REFRESH_MS = 300;
@@ -33,6 +33,7 @@ function debounced(fn, ms) {
 const root = document.querySelector("[data-browser]");
 if (root) {
   state.folder = root.dataset.folder || null;
+  state.role = root.dataset.role || "owner";
   renderInstall(root, { more: loadMore });
   installBrowserEvents();
   installHistory();
@@ -43,7 +44,7 @@ if (root) {
   const refreshListing = debounced(reloadKeepingSelection, LISTING_REFRESH_MS);
   document.addEventListener("kosha:uploaded", refreshListing);
   document.addEventListener("kosha:uploaded", debounced(refreshUsage, USAGE_REFRESH_MS));
-  installDropUpload({ folder: () => state.folder, onDone: refreshListing });
+  installDropUpload({ folder: () => state.folder, onDone: refreshListing, canDrop: canEdit });
   installSearch({ onPick: (result) => navigate(result.containing, { highlight: result.id }) });
 
   // The first page came with the HTML (sorted by name); another sort asks the API.
