@@ -363,6 +363,11 @@ SPECTACULAR_SETTINGS = {
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
     "REDOC_DIST": "SIDECAR",
+    # Two sets of roles: what a share grants, and what the caller may do with an item.
+    "ENUM_NAME_OVERRIDES": {
+        "ShareRoleEnum": "sharing.models.Share.Role",
+        "AccessRoleEnum": ["owner", "editor", "viewer"],
+    },
 }
 
 # --- Caches (rate limits) ---------------------------------------------------------------
