@@ -1,6 +1,7 @@
 """The sharing world: an owner's tree, a viewer and an editor on one folder, a stranger,
 and public links in every state (live, expired, revoked, used up, locked by password).
-The root conftest's `world` fixture builds one per test (on the local store)."""
+The root conftest's `world` fixture builds one per test (on the local store); the links
+are made the first time a test asks for them (most tests never do)."""
 
 from dataclasses import dataclass, field
 
@@ -23,9 +24,22 @@ class World:
     sibling_file: File  # in sibling
     viewer_share: Share = None
     editor_share: Share = None
-    # state -> (link, token), for folder links and for drop links
-    links: dict = field(default_factory=dict)
-    drops: dict = field(default_factory=dict)
+    _links: dict = field(default_factory=dict, repr=False)
+    _drops: dict = field(default_factory=dict, repr=False)
+
+    @property
+    def links(self) -> dict:
+        """state -> (link, token): links to the Shared folder in each of LINK_STATES."""
+        if not self._links:
+            self._links.update({state: link(self.owner, self.shared, state) for state in LINK_STATES})
+        return self._links
+
+    @property
+    def drops(self) -> dict:
+        """state -> (link, token): drop links into the Shared folder in each of LINK_STATES."""
+        if not self._drops:
+            self._drops.update({state: link(self.owner, self.shared, state, is_drop=True) for state in LINK_STATES})
+        return self._drops
 
 
 def world_build(*, owner, viewer, stranger) -> World:
@@ -48,7 +62,4 @@ def world_build(*, owner, viewer, stranger) -> World:
     )
     built.viewer_share = share(owner, shared, viewer, "viewer")
     built.editor_share = share(owner, shared, editor, "editor")
-    for state in LINK_STATES:
-        built.links[state] = link(owner, shared, state)
-        built.drops[state] = link(owner, shared, state, is_drop=True)
     return built

@@ -50,7 +50,7 @@ def test_a_viewer_opens_the_shared_folder_in_the_file_browser_without_edit_actio
     html = response.content.decode()
     assert "report-secret-name.txt" in html
     assert reverse("folder", args=[world.sub.pk]) in html
-    assert f"Shared by {world.owner.email}" in html
+    assert f"Shared by <span data-shared-owner>{world.owner.email}</span>" in html
     assert response.context["listing"]["role"] == "viewer"
     # The actions stay in the page (the script shows what each folder's role allows), hidden.
     assert '<button type="button" class="btn btn-secondary" data-action="new-folder" hidden>' in html
