@@ -4,8 +4,10 @@ import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
 
+from kosha.origin import TASK
 from kosha.testing.clients import api_as
-from kosha.testing.factories import folder, link, share, user
+from kosha.testing.factories import folder, link, share, stored_file, user
+from storage.services.trash import file_trash
 
 pytestmark = pytest.mark.django_db
 
@@ -44,3 +46,67 @@ def test_sharing_lists_cost_the_same_queries_at_n_and_3n(local_settings, owner, 
 
     assert counts[0] == counts[1], counts
     assert counts[0] == queries, [query["sql"] for query in captured.captured_queries]
+
+
+# --- what collaborators list: a shared folder, search over what is shared, their trash -------
+
+
+def _captured(client, url: str) -> tuple[dict, list[str]]:
+    with CaptureQueriesContext(connection) as captured:
+        response = client.get(url)
+    assert response.status_code == 200, response.content[:300]
+    return response.json(), [query["sql"] for query in captured.captured_queries]
+
+
+def test_an_editor_lists_a_shared_folder_in_the_same_queries_at_n_and_3n(world):
+    client = api_as(world.editor)
+    counts = []
+    for total in (4, 12):
+        for index in range(len(counts) * 4, total):
+            stored_file(world.owner, f"note {index:02}.txt", folder=world.sub)
+        body, queries = _captured(client, f"/api/v1/folders/{world.sub.pk}/items/")
+        assert len(body["items"]) == total + 1  # and deep.txt
+        counts.append(len(queries))
+
+    # 1. the folder with its owner (sharing.access), 2. its chain up to the root (the
+    # recursive CTE), 3. the editor's shares on that chain; 4. the breadcrumbs (the same
+    # walk, for the listing), 5. folders, 6. files. No shared markers: those are the owner's.
+    assert counts == [6, 6], queries
+
+
+def test_search_over_shared_items_costs_the_same_queries_at_n_and_3n(world):
+    client = api_as(world.viewer)
+    counts = []
+    for total in (4, 12):
+        for index in range(len(counts) * 4, total):
+            stored_file(world.owner, f"ledger {index:02}.txt", folder=world.sub)
+        body, queries = _captured(client, "/api/v1/search/?q=ledger&limit=100")
+        assert len(body["items"]) == total
+        assert {(item["owner"], item["role"]) for item in body["items"]} == {(world.owner.email, "viewer")}
+        assert {tuple(item["path"]) for item in body["items"]} == {("Shared", "Sub")}
+        counts.append(len(queries))
+
+    # 1. the viewer's shares with their owners, 2. the folders under the shared ones (one
+    # recursive query), a savepoint, (PostgreSQL: the similarity threshold), 3.-4. own
+    # files and folders, 5.-6. shared files and folders, the release. No own results, so
+    # no path query: shared paths come from query 2.
+    expected = 8 + (1 if connection.vendor == "postgresql" else 0)
+    assert counts == [expected, expected], queries
+
+
+def test_an_editors_trash_costs_the_same_queries_at_n_and_3n(world):
+    client = api_as(world.editor)
+    counts = []
+    for total in (3, 9):
+        for index in range(len(counts) * 3, total):
+            file = stored_file(world.owner, f"binned {index}.txt", folder=world.shared)
+            file_trash(actor=world.editor, file=file, origin=TASK)
+        body, queries = _captured(client, "/api/v1/trash/")
+        assert len(body["items"]) == total
+        assert {item["trashed_by"] for item in body["items"]} == {world.editor.email}
+        assert not any(item["can_delete"] for item in body["items"])
+        counts.append(len(queries))
+
+    # 1. folder roots, 2. file roots (trasher, owner, usage and plan joined), and as some
+    # are another person's: 3. the editor's shares, 4. the folders under them.
+    assert counts == [4, 4], queries

@@ -8,10 +8,12 @@ from kosha.errors import InvalidInput
 from kosha.origin import TASK
 from kosha.testing.clients import api_as
 from kosha.testing.factories import folder, share
+from plans.models import Plan
+from plans.services import usage_set_plan
 from sharing.access import Role, access_for_user
 from sharing.models import Share
 from sharing.services import share_create
-from storage.models import File, Folder
+from storage.models import File, Folder, UploadSession
 from storage.tests.protocol import assert_usage_consistent, usage_of
 
 pytestmark = pytest.mark.django_db
@@ -216,3 +218,37 @@ def test_the_owners_listing_marks_shared_items(owner, collaborator, owner_client
     items = owner_client.get("/api/v1/folders/root/items/").json()["items"]
 
     assert {item["name"]: item["shared"] for item in items} == {"Private": False, "Shared": True}
+
+
+def test_an_editors_upload_at_the_owners_quota_is_a_413_before_any_byte_moves(world):
+    usage_set_plan(
+        user=world.owner,
+        plan=Plan.objects.create(code="snug", name="Snug", storage_bytes=100, max_files=100, max_file_bytes=100),
+    )
+    sessions_before = UploadSession.objects.count()
+    editor_before, owner_before = usage_of(world.editor), usage_of(world.owner)
+
+    response = api_as(world.editor).post(
+        f"{API}/uploads/", {"folder": str(world.shared.pk), "name": "big.bin", "size": 90}, format="json"
+    )
+
+    assert response.status_code == 413
+    assert response.json()["error"]["code"] == "quota_exceeded"
+    assert "url" not in response.json()  # no URL to send a byte to
+    assert UploadSession.objects.count() == sessions_before
+    assert usage_of(world.owner).reserved_bytes == owner_before.reserved_bytes
+    assert usage_of(world.editor).used_bytes == editor_before.used_bytes
+    assert_usage_consistent(world.owner)
+
+
+def test_a_viewer_copies_into_their_own_files_on_their_own_quota(world):
+    mine = folder(world.viewer, "Mine")
+
+    response = api_as(world.viewer).post(f"{API}/files/{world.file.pk}/copy/", {"folder": str(mine.pk)}, format="json")
+
+    assert response.status_code == 201, response.json()
+    copy = File.objects.get(pk=response.json()["id"])
+    assert (copy.owner_id, copy.folder_id) == (world.viewer.pk, mine.pk)
+    assert usage_of(world.viewer).used_bytes == world.file.size_bytes
+    assert_usage_consistent(world.viewer)
+    assert_usage_consistent(world.owner)
