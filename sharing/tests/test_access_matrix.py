@@ -437,7 +437,8 @@ def _drf_methods(callback) -> set[str] | None:
         return None
     actions = getattr(callback, "actions", None)
     if actions:
-        return set(actions)
+        # DRF answers HEAD as GET (and adds it to `actions` once a GET has been served).
+        return set(actions) - {"head", "options"}
     return {method for method in ("get", "post", "put", "patch", "delete") if hasattr(view_class, method)}
 
 
