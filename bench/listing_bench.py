@@ -43,8 +43,8 @@ from django.test import Client  # noqa: E402
 from django.test.utils import CaptureQueriesContext  # noqa: E402
 
 from bench.listing_seed import seed  # noqa: E402
-from storage.listing import folder_items_list_for_user  # noqa: E402
 from sharing.search import search_for_actor  # noqa: E402
+from storage.listing import folder_items_list_for_user  # noqa: E402
 
 PAGE_SIZE = 100
 DEEP_PAGE = 50

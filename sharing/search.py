@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 from django.db.models import Q
 
+from kosha.pages import Page
 from sharing.access import OWNER_GRANT, Grant, SharedScope, shared_scope_for_actor
 from storage.models import Folder
 from storage.search import SearchArea, search_ranked, search_request_clean
@@ -33,10 +34,7 @@ class SearchResult:
     role: str  # "owner", "editor" or "viewer"
 
 
-@dataclass(frozen=True)
-class SearchPage:
-    items: list[SearchResult]
-    next_cursor: str | None
+SearchPage = Page[SearchResult]
 
 
 def search_for_actor(
