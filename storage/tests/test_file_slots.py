@@ -11,6 +11,7 @@ import json
 import pytest
 
 from kosha.errors import TooManyFiles
+from kosha.origin import TASK
 from kosha.testing.factories import folder, link, pending_upload, stored_file, stored_version
 from plans.models import Plan
 from plans.services import usage_set_plan
@@ -65,10 +66,10 @@ def test_a_version_upload_whose_file_went_away_needs_a_free_slot_to_become_a_fil
     kept = stored_file(owner, "a.txt", b"one")
     stored_file(owner, "b.txt", b"two")
     upload = pending_upload(owner, "a.txt", b"again")  # a version: no slot reserved
-    file_trash(user=owner, file_id=kept.pk)  # trashed files still count until purged
+    file_trash(actor=owner, file=kept, origin=TASK)  # trashed files still count until purged
 
     with pytest.raises(TooManyFiles):
-        upload_complete(user=owner, upload_id=upload.pk)
+        upload_complete(actor=owner, upload=upload, origin=TASK)
 
     upload.refresh_from_db()
     assert upload.status == UploadSession.Status.FAILED
@@ -81,9 +82,9 @@ def test_a_version_upload_whose_file_went_away_needs_a_free_slot_to_become_a_fil
 def test_a_version_upload_whose_file_went_away_becomes_a_new_file_where_the_plan_has_room(local_settings, owner):
     kept = stored_file(owner, "a.txt", b"one")
     upload = pending_upload(owner, "a.txt", b"again")
-    file_trash(user=owner, file_id=kept.pk)
+    file_trash(actor=owner, file=kept, origin=TASK)
 
-    version = upload_complete(user=owner, upload_id=upload.pk)
+    version = upload_complete(actor=owner, upload=upload, origin=TASK)
 
     assert version.number == 1
     assert version.file_id != kept.pk
@@ -108,7 +109,7 @@ def test_restoring_a_version_at_the_file_limit_takes_no_file_slot(two_files_plan
     stored_file(owner, "b.txt", b"two")
     first = file.versions.get(number=1)
 
-    restored = file_version_restore(user=owner, file_id=file.pk, version_id=first.pk)
+    restored = file_version_restore(actor=owner, version=first, origin=TASK)
 
     assert restored.number == 3
     assert usage_of(owner).file_count == 2
@@ -121,7 +122,7 @@ def test_a_copy_at_the_file_limit_is_refused_for_the_file_it_adds(two_files_plan
     stored_file(owner, "b.txt", b"two")
 
     with pytest.raises(TooManyFiles):
-        file_copy(user=owner, file_id=file.pk)
+        file_copy(actor=owner, file=file, origin=TASK)
 
     assert File.objects.filter(owner=owner).count() == 2
     assert_usage_consistent(owner)

@@ -106,8 +106,10 @@ def test_objects_of_a_deleted_user_and_of_no_user_are_swept(store, owner, strang
 
 
 def test_a_late_write_to_an_ended_sessions_key_is_swept_without_waiting_out_the_grace(store, owner):
-    upload = upload_start(user=owner, name="late.txt", size_bytes=4, content_type="text/plain").upload
-    upload_abort(user=owner, upload_id=upload.pk)
+    upload = upload_start(
+        actor=owner, place=Place(owner=owner), name="late.txt", size_bytes=4, content_type="text/plain"
+    ).upload
+    upload_abort(upload=upload)
     late = put(upload.key, b"late")  # what a PUT to the session's URL after the abort leaves
     unknown = put(keys.blob_key(owner.pk))  # no row knows it: maybe a server-side write in flight
 
@@ -129,8 +131,10 @@ def test_objects_of_a_deleted_user_are_swept_without_waiting_out_the_grace(store
 
 
 def test_orphan_check_deletes_a_late_write_to_an_ended_sessions_key_at_once(store, owner):
-    upload = upload_start(user=owner, name="late.txt", size_bytes=4, content_type="text/plain").upload
-    upload_abort(user=owner, upload_id=upload.pk)
+    upload = upload_start(
+        actor=owner, place=Place(owner=owner), name="late.txt", size_bytes=4, content_type="text/plain"
+    ).upload
+    upload_abort(upload=upload)
     late = put(upload.key, b"late")
 
     assert orphan_check(key=late) is True

@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("storage", "0006_janitor_schedules"),
+        ("storage", "0007_upload_late_writes_and_file_slots"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
