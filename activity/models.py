@@ -49,6 +49,10 @@ class ActivityEvent(models.Model):
     item_type = models.CharField(max_length=32, blank=True)
     item_id = models.CharField(max_length=64, blank=True)
     item_name = models.CharField(max_length=255, blank=True)
+    # The folder holding the item right after the change (None: the top of the space, or
+    # an event older than the change feed). Not a key: the folder may be purged since.
+    # The change feed shows a person an item's events through the folders they can see.
+    item_parent_id = models.UUIDField(null=True, blank=True)
     detail = models.JSONField(default=dict, blank=True)
     # The door it came through (kosha.origin): web, api, link, admin, task, dav.
     via = models.CharField(max_length=8, choices=[(via, via) for via in VIAS], blank=True)
@@ -62,6 +66,10 @@ class ActivityEvent(models.Model):
             models.Index(fields=["actor", "-at", "-id"], name="activity_actor_at"),
             # What happened in a user's space (collaborators' actions too), same order.
             models.Index(fields=["owner", "-at", "-id"], name="activity_owner_at"),
+            # The change feed: what happened in the folders shared with a person, and to the
+            # items shared with them, after a point in time (sharing/changes.py).
+            models.Index(fields=["item_parent_id", "at", "id"], name="activity_parent_at"),
+            models.Index(fields=["item_id", "at", "id"], name="activity_item_at"),
             # The prune task deletes by age.
             models.Index(fields=["at"], name="activity_at"),
         ]

@@ -37,6 +37,7 @@ def activity_record(
     item_type: str = "",
     item_id=None,
     item_name: str = "",
+    item_parent_id=None,
     detail: dict | None = None,
 ) -> ActivityEvent:
     """Append one event and announce it after commit (activity_committed).
@@ -45,7 +46,8 @@ def activity_record(
     sign-in); owner: whose space the item is in (a User or its pk; the account itself
     for account events); origin: the door and address (None only for a sign-in Django
     reports without a request); item_type ("file", "folder", ...), item_id and
-    item_name (the name at the time). Call inside the transaction of the change it
+    item_name (the name at the time), item_parent_id (the folder holding it after the
+    change, a UUID; None at the top of the space). Call inside the transaction of the change it
     records. Raises ValueError for an unknown kind. Locks nothing."""
     if kind not in ActivityEvent.Kind.values:
         raise ValueError(f"Unknown activity kind {kind!r}")
@@ -57,6 +59,7 @@ def activity_record(
         item_type=item_type,
         item_id="" if item_id is None else str(item_id),
         item_name=(item_name or "")[:255],
+        item_parent_id=item_parent_id,
         detail=detail or {},
         via=origin.via if origin is not None else "",
         ip_address=origin.ip if origin is not None else None,

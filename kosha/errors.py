@@ -326,6 +326,14 @@ class UploadVanished(Gone):
     )
 
 
+class CursorExpired(Gone):
+    reason = "cursor_expired"
+    default_message = (
+        "This change cursor is older than the activity log keeps; list the folders again, "
+        "then follow the changes from a new cursor."
+    )
+
+
 # --- sub-errors: the object store ------------------------------------------------------------
 
 

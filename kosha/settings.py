@@ -468,6 +468,11 @@ KOSHA_WEBHOOK_TOLERANCE_SECONDS = env_int("KOSHA_WEBHOOK_TOLERANCE_SECONDS", 300
 # --- Operations: janitors, activity log, metrics ------------------------------------------
 KOSHA_ORPHAN_GRACE_HOURS = env_int("KOSHA_ORPHAN_GRACE_HOURS", 24, minimum=1)
 KOSHA_ACTIVITY_RETENTION_DAYS = env_int("KOSHA_ACTIVITY_RETENTION_DAYS", 180, minimum=1)
+# The change feed serves an event once it is this old, so a transaction that recorded an
+# earlier event but committed later is not skipped by a cursor that moved past it.
+KOSHA_CHANGES_SETTLE_SECONDS = env_int("KOSHA_CHANGES_SETTLE_SECONDS", 2, minimum=0)
+# How often the web app asks /api/v1/changes/latest/ (the cheap poll), in seconds.
+KOSHA_CHANGES_POLL_SECONDS = env_int("KOSHA_CHANGES_POLL_SECONDS", 10, minimum=1)
 # How many reverse proxies in front of the app append to X-Forwarded-For; 0 ignores it.
 KOSHA_TRUSTED_PROXIES = env_int("KOSHA_TRUSTED_PROXIES", 0, minimum=0)
 # allauth's rate limits key on the client address too: the same count (our adapter reads

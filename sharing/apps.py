@@ -4,3 +4,6 @@ from django.apps import AppConfig
 class SharingConfig(AppConfig):
     name = "sharing"
     default_auto_field = "django.db.models.BigAutoField"
+
+    def ready(self) -> None:
+        from sharing import change_marks  # noqa: F401  (connects its activity hook)

@@ -107,7 +107,7 @@ def share_create(*, actor, item: File | Folder, email, role=Share.Role.VIEWER, o
                 actor=actor,
                 item=item,
                 origin=origin,
-                detail={"with": grantee.email, "role": role},
+                detail={"with": grantee.email, "grantee": str(grantee.pk), "role": role},
             )
     except IntegrityError:
         raise AlreadyShared() from None
@@ -125,7 +125,7 @@ def share_update(*, actor, share: Share, role, origin: Origin) -> Share:
             actor=actor,
             item=share.item,
             origin=origin,
-            detail={"with": share.grantee.email, "role": share.role},
+            detail={"with": share.grantee.email, "grantee": str(share.grantee_id), "role": share.role},
         )
     return share
 
@@ -139,7 +139,7 @@ def share_delete(*, actor, share: Share, origin: Origin) -> None:
             actor=actor,
             item=share.item,
             origin=origin,
-            detail={"with": share.grantee.email},
+            detail={"with": share.grantee.email, "grantee": str(share.grantee_id)},
         )
         share.delete()
 

@@ -2,7 +2,7 @@
 
 Every storage and sharing write service records its event through `item_event_record`,
 inside its own transaction, with the actor (who acted, None for a link visitor), the
-item's owner (whose space), the item's name at the time, and the origin (the door).
+item's owner (whose space), the item's name and folder at the time, and the origin (the door).
 """
 
 from __future__ import annotations
@@ -15,6 +15,11 @@ from storage.models import File, Folder
 
 def item_type(item: File | Folder) -> str:
     return "folder" if isinstance(item, Folder) else "file"
+
+
+def item_parent_id(item: File | Folder):
+    """The folder holding item (a UUID), None at the top of its owner's space."""
+    return item.parent_id if isinstance(item, Folder) else item.folder_id
 
 
 def item_event_record(
@@ -30,6 +35,7 @@ def item_event_record(
         item_type=item_type(item),
         item_id=item.pk,
         item_name=item.name,
+        item_parent_id=item_parent_id(item),
         detail=detail,
     )
 
@@ -48,6 +54,7 @@ def item_events_record_many(
                 item_type=item_type(item),
                 item_id=str(item.pk),
                 item_name=item.name[:255],
+                item_parent_id=item_parent_id(item),
                 detail=detail or {},
                 via=origin.via,
                 ip_address=origin.ip,

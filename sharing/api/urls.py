@@ -2,6 +2,7 @@ from django.urls import path
 from drf_spectacular.utils import extend_schema
 
 from sharing.api import views
+from sharing.api.changes import ChangesLatestView, ChangesView
 from storage.api.folders import FolderViewSet
 from storage.api.views import FileViewSet, UploadViewSet
 
@@ -67,5 +68,7 @@ urlpatterns = [
     path("shared-with-me/", views.SharedWithMeView.as_view(), name="shared-with-me"),
     path("share-links/", views.ShareLinkListView.as_view(), name="share-link-list"),
     path("share-links/<str:pk>/", views.ShareLinkDetailView.as_view(), name="share-link-detail"),
+    path("changes/", ChangesView.as_view(), name="changes"),
+    path("changes/latest/", ChangesLatestView.as_view(), name="changes-latest"),
     *_deprecated,
 ]

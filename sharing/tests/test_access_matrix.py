@@ -255,6 +255,8 @@ TABLE: dict[tuple[str, str], Row] = {
         "delete", lambda w, x: f"{API}/shares/{w.viewer_share.pk}/", 204, 404, 404, 404
     ),
     ("sharing-api:shared-with-me", "get"): every_signed_in("get", lambda w, x: f"{API}/shared-with-me/", 200),
+    ("sharing-api:changes", "get"): every_signed_in("get", lambda w, x: f"{API}/changes/", 200),
+    ("sharing-api:changes-latest", "get"): every_signed_in("get", lambda w, x: f"{API}/changes/latest/", 200),
     ("sharing-api:share-link-list", "get"): every_signed_in("get", lambda w, x: f"{API}/share-links/", 200),
     ("sharing-api:share-link-list", "post"): api(
         "post", lambda w, x: f"{API}/share-links/", 201, 403, 403, 404, body=lambda w, x: {"folder": str(w.shared.pk)}

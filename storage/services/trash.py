@@ -229,8 +229,8 @@ def trash_batches_purge(
     in_batches = Q(owner_id=owner_id, trash_batch__in=batches, deleted_at__isnull=False)
     roots: list[Folder | File] = []
     if origin is not None:
-        for model in (Folder, File):
-            roots.extend(model.objects.filter(in_batches, is_trash_root=True).only("pk", "name", "owner_id"))
+        for model, parent in ((Folder, "parent_id"), (File, "folder_id")):
+            roots.extend(model.objects.filter(in_batches, is_trash_root=True).only("pk", "name", "owner_id", parent))
     with transaction.atomic():
         # Out of the listing first: a restore waiting on the root's lock then finds
         # nothing, and one that won the lock has already taken its rows out of the batch.
