@@ -17,7 +17,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kosha.pages import limit_clean, page_parameters
+from kosha.pages import limit_clean
 from sharing.change_marks import changes_tag_for_user
 from sharing.changes import EVENTS, changes_list_for_user, changes_start_cursor
 
@@ -54,7 +54,15 @@ _FEED = inline_serializer(
 
 class ChangesView(APIView):
     @extend_schema(
-        parameters=page_parameters(default=DEFAULT_LIMIT, maximum=MAX_LIMIT),
+        summary="What changed after a cursor",
+        parameters=[
+            OpenApiParameter(
+                "cursor",
+                OpenApiTypes.STR,
+                description="The `cursor` of the previous answer; none for a cursor at now.",
+            ),
+            OpenApiParameter("limit", OpenApiTypes.INT, description=f"1 to {MAX_LIMIT}, default {DEFAULT_LIMIT}."),
+        ],
         responses={
             200: _FEED,
             400: OpenApiResponse(description="A bad cursor or limit."),
@@ -85,7 +93,12 @@ def _tag_matches(header: str, tag: str) -> bool:
 
 class ChangesLatestView(APIView):
     @extend_schema(
-        parameters=[OpenApiParameter("If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER)],
+        summary="Whether anything changed (the cheap poll)",
+        parameters=[
+            OpenApiParameter(
+                "If-None-Match", OpenApiTypes.STR, OpenApiParameter.HEADER, description="The ETag of the last answer."
+            )
+        ],
         responses={
             200: inline_serializer(
                 "ChangesLatest",

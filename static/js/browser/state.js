@@ -67,3 +67,8 @@ export const isOwner = () => state.role === "owner";
 export const selectedItems = () => state.items.filter((item) => state.selected.has(item.id));
 
 export const folderUrl = (id) => (id ? `/f/${id}` : "/");
+
+/** Whether a fresh page of the listing shows anything other than `items` (order included). */
+export function listingDiffers(items, fresh) {
+  return items.length !== fresh.length || items.some((item, index) => JSON.stringify(item) !== JSON.stringify(fresh[index]));
+}

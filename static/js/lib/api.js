@@ -67,24 +67,52 @@ export function errorFromResponse(status, data, { retryAfter = null } = {}) {
  * Never retries: wrap an idempotent call in withRetry (./retry.js) for that.
  */
 export async function api(method, path, body, { signal } = {}) {
-  let response;
+  const response = await send(path, {
+    method,
+    signal,
+    headers: {
+      ...(body === undefined ? {} : { "Content-Type": "application/json" }),
+      ...(method === "GET" || method === "HEAD" ? {} : { "X-CSRFToken": csrfToken() }),
+    },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  if (response.status === 204) return null;
+  return readJson(response);
+}
+
+/**
+ * A conditional GET (If-None-Match: `etag`, none when etag is null): resolves null when the
+ * server answers 304 Not Modified, else {data, etag} with the answer and its new ETag.
+ * Rejects as api() does. Bypasses the browser's cache: the server's answer is the point.
+ */
+export async function getIfChanged(path, etag, { signal } = {}) {
+  const response = await send(path, {
+    method: "GET",
+    signal,
+    cache: "no-store",
+    headers: etag ? { "If-None-Match": etag } : {},
+  });
+  if (response.status === 304) return null;
+  return { data: await readJson(response), etag: response.headers.get("ETag") };
+}
+
+// fetch() with the session's cookies and JSON accepted; no answer at all is an ApiError
+// (code "network"), an abort stays an AbortError.
+async function send(path, { headers, ...init }) {
   try {
-    response = await fetch(path.startsWith("/") ? path : API + path, {
-      method,
-      signal,
+    return await fetch(path.startsWith("/") ? path : API + path, {
+      ...init,
       credentials: "same-origin",
-      headers: {
-        Accept: "application/json",
-        ...(body === undefined ? {} : { "Content-Type": "application/json" }),
-        ...(method === "GET" || method === "HEAD" ? {} : { "X-CSRFToken": csrfToken() }),
-      },
-      body: body === undefined ? undefined : JSON.stringify(body),
+      headers: { Accept: "application/json", ...headers },
     });
   } catch (error) {
     if (error?.name === "AbortError") throw error;
     throw new ApiError("Could not reach the server. Check your connection.", { code: "network" });
   }
-  if (response.status === 204) return null;
+}
+
+// The parsed body of a 2xx answer; any other status is the API's error as an ApiError.
+async function readJson(response) {
   const data = await response.json().catch(() => ({}));
   if (!response.ok) throw errorFromResponse(response.status, data, { retryAfter: response.headers.get("Retry-After") });
   return data;

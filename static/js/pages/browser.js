@@ -1,8 +1,10 @@
 // Entry point of the file browser: My files (/) and every folder (/f/<id>), one template
 // (templates/files/browser.html). Wires the listing (../browser/), the Upload button, drops
-// of files and folders, the upload panel, search, and the usage card's refresh.
+// of files and folders, the upload panel, search, the usage card's refresh, and the live
+// refresh of the open folder when something changes elsewhere (../browser/live.js).
 import { installBrowserEvents } from "../browser/events.js";
 import { installDropUpload } from "../browser/drop-upload.js";
+import { installLive } from "../browser/live.js";
 import { accept, installHistory, load, loadMore, navigate, reloadKeepingSelection, reveal } from "../browser/listing.js";
 import { renderInstall } from "../browser/render.js";
 import { installSearch } from "../browser/search.js";
@@ -56,4 +58,5 @@ if (root) {
   } else {
     load({ highlight });
   }
+  installLive();
 }
