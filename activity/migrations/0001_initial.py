@@ -7,6 +7,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -15,50 +16,20 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="ActivityEvent",
+            name='ActivityEvent',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                (
-                    "kind",
-                    models.CharField(
-                        choices=[
-                            ("login", "Signed in"),
-                            ("login_failed", "Failed sign-in"),
-                            ("upload_completed", "Uploaded"),
-                            ("download", "Downloaded"),
-                            ("trash", "Moved to trash"),
-                            ("restore", "Restored"),
-                            ("purge", "Deleted forever"),
-                            ("share_created", "Shared"),
-                            ("share_revoked", "Stopped sharing"),
-                            ("link_created", "Created a link"),
-                            ("link_revoked", "Removed a link"),
-                        ],
-                        max_length=32,
-                    ),
-                ),
-                ("object_type", models.CharField(blank=True, max_length=32)),
-                ("object_id", models.CharField(blank=True, max_length=64)),
-                ("detail", models.JSONField(blank=True, default=dict)),
-                ("ip_address", models.GenericIPAddressField(blank=True, null=True)),
-                ("at", models.DateTimeField(default=django.utils.timezone.now)),
-                (
-                    "actor",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('kind', models.CharField(choices=[('login', 'Signed in'), ('login_failed', 'Failed sign-in'), ('upload_completed', 'Uploaded'), ('download', 'Downloaded'), ('trash', 'Moved to trash'), ('restore', 'Restored'), ('purge', 'Deleted forever'), ('share_created', 'Shared'), ('share_revoked', 'Stopped sharing'), ('link_created', 'Created a link'), ('link_revoked', 'Removed a link')], max_length=32)),
+                ('object_type', models.CharField(blank=True, max_length=32)),
+                ('object_id', models.CharField(blank=True, max_length=64)),
+                ('detail', models.JSONField(blank=True, default=dict)),
+                ('ip_address', models.GenericIPAddressField(blank=True, null=True)),
+                ('at', models.DateTimeField(default=django.utils.timezone.now)),
+                ('actor', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["-at", "-id"],
-                "indexes": [
-                    models.Index(fields=["actor", "-at", "-id"], name="activity_actor_at"),
-                    models.Index(fields=["at"], name="activity_at"),
-                ],
+                'ordering': ['-at', '-id'],
+                'indexes': [models.Index(fields=['actor', '-at', '-id'], name='activity_actor_at'), models.Index(fields=['at'], name='activity_at')],
             },
         ),
     ]

@@ -7,6 +7,7 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     initial = True
 
     dependencies = [
@@ -15,242 +16,120 @@ class Migration(migrations.Migration):
 
     operations = [
         migrations.CreateModel(
-            name="File",
+            name='File',
             fields=[
-                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ("name", models.CharField(max_length=255)),
-                ("size_bytes", models.BigIntegerField(default=0)),
-                ("content_type", models.CharField(default="application/octet-stream", max_length=255)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("deleted_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "owner",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="files", to=settings.AUTH_USER_MODEL
-                    ),
-                ),
+                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ('name', models.CharField(max_length=255)),
+                ('size_bytes', models.BigIntegerField(default=0)),
+                ('content_type', models.CharField(default='application/octet-stream', max_length=255)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('deleted_at', models.DateTimeField(blank=True, null=True)),
+                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='files', to=settings.AUTH_USER_MODEL)),
             ],
             options={
-                "ordering": ["name", "id"],
+                'ordering': ['name', 'id'],
             },
         ),
         migrations.CreateModel(
-            name="FileVersion",
+            name='FileVersion',
             fields=[
-                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ("number", models.PositiveIntegerField()),
-                ("key", models.CharField(max_length=200, unique=True)),
-                ("size_bytes", models.BigIntegerField()),
-                ("content_type", models.CharField(max_length=255)),
-                ("sha256", models.CharField(blank=True, max_length=64)),
-                ("etag", models.CharField(blank=True, max_length=200)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "file",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="versions", to="storage.file"
-                    ),
-                ),
+                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ('number', models.PositiveIntegerField()),
+                ('key', models.CharField(max_length=200, unique=True)),
+                ('size_bytes', models.BigIntegerField()),
+                ('content_type', models.CharField(max_length=255)),
+                ('sha256', models.CharField(blank=True, max_length=64)),
+                ('etag', models.CharField(blank=True, max_length=200)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('file', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='versions', to='storage.file')),
             ],
             options={
-                "ordering": ["file_id", "-number"],
+                'ordering': ['file_id', '-number'],
             },
         ),
         migrations.AddField(
-            model_name="file",
-            name="current_version",
-            field=models.OneToOneField(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.SET_NULL,
-                related_name="+",
-                to="storage.fileversion",
-            ),
+            model_name='file',
+            name='current_version',
+            field=models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='storage.fileversion'),
         ),
         migrations.CreateModel(
-            name="Folder",
+            name='Folder',
             fields=[
-                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ("name", models.CharField(max_length=255)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("updated_at", models.DateTimeField(auto_now=True)),
-                ("deleted_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "owner",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE, related_name="folders", to=settings.AUTH_USER_MODEL
-                    ),
-                ),
-                (
-                    "parent",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="children",
-                        to="storage.folder",
-                    ),
-                ),
+                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ('name', models.CharField(max_length=255)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('updated_at', models.DateTimeField(auto_now=True)),
+                ('deleted_at', models.DateTimeField(blank=True, null=True)),
+                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='folders', to=settings.AUTH_USER_MODEL)),
+                ('parent', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='children', to='storage.folder')),
             ],
             options={
-                "ordering": ["name", "id"],
+                'ordering': ['name', 'id'],
             },
         ),
         migrations.AddField(
-            model_name="file",
-            name="folder",
-            field=models.ForeignKey(
-                blank=True,
-                null=True,
-                on_delete=django.db.models.deletion.CASCADE,
-                related_name="files",
-                to="storage.folder",
-            ),
+            model_name='file',
+            name='folder',
+            field=models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='files', to='storage.folder'),
         ),
         migrations.CreateModel(
-            name="UploadSession",
+            name='UploadSession',
             fields=[
-                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                ("name", models.CharField(max_length=255)),
-                ("size_bytes", models.BigIntegerField()),
-                ("content_type", models.CharField(max_length=255)),
-                ("sha256", models.CharField(blank=True, max_length=64)),
-                (
-                    "on_conflict",
-                    models.CharField(
-                        choices=[("version", "Version"), ("rename", "Rename"), ("fail", "Fail")],
-                        default="version",
-                        max_length=10,
-                    ),
-                ),
-                ("key", models.CharField(max_length=200, unique=True)),
-                (
-                    "strategy",
-                    models.CharField(choices=[("single", "Single"), ("multipart", "Multipart")], max_length=10),
-                ),
-                ("multipart_upload_id", models.CharField(blank=True, max_length=1024)),
-                ("part_size_bytes", models.BigIntegerField(blank=True, null=True)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[
-                            ("pending", "Pending"),
-                            ("completed", "Completed"),
-                            ("aborted", "Aborted"),
-                            ("expired", "Expired"),
-                            ("failed", "Failed"),
-                        ],
-                        default="pending",
-                        max_length=10,
-                    ),
-                ),
-                ("expires_at", models.DateTimeField()),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("finished_at", models.DateTimeField(blank=True, null=True)),
-                (
-                    "created_by",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "folder",
-                    models.ForeignKey(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="+",
-                        to="storage.folder",
-                    ),
-                ),
-                (
-                    "owner",
-                    models.ForeignKey(
-                        on_delete=django.db.models.deletion.CASCADE,
-                        related_name="upload_sessions",
-                        to=settings.AUTH_USER_MODEL,
-                    ),
-                ),
-                (
-                    "version",
-                    models.OneToOneField(
-                        blank=True,
-                        null=True,
-                        on_delete=django.db.models.deletion.SET_NULL,
-                        related_name="+",
-                        to="storage.fileversion",
-                    ),
-                ),
+                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ('name', models.CharField(max_length=255)),
+                ('size_bytes', models.BigIntegerField()),
+                ('content_type', models.CharField(max_length=255)),
+                ('sha256', models.CharField(blank=True, max_length=64)),
+                ('on_conflict', models.CharField(choices=[('version', 'Version'), ('rename', 'Rename'), ('fail', 'Fail')], default='version', max_length=10)),
+                ('key', models.CharField(max_length=200, unique=True)),
+                ('strategy', models.CharField(choices=[('single', 'Single'), ('multipart', 'Multipart')], max_length=10)),
+                ('multipart_upload_id', models.CharField(blank=True, max_length=1024)),
+                ('part_size_bytes', models.BigIntegerField(blank=True, null=True)),
+                ('status', models.CharField(choices=[('pending', 'Pending'), ('completed', 'Completed'), ('aborted', 'Aborted'), ('expired', 'Expired'), ('failed', 'Failed')], default='pending', max_length=10)),
+                ('expires_at', models.DateTimeField()),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                ('created_by', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to=settings.AUTH_USER_MODEL)),
+                ('folder', models.ForeignKey(blank=True, null=True, on_delete=django.db.models.deletion.CASCADE, related_name='+', to='storage.folder')),
+                ('owner', models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='upload_sessions', to=settings.AUTH_USER_MODEL)),
+                ('version', models.OneToOneField(blank=True, null=True, on_delete=django.db.models.deletion.SET_NULL, related_name='+', to='storage.fileversion')),
             ],
             options={
-                "ordering": ["-created_at", "id"],
+                'ordering': ['-created_at', 'id'],
             },
         ),
         migrations.AddConstraint(
-            model_name="fileversion",
-            constraint=models.UniqueConstraint(fields=("file", "number"), name="storage_version_unique_number"),
+            model_name='fileversion',
+            constraint=models.UniqueConstraint(fields=('file', 'number'), name='storage_version_unique_number'),
         ),
         migrations.AddConstraint(
-            model_name="fileversion",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("size_bytes__gte", 0)), name="storage_version_size_gte_0"
-            ),
+            model_name='fileversion',
+            constraint=models.CheckConstraint(condition=models.Q(('size_bytes__gte', 0)), name='storage_version_size_gte_0'),
         ),
         migrations.AddConstraint(
-            model_name="folder",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("deleted_at__isnull", True), ("parent__isnull", False)),
-                fields=("owner", "parent", "name"),
-                name="storage_folder_unique_live_name",
-            ),
+            model_name='folder',
+            constraint=models.UniqueConstraint(condition=models.Q(('deleted_at__isnull', True), ('parent__isnull', False)), fields=('owner', 'parent', 'name'), name='storage_folder_unique_live_name'),
         ),
         migrations.AddConstraint(
-            model_name="folder",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("deleted_at__isnull", True), ("parent__isnull", True)),
-                fields=("owner", "name"),
-                name="storage_folder_unique_live_root_name",
-            ),
+            model_name='folder',
+            constraint=models.UniqueConstraint(condition=models.Q(('deleted_at__isnull', True), ('parent__isnull', True)), fields=('owner', 'name'), name='storage_folder_unique_live_root_name'),
         ),
         migrations.AddConstraint(
-            model_name="file",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("deleted_at__isnull", True), ("folder__isnull", False)),
-                fields=("owner", "folder", "name"),
-                name="storage_file_unique_live_name",
-            ),
+            model_name='file',
+            constraint=models.UniqueConstraint(condition=models.Q(('deleted_at__isnull', True), ('folder__isnull', False)), fields=('owner', 'folder', 'name'), name='storage_file_unique_live_name'),
         ),
         migrations.AddConstraint(
-            model_name="file",
-            constraint=models.UniqueConstraint(
-                condition=models.Q(("deleted_at__isnull", True), ("folder__isnull", True)),
-                fields=("owner", "name"),
-                name="storage_file_unique_live_root_name",
-            ),
+            model_name='file',
+            constraint=models.UniqueConstraint(condition=models.Q(('deleted_at__isnull', True), ('folder__isnull', True)), fields=('owner', 'name'), name='storage_file_unique_live_root_name'),
         ),
         migrations.AddIndex(
-            model_name="uploadsession",
-            index=models.Index(fields=["status", "expires_at"], name="storage_upload_sweep_idx"),
+            model_name='uploadsession',
+            index=models.Index(fields=['status', 'expires_at'], name='storage_upload_sweep_idx'),
         ),
         migrations.AddConstraint(
-            model_name="uploadsession",
-            constraint=models.CheckConstraint(
-                condition=models.Q(("size_bytes__gte", 0)), name="storage_upload_size_gte_0"
-            ),
+            model_name='uploadsession',
+            constraint=models.CheckConstraint(condition=models.Q(('size_bytes__gte', 0)), name='storage_upload_size_gte_0'),
         ),
     ]

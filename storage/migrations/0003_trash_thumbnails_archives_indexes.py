@@ -7,138 +7,100 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("storage", "0002_schedules"),
+        ('storage', '0002_schedules'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.CreateModel(
-            name="FolderArchive",
+            name='FolderArchive',
             fields=[
-                ("id", models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
-                (
-                    "status",
-                    models.CharField(
-                        choices=[("pending", "Pending"), ("ready", "Ready"), ("failed", "Failed")],
-                        default="pending",
-                        max_length=10,
-                    ),
-                ),
-                ("key", models.CharField(blank=True, max_length=200)),
-                ("size_bytes", models.BigIntegerField(blank=True, null=True)),
-                ("error", models.CharField(blank=True, max_length=255)),
-                ("created_at", models.DateTimeField(auto_now_add=True)),
-                ("finished_at", models.DateTimeField(blank=True, null=True)),
-                ("expires_at", models.DateTimeField()),
+                ('id', models.UUIDField(default=uuid.uuid4, editable=False, primary_key=True, serialize=False)),
+                ('status', models.CharField(choices=[('pending', 'Pending'), ('ready', 'Ready'), ('failed', 'Failed')], default='pending', max_length=10)),
+                ('key', models.CharField(blank=True, max_length=200)),
+                ('size_bytes', models.BigIntegerField(blank=True, null=True)),
+                ('error', models.CharField(blank=True, max_length=255)),
+                ('created_at', models.DateTimeField(auto_now_add=True)),
+                ('finished_at', models.DateTimeField(blank=True, null=True)),
+                ('expires_at', models.DateTimeField()),
             ],
             options={
-                "ordering": ["-created_at", "id"],
+                'ordering': ['-created_at', 'id'],
             },
         ),
         migrations.AddField(
-            model_name="file",
-            name="is_trash_root",
+            model_name='file',
+            name='is_trash_root',
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name="file",
-            name="trash_batch",
+            model_name='file',
+            name='trash_batch',
             field=models.UUIDField(blank=True, db_index=True, null=True),
         ),
         migrations.AddField(
-            model_name="fileversion",
-            name="height",
+            model_name='fileversion',
+            name='height',
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name="fileversion",
-            name="thumbnail_key",
+            model_name='fileversion',
+            name='thumbnail_key',
             field=models.CharField(blank=True, max_length=200),
         ),
         migrations.AddField(
-            model_name="fileversion",
-            name="width",
+            model_name='fileversion',
+            name='width',
             field=models.PositiveIntegerField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name="folder",
-            name="is_trash_root",
+            model_name='folder',
+            name='is_trash_root',
             field=models.BooleanField(default=False),
         ),
         migrations.AddField(
-            model_name="folder",
-            name="trash_batch",
+            model_name='folder',
+            name='trash_batch',
             field=models.UUIDField(blank=True, db_index=True, null=True),
         ),
         migrations.AddIndex(
-            model_name="file",
-            index=models.Index(
-                condition=models.Q(("deleted_at__isnull", True)),
-                fields=["owner", "folder", "name", "id"],
-                name="storage_file_by_name",
-            ),
+            model_name='file',
+            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', 'folder', 'name', 'id'], name='storage_file_by_name'),
         ),
         migrations.AddIndex(
-            model_name="file",
-            index=models.Index(
-                condition=models.Q(("deleted_at__isnull", True)),
-                fields=["owner", "folder", "updated_at", "id"],
-                name="storage_file_by_modified",
-            ),
+            model_name='file',
+            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', 'folder', 'updated_at', 'id'], name='storage_file_by_modified'),
         ),
         migrations.AddIndex(
-            model_name="file",
-            index=models.Index(
-                condition=models.Q(("deleted_at__isnull", True)),
-                fields=["owner", "folder", "size_bytes", "id"],
-                name="storage_file_by_size",
-            ),
+            model_name='file',
+            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', 'folder', 'size_bytes', 'id'], name='storage_file_by_size'),
         ),
         migrations.AddIndex(
-            model_name="file",
-            index=models.Index(
-                condition=models.Q(("deleted_at__isnull", True)),
-                fields=["owner", "folder", "content_type", "name", "id"],
-                name="storage_file_by_type",
-            ),
+            model_name='file',
+            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', 'folder', 'content_type', 'name', 'id'], name='storage_file_by_type'),
         ),
         migrations.AddIndex(
-            model_name="file",
-            index=models.Index(
-                condition=models.Q(("deleted_at__isnull", False)),
-                fields=["owner", "deleted_at"],
-                name="storage_file_trashed",
-            ),
+            model_name='file',
+            index=models.Index(condition=models.Q(('deleted_at__isnull', False)), fields=['owner', 'deleted_at'], name='storage_file_trashed'),
         ),
         migrations.AddIndex(
-            model_name="folder",
-            index=models.Index(
-                condition=models.Q(("deleted_at__isnull", True)),
-                fields=["owner", "parent", "name", "id"],
-                name="storage_folder_by_name",
-            ),
+            model_name='folder',
+            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', 'parent', 'name', 'id'], name='storage_folder_by_name'),
         ),
         migrations.AddIndex(
-            model_name="folder",
-            index=models.Index(
-                condition=models.Q(("deleted_at__isnull", True)),
-                fields=["owner", "parent", "updated_at", "id"],
-                name="storage_folder_by_modified",
-            ),
+            model_name='folder',
+            index=models.Index(condition=models.Q(('deleted_at__isnull', True)), fields=['owner', 'parent', 'updated_at', 'id'], name='storage_folder_by_modified'),
         ),
         migrations.AddField(
-            model_name="folderarchive",
-            name="folder",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="archives", to="storage.folder"
-            ),
+            model_name='folderarchive',
+            name='folder',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='archives', to='storage.folder'),
         ),
         migrations.AddField(
-            model_name="folderarchive",
-            name="owner",
-            field=models.ForeignKey(
-                on_delete=django.db.models.deletion.CASCADE, related_name="+", to=settings.AUTH_USER_MODEL
-            ),
+            model_name='folderarchive',
+            name='owner',
+            field=models.ForeignKey(on_delete=django.db.models.deletion.CASCADE, related_name='+', to=settings.AUTH_USER_MODEL),
         ),
     ]

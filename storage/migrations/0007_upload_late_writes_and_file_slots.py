@@ -5,28 +5,25 @@ from django.db import migrations, models
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("storage", "0006_janitor_schedules"),
+        ('storage', '0006_janitor_schedules'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="uploadsession",
-            name="delete_after",
+            model_name='uploadsession',
+            name='delete_after',
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.AddField(
-            model_name="uploadsession",
-            name="reserved_files",
+            model_name='uploadsession',
+            name='reserved_files',
             field=models.PositiveSmallIntegerField(default=1),
         ),
         migrations.AddIndex(
-            model_name="uploadsession",
-            index=models.Index(
-                condition=models.Q(("delete_after__isnull", False)),
-                fields=["delete_after"],
-                name="storage_upload_delete_due",
-            ),
+            model_name='uploadsession',
+            index=models.Index(condition=models.Q(('delete_after__isnull', False)), fields=['delete_after'], name='storage_upload_delete_due'),
         ),
     ]
