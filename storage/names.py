@@ -7,13 +7,29 @@ and as U+00E9 is one name: uniqueness in a folder, search and zip entries compar
 stored NFC text. Refused: control characters; format characters (general category Cf,
 UAX #44: the bidi controls such as U+202E that make "txt.exe" read "exe.txt", zero-width
 characters, the BOM), which let two names look identical or a name look like another;
-lone surrogates (no UTF-8 encoding exists); and Unicode non-characters. A consequence
-worth knowing: emoji joined with U+200D (ZWJ) and Persian words spelt with U+200C (ZWNJ)
-are refused too; the spoofing they would allow weighs more in a name.
+lone surrogates (no UTF-8 encoding exists); and Unicode non-characters.
+
+Three uses of format characters are words and pictures, not disguise, and are kept where
+their context makes them meaningful (`_joiner_fits`):
+- U+200C ZERO WIDTH NON-JOINER and U+200D ZERO WIDTH JOINER by the CONTEXTJ rules of
+  RFC 5892 appendix A.1 and A.2 (as IDNA2008 does for domain names): ZWNJ after a virama or
+  between joining letters (Persian "می‌خواهم"), ZWJ after a virama (Devanagari "क्‍ष");
+- U+200D inside an emoji ZWJ sequence (UTS #51 §1.4.6, ED-16): between two
+  Extended_Pictographic characters, the first optionally followed by an emoji modifier
+  (U+1F3FB..U+1F3FF) and/or U+FE0F ("👨‍👩‍👧", "👩🏽‍💻", "🏳️‍🌈");
+- the tag characters U+E0020..U+E007F of an emoji tag sequence (UTS #51 §1.4.5, ED-14a):
+  after U+1F3F4 WAVING BLACK FLAG, ended by U+E007F CANCEL TAG (the flags of Scotland,
+  England, Wales: "🏴󠁧󠁢󠁳󠁣󠁴󠁿").
+Everything else in Cf stays refused, the bidi controls (U+202A..U+202E, U+2066..U+2069)
+among them whatever their context. A joiner out of its context (a ZWJ between two Latin
+letters, a ZWNJ at the end) is refused naming it.
 """
 
 import re
 import unicodedata
+
+import idna.core
+import regex
 
 from kosha.errors import InvalidName
 from storage.models import File, Folder
@@ -26,6 +42,44 @@ _NOT_TEXT = re.compile(
     + "".join(f"{chr(plane * 0x10000 + 0xFFFE)}{chr(plane * 0x10000 + 0xFFFF)}" for plane in range(17))
     + "]"
 )
+
+
+ZWNJ, ZWJ = "\u200c", "\u200d"
+_PICTOGRAPHIC = regex.compile(r"\p{Extended_Pictographic}")
+_EMOJI_MODIFIER = regex.compile(r"\p{Emoji_Modifier}")
+_VARIATION_EMOJI = "\ufe0f"
+_BLACK_FLAG = "\U0001f3f4"
+# An emoji tag sequence: the black flag, one or more tag letters/digits, the cancel tag.
+_TAG_SEQUENCE = re.compile("\U0001f3f4[\U000e0020-\U000e007e]+\U000e007f")
+
+
+def _emoji_zwj_fits(name: str, position: int) -> bool:
+    """Whether the ZWJ at `position` joins two emoji (UTS #51 ED-16)."""
+    before = position - 1
+    if before >= 0 and name[before] == _VARIATION_EMOJI:
+        before -= 1
+    if before >= 0 and _EMOJI_MODIFIER.match(name[before]):
+        before -= 1
+    after = position + 1
+    return (
+        before >= 0
+        and bool(_PICTOGRAPHIC.match(name[before]))
+        and after < len(name)
+        and bool(_PICTOGRAPHIC.match(name[after]))
+    )
+
+
+def _joiner_fits(name: str, position: int) -> bool:
+    """Whether the ZWNJ or ZWJ at `position` is in a context that gives it meaning: RFC 5892
+    CONTEXTJ (through idna, which implements appendix A.1/A.2), or an emoji ZWJ sequence."""
+    if idna.core.valid_contextj(name, position):
+        return True
+    return name[position] == ZWJ and _emoji_zwj_fits(name, position)
+
+
+def _tag_positions(name: str) -> set[int]:
+    """The positions of the tag characters that belong to a whole emoji tag sequence."""
+    return {index for found in _TAG_SEQUENCE.finditer(name) for index in range(found.start() + 1, found.end())}
 
 
 def _described(character: str) -> str:
@@ -47,7 +101,9 @@ def _refuse_character(character: str, why: str) -> InvalidName:
 
 def name_clean(raw) -> str:
     """The NFC-normalised name, or InvalidName (400 `invalid_name`, with `field` and, for a
-    refused character, `character` as "U+XXXX") saying what is wrong with it."""
+    refused character, `character` as "U+XXXX") saying what is wrong with it. Format
+    characters (Cf) are refused but for joiners in their RFC 5892 CONTEXTJ or UTS #51 emoji
+    context (see the module's docstring). No I/O, no lock."""
     if not isinstance(raw, str):
         raise InvalidName("A name must be a string.", field="name")
     # Before anything encodes it: a lone surrogate has no UTF-8 form.
@@ -62,9 +118,13 @@ def name_clean(raw) -> str:
         raise InvalidName("A name cannot contain “/” or “\\”.", field="name")
     if _CONTROL.search(name):
         raise InvalidName("A name cannot contain control characters.", field="name")
-    for character in name:
-        if unicodedata.category(character) == "Cf":
-            raise _refuse_character(character, "invisible formatting characters can disguise a name")
+    tags = _tag_positions(name) if _BLACK_FLAG in name else set()
+    for position, character in enumerate(name):
+        if unicodedata.category(character) != "Cf" or position in tags:
+            continue
+        if character in (ZWNJ, ZWJ) and _joiner_fits(name, position):
+            continue
+        raise _refuse_character(character, "invisible formatting characters can disguise a name")
     if name != name.strip():
         raise InvalidName("A name cannot start or end with a space.", field="name")
     if len(name.encode("utf-8")) > MAX_NAME_BYTES:

@@ -18,7 +18,17 @@ SPOOFS = [
     pytest.param(f"invoice{RLO}txt.exe", "U+202E", id="right-to-left-override"),
     pytest.param("a\u2066b", "U+2066", id="left-to-right-isolate"),
     pytest.param("report\u200b.pdf", "U+200B", id="zero-width-space"),
-    pytest.param("a\u200db", "U+200D", id="zero-width-joiner"),
+    pytest.param("a\u200db", "U+200D", id="zero-width-joiner-between-latin-letters"),
+    pytest.param("a\u200cb", "U+200C", id="zero-width-non-joiner-between-latin-letters"),
+    pytest.param("\u200dreport", "U+200D", id="zero-width-joiner-first"),
+    pytest.param("\U0001f468\u200d", "U+200D", id="zero-width-joiner-after-an-emoji-at-the-end"),
+    pytest.param("\U0001f468\u200da", "U+200D", id="zero-width-joiner-from-an-emoji-to-a-letter"),
+    pytest.param("\u0645\u200c", "U+200C", id="zero-width-non-joiner-with-no-letter-after"),
+    pytest.param("\U0001f3f4\U000e0067\U000e0062", "U+E0067", id="tag-sequence-without-its-cancel-tag"),
+    pytest.param("a\U000e0067\U000e007f", "U+E0067", id="tag-characters-without-the-flag"),
+    pytest.param("\U0001f468\u200d\u202e\U0001f469", "U+200D", id="joiner-next-to-a-bidi-override"),
+    pytest.param("\u0645\u200c\u202etxt.exe", "U+200C", id="non-joiner-before-a-bidi-override"),
+    pytest.param("\U0001f468\u202e\U0001f469", "U+202E", id="bidi-override-between-emoji"),
     pytest.param("\ufeffnotes.txt", "U+FEFF", id="byte-order-mark"),
     pytest.param("soft\u00adhyphen", "U+00AD", id="soft-hyphen"),
 ]
@@ -40,6 +50,33 @@ def test_a_format_character_is_refused_naming_it(name, character):
 
     assert refused.value.details["character"] == character
     assert unicodedata.name(chr(int(character[2:], 16))) in refused.value.message
+
+
+JOINED = [
+    pytest.param("\U0001f468\u200d\U0001f469\u200d\U0001f467", id="family-emoji-zwj-sequence"),
+    pytest.param("\U0001f469\U0001f3fd\u200d\U0001f4bb notes", id="emoji-with-a-skin-tone-modifier"),
+    pytest.param("\U0001f3f3\ufe0f\u200d\U0001f308 photos", id="emoji-with-variation-selector-16"),
+    pytest.param("\u2764\ufe0f\u200d\U0001f525.png", id="heart-on-fire"),
+    pytest.param("\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.txt", id="persian-mi-khaham-with-zwnj"),
+    pytest.param("\u0646\u0627\u0645\u0647\u200c\u0647\u0627", id="persian-nameh-ha-with-zwnj"),
+    pytest.param("\u0915\u094d\u200d\u0937", id="devanagari-zwj-after-virama"),
+    pytest.param("\u0915\u094d\u200c\u0937", id="devanagari-zwnj-after-virama"),
+    pytest.param("\U0001f3f4\U000e0067\U000e0062\U000e0073\U000e0063\U000e0074\U000e007f", id="flag-of-scotland"),
+]
+
+
+@pytest.mark.parametrize("name", JOINED)
+def test_joiners_and_tags_in_their_unicode_context_are_kept(name):
+    assert name_clean(name) == unicodedata.normalize("NFC", name)
+
+
+def test_an_emoji_zwj_sequence_and_a_persian_word_name_folders_through_the_api(owner_client, owner):
+    family, persian = "\U0001f468\u200d\U0001f469\u200d\U0001f467", "\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645"
+
+    made = [owner_client.post("/api/v1/folders/", {"name": name}, format="json") for name in (family, persian)]
+
+    assert [response.status_code for response in made] == [201, 201]
+    assert set(Folder.objects.filter(owner=owner).values_list("name", flat=True)) == {family, persian}
 
 
 def test_nul_and_control_characters_are_refused_by_the_rule_itself():
