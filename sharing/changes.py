@@ -11,8 +11,8 @@ their own shares.
 Who sees what (sharing.access.shared_scope_for_actor, asked again on every call):
 - the owner, every content event in their space, by anyone;
 - a grantee, the events of items in the folders shared with them now and of the items
-  shared with them themselves, and a move out of such a folder (with no parent: the item
-  left their view). A revoked share stops its items' entries at once; another person's
+  shared with them themselves (also their trashing, restoring and deleting), and a move
+  out of such a folder (with no parent: the item left their view). A revoked share stops its items' entries at once; another person's
   other changes never appear.
 
 Order and completeness: entries go by (at, id). An event is served once it is
@@ -36,6 +36,7 @@ from activity.models import ActivityEvent
 from kosha.errors import CursorExpired
 from kosha.pages import cursor_invalid, cursor_sign, cursor_unsign, keyset_after, keyset_order
 from sharing.access import SharedScope, shared_scope_for_actor
+from sharing.models import Share
 
 Kind = ActivityEvent.Kind
 
@@ -102,13 +103,19 @@ def _visible(*, user, shared: SharedScope) -> Q:
     visible = Q(owner=user, kind__in=list(CONTENT_EVENTS))
     grantee = [Kind.SHARE_CREATED, Kind.SHARE_REVOKED]
     visible |= Q(kind__in=grantee, detail__grantee=str(user.pk))
-    folder_ids = list(shared.folders)
-    roots = {str(grant.root_id) for grant in shared.files.values()}
-    roots |= {str(folder.grant.root_id) for folder in shared.folders.values()}
+    # The shared items themselves, also while in the trash (the scope holds live ones
+    # only): their trashing, restoring and deleting reach the grantee.
+    owner_ids, roots = set(), set()
+    for owner_id, file_id, folder_id in Share.objects.filter(grantee=user).values_list(
+        "owner_id", "file_id", "folder_id"
+    ):
+        owner_ids.add(owner_id)
+        roots.add(str(file_id or folder_id))
     if roots:
+        folder_ids = list(shared.folders)
         inside = Q(item_parent_id__in=folder_ids) | Q(item_id__in=sorted(roots))
         inside |= Q(kind=Kind.MOVE, detail__from__in=[str(folder_id) for folder_id in folder_ids])
-        visible |= Q(inside, owner_id__in=list(shared.owners), kind__in=list(CONTENT_EVENTS))
+        visible |= Q(inside, owner_id__in=sorted(owner_ids), kind__in=list(CONTENT_EVENTS))
     return visible
 
 
@@ -137,8 +144,9 @@ def _change(event: ActivityEvent, *, user, shared: SharedScope) -> Change:
 def changes_list_for_user(*, user, cursor, limit: int, now: datetime | None = None) -> ChangePage:
     """The changes user (an authenticated User) may see after `cursor` (from
     changes_start_cursor or a previous page), oldest first, at most `limit` (from
-    kosha.pages.limit_clean). Three queries whatever the page or the shares: the shares
-    with user, the folders under them (only if a folder is shared), the events with
+    kosha.pages.limit_clean). At most four queries whatever the page or the shares: the
+    live items shared with user and the folders under them (sharing.access, the second
+    only if a folder is shared), the shares' items also in the trash, the events with
     their actors. Raises InvalidInput (a tampered, malformed or foreign cursor, field
     cursor), CursorExpired (older than KOSHA_ACTIVITY_RETENTION_DAYS). Locks nothing."""
     scope = _scope_name(user)

@@ -193,6 +193,22 @@ def test_a_revoked_share_stops_the_feed_for_its_items_and_says_unshared(world):
     ]
 
 
+def test_the_shared_folder_trashed_and_restored_reaches_the_viewer(world):
+    viewer, owner = api_as(world.viewer), api_as(world.owner)
+    cursor = start(viewer)
+
+    owner.delete(f"{API}/folders/{world.shared.pk}/")
+    owner.post(f"{API}/trash/{world.shared.pk}/restore/")
+    owner.delete(f"{API}/folders/{world.shared.pk}/")
+
+    items = changes(viewer, cursor)["items"]
+    assert [(entry["event"], entry["name"], entry["parent"]) for entry in items] == [
+        ("trashed", "Shared", None),
+        ("restored", "Shared", None),
+        ("trashed", "Shared", None),
+    ]
+
+
 def test_a_new_share_is_an_entry_for_its_grantee(world):
     stranger = api_as(world.stranger)
     cursor = start(stranger)
@@ -278,29 +294,30 @@ def test_anonymous_callers_are_refused(client):
 
 
 @pytest.mark.parametrize("count", [3, 9])
-def test_an_owners_page_is_two_queries_whatever_its_length(django_assert_num_queries, owner, count):
+def test_an_owners_page_is_three_queries_whatever_its_length(django_assert_num_queries, owner, count):
     client = api_as(owner)
     cursor = start(client)
     for number in range(count):
         stored_file(owner, f"f{number}.txt")
 
-    # 1. the shares with the owner (none), 2. the events with their actors.
-    with django_assert_num_queries(2):
+    # 1. the live items shared with the owner (none), 2. the shares' items also in the
+    # trash (none), 3. the events with their actors.
+    with django_assert_num_queries(3):
         body = changes(client, cursor)
 
     assert len(body["items"]) == count
 
 
 @pytest.mark.parametrize("count", [3, 9])
-def test_a_grantees_page_is_three_queries_whatever_its_length(django_assert_num_queries, world, count):
+def test_a_grantees_page_is_four_queries_whatever_its_length(django_assert_num_queries, world, count):
     client = api_as(world.viewer)
     cursor = start(client)
     for number in range(count):
         folder(world.owner, f"f{number}", world.sub, by=world.editor)
 
-    # 1. the shares with the viewer, 2. the folders under the shared one, 3. the events
-    # with their actors.
-    with django_assert_num_queries(3):
+    # 1. the live items shared with the viewer, 2. the folders under the shared one,
+    # 3. the shares' items also in the trash, 4. the events with their actors.
+    with django_assert_num_queries(4):
         body = changes(client, cursor)
 
     assert len(body["items"]) == count
