@@ -70,6 +70,13 @@ class ActivityEvent(models.Model):
             # items shared with them, after a point in time (sharing/changes.py).
             models.Index(fields=["item_parent_id", "at", "id"], name="activity_parent_at"),
             models.Index(fields=["item_id", "at", "id"], name="activity_item_at"),
+            # ... and the shares given to or taken from a person (detail["grantee"]).
+            models.Index(
+                models.F("detail__grantee"),
+                "at",
+                name="activity_grantee_at",
+                condition=models.Q(kind__in=["share_created", "share_revoked"]),
+            ),
             # The prune task deletes by age.
             models.Index(fields=["at"], name="activity_at"),
         ]
