@@ -9,9 +9,10 @@ from django.utils import timezone
 from kosha.origin import TASK
 from kosha.pages import cursor_sign
 from kosha.testing.clients import api_as
-from kosha.testing.factories import folder, stored_file, stored_version
+from kosha.testing.factories import folder, pending_upload, stored_file, stored_version
 from sharing.changes import changes_list_for_user
 from sharing.services import share_delete
+from storage.services.uploads import upload_complete
 
 pytestmark = pytest.mark.django_db
 
@@ -104,6 +105,19 @@ def test_a_folder_rename_move_and_trash_are_entries_and_other_activity_is_not(ow
         ("renamed", "folder", "Papers"),
         ("moved", "folder", "Papers"),
         ("trashed", "folder", "Papers"),
+    ]
+
+
+def test_a_link_visitors_upload_has_no_actor(owner):
+    client = api_as(owner)
+    drops = folder(owner, "Drops")
+    cursor = start(client)
+
+    upload_complete(actor=None, upload=pending_upload(owner, "dropped.txt", folder=drops), origin=TASK)
+
+    items = changes(client, cursor)["items"]
+    assert [(entry["event"], entry["name"], entry["parent"], entry["actor"]) for entry in items] == [
+        ("created", "dropped.txt", str(drops.pk), None)
     ]
 
 
