@@ -5,7 +5,8 @@ A cursor is the last row's sort key values and primary key, signed with
 django.core.signing under a salt naming the list and whose list it is (`scope`, e.g.
 `f"trash:{user.pk}"`): a client can neither forge a position nor replay a cursor in
 another list, folder, sort or account. A tampered, malformed or foreign cursor and a bad
-limit are InvalidInput naming the field (400). Lists with a shape of their own (the
+limit (not a whole number, below 1 or above the list's maximum: refused, never capped)
+are InvalidInput naming the field (400). Lists with a shape of their own (the
 folder listing's two phases, ranked search) sign their positions with `cursor_sign`.
 """
 
@@ -15,7 +16,7 @@ import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any, Generic, Literal, TypeVar
+from typing import Any, Generic, TypeVar
 
 from django.core import signing
 from django.db.models import Q, QuerySet
@@ -42,15 +43,17 @@ class Page(Generic[T]):
     next_cursor: str | None  # None on the last page
 
 
-def limit_clean(raw: Any, *, default: int, maximum: int, over_maximum: Literal["cap", "refuse"] = "cap") -> int:
-    """The page size a request asks for: `default` when absent or empty; a whole number
-    (an int, or its ASCII digits) of at least 1; above `maximum` it is capped, or refused
-    where a list says so. Raises InvalidInput (field limit)."""
+def limit_clean(raw: Any, *, default: int, maximum: int) -> int:
+    """The page size a request asks for: `default` when absent or empty, else a whole
+    number (an int, or its ASCII digits) from 1 to `maximum`. Every list refuses a limit
+    above its maximum (400, never a silent cap): the schema declares the maximum, and a
+    client that asked for more learns it instead of mistaking a short page for the end.
+    Raises InvalidInput (field limit)."""
     if raw in (None, ""):
         return default
     if isinstance(raw, str) and raw.isascii() and raw.isdigit() and len(raw) <= _MAX_LIMIT_DIGITS:
         raw = int(raw)
-    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1 or (raw > maximum and over_maximum == "refuse"):
+    if isinstance(raw, bool) or not isinstance(raw, int) or raw < 1 or raw > maximum:
         raise InvalidInput(f"limit must be a whole number from 1 to {maximum}.", field="limit")
     return min(raw, maximum)
 
@@ -147,11 +150,18 @@ def page_response(page: Page, serializer: Callable[..., Any], *, context: dict |
     return {"items": serializer(page.items, many=True, context=context or {}).data, "next": page.next_cursor}
 
 
+def limit_schema(*, default: int, maximum: int) -> dict[str, Any]:
+    """The OpenAPI schema of a `limit` query parameter: an integer from 1 to `maximum`."""
+    return {"type": "integer", "minimum": 1, "maximum": maximum, "default": default}
+
+
 def page_parameters(*, default: int, maximum: int) -> list[OpenApiParameter]:
     """The OpenAPI description of a list's `cursor` and `limit` query parameters."""
     return [
         OpenApiParameter("cursor", OpenApiTypes.STR, description="The `next` of the previous page."),
-        OpenApiParameter("limit", OpenApiTypes.INT, description=f"1 to {maximum}, default {default}."),
+        OpenApiParameter(
+            "limit", limit_schema(default=default, maximum=maximum), description=f"1 to {maximum}, default {default}."
+        ),
     ]
 
 

@@ -17,7 +17,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kosha.pages import limit_clean
+from kosha.pages import limit_clean, limit_schema
 from sharing.change_marks import changes_tag_for_user
 from sharing.changes import EVENTS, changes_list_for_user, changes_start_cursor
 
@@ -61,7 +61,11 @@ class ChangesView(APIView):
                 OpenApiTypes.STR,
                 description="The `cursor` of the previous answer; none for a cursor at now.",
             ),
-            OpenApiParameter("limit", OpenApiTypes.INT, description=f"1 to {MAX_LIMIT}, default {DEFAULT_LIMIT}."),
+            OpenApiParameter(
+                "limit",
+                limit_schema(default=DEFAULT_LIMIT, maximum=MAX_LIMIT),
+                description=f"1 to {MAX_LIMIT}, default {DEFAULT_LIMIT}.",
+            ),
         ],
         responses={
             200: _FEED,

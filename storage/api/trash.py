@@ -93,9 +93,7 @@ class TrashViewSet(viewsets.ViewSet):
         tags=["trash"],
     )
     def list(self, request):
-        limit = limit_clean(
-            request.query_params.get("limit"), default=DEFAULT_LIMIT, maximum=MAX_LIMIT, over_maximum="refuse"
-        )
+        limit = limit_clean(request.query_params.get("limit"), default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
         page = trash_list_for_actor(actor=request.user, cursor=request.query_params.get("cursor"), limit=limit)
         items = [_trash_item(item, actor=request.user) for item in page.items]
         return Response(page_response(Page(items=items, next_cursor=page.next_cursor), TrashItemOutput))

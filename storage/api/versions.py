@@ -41,9 +41,7 @@ class FileVersionViewSet(viewsets.ViewSet):
         tags=["versions"],
     )
     def list(self, request, file_pk=None):
-        limit = limit_clean(
-            request.query_params.get("limit"), default=DEFAULT_LIMIT, maximum=MAX_LIMIT, over_maximum="refuse"
-        )
+        limit = limit_clean(request.query_params.get("limit"), default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
         file = file_for_actor(actor=request.user, file_id=file_pk, need=Need.VIEW)
         page = keyset_page(
             file.versions.all(),

@@ -170,7 +170,7 @@ def search_request_clean(*, query, kind, modified_after, modified_before, min_si
             min_size=min_size,
             max_size=max_size,
         ),
-        page_size=limit_clean(limit, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE, over_maximum="refuse"),
+        page_size=limit_clean(limit, default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE),
     )
 
 

@@ -265,11 +265,14 @@ def test_bad_sort_or_limit_is_400(owner_client, params, field):
     assert response.json()["error"]["field"] == field
 
 
-def test_a_huge_limit_is_capped_at_500(owner_client, owner):
+def test_a_limit_over_500_is_refused_and_500_is_a_full_page(owner_client, owner):
     _fill(owner, None, folders=0, files=501)
 
-    body = owner_client.get(_items_url(None, limit=100000)).json()
+    refused = owner_client.get(_items_url(None, limit=501))
+    body = owner_client.get(_items_url(None, limit=500)).json()
 
+    assert refused.status_code == 400
+    assert refused.json()["error"]["field"] == "limit"
     assert len(body["items"]) == 500
     assert body["next"] is not None
 
