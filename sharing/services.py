@@ -46,11 +46,13 @@ from storage.audit import item_event_record, item_type
 from storage.models import File, Folder
 
 TOKEN_BYTES = 32  # 256 bits: guessing is hopeless, and a plain SHA-256 index suffices
-# Wrong passwords: at most this many per link, and per client address, in a window.
-# The per-link limit stops a distributed guesser; the per-address one a single client
-# trying many links. The window is fixed, so Retry-After is at most WINDOW seconds.
-PASSWORD_FAILURES_PER_LINK = 10
-PASSWORD_FAILURES_PER_ADDRESS = 10
+# Wrong passwords: at most this many per (link, client address), and per client address
+# across links, in a window. Never per link alone: that would let anyone lock a link
+# against its rightful visitors by typing wrong passwords (issue 10, lock-outs). A
+# distributed guesser still needs the 256-bit token first. The window is fixed, so
+# Retry-After is at most WINDOW seconds.
+PASSWORD_FAILURES_PER_LINK_CLIENT = 10
+PASSWORD_FAILURES_PER_ADDRESS = 30
 PASSWORD_WINDOW_SECONDS = 300
 MAX_PASSWORD_LENGTH = 256
 
@@ -328,15 +330,16 @@ def link_download_count(*, link: ShareLink, address=None) -> None:
 
 def _throttle_keys(*, link: ShareLink, address: str | None) -> list[tuple[str, int]]:
     return [
-        (f"sharing:pw-fail:link:{link.pk}", PASSWORD_FAILURES_PER_LINK),
+        (f"sharing:pw-fail:link-addr:{link.pk}:{address or 'unknown'}", PASSWORD_FAILURES_PER_LINK_CLIENT),
         (f"sharing:pw-fail:addr:{address or 'unknown'}", PASSWORD_FAILURES_PER_ADDRESS),
     ]
 
 
 def link_password_check(*, link: ShareLink, password, address: str | None) -> None:
-    """Accept the link's password, or count a failure against the link and the client
-    address (Django's cache, shared by every web process when it is Redis). Raises
-    RateLimited (with retry_after) once either count reaches its limit, WrongPassword."""
+    """Accept the link's password, or count a failure against (the link, the client
+    address) and the address alone (Django's cache, shared by every web process when it
+    is Redis). Raises RateLimited (with retry_after, seconds) once either count reaches
+    its limit, WrongPassword. Another address is never throttled by this one's failures."""
     keys = _throttle_keys(link=link, address=address)
     if any((cache.get(key) or 0) >= limit for key, limit in keys):
         raise RateLimited(retry_after=PASSWORD_WINDOW_SECONDS)

@@ -172,6 +172,10 @@ def link_download(request: HttpRequest, link: ShareLink, file_id: str) -> HttpRe
     origin = Origin.of(request, via="link")
     if file.current_version is None:
         raise NotFound()
+    if request.method == "HEAD":
+        # A HEAD (link checkers, previews in chat apps) is no download: nothing is counted,
+        # and no signed URL is handed out that a later GET could use uncounted.
+        return HttpResponse(status=200)
     services.link_download_count(link=link, address=origin.ip)
     url = file_download_url(actor=None, file=file, inline=request.GET.get("inline") == "1", origin=origin)
     return redirect(request.build_absolute_uri(url))

@@ -69,21 +69,33 @@ def test_a_drop_link_must_be_a_folder(world):
     assert response.json()["error"]["reason"] == "drop_needs_folder"
 
 
-def test_wrong_passwords_are_throttled_per_link_with_retry_after(world):
+def test_wrong_passwords_are_throttled_per_link_and_client_with_retry_after(world):
     link, token = world.links["locked"]
-    client = Client()
+    client = Client(REMOTE_ADDR="203.0.113.7")
 
     answers = [client.post(f"/s/{token}", {"password": "guess"}).status_code for _ in range(10)]
     throttled = client.post(f"/s/{token}", {"password": LINK_PASSWORD})
 
     assert answers == [403] * 10
     assert throttled.status_code == 429
-    assert int(throttled["Retry-After"]) > 0
+    assert 0 < int(throttled["Retry-After"]) <= services.PASSWORD_WINDOW_SECONDS
     assert LinkEvent.objects.filter(link=link, kind=LinkEvent.Kind.PASSWORD_FAILED).count() == 10
 
 
+def test_a_guesser_cannot_lock_a_link_against_another_client(world):
+    _link, token = world.links["locked"]
+    guesser = Client(REMOTE_ADDR="203.0.113.7")
+    for _ in range(services.PASSWORD_FAILURES_PER_LINK_CLIENT + 2):
+        guesser.post(f"/s/{token}", {"password": "guess"})
+
+    rightful = Client(REMOTE_ADDR="198.51.100.20").post(f"/s/{token}", {"password": LINK_PASSWORD})
+
+    assert guesser.post(f"/s/{token}", {"password": LINK_PASSWORD}).status_code == 429
+    assert rightful.status_code == 302
+
+
 def test_wrong_passwords_are_throttled_per_address_across_links(world, monkeypatch):
-    monkeypatch.setattr(services, "PASSWORD_FAILURES_PER_LINK", 100)
+    monkeypatch.setattr(services, "PASSWORD_FAILURES_PER_LINK_CLIENT", 100)
     monkeypatch.setattr(services, "PASSWORD_FAILURES_PER_ADDRESS", 3)
     tokens = []
     for _ in range(4):
@@ -140,6 +152,21 @@ def test_downloads_count_and_stop_at_the_limit(world):
     link.refresh_from_db()
     assert link.download_count == 2
     assert client.get(f"/s/{token}").status_code == 404
+
+
+def test_head_on_a_download_counts_nothing_and_hands_out_no_url(world):
+    link, token = services.share_link_create(actor=world.owner, item=world.file, max_downloads=1, origin=TASK)
+    client = Client()
+
+    heads = [client.head(f"/s/{token}/download/{world.file.pk}") for _ in range(5)]
+    got = client.get(f"/s/{token}/download/{world.file.pk}")
+
+    assert [head.status_code for head in heads] == [200] * 5
+    assert not any(head.has_header("Location") for head in heads)
+    assert got.status_code == 302
+    link.refresh_from_db()
+    assert link.download_count == 1
+    assert LinkEvent.objects.filter(link=link, kind=LinkEvent.Kind.DOWNLOADED).count() == 1
 
 
 def test_the_conditional_update_never_passes_the_limit(world):
