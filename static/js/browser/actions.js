@@ -157,6 +157,11 @@ async function moveOrCopy(items, mode) {
     exclude,
   });
   if (target === undefined) return;
+  // Moving items into the folder they are in changes nothing: say so, do not claim a move.
+  if (mode === "move" && (target ?? null) === (state.folder ?? null)) {
+    toast(`${items.length === 1 ? "It is" : "They are"} already in that folder; nothing moved.`);
+    return;
+  }
   let count = 0;
   for (const item of items) {
     try {
