@@ -7,6 +7,7 @@ with the signed-in user opens in the same browser, with their role's actions onl
 (sharing.access decides; anyone else's folder answers 404).
 """
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
@@ -16,6 +17,7 @@ from django.views.decorators.http import require_GET
 from kosha.errors import InvalidInput, NotFound
 from plans.selectors import usage_get_for_user
 from sharing.access import Need, folder_for_actor
+from sharing.change_marks import changes_tag_for_user
 from sharing.selectors import folder_items_for_grant
 from storage.api.folders import listing_body, mark_shared
 from storage.search import SEARCH_TYPES
@@ -28,6 +30,9 @@ def _percent(part: int, whole: int) -> float:
 
 
 def _browser(request: HttpRequest, *, folder_id: str | None) -> HttpResponse:
+    # Read before the listing: a change after this moves the tag the page starts polling
+    # from (static/js/browser/live.js), one before it is in the listing.
+    changes_tag = changes_tag_for_user(user=request.user)
     try:
         folder = folder_for_actor(actor=request.user, folder_id=folder_id, need=Need.VIEW) if folder_id else None
         page = folder_items_for_grant(actor=request.user, folder=folder)
@@ -53,6 +58,8 @@ def _browser(request: HttpRequest, *, folder_id: str | None) -> HttpResponse:
         "used_percent": _percent(usage.used_bytes + usage.reserved_bytes, usage.plan.storage_bytes),
         "files_percent": _percent(usage.file_count, usage.plan.max_files),
         "search_types": SEARCH_TYPES,
+        "changes_tag": changes_tag,
+        "changes_poll_seconds": settings.KOSHA_CHANGES_POLL_SECONDS,
     }
     return render(request, "files/browser.html", context)
 

@@ -125,3 +125,13 @@ def test_the_poll_says_how_often_to_ask(settings, owner):
 
 def test_anonymous_callers_are_refused(client):
     assert client.get(URL).status_code in (401, 403)
+
+
+def test_the_file_browser_page_starts_polling_from_the_tag_it_was_rendered_at(local_settings, owner):
+    client = web_as(owner)
+
+    page = client.get("/").content.decode()
+
+    tag = tag_of(client).strip('"')
+    assert f'data-changes-tag="{tag}"' in page
+    assert 'data-changes-poll-seconds="10"' in page

@@ -73,8 +73,15 @@ function schedule() {
   timer = setTimeout(poll, pollSeconds * 1000);
 }
 
-/** Start polling; a hidden tab stops, and asks at once when it is shown again. */
-export function installLive() {
+/**
+ * Start polling from `tag` (the page's, read on the server before its listing, so nothing
+ * changed between the two goes unseen; null: the first answer becomes the baseline), every
+ * `seconds` (the server's KOSHA_CHANGES_POLL_SECONDS) until an answer says otherwise. A
+ * hidden tab stops, and asks at once when it is shown again.
+ */
+export function installLive({ tag = null, seconds = null } = {}) {
+  etag = tag ? `"${tag}"` : null;
+  pollSeconds = seconds > 0 ? seconds : FALLBACK_POLL_SECONDS;
   document.addEventListener("visibilitychange", () => {
     if (!document.hidden && timer === null) poll();
   });

@@ -58,5 +58,5 @@ if (root) {
   } else {
     load({ highlight });
   }
-  installLive();
+  installLive({ tag: root.dataset.changesTag || null, seconds: Number(root.dataset.changesPollSeconds) });
 }
