@@ -1,4 +1,4 @@
-"""The domain errors are a contract with clients: one module, one unique code each."""
+"""The domain errors are a contract with clients: one package, importable from its top, one unique code each."""
 
 import gc
 import importlib
@@ -59,11 +59,14 @@ def _identity(cls: type[DomainError]) -> str:
 def test_every_domain_error_lives_in_kosha_errors():
     _import_project_modules()
 
+    classes = _every_error_class()
     elsewhere = [
-        f"{cls.__module__}.{cls.__name__}" for cls in _every_error_class() if cls.__module__ != errors.__name__
+        f"{cls.__module__}.{cls.__name__}" for cls in classes if cls.__module__.rpartition(".")[0] != errors.__name__
     ]
+    not_exported = [cls.__name__ for cls in classes if getattr(errors, cls.__name__, None) is not cls]
 
     assert elsewhere == []
+    assert not_exported == []
 
 
 def test_every_error_code_and_reason_is_unique():
