@@ -1,62 +1,19 @@
 """Kosha settings: one flat module, every deployment value read from the environment.
 
-The helpers below reject a malformed value with ImproperlyConfigured at boot, so a typo
-in production fails loudly instead of silently falling back to a default.
+The readers of kosha/env.py reject a malformed value with ImproperlyConfigured at boot, so a
+typo in production fails loudly instead of silently falling back to a default.
 """
 
-import base64
-import binascii
 import os
 from pathlib import Path
 
 import dj_database_url
-import dj_email_url
 from django.core.exceptions import ImproperlyConfigured
 
+from kosha.env import env_bool, env_choice, env_email_url, env_int, env_list, env_standard_webhook_secret, env_str
 from kosha.sso import sso_config_from_env
 
 BASE_DIR = Path(__file__).resolve().parent.parent
-
-
-def env_str(name: str, default: str = "") -> str:
-    return os.environ.get(name, default)
-
-
-def env_bool(name: str, default: bool = False) -> bool:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    lowered = raw.strip().lower()
-    if lowered in ("1", "true", "yes", "on"):
-        return True
-    if lowered in ("0", "false", "no", "off"):
-        return False
-    raise ImproperlyConfigured(f"{name} must be a boolean (true/false), got {raw!r}")
-
-
-def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
-    raw = os.environ.get(name)
-    if raw is None or raw == "":
-        return default
-    try:
-        value = int(raw)
-    except ValueError:
-        raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
-    if minimum is not None and value < minimum:
-        raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
-    return value
-
-
-def env_list(name: str, default: str = "") -> list[str]:
-    return [item.strip() for item in os.environ.get(name, default).split(",") if item.strip()]
-
-
-def env_choice(name: str, default: str, choices: tuple[str, ...]) -> str:
-    value = os.environ.get(name, default) or default
-    if value not in choices:
-        raise ImproperlyConfigured(f"{name} must be one of {', '.join(choices)}, got {value!r}")
-    return value
-
 
 DEV_SECRET_KEY = "kosha-dev-secret-key-not-for-production"
 
@@ -166,31 +123,7 @@ DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 # EMAIL_HOST, ... variables still work when EMAIL_URL is unset. Without either, mail goes
 # to the console only: KOSHA_EMAIL_DELIVERY is then false, and nothing in Kosha claims
 # that a message was sent (see accounts/mail.py).
-EMAIL_URL_SCHEMES = ("smtp", "submission", "console", "memory", "dummy")
 LEGACY_EMAIL_VARIABLES = ("EMAIL_BACKEND", "EMAIL_HOST", "EMAIL_PORT", "EMAIL_HOST_USER", "EMAIL_HOST_PASSWORD")
-
-
-def env_email_url(name: str) -> dict:
-    raw = env_str(name).strip()
-    if not raw:
-        return {}
-    scheme = raw.partition(":")[0].lower()
-    if scheme not in EMAIL_URL_SCHEMES:
-        # dj-email-url's `smtps` means STARTTLS, not implicit TLS as elsewhere: refuse the
-        # ambiguity rather than guess.
-        raise ImproperlyConfigured(
-            f"{name} must start with one of {', '.join(s + '://' for s in EMAIL_URL_SCHEMES)}; for implicit TLS "
-            f"use smtp://host:465?ssl=true, for STARTTLS submission://host (got scheme {scheme!r})"
-        )
-    try:
-        parsed = dj_email_url.parse(raw)
-    except ValueError as error:
-        raise ImproperlyConfigured(f"{name} is not a valid mail URL: {error}") from None
-    if scheme in ("smtp", "submission") and not parsed.get("EMAIL_HOST"):
-        raise ImproperlyConfigured(f"{name} needs a host, e.g. submission://user:password@smtp.example.com")
-    return {key: value for key, value in parsed.items() if value is not None}
-
-
 _email = env_email_url("EMAIL_URL")
 if _email and any(os.environ.get(variable) for variable in LEGACY_EMAIL_VARIABLES):
     raise ImproperlyConfigured(
@@ -435,20 +368,6 @@ KOSHA_LATE_WRITE_MARGIN_SECONDS = env_int("KOSHA_LATE_WRITE_MARGIN_SECONDS", 360
 # --- Webhooks -------------------------------------------------------------------------
 # Shared secrets of the inbound webhooks; an endpoint whose secret is empty answers 404.
 KOSHA_IDENTITY_WEBHOOK_SECRET = env_str("KOSHA_IDENTITY_WEBHOOK_SECRET")
-
-
-def env_standard_webhook_secret(name: str) -> str:
-    """A Standard Webhooks signing secret: `whsec_` and base64 (what Svix and Clerk show)."""
-    raw = env_str(name).strip()
-    if not raw:
-        return ""
-    try:
-        key = base64.b64decode(raw.removeprefix("whsec_"), validate=True)
-    except (binascii.Error, ValueError):
-        key = b""
-    if len(key) < 16:
-        raise ImproperlyConfigured(f"{name} must be a Standard Webhooks secret (whsec_ and base64 of 16+ bytes)")
-    return raw
 
 
 # Identity events in the Standard Webhooks format (Svix, Clerk): the sender's signing secret.
