@@ -27,8 +27,10 @@ def _flatten_validation(detail) -> tuple[str, dict]:
             for key, value in detail.items()
         }
         first_field, first_errors = next(iter(fields.items()))
-        label = "" if first_field == "non_field_errors" else f"{first_field}: "
-        return f"{label}{first_errors[0]}", {"fields": fields}
+        if first_field == "non_field_errors":
+            return first_errors[0], {"fields": fields}
+        # `field` as a domain error names it (InvalidInput), so a client reads one key.
+        return f"{first_field}: {first_errors[0]}", {"field": first_field, "fields": fields}
     if isinstance(detail, list) and detail:
         return str(detail[0]), {}
     return str(detail), {}

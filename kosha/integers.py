@@ -15,6 +15,7 @@ from __future__ import annotations
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.backends.base.operations import BaseDatabaseOperations
+from rest_framework import serializers
 
 from kosha.errors import InvalidInput
 
@@ -44,3 +45,14 @@ def int_clean(raw, *, field: str, minimum: int, maximum: int, what: str = "a who
             f"{field} must be {what} from {minimum} to {maximum}.", field=field, minimum=minimum, maximum=maximum
         )
     return raw
+
+
+class JsonIntegerField(serializers.IntegerField):
+    """A DRF integer field for JSON bodies: a JSON number that is whole, never a string of
+    digits, a boolean or a float (DRF's own IntegerField takes "10", and 10.0). Bounds as
+    IntegerField's min_value/max_value, which the schema shows."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, bool) or not isinstance(data, int):
+            self.fail("invalid")
+        return super().to_internal_value(data)

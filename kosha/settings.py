@@ -270,9 +270,13 @@ STORAGES = {
 
 # --- REST API -------------------------------------------------------------------------
 REST_FRAMEWORK = {
+    # The token class first: DRF takes the WWW-Authenticate challenge from the first
+    # class, so a missing or bad credential is a 401 with `WWW-Authenticate: Token`
+    # (RFC 9110 §11.6.1), not a 403. A request without a token header falls through
+    # to the session.
     "DEFAULT_AUTHENTICATION_CLASSES": [
-        "rest_framework.authentication.SessionAuthentication",
         "accounts.authentication.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
     ],
     "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.IsAuthenticated"],
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],

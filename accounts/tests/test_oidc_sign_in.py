@@ -150,7 +150,7 @@ def test_an_unverified_address_does_not_sign_in_while_verification_is_mandatory(
     assert response.status_code == 302
     assert response["Location"] == "/accounts/confirm-email/"
     assert "_auth_user_id" not in client.session
-    assert client.get("/api/v1/usage/").status_code == 403
+    assert client.get("/api/v1/usage/").status_code == 401  # not signed in: a challenge
     assert EmailAddress.objects.get(email=email).verified is False
     assert [message.to for message in mailoutbox] == [[email]]
 

@@ -55,7 +55,7 @@ def test_changing_a_link_limit_past_the_column_is_400_and_changes_nothing(owner,
     response = owner_client.patch(f"/api/v1/share-links/{link.pk}/", {"max_downloads": INT32_PAST}, format="json")
 
     error = _invalid(response, "max_downloads")
-    assert error["maximum"] == INT32_PAST - 1
+    assert str(INT32_PAST - 1) in error["message"]  # the schema declares it as the maximum too
     link.refresh_from_db()
     assert link.max_downloads is None
 

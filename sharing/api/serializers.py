@@ -2,8 +2,11 @@
 
 from rest_framework import serializers
 
+from kosha.datetimes import AwareDateTimeField
+from kosha.integers import INT_MAX, JsonIntegerField
 from sharing.access import link_is_live
 from sharing.models import Share, ShareLink
+from sharing.services import MAX_PASSWORD_LENGTH
 
 
 class ItemRefOutput(serializers.Serializer):
@@ -46,19 +49,35 @@ class SharedWithMeOutput(serializers.ModelSerializer):
         fields = ["id", "item", "owner", "role", "shared_at"]
 
 
-class ShareLinkCreateInput(serializers.Serializer):
-    file = serializers.JSONField(required=False, allow_null=True)
-    folder = serializers.JSONField(required=False, allow_null=True)
-    expires_at = serializers.DateTimeField(required=False, allow_null=True)
-    password = serializers.CharField(required=False, allow_null=True, allow_blank=True, trim_whitespace=False)
-    max_downloads = serializers.JSONField(required=False, allow_null=True)
-    is_drop = serializers.JSONField(required=False, default=False)
+_EXPIRY_HELP = (
+    "RFC 3339 date-time with a time zone, e.g. 2026-12-01T23:59:59+01:00. A date alone, a time without a zone,"
+    " a past instant or one beyond the plan's max_share_days is a 400 (never shortened). Null or absent: the default."
+)
+
+
+class JsonBooleanField(serializers.BooleanField):
+    """true or false, never "yes", 1 or "on" (DRF's BooleanField takes those)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, bool):
+            self.fail("invalid", input=data)
+        return data
 
 
 class ShareLinkUpdateInput(serializers.Serializer):
-    expires_at = serializers.DateTimeField(required=False, allow_null=True)
-    password = serializers.CharField(required=False, allow_null=True, allow_blank=True, trim_whitespace=False)
-    max_downloads = serializers.JSONField(required=False, allow_null=True)
+    expires_at = AwareDateTimeField(required=False, allow_null=True, help_text=_EXPIRY_HELP)
+    password = serializers.CharField(
+        required=False, allow_null=True, allow_blank=True, trim_whitespace=False, max_length=MAX_PASSWORD_LENGTH
+    )
+    max_downloads = JsonIntegerField(
+        required=False, allow_null=True, min_value=1, max_value=INT_MAX, help_text="Null: no limit."
+    )
+
+
+class ShareLinkCreateInput(ShareLinkUpdateInput):
+    file = serializers.UUIDField(required=False, allow_null=True, help_text="Exactly one of file or folder.")
+    folder = serializers.UUIDField(required=False, allow_null=True)
+    is_drop = JsonBooleanField(required=False, default=False, help_text="A folder that visitors upload into.")
 
 
 class ShareLinkOutput(serializers.ModelSerializer):

@@ -127,8 +127,8 @@ class Row:
 
 def api(method, path, owner, editor, viewer, stranger, *, body=None, signed_in=None) -> Row:
     """An API row: the four signed-in personas; the link holder and anonymous callers get
-    DRF's 403 for an unauthenticated call (session auth first, so no 401 challenge)."""
-    expect = {"owner": owner, "editor": editor, "viewer": viewer, "stranger": stranger, "link": 403, "anonymous": 403}
+    a 401 with the `WWW-Authenticate: Token` challenge (token authentication first)."""
+    expect = {"owner": owner, "editor": editor, "viewer": viewer, "stranger": stranger, "link": 401, "anonymous": 401}
     return Row(method, path, expect, body=body)
 
 

@@ -51,6 +51,61 @@ def test_expiry_beyond_the_plan_or_in_the_past_is_refused(world, expires_in, rea
     assert not ShareLink.objects.filter(file=world.file).exists()
 
 
+def _tomorrow_date() -> str:
+    return (timezone.now() + timedelta(days=1)).date().isoformat()
+
+
+STRICT_EXPIRY = [
+    pytest.param(lambda: _tomorrow_date(), "date alone", id="date-alone"),
+    pytest.param(lambda: f"{_tomorrow_date()}T12:00:00", "time zone", id="no-time-zone"),
+    pytest.param(lambda: f"{_tomorrow_date()} 12:00:00+00:00", "RFC 3339", id="space-for-T"),
+    pytest.param(lambda: "2026-02-30T12:00:00Z", "not a real date", id="impossible-date"),
+    pytest.param(lambda: "tomorrow", "RFC 3339", id="words"),
+    pytest.param(lambda: 1893456000, "as text", id="a-unix-number"),
+    pytest.param(lambda: "\u0662\u0660\u0662\u0667-01-01T00:00:00Z", "RFC 3339", id="non-ascii-digits"),
+]
+
+
+@pytest.mark.parametrize(("expires_at", "said"), STRICT_EXPIRY)
+def test_expiry_must_be_an_rfc3339_instant_with_a_zone(world, expires_at, said):
+    response = api_as(world.owner).post(
+        "/api/v1/share-links/", {"file": str(world.file.pk), "expires_at": expires_at()}, format="json"
+    )
+
+    assert response.status_code == 400, response.json()
+    error = response.json()["error"]
+    assert error["code"] == "invalid" and "expires_at" in error["fields"]
+    assert said in error["message"]
+    assert not ShareLink.objects.filter(file=world.file).exists()
+
+
+def test_an_instant_with_an_offset_is_kept_to_the_second(world):
+    wanted = (timezone.now() + timedelta(days=2)).replace(microsecond=0)
+    text = wanted.astimezone(timezone.get_fixed_timezone(-330)).isoformat()
+
+    response = api_as(world.owner).post(
+        "/api/v1/share-links/", {"file": str(world.file.pk), "expires_at": text}, format="json"
+    )
+
+    assert response.status_code == 201, response.json()
+    assert ShareLink.objects.get(file=world.file).expires_at == wanted
+
+
+def test_renewing_beyond_the_plan_is_refused_not_shortened(world):
+    link, _token = services.share_link_create(actor=world.owner, item=world.file, origin=TASK)
+    before = link.expires_at
+    max_days = usage_of(world.owner).plan.max_share_days
+    too_late = (timezone.now() + timedelta(days=max_days, hours=1)).isoformat()
+
+    response = api_as(world.owner).patch(f"/api/v1/share-links/{link.pk}/", {"expires_at": too_late}, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["reason"] == "expiry_beyond_plan"
+    assert response.json()["error"]["max_share_days"] == max_days
+    link.refresh_from_db()
+    assert link.expires_at == before
+
+
 def test_default_expiry_is_a_week_but_never_beyond_a_short_plan(world):
     plan = usage_of(world.owner).plan
     Plan.objects.filter(pk=plan.pk).update(max_share_days=3)
