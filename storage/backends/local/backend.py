@@ -3,27 +3,17 @@
 It speaks the S3 protocol the rest of Kosha relies on. Presigned URLs are our own,
 signed with django.core.signing (`signing.py`), and `views.py` enforces what S3 would
 (expiry, method, exact length and type, checksum) before a byte becomes an object.
-
-Layout under the root:
-    <key>                          the object's bytes
-    .meta/<key>.json               content_type, etag, sha256_b64, size_bytes
-    .multipart/<upload id>/        upload.json, <number>.part and <number>.json per part
-    .tmp/                          uploads in flight, renamed into place when complete
-Keys are validated so that none can name anything outside the root or a dot directory.
+Where files live, and how each appears whole, is `files.py`.
 """
 
 from __future__ import annotations
 
-import base64
 import hashlib
 import json
 import os
-import re
 import shutil
-import tempfile
 import uuid
 from collections.abc import Iterable, Iterator
-from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -40,164 +30,34 @@ from storage.backends.base import (
     StoredPart,
     UploadNotFound,
 )
+from storage.backends.local.files import (
+    CHUNK_BYTES,
+    DEFAULT_CONTENT_TYPE,
+    MAX_PART_BYTES,
+    MAX_PART_NUMBER,
+    META_DIR,
+    MIN_PART_BYTES,
+    LocalDirectory,
+    StagedObject,
+    StagedPart,
+    b64,
+    read_chunks,
+)
 from storage.backends.local.signing import UploadRejected, sign_url
 from storage.disposition import content_disposition
 
-CHUNK_BYTES = 1024 * 1024
-# S3's limits, kept so that an upload that works here works on S3 too.
-MIN_PART_BYTES = 5 * 1024 * 1024
-MAX_PART_BYTES = 5 * 1024**3
-MAX_PART_NUMBER = 10_000
-MAX_KEY_LENGTH = 1024
-DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
-_UPLOAD_ID = re.compile(r"[0-9a-f]{32}")
-_META_DIR = ".meta"
-_MULTIPART_DIR = ".multipart"
-_TMP_DIR = ".tmp"
-
-
-class InvalidKey(ValueError):
-    """A key that could escape the storage directory or name one of its internals."""
-
-
-@dataclass(frozen=True)
-class StagedObject:
-    """A body that arrived and was checked, in a temp file, not yet an object."""
-
-    temp: Path
-    info: ObjectInfo
-
-
-@dataclass(frozen=True)
-class StagedPart:
-    """A part that arrived and was checked, in a temp file in its upload's directory."""
-
-    temp: Path
-    upload_dir: Path
-    part: StoredPart
-
-
-# --- the backend -------------------------------------------------------------------------
-
-
-def _b64(digest: bytes) -> str:
-    return base64.b64encode(digest).decode("ascii")
-
-
-def _read_chunks(stream: BinaryIO) -> Iterator[bytes]:
-    while chunk := stream.read(CHUNK_BYTES):
-        yield chunk
-
-
-class LocalBackend(StorageBackend):
+class LocalBackend(LocalDirectory, StorageBackend):
     name = "local"
-
-    def __init__(self, *, root: Path | str) -> None:
-        self.root = Path(root).resolve()
-        for internal in (_META_DIR, _MULTIPART_DIR, _TMP_DIR):
-            (self.root / internal).mkdir(parents=True, exist_ok=True)
 
     @classmethod
     def from_settings(cls) -> LocalBackend:
         return cls(root=settings.KOSHA_LOCAL_STORAGE_DIR)
 
-    # --- paths ------------------------------------------------------------------------
-
-    def object_path(self, key: str) -> Path:
-        """The file for key. Raises InvalidKey for anything that is not a plain relative
-        path of ordinary segments, so no key reaches outside the root or into .meta etc."""
-        if not isinstance(key, str) or not key or len(key) > MAX_KEY_LENGTH:
-            raise InvalidKey("empty or overlong key")
-        if "\\" in key or "\x00" in key or key.startswith("/"):
-            raise InvalidKey(f"invalid key {key!r}")
-        for segment in key.split("/"):
-            if not segment or segment.startswith("."):
-                raise InvalidKey(f"invalid key {key!r}")
-        path = self.root / key
-        if not path.resolve().is_relative_to(self.root):
-            raise InvalidKey(f"key {key!r} leaves the storage directory")
-        return path
-
-    def _meta_path(self, key: str) -> Path:
-        self.object_path(key)
-        return self.root / _META_DIR / f"{key}.json"
-
-    def _upload_dir(self, upload_id: str) -> Path:
-        if not isinstance(upload_id, str) or not _UPLOAD_ID.fullmatch(upload_id):
-            raise UploadNotFound(f"no upload {upload_id!r}")
-        return self.root / _MULTIPART_DIR / upload_id
-
-    def _temp_file(self, directory: Path | None = None) -> tuple[BinaryIO, Path]:
-        handle = tempfile.NamedTemporaryFile(dir=directory or self.root / _TMP_DIR, delete=False)
-        return handle, Path(handle.name)
-
-    @staticmethod
-    def _move_into_place(source: Path, dest: Path) -> None:
-        # A concurrent delete may prune the empty parent between mkdir and rename: retry once.
-        for attempt in range(2):
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.replace(source, dest)
-                return
-            except FileNotFoundError:
-                if attempt:
-                    raise
-
-    @staticmethod
-    def _link_into_place(source: Path, dest: Path) -> None:
-        """Like _move_into_place, but raises FileExistsError rather than replace dest."""
-        for attempt in range(2):
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(source, dest)
-                return
-            except FileNotFoundError:
-                if attempt:
-                    raise
-
-    def _write_json(self, dest: Path, data: dict[str, Any]) -> None:
-        handle, temp = self._temp_file()
-        with handle:
-            handle.write(json.dumps(data).encode())
-        self._move_into_place(temp, dest)
-
-    def _prune_empty_parents(self, path: Path, stop: Path) -> None:
-        parent = path.parent
-        while parent != stop and parent.is_relative_to(stop):
-            try:
-                parent.rmdir()
-            except OSError:
-                return
-            parent = parent.parent
-
     # --- writing objects ----------------------------------------------------------------
     # Bytes arrive in two steps, so that the upload view can decide, under a lock of its own
     # and after the body has arrived, whether they may become an object: `stage_*` streams
     # into a temp file and checks length and checksum, `install_*` puts it in place.
-
-    def _stage(
-        self, *, chunks: Iterable[bytes], expected_size: int | None, directory: Path | None = None
-    ) -> tuple[Path, int, str, str]:
-        """Stream chunks into a temp file; (path, size, md5 hex, sha256 base64). Raises
-        UploadRejected if the body is longer or shorter than expected_size."""
-        md5, sha256, size = hashlib.md5(usedforsecurity=False), hashlib.sha256(), 0
-        handle, temp = self._temp_file(directory)
-        try:
-            with handle:
-                for chunk in chunks:
-                    size += len(chunk)
-                    if expected_size is not None and size > expected_size:
-                        raise UploadRejected("IncompleteBody", "The body is longer than the signed length.")
-                    md5.update(chunk)
-                    sha256.update(chunk)
-                    handle.write(chunk)
-            if expected_size is not None and size != expected_size:
-                raise UploadRejected("IncompleteBody", "The body is shorter than the signed length.")
-        except BaseException:
-            temp.unlink(missing_ok=True)
-            raise
-        return temp, size, md5.hexdigest(), _b64(sha256.digest())
 
     def stage_object(
         self,
@@ -390,14 +250,14 @@ class LocalBackend(StorageBackend):
             with handle:
                 for number, _ in parts:
                     with open(upload_dir / f"{number:05d}.part", "rb") as part_file:
-                        for chunk in _read_chunks(part_file):
+                        for chunk in read_chunks(part_file):
                             sha256.update(chunk)
                             size += len(chunk)
                             handle.write(chunk)
                     part_digests += bytes.fromhex(stored[number].etag)
             etag = f"{hashlib.md5(part_digests, usedforsecurity=False).hexdigest()}-{len(parts)}"
             info = ObjectInfo(
-                size_bytes=size, content_type=upload["content_type"], etag=etag, sha256_b64=_b64(sha256.digest())
+                size_bytes=size, content_type=upload["content_type"], etag=etag, sha256_b64=b64(sha256.digest())
             )
             self._install(path=path, key=key, temp=temp, info=info)
         except FileNotFoundError as exc:
@@ -438,7 +298,7 @@ class LocalBackend(StorageBackend):
         md5, sha256 = hashlib.md5(usedforsecurity=False), hashlib.sha256()
         try:
             with open(path, "rb") as stream:
-                for chunk in _read_chunks(stream):
+                for chunk in read_chunks(stream):
                     md5.update(chunk)
                     sha256.update(chunk)
         except FileNotFoundError:
@@ -447,7 +307,7 @@ class LocalBackend(StorageBackend):
             size_bytes=size,
             content_type=meta.get("content_type", DEFAULT_CONTENT_TYPE),
             etag=md5.hexdigest(),
-            sha256_b64=_b64(sha256.digest()),
+            sha256_b64=b64(sha256.digest()),
         )
 
     def presign_get(self, *, key: str, filename: str, content_type: str, inline: bool, expires_seconds: int) -> str:
@@ -467,7 +327,7 @@ class LocalBackend(StorageBackend):
             raise FileNotFoundError(key) from exc
 
     def put_bytes(self, *, key: str, data: bytes | BinaryIO, content_type: str) -> None:
-        chunks = [bytes(data)] if isinstance(data, bytes | bytearray) else _read_chunks(data)
+        chunks = [bytes(data)] if isinstance(data, bytes | bytearray) else read_chunks(data)
         self.receive_object(key=key, chunks=chunks, content_type=content_type)
 
     def copy(self, *, source_key: str, dest_key: str) -> None:
@@ -497,7 +357,7 @@ class LocalBackend(StorageBackend):
             except OSError as exc:
                 raise BackendError(f"could not delete {key}: {exc}") from exc
             self._prune_empty_parents(path, self.root)
-            self._prune_empty_parents(meta, self.root / _META_DIR)
+            self._prune_empty_parents(meta, self.root / META_DIR)
 
     def list_prefix(self, *, prefix: str) -> Iterator[ListedObject]:
         # Walk only the directory the prefix names, e.g. users/<id>/ for users/<id>/bl.

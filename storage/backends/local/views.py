@@ -20,7 +20,8 @@ from django.views.decorators.csrf import csrf_exempt
 
 from storage.backends import UploadNotFound, get_backend
 from storage.backends.local import gate
-from storage.backends.local.backend import CHUNK_BYTES, LocalBackend
+from storage.backends.local.backend import LocalBackend
+from storage.backends.local.files import CHUNK_BYTES
 from storage.backends.local.signing import UploadRejected, load_url_claims
 
 # ASCII digits only, at most 19 (a 64-bit size): int() of a 5,000-digit header would raise.
