@@ -9,7 +9,10 @@ class StorageConfig(AppConfig):
         from django.db.backends.signals import connection_created
 
         from storage import signals  # noqa: F401
+        from storage.collation import sqlite_collation_register
         from storage.search.query import sqlite_functions_register
 
         # The embedded search's case folding (storage/search/query.py), on each connection.
         connection_created.connect(sqlite_functions_register, dispatch_uid="kosha-sqlite-functions")
+        # The natural name order (storage/collation.py), on each SQLite connection.
+        connection_created.connect(sqlite_collation_register, dispatch_uid="kosha-sqlite-collation")

@@ -21,6 +21,7 @@ from django.db.models.functions import Coalesce
 
 from kosha.errors import InvalidInput
 from kosha.pages import Page, cursor_invalid, cursor_sign, cursor_unsign, keyset_after, keyset_order, limit_clean
+from storage.collation import name_collated
 from storage.models import File, FileVersion, Folder
 from storage.tree import Breadcrumb, folder_ancestry
 
@@ -31,11 +32,13 @@ MAX_LIMIT = 500
 # have no size or type, so those sorts order folders by name in the same direction. Each
 # key list matches an index: storage_folder_by_name / _by_modified, storage_file_by_name
 # / _by_modified / _by_size / _by_type.
+# "name_sort" is the name in the natural collation (storage/collation.py): case- and
+# accent-insensitive, digits by number, still a total order for the keyset.
 SORTS: dict[str, tuple[list[str], list[str]]] = {
-    "name": (["name"], ["name"]),
+    "name": (["name_sort"], ["name_sort"]),
     "modified": (["updated_at"], ["updated_at"]),
-    "size": (["name"], ["size_bytes"]),
-    "type": (["name"], ["content_type", "name"]),
+    "size": (["name_sort"], ["size_bytes"]),
+    "type": (["name_sort"], ["content_type", "name_sort"]),
 }
 SORT_CHOICES = [prefix + sort for sort in SORTS for prefix in ("", "-")]
 PHASE_FOLDERS = "folders"
@@ -66,11 +69,15 @@ def _position(cursor, *, scope: str, key_count: dict[str, int]) -> tuple[str, tu
 
 
 def _folder_rows(*, user, parent_id, keys, descending, after, limit) -> list[dict[str, Any]]:
-    queryset = Folder.objects.filter(owner=user, parent_id=parent_id, deleted_at__isnull=True)
+    queryset = Folder.objects.filter(owner=user, parent_id=parent_id, deleted_at__isnull=True).annotate(
+        name_sort=name_collated()
+    )
     if after is not None:
         queryset = queryset.filter(keyset_after(keys, after, descending=descending))
     return list(
-        queryset.order_by(*keyset_order(keys, descending=descending)).values("id", "name", "updated_at")[:limit]
+        queryset.order_by(*keyset_order(keys, descending=descending)).values("id", "name", "name_sort", "updated_at")[
+            :limit
+        ]
     )
 
 
@@ -82,7 +89,9 @@ def _file_rows(*, user, folder_id, keys, descending, after, limit) -> list[dict[
         .annotate(n=Count("id"))
         .values("n")
     )
-    queryset = File.objects.filter(owner=user, folder_id=folder_id, deleted_at__isnull=True)
+    queryset = File.objects.filter(owner=user, folder_id=folder_id, deleted_at__isnull=True).annotate(
+        name_sort=name_collated()
+    )
     if after is not None:
         queryset = queryset.filter(keyset_after(keys, after, descending=descending))
     queryset = queryset.annotate(
@@ -92,7 +101,7 @@ def _file_rows(*, user, folder_id, keys, descending, after, limit) -> list[dict[
     )
     return list(
         queryset.order_by(*keyset_order(keys, descending=descending)).values(
-            "id", "name", "size_bytes", "content_type", "updated_at", "version_count", "thumbnail_key"
+            "id", "name", "name_sort", "size_bytes", "content_type", "updated_at", "version_count", "thumbnail_key"
         )[:limit]
     )
 

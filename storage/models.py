@@ -2,7 +2,9 @@ import uuid
 
 from django.conf import settings
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q
+
+from storage.collation import name_collated
 
 
 class Folder(models.Model):
@@ -28,8 +30,12 @@ class Folder(models.Model):
         ordering = ["name", "id"]
         indexes = [
             # Keyset pagination of a folder's live children, one index per sort order.
+            # Names in the natural collation (storage/collation.py), as listings sort them.
             models.Index(
-                fields=["owner", "parent", "name", "id"],
+                F("owner"),
+                F("parent"),
+                name_collated(),
+                F("id"),
                 condition=Q(deleted_at__isnull=True),
                 name="storage_folder_by_name",
             ),
@@ -86,8 +92,12 @@ class File(models.Model):
         ordering = ["name", "id"]
         indexes = [
             # Keyset pagination of a folder's live files, one index per sort order.
+            # Names in the natural collation (storage/collation.py), as listings sort them.
             models.Index(
-                fields=["owner", "folder", "name", "id"],
+                F("owner"),
+                F("folder"),
+                name_collated(),
+                F("id"),
                 condition=Q(deleted_at__isnull=True),
                 name="storage_file_by_name",
             ),
@@ -102,7 +112,11 @@ class File(models.Model):
                 name="storage_file_by_size",
             ),
             models.Index(
-                fields=["owner", "folder", "content_type", "name", "id"],
+                F("owner"),
+                F("folder"),
+                F("content_type"),
+                name_collated(),
+                F("id"),
                 condition=Q(deleted_at__isnull=True),
                 name="storage_file_by_type",
             ),

@@ -9,13 +9,15 @@ from django.db.models.functions import Coalesce
 
 from kosha.pages import Page, cursor_sign, cursor_unsign, keyset_after
 from plans.models import Usage
+from storage.collation import name_collated
 from storage.models import File, FileVersion, Folder
 
 
 def folder_children_for_user(*, user, folder: Folder | None) -> tuple[QuerySet[Folder], QuerySet[File]]:
-    """Live subfolders and files directly inside folder (None is the root), by name."""
-    folders = Folder.objects.filter(owner=user, parent=folder, deleted_at__isnull=True).order_by("name", "id")
-    files = File.objects.filter(owner=user, folder=folder, deleted_at__isnull=True).order_by("name", "id")
+    """Live subfolders and files directly inside folder (None is the root), by name in
+    the natural order (storage/collation.py)."""
+    folders = Folder.objects.filter(owner=user, parent=folder, deleted_at__isnull=True).order_by(name_collated(), "id")
+    files = File.objects.filter(owner=user, folder=folder, deleted_at__isnull=True).order_by(name_collated(), "id")
     return folders, files
 
 

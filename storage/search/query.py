@@ -33,6 +33,7 @@ from django.db import connection, transaction
 from django.db.models import BooleanField, Case, CharField, F, FloatField, Func, Q, QuerySet, Value, When
 
 from kosha.pages import cursor_invalid, cursor_sign, cursor_unsign, limit_clean
+from storage.collation import name_collated, name_sort_key
 from storage.models import File, Folder
 from storage.search.filters import (
     SearchFilters,
@@ -121,7 +122,7 @@ def _ranked_postgresql(queryset: QuerySet, *, query: str) -> QuerySet:
     return (
         queryset.filter(match)
         .annotate(score=_WordSimilarity(Value(query), F("name")), tiebreak=_Similarity(Value(query), F("name")))
-        .order_by("-score", "-tiebreak", "name", "id")
+        .order_by("-score", "-tiebreak", name_collated(), "id")
     )
 
 
@@ -154,7 +155,7 @@ def _ranked_substring(queryset: QuerySet, *, query: str) -> QuerySet:
         output_field=FloatField(),
     )
     return queryset.annotate(score=score, tiebreak=Value(0.0, output_field=FloatField())).order_by(
-        "-score", "name", "id"
+        "-score", name_collated(), "id"
     )
 
 
@@ -205,7 +206,8 @@ def search_ranked(
                 for found in ranked(folders_matching(filters=filters, where=area.folders), query=query)[:window]:
                     rows.append((found.score, found.tiebreak, found.name, "folder", found, found.parent_id))
 
-    rows.sort(key=lambda row: (-row[0], -row[1], row[2], row[3], str(row[4].pk)))
+    # Equal ranks by name in the natural order, as the queries cut each area's window.
+    rows.sort(key=lambda row: (-row[0], -row[1], name_sort_key(row[2]), row[3], str(row[4].pk)))
     page = rows[offset : offset + page_size]
     has_next = len(rows) > offset + page_size and offset + page_size < MAX_RESULTS
     hits = [

@@ -30,6 +30,7 @@ from plans.selectors import usage_get_for_user
 from storage import keys
 from storage.audit import item_event_record
 from storage.backends import BackendError, get_backend
+from storage.collation import name_sort_key
 from storage.models import File, Folder, FolderArchive
 from storage.names import name_with_counter
 from storage.tree import folder_subtree
@@ -118,7 +119,8 @@ def _entries(*, owner, folder: Folder) -> tuple[list[ArchiveEntry], list[str]]:
     gets the counter, and everything inside a renamed folder goes under its new name."""
     # Bounded and loop-proof (storage/tree.py); each folder comes once, after its parent.
     subtree = sorted(
-        folder_subtree(owner_id=owner.pk, folder_id=folder.pk), key=lambda row: (row.level, row.name, str(row.id))
+        folder_subtree(owner_id=owner.pk, folder_id=folder.pk),
+        key=lambda row: (row.level, name_sort_key(row.name), str(row.id)),
     )
     taken: set[str] = set()
 
@@ -155,6 +157,8 @@ def _entries(*, owner, folder: Folder) -> tuple[list[ArchiveEntry], list[str]]:
         )
         for file in files
     ]
+    # Named oldest first (above), stored in the order a listing shows them.
+    entries.sort(key=lambda entry: [name_sort_key(part) for part in entry.path.split("/")])
     return entries, directories
 
 
