@@ -265,6 +265,9 @@ class FolderArchive(models.Model):
     key = models.CharField(max_length=200, blank=True)
     size_bytes = models.BigIntegerField(null=True, blank=True)
     error = models.CharField(max_length=255, blank=True)
+    # SHA-256 of what the build zipped (paths and blob keys): an unchanged folder's
+    # archive is handed out again (storage.services.archives).
+    fingerprint = models.CharField(max_length=64, blank=True, default="")
     created_at = models.DateTimeField(auto_now_add=True)
     finished_at = models.DateTimeField(null=True, blank=True)
     expires_at = models.DateTimeField()

@@ -4,10 +4,17 @@ The worker streams each blob from the store into a zip spooled to a temporary fi
 memory stays bounded whatever the folder holds, then puts the zip back into the store
 under the owner's prefix. Archives are not user files: they count in no usage, and they
 expire (a janitor deletes expired ones with their objects).
+
+Because they count in no usage, they are bounded another way (issue 10, fault 4): a ready,
+unexpired archive of an unchanged folder is handed out again instead of being rebuilt
+(`fingerprint`: the SHA-256 of the entry paths and blob keys the build zipped), and an
+owner has at most MAX_ARCHIVES_BUILDING archives building and MAX_ARCHIVES_STORED ready
+ones stored at once; past either, a request is a 429 with Retry-After.
 """
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import shutil
 import tempfile
@@ -24,9 +31,10 @@ from django.utils import timezone
 from django_q.tasks import async_task
 
 from activity.models import ActivityEvent
-from kosha.errors import Gone
+from kosha.errors import Gone, RateLimited
 from kosha.origin import Origin
 from plans.selectors import usage_get_for_user
+from plans.services import usage_lock
 from storage import keys
 from storage.audit import item_event_record
 from storage.backends import BackendError, get_backend
@@ -41,6 +49,12 @@ ARCHIVE_LIFETIME = timedelta(hours=24)
 # A pending archive of the same folder is reused for this long instead of building another.
 REUSE_PENDING_FOR = timedelta(minutes=10)
 MAX_ARCHIVE_ENTRIES = 50_000
+# A ready archive is handed out again only while it has at least this long to live, so the
+# client has time to fetch it.
+REUSE_READY_MARGIN = timedelta(hours=1)
+MAX_ARCHIVES_BUILDING = 3  # per owner
+MAX_ARCHIVES_STORED = 20  # ready and unexpired, per owner
+BUILDING_RETRY_AFTER_SECONDS = 30
 _COPY_CHUNK_BYTES = 1024 * 1024
 # Types that are compressed already; deflating them again only costs the worker time.
 _STORED_PREFIXES = ("image/", "video/", "audio/")
@@ -79,26 +93,74 @@ def archive_download_url(*, archive: FolderArchive) -> str:
 def folder_archive_start(*, actor, folder: Folder, origin: Origin) -> FolderArchive:
     """Ask for a zip of a live folder the door checked actor may view; the build runs in
     a task after commit, in the folder owner's space (the archive is the owner's, counted
-    in no usage; anyone who may view the folder may fetch it). Reuses a pending archive
-    of the same folder asked for moments ago. Records DOWNLOAD of the folder."""
+    in no usage; anyone who may view the folder may fetch it). Hands out again a pending
+    archive of the folder asked for moments ago, or a ready one built from exactly what
+    the folder holds now (same fingerprint, REUSE_READY_MARGIN still to live). Records
+    DOWNLOAD of the folder. Raises RateLimited (429, retry_after seconds) when the owner
+    has MAX_ARCHIVES_BUILDING building or MAX_ARCHIVES_STORED stored. Locks the owner's
+    Usage row, so that two requests cannot both pass the caps (count under the lock)."""
+    entries, directories = _entries(owner=folder.owner, folder=folder)
+    fingerprint = _fingerprint(entries, directories)
     now = timezone.now()
     with transaction.atomic():
+        usage_lock(user=folder.owner_id)
         item_event_record(
             kind=ActivityEvent.Kind.DOWNLOAD, actor=actor, item=folder, origin=origin, detail={"as": "zip"}
         )
-        pending = FolderArchive.objects.filter(
-            owner_id=folder.owner_id,
-            folder=folder,
-            status=FolderArchive.Status.PENDING,
-            created_at__gte=now - REUSE_PENDING_FOR,
-        ).first()
-        if pending is not None:
-            return pending
+        mine = FolderArchive.objects.filter(owner_id=folder.owner_id)
+        reusable = (
+            mine.filter(folder=folder, status=FolderArchive.Status.PENDING, created_at__gte=now - REUSE_PENDING_FOR)
+            .order_by("-created_at")
+            .first()
+        ) or (
+            mine.filter(
+                folder=folder,
+                status=FolderArchive.Status.READY,
+                fingerprint=fingerprint,
+                expires_at__gt=now + REUSE_READY_MARGIN,
+            )
+            .order_by("-expires_at")
+            .first()
+        )
+        if reusable is not None:
+            return reusable
+        _archive_caps_check(mine, now=now)
         archive = FolderArchive.objects.create(
             owner_id=folder.owner_id, folder=folder, expires_at=now + ARCHIVE_LIFETIME
         )
         transaction.on_commit(lambda: async_task("storage.tasks.folder_archive_task", str(archive.pk)))
     return archive
+
+
+def _archive_caps_check(mine, *, now: datetime) -> None:
+    """RateLimited when the owner's archives building or stored are at their caps. Two
+    queries; the caller holds the owner's Usage lock."""
+    if mine.filter(status=FolderArchive.Status.PENDING).count() >= MAX_ARCHIVES_BUILDING:
+        raise RateLimited(
+            f"At most {MAX_ARCHIVES_BUILDING} folder downloads can be prepared at once; try again shortly.",
+            retry_after=BUILDING_RETRY_AFTER_SECONDS,
+        )
+    stored = list(
+        mine.filter(status=FolderArchive.Status.READY, expires_at__gt=now)
+        .order_by("expires_at")
+        .values_list("expires_at", flat=True)[:MAX_ARCHIVES_STORED]
+    )
+    if len(stored) >= MAX_ARCHIVES_STORED:
+        raise RateLimited(
+            f"At most {MAX_ARCHIVES_STORED} folder downloads are kept at once; try again when one expires.",
+            retry_after=max(1, int((stored[0] - now).total_seconds()) + 1),
+        )
+
+
+def _fingerprint(entries: list[ArchiveEntry], directories: list[str]) -> str:
+    """What an archive holds, in 64 hex digits: its directory paths and each entry's path
+    and blob key (a blob's key names immutable bytes, so equal keys mean equal content)."""
+    digest = hashlib.sha256()
+    for directory in directories:
+        digest.update(b"d\0" + directory.encode() + b"\0")
+    for entry in entries:
+        digest.update(b"f\0" + entry.path.encode() + b"\0" + entry.key.encode() + b"\0")
+    return digest.hexdigest()
 
 
 def _clash_key(path: str) -> str:
@@ -233,6 +295,7 @@ def folder_archive_build(*, archive_id: uuid.UUID | str) -> FolderArchive | None
         status=FolderArchive.Status.READY,
         key=key,
         size_bytes=size_bytes,
+        fingerprint=_fingerprint(entries, directories),
         finished_at=now,
         expires_at=now + ARCHIVE_LIFETIME,
     )
