@@ -83,6 +83,29 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.prefix}…)"
 
 
+class AppPassword(models.Model):
+    """A device's password for WebDAV (HTTP Basic): made per device, shown once, revocable.
+    Only a SHA-256 of the secret is stored; the account password never opens /dav/."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="app_passwords")
+    name = models.CharField(max_length=100)
+    # The prefix is public and indexed so authentication is one lookup, not a scan.
+    prefix = models.CharField(max_length=16, unique=True)
+    secret_hash = models.CharField(max_length=64)
+    # GET answers 302 to the store's presigned URL instead of streaming (for clients that
+    # follow redirects, e.g. rclone with the store on another host name).
+    redirect_downloads = models.BooleanField(default=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        ordering = ["-created_at", "id"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+
 class WebhookEvent(models.Model):
     """A processed webhook event, kept so a replayed delivery changes nothing."""
 

@@ -8,8 +8,8 @@ from django.conf import settings
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from accounts.models import ApiToken, User, WebhookEvent
-from accounts.selectors import api_token_get_for_user
+from accounts.models import ApiToken, AppPassword, User, WebhookEvent
+from accounts.selectors import api_token_get_for_user, app_password_get_for_user
 from accounts.signals import account_deletion_requested
 from accounts.tokens import token_generate
 from kosha.errors import InvalidInput
@@ -19,15 +19,20 @@ logger = logging.getLogger(__name__)
 API_TOKEN_NAME_MAX_LENGTH = ApiToken._meta.get_field("name").max_length
 
 
+def _clean_secret_name(raw, *, what: str) -> str:
+    name = (raw or "").strip() if isinstance(raw, str) or raw is None else ""
+    if not name:
+        raise InvalidInput(f"Give the {what} a name.", field="name")
+    if len(name) > API_TOKEN_NAME_MAX_LENGTH:
+        raise InvalidInput(f"A {what} name has at most {API_TOKEN_NAME_MAX_LENGTH} characters.", field="name")
+    return name
+
+
 def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     """Make a personal API token for user. Returns (token, key); the key exists only in this
     return value, since we keep just a hash of its secret. Raises InvalidInput for a blank
     or overlong name."""
-    name = (name or "").strip()
-    if not name:
-        raise InvalidInput("Give the token a name.", field="name")
-    if len(name) > API_TOKEN_NAME_MAX_LENGTH:
-        raise InvalidInput(f"A token name has at most {API_TOKEN_NAME_MAX_LENGTH} characters.", field="name")
+    name = _clean_secret_name(name, what="token")
     key, prefix, secret_hash = token_generate()
     with transaction.atomic():
         token = ApiToken.objects.create(user=user, name=name, prefix=prefix, secret_hash=secret_hash)
@@ -39,6 +44,26 @@ def api_token_revoke(*, user: User, token_id) -> None:
     Raises NotFound for a malformed id or a token user does not own."""
     token = api_token_get_for_user(user=user, token_id=token_id)
     token.delete()
+
+
+def app_password_create(*, user: User, name: str, redirect_downloads: bool = False) -> tuple[AppPassword, str]:
+    """Make an app password for one of user's devices (WebDAV, HTTP Basic). Returns
+    (app_password, key); the key exists only in this return value (we keep a hash).
+    redirect_downloads: GET answers 302 to the store's presigned URL instead of
+    streaming. Raises InvalidInput for a blank or overlong name."""
+    name = _clean_secret_name(name, what="app password")
+    key, prefix, secret_hash = token_generate()
+    with transaction.atomic():
+        found = AppPassword.objects.create(
+            user=user, name=name, prefix=prefix, secret_hash=secret_hash, redirect_downloads=bool(redirect_downloads)
+        )
+    return found, key
+
+
+def app_password_revoke(*, user: User, app_password_id) -> None:
+    """Delete one of user's app passwords; the device is refused on its next request.
+    Raises NotFound for a malformed id or one user does not own."""
+    app_password_get_for_user(user=user, app_password_id=app_password_id).delete()
 
 
 # --- account deletion -------------------------------------------------------------------

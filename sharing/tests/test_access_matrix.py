@@ -31,7 +31,7 @@ from django.test import Client
 from django.urls import URLPattern, URLResolver, get_resolver
 from rest_framework.views import APIView
 
-from accounts.services import api_token_create
+from accounts.services import api_token_create, app_password_create
 from kosha.origin import TASK
 from kosha.testing.clients import api_as, web_as
 from kosha.testing.factories import LINK_PASSWORD, stored_file, stored_version
@@ -100,6 +100,12 @@ class Extra:
         """One of the owner's API tokens."""
         token, _key = api_token_create(user=self.world.owner, name="cli")
         return str(token.pk)
+
+    @cached_property
+    def app_password(self) -> str:
+        """One of the owner's app passwords."""
+        found, _key = app_password_create(user=self.world.owner, name="laptop")
+        return str(found.pk)
 
 
 # --- the table ----------------------------------------------------------------------------------
@@ -333,6 +339,13 @@ TABLE: dict[tuple[str, str], Row] = {
         "post", lambda w, x: f"{API}/tokens/", 201, body=lambda w, x: {"name": "ci"}
     ),
     ("api-token-detail", "delete"): api("delete", lambda w, x: f"{API}/tokens/{x.api_token}/", 204, 404, 404, 404),
+    ("app-password-list", "get"): every_signed_in("get", lambda w, x: f"{API}/app-passwords/", 200),
+    ("app-password-list", "post"): every_signed_in(
+        "post", lambda w, x: f"{API}/app-passwords/", 201, body=lambda w, x: {"name": "ci"}
+    ),
+    ("app-password-detail", "delete"): api(
+        "delete", lambda w, x: f"{API}/app-passwords/{x.app_password}/", 204, 404, 404, 404
+    ),
     # --- webhooks: no secret configured, so there is nothing to call -------------------------------
     ("webhook-storage", "post"): public("post", lambda w, x: f"{API}/webhooks/storage/", 404, body=lambda w, x: {}),
     ("webhook-identity", "post"): public("post", lambda w, x: f"{API}/webhooks/identity/", 404, body=lambda w, x: {}),
