@@ -152,8 +152,12 @@ class FileVersion(models.Model):
     size_bytes = models.BigIntegerField()
     content_type = models.CharField(max_length=255)
     sha256 = models.CharField(max_length=64, blank=True)
+    # Hex SHA-1, computed while a WebDAV PUT streams (served as oc:checksums for rclone).
+    sha1 = models.CharField(max_length=40, blank=True)
     etag = models.CharField(max_length=200, blank=True)
     created_at = models.DateTimeField(auto_now_add=True)
+    # The client's modification time (X-OC-Mtime, PROPPATCH getlastmodified), if it sent one.
+    client_modified_at = models.DateTimeField(null=True, blank=True)
     created_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )

@@ -123,6 +123,12 @@ class StorageBackend(abc.ABC):
         exists in the store. Raises BackendError if the URL cannot bind the length."""
 
     @abc.abstractmethod
+    def multipart_part_put(self, *, key: str, upload_id: str, part_number: int, data: bytes) -> str:
+        """Store one part sent by this server (the WebDAV door streams a PUT body in
+        parts, holding about one part in memory); returns its ETag. Raises
+        UploadNotFound if the store holds no such upload, BackendError if it fails."""
+
+    @abc.abstractmethod
     def multipart_list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
         """The parts the store holds, by number. Raises UploadNotFound if the store holds
         no such upload, BackendError if the store fails."""

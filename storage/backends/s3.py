@@ -198,6 +198,17 @@ class S3Backend(StorageBackend):
         self._require_signed(url, {"content-length"}, "UploadPart")
         return PresignedRequest(url=url, method="PUT", headers={})
 
+    def multipart_part_put(self, *, key: str, upload_id: str, part_number: int, data: bytes) -> str:
+        try:
+            response = self._call(
+                "upload_part", Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=part_number, Body=data
+            )
+        except ClientError as exc:
+            if _error_code(exc) in ("NoSuchUpload", "NoSuchKey"):
+                raise UploadNotFound(f"no upload {upload_id!r}") from exc
+            raise store_error(exc, operation="UploadPart") from exc
+        return _strip_etag(response["ETag"])
+
     def multipart_list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
         parts: list[StoredPart] = []
         try:

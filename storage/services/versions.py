@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import logging
 import uuid
+from datetime import datetime
 
 from django.db import transaction
 from django.db.models import Max
@@ -180,3 +181,23 @@ def file_versions_prune(*, file_id: uuid.UUID) -> int:
         quota_credit(user=owner_id, size_bytes=sum(version.size_bytes for version in doomed), files=0)
         blobs_delete_enqueue(version_blob_keys(doomed))
     return len(doomed)
+
+
+def version_sync_properties_set(
+    *, version: FileVersion, sha1: str | None = None, client_modified_at: datetime | None = None
+) -> FileVersion:
+    """Keep what sync clients compare on a version of a file the door reached with EDIT
+    through sharing.access: the SHA-1 of its bytes (hex, computed while they streamed in)
+    and the client's modification time (X-OC-Mtime or PROPPATCH getlastmodified, aware).
+    None leaves a field as it is. One UPDATE; locks nothing; records no activity (the
+    upload or PROPPATCH it belongs to is the event)."""
+    fields: dict = {}
+    if sha1 is not None:
+        if len(sha1) != 40 or any(c not in "0123456789abcdef" for c in sha1):
+            raise ValueError("sha1 must be 40 lowercase hex digits")
+        fields["sha1"] = version.sha1 = sha1
+    if client_modified_at is not None:
+        fields["client_modified_at"] = version.client_modified_at = client_modified_at
+    if fields:
+        FileVersion.objects.filter(pk=version.pk).update(**fields)
+    return version

@@ -248,6 +248,9 @@ class FaultyBackend(StorageBackend):
     def presign_part(self, **kwargs: Any):
         return self._call("presign_part", **kwargs)
 
+    def multipart_part_put(self, **kwargs: Any):
+        return self._call("multipart_part_put", **kwargs)
+
     def multipart_list_parts(self, **kwargs: Any):
         return self._call("multipart_list_parts", **kwargs)
 

@@ -212,6 +212,11 @@ class LocalBackend(LocalDirectory, StorageBackend):
             raise UploadNotFound(f"no upload {upload_id!r} for this key")
         return upload_dir, upload
 
+    def multipart_part_put(self, *, key: str, upload_id: str, part_number: int, data: bytes) -> str:
+        self.object_path(key)
+        staged = self.stage_part(upload_id=upload_id, part_number=part_number, chunks=[data], expected_size=len(data))
+        return self.install_part(staged).etag
+
     def multipart_list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
         upload_dir, _ = self._load_upload(key, upload_id)
         parts = []
