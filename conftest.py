@@ -17,6 +17,7 @@ from django.core.cache import cache
 from django.core.servers.basehttp import ThreadedWSGIServer
 from rest_framework.test import APIClient
 
+from dav.app import mount as mount_dav
 from kosha.testing import factories
 from kosha.testing.browser import CHROMIUM, CONTEXT_ARGS, chromium_launch, page_with_error_log
 from kosha.testing.clients import api_as, web_as
@@ -327,6 +328,9 @@ def live_server(request, django_db_setup):
     if server.thread.connections_override:
         server.thread.server_class = _OneRequestAtATimeServer
     server.start()
+    # The WSGI application of kosha/wsgi.py: /dav/ (WsgiDAV) beside Django.
+    httpd = server.thread.httpd
+    httpd.set_app(mount_dav(httpd.get_app()))
     yield server
     server.stop()
 

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "storage",
     "sharing",
     "activity",
+    "dav",
 ]
 
 MIDDLEWARE = [
