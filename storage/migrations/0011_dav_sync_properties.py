@@ -5,7 +5,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("storage", "0008_trashed_by"),
+        ("storage", "0010_archive_fingerprint"),
     ]
 
     operations = [
