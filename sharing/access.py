@@ -451,7 +451,12 @@ def shared_scope_for_actor(*, actor, roles: Iterable[str] | None = None) -> Shar
 
 
 def link_is_live(link: ShareLink, *, now=None) -> bool:
-    return link.revoked_at is None and not link.is_expired(now) and not link.is_exhausted
+    """Whether link opens now: not revoked, expired or used up, and its item is not in
+    the trash (load link.file / link.folder with the link, or this reads them)."""
+    if link.revoked_at is not None or link.is_expired(now) or link.is_exhausted:
+        return False
+    item = link.item
+    return item is not None and item.deleted_at is None
 
 
 def access_for_link(*, link: ShareLink, item: File | Folder) -> Role | None:

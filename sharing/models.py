@@ -9,6 +9,7 @@ from django.utils import timezone
 from storage.models import File, Folder
 
 DEFAULT_LINK_DAYS = 7
+LINK_NAME_MAX_LENGTH = 100
 
 # Exactly one of file / folder: a grant or a link is about one item.
 _ONE_ITEM = Q(file__isnull=False, folder__isnull=True) | Q(file__isnull=True, folder__isnull=False)
@@ -31,6 +32,7 @@ class ShareLink(models.Model):
     file = models.ForeignKey(File, on_delete=models.CASCADE, null=True, blank=True, related_name="share_links")
     folder = models.ForeignKey(Folder, on_delete=models.CASCADE, null=True, blank=True, related_name="share_links")
     token_sha256 = models.CharField(max_length=64, unique=True, editable=False)
+    name = models.CharField(max_length=LINK_NAME_MAX_LENGTH, blank=True, help_text="The owner's own label.")
     expires_at = models.DateTimeField(default=_default_expiry)
     password_hash = models.CharField(max_length=256, blank=True, editable=False)
     max_downloads = models.PositiveIntegerField(null=True, blank=True)

@@ -41,7 +41,7 @@ from kosha.integers import column_range, int_clean
 from kosha.origin import Origin
 from kosha.sentinels import UNCHANGED
 from plans.selectors import usage_get_for_user
-from sharing.models import DEFAULT_LINK_DAYS, LinkEvent, Share, ShareLink
+from sharing.models import DEFAULT_LINK_DAYS, LINK_NAME_MAX_LENGTH, LinkEvent, Share, ShareLink
 from storage.audit import item_event_record, item_type
 from storage.models import File, Folder
 
@@ -178,6 +178,15 @@ def _clean_password(raw) -> str:
     return make_password(raw)
 
 
+def _clean_link_name(raw) -> str:
+    """A link's label, trimmed: '' for None or blank."""
+    if raw is None:
+        return ""
+    if not isinstance(raw, str) or len(raw.strip()) > LINK_NAME_MAX_LENGTH:
+        raise InvalidInput(f"name must be text of at most {LINK_NAME_MAX_LENGTH} characters.", field="name")
+    return raw.strip()
+
+
 def _clean_max_downloads(raw) -> int | None:
     if raw is None:
         return None
@@ -198,12 +207,15 @@ def share_link_create(
     password=None,
     max_downloads=None,
     is_drop=False,
+    name="",
     origin: Origin,
 ) -> tuple[ShareLink, str]:
     """Make a public link to actor's own file or folder (from sharing.access with
     Need.OWN; a drop: folders only). Returns the link and its token, which is shown this
-    once and stored only as a hash. Records LINK_CREATED (and the link's own CREATED
-    event). Raises InvalidInput (expiry, password, limit, drop on a file), LinksNotInPlan."""
+    once and stored only as a hash. name is the owner's label (text, at most
+    LINK_NAME_MAX_LENGTH characters, trimmed; None or '' for none). Records LINK_CREATED
+    (and the link's own CREATED event). Raises InvalidInput (name, expiry, password,
+    limit, drop on a file), LinksNotInPlan."""
     _require_owner(actor=actor, item=item)
     if is_drop not in (True, False):
         raise InvalidInput("is_drop must be true or false.", field="is_drop")
@@ -215,6 +227,7 @@ def share_link_create(
         link = ShareLink.objects.create(
             owner=actor,
             token_sha256=token_sha256(token),
+            name=_clean_link_name(name),
             expires_at=_clean_expires_at(owner=actor, raw=expires_at, now=now),
             password_hash=_clean_password(password),
             max_downloads=_clean_max_downloads(max_downloads),
@@ -233,15 +246,25 @@ def share_link_create(
 
 
 def share_link_update(
-    *, actor, link: ShareLink, expires_at=UNCHANGED, password=UNCHANGED, max_downloads=UNCHANGED, origin: Origin
+    *,
+    actor,
+    link: ShareLink,
+    name=UNCHANGED,
+    expires_at=UNCHANGED,
+    password=UNCHANGED,
+    max_downloads=UNCHANGED,
+    origin: Origin,
 ) -> ShareLink:
-    """Change a link's expiry, password (None or '' removes it) or download limit (None
-    removes it; not below the downloads already made); a link of actor's, from
-    sharing.access.link_for_actor. Records LINK_CHANGED. Raises InvalidInput, LinkRevoked."""
+    """Change a link's name (as at creation), expiry, password (None or '' removes it)
+    or download limit (None removes it; not below the downloads already made); a link
+    of actor's, from sharing.access.link_for_actor. Records LINK_CHANGED. Raises InvalidInput, LinkRevoked."""
     if link.revoked_at is not None:
         raise LinkRevoked()
     owner = actor
     fields = []
+    if name is not UNCHANGED:
+        link.name = _clean_link_name(name)
+        fields.append("name")
     if expires_at is not UNCHANGED:
         link.expires_at = _clean_expires_at(owner=owner, raw=expires_at, now=timezone.now())
         fields.append("expires_at")
@@ -254,7 +277,7 @@ def share_link_update(
             raise InvalidInput(f"This link was already downloaded {link.download_count} times.", field="max_downloads")
         fields.append("max_downloads")
     if not fields:
-        raise InvalidInput("Give expires_at, password or max_downloads.")
+        raise InvalidInput("Give name, expires_at, password or max_downloads.")
     try:
         with transaction.atomic():
             link.save(update_fields=fields)

@@ -65,6 +65,8 @@ class JsonBooleanField(serializers.BooleanField):
 
 
 class ShareLinkUpdateInput(serializers.Serializer):
+    # Loose here, strict in the service (text of at most LINK_NAME_MAX_LENGTH, trimmed).
+    name = serializers.JSONField(required=False, allow_null=True, help_text="Your own label. Null: none.")
     expires_at = AwareDateTimeField(required=False, allow_null=True, help_text=_EXPIRY_HELP)
     password = serializers.CharField(
         required=False, allow_null=True, allow_blank=True, trim_whitespace=False, max_length=MAX_PASSWORD_LENGTH
@@ -89,6 +91,7 @@ class ShareLinkOutput(serializers.ModelSerializer):
         model = ShareLink
         fields = [
             "id",
+            "name",
             "item",
             "expires_at",
             "has_password",

@@ -113,6 +113,7 @@ class ShareLinkListView(APIView):
             password=payload.get("password"),
             max_downloads=payload.get("max_downloads"),
             is_drop=payload.get("is_drop"),
+            name=payload.get("name"),
             origin=Origin.of_api(request),
         )
         link.token = token
@@ -130,7 +131,11 @@ class ShareLinkDetailView(APIView):
             actor=request.user,
             link=link_for_actor(actor=request.user, link_id=pk),
             origin=Origin.of_api(request),
-            **{field: payload[field] for field in ("expires_at", "password", "max_downloads") if field in payload},
+            **{
+                field: payload[field]
+                for field in ("name", "expires_at", "password", "max_downloads")
+                if field in payload
+            },
         )
         return Response(ShareLinkOutput(link).data)
 

@@ -1,0 +1,69 @@
+"""Managing my links: a name, changes, and whether the list says a link works now."""
+
+import pytest
+
+from kosha.origin import TASK
+from kosha.testing.clients import api_as
+from kosha.testing.factories import link
+from sharing.models import ShareLink
+from storage.services.trash import file_trash, trash_restore
+
+pytestmark = pytest.mark.django_db
+
+
+def _listed(owner, link_id) -> dict:
+    items = api_as(owner).get("/api/v1/share-links/").json()["items"]
+    return next(item for item in items if item["id"] == str(link_id))
+
+
+def test_a_link_is_named_at_creation_and_renamed_later(world):
+    client = api_as(world.owner)
+    created = client.post(
+        "/api/v1/share-links/", {"file": str(world.file.pk), "name": "  For the auditors "}, format="json"
+    ).json()
+    assert created["name"] == "For the auditors"
+
+    response = client.patch(f"/api/v1/share-links/{created['id']}/", {"name": "Audit 2026"}, format="json")
+
+    assert response.status_code == 200 and response.json()["name"] == "Audit 2026"
+    assert _listed(world.owner, created["id"])["name"] == "Audit 2026"
+    client.patch(f"/api/v1/share-links/{created['id']}/", {"name": None}, format="json")
+    assert ShareLink.objects.get(pk=created["id"]).name == ""
+
+
+@pytest.mark.parametrize("bad", ["x" * 101, 7, ["a"]])
+def test_a_bad_name_is_a_400_and_changes_nothing(world, bad):
+    made, _token = link(world.owner, world.file)
+    ShareLink.objects.filter(pk=made.pk).update(name="Kept")
+
+    response = api_as(world.owner).patch(f"/api/v1/share-links/{made.pk}/", {"name": bad}, format="json")
+
+    assert response.status_code == 400 and response.json()["error"]["field"] == "name"
+    assert ShareLink.objects.get(pk=made.pk).name == "Kept"
+    creating = api_as(world.owner).post(
+        "/api/v1/share-links/", {"file": str(world.file.pk), "name": bad}, format="json"
+    )
+    assert creating.status_code == 400
+    assert ShareLink.objects.filter(file=world.file).count() == 1
+
+
+def test_another_users_link_cannot_be_renamed(world):
+    made, _token = link(world.owner, world.file)
+
+    response = api_as(world.stranger).patch(f"/api/v1/share-links/{made.pk}/", {"name": "Mine"}, format="json")
+
+    assert response.status_code == 404
+    assert ShareLink.objects.get(pk=made.pk).name == ""
+
+
+def test_the_list_says_a_link_is_not_live_while_its_item_is_in_the_trash(world):
+    made, token = link(world.owner, world.file)
+    assert _listed(world.owner, made.pk)["is_live"] is True
+
+    file_trash(actor=world.owner, file=world.file, origin=TASK)
+
+    assert _listed(world.owner, made.pk)["is_live"] is False
+    assert api_as(None).get(f"/s/{token}").status_code == 404
+    world.file.refresh_from_db()
+    trash_restore(actor=world.owner, item=world.file, origin=TASK)
+    assert _listed(world.owner, made.pk)["is_live"] is True
