@@ -36,6 +36,7 @@ from kosha.json_body import json_body_read
 from kosha.origin import Origin
 from sharing import selectors, services
 from sharing.access import drop_place_for_link, file_for_link, folder_for_link, upload_for_link
+from sharing.drops import drop_start_admit
 from sharing.models import LinkEvent, ShareLink
 from storage.api.serializers import parts_body, upload_start_body, upload_state_body
 from storage.disposition import is_inline_safe
@@ -205,6 +206,7 @@ def _drop_upload(request: HttpRequest, link: ShareLink, upload_id: str) -> Uploa
 def drop_upload_start(request: HttpRequest, link: ShareLink) -> JsonResponse:
     place = drop_place_for_link(link=link)
     body = _json_body(request)
+    drop_start_admit(link=link, address=client_ip(request), size_bytes=body.get("size"))
     started = upload_start(
         actor=None,  # a visitor holding the link: nobody known
         place=place,
