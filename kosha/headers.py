@@ -71,9 +71,10 @@ def store_origin(backend: StorageBackend) -> str | None:
 
 
 def content_security_policy(*, path: str = "/") -> str:
-    """The policy for a response at `path`, with the active store's origin."""
-    origin = store_origin(get_backend())
-    store = f" {origin}" if origin else ""
+    """The policy for a response at `path`, with the origins of the active stores (the
+    primary, and a replica that serves reads while the primary is down)."""
+    origins = dict.fromkeys(origin for backend in get_backend().stores if (origin := store_origin(backend)))
+    store = "".join(f" {origin}" for origin in origins)
     inline_styles = " 'unsafe-inline'" if path == API_DOCS_PATH else ""
     directives = {
         "default-src": "'self'",

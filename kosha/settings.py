@@ -357,6 +357,24 @@ KOSHA_S3_CONDITIONAL_PUT = env_bool("KOSHA_S3_CONDITIONAL_PUT", True)
 if KOSHA_STORAGE == "s3" and not KOSHA_S3_BUCKET:
     raise ImproperlyConfigured("KOSHA_S3_BUCKET must be set when KOSHA_STORAGE=s3")
 
+# An optional replica store beside the primary (docs/deployment.md, "Replica and failover"):
+# "" (none), "local" (a directory) or "s3" (a second endpoint and bucket). A worker copies
+# every recorded blob to it; reads fail over to it while the primary is down.
+KOSHA_REPLICA_STORAGE = env_choice("KOSHA_REPLICA_STORAGE", "", ("", "local", "s3"))
+KOSHA_REPLICA_LOCAL_STORAGE_DIR = Path(env_str("KOSHA_REPLICA_LOCAL_STORAGE_DIR", str(KOSHA_VAR_DIR / "replica")))
+KOSHA_REPLICA_S3_ENDPOINT_URL = env_str("KOSHA_REPLICA_S3_ENDPOINT_URL") or None
+KOSHA_REPLICA_S3_BUCKET = env_str("KOSHA_REPLICA_S3_BUCKET")
+KOSHA_REPLICA_S3_REGION = env_str("KOSHA_REPLICA_S3_REGION", "us-east-1")
+KOSHA_REPLICA_S3_ACCESS_KEY_ID = env_str("KOSHA_REPLICA_S3_ACCESS_KEY_ID") or None
+KOSHA_REPLICA_S3_SECRET_ACCESS_KEY = env_str("KOSHA_REPLICA_S3_SECRET_ACCESS_KEY") or None
+KOSHA_REPLICA_S3_ADDRESSING_STYLE = env_choice("KOSHA_REPLICA_S3_ADDRESSING_STYLE", "path", ("path", "virtual", "auto"))
+# The circuit breaker: open after this many consecutive failures of the primary, then probe
+# it once every KOSHA_REPLICA_PROBE_SECONDS and close when it answers.
+KOSHA_REPLICA_FAILURE_THRESHOLD = env_int("KOSHA_REPLICA_FAILURE_THRESHOLD", 3, minimum=1)
+KOSHA_REPLICA_PROBE_SECONDS = env_int("KOSHA_REPLICA_PROBE_SECONDS", 10, minimum=1)
+if KOSHA_REPLICA_STORAGE == "s3" and not KOSHA_REPLICA_S3_BUCKET:
+    raise ImproperlyConfigured("KOSHA_REPLICA_S3_BUCKET must be set when KOSHA_REPLICA_STORAGE=s3")
+
 # Upload protocol tuning (DESIGN.md): single PUT up to the threshold, multipart above.
 KOSHA_MULTIPART_THRESHOLD_BYTES = env_int("KOSHA_MULTIPART_THRESHOLD_BYTES", 64 * 1024 * 1024, minimum=5 * 1024 * 1024)
 KOSHA_PUT_URL_EXPIRES_SECONDS = env_int("KOSHA_PUT_URL_EXPIRES_SECONDS", 60, minimum=1)

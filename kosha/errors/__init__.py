@@ -77,6 +77,7 @@ from kosha.errors.sharing import (
 )
 from kosha.errors.store import (
     StoreBusy,
+    StorePrimaryDown,
     StoreMisconfigured,
 )
 from kosha.errors.uploads import (
@@ -152,6 +153,7 @@ __all__ = [
     "StorageFull",
     "StorageWebhookUnauthorized",
     "StoreBusy",
+    "StorePrimaryDown",
     "StoreMisconfigured",
     "StoreUnavailable",
     "TooManyFiles",

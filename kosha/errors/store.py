@@ -19,6 +19,18 @@ class StoreBusy(StoreUnavailable):
         return {"Retry-After": str(self.retry_after_seconds)}
 
 
+class StorePrimaryDown(StoreUnavailable):
+    """The primary store is down: reads of replicated files still work, uploads wait."""
+
+    reason = "primary_down"
+    default_message = "The primary object store is down; uploads resume when it is back. Try again shortly."
+    retry_after_seconds: ClassVar[int] = 30
+
+    @property
+    def extra_headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}
+
+
 class StoreMisconfigured(StoreUnavailable):
     """The store refuses Kosha itself (missing bucket, refused credentials)."""
 

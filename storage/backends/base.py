@@ -100,6 +100,20 @@ class StorageBackend(abc.ABC):
         (fault injection in tests, a replicating backend) delegates to."""
         return self
 
+    @property
+    def stores(self) -> list[StorageBackend]:
+        """Every store behind this backend, primary first (one, unless replicating)."""
+        return [self.innermost]
+
+    @property
+    def replicating(self) -> bool:
+        """Whether a replica stands beside the primary (see storage/backends/replica.py)."""
+        return False
+
+    def replicate(self, *, key: str) -> bool:
+        """Copy key to the replica; a backend without one has nothing to do (False)."""
+        return False
+
     # --- uploads --------------------------------------------------------------------
     @abc.abstractmethod
     def presign_put(

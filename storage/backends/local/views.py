@@ -60,8 +60,8 @@ def _content_length(request: HttpRequest) -> int:
 @csrf_exempt
 @xframe_options_sameorigin
 def local_object(request: HttpRequest, token: str) -> HttpResponse:
-    backend = get_backend().innermost
-    if not isinstance(backend, LocalBackend):
+    backend = next((store for store in get_backend().stores if isinstance(store, LocalBackend)), None)
+    if backend is None:
         raise Http404
     try:
         claims = load_url_claims(token)
@@ -71,13 +71,22 @@ def local_object(request: HttpRequest, token: str) -> HttpResponse:
         elif operation == "part" and request.method == "PUT":
             response = _put_part(request, backend, claims)
         elif operation == "get" and request.method in ("GET", "HEAD"):
-            response = _get_object(request, backend, claims)
+            response = _get_object(request, _holding(claims["key"], default=backend), claims)
         else:
             raise UploadRejected("SignatureDoesNotMatch", "The URL was not signed for this method.", 403)
     except UploadRejected as exc:
         return _s3_error(exc.status, exc.code, str(exc))
     response["Access-Control-Expose-Headers"] = "ETag"
     return response
+
+
+def _holding(key: str, *, default: LocalBackend) -> LocalBackend:
+    """The local store that holds key: the primary, or a local replica serving a read while
+    the primary is down (both sign with the same secret)."""
+    for store in get_backend().stores:
+        if isinstance(store, LocalBackend) and store.head(key=key) is not None:
+            return store
+    return default
 
 
 def _signed_length(request: HttpRequest, claims: dict) -> int:

@@ -1,0 +1,148 @@
+"""The replica store and read failover (issue 16), against two real S3 servers on
+loopback: moto as the primary (its own server, which a test stops and starts again; moto
+keeps its buckets in the process, so they survive) and SeaweedFS as the replica."""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+import requests
+
+from conftest import use_s3_bucket
+from kosha.testing import factories
+from storage.backends import get_backend
+from storage.backends.replica import PrimaryDown, ReplicatingBackend
+from storage.models import FileVersion
+from storage.tests.stores import ACCESS_KEY, SECRET_KEY, SeaweedFS, bucket_empty, s3_client
+
+PROBE_SECONDS = 1
+PRIMARY_BUCKET = "kosha-primary"
+
+
+@pytest.fixture(scope="module")
+def primary_server(tmp_path_factory):
+    """A SeaweedFS of its own as the primary: a process a test kills and starts again on the
+    same ports and data directory (moto would keep serving open connections)."""
+    server = SeaweedFS(tmp_path_factory.mktemp("primary"))
+    server.start()
+    s3_client(server.endpoint).create_bucket(Bucket=PRIMARY_BUCKET)
+    yield server
+    server.stop()
+
+
+@pytest.fixture
+def replica_settings(settings, primary_server, s3_settings):
+    """The SeaweedFS above is the primary, a fresh bucket on moto the replica; the breaker
+    opens after two failures and probes every second."""
+    if primary_server.process is None or primary_server.process.poll() is not None:
+        primary_server.start()
+    replica_endpoint, replica_bucket = settings.KOSHA_S3_ENDPOINT_URL, settings.KOSHA_S3_BUCKET
+    use_s3_bucket(
+        settings, endpoint=primary_server.endpoint, bucket=PRIMARY_BUCKET, access_key=ACCESS_KEY, secret_key=SECRET_KEY
+    )
+    settings.KOSHA_REPLICA_STORAGE = "s3"
+    settings.KOSHA_REPLICA_S3_ENDPOINT_URL = replica_endpoint
+    settings.KOSHA_REPLICA_S3_BUCKET = replica_bucket
+    settings.KOSHA_REPLICA_S3_ACCESS_KEY_ID = "testing"
+    settings.KOSHA_REPLICA_S3_SECRET_ACCESS_KEY = "testing"  # noqa: S105
+    settings.KOSHA_REPLICA_FAILURE_THRESHOLD = 2
+    settings.KOSHA_REPLICA_PROBE_SECONDS = PROBE_SECONDS
+    get_backend.cache_clear()
+    yield settings
+    get_backend.cache_clear()
+    if primary_server.process.poll() is not None:
+        primary_server.start()
+    bucket_empty(s3_client(primary_server.endpoint), PRIMARY_BUCKET)
+
+
+def _download(client, file_id) -> bytes:
+    """Ask for the file and fetch the URL, as a browser does; a URL signed for the primary
+    just before it died fails to connect, and asking again (within one probe interval, by
+    then the breaker knows) is answered from the replica."""
+    for _attempt in range(20):
+        redirect = client.get(f"/api/v1/files/{file_id}/download/")
+        assert redirect.status_code == 302, redirect.content
+        try:
+            answer = requests.get(redirect["Location"], timeout=30)
+        except requests.ConnectionError:
+            time.sleep(PROBE_SECONDS / 4)
+            continue
+        assert answer.status_code == 200, answer.text
+        return answer.content
+    raise AssertionError("no download within 20 attempts")
+
+
+def _wait_until(predicate, seconds: float = 15) -> None:
+    deadline = time.monotonic() + seconds
+    while not predicate():
+        assert time.monotonic() < deadline, "condition not met in time"
+        time.sleep(0.2)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_downloads_keep_working_from_the_replica_while_the_primary_is_down(
+    replica_settings, primary_server, owner, owner_client
+):
+    backend = get_backend()
+    assert isinstance(backend, ReplicatingBackend)
+    files = {factories.stored_file(owner, f"f{n}.txt", f"bytes of file {n}".encode()).pk: n for n in range(6)}
+    for key in FileVersion.objects.filter(file_id__in=files).values_list("key", flat=True):
+        assert backend.replicate(key=key) is True
+
+    served = []
+    for index, (file_id, n) in enumerate(files.items()):
+        if index == 2:
+            primary_server.stop()  # SIGKILL in the middle of the run of downloads
+        served.append(_download(owner_client, file_id) == f"bytes of file {n}".encode())
+    assert all(served)
+    assert backend.breaker.is_open
+
+    # Uploads wait for the primary: a 503 that says so, with Retry-After.
+    started = owner_client.post(
+        "/api/v1/uploads/", {"name": "new.txt", "size": 3, "content_type": "text/plain"}, format="json"
+    )
+    assert started.status_code == 503, started.content
+    assert started.json()["error"]["reason"] == "primary_down"
+    assert started["Retry-After"] == "30"
+
+    primary_server.start()
+    _wait_until(backend.breaker.allows)
+    assert _download(owner_client, next(iter(files))) == b"bytes of file 0"
+    started = owner_client.post(
+        "/api/v1/uploads/", {"name": "new.txt", "size": 3, "content_type": "text/plain"}, format="json"
+    )
+    assert started.status_code == 201, started.content
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_file_not_replicated_yet_is_a_503_not_a_404_while_the_primary_is_down(
+    replica_settings, primary_server, owner, owner_client
+):
+    stored = factories.stored_file(owner, "late.txt", b"not copied yet")
+    backend = get_backend()
+    backend.breaker.trip()
+    primary_server.stop()
+    answer = owner_client.get(f"/api/v1/files/{stored.pk}/download/")
+    assert answer.status_code == 503, answer.content
+    with pytest.raises(PrimaryDown):
+        backend.head(key=stored.current_version.key)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_deletes_reach_both_stores_and_a_listing_covers_both(replica_settings, owner):
+    backend = get_backend()
+    stored = factories.stored_file(owner, "gone.txt", b"to be deleted")
+    key = stored.current_version.key
+    assert backend.replicate(key=key)
+    assert backend.replica.head(key=key).size_bytes == len(b"to be deleted")
+
+    backend.replica.put_bytes(key=f"{key}-extra", data=b"only in the replica", content_type="text/plain")
+    prefix = key.rsplit("/", 1)[0]
+    listed = {item.key for item in backend.list_prefix(prefix=prefix)}
+    assert {key, f"{key}-extra"} <= listed
+
+    backend.delete(keys=[key, f"{key}-extra"])
+    assert backend.primary.head(key=key) is None
+    assert backend.replica.head(key=key) is None
+    assert backend.replica.head(key=f"{key}-extra") is None
