@@ -77,8 +77,8 @@ from kosha.errors.sharing import (
 )
 from kosha.errors.store import (
     StoreBusy,
-    StorePrimaryDown,
     StoreMisconfigured,
+    StorePrimaryDown,
 )
 from kosha.errors.uploads import (
     ChecksumMismatch,
