@@ -49,9 +49,9 @@ def _option(page, name):
 
 def _new_folder(page, name):
     page.get_by_role("button", name="New folder").click()
-    rename = page.locator("input.item__rename")
-    rename.fill(name)
-    rename.press("Enter")
+    field = page.get_by_role("dialog", name="New folder").get_by_label("Folder name")
+    field.fill(name)
+    field.press("Enter")
     _option(page, name).wait_for()
 
 

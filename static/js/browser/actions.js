@@ -4,6 +4,7 @@
 import { del, get, patch, post } from "../lib/api.js";
 import { el } from "../lib/dom.js";
 import { countOf } from "../lib/format.js";
+import { promptDialog } from "../lib/prompt.js";
 import { showError, toast, toastAction } from "../lib/toast.js";
 import { downloadUrl, itemPath } from "./endpoints.js";
 import { load, navigate, reloadKeepingSelection } from "./listing.js";
@@ -22,7 +23,7 @@ const sleep = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
 export function open(item) {
   if (!item) return;
   if (item.kind === "folder") {
-    navigate(item.id);
+    navigate(item.id, { focus: true });
     return;
   }
   const files = state.items.filter((entry) => entry.kind === "file");
@@ -35,7 +36,7 @@ export function open(item) {
 }
 
 /** Rename items[index] in place: Enter or leaving the field saves, Esc cancels. */
-export function startRename(index, { created = false } = {}) {
+export function startRename(index) {
   const item = state.items[index];
   const node = rowAt(index);
   if (!item || !node || node.querySelector(".item__rename")) return;
@@ -68,7 +69,7 @@ export function startRename(index, { created = false } = {}) {
       item.modified = updated.updated_at ?? item.modified;
       node.replaceWith(row(item, index));
       setFocus(index);
-      toast(created ? `Created the folder “${item.name}”.` : `Renamed to “${item.name}”.`);
+      toast(`Renamed to “${item.name}”.`);
     } catch (error) {
       showError(error);
       input.replaceWith(link);
@@ -90,27 +91,29 @@ export function startRename(index, { created = false } = {}) {
   input.addEventListener("blur", () => finish(true));
 }
 
-async function newFolder() {
+/** A "New folder" name not taken by a loaded item ("New folder 2", ...), to suggest. */
+function freeFolderName() {
+  const taken = new Set(state.items.map((item) => item.name.toLowerCase()));
   let name = "New folder";
-  for (let attempt = 2; attempt < NEW_FOLDER_TRIES; attempt += 1) {
-    try {
-      const folder = await post("folders/", { name, parent: state.folder });
-      await load();
-      const index = state.items.findIndex((item) => item.id === folder.id);
-      if (index >= 0) {
-        selectOnly(index);
-        rowAt(index).scrollIntoView({ block: "nearest" });
-        startRename(index, { created: true });
-      }
-      return;
-    } catch (error) {
-      if (error.code !== "conflict") {
-        showError(error);
-        return;
-      }
-      name = `New folder ${attempt}`;
-    }
+  for (let attempt = 2; taken.has(name.toLowerCase()) && attempt < NEW_FOLDER_TRIES; attempt += 1) {
+    name = `New folder ${attempt}`;
   }
+  return name;
+}
+
+/** Ask for the name first, then make the folder: a taken or bad name is said in the
+ * dialog, which stays open, so no placeholder folder is ever left behind. */
+async function newFolder() {
+  const folder = await promptDialog({
+    title: "New folder",
+    label: "Folder name",
+    value: freeFolderName(),
+    ok: "Create",
+    submit: (name) => post("folders/", { name, parent: state.folder }),
+  });
+  if (!folder) return;
+  await load({ highlight: folder.id });
+  toast(`Created the folder “${folder.name}”.`);
 }
 
 /** Move items to the trash, one request each, with an Undo in the toast. */

@@ -1,8 +1,8 @@
 // The browser's input: the listbox keyboard (arrows, Home/End, Space, Enter, Delete, F2,
-// S, Esc, Ctrl+A), clicks and double-clicks on rows and sort buttons, the toolbar and
+// S, Esc, Ctrl+A; Backspace and Alt+↑ anywhere outside a field go to the folder above), clicks and double-clicks on rows and sort buttons, the toolbar and
 // selection-bar actions, the view toggle and breadcrumb links.
 import { open, run, startRename, trash } from "./actions.js";
-import { load, navigate } from "./listing.js";
+import { load, navigate, navigateUp } from "./listing.js";
 import { dom, render } from "./render.js";
 import { clearSelection, selectAll, selectOnly, selectRange, setFocus, toggle } from "./selection.js";
 import { openShare } from "./share.js";
@@ -21,7 +21,18 @@ function columns() {
   return Math.max(1, count);
 }
 
+/** Backspace or Alt+↑ outside a field or dialog: to the folder above (listing.navigateUp). */
+function onUpKey(event) {
+  const plain = !event.metaKey && !event.ctrlKey && !event.altKey && !event.shiftKey;
+  const up = (event.key === "Backspace" && plain) || (event.key === "ArrowUp" && event.altKey && !event.ctrlKey);
+  if (!up || event.defaultPrevented || !state.folder) return;
+  if (event.target.closest?.("input, textarea, select, [contenteditable], dialog") || document.querySelector("dialog[open]")) return;
+  event.preventDefault();
+  navigateUp();
+}
+
 function onKeydown(event) {
+  if (event.altKey && event.key === "ArrowUp") return; // the folder above: onUpKey
   if (!dom.list || !state.items.length || event.target.closest("input, textarea, select")) return;
   const mod = event.ctrlKey || event.metaKey;
   const step = { ArrowDown: columns(), ArrowUp: -columns(), ArrowRight: 1, ArrowLeft: -1 }[event.key];
@@ -121,7 +132,7 @@ function onPageClick(event) {
   const crumb = event.target.closest("[data-folder-link]");
   if (crumb && !event.ctrlKey && !event.metaKey && !event.shiftKey) {
     event.preventDefault();
-    navigate(crumb.dataset.folderLink || null);
+    navigate(crumb.dataset.folderLink || null, { focus: true });
   }
 }
 
@@ -136,4 +147,5 @@ export function installBrowserEvents() {
     if (node) state.focus = Number(node.dataset.index);
   });
   root.addEventListener("click", onPageClick);
+  document.addEventListener("keydown", onUpKey);
 }

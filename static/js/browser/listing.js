@@ -4,7 +4,7 @@ import { ApiError } from "../lib/api.js";
 import { showError } from "../lib/toast.js";
 import { folderItems } from "./endpoints.js";
 import { appendRows, dom, render, renderHeader, rowAt } from "./render.js";
-import { selectOnly } from "./selection.js";
+import { selectOnly, setFocus } from "./selection.js";
 import { folderUrl, PAGE, state } from "./state.js";
 
 const REVEAL_MAX_PAGES = 50;
@@ -92,15 +92,40 @@ export async function reveal(id) {
   }
 }
 
-/** Show folder `folderId` (null: My files), adding a history entry unless push is false. */
-export function navigate(folderId, { replace = false, highlight = null, push = true } = {}) {
+/** Show folder `folderId` (null: My files), adding a history entry unless push is false.
+ * With `focus`, keyboard focus lands in the new listing (on `highlight`, else its first
+ * row; on the heading when it is empty) instead of falling to the page body. */
+export async function navigate(folderId, { replace = false, highlight = null, push = true, focus = false } = {}) {
   state.folder = folderId || null;
   dom.root.dataset.folder = state.folder || ""; // the Upload button and drops on the page upload here
   if (push) {
     const url = folderUrl(state.folder) + (highlight ? `?highlight=${highlight}` : "");
     history[replace ? "replaceState" : "pushState"]({ folder: state.folder }, "", url);
   }
-  return load({ highlight });
+  const generation = state.generation + 1;
+  await load({ highlight });
+  if (!focus || generation !== state.generation) return;
+  if (state.items.length && dom.list) {
+    if (!highlight || !dom.list.contains(document.activeElement)) setFocus(state.focus);
+  } else {
+    const title = dom.root.querySelector("[data-title]");
+    title?.setAttribute("tabindex", "-1");
+    title?.focus();
+  }
+}
+
+/** Go to the folder above this one, its row focused there (Backspace, Alt+↑). A
+ * collaborator at the top of a shared folder goes back to "Shared with me". */
+export function navigateUp() {
+  if (!state.folder) return;
+  const from = state.folder;
+  if (state.breadcrumbs.length <= 1 && state.role !== "owner") {
+    window.location.assign("/shared/");
+    return;
+  }
+  const parent = state.breadcrumbs.at(-2)?.id ?? null;
+  history.pushState({ folder: parent }, "", folderUrl(parent)); // the plain address: no ?highlight
+  navigate(parent, { highlight: from, focus: true, push: false });
 }
 
 /** Back and Forward move between folders without reloading the page. */
