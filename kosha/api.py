@@ -14,6 +14,7 @@ from rest_framework.views import exception_handler as drf_exception_handler
 
 from kosha.errors import BodyTooLarge, DomainError, StoreMisconfigured, StoreUnavailable
 from kosha.json_body import body_limit_bytes
+from kosha.sizes import size_text
 from storage.backends.base import BackendError
 
 logger = logging.getLogger(__name__)
@@ -61,7 +62,7 @@ def exception_handler(exc, context):
     exc = _explained(exc)
     if isinstance(exc, RequestDataTooBig):  # a view read request.body (the webhooks do)
         limit = body_limit_bytes()
-        exc = BodyTooLarge(f"The request body can be at most {limit} bytes.", limit_bytes=limit)
+        exc = BodyTooLarge(f"The request body can be at most {size_text(limit)}.", limit_bytes=limit)
     if isinstance(exc, DomainError):
         return Response({"error": exc.as_dict()}, status=exc.status, headers=exc.extra_headers)
     if isinstance(exc, Http404):

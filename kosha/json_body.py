@@ -33,6 +33,7 @@ from rest_framework import renderers
 from rest_framework.parsers import BaseParser
 
 from kosha.errors import BodyTooLarge, InvalidCharacter, JsonTooDeep, MalformedJson, NumberOutOfRange
+from kosha.sizes import size_text
 
 MAX_DEPTH = 64
 INT64_MIN, INT64_MAX = -(2**63), 2**63 - 1
@@ -56,7 +57,7 @@ def body_limit_bytes() -> int | None:
 
 
 def _too_large(limit: int) -> BodyTooLarge:
-    return BodyTooLarge(f"The request body can be at most {limit} bytes.", limit_bytes=limit)
+    return BodyTooLarge(f"The request body can be at most {size_text(limit)}.", limit_bytes=limit)
 
 
 def _malformed(message: str) -> MalformedJson:

@@ -19,6 +19,7 @@ from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.views import csrf, defaults
 
 from kosha.json_body import body_limit_bytes
+from kosha.sizes import size_text
 
 # The API, and the drop-upload protocol under a public link (sharing/urls.py): clients
 # of both read JSON, including when a request is refused.
@@ -94,7 +95,7 @@ def bad_request(request: HttpRequest, exception: Exception | None = None) -> Htt
         limit = body_limit_bytes()
         if is_json_path(request.path):
             return error_response(
-                413, code="too_large", message=f"The request body can be at most {limit} bytes.", limit_bytes=limit
+                413, code="too_large", message=f"The request body can be at most {size_text(limit)}.", limit_bytes=limit
             )
         response = defaults.bad_request(request, exception)
         response.status_code = 413

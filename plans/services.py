@@ -14,6 +14,7 @@ an account that has none (a raw loaddata). Reads and locks never create it.
 from django.db import transaction
 
 from kosha.errors import FileTooLarge, StorageFull, TooManyFiles
+from kosha.sizes import size_text
 from plans.models import GiB, Plan, Usage, UsageDrift
 from plans.selectors import plan_get_default
 
@@ -53,19 +54,22 @@ def _check_fits(usage: Usage, *, size_bytes: int, files: int) -> None:
     plan = usage.plan
     if size_bytes > min(plan.max_file_bytes, STORE_MAX_OBJECT_BYTES):
         raise FileTooLarge(
-            f"Files on the {plan.name} plan can be at most {plan.max_file_bytes} bytes.",
+            f"Files on the {plan.name} plan can be at most {size_text(plan.max_file_bytes)}; "
+            f"this one is {size_text(size_bytes)}.",
             size_bytes=size_bytes,
             **_numbers(usage),
         )
     if usage.used_bytes + usage.reserved_bytes + size_bytes > plan.storage_bytes:
+        free_bytes = max(plan.storage_bytes - usage.used_bytes - usage.reserved_bytes, 0)
         raise StorageFull(
-            "Not enough storage left on your plan.",
+            f"Not enough storage left on your plan: this needs {size_text(size_bytes)} "
+            f"and {size_text(free_bytes)} of {size_text(plan.storage_bytes)} is free.",
             size_bytes=size_bytes,
             **_numbers(usage),
         )
     if files and usage.file_count + usage.reserved_files + files > plan.max_files:
         raise TooManyFiles(
-            f"The {plan.name} plan holds at most {plan.max_files} files.",
+            f"The {plan.name} plan holds at most {plan.max_files:,} files.",
             size_bytes=size_bytes,
             **_numbers(usage),
         )
@@ -94,7 +98,7 @@ def quota_commit(*, user, size_bytes: int, files: int = 1, files_added: int | No
     extra_files = (files if files_added is None else files_added) - files
     if extra_files > 0 and usage.file_count + usage.reserved_files + extra_files > usage.plan.max_files:
         raise TooManyFiles(
-            f"The {usage.plan.name} plan holds at most {usage.plan.max_files} files.",
+            f"The {usage.plan.name} plan holds at most {usage.plan.max_files:,} files.",
             size_bytes=size_bytes,
             **_numbers(usage),
         )

@@ -17,6 +17,7 @@ from __future__ import annotations
 from django.core.cache import cache
 
 from kosha.errors import FileTooLarge, RateLimited
+from kosha.sizes import size_text
 from sharing.models import ShareLink
 
 GiB = 1024**3
@@ -45,7 +46,9 @@ def drop_start_admit(*, link: ShareLink, address: str | None, size_bytes) -> Non
     budget. Counts in the cache only; no database lock."""
     is_size = isinstance(size_bytes, int) and not isinstance(size_bytes, bool)
     if is_size and size_bytes > DROP_MAX_FILE_BYTES:
-        raise FileTooLarge(f"A file dropped through a link can be at most {DROP_MAX_FILE_BYTES} bytes.", field="size")
+        raise FileTooLarge(
+            f"A file dropped through a link can be at most {size_text(DROP_MAX_FILE_BYTES)}.", field="size"
+        )
     refused = RateLimited(
         "This link has taken enough uploads for now; try again later.", retry_after=DROP_WINDOW_SECONDS
     )

@@ -33,6 +33,7 @@ from django_q.tasks import async_task
 from activity.models import ActivityEvent
 from kosha.errors import Gone, RateLimited
 from kosha.origin import Origin
+from kosha.sizes import size_text
 from plans.selectors import usage_get_for_user
 from plans.services import usage_lock
 from storage import keys
@@ -272,7 +273,9 @@ def folder_archive_build(*, archive_id: uuid.UUID | str) -> FolderArchive | None
     total_bytes = sum(entry.size_bytes for entry in entries)
     limit_bytes = usage_get_for_user(user=archive.owner).plan.max_file_bytes
     if total_bytes > limit_bytes:
-        return _fail(archive, f"The folder holds {total_bytes} bytes; a download can be at most {limit_bytes}.")
+        return _fail(
+            archive, f"The folder holds {size_text(total_bytes)}; a download can be at most {size_text(limit_bytes)}."
+        )
     if len(entries) + len(directories) > MAX_ARCHIVE_ENTRIES:
         return _fail(archive, f"The folder holds more than {MAX_ARCHIVE_ENTRIES} items; download it in parts.")
 
