@@ -4,6 +4,7 @@ from rest_framework import serializers
 
 from kosha.datetimes import AwareDateTimeField
 from kosha.integers import INT_MAX, JsonIntegerField
+from kosha.json_fields import JsonBooleanField, JsonTextField
 from sharing.access import link_is_live
 from sharing.models import Share, ShareLink
 from sharing.services import MAX_PASSWORD_LENGTH
@@ -55,20 +56,11 @@ _EXPIRY_HELP = (
 )
 
 
-class JsonBooleanField(serializers.BooleanField):
-    """true or false, never "yes", 1 or "on" (DRF's BooleanField takes those)."""
-
-    def to_internal_value(self, data):
-        if not isinstance(data, bool):
-            self.fail("invalid", input=data)
-        return data
-
-
 class ShareLinkUpdateInput(serializers.Serializer):
     # Loose here, strict in the service (text of at most LINK_NAME_MAX_LENGTH, trimmed).
     name = serializers.JSONField(required=False, allow_null=True, help_text="Your own label. Null: none.")
     expires_at = AwareDateTimeField(required=False, allow_null=True, help_text=_EXPIRY_HELP)
-    password = serializers.CharField(
+    password = JsonTextField(
         required=False, allow_null=True, allow_blank=True, trim_whitespace=False, max_length=MAX_PASSWORD_LENGTH
     )
     max_downloads = JsonIntegerField(
