@@ -6,6 +6,11 @@ app_name = "sharing"
 
 urlpatterns = [
     path("shared/", views.shared_with_me_page, name="shared-with-me"),
+    path("shared/by-me/", views.shared_by_me_page, name="shared-by-me"),
+    path("shared/by-me/links/<str:link_id>/revoke", views.shared_by_me_link_revoke, name="shared-by-me-link-revoke"),
+    path(
+        "shared/by-me/shares/<str:share_id>/delete", views.shared_by_me_share_delete, name="shared-by-me-share-delete"
+    ),
     path("shared/f/<str:folder_id>", views.shared_folder_page, name="shared-folder"),
     path("s/<str:token>", views.link_page, name="link"),
     path("s/<str:token>/f/<str:folder_id>", views.link_folder, name="link-folder"),

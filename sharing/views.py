@@ -12,13 +12,15 @@ from __future__ import annotations
 
 import functools
 
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.crypto import constant_time_compare, salted_hmac
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from kosha.addresses import client_ip
 from kosha.api import error_json
@@ -35,7 +37,15 @@ from kosha.errors import (
 from kosha.json_body import json_body_read
 from kosha.origin import Origin
 from sharing import selectors, services
-from sharing.access import drop_place_for_link, file_for_link, folder_for_link, upload_for_link
+from sharing.access import (
+    drop_place_for_link,
+    file_for_link,
+    folder_for_link,
+    link_for_actor,
+    link_is_live,
+    share_for_actor,
+    upload_for_link,
+)
 from sharing.drops import drop_start_admit
 from sharing.models import LinkEvent, ShareLink
 from storage.api.serializers import parts_body, upload_start_body, upload_state_body
@@ -276,3 +286,53 @@ def shared_folder_page(request: HttpRequest, folder_id: str) -> HttpResponse:
     """The old address of a folder shared with the user: the file browser serves shared
     folders at /f/<id> like one's own (permanent redirect; the browser checks access)."""
     return redirect(reverse("folder", args=[folder_id]), permanent=True)
+
+
+# --- what the signed-in user shares ---------------------------------------------------------
+
+
+@login_required
+@require_GET
+def shared_by_me_page(request: HttpRequest) -> HttpResponse:
+    """Everything the signed-in user shares: their links (whether each opens now, with
+    its name, expiry, password and downloads) and their shares with people, newest first,
+    each list a page at a time over its own cursor (`links`, `shares`), each with revoke.
+    Two queries (one per list) beside the session's."""
+    try:
+        links = selectors.share_link_list_for_owner(owner=request.user, cursor=request.GET.get("links"))
+        shares = selectors.share_list_for_owner(owner=request.user, cursor=request.GET.get("shares"))
+    except InvalidInput:
+        return redirect("sharing:shared-by-me")
+    now = timezone.now()
+    rows = [(link, link_is_live(link, now=now)) for link in links.items]
+    return render(
+        request,
+        "sharing/shared_by_me.html",
+        {"links": rows, "links_next": links.next_cursor, "shares": shares.items, "shares_next": shares.next_cursor},
+    )
+
+
+@login_required
+@require_POST
+def shared_by_me_link_revoke(request: HttpRequest, link_id: str) -> HttpResponse:
+    """Revoke one of the user's links (another user's answers 404, as sharing.access says)."""
+    try:
+        link = link_for_actor(actor=request.user, link_id=link_id)
+    except NotFound:
+        raise Http404("Link not found.") from None
+    services.share_link_revoke(actor=request.user, link=link, origin=Origin.of(request, via="web"))
+    messages.success(request, "The link is turned off.")
+    return redirect("sharing:shared-by-me")
+
+
+@login_required
+@require_POST
+def shared_by_me_share_delete(request: HttpRequest, share_id: str) -> HttpResponse:
+    """Stop sharing with one person (another user's share answers 404, as sharing.access says)."""
+    try:
+        share = share_for_actor(actor=request.user, share_id=share_id)
+    except NotFound:
+        raise Http404("Share not found.") from None
+    services.share_delete(actor=request.user, share=share, origin=Origin.of(request, via="web"))
+    messages.success(request, f"{share.grantee.email} no longer has access.")
+    return redirect("sharing:shared-by-me")

@@ -364,6 +364,14 @@ TABLE: dict[tuple[str, str], Row] = {
     ("trash", "get"): page("get", lambda w, x: "/trash/", 200, 200, 200, 200),
     ("activity", "get"): page("get", lambda w, x: "/activity/", 200, 200, 200, 200),
     ("sharing:shared-with-me", "get"): page("get", lambda w, x: "/shared/", 200, 200, 200, 200),
+    ("sharing:shared-by-me", "get"): page("get", lambda w, x: "/shared/by-me/", 200, 200, 200, 200),
+    # Only the link's or share's owner reaches it: anyone else's id is a 404 (nothing changes).
+    ("sharing:shared-by-me-link-revoke", "post"): page(
+        "post", lambda w, x: f"/shared/by-me/links/{w.links['valid'][0].pk}/revoke", 302, 404, 404, 404
+    ),
+    ("sharing:shared-by-me-share-delete", "post"): page(
+        "post", lambda w, x: f"/shared/by-me/shares/{w.viewer_share.pk}/delete", 302, 404, 404, 404
+    ),
     # The old address only redirects to /f/<id>, which checks access.
     ("sharing:shared-folder", "get"): page("get", lambda w, x: f"/shared/f/{w.sub.pk}", 301, 301, 301, 301),
     ("settings", "get"): page("get", lambda w, x: "/settings/", 200, 200, 200, 200),
