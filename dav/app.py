@@ -21,7 +21,7 @@ from wsgidav.wsgidav_app import WsgiDAVApp
 
 from accounts.app_passwords import app_password_authenticate
 from dav.dav_provider import KoshaProvider, UserPropertyManager
-from dav.locks import LOCK_USER_ID, DatabaseLockStorage
+from dav.locks import LOCK_SNAPSHOT, LOCK_USER_ID, DatabaseLockStorage
 from dav.redirects import download_redirect
 from kosha.addresses import client_ip
 from kosha.errors import RateLimited
@@ -124,6 +124,7 @@ def _dav_door(environ: dict, start_response):
     environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "").rstrip("/")
     environ["PATH_INFO"] = path[len(DAV_PREFIX) :] or "/"
     token = LOCK_USER_ID.set(found.user.pk)
+    snapshot = LOCK_SNAPSHOT.set(None)
     try:
         if found.redirect_downloads and environ.get("REQUEST_METHOD") == "GET":
             location = download_redirect(environ, path=environ["PATH_INFO"])
@@ -134,6 +135,7 @@ def _dav_door(environ: dict, start_response):
         # through the iterable WsgiDAV returns, needing neither the context nor the database.
         return result if environ.get("REQUEST_METHOD") == "GET" else list(result)
     finally:
+        LOCK_SNAPSHOT.reset(snapshot)
         LOCK_USER_ID.reset(token)
 
 

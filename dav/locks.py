@@ -21,6 +21,9 @@ from wsgidav.lock_man.lock_storage import LockStorageDict, normalize_lock_root, 
 from dav.models import DavLock
 
 LOCK_USER_ID: ContextVar = ContextVar("dav_lock_user_id", default=None)
+# The user's live locks, read once per request (a PROPFIND asks for every member's
+# lockdiscovery): the door resets it per request, every change here drops it.
+LOCK_SNAPSHOT: ContextVar = ContextVar("dav_lock_snapshot", default=None)
 
 
 def _expires_at(lock: dict) -> datetime | None:
@@ -71,9 +74,16 @@ class DatabaseLockStorage:
     def clear(self) -> None:
         self._mine().delete()
 
+    def _snapshot(self) -> list[dict]:
+        found = LOCK_SNAPSHOT.get()
+        if found is None:
+            found = [_loaded(row.data) for row in _live(self._mine())]
+            LOCK_SNAPSHOT.set(found)
+        now = time.time()
+        return [lock for lock in found if float(lock["timeout"]) < 0 or float(lock["expire"]) > now]
+
     def get(self, token: str) -> dict | None:
-        found = _live(self._mine().filter(token=token)).first()
-        return _loaded(found.data) if found else None
+        return next((lock for lock in self._snapshot() if lock["token"] == token), None)
 
     def create(self, path: str, lock: dict) -> dict:
         """Store a new lock on path; returns the lock with its token, root and expiry."""
@@ -86,6 +96,7 @@ class DatabaseLockStorage:
         lock["expire"] = time.time() + timeout
         validate_lock(lock)
         lock["token"] = generate_lock_token()
+        LOCK_SNAPSHOT.set(None)
         DavLock.objects.create(
             token=lock["token"],
             user_id=LOCK_USER_ID.get(),
@@ -96,6 +107,7 @@ class DatabaseLockStorage:
         return lock
 
     def refresh(self, token: str, *, timeout: float) -> dict:
+        LOCK_SNAPSHOT.set(None)
         with transaction.atomic():
             found = self._mine().select_for_update().get(token=token)
             if timeout < 0 or timeout > self.LOCK_TIME_OUT_MAX:
@@ -108,16 +120,17 @@ class DatabaseLockStorage:
         return lock
 
     def delete(self, token: str) -> bool:
+        LOCK_SNAPSHOT.set(None)
         deleted, _ = self._mine().filter(token=token).delete()
         return deleted > 0
 
     def get_lock_list(self, path: str, *, include_root: bool, include_children: bool, token_only: bool) -> list:
         """The live locks on path (include_root) and below it (include_children)."""
         root = normalize_lock_root(path)
-        where = Q()
-        if include_root:
-            where |= Q(root=root)
-        if include_children:
-            where |= Q(root__startswith=root.rstrip("/") + "/")
-        found = [_loaded(row.data) for row in _live(self._mine().filter(where))]
+        below = root.rstrip("/") + "/"
+        found = [
+            lock
+            for lock in self._snapshot()
+            if (include_root and lock["root"] == root) or (include_children and lock["root"].startswith(below))
+        ]
         return [lock["token"] for lock in found] if token_only else found
