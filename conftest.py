@@ -14,6 +14,7 @@ import uuid
 
 import pytest
 from django.core.cache import cache
+from django.core.cache.backends.redis import RedisCacheClient
 from django.core.servers.basehttp import ThreadedWSGIServer
 from rest_framework.test import APIClient
 
@@ -73,15 +74,36 @@ def fast_password_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def _cache_clear(prefix: str) -> None:
+    """Empty the test cache: locmem's clear, or on Redis a delete of this run's keys only
+    (the Redis DB may be shared with other runs, so never FLUSHDB)."""
+    if not isinstance(cache._cache, RedisCacheClient) or not prefix:
+        cache.clear()
+        return
+    client = cache._cache.get_client(write=True)
+    keys = list(client.scan_iter(match=f"{prefix}:*", count=1000))
+    if keys:
+        client.delete(*keys)
+
+
 @pytest.fixture(autouse=True)
 def fresh_cache(settings):
-    """Rate limits (allauth's, DRF's throttles, the link password counters) count in the
-    cache: each test gets an empty in-memory one, so counts never leak between tests, cost
-    no queries, and never touch a Redis named in the environment."""
-    settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
-    cache.clear()
+    """Rate limits (allauth's, DRF's throttles, the link password counters) and cached API
+    tokens live in the cache: each test gets an empty one, so nothing leaks between tests.
+    With REDIS_URL set (CI's pass) it is that Redis, under a key prefix of this run's test
+    database and process, so parallel runs sharing the Redis DB never see each other's
+    keys; otherwise an in-memory cache."""
+    redis_url = os.environ.get("REDIS_URL")
+    if redis_url:
+        prefix = f"test:{settings.DATABASES['default']['NAME']}:{os.getpid()}"
+        backend = {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": redis_url}
+        settings.CACHES = {"default": {**backend, "KEY_PREFIX": prefix}}
+    else:
+        prefix = ""
+        settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
+    _cache_clear(prefix)
     yield
-    cache.clear()
+    _cache_clear(prefix)
 
 
 @pytest.fixture

@@ -338,7 +338,8 @@ Q_CLUSTER = {
     "sync": env_bool("Q_SYNC", False),
     "orm": "default",
 }
-if REDIS_URL and env_bool("Q_REDIS", False):
+# With REDIS_URL, Redis is the broker too (Q_REDIS=false keeps the database queue).
+if REDIS_URL and env_bool("Q_REDIS", True):
     Q_CLUSTER.pop("orm")
     Q_CLUSTER["redis"] = REDIS_URL
 

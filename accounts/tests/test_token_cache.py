@@ -1,0 +1,93 @@
+"""Token authentication from the shared cache: no query for a known token, and any change
+to the token or its user felt on the very next request."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+from rest_framework.test import APIClient
+
+from accounts.models import ApiToken
+from accounts.services import account_delete_request, api_token_revoke
+
+USAGE_URL = "/api/v1/usage/"
+REFUSED = (401, 403)
+
+
+def _token_client(key: str) -> APIClient:
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+    return client
+
+
+def _auth_queries(captured) -> list[str]:
+    return [
+        q["sql"]
+        for q in captured.captured_queries
+        if "accounts_apitoken" in q["sql"] or 'FROM "accounts_user"' in q["sql"]
+    ]
+
+
+@pytest.mark.django_db
+def test_a_known_token_authenticates_without_a_query(owner_token, seeded_tiers):
+    _, key = owner_token
+    client = _token_client(key)
+    assert client.get(USAGE_URL).status_code == 200  # reads the token once, touches last_used_at
+
+    with CaptureQueriesContext(connection) as captured:
+        assert client.get(USAGE_URL).status_code == 200
+
+    assert _auth_queries(captured) == []
+
+
+@pytest.mark.django_db
+def test_revoking_a_cached_token_refuses_the_next_request(owner, owner_token, seeded_tiers):
+    token, key = owner_token
+    client = _token_client(key)
+    assert client.get(USAGE_URL).status_code == 200
+
+    api_token_revoke(user=owner, token_id=str(token.pk))
+
+    assert client.get(USAGE_URL).status_code in REFUSED
+
+
+@pytest.mark.django_db
+def test_deactivating_the_user_refuses_their_cached_token(owner, owner_token, seeded_tiers):
+    _, key = owner_token
+    client = _token_client(key)
+    assert client.get(USAGE_URL).status_code == 200
+
+    owner.is_active = False
+    owner.save(update_fields=["is_active"])
+
+    assert client.get(USAGE_URL).status_code in REFUSED
+
+
+@pytest.mark.django_db
+def test_an_account_deletion_refuses_its_cached_token(owner, owner_token, seeded_tiers):
+    _, key = owner_token
+    client = _token_client(key)
+    assert client.get(USAGE_URL).status_code == 200
+
+    account_delete_request(user=owner, source="settings")
+
+    assert not ApiToken.objects.filter(user=owner).exists()
+    assert client.get(USAGE_URL).status_code in REFUSED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_revocation_committed_after_a_concurrent_read_is_not_left_cached(owner, owner_token, seeded_tiers):
+    """A request that read the token inside the revoking transaction's window could cache
+    it again; the delete repeated on commit removes that entry."""
+    from django.core.cache import cache
+    from django.db import transaction
+
+    from accounts.token_cache import api_token_cached, token_cache_key
+
+    token, key = owner_token
+    with transaction.atomic():
+        ApiToken.objects.filter(pk=token.pk).first().delete()
+        # As if another process read the committed (old) row just now and cached it.
+        cache.set(token_cache_key(token.prefix), token, 60)
+    assert cache.get(token_cache_key(token.prefix)) is None
+    assert api_token_cached(prefix=token.prefix) is None
+    assert _token_client(key).get(USAGE_URL).status_code in REFUSED
