@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint lint-js test-js bench clean
+.PHONY: run test lint lint-js test-js bench screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -45,6 +45,11 @@ lint-js: node_modules/.installed
 # Pure functions of static/js (no DOM), run by node's own test runner.
 test-js:
 	node --test --test-reporter=spec static/js/tests/
+
+# The README's screenshots (docs/screenshots/): only this rewrites them, never a test run.
+screenshots: $(VENV)/.installed-dev
+	KOSHA_REFRESH_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider storage/tests/test_browser_ui.py \
+		storage/tests/test_browser_layout.py storage/tests/test_e2e_browser.py sharing/tests/test_share_browser.py
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.upload_bench

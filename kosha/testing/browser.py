@@ -39,3 +39,23 @@ def page_with_error_log(context, *, timeout_ms: int) -> tuple:
     errors: list[str] = []
     page.on("pageerror", lambda error: errors.append(str(error)))
     return page, errors
+
+
+# The README's screenshots (docs/screenshots/) change only when asked: `make screenshots`
+# sets this; a normal test run leaves the committed images alone.
+REFRESH_SCREENSHOTS_ENV = "KOSHA_REFRESH_SCREENSHOTS"
+
+
+def docs_screenshot_refresh(shot, name: str) -> bool:
+    """Copy the screenshot file `shot` (a Path) to docs/screenshots/`name` when the
+    KOSHA_REFRESH_SCREENSHOTS environment variable is "1"; returns whether it did."""
+    import os
+    import shutil
+    from pathlib import Path
+
+    if os.environ.get(REFRESH_SCREENSHOTS_ENV) != "1":
+        return False
+    target = Path(settings.BASE_DIR) / "docs" / "screenshots" / name
+    target.parent.mkdir(parents=True, exist_ok=True)
+    shutil.copyfile(shot, target)
+    return True

@@ -3,20 +3,18 @@ in a fresh anonymous browser context and download the same bytes; share a folder
 second user, who finds it under "Shared with me"; the plans page."""
 
 import re
-import shutil
 from pathlib import Path
 
 import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from kosha.testing.browser import signed_in_context
+from kosha.testing.browser import docs_screenshot_refresh, signed_in_context
 from kosha.testing.factories import user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
-DOCS_SCREENSHOT = Path(settings.BASE_DIR) / "docs" / "screenshots" / "share-dialog.png"
 UPLOAD_TIMEOUT_MS = 30_000
 
 
@@ -71,8 +69,7 @@ def test_share_a_file_by_link_and_a_folder_with_a_person(signed_up_page, live_se
     expect(dialog.locator("[data-share-link]")).to_have_count(1)
     expect(dialog.locator("[data-share-link]")).to_contain_text("live")
     shot = _shot(dialog, "share-dialog.png")
-    DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-    shutil.copyfile(shot, DOCS_SCREENSHOT)
+    docs_screenshot_refresh(shot, "share-dialog.png")
 
     # An API error shows in the dialog: sharing with an address nobody uses.
     dialog.get_by_label("Email").fill("nobody-here@example.com")

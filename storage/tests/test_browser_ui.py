@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from kosha.testing.browser import page_with_error_log, signed_in_context
+from kosha.testing.browser import docs_screenshot_refresh, page_with_error_log, signed_in_context
 
 pytestmark = pytest.mark.browser
 
@@ -38,9 +38,16 @@ def _png_bytes() -> bytes:
     return out.getvalue()
 
 
+# Screenshots of this suite that the README shows (kept as they are unless asked).
+README_SHOTS = {"browser-grid": "file-browser-grid.png", "preview": "file-preview.png", "trash": "trash.png"}
+
+
 def _shot(page, name):
     SCREENSHOTS.mkdir(parents=True, exist_ok=True)
-    page.screenshot(path=str(SCREENSHOTS / f"{name}.png"))
+    path = SCREENSHOTS / f"{name}.png"
+    page.screenshot(path=str(path))
+    if name in README_SHOTS:
+        docs_screenshot_refresh(path, README_SHOTS[name])
 
 
 def _option(page, name):

@@ -7,12 +7,12 @@ from the browser to the store exactly as in production.
 """
 
 import os
-import shutil
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
+from kosha.testing.browser import docs_screenshot_refresh
 from plans.models import Plan
 from storage.models import UploadSession
 
@@ -23,7 +23,6 @@ BIG_BYTES = 12 * MiB  # over the lowered 5 MiB threshold: two parts of 8 MiB and
 PART_COUNT = 2
 UPLOAD_TIMEOUT_MS = 60_000
 SCREENSHOTS = Path(__file__).resolve().parents[2] / "test-artifacts" / "screenshots"
-DOCS_SCREENSHOT = Path(__file__).resolve().parents[2] / "docs" / "screenshots" / "upload-panel.png"
 
 
 @pytest.fixture(params=["local", "s3"])
@@ -136,8 +135,7 @@ def test_journey_sign_up_upload_four_files_download_and_rename(store, signed_up_
     expect(page.locator("[data-upload-summary]")).to_have_text("4 of 4 uploaded")
     done = _screenshot(page, f"upload-panel-done-{store['name']}.png")
     if store["name"] == "s3":
-        DOCS_SCREENSHOT.parent.mkdir(parents=True, exist_ok=True)
-        shutil.copyfile(done, DOCS_SCREENSHOT)
+        docs_screenshot_refresh(done, "upload-panel.png")
 
     files = _root_files(page, live_server)
     assert set(files) == {"notes.txt", "photo.bin", "big.bin", "dropped.txt"}
