@@ -31,21 +31,34 @@ UPLOADS_COMPLETED = Counter("kosha_uploads_completed", "Uploads verified and rec
 
 
 class StoredStateCollector(Collector):
-    """Gauges read at scrape time: one aggregate query and one broker call per scrape."""
+    """Gauges read at scrape time: two aggregate queries (one without a replica) and one
+    broker call per scrape."""
 
     def describe(self):
         # Registration would otherwise call collect(), querying the database at import.
         yield GaugeMetricFamily("kosha_bytes_stored", "")
         yield GaugeMetricFamily("kosha_queue_depth", "")
+        yield GaugeMetricFamily("kosha_replication_backlog", "")
+        yield GaugeMetricFamily("kosha_replication_backlog_age_seconds", "")
 
     def collect(self):
         from django_q.brokers import get_broker
 
         from plans.models import Usage
+        from storage.services.replication import replication_backlog
 
         stored = GaugeMetricFamily("kosha_bytes_stored", "Bytes stored by all users (Usage.used_bytes summed).")
         stored.add_metric([], Usage.objects.aggregate(total=Sum("used_bytes"))["total"] or 0)
         yield stored
+        backlog = replication_backlog()
+        waiting = GaugeMetricFamily("kosha_replication_backlog", "File versions not copied to the replica yet.")
+        waiting.add_metric([], backlog.versions)
+        yield waiting
+        age = GaugeMetricFamily(
+            "kosha_replication_backlog_age_seconds", "How long the oldest version not replicated yet has waited."
+        )
+        age.add_metric([], backlog.age_seconds)
+        yield age
         try:
             depth = get_broker().queue_size()
         except Exception:  # noqa: BLE001 - a broken broker must not break the scrape; readyz reports it

@@ -8,7 +8,9 @@ services instead.
 from django.contrib import admin
 from django.template.defaultfilters import filesizeformat
 
+from storage.backends import get_backend
 from storage.models import File, FileVersion, Folder, FolderArchive, UploadSession
+from storage.services.replication import replication_backlog
 
 
 class ReadOnlyAdmin(admin.ModelAdmin):
@@ -77,16 +79,40 @@ class FileAdmin(ReadOnlyAdmin):
         return _size(file)
 
 
+class ReplicatedFilter(admin.SimpleListFilter):
+    title = "replicated"
+    parameter_name = "replicated"
+
+    def lookups(self, request, model_admin):
+        return [("yes", "Yes"), ("no", "No (the backlog)")]
+
+    def queryset(self, request, queryset):
+        if self.value() in ("yes", "no"):
+            return queryset.filter(replicated_at__isnull=self.value() == "no")
+        return queryset
+
+
 @admin.register(FileVersion)
 class FileVersionAdmin(ReadOnlyAdmin):
-    list_display = ["__str__", "file", "number", "size", "content_type", "created_at", "created_by"]
+    list_display = ["__str__", "file", "number", "size", "content_type", "created_at", "replicated_at", "created_by"]
     list_select_related = ["file", "created_by"]
+    list_filter = [ReplicatedFilter]
     search_fields = ["file__name", "file__owner__email", "key"]
     date_hierarchy = "created_at"
 
     @admin.display(description="size", ordering="size_bytes")
     def size(self, version: FileVersion) -> str:
         return _size(version)
+
+    def changelist_view(self, request, extra_context=None):
+        """The replication backlog and its age above the list (with a replica configured)."""
+        backlog = replication_backlog()
+        if backlog.oldest_created_at is not None:
+            minutes = int(backlog.age_seconds // 60)
+            self.message_user(request, f"Replication backlog: {backlog.versions} version(s), oldest {minutes} min old.")
+        elif get_backend().replicating:
+            self.message_user(request, "Replication backlog: empty.")
+        return super().changelist_view(request, extra_context)
 
 
 @admin.register(UploadSession)

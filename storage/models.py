@@ -165,9 +165,17 @@ class FileVersion(models.Model):
     thumbnail_key = models.CharField(max_length=200, blank=True)
     width = models.PositiveIntegerField(null=True, blank=True)
     height = models.PositiveIntegerField(null=True, blank=True)
+    # When a replica store is configured (KOSHA_REPLICA_STORAGE): when the worker last
+    # copied this version's blob and thumbnail there; None is the replication backlog.
+    replicated_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["file_id", "-number"]
+        indexes = [
+            models.Index(
+                fields=["created_at"], condition=Q(replicated_at__isnull=True), name="storage_version_unreplicated"
+            ),
+        ]
         constraints = [
             models.UniqueConstraint(fields=["file", "number"], name="storage_version_unique_number"),
             models.CheckConstraint(condition=Q(size_bytes__gte=0), name="storage_version_size_gte_0"),

@@ -2,6 +2,7 @@
 
 from storage.services.archives import folder_archive_build
 from storage.services.janitors import orphan_check, orphans_sweep, usage_reconcile
+from storage.services.replication import replicas_verify, replication_backlog_drain, version_replicate
 from storage.services.trash import trash_purge_expired
 from storage.services.uploads import upload_sweep
 from storage.services.versions import blobs_delete, file_versions_prune
@@ -79,3 +80,20 @@ def account_objects_delete_task(user_id: str) -> int:
     from storage.keys import user_prefix
 
     return get_backend().delete_prefix(prefix=user_prefix(user_id))
+
+
+def version_replicate_task(version_id: str, attempt: int = 0) -> bool:
+    """Enqueued after a version (or its thumbnail) is recorded, and rescheduled with
+    backoff on failure: copy it to the replica."""
+    return version_replicate(version_id, attempt=attempt)
+
+
+def replication_backlog_task() -> int:
+    """Scheduled every 5 minutes: replicate what is still in the backlog (after an outage)."""
+    return replication_backlog_drain()
+
+
+def replicas_verify_task() -> int:
+    """Scheduled daily: compare both stores with the rows and repair; returns the problems found."""
+    report = replicas_verify(repair=True)
+    return report.problems

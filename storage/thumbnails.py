@@ -23,6 +23,7 @@ from PIL import Image, ImageOps
 from storage import keys
 from storage.backends import get_backend
 from storage.models import FileVersion
+from storage.services.replication import replication_enqueue
 
 logger = logging.getLogger(__name__)
 
@@ -144,7 +145,9 @@ def version_thumbnail_make(*, version_id: uuid.UUID | str) -> FileVersion | None
     version.width = rendered.width
     version.height = rendered.height
     # A version purged meanwhile updates nothing; the orphan sweep removes its thumbnail.
+    # Back into the replication backlog until the worker has copied the thumbnail too.
     FileVersion.objects.filter(pk=version.pk).update(
-        thumbnail_key=version.thumbnail_key, width=version.width, height=version.height
+        thumbnail_key=version.thumbnail_key, width=version.width, height=version.height, replicated_at=None
     )
+    replication_enqueue(version.pk)
     return version

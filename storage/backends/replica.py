@@ -199,6 +199,11 @@ class ReplicatingBackend(StorageBackend):
     def presign_part(self, **kwargs) -> PresignedRequest:
         return self._on_primary(lambda: self.primary.presign_part(**kwargs), reaches_store=False)
 
+    def multipart_part_put(self, *, key: str, upload_id: str, part_number: int, data: bytes) -> str:
+        return self._on_primary(
+            lambda: self.primary.multipart_part_put(key=key, upload_id=upload_id, part_number=part_number, data=data)
+        )
+
     def multipart_list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
         return self._on_primary(lambda: self.primary.multipart_list_parts(key=key, upload_id=upload_id))
 
@@ -292,6 +297,10 @@ class ReplicatingBackend(StorageBackend):
     def replica_list_prefix(self, *, prefix: str) -> Iterator[ListedObject]:
         """Every object under prefix in the replica alone (for replicas_verify)."""
         return self.replica.list_prefix(prefix=prefix)
+
+    def replica_delete(self, *, keys: list[str]) -> None:
+        """Delete keys from the replica alone (objects no row accounts for)."""
+        self.replica.delete(keys=keys)
 
 
 def same_object(source: ObjectInfo, copied: ObjectInfo | None) -> bool:

@@ -32,6 +32,7 @@ from storage.backends import BackendError, get_backend
 from storage.locks import file_lock, folders_lock, upload_lock
 from storage.models import File, FileVersion, Folder, UploadSession
 from storage.names import name_free
+from storage.services.replication import replication_enqueue
 from storage.thumbnails import THUMBNAIL_CONTENT_TYPES
 
 logger = logging.getLogger(__name__)
@@ -166,13 +167,15 @@ def after_version_recorded(
     version_id: uuid.UUID, *, file_id=None, content_type: str | None = None, needs_prune: bool = True
 ) -> None:
     """Follow-up work after a version is recorded: prune old versions when the file has
-    more than the plan keeps, thumbnail images. Enqueues only what is needed, so a plain
+    more than the plan keeps, thumbnail images, copy to the replica if there is one.
+    Enqueues only what is needed, so a plain
     upload costs the web process no task at all."""
     if file_id is None or content_type is None:
         found = FileVersion.objects.filter(pk=version_id).values_list("file_id", "content_type").first()
         if found is None:
             return
         file_id, content_type = found
+    replication_enqueue(version_id)
     if needs_prune:
         async_task("storage.tasks.file_versions_prune_task", file_id)
     if content_type in THUMBNAIL_CONTENT_TYPES:

@@ -4,16 +4,29 @@ keeps its buckets in the process, so they survive) and SeaweedFS as the replica.
 
 from __future__ import annotations
 
+import io
 import time
 
 import pytest
 import requests
+from django.core.management import call_command
+from django.utils import timezone
+from django_q.models import Schedule
 
+from accounts.models import User
 from conftest import use_s3_bucket
+from kosha.metrics import metrics_render
 from kosha.testing import factories
 from storage.backends import get_backend
 from storage.backends.replica import PrimaryDown, ReplicatingBackend
 from storage.models import FileVersion
+from storage.services.account_purge import account_purge
+from storage.services.replication import (
+    replicas_verify,
+    replication_backlog,
+    replication_backlog_drain,
+    version_replicate,
+)
 from storage.tests.stores import ACCESS_KEY, SECRET_KEY, SeaweedFS, bucket_empty, s3_client
 
 PROBE_SECONDS = 1
@@ -121,6 +134,7 @@ def test_a_file_not_replicated_yet_is_a_503_not_a_404_while_the_primary_is_down(
 ):
     stored = factories.stored_file(owner, "late.txt", b"not copied yet")
     backend = get_backend()
+    _not_replicated_yet(backend)
     backend.breaker.trip()
     primary_server.stop()
     answer = owner_client.get(f"/api/v1/files/{stored.pk}/download/")
@@ -146,3 +160,81 @@ def test_deletes_reach_both_stores_and_a_listing_covers_both(replica_settings, o
     assert backend.primary.head(key=key) is None
     assert backend.replica.head(key=key) is None
     assert backend.replica.head(key=f"{key}-extra") is None
+
+
+def _not_replicated_yet(backend) -> None:
+    """As if the worker had not copied anything yet: the replica empty, every version in
+    the backlog (the tasks run inline in tests, right after commit)."""
+    backend.replica.delete_prefix(prefix="users/")
+    FileVersion.objects.update(replicated_at=None)
+
+
+def _objects(store) -> dict[str, int]:
+    return {listed.key: listed.size_bytes for listed in store.list_prefix(prefix="users/")}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_backlog_drains_when_the_primary_returns_and_rows_equal_objects_in_each_store(
+    replica_settings, primary_server, owner
+):
+    backend = get_backend()
+    files = [factories.stored_file(owner, f"b{n}.txt", b"x" * (n + 1)) for n in range(5)]
+    # The worker copied each after its commit.
+    assert replication_backlog().versions == 0
+    assert _objects(backend.replica) == _objects(backend.primary)
+    _not_replicated_yet(backend)
+    assert replication_backlog().versions == 5
+    assert b"kosha_replication_backlog 5.0" in metrics_render()
+
+    primary_server.stop()
+    assert version_replicate(files[0].current_version_id) is False
+    retry = Schedule.objects.get(func="storage.tasks.version_replicate_task")
+    assert retry.args == repr((str(files[0].current_version_id), 1))
+    assert replication_backlog_drain() == 0
+    assert replication_backlog().versions == 5
+
+    primary_server.start()
+    _wait_until(backend.breaker.allows)
+    assert replication_backlog_drain() == 5
+    assert replication_backlog().versions == 0
+    assert b"kosha_replication_backlog 0.0" in metrics_render()
+
+    rows = dict(FileVersion.objects.values_list("key", "size_bytes"))
+    assert _objects(backend.primary) == rows
+    assert _objects(backend.replica) == rows
+    assert replicas_verify().problems == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_replicas_verify_reports_and_repairs_missing_mismatched_and_extra(replica_settings, owner):
+    backend = get_backend()
+    kept, lost, changed = (factories.stored_file(owner, f"{name}.txt", b"the bytes") for name in "abc")
+    assert replication_backlog().versions == 0
+    backend.replica.delete(keys=[lost.current_version.key])
+    backend.replica.put_bytes(key=changed.current_version.key, data=b"other bytes!", content_type="text/plain")
+    stray = f"users/{owner.pk}/blobs/stray"
+    backend.replica.put_bytes(key=stray, data=b"no row", content_type="text/plain")
+
+    call_command("replicas_verify", stdout=(out := io.StringIO()))
+    assert "1 missing, 1 mismatched, 1 extra; 0 repaired." in out.getvalue()
+    assert f"extra\t{stray}" in out.getvalue()
+
+    call_command("replicas_verify", "--repair", stdout=io.StringIO())
+    rows = dict(FileVersion.objects.values_list("key", "size_bytes"))
+    assert _objects(backend.replica) == rows == _objects(backend.primary)
+    assert replicas_verify().problems == 0
+    assert kept.current_version.key in rows
+
+
+@pytest.mark.django_db(transaction=True)
+def test_account_purge_empties_both_prefixes(replica_settings, owner):
+    backend = get_backend()
+    factories.stored_file(owner, "mine.txt", b"purge me")
+    prefix = f"users/{owner.pk}/"
+    assert list(backend.replica.list_prefix(prefix=prefix))
+    User.objects.filter(pk=owner.pk).update(deleting_at=timezone.now())
+
+    assert account_purge(user_id=owner.pk) is True
+    assert not list(backend.primary.list_prefix(prefix=prefix))
+    assert not list(backend.replica.list_prefix(prefix=prefix))
+    assert not User.objects.filter(pk=owner.pk).exists()
