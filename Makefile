@@ -30,6 +30,8 @@ run: $(VENV)/.installed-run
 
 test: $(VENV)/.installed-dev lint-js test-js
 	$(BIN)/ruff check .
+	# Types of the domain apps (pyproject.toml [tool.mypy] lists the modules).
+	KOSHA_EMBEDDED=true $(BIN)/mypy
 	KOSHA_EMBEDDED=true $(BIN)/python manage.py makemigrations --check --dry-run
 	$(BIN)/pytest $(PYTEST_ARGS)
 	# Search folds text in Python on SQLite (storage/search/query.py): its cases again there.

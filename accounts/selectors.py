@@ -13,7 +13,7 @@ def api_token_list_for_user(*, user: User) -> QuerySet[ApiToken]:
     return ApiToken.objects.filter(user=user).order_by("-created_at", "id")
 
 
-def api_token_get_for_user(*, user: User, token_id) -> ApiToken:
+def api_token_get_for_user(*, user: User, token_id: uuid.UUID | str) -> ApiToken:
     """One of user's tokens, or NotFound (also for another user's token or a malformed id)."""
     try:
         parsed = token_id if isinstance(token_id, uuid.UUID) else uuid.UUID(str(token_id))
@@ -30,7 +30,7 @@ def app_password_list_for_user(*, user: User) -> QuerySet[AppPassword]:
     return AppPassword.objects.filter(user=user).order_by("-created_at", "id")
 
 
-def app_password_get_for_user(*, user: User, app_password_id) -> AppPassword:
+def app_password_get_for_user(*, user: User, app_password_id: uuid.UUID | str) -> AppPassword:
     """One of user's app passwords, or NotFound (also for another user's or a malformed id)."""
     try:
         parsed = app_password_id if isinstance(app_password_id, uuid.UUID) else uuid.UUID(str(app_password_id))

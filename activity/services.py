@@ -9,7 +9,9 @@ hook notifications build on); recording never decides anything.
 from __future__ import annotations
 
 import logging
+import uuid
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -18,6 +20,11 @@ from django.utils import timezone
 from activity.hooks import events_committed
 from activity.models import ActivityEvent
 from kosha.origin import Origin
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -31,19 +38,19 @@ def _user_or_none(user):
 def activity_record(
     *,
     kind: str,
-    actor,
-    owner,
+    actor: User | AnonymousUser | None,
+    owner: User | uuid.UUID | str | None,
     origin: Origin | None,
     item_type: str = "",
-    item_id=None,
+    item_id: uuid.UUID | str | None = None,
     item_name: str = "",
-    item_parent_id=None,
+    item_parent_id: uuid.UUID | None = None,
     detail: dict | None = None,
 ) -> ActivityEvent:
     """Append one event and announce it after commit (activity_committed).
 
     actor: who acted (a User; None or anonymous for a link visitor or an unknown
-    sign-in); owner: whose space the item is in (a User or its pk; the account itself
+    sign-in); owner: whose space the item is in (a User or its pk, None when no account is known; the account itself
     for account events); origin: the door and address (None only for a sign-in Django
     reports without a request); item_type ("file", "folder", ...), item_id and
     item_name (the name at the time), item_parent_id (the folder holding it after the
@@ -51,7 +58,7 @@ def activity_record(
     records. Raises ValueError for an unknown kind. Locks nothing."""
     if kind not in ActivityEvent.Kind.values:
         raise ValueError(f"Unknown activity kind {kind!r}")
-    owner_id = getattr(owner, "pk", owner)
+    owner_id = owner if owner is None or isinstance(owner, uuid.UUID | str) else owner.pk
     event = ActivityEvent.objects.create(
         actor=_user_or_none(actor),
         owner_id=owner_id,

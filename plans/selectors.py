@@ -1,4 +1,11 @@
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from plans.models import Plan, Usage
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def plan_get_default() -> Plan:
@@ -12,7 +19,7 @@ def plan_get_default() -> Plan:
     return plan
 
 
-def usage_get_for_user(*, user) -> Usage:
+def usage_get_for_user(*, user: User) -> Usage:
     """The user's Usage with its plan. One query; locks nothing. Every account has its
     row from creation (plans/services.py), so a missing one is Usage.DoesNotExist."""
     return Usage.objects.select_related("plan").get(user=user)

@@ -1,5 +1,5 @@
 import uuid
-from datetime import timedelta
+from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import models
@@ -60,7 +60,9 @@ class ShareLink(models.Model):
 
     @property
     def item(self) -> File | Folder:
-        return self.file if self.file_id else self.folder
+        item = self.file if self.file_id else self.folder
+        assert item is not None, "a check constraint gives each row a file or a folder"
+        return item
 
     @property
     def has_password(self) -> bool:
@@ -70,7 +72,7 @@ class ShareLink(models.Model):
     def is_exhausted(self) -> bool:
         return self.max_downloads is not None and self.download_count >= self.max_downloads
 
-    def is_expired(self, now=None) -> bool:
+    def is_expired(self, now: datetime | None = None) -> bool:
         return self.expires_at <= (now or timezone.now())
 
 
@@ -111,7 +113,9 @@ class Share(models.Model):
 
     @property
     def item(self) -> File | Folder:
-        return self.file if self.file_id else self.folder
+        item = self.file if self.file_id else self.folder
+        assert item is not None, "a check constraint gives each row a file or a folder"
+        return item
 
 
 class LinkEvent(models.Model):

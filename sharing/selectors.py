@@ -3,6 +3,10 @@ a link by its token, folder listings as the actor may see them, and the trash.""
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -15,23 +19,26 @@ from storage.listing import ListingPage, folder_items_list_for_user
 from storage.models import File, Folder
 from storage.selectors import trash_roots_for_user
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 # secrets.token_urlsafe(32) is 43 characters; anything else is not one of ours.
 TOKEN_LENGTH = 43
 
 
-def _newest_first_page(queryset: QuerySet, *, cursor, limit, scope: str) -> Page:
+def _newest_first_page(queryset: QuerySet, *, cursor: str | None, limit: int | None, scope: str) -> Page:
     """Keyset page on (-created_at, -id), which the models' indexes cover."""
     limit = limit_clean(limit, default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
     return keyset_page(queryset, keys=["created_at"], descending=True, cursor=cursor, limit=limit, scope=scope)
 
 
-def share_list_for_owner(*, owner, cursor=None, limit=None) -> Page:
+def share_list_for_owner(*, owner: User, cursor: str | None = None, limit: int | None = None) -> Page:
     """The shares the owner has made, newest first. Two joins, one query per page."""
     queryset = Share.objects.filter(owner=owner).select_related("grantee", "file", "folder")
     return _newest_first_page(queryset, cursor=cursor, limit=limit, scope=f"sharing.shares:{owner.pk}")
 
 
-def shares_with_user(*, user, cursor=None, limit=None) -> Page:
+def shares_with_user(*, user: User, cursor: str | None = None, limit: int | None = None) -> Page:
     """Shares of live items granted to user, newest first, with item and owner joined."""
     queryset = (
         Share.objects.filter(grantee=user)
@@ -44,12 +51,12 @@ def shares_with_user(*, user, cursor=None, limit=None) -> Page:
     return _newest_first_page(queryset, cursor=cursor, limit=limit, scope=f"sharing.with-me:{user.pk}")
 
 
-def share_link_list_for_owner(*, owner, cursor=None, limit=None) -> Page:
+def share_link_list_for_owner(*, owner: User, cursor: str | None = None, limit: int | None = None) -> Page:
     queryset = ShareLink.objects.filter(owner=owner).select_related("file", "folder")
     return _newest_first_page(queryset, cursor=cursor, limit=limit, scope=f"sharing.links:{owner.pk}")
 
 
-def link_get_by_token(*, token) -> ShareLink:
+def link_get_by_token(*, token: str) -> ShareLink:
     """The link a token opens. NotFound for an unknown, malformed, truncated or
     tampered token and for a link whose downloads are used up; Gone (410) for an expired
     or revoked one. Neither error names the item."""
@@ -70,14 +77,16 @@ def link_get_by_token(*, token) -> ShareLink:
     return link
 
 
-def _trim_breadcrumbs(page: ListingPage, *, top_id) -> ListingPage:
+def _trim_breadcrumbs(page: ListingPage, *, top_id: uuid.UUID | None) -> ListingPage:
     """Breadcrumbs from the shared folder down: the folders above it are not shared."""
     ids = [crumb.id for crumb in page.breadcrumbs]
     start = ids.index(top_id) if top_id in ids else len(ids)
     return ListingPage(items=page.items, next_cursor=page.next_cursor, breadcrumbs=page.breadcrumbs[start:])
 
 
-def folder_items_for_grant(*, actor, folder: Folder | None, sort=None, cursor=None, limit=None) -> ListingPage:
+def folder_items_for_grant(
+    *, actor: User, folder: Folder | None, sort: str | None = None, cursor: str | None = None, limit: int | None = None
+) -> ListingPage:
     """One page of a folder the actor may see (from sharing.access, with its grant), or
     of the root of the actor's own space (folder None), with the owner's listing
     selector. Breadcrumbs start at the folder the access comes through: the owner's
@@ -91,12 +100,14 @@ def folder_items_for_grant(*, actor, folder: Folder | None, sort=None, cursor=No
     return _trim_breadcrumbs(page, top_id=folder.grant.root_id)
 
 
-def link_folder_items(*, link: ShareLink, folder: Folder, sort=None, cursor=None, limit=None) -> ListingPage:
+def link_folder_items(
+    *, link: ShareLink, folder: Folder, sort: str | None = None, cursor: str | None = None, limit: int | None = None
+) -> ListingPage:
     page = folder_items_list_for_user(user=link.owner, folder_id=folder.pk, sort=sort, cursor=cursor, limit=limit)
     return _trim_breadcrumbs(page, top_id=link.folder_id)
 
 
-def trash_list_for_actor(*, actor, cursor=None, limit: int) -> Page[Folder | File]:
+def trash_list_for_actor(*, actor: User, cursor: str | None = None, limit: int) -> Page[Folder | File]:
     """One page of actor's trash (sharing.access.trash_item_for_actor says whose): every
     trash root of actor's space, and those actor trashed in other people's spaces while
     actor may still edit the folder each was in. Two queries, and two more (the shares
@@ -119,7 +130,7 @@ def trash_list_for_actor(*, actor, cursor=None, limit: int) -> Page[Folder | Fil
     return Page(items=kept, next_cursor=page.next_cursor)
 
 
-def shared_ids_among(*, owner, file_ids, folder_ids) -> set:
+def shared_ids_among(*, owner: User, file_ids: Iterable[uuid.UUID], folder_ids: Iterable[uuid.UUID]) -> set:
     """Which of these items the owner shares, with people or by a live link: one query
     (a UNION), whatever the page size. For the file browser's "shared" marker."""
     now = timezone.now()

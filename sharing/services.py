@@ -11,7 +11,10 @@ from __future__ import annotations
 
 import hashlib
 import secrets
+import uuid
+from collections.abc import Iterable
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
@@ -45,6 +48,9 @@ from sharing.models import DEFAULT_LINK_DAYS, LINK_NAME_MAX_LENGTH, LinkEvent, S
 from storage.audit import item_event_record, item_type
 from storage.models import File, Folder
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 TOKEN_BYTES = 32  # 256 bits: guessing is hopeless, and a plain SHA-256 index suffices
 # Wrong passwords: at most this many per (link, client address), and per client address
 # across links, in a window. Never per link alone: that would let anyone lock a link
@@ -66,13 +72,13 @@ def _item_fields(item: File | Folder) -> dict:
     return {"file": item, "folder": None} if isinstance(item, File) else {"file": None, "folder": item}
 
 
-def _require_owner(*, actor, item: File | Folder) -> None:
+def _require_owner(*, actor: User | None, item: File | Folder) -> None:
     # The doors ask sharing.access for Need.OWN; this keeps the rule if one forgets.
     if actor is None or item.owner_id != actor.pk:
         raise NotFound(f"{item_type(item).capitalize()} not found.", resource=item_type(item))
 
 
-def _clean_role(raw) -> str:
+def _clean_role(raw: Any) -> str:
     if raw not in Share.Role.values:
         raise InvalidInput("role must be viewer or editor.", field="role")
     return raw
@@ -81,7 +87,9 @@ def _clean_role(raw) -> str:
 # --- shares with people ------------------------------------------------------------------
 
 
-def share_create(*, actor, item: File | Folder, email, role=Share.Role.VIEWER, origin: Origin) -> Share:
+def share_create(
+    *, actor: User, item: File | Folder, email: Any, role: Any = Share.Role.VIEWER, origin: Origin
+) -> Share:
     """Share actor's own file or folder (from sharing.access with Need.OWN) with the
     account using `email`, as viewer or editor. Records SHARE_CREATED. Raises
     InvalidInput (role, email), NoSuchUser (no account: there is no invite flow yet),
@@ -116,7 +124,7 @@ def share_create(*, actor, item: File | Folder, email, role=Share.Role.VIEWER, o
     return share
 
 
-def share_update(*, actor, share: Share, role, origin: Origin) -> Share:
+def share_update(*, actor: User, share: Share, role: Any, origin: Origin) -> Share:
     """Change a share's role (a share of actor's, from sharing.access.share_for_actor);
     the grantee's next request sees it. Records SHARE_CHANGED. Raises InvalidInput."""
     share.role = _clean_role(role)
@@ -132,7 +140,7 @@ def share_update(*, actor, share: Share, role, origin: Origin) -> Share:
     return share
 
 
-def share_delete(*, actor, share: Share, origin: Origin) -> None:
+def share_delete(*, actor: User, share: Share, origin: Origin) -> None:
     """Revoke a share (one of actor's, from sharing.access.share_for_actor). Records
     SHARE_REVOKED."""
     with transaction.atomic():
@@ -149,7 +157,7 @@ def share_delete(*, actor, share: Share, origin: Origin) -> None:
 # --- public links ------------------------------------------------------------------------
 
 
-def _clean_expires_at(*, owner, raw, now: datetime) -> datetime:
+def _clean_expires_at(*, owner: User, raw: Any, now: datetime) -> datetime:
     """Never in the past, never further than the owner's plan allows (from now: an owner
     may renew a link, each time for at most max_share_days)."""
     max_days = usage_get_for_user(user=owner).plan.max_share_days
@@ -169,7 +177,7 @@ def _clean_expires_at(*, owner, raw, now: datetime) -> datetime:
     return raw
 
 
-def _clean_password(raw) -> str:
+def _clean_password(raw: Any) -> str:
     """The stored hash: '' (no password) for None or ''."""
     if raw in (None, ""):
         return ""
@@ -178,7 +186,7 @@ def _clean_password(raw) -> str:
     return make_password(raw)
 
 
-def _clean_link_name(raw) -> str:
+def _clean_link_name(raw: Any) -> str:
     """A link's label, trimmed: '' for None or blank."""
     if raw is None:
         return ""
@@ -187,7 +195,7 @@ def _clean_link_name(raw) -> str:
     return raw.strip()
 
 
-def _clean_max_downloads(raw) -> int | None:
+def _clean_max_downloads(raw: Any) -> int | None:
     if raw is None:
         return None
     # Up to what the column holds on PostgreSQL (2^31 - 1), on every database.
@@ -201,13 +209,13 @@ def link_event_record(*, link: ShareLink, kind: str, address: str | None = None)
 
 def share_link_create(
     *,
-    actor,
+    actor: User,
     item: File | Folder,
-    expires_at=None,
-    password=None,
-    max_downloads=None,
-    is_drop=False,
-    name="",
+    expires_at: Any = None,
+    password: Any = None,
+    max_downloads: Any = None,
+    is_drop: bool = False,
+    name: Any = "",
     origin: Origin,
 ) -> tuple[ShareLink, str]:
     """Make a public link to actor's own file or folder (from sharing.access with
@@ -247,12 +255,12 @@ def share_link_create(
 
 def share_link_update(
     *,
-    actor,
+    actor: User,
     link: ShareLink,
-    name=UNCHANGED,
-    expires_at=UNCHANGED,
-    password=UNCHANGED,
-    max_downloads=UNCHANGED,
+    name: Any = UNCHANGED,
+    expires_at: Any = UNCHANGED,
+    password: Any = UNCHANGED,
+    max_downloads: Any = UNCHANGED,
     origin: Origin,
 ) -> ShareLink:
     """Change a link's name (as at creation), expiry, password (None or '' removes it)
@@ -293,7 +301,7 @@ def share_link_update(
     return link
 
 
-def share_link_revoke(*, actor, link: ShareLink, origin: Origin) -> ShareLink:
+def share_link_revoke(*, actor: User, link: ShareLink, origin: Origin) -> ShareLink:
     """Revoke a link of actor's (from sharing.access.link_for_actor) at once; idempotent.
     Records LINK_REVOKED when it was live."""
     with transaction.atomic():
@@ -311,7 +319,7 @@ def share_link_revoke(*, actor, link: ShareLink, origin: Origin) -> ShareLink:
     return link
 
 
-def share_links_revoke(*, actor, link_ids, origin: Origin) -> int:
+def share_links_revoke(*, actor: User, link_ids: Iterable[uuid.UUID], origin: Origin) -> int:
     """Revoke many links (an operator's admin action: actor is the operator, each event
     goes to the link owner's space). Records LINK_REVOKED for each link that was live.
     Returns how many were."""
@@ -333,7 +341,7 @@ def share_links_revoke(*, actor, link_ids, origin: Origin) -> int:
     return len(live)
 
 
-def link_download_count(*, link: ShareLink, address=None) -> None:
+def link_download_count(*, link: ShareLink, address: str | None = None) -> None:
     """Count one download, atomically: the conditional UPDATE only passes while the
     count is under the limit, so racing requests cannot exceed it. Raises NotFound
     (exhausted, revoked or expired meanwhile). The DOWNLOAD activity event is the
@@ -358,7 +366,7 @@ def _throttle_keys(*, link: ShareLink, address: str | None) -> list[tuple[str, i
     ]
 
 
-def link_password_check(*, link: ShareLink, password, address: str | None) -> None:
+def link_password_check(*, link: ShareLink, password: Any, address: str | None) -> None:
     """Accept the link's password, or count a failure against (the link, the client
     address) and the address alone (Django's cache, shared by every web process when it
     is Redis). Raises RateLimited (with retry_after, seconds) once either count reaches

@@ -1,4 +1,7 @@
+from __future__ import annotations
+
 import uuid
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import models
@@ -6,8 +9,14 @@ from django.db.models import F, Q
 
 from storage.collation import name_collated
 
+if TYPE_CHECKING:
+    from sharing.access import Grant
+
 
 class Folder(models.Model):
+    # Set (not stored) on an item that sharing.access hands out: how the actor reaches it.
+    grant: Grant
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="folders")
     parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
@@ -64,6 +73,9 @@ class Folder(models.Model):
 
 
 class File(models.Model):
+    # Set (not stored) on an item that sharing.access hands out: how the actor reaches it.
+    grant: Grant
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="files")
     folder = models.ForeignKey(Folder, on_delete=models.CASCADE, null=True, blank=True, related_name="files")

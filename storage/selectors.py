@@ -4,6 +4,10 @@ Items by id are not here: every door reaches a file, folder, version, upload or 
 through sharing.access, which applies the one access rule (the owner and every grant).
 """
 
+from __future__ import annotations
+
+from typing import TYPE_CHECKING
+
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
@@ -12,8 +16,11 @@ from plans.models import Usage
 from storage.collation import name_collated
 from storage.models import File, FileVersion, Folder
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def folder_children_for_user(*, user, folder: Folder | None) -> tuple[QuerySet[Folder], QuerySet[File]]:
+
+def folder_children_for_user(*, user: User, folder: Folder | None) -> tuple[QuerySet[Folder], QuerySet[File]]:
     """Live subfolders and files directly inside folder (None is the root), by name in
     the natural order (storage/collation.py)."""
     folders = Folder.objects.filter(owner=user, parent=folder, deleted_at__isnull=True).order_by(name_collated(), "id")
@@ -24,7 +31,7 @@ def folder_children_for_user(*, user, folder: Folder | None) -> tuple[QuerySet[F
 # --- trash -------------------------------------------------------------------------------
 
 
-def usage_get_with_trash_bytes(*, user) -> Usage:
+def usage_get_with_trash_bytes(*, user: User) -> Usage:
     """The user's Usage with its plan and a `trash_bytes` attribute, in one query."""
     trashed = (
         FileVersion.objects.filter(file__owner=OuterRef("user"), file__deleted_at__isnull=False)
@@ -36,7 +43,7 @@ def usage_get_with_trash_bytes(*, user) -> Usage:
     return Usage.objects.select_related("plan").annotate(trash_bytes=Coalesce(Subquery(trashed), 0)).get(user=user)
 
 
-def trash_roots_for_user(*, user, cursor=None, limit: int) -> Page[Folder | File]:
+def trash_roots_for_user(*, user: User, cursor: str | None = None, limit: int) -> Page[Folder | File]:
     """One page of the trash roots (folders and files) in the user's space and of those
     the user trashed in other people's spaces, newest first by (deleted_at, id), after
     `cursor` (a kosha.pages cursor; None: the first page). A folder's `size_bytes` is the
@@ -66,13 +73,14 @@ def trash_roots_for_user(*, user, cursor=None, limit: int) -> Page[Folder | File
         .order_by("-deleted_at", "-id")[: limit + 1]
     )
     for folder in folders:
-        folder.size_bytes = folder.batch_bytes
+        # A folder has no size column: the trash shows the bytes of its batch as its size.
+        folder.size_bytes = folder.batch_bytes  # type: ignore[attr-defined]
     files = list(
         File.objects.filter(position, mine_or_by_me, is_trash_root=True, deleted_at__isnull=False)
         .select_related("folder", *joined)
         .order_by("-deleted_at", "-id")[: limit + 1]
     )
-    items = sorted([*folders, *files], key=lambda item: (item.deleted_at, item.pk), reverse=True)
+    items: list[Folder | File] = sorted([*folders, *files], key=lambda item: (item.deleted_at, item.pk), reverse=True)
     if len(items) <= limit:
         return Page(items=items, next_cursor=None)
     last = items[limit - 1]
