@@ -92,7 +92,8 @@ def fresh_cache(settings):
     tokens live in the cache: each test gets an empty one, so nothing leaks between tests.
     With REDIS_URL set (CI's pass) it is that Redis, under a key prefix of this run's test
     database and process, so parallel runs sharing the Redis DB never see each other's
-    keys; otherwise an in-memory cache."""
+    keys; otherwise an in-memory cache. Yields a function that empties it again (what a
+    test calls instead of cache.clear(), which on Redis would flush the whole DB)."""
     redis_url = os.environ.get("REDIS_URL")
     if redis_url:
         prefix = f"test:{settings.DATABASES['default']['NAME']}:{os.getpid()}"
@@ -102,7 +103,7 @@ def fresh_cache(settings):
         prefix = ""
         settings.CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "tests"}}
     _cache_clear(prefix)
-    yield
+    yield lambda: _cache_clear(prefix)
     _cache_clear(prefix)
 
 

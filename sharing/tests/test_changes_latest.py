@@ -2,7 +2,6 @@
 the caller may see changed, no query beyond signing in, a new tag after a commit."""
 
 import pytest
-from django.core.cache import cache
 
 from kosha.origin import TASK
 from kosha.testing.clients import api_as, web_as
@@ -99,10 +98,10 @@ def test_a_change_that_rolls_back_moves_no_tag(owner):
     assert api_as(owner).get(URL, HTTP_IF_NONE_MATCH=etag).status_code == 304
 
 
-def test_a_lost_mark_gives_a_new_tag_once(owner):
+def test_a_lost_mark_gives_a_new_tag_once(owner, fresh_cache):
     etag = tag_of(api_as(owner))
 
-    cache.clear()
+    fresh_cache()
 
     assert api_as(owner).get(URL, HTTP_IF_NONE_MATCH=etag).status_code == 200
     again = tag_of(api_as(owner))
