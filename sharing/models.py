@@ -22,9 +22,10 @@ def _default_expiry():
 class ShareLink(models.Model):
     """A public link to a file or a folder (or a folder's upload-only drop).
 
-    Only a SHA-256 of the token is stored: the token itself is shown once, at creation,
-    so a leaked database or backup opens no link. 256 bits of randomness make a plain
-    hash (no salt, no stretching) enough, and let the page find the row by an index.
+    The token is never stored in plain text: a SHA-256 of it finds the row (256 bits of
+    randomness make a plain hash, no salt, no stretching, enough, and let the page find
+    the row by an index), and a copy encrypted under SECRET_KEY (sharing.link_tokens)
+    lets the owner copy the address again. A leaked database or backup opens no link.
     """
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
@@ -32,6 +33,8 @@ class ShareLink(models.Model):
     file = models.ForeignKey(File, on_delete=models.CASCADE, null=True, blank=True, related_name="share_links")
     folder = models.ForeignKey(Folder, on_delete=models.CASCADE, null=True, blank=True, related_name="share_links")
     token_sha256 = models.CharField(max_length=64, unique=True, editable=False)
+    # The token encrypted (sharing.link_tokens), so the owner can copy the address again.
+    token_sealed = models.TextField(blank=True, editable=False)
     name = models.CharField(max_length=LINK_NAME_MAX_LENGTH, blank=True, help_text="The owner's own label.")
     expires_at = models.DateTimeField(default=_default_expiry)
     password_hash = models.CharField(max_length=256, blank=True, editable=False)

@@ -44,6 +44,7 @@ from kosha.integers import column_range, int_clean
 from kosha.origin import Origin
 from kosha.sentinels import UNCHANGED
 from plans.selectors import usage_get_for_user
+from sharing.link_tokens import token_seal
 from sharing.models import DEFAULT_LINK_DAYS, LINK_NAME_MAX_LENGTH, LinkEvent, Share, ShareLink
 from storage.audit import item_event_record, item_type
 from storage.models import File, Folder
@@ -220,7 +221,7 @@ def share_link_create(
 ) -> tuple[ShareLink, str]:
     """Make a public link to actor's own file or folder (from sharing.access with
     Need.OWN; a drop: folders only). Returns the link and its token, which is shown this
-    once and stored only as a hash. name is the owner's label (text, at most
+    stored as a hash (for lookups) and encrypted (sharing.link_tokens, for the owner). name is the owner's label (text, at most
     LINK_NAME_MAX_LENGTH characters, trimmed; None or '' for none). Records LINK_CREATED
     (and the link's own CREATED event). Raises InvalidInput (name, expiry, password,
     limit, drop on a file), LinksNotInPlan."""
@@ -235,6 +236,7 @@ def share_link_create(
         link = ShareLink.objects.create(
             owner=actor,
             token_sha256=token_sha256(token),
+            token_sealed=token_seal(token),
             name=_clean_link_name(name),
             expires_at=_clean_expires_at(owner=actor, raw=expires_at, now=now),
             password_hash=_clean_password(password),

@@ -47,6 +47,7 @@ from sharing.access import (
     upload_for_link,
 )
 from sharing.drops import drop_start_admit
+from sharing.link_tokens import token_open
 from sharing.models import LinkEvent, ShareLink
 from storage.api.serializers import parts_body, upload_start_body, upload_state_body
 from storage.disposition import is_inline_safe
@@ -291,11 +292,16 @@ def shared_folder_page(request: HttpRequest, folder_id: str) -> HttpResponse:
 # --- what the signed-in user shares ---------------------------------------------------------
 
 
+def _address(request: HttpRequest, link: ShareLink) -> str | None:
+    token = token_open(link.token_sealed)
+    return request.build_absolute_uri(reverse("sharing:link", args=[token])) if token else None
+
+
 @login_required
 @require_GET
 def shared_by_me_page(request: HttpRequest) -> HttpResponse:
-    """Everything the signed-in user shares: their links (whether each opens now, with
-    its name, expiry, password and downloads) and their shares with people, newest first,
+    """Everything the signed-in user shares: their links (whether each opens now, its
+    address to copy, name, expiry, password and downloads) and their shares with people, newest first,
     each list a page at a time over its own cursor (`links`, `shares`), each with revoke.
     Two queries (one per list) beside the session's."""
     try:
@@ -304,7 +310,7 @@ def shared_by_me_page(request: HttpRequest) -> HttpResponse:
     except InvalidInput:
         return redirect("sharing:shared-by-me")
     now = timezone.now()
-    rows = [(link, link_is_live(link, now=now)) for link in links.items]
+    rows = [(link, link_is_live(link, now=now), _address(request, link)) for link in links.items]
     return render(
         request,
         "sharing/shared_by_me.html",

@@ -1,11 +1,13 @@
 """Input and output shapes of the sharing API. Serializers validate and render; they never write."""
 
+from django.urls import reverse
 from rest_framework import serializers
 
 from kosha.datetimes import AwareDateTimeField
 from kosha.integers import INT_MAX, JsonIntegerField
 from kosha.json_fields import JsonBooleanField, JsonTextField
 from sharing.access import link_is_live
+from sharing.link_tokens import token_open
 from sharing.models import Share, ShareLink
 from sharing.services import MAX_PASSWORD_LENGTH
 
@@ -78,6 +80,9 @@ class ShareLinkOutput(serializers.ModelSerializer):
     item = ItemRefOutput()
     has_password = serializers.BooleanField()
     is_live = serializers.SerializerMethodField()
+    url = serializers.SerializerMethodField(
+        help_text="The link's address, to copy again at any time; null for a link whose token cannot be opened."
+    )
 
     class Meta:
         model = ShareLink
@@ -91,6 +96,7 @@ class ShareLinkOutput(serializers.ModelSerializer):
             "download_count",
             "is_drop",
             "is_live",
+            "url",
             "revoked_at",
             "created_at",
         ]
@@ -98,11 +104,17 @@ class ShareLinkOutput(serializers.ModelSerializer):
     def get_is_live(self, link) -> bool:
         return link_is_live(link)
 
+    def get_url(self, link) -> str | None:
+        token = token_open(link.token_sealed)
+        if token is None:
+            return None
+        path = reverse("sharing:link", args=[token])
+        request = self.context.get("request")
+        return request.build_absolute_uri(path) if request is not None else path
+
 
 class ShareLinkCreatedOutput(ShareLinkOutput):
-    # The token and its URL exist only in this answer: the database keeps a hash.
     token = serializers.CharField()
-    url = serializers.CharField()
 
     class Meta(ShareLinkOutput.Meta):
-        fields = [*ShareLinkOutput.Meta.fields, "token", "url"]
+        fields = [*ShareLinkOutput.Meta.fields, "token"]

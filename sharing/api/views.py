@@ -6,7 +6,6 @@ role's rights. Only an item's owner shares it or makes links (sharing.access, Ne
 someone who can see the item gets 403, anyone else 404).
 """
 
-from django.urls import reverse
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
@@ -96,7 +95,7 @@ class ShareLinkListView(APIView):
         page = selectors.share_link_list_for_owner(
             owner=request.user, cursor=request.query_params.get("cursor"), limit=request.query_params.get("limit")
         )
-        return Response(page_response(page, ShareLinkOutput))
+        return Response(page_response(page, ShareLinkOutput, context={"request": request}))
 
     @extend_schema(request=ShareLinkCreateInput, responses={201: ShareLinkCreatedOutput})
     def post(self, request):
@@ -117,8 +116,7 @@ class ShareLinkListView(APIView):
             origin=Origin.of_api(request),
         )
         link.token = token
-        link.url = request.build_absolute_uri(reverse("sharing:link", args=[token]))
-        return Response(ShareLinkCreatedOutput(link).data, status=status.HTTP_201_CREATED)
+        return Response(ShareLinkCreatedOutput(link, context={"request": request}).data, status=status.HTTP_201_CREATED)
 
 
 class ShareLinkDetailView(APIView):
@@ -137,7 +135,7 @@ class ShareLinkDetailView(APIView):
                 if field in payload
             },
         )
-        return Response(ShareLinkOutput(link).data)
+        return Response(ShareLinkOutput(link, context={"request": request}).data)
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk):

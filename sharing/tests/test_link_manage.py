@@ -5,6 +5,7 @@ import pytest
 from kosha.origin import TASK
 from kosha.testing.clients import api_as
 from kosha.testing.factories import link
+from sharing.link_tokens import token_open
 from sharing.models import ShareLink
 from storage.services.trash import file_trash, trash_restore
 
@@ -67,3 +68,35 @@ def test_the_list_says_a_link_is_not_live_while_its_item_is_in_the_trash(world):
     world.file.refresh_from_db()
     trash_restore(actor=world.owner, item=world.file, origin=TASK)
     assert _listed(world.owner, made.pk)["is_live"] is True
+
+
+def test_the_owner_can_copy_a_links_address_again_but_the_database_holds_no_token(world):
+    created = api_as(world.owner).post("/api/v1/share-links/", {"file": str(world.file.pk)}, format="json").json()
+    token = created["token"]
+
+    listed = _listed(world.owner, created["id"])
+
+    assert listed["url"] == created["url"] and listed["url"].endswith(f"/s/{token}")
+    assert "token" not in listed
+    row = ShareLink.objects.filter(pk=created["id"]).values().get()
+    assert token not in str(row)
+    assert token_open(row["token_sealed"]) == token
+
+
+def test_a_sealed_token_opens_only_under_the_secret_key_or_its_fallbacks(world, settings):
+    made, token = link(world.owner, world.file)
+    sealed = ShareLink.objects.get(pk=made.pk).token_sealed
+    old_key = settings.SECRET_KEY
+
+    settings.SECRET_KEY, settings.SECRET_KEY_FALLBACKS = "a-new-secret-key", [old_key]
+    assert token_open(sealed) == token
+    settings.SECRET_KEY_FALLBACKS = []
+    assert token_open(sealed) is None
+    assert _listed(world.owner, made.pk)["url"] is None
+    # Lookups go by hash: the link still opens for its visitors.
+    assert api_as(None).get(f"/s/{token}").status_code == 200
+
+
+@pytest.mark.parametrize("sealed", ["", "not-a-fernet-token", "gAAAAA" + "x" * 100])
+def test_a_missing_or_tampered_seal_opens_as_none(sealed):
+    assert token_open(sealed) is None

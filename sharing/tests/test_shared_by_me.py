@@ -21,7 +21,7 @@ def _row(html: str, marker: str) -> str:
 
 
 def test_the_page_lists_my_links_with_their_state_and_my_shares(world):
-    live, _ = link(world.owner, world.file)
+    live, token = link(world.owner, world.file)
     expired, _ = link(world.owner, world.sub, "expired")
     binned_file, _ = link(world.owner, world.sub_file)
     ShareLink.objects.filter(pk=live.pk).update(name="For the auditors")
@@ -33,6 +33,8 @@ def test_the_page_lists_my_links_with_their_state_and_my_shares(world):
     html = response.content.decode()
     assert "For the auditors" in _row(html, f'data-link="{live.pk}"')
     assert "Works" in _row(html, f'data-link="{live.pk}"')
+    assert f'value="http://testserver/s/{token}"' in _row(html, f'data-link="{live.pk}"')
+    assert "data-link-address" not in _row(html, f'data-link="{expired.pk}"')
     assert "Expired" in _row(html, f'data-link="{expired.pk}"')
     assert "Item in trash" in _row(html, f'data-link="{binned_file.pk}"')
     assert world.viewer.email in _row(html, f'data-share="{world.viewer_share.pk}"')
