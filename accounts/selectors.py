@@ -1,11 +1,27 @@
 """Reads of the accounts app, scoped to the acting user."""
 
 import uuid
+from typing import TypeVar
 
-from django.db.models import QuerySet
+from django.db.models import Model, QuerySet
 
 from accounts.models import ApiToken, AppPassword, User
 from kosha.errors import NotFound
+
+M = TypeVar("M", bound=Model)
+
+
+def _owned_by(model: type[M], *, user: User, raw_id: uuid.UUID | str, message: str, resource: str) -> M:
+    """The user's row of model with this id, or NotFound (also for another user's row or
+    a malformed id, so an id says nothing about whose it is)."""
+    try:
+        parsed = raw_id if isinstance(raw_id, uuid.UUID) else uuid.UUID(str(raw_id))
+    except (TypeError, ValueError, AttributeError):
+        raise NotFound(message, resource=resource) from None
+    found = model._default_manager.filter(user=user, pk=parsed).first()
+    if found is None:
+        raise NotFound(message, resource=resource)
+    return found
 
 
 def api_token_list_for_user(*, user: User) -> QuerySet[ApiToken]:
@@ -15,14 +31,7 @@ def api_token_list_for_user(*, user: User) -> QuerySet[ApiToken]:
 
 def api_token_get_for_user(*, user: User, token_id: uuid.UUID | str) -> ApiToken:
     """One of user's tokens, or NotFound (also for another user's token or a malformed id)."""
-    try:
-        parsed = token_id if isinstance(token_id, uuid.UUID) else uuid.UUID(str(token_id))
-    except (TypeError, ValueError, AttributeError):
-        raise NotFound("Token not found.", resource="token") from None
-    token = ApiToken.objects.filter(user=user, pk=parsed).first()
-    if token is None:
-        raise NotFound("Token not found.", resource="token")
-    return token
+    return _owned_by(ApiToken, user=user, raw_id=token_id, message="Token not found.", resource="token")
 
 
 def app_password_list_for_user(*, user: User) -> QuerySet[AppPassword]:
@@ -32,11 +41,6 @@ def app_password_list_for_user(*, user: User) -> QuerySet[AppPassword]:
 
 def app_password_get_for_user(*, user: User, app_password_id: uuid.UUID | str) -> AppPassword:
     """One of user's app passwords, or NotFound (also for another user's or a malformed id)."""
-    try:
-        parsed = app_password_id if isinstance(app_password_id, uuid.UUID) else uuid.UUID(str(app_password_id))
-    except (TypeError, ValueError, AttributeError):
-        raise NotFound("App password not found.", resource="app_password") from None
-    found = AppPassword.objects.filter(user=user, pk=parsed).first()
-    if found is None:
-        raise NotFound("App password not found.", resource="app_password")
-    return found
+    return _owned_by(
+        AppPassword, user=user, raw_id=app_password_id, message="App password not found.", resource="app_password"
+    )

@@ -17,7 +17,7 @@ import json
 import os
 import re
 import tempfile
-from collections.abc import Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, BinaryIO
@@ -110,28 +110,26 @@ class LocalDirectory:
         return handle, Path(handle.name)
 
     @staticmethod
-    def _move_into_place(source: Path, dest: Path) -> None:
-        # A concurrent delete may prune the empty parent between mkdir and rename: retry once.
+    def _into_place(place: Callable[[Path, Path], None], source: Path, dest: Path) -> None:
+        # A concurrent delete may prune the empty parent between mkdir and place: retry once.
         for attempt in range(2):
             dest.parent.mkdir(parents=True, exist_ok=True)
             try:
-                os.replace(source, dest)
+                place(source, dest)
                 return
             except FileNotFoundError:
                 if attempt:
                     raise
 
-    @staticmethod
-    def _link_into_place(source: Path, dest: Path) -> None:
+    @classmethod
+    def _move_into_place(cls, source: Path, dest: Path) -> None:
+        """Rename source to dest, replacing what dest was."""
+        cls._into_place(os.replace, source, dest)
+
+    @classmethod
+    def _link_into_place(cls, source: Path, dest: Path) -> None:
         """Like _move_into_place, but raises FileExistsError rather than replace dest."""
-        for attempt in range(2):
-            dest.parent.mkdir(parents=True, exist_ok=True)
-            try:
-                os.link(source, dest)
-                return
-            except FileNotFoundError:
-                if attempt:
-                    raise
+        cls._into_place(os.link, source, dest)
 
     def _write_json(self, dest: Path, data: dict[str, Any]) -> None:
         handle, temp = self._temp_file()
