@@ -48,7 +48,7 @@ def wait_for(url: str, timeout: float = 60) -> None:
         try:
             requests.get(url, timeout=2)
             return
-        except requests.ConnectionError:
+        except (requests.ConnectionError, requests.Timeout):  # a busy machine: try again
             time.sleep(0.2)
     raise RuntimeError(f"{url} did not come up")
 
