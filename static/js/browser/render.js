@@ -3,7 +3,6 @@
 import { el, icon, timeEl } from "../lib/dom.js";
 import { fileType, TYPE_LABELS } from "../lib/filetypes.js";
 import { countOf, formatBytes } from "../lib/format.js";
-import { downloadUrl } from "./endpoints.js";
 import { canEdit, folderUrl, isOwner, selectedItems, SORTS, state } from "./state.js";
 
 /** The page's nodes: root ([data-browser]), view, bar, and the current render's list. */
@@ -134,8 +133,9 @@ export function row(item, index) {
     graphic.classList.add("item__graphic--thumb");
     graphic.append(img);
   }
-  const href = item.kind === "folder" ? folderUrl(item.id) : downloadUrl(item.id);
-  const name = el("a", { class: "item__name", href, tabindex: "-1", title: item.name, draggable: "false" }, item.name);
+  // Text, not a link: an option holds no interactive content (axe nested-interactive);
+  // the row opens on Enter, a double click or a click on the name (browser/events.js).
+  const name = el("span", { class: "item__name", title: item.name }, item.name);
   const meta = item.kind === "folder" ? "Folder" : `${TYPE_LABELS[type]}, ${formatBytes(item.size)}`;
   return el(
     "li",
