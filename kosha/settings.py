@@ -306,6 +306,11 @@ SPECTACULAR_SETTINGS = {
         "ShareRoleEnum": "sharing.models.Share.Role",
         "AccessRoleEnum": ["owner", "editor", "viewer"],
     },
+    # Every operation documents the error envelope and the statuses it can answer.
+    "POSTPROCESSING_HOOKS": [
+        "drf_spectacular.hooks.postprocess_schema_enums",
+        "kosha.schema.error_responses_hook",
+    ],
 }
 
 # --- Caches (rate limits) ---------------------------------------------------------------
