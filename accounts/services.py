@@ -1,7 +1,10 @@
 """Writes of the accounts app."""
 
+from __future__ import annotations
+
 import logging
 import uuid
+from typing import Any
 
 from allauth.socialaccount.models import SocialAccount
 from django.conf import settings
@@ -16,10 +19,11 @@ from kosha.errors import InvalidInput
 
 logger = logging.getLogger(__name__)
 
-API_TOKEN_NAME_MAX_LENGTH = ApiToken._meta.get_field("name").max_length
+# django-stubs types max_length as optional; this column has one.
+API_TOKEN_NAME_MAX_LENGTH: int = ApiToken._meta.get_field("name").max_length  # type: ignore[assignment]
 
 
-def _clean_secret_name(raw, *, what: str) -> str:
+def _clean_secret_name(raw: Any, *, what: str) -> str:
     name = (raw or "").strip() if isinstance(raw, str) or raw is None else ""
     if not name:
         raise InvalidInput(f"Give the {what} a name.", field="name")
@@ -39,7 +43,7 @@ def api_token_create(*, user: User, name: str) -> tuple[ApiToken, str]:
     return token, key
 
 
-def api_token_revoke(*, user: User, token_id) -> None:
+def api_token_revoke(*, user: User, token_id: uuid.UUID | str) -> None:
     """Delete one of user's API tokens; it stops authenticating at once.
     Raises NotFound for a malformed id or a token user does not own."""
     token = api_token_get_for_user(user=user, token_id=token_id)
@@ -60,7 +64,7 @@ def app_password_create(*, user: User, name: str, redirect_downloads: bool = Fal
     return found, key
 
 
-def app_password_revoke(*, user: User, app_password_id) -> None:
+def app_password_revoke(*, user: User, app_password_id: uuid.UUID | str) -> None:
     """Delete one of user's app passwords; the device is refused on its next request.
     Raises NotFound for a malformed id or one user does not own."""
     app_password_get_for_user(user=user, app_password_id=app_password_id).delete()
@@ -144,6 +148,7 @@ def identity_event_apply(*, event: dict, event_id: str | None = None) -> dict:
             return {"id": event_id, "duplicate": True}
         if event_type != "user.deleted":
             return {"id": event_id, "ignored": True, "reason": "unknown_type"}
+        assert isinstance(data, dict)  # checked above for a user.deleted event
         user = _user_for_identity(data)
         if user is None:
             return {"id": event_id, "ignored": True, "reason": "unknown_user"}

@@ -11,12 +11,21 @@ createsuperuser, kosha_setup); `storage.services.janitors.usage_reconcile` gives
 an account that has none (a raw loaddata). Reads and locks never create it.
 """
 
+from __future__ import annotations
+
+import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 
 from kosha.errors import FileTooLarge, StorageFull, TooManyFiles
 from kosha.sizes import size_text
 from plans.models import GiB, Plan, Usage, UsageDrift
 from plans.selectors import plan_get_default
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 TiB = 1024 * GiB
 
@@ -32,7 +41,7 @@ DEFAULT_TIERS = [
 ]
 
 
-def usage_lock(*, user) -> Usage:
+def usage_lock(*, user: User | uuid.UUID) -> Usage:
     """Lock and return the user's Usage row (with its plan): `user` is a user or its id.
     Call inside atomic(). Locks only: a missing row is Usage.DoesNotExist (see above)."""
     return Usage.objects.select_for_update(of=("self",)).select_related("plan").get(user=user)
@@ -75,7 +84,7 @@ def _check_fits(usage: Usage, *, size_bytes: int, files: int) -> None:
         )
 
 
-def quota_reserve(*, user, size_bytes: int, files: int = 1) -> Usage:
+def quota_reserve(*, user: User | uuid.UUID, size_bytes: int, files: int = 1) -> Usage:
     """Reserve room for an upload. Raises QuotaExceeded. Locks Usage; needs atomic()."""
     usage = usage_lock(user=user)
     _check_fits(usage, size_bytes=size_bytes, files=files)
@@ -85,7 +94,7 @@ def quota_reserve(*, user, size_bytes: int, files: int = 1) -> Usage:
     return usage
 
 
-def quota_commit(*, user, size_bytes: int, files: int = 1, files_added: int | None = None) -> Usage:
+def quota_commit(*, user: User | uuid.UUID, size_bytes: int, files: int = 1, files_added: int | None = None) -> Usage:
     """Turn a reservation into usage: the bytes arrived and were recorded. Locks Usage.
 
     `files` is how many file slots were reserved; `files_added` how many files now exist
@@ -110,7 +119,7 @@ def quota_commit(*, user, size_bytes: int, files: int = 1, files_added: int | No
     return usage
 
 
-def quota_release(*, user, size_bytes: int, files: int = 1) -> Usage:
+def quota_release(*, user: User | uuid.UUID, size_bytes: int, files: int = 1) -> Usage:
     """Give back a reservation that will not be used (abort, expiry, mismatch). Locks Usage."""
     usage = usage_lock(user=user)
     usage.reserved_bytes -= size_bytes
@@ -119,7 +128,7 @@ def quota_release(*, user, size_bytes: int, files: int = 1) -> Usage:
     return usage
 
 
-def quota_charge(*, user, size_bytes: int, files: int = 0) -> Usage:
+def quota_charge(*, user: User | uuid.UUID, size_bytes: int, files: int = 0) -> Usage:
     """Add usage directly, checked against the plan (server-side copies). Locks Usage."""
     usage = usage_lock(user=user)
     _check_fits(usage, size_bytes=size_bytes, files=files)
@@ -129,7 +138,7 @@ def quota_charge(*, user, size_bytes: int, files: int = 0) -> Usage:
     return usage
 
 
-def quota_credit(*, user, size_bytes: int, files: int = 0) -> Usage:
+def quota_credit(*, user: User | uuid.UUID, size_bytes: int, files: int = 0) -> Usage:
     """Remove usage of stored bytes that were purged. Locks Usage."""
     usage = usage_lock(user=user)
     usage.used_bytes -= size_bytes
@@ -138,7 +147,7 @@ def quota_credit(*, user, size_bytes: int, files: int = 0) -> Usage:
     return usage
 
 
-def usage_set_plan(*, user, plan: Plan) -> Usage:
+def usage_set_plan(*, user: User | uuid.UUID, plan: Plan) -> Usage:
     """Move a user to another tier. Limits are read from the plan row, so nothing else changes."""
     with transaction.atomic():
         usage = usage_lock(user=user)
@@ -147,12 +156,12 @@ def usage_set_plan(*, user, plan: Plan) -> Usage:
     return usage
 
 
-def usages_move_to_plan(*, user_ids, plan: Plan) -> int:
+def usages_move_to_plan(*, user_ids: Iterable[uuid.UUID], plan: Plan) -> int:
     """Move many users to a tier in one UPDATE (admin action). Returns how many moved."""
     return Usage.objects.filter(user_id__in=list(user_ids)).update(plan=plan)
 
 
-def plans_seed_defaults(*, plan_model=Plan) -> list[Plan]:
+def plans_seed_defaults(*, plan_model: type[Plan] = Plan) -> list[Plan]:
     """Create DEFAULT_TIERS if no plan exists at all (a new installation, a flushed or
     hand-emptied table); an operator's edited tiers are never touched. Returns the plans
     created (empty when there were plans already). The seed migration calls it with its
@@ -177,7 +186,7 @@ def plans_seed_defaults(*, plan_model=Plan) -> list[Plan]:
     return list(plan_model.objects.order_by("position"))
 
 
-def usage_create(*, user) -> Usage:
+def usage_create(*, user: User | uuid.UUID) -> Usage:
     """Give an account its Usage row on the default plan, seeding the tiers if there are
     none; idempotent (an existing row is returned as it is)."""
     with transaction.atomic():
@@ -190,7 +199,7 @@ def usage_create(*, user) -> Usage:
 RECONCILED_FIELDS = ("used_bytes", "reserved_bytes", "file_count", "reserved_files")
 
 
-def usage_reconcile(*, user, actual: dict[str, int]) -> list[UsageDrift]:
+def usage_reconcile(*, user: User | uuid.UUID, actual: dict[str, int]) -> list[UsageDrift]:
     """Set the user's counters to `actual` (what the stored rows add up to) and record a
     UsageDrift for each one that was wrong. Locks Usage. The caller must compute `actual`
     after taking the same lock in the same transaction, or a commit racing in between
