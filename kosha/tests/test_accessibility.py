@@ -47,6 +47,7 @@ def _pages(owner) -> tuple[list[str], list[str]]:
         "/?q=holiday",
         "/trash/",
         "/shared/",
+        "/shared/by-me/",
         "/settings/",
         "/settings/plan/",
         "/accounts/email/",
