@@ -9,8 +9,11 @@ state the retried task (or the hourly sweep) finishes; the rows, which are the m
 the objects, are never lost before the objects are gone.
 """
 
+from __future__ import annotations
+
 import itertools
 import logging
+import uuid
 from datetime import timedelta
 
 from django.db import transaction
@@ -26,7 +29,7 @@ logger = logging.getLogger(__name__)
 PURGE_BATCH = 1000
 
 
-def _purge_uploads(*, user_id) -> None:
+def _purge_uploads(*, user_id: uuid.UUID | str) -> None:
     """Abort the user's unfinished multipart uploads: their parts are not objects under the
     prefix yet (and the local store keeps them elsewhere), so listing would miss them."""
     UploadSession.objects.filter(owner_id=user_id, status=UploadSession.Status.PENDING).update(
@@ -44,7 +47,7 @@ def _purge_uploads(*, user_id) -> None:
         UploadSession.objects.filter(pk=upload_id).update(finished_at=timezone.now())
 
 
-def _purge_objects(*, user_id) -> int:
+def _purge_objects(*, user_id: uuid.UUID | str) -> int:
     """Delete everything under the user's prefix, a batch of up to 1000 at a time, until a
     fresh listing finds nothing: the last, empty listing is the proof the prefix is empty.
     Each round lists from the start, so objects that appear meanwhile are caught too."""
@@ -70,7 +73,7 @@ def _purge_objects(*, user_id) -> int:
         previous = batch
 
 
-def _purge_rows(*, user_id) -> bool:
+def _purge_rows(*, user_id: uuid.UUID | str) -> bool:
     """Delete the User; cascades take usage, folders, files, versions, sessions, tokens."""
     with transaction.atomic():
         locked = User.objects.select_for_update().filter(pk=user_id, deleting_at__isnull=False).first()
@@ -80,7 +83,7 @@ def _purge_rows(*, user_id) -> bool:
     return True
 
 
-def account_purge(*, user_id) -> bool:
+def account_purge(*, user_id: uuid.UUID | str) -> bool:
     """Purge an account marked deleting: abort its multipart uploads, delete every object
     under its prefix, check the prefix is empty, then delete its rows. Returns True when
     the rows were deleted now; False if there was nothing to do (already purged, or the

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import transaction
 
 from activity.models import ActivityEvent
@@ -11,9 +13,12 @@ from storage.audit import item_event_record
 from storage.downloads import version_download_url
 from storage.models import File, FileVersion
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 def file_download_url(
-    *, actor, file: File, version: FileVersion | None = None, inline: bool = False, origin: Origin
+    *, actor: User | None, file: File, version: FileVersion | None = None, inline: bool = False, origin: Origin
 ) -> str:
     """A short-lived GET URL of a version of `file` (the current one when None), a file
     the door got through sharing.access, for actor (a User, or None for a link visitor).

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from django.conf import settings
 from django.utils import timezone
@@ -32,7 +33,7 @@ def upload_require_pending(upload: UploadSession) -> None:
         raise UploadExpired("This upload has expired.")
 
 
-def upload_parts_presign(*, upload: UploadSession, numbers) -> list[tuple[int, PresignedRequest]]:
+def upload_parts_presign(*, upload: UploadSession, numbers: Any) -> list[tuple[int, PresignedRequest]]:
     """Short-lived PUT URLs for the given part numbers of a multipart upload (a session
     the door got through sharing.access.upload_for_actor or upload_for_link), by number.
     Raises UploadCompleted, UploadGone, NotMultipart, InvalidInput (numbers)."""
