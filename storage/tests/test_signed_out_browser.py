@@ -31,6 +31,9 @@ def test_an_ended_session_offers_sign_in_again_not_retry(signed_up_page, live_se
     expect(sign_in).to_have_attribute("href", f"/accounts/login/?next={quote('/', safe='')}")
 
     page.locator("[data-action='new-folder']").click()
+    dialog = page.get_by_role("dialog", name="New folder")
+    dialog.get_by_role("button", name="Create").click()
+    expect(dialog).to_be_hidden()
     toast = page.locator("[data-toasts-alert] .toast")
     expect(toast).to_be_visible()
     toast.get_by_role("link", name="Sign in again").click()

@@ -109,7 +109,13 @@ async function newFolder() {
     label: "Folder name",
     value: freeFolderName(),
     ok: "Create",
-    submit: (name) => post("folders/", { name, parent: state.folder }),
+    submit: (name) =>
+      post("folders/", { name, parent: state.folder }).catch((error) => {
+        // A session that ended cannot be fixed in the dialog: close it, offer "Sign in again".
+        if (!error?.isSignedOut) throw error;
+        showError(error);
+        return undefined;
+      }),
   });
   if (!folder) return;
   await load({ highlight: folder.id });
