@@ -16,6 +16,50 @@ from accounts.services import api_token_create, api_token_revoke, app_password_c
 from kosha.pages import DEFAULT_LIMIT, MAX_LIMIT, keyset_page, limit_clean, page_parameters, page_response, page_schema
 
 
+class _PersonalKeyViewSet(viewsets.ViewSet):
+    """List (newest first), create (the key shown once) and revoke the signed-in user's own
+    keys; subclasses name the selector, the services and the serializers."""
+
+    # Any segment reaches the view, so a malformed id is a JSON 404 from the selector too.
+    lookup_value_regex = "[^/]+"
+    scope: str
+    output_serializer: type
+    input_serializer: type
+    created_serializer: type
+
+    def rows_for(self, user):
+        raise NotImplementedError
+
+    def create_for(self, user, data):
+        raise NotImplementedError
+
+    def revoke_for(self, user, pk):
+        raise NotImplementedError
+
+    def list(self, request):
+        # Scoping to request.user is the access control: DRF checks no object permission on lists.
+        page = keyset_page(
+            self.rows_for(request.user),
+            keys=["created_at"],
+            descending=True,
+            cursor=request.query_params.get("cursor"),
+            limit=limit_clean(request.query_params.get("limit"), default=DEFAULT_LIMIT, maximum=MAX_LIMIT),
+            scope=f"{self.scope}:{request.user.pk}",
+        )
+        return Response(page_response(page, self.output_serializer))
+
+    def create(self, request):
+        serializer = self.input_serializer(data=request.data)
+        serializer.is_valid(raise_exception=True)
+        row, key = self.create_for(request.user, serializer.validated_data)
+        row.key = key
+        return Response(self.created_serializer(row).data, status=status.HTTP_201_CREATED)
+
+    def destroy(self, request, pk=None):
+        self.revoke_for(request.user, pk)
+        return Response(status=status.HTTP_204_NO_CONTENT)
+
+
 @extend_schema_view(
     list=extend_schema(
         summary="List your API tokens, newest first",
@@ -33,34 +77,22 @@ from kosha.pages import DEFAULT_LIMIT, MAX_LIMIT, keyset_page, limit_clean, page
         summary="Revoke an API token", tags=["tokens"], responses={204: OpenApiResponse(description="Revoked.")}
     ),
 )
-class ApiTokenViewSet(viewsets.ViewSet):
+class ApiTokenViewSet(_PersonalKeyViewSet):
     """Personal API tokens of the signed-in user (`Authorization: Token <key>`)."""
 
-    # Any segment reaches the view, so a malformed id is a JSON 404 from the selector too.
-    lookup_value_regex = "[^/]+"
+    scope = "accounts.tokens"
+    output_serializer = ApiTokenOutputSerializer
+    input_serializer = ApiTokenInputSerializer
+    created_serializer = ApiTokenCreatedSerializer
 
-    def list(self, request):
-        # Scoping to request.user is the access control: DRF checks no object permission on lists.
-        page = keyset_page(
-            api_token_list_for_user(user=request.user),
-            keys=["created_at"],
-            descending=True,
-            cursor=request.query_params.get("cursor"),
-            limit=limit_clean(request.query_params.get("limit"), default=DEFAULT_LIMIT, maximum=MAX_LIMIT),
-            scope=f"accounts.tokens:{request.user.pk}",
-        )
-        return Response(page_response(page, ApiTokenOutputSerializer))
+    def rows_for(self, user):
+        return api_token_list_for_user(user=user)
 
-    def create(self, request):
-        serializer = ApiTokenInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        token, key = api_token_create(user=request.user, name=serializer.validated_data["name"])
-        token.key = key
-        return Response(ApiTokenCreatedSerializer(token).data, status=status.HTTP_201_CREATED)
+    def create_for(self, user, data):
+        return api_token_create(user=user, name=data["name"])
 
-    def destroy(self, request, pk=None):
-        api_token_revoke(user=request.user, token_id=pk)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def revoke_for(self, user, pk):
+        api_token_revoke(user=user, token_id=pk)
 
 
 @extend_schema_view(
@@ -82,29 +114,19 @@ class ApiTokenViewSet(viewsets.ViewSet):
         responses={204: OpenApiResponse(description="Revoked.")},
     ),
 )
-class AppPasswordViewSet(viewsets.ViewSet):
+class AppPasswordViewSet(_PersonalKeyViewSet):
     """App passwords of the signed-in user: HTTP Basic for /dav/, one per device."""
 
-    lookup_value_regex = "[^/]+"
+    scope = "accounts.app_passwords"
+    output_serializer = AppPasswordOutputSerializer
+    input_serializer = AppPasswordInputSerializer
+    created_serializer = AppPasswordCreatedSerializer
 
-    def list(self, request):
-        page = keyset_page(
-            app_password_list_for_user(user=request.user),
-            keys=["created_at"],
-            descending=True,
-            cursor=request.query_params.get("cursor"),
-            limit=limit_clean(request.query_params.get("limit"), default=DEFAULT_LIMIT, maximum=MAX_LIMIT),
-            scope=f"accounts.app_passwords:{request.user.pk}",
-        )
-        return Response(page_response(page, AppPasswordOutputSerializer))
+    def rows_for(self, user):
+        return app_password_list_for_user(user=user)
 
-    def create(self, request):
-        serializer = AppPasswordInputSerializer(data=request.data)
-        serializer.is_valid(raise_exception=True)
-        found, key = app_password_create(user=request.user, **serializer.validated_data)
-        found.key = key
-        return Response(AppPasswordCreatedSerializer(found).data, status=status.HTTP_201_CREATED)
+    def create_for(self, user, data):
+        return app_password_create(user=user, **data)
 
-    def destroy(self, request, pk=None):
-        app_password_revoke(user=request.user, app_password_id=pk)
-        return Response(status=status.HTTP_204_NO_CONTENT)
+    def revoke_for(self, user, pk):
+        app_password_revoke(user=user, app_password_id=pk)
