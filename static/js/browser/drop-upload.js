@@ -59,6 +59,30 @@ async function collect(entry, folder, out) {
 }
 
 /**
+ * Upload the files of a folder chosen in an <input webkitdirectory> into folder (a uuid or
+ * null): each file's webkitRelativePath ("Photos/2024/a.jpg") is recreated as folders
+ * (reused when one of the name exists, as for a dropped folder), then the files are queued
+ * one call per folder. Returns { total, folders } like uploadDropped.
+ */
+export async function uploadChosenFolder(files, folder) {
+  const made = new Map(); // "Photos/2024" -> its folder id
+  const byFolder = new Map();
+  for (const file of files) {
+    const parts = (file.webkitRelativePath || file.name).split("/").slice(0, -1);
+    let target = folder;
+    for (let depth = 1; depth <= parts.length; depth += 1) {
+      const path = parts.slice(0, depth).join("/");
+      if (!made.has(path)) made.set(path, await ensureFolder(target, parts[depth - 1]));
+      target = made.get(path);
+    }
+    if (!byFolder.has(target)) byFolder.set(target, []);
+    byFolder.get(target).push(file);
+  }
+  for (const [target, chosen] of byFolder) enqueueUploads(chosen, { folderId: target });
+  return { total: files.length, folders: byFolder.size };
+}
+
+/**
  * Upload dropped DataTransfer items (files and folders) into folder (a uuid or null): the
  * hook other code can call too, as `window.Kosha.uploadDropped(dataTransfer, folderId)`.
  */
@@ -131,4 +155,22 @@ export function installDropUpload({ folder, onDone, canDrop = () => true }) {
     }
   }, true);
   window.Kosha = Object.assign(window.Kosha || {}, { uploadDropped });
+}
+
+/** Queue the folder chosen in `input` (an <input type=file webkitdirectory>) into folder(). */
+export function installFolderInput(input, { folder, onDone }) {
+  if (!input) return;
+  input.addEventListener("change", async () => {
+    const files = [...input.files];
+    input.value = ""; // choosing the same folder again must fire another change
+    if (!files.length) return;
+    try {
+      const { total } = await uploadChosenFolder(files, folder());
+      toast(`Uploading ${countOf(total, "file")}…`);
+    } catch (error) {
+      showError(error);
+    } finally {
+      onDone?.();
+    }
+  });
 }

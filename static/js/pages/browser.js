@@ -3,7 +3,7 @@
 // of files and folders, the upload panel, search, the usage card's refresh, and the live
 // refresh of the open folder when something changes elsewhere (../browser/live.js).
 import { installBrowserEvents } from "../browser/events.js";
-import { installDropUpload } from "../browser/drop-upload.js";
+import { installDropUpload, installFolderInput } from "../browser/drop-upload.js";
 import { installLive } from "../browser/live.js";
 import { accept, installHistory, load, loadMore, navigate, reloadKeepingSelection, reveal } from "../browser/listing.js";
 import { renderInstall } from "../browser/render.js";
@@ -47,6 +47,7 @@ if (root) {
   document.addEventListener("kosha:uploaded", refreshListing);
   document.addEventListener("kosha:uploaded", debounced(refreshUsage, USAGE_REFRESH_MS));
   installDropUpload({ folder: () => state.folder, onDone: refreshListing, canDrop: canEdit });
+  installFolderInput(root.querySelector("[data-upload-folder-input]"), { folder: () => state.folder, onDone: refreshListing });
   installSearch({ onPick: (result) => navigate(result.containing, { highlight: result.id }) });
 
   // The first page came with the HTML (sorted by name); another sort asks the API.
