@@ -17,3 +17,10 @@ def thumbnail_key(user_id: uuid.UUID | str, version_id: uuid.UUID | str, size: i
 
 def archive_key(user_id: uuid.UUID | str, archive_id: uuid.UUID | str) -> str:
     return f"{user_prefix(user_id)}archives/{archive_id}.zip"
+
+
+def is_archive_key(key: str) -> bool:
+    """Whether key names a folder archive (`archive_key`): an object Kosha can build again
+    at will, which the replicating backend may keep in the replica alone."""
+    parts = key.split("/")
+    return len(parts) == 4 and parts[0] == "users" and parts[2] == "archives"

@@ -6,6 +6,12 @@ healthy; when the breaker is open they are answered from the replica, for object
 replica holds, and writes raise `PrimaryDown` (503 with Retry-After). Nothing outside
 `storage/backends/` knows which of the two answered.
 
+Folder archives (`keys.is_archive_key`) are the one kind of object written while the
+primary is down: they are built from replicated blobs and can be built again at will, so
+an archive the primary cannot take goes to the replica, and a later download of it is
+signed by whichever store holds it. That keeps "download as zip" working through an
+outage, as downloads and previews do.
+
 The breaker is the health check: after `failure_threshold` consecutive outage errors from
 the primary it opens, and from then on no request waits on the primary; every
 `probe_seconds` one caller probes the primary (a HEAD of a key that never exists) and
@@ -21,6 +27,7 @@ import time
 from collections.abc import Callable, Iterator
 from typing import BinaryIO, TypeVar
 
+from storage import keys
 from storage.backends.base import (
     BackendError,
     BackendMisconfigured,
@@ -214,7 +221,25 @@ class ReplicatingBackend(StorageBackend):
         self._on_primary(lambda: self.primary.multipart_abort(key=key, upload_id=upload_id))
 
     def put_bytes(self, *, key: str, data: bytes | BinaryIO, content_type: str) -> None:
-        self._on_primary(lambda: self.primary.put_bytes(key=key, data=data, content_type=content_type))
+        """Store data at key in the primary. A folder archive goes to the replica instead
+        while the primary is down (or when this very write finds it failing: data is read
+        again from the start, so a stream must be seekable). Raises PrimaryDown for any
+        other key while the primary is down, BackendError when a store fails."""
+        if not keys.is_archive_key(key):
+            self._on_primary(lambda: self.primary.put_bytes(key=key, data=data, content_type=content_type))
+            return
+        if self.breaker.allows():
+            start = data.tell() if not isinstance(data, bytes | bytearray) else 0
+            try:
+                self._on_primary(lambda: self.primary.put_bytes(key=key, data=data, content_type=content_type))
+                return
+            except _ANSWERS:
+                raise
+            except BackendError:
+                logger.warning("Primary store write of archive %s failed; storing it in the replica", key)
+            if not isinstance(data, bytes | bytearray):
+                data.seek(start)
+        self.replica.put_bytes(key=key, data=data, content_type=content_type)
 
     def copy(self, *, source_key: str, dest_key: str) -> None:
         self._on_primary(lambda: self.primary.copy(source_key=source_key, dest_key=dest_key))
@@ -231,8 +256,15 @@ class ReplicatingBackend(StorageBackend):
         return self._read(head_on)
 
     def presign_get(self, *, key: str, filename: str, content_type: str, inline: bool, expires_seconds: int) -> str:
+        """A GET URL from the primary, or from the replica while the primary is down (for an
+        object it holds: PrimaryDown otherwise). A folder archive is signed by the store
+        that holds it, which costs one HEAD: it may have been built during an outage."""
+
         def presign_on(store: StorageBackend) -> str:
-            if store is self.replica and store.head(key=key) is None:
+            if store is self.primary and keys.is_archive_key(key) and store.head(key=key) is None:
+                if self.replica.head(key=key) is not None:
+                    store = self.replica
+            elif store is self.replica and store.head(key=key) is None:
                 raise PrimaryDown(f"The primary store is down and {key} is not replicated yet.")
             return store.presign_get(
                 key=key, filename=filename, content_type=content_type, inline=inline, expires_seconds=expires_seconds

@@ -20,7 +20,7 @@ from django_q.tasks import async_task
 
 from storage.backends import BackendError, get_backend
 from storage.backends.replica import same_object
-from storage.models import FileVersion
+from storage.models import FileVersion, FolderArchive
 
 logger = logging.getLogger(__name__)
 
@@ -131,7 +131,8 @@ def replicas_verify(*, repair: bool = False) -> VerifyReport:
     """Compare both stores with the rows: a recorded key (a version's blob or thumbnail)
     the replica lacks is missing, one it holds with another size or ETag is mismatched,
     an object under users/ in the replica that no row records and the primary no longer
-    holds is extra. With `repair`, copies the missing and mismatched from the primary
+    holds is extra (a folder archive's row records its object, which an archive built
+    during a primary outage keeps in the replica alone). With `repair`, copies the missing and mismatched from the primary
     (stamping their versions) and deletes the extra from the replica. Raises BackendError
     when a store fails. Reads rows without locking; O(objects) store calls."""
     report = VerifyReport()
@@ -153,6 +154,7 @@ def replicas_verify(*, repair: bool = False) -> VerifyReport:
                 backend.replicate(key=blob_key)
                 FileVersion.objects.filter(pk=version_id).update(replicated_at=timezone.now())
                 report.repaired += 1
+    recorded.update(FolderArchive.objects.exclude(key="").values_list("key", flat=True))
     for listed in backend.replica_list_prefix(prefix=USERS_PREFIX):
         if listed.key not in recorded and backend.head(key=listed.key) is None:
             report.extra.append(listed.key)

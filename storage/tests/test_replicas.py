@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import io
 import time
+import zipfile
 
 import pytest
 import requests
@@ -19,7 +20,7 @@ from kosha.metrics import metrics_render
 from kosha.testing import factories
 from storage.backends import get_backend
 from storage.backends.replica import PrimaryDown, ReplicatingBackend
-from storage.models import FileVersion
+from storage.models import FileVersion, FolderArchive
 from storage.services.account_purge import account_purge
 from storage.services.replication import (
     replicas_verify,
@@ -238,3 +239,98 @@ def test_account_purge_empties_both_prefixes(replica_settings, owner):
     assert not list(backend.primary.list_prefix(prefix=prefix))
     assert not list(backend.replica.list_prefix(prefix=prefix))
     assert not User.objects.filter(pk=owner.pk).exists()
+
+
+def _zip_members(client, folder) -> dict[str, bytes]:
+    """Ask for the folder as a zip (the build runs after commit, inline in tests), fetch
+    the ready archive's URL and read it."""
+    started = client.post(f"/api/v1/folders/{folder.pk}/archive/")
+    assert started.status_code == 202, started.content
+    body = client.get(f"/api/v1/archives/{started.json()['id']}/").json()
+    assert body["status"] == "ready", body
+    answer = requests.get(body["url"], timeout=30)
+    assert answer.status_code == 200, answer.text
+    archive = zipfile.ZipFile(io.BytesIO(answer.content))
+    return {name: archive.read(name) for name in archive.namelist()}
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_folder_zip_is_built_into_the_replica_while_the_primary_is_down_and_served_after(
+    replica_settings, primary_server, owner, owner_client
+):
+    backend = get_backend()
+    trip = factories.folder(owner, "Trip")
+    factories.stored_file(owner, "a.txt", b"first file", folder=trip)
+    factories.stored_file(owner, "b.txt", b"second file", folder=trip)
+    assert replication_backlog().versions == 0
+
+    primary_server.stop()
+    backend.breaker.trip()
+    expected = {"a.txt": b"first file", "b.txt": b"second file"}
+    assert _zip_members(owner_client, trip) == expected
+    archive = FolderArchive.objects.get()
+    assert backend.replica.head(key=archive.key) is not None
+
+    # The primary returns: the archive built meanwhile stays downloadable, from the
+    # replica that holds it, and its row accounts for it (not an extra object).
+    primary_server.start()
+    _wait_until(backend.breaker.allows)
+    assert backend.primary.head(key=archive.key) is None
+    url = owner_client.get(f"/api/v1/archives/{archive.pk}/").json()["url"]
+    assert zipfile.ZipFile(io.BytesIO(requests.get(url, timeout=30).content)).read("b.txt") == b"second file"
+    assert replicas_verify().problems == 0
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_zip_of_files_not_replicated_yet_fails_with_a_message_while_the_primary_is_down(
+    replica_settings, primary_server, owner, owner_client
+):
+    trip = factories.folder(owner, "Trip")
+    factories.stored_file(owner, "late.txt", b"not copied yet", folder=trip)
+    backend = get_backend()
+    _not_replicated_yet(backend)
+    primary_server.stop()
+    backend.breaker.trip()
+
+    started = owner_client.post(f"/api/v1/folders/{trip.pk}/archive/")
+    body = owner_client.get(f"/api/v1/archives/{started.json()['id']}/").json()
+    assert body["status"] == "failed"
+    assert body["error"] == "The archive could not be built. Try again later."
+    assert not list(backend.replica.list_prefix(prefix=f"users/{owner.pk}/archives/"))
+
+
+@pytest.fixture
+def local_replica_settings(replica_settings, tmp_path):
+    """The hybrid the distributed design names: S3 (SeaweedFS) as the primary, a local
+    directory as the replica."""
+    replica_settings.KOSHA_REPLICA_STORAGE = "local"
+    replica_settings.KOSHA_REPLICA_LOCAL_STORAGE_DIR = tmp_path / "replica"
+    get_backend.cache_clear()
+    return replica_settings
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_local_directory_replica_serves_downloads_while_the_s3_primary_is_down(
+    local_replica_settings, primary_server, owner, owner_client
+):
+    backend = get_backend()
+    assert backend.replica.name == "local"
+    stored = factories.stored_file(owner, "photo.txt", b"kept on this machine too")
+    key = stored.current_version.key
+    assert backend.replica.head(key=key).size_bytes == len(b"kept on this machine too")
+    assert replication_backlog().versions == 0
+
+    primary_server.stop()
+    backend.breaker.trip()
+    redirect = owner_client.get(f"/api/v1/files/{stored.pk}/download/")
+    assert redirect.status_code == 302, redirect.content
+    # The local store's presigned URL is served by Kosha itself (storage/backends/local/views.py).
+    served = owner_client.get(redirect["Location"])
+    assert served.status_code == 200
+    assert b"".join(served.streaming_content) == b"kept on this machine too"
+
+    primary_server.start()
+    _wait_until(backend.breaker.allows)
+    assert replicas_verify().problems == 0
+    backend.delete(keys=[key])
+    assert backend.replica.head(key=key) is None
