@@ -59,13 +59,14 @@ def _numbers(usage: Usage) -> dict:
     }
 
 
-def _check_fits(usage: Usage, *, size_bytes: int, files: int) -> None:
+def _check_fits(usage: Usage, *, size_bytes: int, files: int, largest_file_bytes: int | None = None) -> None:
     plan = usage.plan
-    if size_bytes > min(plan.max_file_bytes, STORE_MAX_OBJECT_BYTES):
+    largest = size_bytes if largest_file_bytes is None else largest_file_bytes
+    if largest > min(plan.max_file_bytes, STORE_MAX_OBJECT_BYTES):
         raise FileTooLarge(
             f"Files on the {plan.name} plan can be at most {size_text(plan.max_file_bytes)}; "
-            f"this one is {size_text(size_bytes)}.",
-            size_bytes=size_bytes,
+            f"this one is {size_text(largest)}.",
+            size_bytes=largest,
             **_numbers(usage),
         )
     if usage.used_bytes + usage.reserved_bytes + size_bytes > plan.storage_bytes:
@@ -84,10 +85,15 @@ def _check_fits(usage: Usage, *, size_bytes: int, files: int) -> None:
         )
 
 
-def quota_reserve(*, user: User | uuid.UUID, size_bytes: int, files: int = 1) -> Usage:
-    """Reserve room for an upload. Raises QuotaExceeded. Locks Usage; needs atomic()."""
+def quota_reserve(
+    *, user: User | uuid.UUID, size_bytes: int, files: int = 1, largest_file_bytes: int | None = None
+) -> Usage:
+    """Reserve room for an upload of size_bytes (bytes) and `files` new files. For many
+    files at once (a folder copy), largest_file_bytes is the biggest one's size, checked
+    against the plan's per-file limit (default: size_bytes, one file). Raises
+    QuotaExceeded (FileTooLarge, StorageFull, TooManyFiles). Locks Usage; needs atomic()."""
     usage = usage_lock(user=user)
-    _check_fits(usage, size_bytes=size_bytes, files=files)
+    _check_fits(usage, size_bytes=size_bytes, files=files, largest_file_bytes=largest_file_bytes)
     usage.reserved_bytes += size_bytes
     usage.reserved_files += files
     usage.save(update_fields=["reserved_bytes", "reserved_files", "updated_at"])

@@ -10,10 +10,11 @@ from rest_framework.response import Response
 
 from kosha.origin import Origin
 from kosha.sentinels import UNCHANGED
-from sharing.access import Need, folder_for_actor, is_root, place_for_actor
+from sharing.access import Need, folder_for_actor, is_root, parent_place_for_actor, place_for_actor
 from sharing.selectors import folder_items_for_grant, shared_ids_among
 from storage.listing import DEFAULT_LIMIT, MAX_LIMIT, SORT_CHOICES
 from storage.models import Folder
+from storage.services.copies import folder_copy
 from storage.services.folders import folder_create, folder_update
 from storage.services.trash import folder_trash
 
@@ -29,6 +30,12 @@ class FolderUpdateInput(serializers.Serializer):
     parent = serializers.JSONField(required=False, allow_null=True)
     # The name the deprecated /api/v1/shared/folders/<id>/ route gave `parent`; one release.
     folder = serializers.JSONField(required=False, allow_null=True, help_text="Deprecated: use parent.")
+
+
+class FolderCopyInput(serializers.Serializer):
+    # parent absent: beside the source; null: the root of your space. name absent: the source's name.
+    parent = serializers.JSONField(required=False, allow_null=True)
+    name = serializers.JSONField(required=False, allow_null=True)
 
 
 class FolderOutput(serializers.ModelSerializer):
@@ -132,6 +139,30 @@ class FolderViewSet(viewsets.ViewSet):
         folder = folder_for_actor(actor=request.user, folder_id=pk, need=Need.ARRANGE)
         folder_trash(actor=request.user, folder=folder, origin=Origin.of_api(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
+
+    @extend_schema(
+        request=FolderCopyInput,
+        responses={201: FolderOutput},
+        description="Copies the folder with its subfolders and the current version of each file, "
+        "inside the store, into any folder you may edit (yours or shared with you; null: the root of "
+        "your space; absent: beside the source). You need view access to the source. The whole tree is "
+        "checked against the destination owner's quota first (413, nothing copied); a taken name "
+        'becomes "name (2)"; copying a folder into itself or below it is refused like such a move.',
+    )
+    @action(detail=True, methods=["post"])
+    def copy(self, request, pk=None):
+        data = FolderCopyInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        payload = data.validated_data
+        folder = folder_for_actor(actor=request.user, folder_id=pk, need=Need.VIEW)
+        if "parent" in payload:
+            place = place_for_actor(actor=request.user, folder_id=payload["parent"], need=Need.EDIT, field="parent")
+        else:
+            place = parent_place_for_actor(actor=request.user, item=folder, need=Need.EDIT)
+        copied = folder_copy(
+            actor=request.user, folder=folder, place=place, name=payload.get("name"), origin=Origin.of_api(request)
+        )
+        return Response(FolderOutput(copied).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(
         parameters=[

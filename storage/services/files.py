@@ -16,15 +16,10 @@ records its activity event in its own transaction.
 
 from __future__ import annotations
 
-from datetime import timedelta
-
-from django.conf import settings
 from django.db import IntegrityError, transaction
-from django.utils import timezone
 
 from activity.models import ActivityEvent
 from kosha.errors import (
-    CopyGone,
     DomainError,
     InvalidInput,
     NameTaken,
@@ -32,20 +27,16 @@ from kosha.errors import (
     NoContent,
     NotFound,
     OtherSpace,
-    StoreUnavailable,
-    UploadGone,
 )
 from kosha.origin import Origin
 from kosha.sentinels import UNCHANGED, Unchanged
-from plans.services import quota_reserve, usage_lock
-from storage import keys
+from plans.services import usage_lock
 from storage.audit import item_event_record
-from storage.backends import BackendError, get_backend
 from storage.locks import file_lock, folders_lock
-from storage.models import File, Folder, UploadSession
+from storage.models import File, Folder
 from storage.names import name_clean
 from storage.places import Place
-from storage.services.recording import session_abandon, version_record
+from storage.services.copies import CopyEntry, copies_abandon, copies_reserve, copies_store, copy_record
 
 
 def _lock_target(*, owner, folder_id) -> None:
@@ -141,49 +132,16 @@ def file_copy(*, actor, file: File, place: Place | None = None, name: str | None
         raise NoContent()
     owner = place.owner if place is not None else file.owner
     target_id = place.folder_id if place is not None else file.folder_id
-    wanted = file.name if name is None else name_clean(name)
+    entry = CopyEntry(version=version, name=file.name if name is None else name_clean(name), folder_id=target_id)
 
-    # 1. Reserve, one short transaction. The pending session makes the reservation and
-    # the new key visible to the upload sweeper should this process die mid-copy.
-    with transaction.atomic():
-        quota_reserve(user=owner, size_bytes=version.size_bytes, files=1)
-        session = UploadSession.objects.create(
-            owner=owner,
-            created_by=actor,
-            folder_id=target_id,
-            name=wanted,
-            size_bytes=version.size_bytes,
-            content_type=version.content_type,
-            sha256=version.sha256,
-            on_conflict=UploadSession.OnConflict.RENAME,
-            key=keys.blob_key(owner.pk),
-            strategy=UploadSession.Strategy.SINGLE,
-            expires_at=timezone.now() + timedelta(hours=settings.KOSHA_UPLOAD_SESSION_HOURS),
-        )
-
-    # 2. Copy inside the store, no transaction open.
+    # Reserve, copy inside the store with no transaction open, record (services/copies.py).
+    sessions = copies_reserve(actor=actor, owner=owner, entries=[entry])
+    copies_store(sessions=sessions, entries=[entry])
     try:
-        get_backend().copy(source_key=version.key, dest_key=session.key)
-    except (BackendError, FileNotFoundError) as exc:
-        session_abandon(session=session, status=UploadSession.Status.FAILED)
-        raise StoreUnavailable("The copy could not be made in the store. Try again shortly.") from exc
-
-    # 3. Record, a second short transaction: the step an upload completes with.
-    try:
-        copied = version_record(
-            session=session,
-            etag="",
-            sha256=version.sha256,
-            name_policy=UploadSession.OnConflict.RENAME,
-            copied_from=version,
-            actor=actor,
-            origin=origin,
-        )
-    except DomainError as exc:
+        copied = copy_record(actor=actor, session=sessions[0], entry=entry, origin=origin)
+    except DomainError:
         # Gives the reservation back and deletes the object, unless the session ended already.
-        session_abandon(session=session, status=UploadSession.Status.FAILED)
-        if isinstance(exc, UploadGone):
-            raise CopyGone.for_status(exc.session_status) from exc
+        copies_abandon(sessions=sessions)
         raise
     return File.objects.select_related("current_version", "owner").get(pk=copied.file_id)
 

@@ -154,10 +154,6 @@ export async function trash(items) {
 
 async function moveOrCopy(items, mode) {
   if (!items.length) return;
-  if (mode === "copy" && items.some((item) => item.kind === "folder")) {
-    showError(new Error("Folders cannot be copied yet; select only files to copy."));
-    return;
-  }
   const exclude = new Set(items.filter((item) => item.kind === "folder").map((item) => item.id));
   const target = await pickFolder({
     title: `${mode === "move" ? "Move" : "Copy"} ${items.length === 1 ? `“${items[0].name}”` : countOf(items.length, "item")} to…`,
@@ -174,7 +170,9 @@ async function moveOrCopy(items, mode) {
   let count = 0;
   for (const item of items) {
     try {
-      if (mode === "copy") await post(`files/${item.id}/copy/`, { folder: target });
+      // A folder is copied whole on the server (store to store), quota-checked up front.
+      if (mode === "copy" && item.kind === "folder") await post(`folders/${item.id}/copy/`, { parent: target });
+      else if (mode === "copy") await post(`files/${item.id}/copy/`, { folder: target });
       else if (item.kind === "folder") await patch(itemPath(item), { parent: target });
       else await patch(itemPath(item), { folder: target });
       count += 1;

@@ -191,5 +191,5 @@ export function updateBar() {
   show("trash", editable);
   show("versions", one && files === 1);
   show("share", one && isOwner());
-  show("copy", folders === 0);
+  show("copy", true);
 }
