@@ -49,3 +49,107 @@ def test_upload_folder_recreates_the_chosen_folder_tree(signed_in, live_server, 
     page.goto(f"{live_server.url}/f/{day1.pk}")
     _option(page, "beach.txt").wait_for()
     assert File.objects.get(owner=owner, folder=day1, name="beach.txt").current_version.size_bytes == 4
+
+
+def _menu_labels(page) -> list[str]:
+    return page.get_by_role("menu").get_by_role("menuitem").all_inner_texts()
+
+
+def test_the_row_context_menu_by_right_click_and_its_dots(signed_in, live_server, owner):
+    factories.stored_file(owner, "notes.txt", b"hello")
+    factories.folder(owner, "Plans")
+    page = signed_in
+    page.goto(live_server.url + "/")
+
+    _option(page, "notes.txt").click(button="right")
+    menu = page.get_by_role("menu", name="Actions for notes.txt")
+    expect(menu).to_be_visible()
+    assert _menu_labels(page) == [
+        "Open",
+        "Download",
+        "Rename",
+        "Move to…",
+        "Copy to…",
+        "Versions…",
+        "Share…",
+        "Move to trash",
+    ]
+    expect(menu.get_by_role("menuitem", name="Open")).to_be_focused()
+    expect(_option(page, "notes.txt")).to_have_attribute("aria-selected", "true")
+    menu.get_by_role("menuitem", name="Rename").click()
+    expect(page.get_by_label("New name for notes.txt")).to_be_focused()
+    page.keyboard.press("Escape")
+
+    # The ⋯ of the folder row: a folder has no versions; a click outside closes the menu.
+    _option(page, "Plans").locator(".item__more").click()
+    expect(page.get_by_role("menu", name="Actions for Plans")).to_be_visible()
+    assert "Versions…" not in _menu_labels(page)
+    expect(_option(page, "Plans")).to_have_attribute("aria-selected", "true")
+    page.locator("h1").click()
+    expect(page.get_by_role("menu")).to_have_count(0)
+
+
+def test_the_row_menu_from_the_keyboard_follows_the_menu_button_pattern(signed_in, live_server, owner):
+    factories.stored_file(owner, "a.txt", b"a")
+    factories.stored_file(owner, "b.txt", b"b")
+    page = signed_in
+    page.goto(live_server.url + "/")
+    _option(page, "a.txt").click()
+
+    # Shift+F10 on the row opens the menu on its first item; Escape gives the focus back.
+    page.keyboard.press("Shift+F10")
+    expect(page.get_by_role("menuitem", name="Open")).to_be_focused()
+    page.keyboard.press("ArrowDown")
+    expect(page.get_by_role("menuitem", name="Download")).to_be_focused()
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("ArrowUp")
+    expect(page.get_by_role("menuitem", name="Move to trash")).to_be_focused()
+    page.keyboard.press("Escape")
+    expect(page.get_by_role("menu")).to_have_count(0)
+    expect(_option(page, "a.txt")).to_be_focused()
+
+    # Tab reaches the menu button named after the row: Enter, Space and ↓ open it, ↑ on its last item.
+    page.keyboard.press("ArrowDown")
+    page.keyboard.press("Tab")
+    actions = page.get_by_role("button", name="Actions for b.txt")
+    expect(actions).to_be_focused()
+    expect(actions).to_have_attribute("aria-haspopup", "menu")
+    for key, first in (("Enter", "Open"), (" ", "Open"), ("ArrowDown", "Open"), ("ArrowUp", "Move to trash")):
+        page.keyboard.press(key)
+        expect(actions).to_have_attribute("aria-expanded", "true")
+        expect(page.get_by_role("menuitem", name=first)).to_be_focused()
+        page.keyboard.press("Escape")
+        expect(actions).to_be_focused()
+        expect(actions).to_have_attribute("aria-expanded", "false")
+
+    # Picking an item runs it on the row: "Move to trash" by the keyboard.
+    page.keyboard.press("ArrowUp")
+    page.keyboard.press("Enter")
+    expect(_option(page, "b.txt")).to_have_count(0)
+    assert File.objects.get(owner=owner, name="b.txt").deleted_at is not None
+
+
+def test_the_row_menu_acts_on_the_whole_selection(signed_in, live_server, owner):
+    for name in ("one.txt", "two.txt", "three.txt"):
+        factories.stored_file(owner, name, b"x")
+    page = signed_in
+    page.goto(live_server.url + "/")
+    _option(page, "one.txt").click()
+    _option(page, "two.txt").click(modifiers=["Control"])
+
+    _option(page, "two.txt").click(button="right")
+    expect(page.get_by_role("menu", name="Actions for 2 selected items")).to_be_visible()
+    assert _menu_labels(page) == ["Download", "Move to…", "Copy to…", "Move to trash"]
+    page.get_by_role("menuitem", name="Move to trash").click()
+    expect(page.get_by_text("Moved 2 items to the trash.")).to_be_visible()
+    assert set(File.objects.filter(owner=owner, deleted_at__isnull=True).values_list("name", flat=True)) == {
+        "three.txt"
+    }
+
+    # A right-click outside the selection selects that row alone.
+    factories.stored_file(owner, "four.txt", b"x")
+    page.reload()
+    _option(page, "three.txt").click()
+    _option(page, "four.txt").click(button="right")
+    expect(page.get_by_role("menu", name="Actions for four.txt")).to_be_visible()
+    expect(_option(page, "three.txt")).to_have_attribute("aria-selected", "false")

@@ -155,6 +155,8 @@ export function row(item, index) {
     el("span", { class: "item__type" }, TYPE_LABELS[type]),
     el("span", { class: "item__size" }, item.kind === "folder" ? "—" : formatBytes(item.size)),
     el("span", { class: "item__modified" }, timeEl(item.modified)),
+    // A pointer target only (an option holds no button): browser/row-menu.js.
+    el("span", { class: "item__more", "aria-hidden": "true", title: "Actions" }, "⋯"),
   );
 }
 

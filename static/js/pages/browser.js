@@ -7,6 +7,7 @@ import { installDropUpload, installFolderInput } from "../browser/drop-upload.js
 import { installLive } from "../browser/live.js";
 import { accept, installHistory, load, loadMore, navigate, reloadKeepingSelection, reveal } from "../browser/listing.js";
 import { renderInstall } from "../browser/render.js";
+import { installRowMenu } from "../browser/row-menu.js";
 import { installSearch } from "../browser/search.js";
 import { canEdit, state } from "../browser/state.js";
 import { installUploadInput, installUploadPanel } from "../upload-panel.js";
@@ -38,6 +39,7 @@ if (root) {
   state.role = root.dataset.role || "owner";
   renderInstall(root, { more: loadMore });
   installBrowserEvents();
+  installRowMenu();
   installHistory();
   installUploadPanel();
   installUploadInput(root.querySelector("[data-upload-input]"), { folder: () => state.folder });
