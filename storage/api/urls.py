@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from storage.api.archives import ArchiveView, FolderArchiveView
+from storage.api.details import FileDetailsView, FolderDetailsView
 from storage.api.events import StorageEventsView
 from storage.api.folders import FolderViewSet
 from storage.api.previews import FilePreviewView, FileThumbnailView
@@ -22,6 +23,8 @@ urlpatterns = [
     path("files/<str:pk>/thumbnail/", FileThumbnailView.as_view(), name="file-thumbnail"),
     path("files/<str:pk>/preview/", FilePreviewView.as_view(), name="file-preview"),
     path("folders/<str:pk>/archive/", FolderArchiveView.as_view(), name="folder-archive"),
+    path("files/<str:pk>/details/", FileDetailsView.as_view(), name="file-details"),
+    path("folders/<str:pk>/details/", FolderDetailsView.as_view(), name="folder-details"),
     path("archives/<str:pk>/", ArchiveView.as_view(), name="archive-detail"),
     path("webhooks/storage/", StorageEventsView.as_view(), name="webhook-storage"),
     *router.urls,

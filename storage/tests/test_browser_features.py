@@ -5,6 +5,7 @@ one zip, and the details panel."""
 import re
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import expect
 
 from kosha.testing import factories
@@ -72,6 +73,7 @@ def test_the_row_context_menu_by_right_click_and_its_dots(signed_in, live_server
         "Copy to…",
         "Versions…",
         "Share…",
+        "Details",
         "Move to trash",
     ]
     expect(menu.get_by_role("menuitem", name="Open")).to_be_focused()
@@ -153,3 +155,56 @@ def test_the_row_menu_acts_on_the_whole_selection(signed_in, live_server, owner)
     _option(page, "four.txt").click(button="right")
     expect(page.get_by_role("menu", name="Actions for four.txt")).to_be_visible()
     expect(_option(page, "three.txt")).to_have_attribute("aria-selected", "false")
+
+
+def test_the_details_panel_in_the_viewer_s_time_zone(chromium, live_server, local_settings, owner, collaborator):
+    from datetime import UTC, datetime
+
+    from kosha.testing.browser import CONTEXT_ARGS
+    from kosha.testing.clients import web_as
+
+    report = factories.stored_file(owner, "report.txt", b"first")
+    factories.stored_version(report, b"second draft")
+    factories.share(owner, report, collaborator, "editor")
+    File.objects.filter(pk=report.pk).update(
+        created_at=datetime(2025, 3, 4, 8, 35, tzinfo=UTC), updated_at=datetime(2025, 3, 5, 18, 40, tzinfo=UTC)
+    )
+    context = chromium.new_context(**{**CONTEXT_ARGS, "timezone_id": "Asia/Kolkata", "locale": "en-US"})
+    cookie = web_as(owner).cookies[settings.SESSION_COOKIE_NAME].value
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": live_server.url}])
+    page, errors = page_with_error_log(context, timeout_ms=10_000)
+    page.goto(live_server.url + "/")
+
+    _option(page, "report.txt").click(button="right")
+    page.get_by_role("menuitem", name="Details").click()
+    panel = page.get_by_role("dialog", name="Details of report.txt")
+    expect(panel).to_be_visible()
+    expect(panel.get_by_role("button", name="Close")).to_be_focused()
+    facts = panel.locator(".details__facts")
+    expect(facts).to_contain_text("12 bytes")
+    expect(facts).to_contain_text("Text (text/plain)")
+    # 08:35 and 18:40 UTC are 2:05 PM on the 4th and 0:10 AM on the 6th in India (UTC+5:30).
+    created = facts.locator("div", has_text="Created").locator("time").inner_text().replace("\u202f", " ")
+    modified = facts.locator("div", has_text="Modified").locator("time").inner_text().replace("\u202f", " ")
+    assert (created, modified) == ("Mar 4, 2025, 2:05 PM", "Mar 6, 2025, 12:10 AM")
+    expect(facts).to_contain_text("Versions2")
+    expect(panel.get_by_role("list", name="People and links with access")).to_contain_text(collaborator.email)
+    expect(panel.locator(".details__activity")).to_contain_text("Shared")
+    expect(panel.locator(".details__activity")).to_contain_text("You")
+
+    # Show versions goes on to the versions panel; Escape closes it.
+    panel.get_by_role("button", name="Show versions").click()
+    expect(page.get_by_role("dialog", name="Versions of report.txt")).to_be_visible()
+    page.keyboard.press("Escape")
+
+    # A folder's details: its size is its live files'; the selection bar offers Details too.
+    photos = factories.folder(owner, "Photos")
+    factories.stored_file(owner, "a.txt", b"12345", folder=photos)
+    page.reload()
+    _option(page, "Photos").click()
+    page.locator('[data-selection-bar] [data-action="details"]').click()
+    expect(page.get_by_role("dialog", name="Details of Photos").locator(".details__facts")).to_contain_text(
+        "5 bytes in 1 file"
+    )
+    context.close()
+    assert errors == []

@@ -11,6 +11,7 @@ import { load, navigate, reloadKeepingSelection } from "./listing.js";
 import { pickFolder } from "./picker.js";
 import { openViewer } from "./preview.js";
 import { dom, row, rowAt } from "./render.js";
+import { openDetails } from "./details.js";
 import { clearSelection, selectOnly, setFocus } from "./selection.js";
 import { openShare } from "./share.js";
 import { canEdit, selectedItems, state } from "./state.js";
@@ -248,6 +249,11 @@ export function run(action) {
       const target = chosen.length === 1 ? chosen[0] : focusItem;
       return target && openShare(target);
     }
+    case "details":
+      return openDetails(chosen[0] ?? focusItem, {
+        versions: (item) => openVersions(item, { onChange: reloadKeepingSelection, canRestore: canEdit() }),
+        share: (item) => openShare(item),
+      });
     case "trash":
       return trash(chosen);
     case "clear":

@@ -194,4 +194,5 @@ export function updateBar() {
   show("versions", one && files === 1);
   show("share", one && isOwner());
   show("copy", true);
+  show("details", one);
 }
