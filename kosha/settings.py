@@ -413,6 +413,15 @@ KOSHA_STORAGE_WEBHOOK_SECRET = env_str("KOSHA_STORAGE_WEBHOOK_SECRET")
 # How far a signed timestamp may be from now before a delivery is refused as a replay.
 KOSHA_WEBHOOK_TOLERANCE_SECONDS = env_int("KOSHA_WEBHOOK_TOLERANCE_SECONDS", 300, minimum=1)
 
+# --- Sharing with people: invitations -------------------------------------------------
+# The address e-mails link to (invitations, notifications): the site as visitors reach it.
+KOSHA_SITE_URL = env_str("KOSHA_SITE_URL", "http://127.0.0.1:8000").rstrip("/")
+# A pending invitation (a share with an address that has no account) lasts this long.
+KOSHA_INVITATION_DAYS = env_int("KOSHA_INVITATION_DAYS", 30, minimum=1)
+# Shares with people one account may make per hour, for known and unknown addresses
+# alike (one limit for both, so hitting it tells nothing about which addresses exist).
+KOSHA_SHARES_PER_HOUR = env_int("KOSHA_SHARES_PER_HOUR", 100, minimum=1)
+
 # --- Operations: janitors, activity log, metrics ------------------------------------------
 KOSHA_ORPHAN_GRACE_HOURS = env_int("KOSHA_ORPHAN_GRACE_HOURS", 24, minimum=1)
 KOSHA_ACTIVITY_RETENTION_DAYS = env_int("KOSHA_ACTIVITY_RETENTION_DAYS", 180, minimum=1)

@@ -45,7 +45,7 @@ from django.db.models import Q
 from django.utils import timezone
 
 from kosha.errors import InvalidInput, NotFound, OwnerOnly, ReadOnly, SharedItemFixed
-from sharing.models import Share, ShareLink
+from sharing.models import Invitation, Share, ShareLink
 from storage.ids import parse_id
 from storage.models import File, FileVersion, Folder, FolderArchive, UploadSession
 from storage.places import Place
@@ -292,14 +292,22 @@ def archive_for_actor(*, actor, archive_id) -> FolderArchive:
     return archive
 
 
-def share_for_actor(*, actor, share_id) -> Share:
-    """A share the actor made (only an item's owner shares it). NotFound otherwise."""
+def share_for_actor(*, actor, share_id) -> Share | Invitation:
+    """A share the actor made (only an item's owner shares it), or a pending invitation
+    of theirs: the API answers alike for both (no enumeration), so the same ids work.
+    NotFound otherwise."""
     parsed = parse_id(share_id)
-    share = (
+    if not (parsed and actor is not None and actor.is_authenticated):
+        raise NotFound("Share not found.", resource="share")
+    share: Share | Invitation | None = (
         Share.objects.select_related("grantee", "file", "folder").filter(pk=parsed, owner=actor).first()
-        if parsed and actor is not None and actor.is_authenticated
-        else None
     )
+    if share is None:
+        share = (
+            Invitation.objects.select_related("file", "folder")
+            .filter(pk=parsed, owner=actor, accepted_at__isnull=True, expires_at__gt=timezone.now())
+            .first()
+        )
     if share is None:
         raise NotFound("Share not found.", resource="share")
     return share

@@ -6,4 +6,4 @@ class SharingConfig(AppConfig):
     default_auto_field = "django.db.models.BigAutoField"
 
     def ready(self) -> None:
-        from sharing import change_marks  # noqa: F401  (connects its activity hook)
+        from sharing import change_marks, signals  # noqa: F401  (connect their receivers)

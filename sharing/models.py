@@ -115,10 +115,85 @@ class Share(models.Model):
         return f"{self.role} share of {self.file_id or self.folder_id}"
 
     @property
+    def grantee_email(self) -> str:
+        """The grantee's address as the owner's lists show it: lower-case, like an
+        Invitation's, so the two never differ in a way that tells them apart."""
+        return self.grantee.email.lower()
+
+    @property
     def item(self) -> File | Folder:
         item = self.file if self.file_id else self.folder
         assert item is not None, "a check constraint gives each row a file or a folder"
         return item
+
+
+def _default_invitation_expiry():
+    return timezone.now() + timedelta(days=settings.KOSHA_INVITATION_DAYS)
+
+
+class Invitation(models.Model):
+    """A share with an address that has no account yet: pending until someone signs up
+    with that address and proves it (the invitation link, a verified address, or a
+    provider's verified address), then it becomes a Share. The owner's lists show it as a
+    share, and the API answers alike for both, so nobody learns which addresses have
+    accounts (issue 10).
+
+    The token in the e-mailed link is kept like a link's (sharing.link_tokens): a SHA-256
+    finds the row, a copy sealed under SECRET_KEY lets the worker write the e-mail
+    after commit without the plain token ever sitting in the task queue.
+    """
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="invitations_sent")
+    # Lower-case (the service normalizes it), compared case-insensitively at acceptance.
+    email = models.EmailField(max_length=254)
+    file = models.ForeignKey(File, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations")
+    folder = models.ForeignKey(Folder, on_delete=models.CASCADE, null=True, blank=True, related_name="invitations")
+    role = models.CharField(max_length=10, choices=Share.Role.choices, default=Share.Role.VIEWER)
+    token_sha256 = models.CharField(max_length=64, unique=True, editable=False)
+    token_sealed = models.TextField(editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    expires_at = models.DateTimeField(default=_default_invitation_expiry)
+    # Set when it became a share; the row stays so its link still opens the item.
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    share = models.ForeignKey(Share, on_delete=models.SET_NULL, null=True, blank=True, related_name="+")
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            models.Index(fields=["owner", "-created_at", "-id"], name="sharing_invite_by_owner"),
+            models.Index(fields=["email"], name="sharing_invite_by_email"),
+        ]
+        constraints = [
+            models.CheckConstraint(condition=_ONE_ITEM, name="sharing_invite_one_item"),
+            models.UniqueConstraint(
+                fields=["email", "file"],
+                condition=Q(file__isnull=False, accepted_at__isnull=True),
+                name="sharing_invite_pending_unique_file",
+            ),
+            models.UniqueConstraint(
+                fields=["email", "folder"],
+                condition=Q(folder__isnull=False, accepted_at__isnull=True),
+                name="sharing_invite_pending_unique_folder",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"Invitation of {self.email} to {self.file_id or self.folder_id}"
+
+    @property
+    def item(self) -> File | Folder:
+        item = self.file if self.file_id else self.folder
+        assert item is not None, "a check constraint gives each row a file or a folder"
+        return item
+
+    @property
+    def grantee_email(self) -> str:
+        return self.email
+
+    @property
+    def is_pending(self) -> bool:
+        return self.accepted_at is None and self.expires_at > timezone.now()
 
 
 class LinkEvent(models.Model):

@@ -11,10 +11,22 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 
 from kosha.errors import Gone, NotFound
-from kosha.pages import DEFAULT_LIMIT, MAX_LIMIT, Page, keyset_page, limit_clean
+from kosha.pages import (
+    DEFAULT_LIMIT,
+    MAX_LIMIT,
+    Page,
+    cursor_invalid,
+    cursor_sign,
+    cursor_unsign,
+    keyset_after,
+    keyset_order,
+    keyset_page,
+    limit_clean,
+)
 from sharing.access import Role, shared_scope_for_actor
-from sharing.models import Share, ShareLink
+from sharing.models import Invitation, Share, ShareLink
 from sharing.services import token_sha256
+from storage.ids import parse_id
 from storage.listing import ListingPage, folder_items_list_for_user
 from storage.models import File, Folder
 from storage.selectors import trash_roots_for_user
@@ -33,9 +45,35 @@ def _newest_first_page(queryset: QuerySet, *, cursor: str | None, limit: int | N
 
 
 def share_list_for_owner(*, owner: User, cursor: str | None = None, limit: int | None = None) -> Page:
-    """The shares the owner has made, newest first. Two joins, one query per page."""
-    queryset = Share.objects.filter(owner=owner).select_related("grantee", "file", "folder")
-    return _newest_first_page(queryset, cursor=cursor, limit=limit, scope=f"sharing.shares:{owner.pk}")
+    """The shares the owner has made and their pending, unexpired invitations, merged
+    newest first on (created_at, id): two queries per page (limit + 1 rows of each),
+    whatever the mix. An invitation lists like a share (its address as the grantee) so
+    the list never tells which addresses have accounts. Raises InvalidInput (cursor)."""
+    limit = limit_clean(limit, default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
+    scope = f"sharing.shares:{owner.pk}"
+    order = ["created_at", "pk"]
+    shares = Share.objects.filter(owner=owner).select_related("grantee", "file", "folder")
+    invitations = Invitation.objects.filter(
+        owner=owner, accepted_at__isnull=True, expires_at__gt=timezone.now()
+    ).select_related("file", "folder")
+    if cursor not in (None, ""):
+        after = cursor_unsign(cursor, scope=scope, length=len(order))
+        after[1] = parse_id(after[1])
+        if after[1] is None:
+            raise cursor_invalid()
+        shares = shares.filter(keyset_after(order, after, descending=True))
+        invitations = invitations.filter(keyset_after(order, after, descending=True))
+    newest_first = keyset_order(order, descending=True)
+    rows: list[Share | Invitation] = [
+        *shares.order_by(*newest_first)[: limit + 1],
+        *invitations.order_by(*newest_first)[: limit + 1],
+    ]
+    rows.sort(key=lambda row: (row.created_at, row.pk), reverse=True)
+    if len(rows) <= limit:
+        return Page(items=rows, next_cursor=None)
+    rows = rows[:limit]
+    last = rows[-1]
+    return Page(items=rows, next_cursor=cursor_sign([last.created_at, last.pk], scope=scope))
 
 
 def shares_with_user(*, user: User, cursor: str | None = None, limit: int | None = None) -> Page:

@@ -16,6 +16,7 @@ from collections.abc import Iterable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
+from django.conf import settings
 from django.contrib.auth import get_user_model
 from django.contrib.auth.hashers import check_password, make_password
 from django.core.cache import cache
@@ -34,7 +35,6 @@ from kosha.errors import (
     InvalidInput,
     LinkRevoked,
     LinksNotInPlan,
-    NoSuchUser,
     NotFound,
     RateLimited,
     ShareWithSelf,
@@ -44,8 +44,9 @@ from kosha.integers import column_range, int_clean
 from kosha.origin import Origin
 from kosha.sentinels import UNCHANGED
 from plans.selectors import usage_get_for_user
+from sharing.invitations import invitation_create, invitation_delete, invitation_update
 from sharing.link_tokens import token_seal
-from sharing.models import DEFAULT_LINK_DAYS, LINK_NAME_MAX_LENGTH, LinkEvent, Share, ShareLink
+from sharing.models import DEFAULT_LINK_DAYS, LINK_NAME_MAX_LENGTH, Invitation, LinkEvent, Share, ShareLink
 from storage.audit import item_event_record, item_type
 from storage.models import File, Folder
 
@@ -88,13 +89,32 @@ def _clean_role(raw: Any) -> str:
 # --- shares with people ------------------------------------------------------------------
 
 
+def _share_rate_check(*, actor: User) -> None:
+    # One fixed hourly window per account, counted before the address is looked up, for
+    # known and unknown addresses alike: reaching it says nothing about either.
+    window = 3600
+    now = int(timezone.now().timestamp())
+    key = f"sharing:shares:{actor.pk}:{now // window}"
+    cache.add(key, 0, timeout=window)
+    try:
+        count = cache.incr(key)
+    except ValueError:  # expired between add and incr: start a new window
+        cache.set(key, 1, timeout=window)
+        count = 1
+    if count > settings.KOSHA_SHARES_PER_HOUR:
+        raise RateLimited(retry_after=window - now % window)
+
+
 def share_create(
     *, actor: User, item: File | Folder, email: Any, role: Any = Share.Role.VIEWER, origin: Origin
-) -> Share:
+) -> Share | Invitation:
     """Share actor's own file or folder (from sharing.access with Need.OWN) with the
-    account using `email`, as viewer or editor. Records SHARE_CREATED. Raises
-    InvalidInput (role, email), NoSuchUser (no account: there is no invite flow yet),
-    ShareWithSelf, AlreadyShared."""
+    person using `email`, as viewer or editor. With an account: a Share. Without one: a
+    pending Invitation (sharing.invitations), e-mailed after commit, that becomes a share
+    when that address signs up; the two answer alike (same fields, same errors) so the
+    caller cannot tell which addresses have accounts. Records SHARE_CREATED. At most
+    KOSHA_SHARES_PER_HOUR per account (either kind). Raises InvalidInput (role, email),
+    RateLimited (retry_after, seconds), ShareWithSelf, AlreadyShared."""
     role = _clean_role(role)
     _require_owner(actor=actor, item=item)
     if not isinstance(email, str) or not email.strip():
@@ -105,13 +125,20 @@ def share_create(
         validate_email(email)
     except ValidationError:
         raise InvalidInput("email must be an e-mail address.", field="email") from None
+    _share_rate_check(actor=actor)
     grantee = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
     if grantee is None:
-        raise NoSuchUser(field="email")
+        if email.lower() == actor.email.lower():
+            raise ShareWithSelf(field="email")
+        return invitation_create(actor=actor, item=item, email=email, role=role, origin=origin)
     if grantee.pk == actor.pk:
         raise ShareWithSelf(field="email")
     try:
         with transaction.atomic():
+            if Invitation.objects.filter(
+                email=email.lower(), accepted_at__isnull=True, expires_at__gt=timezone.now(), **_item_fields(item)
+            ).exists():
+                raise IntegrityError("pending invitation")
             share = Share.objects.create(owner=actor, grantee=grantee, role=role, **_item_fields(item))
             item_event_record(
                 kind=ActivityEvent.Kind.SHARE_CREATED,
@@ -125,10 +152,14 @@ def share_create(
     return share
 
 
-def share_update(*, actor: User, share: Share, role: Any, origin: Origin) -> Share:
-    """Change a share's role (a share of actor's, from sharing.access.share_for_actor);
-    the grantee's next request sees it. Records SHARE_CHANGED. Raises InvalidInput."""
-    share.role = _clean_role(role)
+def share_update(*, actor: User, share: Share | Invitation, role: Any, origin: Origin) -> Share | Invitation:
+    """Change a share's (or pending invitation's) role (one of actor's, from
+    sharing.access.share_for_actor); the grantee's next request sees it. Records
+    SHARE_CHANGED. Raises InvalidInput."""
+    role = _clean_role(role)
+    if isinstance(share, Invitation):
+        return invitation_update(actor=actor, invitation=share, role=role, origin=origin)
+    share.role = role
     with transaction.atomic():
         share.save(update_fields=["role"])
         item_event_record(
@@ -141,9 +172,12 @@ def share_update(*, actor: User, share: Share, role: Any, origin: Origin) -> Sha
     return share
 
 
-def share_delete(*, actor: User, share: Share, origin: Origin) -> None:
-    """Revoke a share (one of actor's, from sharing.access.share_for_actor). Records
-    SHARE_REVOKED."""
+def share_delete(*, actor: User, share: Share | Invitation, origin: Origin) -> None:
+    """Revoke a share, or a pending invitation (its link stops working), one of actor's,
+    from sharing.access.share_for_actor. Records SHARE_REVOKED."""
+    if isinstance(share, Invitation):
+        invitation_delete(actor=actor, invitation=share, origin=origin)
+        return
     with transaction.atomic():
         item_event_record(
             kind=ActivityEvent.Kind.SHARE_REVOKED,

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sharing import views
+from sharing import invitation_views, views
 
 app_name = "sharing"
 
@@ -12,6 +12,7 @@ urlpatterns = [
         "shared/by-me/shares/<str:share_id>/delete", views.shared_by_me_share_delete, name="shared-by-me-share-delete"
     ),
     path("shared/f/<str:folder_id>", views.shared_folder_page, name="shared-folder"),
+    path("invitations/<str:token>", invitation_views.invitation_page, name="invitation"),
     path("s/<str:token>", views.link_page, name="link"),
     path("s/<str:token>/f/<str:folder_id>", views.link_folder, name="link-folder"),
     path("s/<str:token>/download/<str:file_id>", views.link_download, name="link-download"),

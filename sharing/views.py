@@ -340,5 +340,5 @@ def shared_by_me_share_delete(request: HttpRequest, share_id: str) -> HttpRespon
     except NotFound:
         raise Http404("Share not found.") from None
     services.share_delete(actor=request.user, share=share, origin=Origin.of(request, via="web"))
-    messages.success(request, f"{share.grantee.email} no longer has access.")
+    messages.success(request, f"{share.grantee_email} no longer has access.")
     return redirect("sharing:shared-by-me")

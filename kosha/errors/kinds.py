@@ -84,13 +84,6 @@ class BodyTooLarge(DomainError):
     default_message = "The request body is too large."
 
 
-class NoSuchUser(InvalidInput):
-    # 400, not 404: the request names an address, the resource is the share being made.
-    # There is no invite flow yet, so an address without an account cannot be shared with.
-    code = "no_such_user"
-    default_message = "No account uses this e-mail address."
-
-
 class WrongPassword(DomainError):
     code = "wrong_password"
     status = 403

@@ -35,7 +35,7 @@ class ShareUpdateInput(serializers.Serializer):
 
 class ShareOutput(serializers.ModelSerializer):
     item = ItemRefOutput()
-    grantee = serializers.EmailField(source="grantee.email")
+    grantee = serializers.EmailField(source="grantee_email")
 
     class Meta:
         model = Share

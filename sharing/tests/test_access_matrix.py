@@ -385,6 +385,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ),
     ("settings_account_delete", "get"): page("get", lambda w, x: "/settings/delete/", 200, 200, 200, 200),
     # --- public link views (the token is the credential) -------------------------------------------
+    # The token is the credential (tested in sharing/tests/test_invitations.py); a guess is 404.
+    ("sharing:invitation", "get"): public("get", lambda w, x: f"/invitations/{'A' * 43}", 404),
     ("sharing:link", "get"): link_row("get", lambda w, x, t: f"/s/{t}", 200, locked=200),  # the password form
     ("sharing:link", "post"): link_row("post", lambda w, x, t: f"/s/{t}", 302, body=lambda w, x: {"password": "wrong"}),
     ("sharing:link-folder", "get"): link_row("get", lambda w, x, t: f"/s/{t}/f/{w.sub.pk}", 200),

@@ -20,15 +20,6 @@ pytestmark = pytest.mark.django_db
 API = "/api/v1"
 
 
-def test_sharing_with_an_address_without_account_is_a_clear_400(world):
-    response = api_as(world.owner).post(
-        f"{API}/shares/", {"folder": str(world.shared.pk), "email": "nobody@example.com"}, format="json"
-    )
-
-    assert response.status_code == 400
-    assert response.json()["error"]["code"] == "no_such_user"
-
-
 @pytest.mark.parametrize("email", ["\ud800@example.com", "a\x00b@example.com", "not an address"])
 def test_sharing_with_text_that_is_no_email_address_is_a_400_from_any_door(world, email):
     # The API's JSON guard refuses the first two before the service; other doors reach it.

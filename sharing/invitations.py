@@ -1,0 +1,187 @@
+"""Invitations: sharing with an address that has no account yet (issue 11 item 5).
+
+share_create (sharing.services) calls invitation_create when no account uses the
+address; the caller gets the same answer either way (issue 10: no enumeration). The
+invitation is e-mailed by the worker after commit with a link to /invitations/<token>.
+Whoever opens that link holds the address's mail, so the sign-up it leads to counts the
+address as verified (allauth's stash_verified_email); a sign-up that verifies the
+address any other way (the confirmation mail, a provider's verified address) accepts too.
+Accepting turns every pending invitation for the address into a Share.
+"""
+
+from __future__ import annotations
+
+import logging
+import secrets
+from typing import TYPE_CHECKING
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import IntegrityError, transaction
+from django.template.loader import render_to_string
+from django.urls import reverse
+from django.utils import timezone
+from django_q.tasks import async_task
+
+from activity.models import ActivityEvent
+from kosha.errors import AlreadyShared, Gone, NotFound
+from kosha.origin import Origin
+from sharing.link_tokens import token_open, token_seal
+from sharing.models import Invitation, Share
+from storage.audit import item_event_record
+from storage.models import File, Folder
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+logger = logging.getLogger(__name__)
+
+TOKEN_BYTES = 32
+TOKEN_LENGTH = 43  # secrets.token_urlsafe(32)
+# The session key the invitation page leaves for the sign-up that follows it.
+SESSION_KEY = "sharing.invitation"
+
+
+def _token_sha256(token: str) -> str:
+    from sharing.services import token_sha256
+
+    return token_sha256(token)
+
+
+def invitation_create(*, actor: User, item: File | Folder, email: str, role: str, origin: Origin) -> Invitation:
+    """A pending invitation of `email` (already validated, any case) to actor's `item`
+    as `role`, recorded as SHARE_CREATED like a share, and its e-mail queued for after
+    commit (sharing.tasks.invitation_mail_task). An expired invitation of the same address
+    to the same item is replaced. Raises AlreadyShared when one is pending. Call from
+    share_create only: it has checked ownership, role and the rate limit."""
+    email = email.lower()
+    token = secrets.token_urlsafe(TOKEN_BYTES)
+    item_fields = {"file": item, "folder": None} if isinstance(item, File) else {"file": None, "folder": item}
+    try:
+        with transaction.atomic():
+            Invitation.objects.filter(
+                email=email, accepted_at__isnull=True, expires_at__lte=timezone.now(), **item_fields
+            ).delete()
+            invitation = Invitation.objects.create(
+                owner=actor,
+                email=email,
+                role=role,
+                token_sha256=_token_sha256(token),
+                token_sealed=token_seal(token),
+                **item_fields,
+            )
+            item_event_record(
+                kind=ActivityEvent.Kind.SHARE_CREATED,
+                actor=actor,
+                item=item,
+                origin=origin,
+                detail={"with": email, "role": role},
+            )
+            invitation_id = str(invitation.pk)
+            transaction.on_commit(lambda: async_task("sharing.tasks.invitation_mail_task", invitation_id))
+    except IntegrityError:
+        raise AlreadyShared() from None
+    return invitation
+
+
+def invitation_mail_send(*, invitation_id: str) -> bool:
+    """Send the invitation's e-mail (worker, after commit): who shares what, and the link.
+    False (nothing sent) when the invitation is gone, accepted, expired, or its token
+    cannot be opened any more (SECRET_KEY retired). Raises what the mail backend raises
+    (the worker retries)."""
+    invitation = Invitation.objects.select_related("owner", "file", "folder").filter(pk=invitation_id).first()
+    if invitation is None or not invitation.is_pending:
+        return False
+    token = token_open(invitation.token_sealed)
+    if token is None:
+        return False
+    context = {
+        "inviter": invitation.owner.email,
+        "item_name": invitation.item.name,
+        "item_kind": "folder" if invitation.folder_id else "file",
+        "role": invitation.role,
+        "url": settings.KOSHA_SITE_URL + reverse("sharing:invitation", args=[token]),
+        "expires_at": invitation.expires_at,
+    }
+    subject = f"{invitation.owner.email} shared “{invitation.item.name}” with you on Kosha"
+    body = render_to_string("sharing/email/invitation.txt", context)
+    send_mail(subject, body, None, [invitation.email])
+    return True
+
+
+def invitation_by_token(*, token: object) -> Invitation:
+    """The invitation a link's token names. NotFound for an unknown or malformed token;
+    Gone for an expired pending one (accepted ones keep opening their item)."""
+    if not isinstance(token, str) or len(token) != TOKEN_LENGTH:
+        raise NotFound("Not found.", resource="invitation")
+    invitation = (
+        Invitation.objects.select_related("owner", "file", "folder").filter(token_sha256=_token_sha256(token)).first()
+    )
+    if invitation is None:
+        raise NotFound("Not found.", resource="invitation")
+    if invitation.accepted_at is None and not invitation.is_pending:
+        raise Gone("This invitation has expired. Ask the person who shared it to share it again.")
+    return invitation
+
+
+def invitations_accept(*, user: User, email: str) -> list[Share]:
+    """Turn every pending, unexpired invitation of `email` (a verified address of `user`)
+    into a share with `user`. An invitation by `user` themselves, or to an item already
+    shared with them, is closed without a second share. Locks the invitations (SELECT ...
+    FOR UPDATE) so two acceptances cannot both make a share. Returns the new shares."""
+    made: list[Share] = []
+    with transaction.atomic():
+        pending = list(
+            Invitation.objects.select_for_update()
+            .filter(email=email.lower(), accepted_at__isnull=True, expires_at__gt=timezone.now())
+            .order_by("created_at")
+        )
+        for invitation in pending:
+            share = None
+            if invitation.owner_id != user.pk:
+                share = Share.objects.filter(
+                    grantee=user, file_id=invitation.file_id, folder_id=invitation.folder_id
+                ).first()
+                if share is None:
+                    share = Share.objects.create(
+                        owner_id=invitation.owner_id,
+                        grantee=user,
+                        role=invitation.role,
+                        file_id=invitation.file_id,
+                        folder_id=invitation.folder_id,
+                    )
+                    made.append(share)
+            invitation.accepted_at = timezone.now()
+            invitation.share = share
+            invitation.save(update_fields=["accepted_at", "share"])
+    return made
+
+
+def invitation_update(*, actor: User, invitation: Invitation, role: str, origin: Origin) -> Invitation:
+    """Change a pending invitation's role (the share it becomes gets it). Records
+    SHARE_CHANGED like share_update."""
+    invitation.role = role
+    with transaction.atomic():
+        invitation.save(update_fields=["role"])
+        item_event_record(
+            kind=ActivityEvent.Kind.SHARE_CHANGED,
+            actor=actor,
+            item=invitation.item,
+            origin=origin,
+            detail={"with": invitation.email, "role": role},
+        )
+    return invitation
+
+
+def invitation_delete(*, actor: User, invitation: Invitation, origin: Origin) -> None:
+    """Revoke a pending invitation: its link stops working. Records SHARE_REVOKED like
+    share_delete."""
+    with transaction.atomic():
+        item_event_record(
+            kind=ActivityEvent.Kind.SHARE_REVOKED,
+            actor=actor,
+            item=invitation.item,
+            origin=origin,
+            detail={"with": invitation.email},
+        )
+        invitation.delete()
