@@ -26,6 +26,7 @@ from storage.services.recording import session_abandon
 MiB = 1024 * 1024
 MIN_PART_BYTES = 8 * MiB
 MAX_PARTS = 10_000
+MAX_PART_BYTES = 5 * 1024 * MiB  # S3's largest part
 _SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
 _CONTENT_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$")
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
@@ -93,13 +94,16 @@ def upload_start(
     content_type=None,
     sha256=None,
     on_conflict=None,
+    part_size_bytes: int | None = None,
 ) -> UploadStart:
     """Validate, reserve quota under the Usage row lock (the bytes, and a file slot unless
     it will be a new version of a live file), create the session, sign the PUT (or start
     the multipart upload). `place` is where the file lands (the door checked
     that actor may add there): its owner's plan limits and quota apply, whoever the
     actor is; actor (an editor, the owner, or None for a drop through a link) is the
-    session's `created_by`. Raises InvalidName, InvalidInput, QuotaExceeded (before any
+    session's `created_by`. `part_size_bytes` (8 MiB to 5 GiB) makes it a multipart upload
+    with parts of that size whatever size_bytes is: a body of unknown length whose
+    reservation then grows with it (storage/services/uploads/reserve.py). Raises InvalidName, InvalidInput, QuotaExceeded (before any
     byte moves), NameTaken, NameTakenByFolder, StoreUnavailable."""
     owner = place.owner
     folder = place.folder
@@ -108,11 +112,15 @@ def upload_start(
     content_type = _clean_content_type(content_type)
     sha256 = _clean_sha256(sha256)
     on_conflict = _clean_on_conflict(on_conflict)
+    if part_size_bytes is not None and not MIN_PART_BYTES <= part_size_bytes <= MAX_PART_BYTES:
+        raise InvalidInput(f"A part is {MIN_PART_BYTES} to {MAX_PART_BYTES} bytes.", field="part_size")
     strategy = (
         UploadSession.Strategy.MULTIPART
-        if size_bytes > settings.KOSHA_MULTIPART_THRESHOLD_BYTES
+        if size_bytes > settings.KOSHA_MULTIPART_THRESHOLD_BYTES or part_size_bytes is not None
         else UploadSession.Strategy.SINGLE
     )
+    if strategy == UploadSession.Strategy.MULTIPART and part_size_bytes is None:
+        part_size_bytes = part_size_for(size_bytes)
     live = {"owner": owner, "name": name, "deleted_at__isnull": True}
     if Folder.objects.filter(parent=folder, **live).exists():
         raise NameTakenByFolder(name=name)
@@ -136,7 +144,7 @@ def upload_start(
             on_conflict=on_conflict,
             key=keys.blob_key(owner.pk),
             strategy=strategy,
-            part_size_bytes=part_size_for(size_bytes) if strategy == UploadSession.Strategy.MULTIPART else None,
+            part_size_bytes=part_size_bytes,
             expires_at=timezone.now() + timedelta(hours=settings.KOSHA_UPLOAD_SESSION_HOURS),
             reserved_files=reserved_files,
         )
