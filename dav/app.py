@@ -20,8 +20,9 @@ from wsgidav.request_resolver import RequestResolver
 from wsgidav.wsgidav_app import WsgiDAVApp
 
 from accounts.app_passwords import app_password_authenticate
-from dav.dav_provider import KoshaProvider, UserPropertyManager
-from dav.locks import LOCK_SNAPSHOT, LOCK_USER_ID, DatabaseLockStorage
+from dav.dav_provider import KoshaProvider
+from dav.locks import LOCK_CONTEXT, DatabaseLockStorage, LockContext
+from dav.properties import DatabasePropertyManager
 from dav.redirects import download_redirect
 from kosha.addresses import client_ip
 from kosha.errors import RateLimited
@@ -39,7 +40,7 @@ def dav_app() -> WsgiDAVApp:
         "mount_path": DAV_PREFIX,
         "provider_mapping": {"/": KoshaProvider()},
         "lock_storage": DatabaseLockStorage(),
-        "property_manager": UserPropertyManager(),
+        "property_manager": DatabasePropertyManager(),
         # The door authenticates before WsgiDAV runs (see _authenticated).
         "middleware_stack": [ErrorPrinter, RequestResolver],
         "http_authenticator": {"domain_controller": None, "accept_basic": True, "accept_digest": False},
@@ -47,6 +48,7 @@ def dav_app() -> WsgiDAVApp:
         "honor_mtime_header": True,  # X-OC-Mtime on PUT (rclone, ownCloud clients)
         "mutable_live_props": ["{DAV:}getlastmodified"],  # PROPPATCH of the mtime
         "dir_browser": {"enable": False},
+        "block_size": 1024 * 1024,  # bytes per read of a PUT body or a GET stream
         "suppress_version_info": True,
         "verbose": 1,
         "logging": {"enable": False},
@@ -123,8 +125,7 @@ def _dav_door(environ: dict, start_response):
     path = environ.get("PATH_INFO", "")
     environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "").rstrip("/")
     environ["PATH_INFO"] = path[len(DAV_PREFIX) :] or "/"
-    token = LOCK_USER_ID.set(found.user.pk)
-    snapshot = LOCK_SNAPSHOT.set(None)
+    context = LOCK_CONTEXT.set(LockContext(actor=found.user))
     try:
         if found.redirect_downloads and environ.get("REQUEST_METHOD") == "GET":
             location = download_redirect(environ, path=environ["PATH_INFO"])
@@ -135,8 +136,7 @@ def _dav_door(environ: dict, start_response):
         # through the iterable WsgiDAV returns, needing neither the context nor the database.
         return result if environ.get("REQUEST_METHOD") == "GET" else list(result)
     finally:
-        LOCK_SNAPSHOT.reset(snapshot)
-        LOCK_USER_ID.reset(token)
+        LOCK_CONTEXT.reset(context)
 
 
 def mount(django_app):

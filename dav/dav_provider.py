@@ -5,7 +5,6 @@ from __future__ import annotations
 
 from wsgidav.dav_error import HTTP_CONFLICT, HTTP_FORBIDDEN, DAVError
 from wsgidav.dav_provider import DAVProvider
-from wsgidav.prop_man.property_manager import PropertyManager
 
 from dav.errors import dav_errors
 from dav.resources import FileResource, FolderResource, SharedResource
@@ -63,36 +62,3 @@ class KoshaProvider(DAVProvider):
     def place_of_file(self, file: File) -> Place:
         """Where a file the actor may EDIT (checked by the caller) gets its new version."""
         return Place(owner=file.owner, folder=file.folder)
-
-
-class UserPropertyManager(PropertyManager):
-    """WsgiDAV's dead properties (in this process's memory), kept apart per user: each
-    user's paths are their own namespace. Sync clients keep nothing here."""
-
-    @staticmethod
-    def _url(norm_url: str, environ) -> str:
-        user = (environ or {}).get("kosha.user")
-        return f"/{user.pk if user else '-'}{norm_url}"
-
-    def get_properties(self, norm_url, environ=None):
-        return super().get_properties(self._url(norm_url, environ), environ)
-
-    def get_property(self, norm_url, name, environ=None):
-        return super().get_property(self._url(norm_url, environ), name, environ)
-
-    def write_property(self, norm_url, name, property_value, dry_run=False, environ=None):
-        return super().write_property(self._url(norm_url, environ), name, property_value, dry_run, environ)
-
-    def remove_property(self, norm_url, name, dry_run=False, environ=None):
-        return super().remove_property(self._url(norm_url, environ), name, dry_run, environ)
-
-    def remove_properties(self, norm_url, environ=None):
-        return super().remove_properties(self._url(norm_url, environ), environ)
-
-    def copy_properties(self, src_url, dest_url, environ=None):
-        return super().copy_properties(self._url(src_url, environ), self._url(dest_url, environ), environ)
-
-    def move_properties(self, src_url, dest_url, with_children, environ=None):
-        return super().move_properties(
-            self._url(src_url, environ), self._url(dest_url, environ), with_children, environ
-        )
