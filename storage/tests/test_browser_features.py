@@ -208,3 +208,60 @@ def test_the_details_panel_in_the_viewer_s_time_zone(chromium, live_server, loca
     )
     context.close()
     assert errors == []
+
+
+def _drag(page, source, target, *, drop=True):
+    start, end = source.bounding_box(), target.bounding_box()
+    page.mouse.move(start["x"] + 60, start["y"] + start["height"] / 2)
+    page.mouse.down()
+    page.mouse.move(end["x"] + end["width"] / 2, end["y"] + end["height"] / 2, steps=8)
+    page.mouse.move(end["x"] + end["width"] / 2 + 4, end["y"] + end["height"] / 2, steps=2)
+    if drop:
+        page.mouse.up()
+
+
+def test_drag_and_drop_moves_onto_a_folder_row_and_onto_a_breadcrumb(signed_in, live_server, owner):
+    plans = factories.folder(owner, "Plans")
+    inner = factories.folder(owner, "Inner", plans)
+    for name in ("a.txt", "b.txt", "c.txt"):
+        factories.stored_file(owner, name, b"x")
+    page = signed_in
+    page.goto(live_server.url + "/")
+
+    # The selection goes along with the row it is dragged by; the folder row lights up.
+    _option(page, "a.txt").click()
+    _option(page, "b.txt").click(modifiers=["Control"])
+    _drag(page, _option(page, "b.txt"), _option(page, "Plans"), drop=False)
+    expect(_option(page, "Plans")).to_have_class(re.compile("drop-target"))
+    page.mouse.up()
+    expect(page.get_by_text("Moved 2 items to “Plans”.")).to_be_visible()
+    expect(_option(page, "a.txt")).to_have_count(0)
+    expect(page.locator(".drop-target")).to_have_count(0)
+    assert set(File.objects.filter(owner=owner, folder=plans).values_list("name", flat=True)) == {"a.txt", "b.txt"}
+
+    # A row not in the selection is dragged alone; the selection stays.
+    factories.stored_file(owner, "d.txt", b"x")
+    page.reload()
+    _option(page, "d.txt").click()
+    _drag(page, _option(page, "c.txt"), _option(page, "Plans"))
+    expect(page.get_by_text("Moved “c.txt” to “Plans”.")).to_be_visible()
+    expect(_option(page, "d.txt")).to_have_attribute("aria-selected", "true")
+
+    # Inside a folder: onto the "My files" breadcrumb moves up; onto the current folder's
+    # own breadcrumb nothing happens and nothing is said.
+    page.goto(f"{live_server.url}/f/{inner.pk}")
+    page.goto(f"{live_server.url}/f/{plans.pk}")
+    _drag(page, _option(page, "a.txt"), page.locator("[data-crumbs]").get_by_role("link", name="Plans"))
+    expect(page.get_by_text(re.compile("Moved"))).to_have_count(0)
+    assert File.objects.get(owner=owner, name="a.txt").folder_id == plans.pk
+    _drag(page, _option(page, "a.txt"), page.locator("[data-crumbs]").get_by_role("link", name="My files"))
+    expect(page.get_by_text("Moved “a.txt” to “My files”.")).to_be_visible()
+    expect(_option(page, "a.txt")).to_have_count(0)
+    assert File.objects.get(owner=owner, name="a.txt").folder_id is None
+
+    # A clash is an error toast, and nothing moves.
+    factories.stored_file(owner, "b.txt", b"y", folder=inner)
+    page.reload()
+    _drag(page, _option(page, "b.txt"), _option(page, "Inner"))
+    expect(page.locator("[data-toasts-alert]")).to_contain_text("b.txt:")
+    assert File.objects.get(owner=owner, name="b.txt", folder=plans).deleted_at is None

@@ -3,6 +3,7 @@
 // of files and folders, the upload panel, search, the usage card's refresh, and the live
 // refresh of the open folder when something changes elsewhere (../browser/live.js).
 import { installBrowserEvents } from "../browser/events.js";
+import { installDragMove } from "../browser/drag-move.js";
 import { installDropUpload, installFolderInput } from "../browser/drop-upload.js";
 import { installLive } from "../browser/live.js";
 import { accept, installHistory, load, loadMore, navigate, reloadKeepingSelection, reveal } from "../browser/listing.js";
@@ -40,6 +41,7 @@ if (root) {
   renderInstall(root, { more: loadMore });
   installBrowserEvents();
   installRowMenu();
+  installDragMove();
   installHistory();
   installUploadPanel();
   installUploadInput(root.querySelector("[data-upload-input]"), { folder: () => state.folder });
