@@ -71,7 +71,7 @@ def activity_record(
         via=origin.via if origin is not None else "",
         ip_address=origin.ip if origin is not None else None,
     )
-    transaction.on_commit(lambda: activity_committed(event_ids=[event.pk]), robust=True)
+    transaction.on_commit(lambda: activity_committed(events=[event]), robust=True)
     return event
 
 
@@ -83,18 +83,19 @@ def activity_record_many(events: list[ActivityEvent]) -> list[ActivityEvent]:
         if event.kind not in ActivityEvent.Kind.values:
             raise ValueError(f"Unknown activity kind {event.kind!r}")
     created = ActivityEvent.objects.bulk_create(events)
-    ids = [event.pk for event in created if event.pk is not None]
-    if ids:
-        transaction.on_commit(lambda: activity_committed(event_ids=ids), robust=True)
+    written = [event for event in created if event.pk is not None]
+    if written:
+        transaction.on_commit(lambda: activity_committed(events=written), robust=True)
     return created
 
 
-def activity_committed(*, event_ids: list[int]) -> None:
-    """Called once the transaction that recorded `event_ids` has committed: sends
-    activity.signals.events_committed. The hook for what reads events after commit
+def activity_committed(*, events: list[ActivityEvent]) -> None:
+    """Called once the transaction that recorded `events` has committed: sends
+    activity.hooks.events_committed with their ids and the events themselves. The hook for what reads events after commit
     (notifications, e-mail); today nothing listens. A receiver's error is logged, never
     raised into the request whose change has already committed."""
-    for receiver, result in events_committed.send_robust(sender=ActivityEvent, event_ids=list(event_ids)):
+    event_ids = [event.pk for event in events]
+    for receiver, result in events_committed.send_robust(sender=ActivityEvent, event_ids=event_ids, events=events):
         if isinstance(result, Exception):
             logger.error("Activity hook %r failed for events %s", receiver, event_ids, exc_info=result)
 

@@ -1,9 +1,15 @@
 """Quota operations. The only code that changes Usage counters.
 
-Every operation locks the user's Usage row (SELECT ... FOR UPDATE) inside the caller's
-transaction, so concurrent reservations by one user serialise on that row and the
-check-then-increment below cannot overrun the plan. The Usage row is the first lock of
-the project's lock order, which storage/locks.py writes down.
+A reservation (`quota_reserve`) is one conditional UPDATE: the increment happens only
+if the counters after it still fit the plan, checked by the database on the row it
+changes (on PostgreSQL a concurrent reservation waits for the row, then the condition is
+evaluated again on the row as that one left it), so no reservation can overrun the plan
+and none holds the row longer than from its UPDATE to its commit: one user's parallel
+uploads do not queue behind each other's SELECT ... FOR UPDATE. The other operations lock
+the user's Usage row (SELECT ... FOR UPDATE) inside the caller's transaction, or take the
+row the caller already locked with `usage_lock` (`usage=`), so a request locks it once.
+The Usage row is the first lock of the project's lock order, which storage/locks.py
+writes down.
 
 Every account has its Usage row from the moment it is created (plans/signals.py runs
 `usage_create` on every new user, whichever door made it: sign-up, the admin,
@@ -18,6 +24,8 @@ from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
 from django.db import transaction
+from django.db.models import Exists, F, OuterRef
+from django.utils import timezone
 
 from kosha.errors import FileTooLarge, StorageFull, TooManyFiles
 from kosha.sizes import size_text
@@ -85,23 +93,73 @@ def _check_fits(usage: Usage, *, size_bytes: int, files: int, largest_file_bytes
         )
 
 
+# How often a refused conditional reservation is tried again when reading the row shows
+# that it fits after all (a release or commit landed between the UPDATE and the read).
+_RESERVE_ATTEMPTS = 3
+
+
 def quota_reserve(
     *, user: User | uuid.UUID, size_bytes: int, files: int = 1, largest_file_bytes: int | None = None
+) -> None:
+    """Reserve room for an upload of size_bytes (bytes) and `files` file slots (0 for a
+    new version of an existing file). For many files at once (a folder copy),
+    largest_file_bytes is the biggest one's size, checked against the plan's per-file
+    limit (default: size_bytes, one file).
+
+    One conditional UPDATE (no SELECT ... FOR UPDATE before it): the row is locked from
+    this statement to the caller's commit, so call it last in the caller's atomic()
+    block. Raises QuotaExceeded (FileTooLarge, StorageFull, TooManyFiles, with the
+    numbers of an unlocked read of the row) and changes nothing then; Usage.DoesNotExist
+    for an account without its row."""
+    user_id: uuid.UUID = user if isinstance(user, uuid.UUID) else user.pk
+    largest = size_bytes if largest_file_bytes is None else largest_file_bytes
+
+    def refuse() -> None:
+        # Read why (unlocked) for the error's numbers; returns if the row fits by now.
+        usage = Usage.objects.select_related("plan").get(user_id=user_id)
+        _check_fits(usage, size_bytes=size_bytes, files=files, largest_file_bytes=largest_file_bytes)
+
+    if largest <= STORE_MAX_OBJECT_BYTES:
+        room = Plan.objects.filter(
+            pk=OuterRef("plan_id"),
+            max_file_bytes__gte=largest,
+            storage_bytes__gte=OuterRef("used_bytes") + OuterRef("reserved_bytes") + size_bytes,
+        )
+        if files:
+            room = room.filter(max_files__gte=OuterRef("file_count") + OuterRef("reserved_files") + files)
+        reserve = Usage.objects.filter(Exists(room), user_id=user_id)
+        for _ in range(_RESERVE_ATTEMPTS):
+            if reserve.update(
+                reserved_bytes=F("reserved_bytes") + size_bytes,
+                reserved_files=F("reserved_files") + files,
+                updated_at=timezone.now(),
+            ):
+                return
+            refuse()  # a row that fits now had room freed in between: try again
+    refuse()  # over the store's own per-object limit: FileTooLarge
+    raise StorageFull(
+        "Your usage kept changing while room for this upload was reserved; try again.",
+        size_bytes=size_bytes,
+        **_numbers(Usage.objects.select_related("plan").get(user_id=user_id)),
+    )
+
+
+def _locked(user: User | uuid.UUID, usage: Usage | None) -> Usage:
+    """The row the caller already locked in this transaction, else lock it now."""
+    return usage if usage is not None else usage_lock(user=user)
+
+
+def quota_commit(
+    *,
+    user: User | uuid.UUID,
+    size_bytes: int,
+    files: int = 1,
+    files_added: int | None = None,
+    usage: Usage | None = None,
 ) -> Usage:
-    """Reserve room for an upload of size_bytes (bytes) and `files` new files. For many
-    files at once (a folder copy), largest_file_bytes is the biggest one's size, checked
-    against the plan's per-file limit (default: size_bytes, one file). Raises
-    QuotaExceeded (FileTooLarge, StorageFull, TooManyFiles). Locks Usage; needs atomic()."""
-    usage = usage_lock(user=user)
-    _check_fits(usage, size_bytes=size_bytes, files=files, largest_file_bytes=largest_file_bytes)
-    usage.reserved_bytes += size_bytes
-    usage.reserved_files += files
-    usage.save(update_fields=["reserved_bytes", "reserved_files", "updated_at"])
-    return usage
-
-
-def quota_commit(*, user: User | uuid.UUID, size_bytes: int, files: int = 1, files_added: int | None = None) -> Usage:
-    """Turn a reservation into usage: the bytes arrived and were recorded. Locks Usage.
+    """Turn a reservation into usage: the bytes arrived and were recorded. Locks Usage
+    (or takes `usage`, the row the caller locked with usage_lock in this transaction);
+    writes it in one UPDATE.
 
     `files` is how many file slots were reserved; `files_added` how many files now exist
     that did not before (0 when the upload became a new version of an existing file). A
@@ -109,7 +167,7 @@ def quota_commit(*, user: User | uuid.UUID, size_bytes: int, files: int = 1, fil
     meanwhile) takes the extra slots only if the plan has room: raises TooManyFiles
     otherwise, with nothing changed.
     """
-    usage = usage_lock(user=user)
+    usage = _locked(user, usage)
     extra_files = (files if files_added is None else files_added) - files
     if extra_files > 0 and usage.file_count + usage.reserved_files + extra_files > usage.plan.max_files:
         raise TooManyFiles(
@@ -125,9 +183,10 @@ def quota_commit(*, user: User | uuid.UUID, size_bytes: int, files: int = 1, fil
     return usage
 
 
-def quota_release(*, user: User | uuid.UUID, size_bytes: int, files: int = 1) -> Usage:
-    """Give back a reservation that will not be used (abort, expiry, mismatch). Locks Usage."""
-    usage = usage_lock(user=user)
+def quota_release(*, user: User | uuid.UUID, size_bytes: int, files: int = 1, usage: Usage | None = None) -> Usage:
+    """Give back a reservation that will not be used (abort, expiry, mismatch). Locks
+    Usage (or takes `usage`, the row the caller locked in this transaction)."""
+    usage = _locked(user, usage)
     usage.reserved_bytes -= size_bytes
     usage.reserved_files -= files
     usage.save(update_fields=["reserved_bytes", "reserved_files", "updated_at"])

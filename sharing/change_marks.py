@@ -60,12 +60,20 @@ def changes_tag_for_user(*, user) -> str:
 
 
 @receiver(events_committed, dispatch_uid="change_marks_from_activity")
-def change_marks_bump(sender, event_ids: list[int], **kwargs) -> None:
+def change_marks_bump(sender, event_ids: list[int], events: list[ActivityEvent] | None = None, **kwargs) -> None:
     """After a commit: a new mark for each space that had a content change, and for each
     person whose share was made, changed or revoked (who also has the owners sharing with
-    them read again). One query (the events by primary key)."""
+    them read again). No query when the sender passes the events (activity_committed
+    does); else one (the events by primary key)."""
     kinds = [*CONTENT_EVENTS, *_SHARE_KINDS]
-    rows = ActivityEvent.objects.filter(pk__in=event_ids, kind__in=kinds).values_list("owner_id", "kind", "detail")
+    if events is not None:
+        rows = [
+            (None if event.owner_id is None else uuid.UUID(str(event.owner_id)), event.kind, event.detail)
+            for event in events
+            if event.kind in kinds
+        ]
+    else:
+        rows = ActivityEvent.objects.filter(pk__in=event_ids, kind__in=kinds).values_list("owner_id", "kind", "detail")
     marks: dict[str, str] = {}
     for owner_id, kind, detail in rows:
         if kind in CONTENT_EVENTS and owner_id is not None:

@@ -234,8 +234,8 @@ def test_changing_a_tier_in_the_admin_changes_every_users_limits(admin_client, o
         assert limits["storage_bytes"] == 100 * KiB
         assert limits["max_file_bytes"] == 50 * KiB
         with transaction.atomic():
-            usage = quota_reserve(user=user, size_bytes=20 * KiB)
-        assert usage.reserved_bytes == 20 * KiB
+            quota_reserve(user=user, size_bytes=20 * KiB)
+        assert Usage.objects.get(user=user).reserved_bytes == 20 * KiB
 
 
 def test_a_second_default_tier_is_refused_by_the_form(admin_client):

@@ -19,6 +19,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -29,9 +30,9 @@ from kosha.origin import Origin
 from plans.services import quota_commit, quota_release, usage_lock
 from storage.audit import item_event_record
 from storage.backends import BackendError, get_backend
-from storage.locks import file_lock, folders_lock, upload_lock
-from storage.models import File, FileVersion, Folder, UploadSession
-from storage.names import name_free
+from storage.locks import folders_lock, upload_lock
+from storage.models import File, FileVersion, UploadSession
+from storage.names import name_free, name_holders
 from storage.services.replication import replication_enqueue
 from storage.thumbnails import THUMBNAIL_CONTENT_TYPES
 
@@ -70,11 +71,12 @@ def version_record(
         # The account is being purged: record nothing more (the purge removes the bytes).
         raise AccountDeleting()
     with transaction.atomic():
-        usage_lock(user=owner)
+        # The one lock of Usage in this request; the commit below writes the row it read.
+        usage = usage_lock(user=owner)
         locked = upload_lock(upload_id=session.pk)
         if locked.status == UploadSession.Status.COMPLETED:
             # A concurrent complete (or a storage event about the key) recorded it first.
-            return FileVersion.objects.select_related("file").get(pk=locked.version_id)
+            return FileVersion.objects.select_related("file__current_version").get(pk=locked.version_id)
         if locked.status != UploadSession.Status.PENDING:
             raise UploadGone.for_status(locked.status, f"This upload was {locked.status}.")
         # Lock the destination so a concurrent trash of the folder cannot miss this file.
@@ -85,22 +87,41 @@ def version_record(
                 raise FolderTrashed()
             folder = found[0]
 
-        name, existing = _name_for(session=locked, owner=owner, name_policy=name_policy)
+        name, existing_id = _name_for(session=locked, owner=owner, name_policy=name_policy)
         now = timezone.now()
-        if existing is not None:
-            file = file_lock(file_id=existing.pk)
-            number = (file.versions.order_by("-number").values_list("number", flat=True).first() or 0) + 1
+        version_id = uuid.uuid4()
+        if existing_id is not None:
+            file = _file_lock_with_last_number(file_id=existing_id)
+            number = (file.last_number or 0) + 1
             files_added = 0
+            file.current_version_id = version_id
+            file.size_bytes = locked.size_bytes
+            file.content_type = locked.content_type
+            file.updated_at = now
+            file.save(update_fields=["current_version", "size_bytes", "content_type", "updated_at"])
         else:
-            file = File(owner=owner, folder=folder, name=name, content_type=locked.content_type)
+            # Born pointing at its first version (inserted next): the foreign key is
+            # checked at commit (Django makes it DEFERRABLE INITIALLY DEFERRED), so the
+            # file needs no UPDATE after the version exists.
+            file = File(
+                owner=owner,
+                folder=folder,
+                name=name,
+                content_type=locked.content_type,
+                current_version_id=version_id,
+                size_bytes=locked.size_bytes,
+                updated_at=now,
+            )
             try:
-                with transaction.atomic():
-                    file.save()
+                file.save(force_insert=True)
             except IntegrityError:
+                # The name was taken meanwhile: the exception leaving this atomic() block
+                # rolls the whole transaction back (no savepoint needed).
                 raise NameTaken("Another file with this name appeared here; try again.") from None
             number, files_added = 1, 1
 
         version = FileVersion.objects.create(
+            id=version_id,
             file=file,
             number=number,
             key=locked.key,
@@ -108,17 +129,17 @@ def version_record(
             content_type=locked.content_type,
             sha256=sha256,
             etag=etag.strip('"'),
-            created_by=locked.created_by,
+            created_by_id=locked.created_by_id,
             width=copied_from.width if copied_from else None,
             height=copied_from.height if copied_from else None,
         )
         file.current_version = version
-        file.size_bytes = version.size_bytes
-        file.content_type = version.content_type
-        file.updated_at = now
-        file.save(update_fields=["current_version", "size_bytes", "content_type", "updated_at"])
         usage = quota_commit(
-            user=owner, size_bytes=locked.size_bytes, files=locked.reserved_files, files_added=files_added
+            user=owner,
+            size_bytes=locked.size_bytes,
+            files=locked.reserved_files,
+            files_added=files_added,
+            usage=usage,
         )
         locked.status = UploadSession.Status.COMPLETED
         locked.version = version
@@ -150,17 +171,24 @@ def version_record(
     return version
 
 
-def _name_for(*, session: UploadSession, owner, name_policy: str) -> tuple[str, File | None]:
-    """The name the recorded file gets and, for a new version, the live file it joins."""
+def _name_for(*, session: UploadSession, owner, name_policy: str) -> tuple[str, uuid.UUID | None]:
+    """The name the recorded file gets and, for a new version, the id of the live file it
+    joins. One query (two for RENAME)."""
     if name_policy == UploadSession.OnConflict.RENAME:
         return name_free(owner=owner, folder_id=session.folder_id, name=session.name), None
-    live = {"owner": owner, "deleted_at__isnull": True, "name": session.name}
-    if Folder.objects.filter(parent_id=session.folder_id, **live).exists():
+    folder_taken, file_id = name_holders(owner=owner, folder_id=session.folder_id, name=session.name)
+    if folder_taken:
         raise NameTakenByFolder()
-    existing = File.objects.filter(folder_id=session.folder_id, **live).first()
-    if existing is not None and name_policy == UploadSession.OnConflict.FAIL:
+    if file_id is not None and name_policy == UploadSession.OnConflict.FAIL:
         raise NameTaken(name=session.name)
-    return session.name, existing
+    return session.name, file_id
+
+
+def _file_lock_with_last_number(*, file_id) -> File:
+    """file_lock (storage/locks.py) and the file's highest version number as
+    `last_number`, in one SELECT ... FOR UPDATE."""
+    last = FileVersion.objects.filter(file_id=OuterRef("pk")).order_by("-number").values("number")[:1]
+    return File.objects.select_for_update(of=("self",)).annotate(last_number=Subquery(last)).get(pk=file_id)
 
 
 def after_version_recorded(
@@ -189,11 +217,11 @@ def session_abandon(*, session: UploadSession, status: str) -> bool:
     session was no longer pending (completed or ended meanwhile). Locks Usage, then the
     session."""
     with transaction.atomic():
-        usage_lock(user=session.owner)
+        usage = usage_lock(user=session.owner_id)
         locked = upload_lock(upload_id=session.pk)
         if locked.status != UploadSession.Status.PENDING:
             return False
-        quota_release(user=session.owner, size_bytes=locked.size_bytes, files=locked.reserved_files)
+        quota_release(user=session.owner_id, size_bytes=locked.size_bytes, files=locked.reserved_files, usage=usage)
         locked.status = status
         locked.delete_after = late_writes_end(session=locked, now=timezone.now())
         locked.save(update_fields=["status", "delete_after"])

@@ -64,7 +64,7 @@ def upload_complete(*, actor, upload: UploadSession, parts=None, origin: Origin)
     of version_record, StoreUnavailable (nothing recorded, reservation kept until
     expiry)."""
     if upload.status == UploadSession.Status.COMPLETED and upload.version_id:
-        return FileVersion.objects.select_related("file").get(pk=upload.version_id)
+        return FileVersion.objects.select_related("file__current_version").get(pk=upload.version_id)
     upload_require_pending(upload)
     backend = get_backend()
 
@@ -101,7 +101,7 @@ def upload_complete_from_event(*, key: str) -> FileVersion | None:
     if upload is None:
         return None
     if upload.status == UploadSession.Status.COMPLETED and upload.version_id:
-        return FileVersion.objects.select_related("file").get(pk=upload.version_id)
+        return FileVersion.objects.select_related("file__current_version").get(pk=upload.version_id)
     if upload.status != UploadSession.Status.PENDING:
         return None
     upload_require_pending(upload)

@@ -1,4 +1,4 @@
-"""Starting an upload: validate, reserve quota under the Usage lock, create the session,
+"""Starting an upload: validate, create the session and reserve quota (one conditional UPDATE),
 then (no transaction open) sign the single PUT or start the multipart upload."""
 
 from __future__ import annotations
@@ -18,8 +18,8 @@ from kosha.metrics import UPLOADS_STARTED
 from plans.services import STORE_MAX_OBJECT_BYTES, quota_reserve
 from storage import keys
 from storage.backends import BackendError, PresignedRequest, get_backend
-from storage.models import File, Folder, UploadSession
-from storage.names import name_clean
+from storage.models import UploadSession
+from storage.names import name_clean, name_holders
 from storage.places import Place
 from storage.services.recording import session_abandon
 
@@ -96,8 +96,9 @@ def upload_start(
     on_conflict=None,
     part_size_bytes: int | None = None,
 ) -> UploadStart:
-    """Validate, reserve quota under the Usage row lock (the bytes, and a file slot unless
-    it will be a new version of a live file), create the session, sign the PUT (or start
+    """Validate, create the session and reserve quota in one transaction (the bytes, and a
+    file slot unless it will be a new version of a live file: one conditional UPDATE of
+    the Usage row, plans.services.quota_reserve), sign the PUT (or start
     the multipart upload). `place` is where the file lands (the door checked
     that actor may add there): its owner's plan limits and quota apply, whoever the
     actor is; actor (an editor, the owner, or None for a drop through a link) is the
@@ -121,10 +122,10 @@ def upload_start(
     )
     if strategy == UploadSession.Strategy.MULTIPART and part_size_bytes is None:
         part_size_bytes = part_size_for(size_bytes)
-    live = {"owner": owner, "name": name, "deleted_at__isnull": True}
-    if Folder.objects.filter(parent=folder, **live).exists():
+    folder_taken, file_id = name_holders(owner=owner, folder_id=folder.pk if folder else None, name=name)
+    if folder_taken:
         raise NameTakenByFolder(name=name)
-    name_taken = File.objects.filter(folder=folder, **live).exists()
+    name_taken = file_id is not None
     if on_conflict == UploadSession.OnConflict.FAIL and name_taken:
         raise NameTaken(name=name)
     # A new version of a live file adds bytes but no file: it reserves no file slot. If
@@ -132,7 +133,6 @@ def upload_start(
     reserved_files = 0 if name_taken and on_conflict == UploadSession.OnConflict.VERSION else 1
 
     with transaction.atomic():
-        quota_reserve(user=owner, size_bytes=size_bytes, files=reserved_files)
         upload = UploadSession.objects.create(
             owner=owner,
             created_by=actor,
@@ -148,6 +148,9 @@ def upload_start(
             expires_at=timezone.now() + timedelta(hours=settings.KOSHA_UPLOAD_SESSION_HOURS),
             reserved_files=reserved_files,
         )
+        # Last before the commit: the conditional UPDATE holds the Usage row only from
+        # here to the commit, and a refusal rolls the session back.
+        quota_reserve(user=owner, size_bytes=size_bytes, files=reserved_files)
     UPLOADS_STARTED.inc()
 
     backend = get_backend()

@@ -1,0 +1,157 @@
+"""What each step of the single-file upload protocol costs the database (issue 12, the
+query diet): exact counts, each query named, so a new one is a decision, not a drift.
+
+The clients here are force-authenticated and the throttles count in the cache: a known
+API token costs no query either (accounts/tests/test_token_cache.py)."""
+
+import hashlib
+import os
+
+import pytest
+import requests
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from kosha.testing import factories
+
+pytestmark = pytest.mark.django_db
+
+MiB = 1024 * 1024
+
+
+def _start(client, **body):
+    return client.post("/api/v1/uploads/", body, format="json")
+
+
+def _sent(live_server, started: dict, data: bytes) -> None:
+    url = started["url"].replace("http://testserver", live_server.url, 1)
+    assert requests.put(url, data=data, headers=started["headers"], timeout=30).status_code == 200
+
+
+def _complete(client, upload_id, body=None):
+    return client.post(f"/api/v1/uploads/{upload_id}/complete/", body or {}, format="json")
+
+
+def _count(call):
+    with CaptureQueriesContext(connection) as queries:
+        response = call()
+    return response, len(queries), [q["sql"] for q in queries.captured_queries]
+
+
+def _body(name: str, data: bytes, folder=None) -> dict:
+    body = {"name": name, "size": len(data), "sha256": hashlib.sha256(data).hexdigest()}
+    if folder is not None:
+        body["folder"] = str(folder.pk)
+    return body
+
+
+def test_starting_an_upload_at_the_root_costs_five_queries(local_settings, owner_client):
+    data = os.urandom(1024)
+
+    response, count, sqls = _count(lambda: _start(owner_client, **_body("a.bin", data)))
+
+    assert response.status_code == 201, response.json()
+    # 1. who holds the name: the live file and the live folder of that name, one UNION
+    # 2. BEGIN
+    # 3. INSERT the session
+    # 4. reserve: one conditional UPDATE of the Usage row (no SELECT ... FOR UPDATE)
+    # 5. COMMIT
+    assert count == 5, sqls
+    assert not [sql for sql in sqls if "FOR UPDATE" in sql]
+
+
+def test_starting_an_upload_in_a_folder_costs_one_query_more(local_settings, owner, owner_client):
+    folder = factories.folder(owner, "photos")
+
+    response, count, sqls = _count(lambda: _start(owner_client, **_body("a.bin", b"x", folder)))
+
+    assert response.status_code == 201, response.json()
+    # 1. the folder with its owner (the access rule, storage.places), then the five above
+    assert count == 6, sqls
+
+
+def test_completing_a_new_file_costs_eleven_queries(local_settings, owner_client, live_server):
+    data = os.urandom(64 * 1024)
+    started = _start(owner_client, **_body("a.bin", data)).json()
+    _sent(live_server, started, data)
+
+    response, count, sqls = _count(lambda: _complete(owner_client, started["id"]))
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["version"] == 1
+    # 1. the session with its owner and folder (the door, sharing.access)
+    # 2. BEGIN
+    # 3. the Usage row with its plan, FOR UPDATE: the one lock of Usage in this request
+    # 4. the session FOR UPDATE (is it still pending?)
+    # 5. who holds the name (one UNION)
+    # 6. INSERT the file, born pointing at its version (a deferred foreign key)
+    # 7. INSERT the version
+    # 8. UPDATE Usage, once, with the counters read in 3
+    # 9. UPDATE the session: completed
+    # 10. INSERT the activity event
+    # 11. COMMIT
+    # Nothing after: the answer is built from the rows written, the change mark from the
+    # event in memory.
+    assert count == 11, sqls
+    assert sum('FROM "plans_usage"' in sql for sql in sqls) == 1
+    assert not [sql for sql in sqls if 'FROM "accounts_user"' in sql]
+
+
+def test_completing_into_a_folder_costs_one_query_more(local_settings, owner, owner_client, live_server):
+    folder = factories.folder(owner, "photos")
+    started = _start(owner_client, **_body("a.bin", b"x", folder)).json()
+    _sent(live_server, started, b"x")
+
+    response, count, sqls = _count(lambda: _complete(owner_client, started["id"]))
+
+    assert response.status_code == 200, response.json()
+    # the eleven above and the destination folder FOR UPDATE (a trash of it waits)
+    assert count == 12, sqls
+
+
+def test_completing_a_new_version_costs_twelve_queries(local_settings, owner_client, live_server):
+    first = os.urandom(1024)
+    started = _start(owner_client, **_body("a.bin", first)).json()
+    _sent(live_server, started, first)
+    assert _complete(owner_client, started["id"]).json()["version"] == 1
+    data = os.urandom(1024)
+    started = _start(owner_client, **_body("a.bin", data)).json()
+    _sent(live_server, started, data)
+
+    response, count, sqls = _count(lambda: _complete(owner_client, started["id"]))
+
+    assert response.status_code == 200, response.json()
+    assert response.json()["version"] == 2
+    # 1. the session (the door), 2. BEGIN, 3. Usage FOR UPDATE, 4. the session FOR UPDATE,
+    # 5. who holds the name, 6. the file FOR UPDATE with its highest version number in the
+    # same SELECT, 7. UPDATE the file (current version, size, type), 8. INSERT the
+    # version, 9. UPDATE Usage, 10. UPDATE the session, 11. INSERT the event, 12. COMMIT
+    assert count == 12, sqls
+
+
+def test_completing_again_reads_two_rows(local_settings, owner_client, live_server):
+    started = _start(owner_client, **_body("a.bin", b"x")).json()
+    _sent(live_server, started, b"x")
+    first = _complete(owner_client, started["id"])
+
+    response, count, sqls = _count(lambda: _complete(owner_client, started["id"]))
+
+    assert response.status_code == 200
+    assert response.json() == first.json()
+    # 1. the session (the door), 2. its version with the file and the file's current version
+    assert count == 2, sqls
+
+
+def test_part_urls_cost_one_query(local_settings, owner_client, settings):
+    settings.KOSHA_MULTIPART_THRESHOLD_BYTES = 5 * MiB
+    started = _start(owner_client, name="big.bin", size=20 * MiB).json()
+    assert started["strategy"] == "multipart"
+
+    response, count, sqls = _count(
+        lambda: owner_client.post(f"/api/v1/uploads/{started['id']}/parts/", {"numbers": [1, 2, 3]}, format="json")
+    )
+
+    assert response.status_code == 200, response.json()
+    assert [part["number"] for part in response.json()["parts"]] == [1, 2, 3]
+    # 1. the session with its owner and folder (the door); signing needs no query
+    assert count == 1, sqls
