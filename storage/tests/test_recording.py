@@ -62,7 +62,7 @@ def test_a_copy_whose_new_key_a_storage_event_recorded_first_returns_that_file(l
         session = UploadSession.objects.get(owner=owner, status=UploadSession.Status.PENDING)
         return upload_complete_from_event(key=session.key)
 
-    with run_before("storage.services.files.version_record", event_about_the_copy) as event:
+    with run_before("storage.services.copies.version_record", event_about_the_copy) as event:
         copy = file_copy(actor=owner, file=source, origin=TASK)
 
     assert copy.pk == event.result.file_id
