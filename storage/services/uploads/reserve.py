@@ -55,14 +55,14 @@ def upload_reservation_settle(*, upload: UploadSession, size_bytes: int) -> None
     upload_complete verifies the object against it. Raises InvalidInput (more than was
     reserved), UploadGone/UploadExpired/UploadCompleted. Locks Usage, then the session."""
     with transaction.atomic():
-        usage_lock(user=upload.owner_id)
+        usage = usage_lock(user=upload.owner_id)
         locked = upload_lock(upload_id=upload.pk)
         upload_require_pending(locked)
         if not 0 <= size_bytes <= locked.size_bytes:
             raise InvalidInput("The upload is larger than its reservation.", field="size")
         surplus = locked.size_bytes - size_bytes
         if surplus:
-            quota_release(user=upload.owner_id, size_bytes=surplus, files=0)
+            quota_release(user=upload.owner_id, size_bytes=surplus, files=0, usage=usage)
             locked.size_bytes = size_bytes
             locked.save(update_fields=["size_bytes"])
     upload.size_bytes = size_bytes
