@@ -40,6 +40,7 @@ import enum
 import uuid
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from django.db.models import Q
 from django.utils import timezone
@@ -458,13 +459,50 @@ def shared_scope_for_actor(*, actor, roles: Iterable[str] | None = None) -> Shar
 # --- public links --------------------------------------------------------------------------------
 
 
-def link_is_live(link: ShareLink, *, now=None) -> bool:
-    """Whether link opens now: not revoked, expired or used up, and its item is not in
-    the trash (load link.file / link.folder with the link, or this reads them)."""
-    if link.revoked_at is not None or link.is_expired(now) or link.is_exhausted:
-        return False
-    item = link.item
-    return item is not None and item.deleted_at is None
+class LinkState(enum.StrEnum):
+    """Whether a link opens now, and if not, the first reason why (in this order: the
+    owner turned it off, it expired, its downloads are used up, its item is in the trash)."""
+
+    LIVE = "live"
+    REVOKED = "revoked"
+    EXPIRED = "expired"
+    LIMIT_REACHED = "limit_reached"
+    IN_TRASH = "in_trash"
+
+    @property
+    def label(self) -> str:
+        return _LINK_STATE_LABELS[self]
+
+
+_LINK_STATE_LABELS = {
+    LinkState.LIVE: "Live",
+    LinkState.REVOKED: "Turned off",
+    LinkState.EXPIRED: "Expired",
+    LinkState.LIMIT_REACHED: "Download limit reached",
+    LinkState.IN_TRASH: "Item in trash",
+}
+
+
+def link_state(link: ShareLink, *, now: datetime | None = None) -> LinkState:
+    """Whether link opens at `now` (default: the current time), or why not: the one
+    answer the API's list, the share dialog and the Shared by me page show. Load
+    link.file / link.folder with the link (select_related), or this reads them: an item
+    in the trash (trashed itself or inside a trashed folder: both carry deleted_at)
+    stops its links until it is restored. Raises nothing; locks nothing."""
+    if link.revoked_at is not None:
+        return LinkState.REVOKED
+    if link.is_expired(now):
+        return LinkState.EXPIRED
+    if link.is_exhausted:
+        return LinkState.LIMIT_REACHED
+    if link.item.deleted_at is not None:
+        return LinkState.IN_TRASH
+    return LinkState.LIVE
+
+
+def link_is_live(link: ShareLink, *, now: datetime | None = None) -> bool:
+    """Whether link opens now (link_state is LIVE)."""
+    return link_state(link, now=now) is LinkState.LIVE
 
 
 def access_for_link(*, link: ShareLink, item: File | Folder) -> Role | None:

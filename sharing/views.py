@@ -42,10 +42,11 @@ from sharing.access import (
     file_for_link,
     folder_for_link,
     link_for_actor,
-    link_is_live,
+    link_state,
     share_for_actor,
     upload_for_link,
 )
+from sharing.api.serializers import ShareLinkOutput
 from sharing.drops import drop_start_admit
 from sharing.link_tokens import token_open
 from sharing.models import LinkEvent, ShareLink
@@ -310,11 +311,19 @@ def shared_by_me_page(request: HttpRequest) -> HttpResponse:
     except InvalidInput:
         return redirect("sharing:shared-by-me")
     now = timezone.now()
-    rows = [(link, link_is_live(link, now=now), _address(request, link)) for link in links.items]
+    rows = [(link, link_state(link, now=now), _address(request, link)) for link in links.items]
+    # The links as the API lists them, for the page's Edit and Copy link (static/js/pages/shared-by-me.js).
+    links_data = ShareLinkOutput(links.items, many=True, context={"request": request}).data
     return render(
         request,
         "sharing/shared_by_me.html",
-        {"links": rows, "links_next": links.next_cursor, "shares": shares.items, "shares_next": shares.next_cursor},
+        {
+            "links": rows,
+            "links_data": links_data,
+            "links_next": links.next_cursor,
+            "shares": shares.items,
+            "shares_next": shares.next_cursor,
+        },
     )
 
 

@@ -22,11 +22,12 @@ def chromium_launch(playwright):
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
 
 
-def signed_in_context(browser, base_url: str, user):
+def signed_in_context(browser, base_url: str, user, **context_args):
     """A new browser context holding the session cookie of `user` for `base_url` (the
-    live server), as if they had signed in."""
+    live server), as if they had signed in. context_args go to new_context (e.g.
+    timezone_id="Asia/Tokyo")."""
     client = web_as(user)
-    context = browser.new_context(**CONTEXT_ARGS)
+    context = browser.new_context(**{**CONTEXT_ARGS, **context_args})
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": base_url}])
     return context

@@ -1,14 +1,15 @@
 """Input and output shapes of the sharing API. Serializers validate and render; they never write."""
 
 from django.urls import reverse
+from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kosha.datetimes import AwareDateTimeField
 from kosha.integers import INT_MAX, JsonIntegerField
 from kosha.json_fields import JsonBooleanField, JsonTextField
-from sharing.access import link_is_live
+from sharing.access import LinkState, link_state
 from sharing.link_tokens import token_open
-from sharing.models import Share, ShareLink
+from sharing.models import LINK_NAME_MAX_LENGTH, Share, ShareLink
 from sharing.services import MAX_PASSWORD_LENGTH
 
 
@@ -59,11 +60,23 @@ _EXPIRY_HELP = (
 
 
 class ShareLinkUpdateInput(serializers.Serializer):
-    # Loose here, strict in the service (text of at most LINK_NAME_MAX_LENGTH, trimmed).
-    name = serializers.JSONField(required=False, allow_null=True, help_text="Your own label. Null: none.")
+    """A PATCH changes only the fields it gives; the service checks them against the plan."""
+
+    name = JsonTextField(
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        max_length=LINK_NAME_MAX_LENGTH,
+        help_text="Your own label, trimmed. Null or empty: none.",
+    )
     expires_at = AwareDateTimeField(required=False, allow_null=True, help_text=_EXPIRY_HELP)
     password = JsonTextField(
-        required=False, allow_null=True, allow_blank=True, trim_whitespace=False, max_length=MAX_PASSWORD_LENGTH
+        required=False,
+        allow_null=True,
+        allow_blank=True,
+        trim_whitespace=False,
+        max_length=MAX_PASSWORD_LENGTH,
+        help_text="Sets or changes the password. Null or empty: no password. Absent: unchanged.",
     )
     max_downloads = JsonIntegerField(
         required=False, allow_null=True, min_value=1, max_value=INT_MAX, help_text="Null: no limit."
@@ -80,6 +93,10 @@ class ShareLinkOutput(serializers.ModelSerializer):
     item = ItemRefOutput()
     has_password = serializers.BooleanField()
     is_live = serializers.SerializerMethodField()
+    state = serializers.SerializerMethodField(
+        help_text="Whether the link opens now, or why not: live, revoked, expired, limit_reached, in_trash."
+    )
+    state_label = serializers.SerializerMethodField(help_text="The state as people read it.")
     url = serializers.SerializerMethodField(
         help_text="The link's address, to copy again at any time; null for a link whose token cannot be opened."
     )
@@ -96,13 +113,28 @@ class ShareLinkOutput(serializers.ModelSerializer):
             "download_count",
             "is_drop",
             "is_live",
+            "state",
+            "state_label",
             "url",
             "revoked_at",
             "created_at",
         ]
 
+    def _state(self, link) -> LinkState:
+        # One state per link and response: the three fields never disagree.
+        if getattr(link, "link_state", None) is None:
+            link.link_state = link_state(link)
+        return link.link_state
+
     def get_is_live(self, link) -> bool:
-        return link_is_live(link)
+        return self._state(link) is LinkState.LIVE
+
+    @extend_schema_field(serializers.ChoiceField(choices=[state.value for state in LinkState]))
+    def get_state(self, link) -> str:
+        return self._state(link).value
+
+    def get_state_label(self, link) -> str:
+        return self._state(link).label
 
     def get_url(self, link) -> str | None:
         token = token_open(link.token_sealed)

@@ -67,7 +67,7 @@ def test_share_a_file_by_link_and_a_folder_with_a_person(signed_up_page, live_se
     copied = page.evaluate("() => navigator.clipboard.readText()")
     assert copied == url_input.input_value()
     expect(dialog.locator("[data-share-link]")).to_have_count(1)
-    expect(dialog.locator("[data-share-link]")).to_contain_text("live")
+    expect(dialog.locator("[data-share-link] [data-link-state]")).to_have_text("Live")
     shot = _shot(dialog, "share-dialog.png")
     docs_screenshot_refresh(shot, "share-dialog.png")
 

@@ -32,11 +32,12 @@ def test_the_page_lists_my_links_with_their_state_and_my_shares(world):
     assert response.status_code == 200
     html = response.content.decode()
     assert "For the auditors" in _row(html, f'data-link="{live.pk}"')
-    assert "Works" in _row(html, f'data-link="{live.pk}"')
+    assert 'data-link-state="live">Live<' in _row(html, f'data-link="{live.pk}"')
     assert f'value="http://testserver/s/{token}"' in _row(html, f'data-link="{live.pk}"')
-    assert "data-link-address" not in _row(html, f'data-link="{expired.pk}"')
-    assert "Expired" in _row(html, f'data-link="{expired.pk}"')
-    assert "Item in trash" in _row(html, f'data-link="{binned_file.pk}"')
+    # An expired link keeps its address: the owner may extend it and send it again.
+    assert "data-link-address" in _row(html, f'data-link="{expired.pk}"')
+    assert 'data-link-state="expired">Expired<' in _row(html, f'data-link="{expired.pk}"')
+    assert 'data-link-state="in_trash">Item in trash<' in _row(html, f'data-link="{binned_file.pk}"')
     assert world.viewer.email in _row(html, f'data-share="{world.viewer_share.pk}"')
     assert world.editor.email in _row(html, f'data-share="{world.editor_share.pk}"')
 

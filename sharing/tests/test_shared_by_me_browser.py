@@ -26,19 +26,19 @@ def test_the_owner_copies_an_address_turns_the_link_off_and_removes_a_person(
         expect(page.get_by_role("heading", name="Shared by me", level=1)).to_be_visible()
 
         row = page.locator(f'[data-link="{made.pk}"]')
-        expect(row.locator("[data-link-state]")).to_have_text("Works")
+        expect(row.locator("[data-link-state]")).to_have_text("Live")
         address = row.get_by_label("Address of the link to Team").input_value()
         assert address == f"{live_server.url}/s/{token}"
 
         row.get_by_role("button", name="Turn off the link to Team").click()
-        expect(page.get_by_role("status")).to_contain_text("The link is turned off.")
+        expect(page.locator(".messages")).to_contain_text("The link is turned off.")
         expect(page.locator(f'[data-link="{made.pk}"] [data-link-state]')).to_have_text("Turned off")
         visitor = chromium.new_context()
         assert visitor.new_page().goto(address).status == 410
         visitor.close()
 
         page.get_by_role("button", name=f"Stop sharing Team with {friend.email}").click()
-        expect(page.get_by_role("status")).to_contain_text(f"{friend.email} no longer has access.")
+        expect(page.locator(".messages")).to_contain_text(f"{friend.email} no longer has access.")
         expect(page.locator(f'[data-share="{grant.pk}"]')).to_have_count(0)
     finally:
         context.close()

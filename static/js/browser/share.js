@@ -1,11 +1,13 @@
-// The share dialog of one file or folder: public links (made with an expiry, a password,
-// a download limit, or as a file drop for a folder; listed and revoked) and shares with
+// The share dialog of one file or folder: public links (made with a name, an expiry, a
+// password, a download limit, or as a file drop for a folder; listed with whether each
+// works now, their address copied, edited and revoked) and shares with
 // people (added by email as viewer or editor, role changed, removed). The lists have no
 // filter by item, so the dialog reads the owner's lists and keeps this item's entries.
 import { del, get, patch, post } from "../lib/api.js";
 import { el } from "../lib/dom.js";
-import { formatDateFull } from "../lib/format.js";
+import { dayEndIso, formatDateFull, localDay } from "../lib/format.js";
 import { toast } from "../lib/toast.js";
+import { copyText, expiryHelp, linkEditForm, planGet } from "./link-edit.js";
 
 let dialog = null; // the page's <dialog data-share>, wired on first use
 const MAX_PAGES = 20;
@@ -50,14 +52,10 @@ async function everyPage(path) {
 
 // --- public links ---------------------------------------------------------------------------
 
-function linkState(link) {
-  if (link.revoked_at) return "revoked";
-  if (!link.is_live) return "expired";
-  return "live";
-}
-
 function linkRow(link) {
-  const state = linkState(link);
+  // The server says whether the link works now, and why not (sharing.access.link_state).
+  const live = link.state === "live";
+  const title = link.name || `Link made ${formatDateFull(link.created_at)}`;
   const facts = [
     link.is_drop ? "File drop" : "Download link",
     link.expires_at ? `expires ${formatDateFull(link.expires_at)}` : "never expires",
@@ -66,27 +64,55 @@ function linkRow(link) {
   ].filter(Boolean);
   const row = el(
     "li",
-    { class: `share-entry share-entry--${state}`, "data-share-link": link.id },
+    { class: `share-entry share-entry--${link.state}`, "data-share-link": link.id },
     el(
       "div",
       { class: "share-entry__info" },
-      el("span", {}, `Made ${formatDateFull(link.created_at)}`),
-      el("span", { class: `badge${state === "live" ? " badge--success" : ""}` }, state),
+      el("span", { class: "share-entry__name" }, title),
+      el("span", { class: `badge${live ? " badge--success" : ""}`, "data-link-state": link.state }, link.state_label),
       el("div", { class: "muted small" }, facts.join(" · ")),
     ),
   );
-  if (state === "live") {
-    const revoke = el("button", { type: "button", class: "btn btn-small btn-danger", "aria-label": `Revoke the link made ${formatDateFull(link.created_at)}` }, "Revoke");
-    revoke.addEventListener("click", async () => {
-      revoke.disabled = true;
-      const done = await attempt(() => del(`share-links/${link.id}/`).then(() => true));
-      if (done) {
-        toast("Link revoked: it no longer opens.");
-        await loadLinks();
-      } else revoke.disabled = false;
-    });
-    row.append(revoke);
+  const actions = el("div", { class: "share-entry__actions" });
+  if (link.url) {
+    const copy = el("button", { type: "button", class: "btn btn-small btn-secondary", "aria-label": `Copy link: ${title}` }, "Copy link");
+    copy.addEventListener("click", () => copyText(link.url));
+    actions.append(copy);
   }
+  const edit = el("button", { type: "button", class: "btn btn-small btn-secondary", "aria-label": `Edit ${title}`, "aria-expanded": "false" }, "Edit");
+  edit.addEventListener("click", () => {
+    const open = row.querySelector("[data-link-edit]");
+    if (open) {
+      open.remove();
+      edit.setAttribute("aria-expanded", "false");
+      return;
+    }
+    const form = linkEditForm(link, {
+      onSaved: async () => {
+        await loadLinks();
+        dialog.querySelector(`[data-share-link="${link.id}"] button[aria-label^="Edit"]`)?.focus();
+      },
+      onCancel: () => {
+        form.remove();
+        edit.setAttribute("aria-expanded", "false");
+        edit.focus();
+      },
+    });
+    row.append(form);
+    edit.setAttribute("aria-expanded", "true");
+    form.elements.name.focus();
+  });
+  const revoke = el("button", { type: "button", class: "btn btn-small btn-danger", "aria-label": `Revoke ${title}` }, "Revoke");
+  revoke.addEventListener("click", async () => {
+    revoke.disabled = true;
+    const done = await attempt(() => del(`share-links/${link.id}/`).then(() => true));
+    if (done) {
+      toast("Link revoked: it no longer opens.");
+      await loadLinks();
+    } else revoke.disabled = false;
+  });
+  actions.append(edit, revoke);
+  row.append(actions);
   return row;
 }
 
@@ -99,22 +125,13 @@ async function loadLinks() {
   $("[data-share-links-empty]").hidden = shown.length > 0;
 }
 
-function expiresAt(dateValue) {
-  if (!dateValue) return null;
-  // The end of the chosen day, but never past what the plan allows from now.
-  const end = new Date(`${dateValue}T23:59:00`);
-  if (plan?.max_share_days) {
-    const latest = new Date(Date.now() + plan.max_share_days * 86400000 - 60000);
-    if (end > latest) return latest.toISOString();
-  }
-  return end.toISOString();
-}
-
 async function createLink(event) {
   event.preventDefault();
   const form = event.target;
   const body = { [item.kind]: item.id };
-  const expires = expiresAt(form.elements.expires.value);
+  if (form.elements.name.value.trim()) body.name = form.elements.name.value.trim();
+  // The end of the chosen day in this browser's zone; a day beyond the plan is the server's to refuse.
+  const expires = dayEndIso(form.elements.expires.value);
   if (expires) body.expires_at = expires;
   if (form.elements.password.value) body.password = form.elements.password.value;
   if (form.elements.max_downloads.value) body.max_downloads = Number(form.elements.max_downloads.value);
@@ -135,20 +152,7 @@ async function createLink(event) {
 
 async function copyUrl() {
   const input = $("[data-share-url]");
-  let copied = false;
-  try {
-    await navigator.clipboard.writeText(input.value);
-    copied = true;
-  } catch {
-    // No clipboard API (or no permission): select the address so Ctrl+C copies it.
-    input.focus();
-    input.select();
-    try {
-      copied = document.execCommand("copy");
-    } catch {
-      copied = false;
-    }
-  }
+  const copied = await copyText(input.value, input);
   $("[data-share-copy-status]").textContent = copied ? "Copied." : "Press Ctrl+C to copy the selected link.";
 }
 
@@ -210,24 +214,14 @@ async function addPerson(event) {
 // --- the dialog -----------------------------------------------------------------------------
 
 async function loadPlan() {
-  if (plan) return;
-  const usage = await attempt(() => get("usage/"));
-  plan = usage?.plan || null;
+  plan = await planGet();
 }
 
 function applyPlan() {
   const input = $("#share-expires");
-  const help = $("[data-share-expiry-help]");
-  if (!plan) return;
-  const today = new Date();
-  const day = (date) => `${date.getFullYear()}-${String(date.getMonth() + 1).padStart(2, "0")}-${String(date.getDate()).padStart(2, "0")}`;
-  input.min = day(today);
-  if (plan.max_share_days > 0) {
-    input.max = day(new Date(today.getTime() + (plan.max_share_days - 1) * 86400000));
-    help.textContent = `Empty for the default. Your ${plan.name} plan allows links for up to ${plan.max_share_days} days.`;
-  } else {
-    help.textContent = `Your ${plan.name} plan does not include public links.`;
-  }
+  input.min = localDay(new Date().toISOString());
+  // No max: a later day is sent as chosen and the server says the plan's limit.
+  $("[data-share-expiry-help]").textContent = plan ? `Empty for the default. ${expiryHelp(plan)}` : "";
 }
 
 function setUp() {

@@ -68,3 +68,23 @@ export function formatDateFull(iso, { locale, timeZone } = {}) {
 export function countOf(count, singular, plural = `${singular}s`) {
   return `${count} ${count === 1 ? singular : plural}`;
 }
+
+/**
+ * The end of a chosen day ("2026-12-01", from an <input type="date">) in the browser's
+ * time zone, as an RFC 3339 instant for the API; null for an empty or malformed value.
+ * The server refuses a day beyond the plan's limit with a message: this never shortens it.
+ */
+export function dayEndIso(dateValue) {
+  if (!/^\d{4}-\d{2}-\d{2}$/.test(dateValue || "")) return null;
+  const end = new Date(`${dateValue}T23:59:00`);
+  return Number.isNaN(end.getTime()) ? null : end.toISOString();
+}
+
+/** The browser-zone day ("2026-12-01") of an instant, for an <input type="date">; "" when missing. */
+export function localDay(iso) {
+  if (!iso) return "";
+  const date = new Date(iso);
+  if (Number.isNaN(date.getTime())) return "";
+  const pad = (number) => String(number).padStart(2, "0");
+  return `${date.getFullYear()}-${pad(date.getMonth() + 1)}-${pad(date.getDate())}`;
+}

@@ -2,7 +2,7 @@
 import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
-import { countOf, formatBytes, formatDate, formatDateFull, formatDuration } from "../lib/format.js";
+import { countOf, dayEndIso, formatBytes, formatDate, formatDateFull, formatDuration, localDay } from "../lib/format.js";
 import { fileType } from "../lib/filetypes.js";
 import { compareItems, nameComparer } from "../lib/sort.js";
 
@@ -125,5 +125,29 @@ describe("fileType", () => {
     assert.equal(fileType({ kind: "file", name: "clip", content_type: "video/mp4" }), "video");
     assert.equal(fileType({ kind: "file", name: "README", content_type: "text/plain" }), "text");
     assert.equal(fileType({ kind: "file", name: "blob", content_type: "" }), "file");
+  });
+});
+
+describe("dayEndIso and localDay", () => {
+  it("gives the end of the chosen day in the browser's zone, never another day", () => {
+    const iso = dayEndIso("2026-12-31");
+    const end = new Date(iso);
+    assert.match(iso, /Z$/);
+    assert.equal(localDay(iso), "2026-12-31");
+    assert.equal(end.getHours(), 23);
+    assert.equal(end.getMinutes(), 59);
+  });
+
+  it("keeps a day far in the future as it is (the server judges the plan's limit)", () => {
+    assert.equal(localDay(dayEndIso("2031-06-15")), "2031-06-15");
+  });
+
+  it("is null for an empty or malformed day, and localDay empty for a missing instant", () => {
+    assert.equal(dayEndIso(""), null);
+    assert.equal(dayEndIso(undefined), null);
+    assert.equal(dayEndIso("15/06/2031"), null);
+    assert.equal(dayEndIso("2031-13-45"), null);
+    assert.equal(localDay(null), "");
+    assert.equal(localDay("not a date"), "");
   });
 });
