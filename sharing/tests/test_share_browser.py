@@ -44,7 +44,7 @@ def test_share_a_file_by_link_and_a_folder_with_a_person(signed_up_page, live_se
 
     # Upload through the page's Upload input.
     with page.expect_file_chooser() as chooser:
-        page.locator("label.file-chooser").click()
+        page.locator("label.file-chooser").first.click()  # Upload (files); the second chooses a folder
     chooser.value.set_files(str(path))
     expect(page.locator("[data-upload-item][data-name='shared-notes.txt']")).to_have_attribute(
         "data-state", "done", timeout=UPLOAD_TIMEOUT_MS
