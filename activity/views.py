@@ -5,6 +5,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
+from activity.presentation import event_views
 from activity.selectors import activity_list_for_user
 from kosha.errors import InvalidInput
 
@@ -12,8 +13,13 @@ from kosha.errors import InvalidInput
 @login_required
 @require_GET
 def activity_list(request: HttpRequest) -> HttpResponse:
+    """What the user did anywhere and what anyone did in their space, newest first, as
+    activity.presentation words it; times in the browser's zone (static/js/lib/local-times.js,
+    UTC without script). Two queries beside the session's: the page of events with their
+    actors, and nothing per row."""
     try:
         page = activity_list_for_user(user=request.user, cursor=request.GET.get("cursor") or None)
     except InvalidInput as exc:
         return render(request, "activity/list.html", {"events": [], "error": exc.message}, status=400)
-    return render(request, "activity/list.html", {"events": page.items, "next_cursor": page.next_cursor})
+    events = event_views(page.items, viewer=request.user)
+    return render(request, "activity/list.html", {"events": events, "next_cursor": page.next_cursor})

@@ -7,4 +7,5 @@ urlpatterns = [
     path("", include("plans.api.urls")),
     path("", include("storage.api.urls")),
     path("", include("sharing.api.urls")),
+    path("", include("activity.api.urls")),
 ]

@@ -261,6 +261,7 @@ TABLE: dict[tuple[str, str], Row] = {
         "delete", lambda w, x: f"{API}/shares/{w.viewer_share.pk}/", 204, 404, 404, 404
     ),
     ("sharing-api:shared-with-me", "get"): every_signed_in("get", lambda w, x: f"{API}/shared-with-me/", 200),
+    ("activity-list", "get"): every_signed_in("get", lambda w, x: f"{API}/activity/", 200),
     ("sharing-api:changes", "get"): every_signed_in("get", lambda w, x: f"{API}/changes/", 200),
     ("sharing-api:changes-latest", "get"): every_signed_in("get", lambda w, x: f"{API}/changes/latest/", 200),
     ("sharing-api:share-link-list", "get"): every_signed_in("get", lambda w, x: f"{API}/share-links/", 200),
