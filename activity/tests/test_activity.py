@@ -115,7 +115,7 @@ def test_the_activity_page_is_cursor_paged(owner):
     assert len(first.context["events"]) == 50
     assert len(second.context["events"]) == 11  # 60 downloads and the sign-in
     assert second.context["next_cursor"] is None
-    seen = [event.pk for event in [*first.context["events"], *second.context["events"]]]
+    seen = [view.event.pk for view in [*first.context["events"], *second.context["events"]]]
     assert len(set(seen)) == 61
     assert client.get("/activity/", {"cursor": "forged"}).status_code == 400
 
