@@ -5,7 +5,7 @@ from storage.services.janitors import orphan_check, orphans_sweep, usage_reconci
 from storage.services.replication import replicas_verify, replication_backlog_drain, version_replicate
 from storage.services.trash import trash_purge_expired
 from storage.services.uploads import upload_sweep
-from storage.services.versions import blobs_delete, file_versions_prune
+from storage.services.versions import blobs_delete, file_versions_prune, version_sha1_compute
 from storage.thumbnails import version_thumbnail_make
 
 
@@ -34,6 +34,13 @@ def version_thumbnail_task(version_id: str) -> bool:
     """Enqueued after an image version is recorded. True if the version has a thumbnail."""
     version = version_thumbnail_make(version_id=version_id)
     return bool(version and version.thumbnail_key)
+
+
+def version_sha1_task(version_id: str) -> bool:
+    """Enqueued after a version is recorded from bytes that did not pass through Kosha:
+    compute its SHA-1 for WebDAV's oc:checksums. True if the version has one."""
+    version = version_sha1_compute(version_id=version_id)
+    return bool(version and version.sha1)
 
 
 def folder_archive_task(archive_id: str) -> str | None:

@@ -163,9 +163,16 @@ def version_record(
                 detail={"from": str(copied_from.file_id), "size_bytes": version.size_bytes},
             )
         needs_prune = number > usage.plan.versions_kept
+        # WebDAV computes the SHA-1 while the bytes stream in; other uploads (presigned,
+        # the bytes never pass here) and copies get it from a task reading the store.
+        needs_sha1 = origin.via != "dav" or copied_from is not None
         transaction.on_commit(
             lambda: after_version_recorded(
-                version.pk, file_id=file.pk, content_type=version.content_type, needs_prune=needs_prune
+                version.pk,
+                file_id=file.pk,
+                content_type=version.content_type,
+                needs_prune=needs_prune,
+                needs_sha1=needs_sha1,
             )
         )
     return version
@@ -192,10 +199,16 @@ def _file_lock_with_last_number(*, file_id) -> File:
 
 
 def after_version_recorded(
-    version_id: uuid.UUID, *, file_id=None, content_type: str | None = None, needs_prune: bool = True
+    version_id: uuid.UUID,
+    *,
+    file_id=None,
+    content_type: str | None = None,
+    needs_prune: bool = True,
+    needs_sha1: bool = False,
 ) -> None:
     """Follow-up work after a version is recorded: prune old versions when the file has
-    more than the plan keeps, thumbnail images, copy to the replica if there is one.
+    more than the plan keeps, thumbnail images, copy to the replica if there is one, and
+    (needs_sha1) compute the SHA-1 WebDAV sync clients compare (`oc:checksums`).
     Enqueues only what is needed, so a plain
     upload costs the web process no task at all."""
     if file_id is None or content_type is None:
@@ -208,6 +221,8 @@ def after_version_recorded(
         async_task("storage.tasks.file_versions_prune_task", file_id)
     if content_type in THUMBNAIL_CONTENT_TYPES:
         async_task("storage.tasks.version_thumbnail_task", str(version_id))
+    if needs_sha1:
+        async_task("storage.tasks.version_sha1_task", str(version_id))
 
 
 def session_abandon(*, session: UploadSession, status: str) -> bool:

@@ -10,6 +10,7 @@ points at nothing.
 
 from __future__ import annotations
 
+import hashlib
 import logging
 import uuid
 from datetime import datetime
@@ -201,3 +202,29 @@ def version_sync_properties_set(
     if fields:
         FileVersion.objects.filter(pk=version.pk).update(**fields)
     return version
+
+
+SHA1_READ_BYTES = 1024 * 1024
+
+
+def version_sha1_compute(*, version_id) -> FileVersion | None:
+    """Compute and keep the SHA-1 (hex) of a version whose bytes did not pass through
+    Kosha (a presigned upload, a copy): the object is read from the store
+    SHA1_READ_BYTES at a time, so memory holds one read whatever the size. Returns the
+    version, or None when it is gone or its object is missing. A version that has its
+    SHA-1 already is returned as it is (no read). Raises BackendError (the store is
+    unavailable: the task is retried later). One UPDATE; locks nothing."""
+    version = FileVersion.objects.filter(pk=version_id).first()
+    if version is None or version.sha1:
+        return version
+    backend = get_backend()
+    if backend.head(key=version.key) is None:
+        return None
+    digest = hashlib.sha1(usedforsecurity=False)
+    stream = backend.open(key=version.key)
+    try:
+        while chunk := stream.read(SHA1_READ_BYTES):
+            digest.update(chunk)
+    finally:
+        stream.close()
+    return version_sync_properties_set(version=version, sha1=digest.hexdigest())
