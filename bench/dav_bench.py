@@ -6,7 +6,12 @@ worker), measured in one run:
   (b) the same size through /dav/ and through the direct protocol (4 parallel parts),
       alternating rounds, min/median/max seconds and the ratio of medians;
   (c) PROPFIND depth 1 of folders of BENCH_PROPFIND_SIZES files: seconds per request
-      (its query count is asserted constant by dav/tests/test_propfind_queries.py).
+      (its query count is asserted constant by dav/tests/test_propfind_queries.py);
+  (d) a GET with an app password that asks for redirected downloads: the body bytes
+      Kosha's answer carries (counted as the client reads them: 0) and the bytes that
+      came from the store's host instead (the file, compared byte for byte).
+The run fails (exit status 1, after printing) when (a) grows by MAX_RSS_GROWTH_MIB or
+more, or (d) moves any body byte through Kosha.
 Run: `.venv/bin/python -m bench.dav_bench`. Prints a JSON summary.
 """
 
@@ -25,12 +30,15 @@ from bench.upload_bench import ROOT, Bench
 MiB = 1024 * 1024
 PUT_BYTES = int(os.environ.get("BENCH_DAV_MIB", "1024")) * MiB
 ROUNDS = int(os.environ.get("BENCH_DAV_ROUNDS", "3"))
-PROPFIND_SIZES = [int(n) for n in os.environ.get("BENCH_PROPFIND_SIZES", "1000,3000,10000").split(",")]
+PROPFIND_SIZES = [int(n) for n in os.environ.get("BENCH_PROPFIND_SIZES", "1000,3000,10000").split(",") if n]
+MAX_RSS_GROWTH_MIB = 64
 
 APP_PASSWORD = """
 from accounts.models import User
 from accounts.services import app_password_create
-_, key = app_password_create(user=User.objects.get(email="bench@example.com"), name="bench")
+_, key = app_password_create(
+    user=User.objects.get(email="bench@example.com"), name="bench", redirect_downloads={redirect}
+)
 print(key)
 """
 
@@ -75,9 +83,10 @@ class Body:
 class DavBench(Bench):
     def start(self) -> None:
         super().start()
-        self.key = self._manage_shell(APP_PASSWORD)
         self.dav = requests.Session()
-        self.dav.auth = ("bench@example.com", self.key)
+        self.dav.auth = ("bench@example.com", self._manage_shell(APP_PASSWORD.format(redirect=False)))
+        self.redirecting = requests.Session()
+        self.redirecting.auth = ("bench@example.com", self._manage_shell(APP_PASSWORD.format(redirect=True)))
 
     def _manage_shell(self, code: str) -> str:
         done = subprocess.run(
@@ -93,7 +102,8 @@ class DavBench(Bench):
     def dav_put(self, name: str, size: int) -> float:
         started = time.perf_counter()
         answer = self.dav.put(f"{self.app_url}/dav/{name}", data=Body(size), timeout=3600)
-        answer.raise_for_status()
+        if answer.status_code >= 400:
+            raise SystemExit(f"PUT {name}: {answer.status_code} {answer.text[:500]}")
         return time.perf_counter() - started
 
     def memory(self) -> dict:
@@ -129,6 +139,25 @@ class DavBench(Bench):
         summary["dav_throughput_vs_protocol"] = round(summary["protocol"]["median"] / summary["dav"]["median"], 2)
         return summary
 
+    def redirected_get(self) -> dict:
+        size = 64 * MiB
+        data = os.urandom(size)
+        self.dav.put(f"{self.app_url}/dav/redirected.bin", data=data, timeout=600).raise_for_status()
+        answer = self.redirecting.get(f"{self.app_url}/dav/redirected.bin", stream=True, timeout=600)
+        answer.raise_for_status()
+        body = b"".join(answer.iter_content(MiB))
+        kosha = answer.history[0] if answer.history else answer
+        kosha_body_bytes = len(kosha.content)
+        streamed = self.dav.get(f"{self.app_url}/dav/redirected.bin", timeout=600)
+        return {
+            "file_mib": size // MiB,
+            "kosha_status": kosha.status_code,
+            "kosha_body_bytes": kosha_body_bytes,
+            "bytes_from_store_host": len(body) if answer.url.startswith(self.moto_url) else 0,
+            "same_bytes": body == data,
+            "without_redirect_kosha_body_bytes": len(streamed.content),
+        }
+
     def propfind(self) -> dict:
         result = {}
         for count in PROPFIND_SIZES:
@@ -148,10 +177,23 @@ def main() -> None:
         bench = DavBench(Path(tmp))
         try:
             bench.start()
-            result = {"memory": bench.memory(), "throughput": bench.throughput(), "propfind": bench.propfind()}
+            result = {
+                "memory": bench.memory(),
+                "throughput": bench.throughput(),
+                "redirected_get": bench.redirected_get(),
+                "propfind": bench.propfind(),
+            }
         finally:
             bench.stop()
     print(json.dumps(result, indent=2))
+    redirect = result["redirected_get"]
+    failures = []
+    if result["memory"]["growth_mib"] >= MAX_RSS_GROWTH_MIB:
+        failures.append(f"RSS grew by {result['memory']['growth_mib']} MiB (limit {MAX_RSS_GROWTH_MIB})")
+    if redirect["kosha_status"] != 302 or redirect["kosha_body_bytes"] != 0 or not redirect["same_bytes"]:
+        failures.append(f"the redirected GET moved bytes through Kosha or lost them: {redirect}")
+    if failures:
+        raise SystemExit("; ".join(failures))
 
 
 if __name__ == "__main__":

@@ -78,10 +78,16 @@ class StoreWriter:
         self.received = 0
         self.upload: UploadSession | None = None
         self.spool = None
-        self.part_buffer = bytearray()
+        # Parts are filled in at most PARTS_IN_FLIGHT + 1 buffers of the part size, made
+        # once per request and reused: `buffer` is being filled (`filled` bytes so far),
+        # the others are on their way to the store (in_flight) or `free`.
+        self.buffer: bytearray | None = None
+        self.filled = 0
+        self.free: list[bytearray] = []
+        self.buffers_made = 0
         self.parts: list[dict] = []
         self.sent_parts = 0
-        self.in_flight: deque[tuple[int, Future]] = deque()
+        self.in_flight: deque[tuple[int, Future, bytearray | bytes]] = deque()
         self.pool: ThreadPoolExecutor | None = None
         self.version = None
         self.available: int | None = None
@@ -120,37 +126,43 @@ class StoreWriter:
             with dav_errors():
                 upload_reservation_grow(upload=self.upload, by_bytes=self.upload.part_size_bytes)
 
-    def _send_part(self, data: bytes) -> None:
-        """Hand one part to the pool, first waiting for the oldest when PARTS_IN_FLIGHT
-        are on their way (so the body is read no faster than the store takes it)."""
+    def _part_bytes(self) -> int:
+        return self.upload.part_size_bytes if self.upload is not None else self.unknown_part_bytes
+
+    def _take_buffer(self) -> bytearray:
+        """A part buffer: a free one, a new one while fewer than PARTS_IN_FLIGHT + 1
+        exist, else the buffer of the oldest part once the store has it."""
+        if not self.free and self.buffers_made > PARTS_IN_FLIGHT:
+            self._collect_oldest()
+        if self.free:
+            return self.free.pop()
+        self.buffers_made += 1
+        return bytearray(self._part_bytes())
+
+    def _send_part(self, buffer: bytearray | bytes, length: int) -> None:
+        """Hand the first length bytes of buffer to the pool as the next part (the whole
+        buffer, not a copy, when it is full)."""
         if self.pool is None:
             self.pool = ThreadPoolExecutor(max_workers=PARTS_IN_FLIGHT, thread_name_prefix="dav-part")
-        while len(self.in_flight) >= PARTS_IN_FLIGHT:
-            self._collect_oldest()
         self.sent_parts += 1
         future = self.pool.submit(
             self.backend.multipart_part_put,
             key=self.upload.key,
             upload_id=self.upload.multipart_upload_id,
             part_number=self.sent_parts,
-            data=data,
+            data=buffer if length == len(buffer) else bytes(memoryview(buffer)[:length]),
         )
-        self.in_flight.append((self.sent_parts, future))
+        self.in_flight.append((self.sent_parts, future, buffer))
 
     def _collect_oldest(self) -> None:
-        number, future = self.in_flight.popleft()
+        number, future, buffer = self.in_flight.popleft()
         try:
             etag = future.result()
         except BackendError as exc:
             raise _store_unavailable(exc) from exc
         self.parts.append({"number": number, "etag": etag})
-
-    def _full_parts_ready(self) -> bool:
-        if self.growing:
-            # Keep at least one byte back: the body's last part is sent by close().
-            return len(self.part_buffer) > self.unknown_part_bytes
-        size = self.upload.part_size_bytes
-        return len(self.part_buffer) >= size and self.sent_parts + 1 < self.upload.part_count
+        if isinstance(buffer, bytearray) and len(buffer) == self._part_bytes():
+            self.free.append(buffer)
 
     def write(self, data: bytes) -> None:
         self.received += len(data)
@@ -164,16 +176,23 @@ class StoreWriter:
             return
         if self.growing and self.upload is not None:
             self._cover_received()
-        self.part_buffer += data
-        while self._full_parts_ready():
-            if self.upload is None:
-                # The body outgrew its first part: a multipart upload that reserves
-                # what has arrived, then grows a part at a time.
-                self._start(self.received, part_size_bytes=self.unknown_part_bytes)
-            size = self.upload.part_size_bytes
-            chunk = bytes(self.part_buffer[:size])
-            del self.part_buffer[:size]
-            self._send_part(chunk)
+        view = memoryview(data)
+        while view:
+            if self.buffer is not None and self.filled == len(self.buffer):
+                # A full part with more bytes after it: not the last, so it goes now
+                # (the last part, whatever its size, goes from close()).
+                if self.upload is None:
+                    # The body outgrew its first part: a multipart upload that reserves
+                    # what has arrived, then grows a part at a time.
+                    self._start(self.received, part_size_bytes=self.unknown_part_bytes)
+                self._send_part(self.buffer, self.filled)
+                self.buffer = None
+            if self.buffer is None:
+                self.buffer, self.filled = self._take_buffer(), 0
+            piece = view[: len(self.buffer) - self.filled]
+            self.buffer[self.filled : self.filled + len(piece)] = piece
+            self.filled += len(piece)
+            view = view[len(piece) :]
 
     def writelines(self, chunks) -> None:
         for chunk in chunks:
@@ -192,11 +211,18 @@ class StoreWriter:
                     self.spool.seek(0)
                     data = self.spool
                 else:
-                    data = bytes(self.part_buffer)
+                    data = bytes(memoryview(self.buffer)[: self.filled]) if self.buffer is not None else b""
                 self.backend.put_bytes(key=self.upload.key, data=data, content_type=self.content_type)
             else:
-                self._send_part(bytes(self.part_buffer))
-                self.part_buffer = bytearray()
+                last = self.buffer if self.buffer is not None else b""
+                if len(last) and self.filled < len(last):
+                    # The last part is copied out of its buffer: wait for the others
+                    # first, so the copy does not add to the parts in memory.
+                    while self.in_flight:
+                        self._collect_oldest()
+                    self.free.clear()
+                self._send_part(last, self.filled)
+                self.buffer = None
                 while self.in_flight:
                     self._collect_oldest()
         except BackendError as exc:
@@ -217,9 +243,10 @@ class StoreWriter:
         if self.spool is not None:
             self.spool.close()
             self.spool = None
-        self.part_buffer = bytearray()
+        self.buffer = None
+        self.free.clear()
         if self.pool is not None:
-            for _, future in self.in_flight:
+            for _, future, _ in self.in_flight:
                 future.cancel()
             self.pool.shutdown(wait=True)
             self.pool = None
