@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from django.db.models import Count, Q, Sum
+from django.db.models import Count, F, Q, Sum
 from django.utils import timezone
 
 from activity.models import ActivityEvent
@@ -56,9 +56,10 @@ def item_details(*, item: File | Folder) -> ItemDetails:
         on_item = Q(folder_id=item.pk) if is_folder else Q(file_id=item.pk)
         shares = list(Share.objects.filter(on_item).select_related("grantee").order_by("created_at", "id"))
         links = list(
-            ShareLink.objects.filter(on_item, revoked_at__isnull=True, expires_at__gt=timezone.now()).order_by(
-                "created_at", "id"
-            )
+            # Live as sharing.access.link_state says (the item itself is live: it is shown).
+            ShareLink.objects.filter(on_item, revoked_at__isnull=True, expires_at__gt=timezone.now())
+            .filter(Q(max_downloads__isnull=True) | Q(download_count__lt=F("max_downloads")))
+            .order_by("created_at", "id")
         )
     activity = list(
         ActivityEvent.objects.filter(owner_id=item.owner_id, item_id=str(item.pk))

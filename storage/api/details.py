@@ -7,6 +7,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from activity.presentation import EventView, event_view
 from sharing.access import Need, file_for_actor, folder_for_actor
 from storage.details import ItemDetails, item_details
 
@@ -33,16 +34,21 @@ class DetailsLinkOutput(serializers.Serializer):
 
 
 class DetailsEventOutput(serializers.Serializer):
+    """An event as the activity page words it (activity.presentation)."""
+
     kind = serializers.CharField()
-    label = serializers.CharField(source="get_kind_display")
-    actor = serializers.SerializerMethodField()
+    label = serializers.SerializerMethodField(help_text="What happened, in words.")
+    actor = serializers.SerializerMethodField(help_text="You, a person's name or e-mail, or Someone with the link.")
     at = serializers.DateTimeField()
 
-    def get_actor(self, event) -> str | None:
-        """Who acted: an e-mail address, "You", or None (a link visitor)."""
-        if event.actor_id is None:
-            return None
-        return "You" if event.actor_id == self.context["viewer_id"] else event.actor.email
+    def _view(self, event) -> EventView:
+        return event_view(event, viewer=self.context["viewer"])
+
+    def get_label(self, event) -> str:
+        return self._view(event).action
+
+    def get_actor(self, event) -> str:
+        return self._view(event).actor_name
 
 
 class ItemDetailsOutput(serializers.Serializer):
@@ -67,7 +73,7 @@ class ItemDetailsOutput(serializers.Serializer):
 
 def _answer(request, item) -> Response:
     details = item_details(item=item)
-    return Response(ItemDetailsOutput(details, context={"viewer_id": request.user.pk}).data)
+    return Response(ItemDetailsOutput(details, context={"viewer": request.user}).data)
 
 
 class FileDetailsView(APIView):

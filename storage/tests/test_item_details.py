@@ -93,3 +93,16 @@ def test_the_details_take_the_same_queries_however_much_happened(
         assert owner_client.get(f"/api/v1/files/{report.pk}/details/").status_code == 200
     with django_assert_num_queries(6):  # the folder: the subtree and its totals instead of versions
         assert owner_client.get(f"/api/v1/folders/{photos.pk}/details/").status_code == 200
+
+
+def test_details_list_only_links_that_open_now_and_word_events_as_the_activity_page(local_settings, owner):
+    report = stored_file(owner, "report.txt")
+    live, _ = link(owner, report)
+    link(owner, report, "exhausted")
+    link(owner, report, "expired")
+
+    body = api_as(owner).get(f"/api/v1/files/{report.pk}/details/").json()
+
+    assert [entry["id"] for entry in body["links"]] == [str(live.pk)]
+    assert body["activity"][0]["label"] == "Created a link"
+    assert body["activity"][-1]["label"] == "Uploaded"
