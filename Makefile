@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint lint-js test-js bench screenshots clean
+.PHONY: run test lint lint-js test-js bench bench-requests screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,12 @@ screenshots: $(VENV)/.installed-dev
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.upload_bench
+
+# Per-request CPU against a floor view, protocol vs proxy per small file, one user vs
+# eight (BENCHMARKS.md): PostgreSQL + Redis, then the embedded default (SQLite).
+bench-requests: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.request_bench
+	BENCH_DB=sqlite $(BIN)/python -m bench.request_bench
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

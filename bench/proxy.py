@@ -8,6 +8,8 @@ from django.http import JsonResponse
 from django.urls import include, path
 from django.views.decorators.csrf import csrf_exempt
 
+from bench import floor as floor_views
+
 _client = None
 
 
@@ -34,5 +36,8 @@ def proxy_upload(request, name):
 
 urlpatterns = [
     path("bench/proxy/<str:name>", proxy_upload),
+    path("bench/floor/", floor_views.floor),
+    path("bench/drf/", floor_views.DrfEmpty.as_view()),
+    path("bench/proxy-small/<str:name>", floor_views.proxy_small),
     path("", include("kosha.urls")),
 ]

@@ -1,0 +1,362 @@
+"""Per-request cost benchmark (issue 12): the API's reads and the single-file protocol
+against floors measured in the same run, and one user's parallel uploads against eight
+users'.
+
+Starts moto's S3 server and Kosha under gunicorn exactly as `make run` starts it (2
+workers x 4 threads), on PostgreSQL with the Redis cache (production's throttle classes
+counting there; bench/settings.py) or, with BENCH_DB=sqlite, on the embedded default
+(SQLite, the file cache). Then, in rounds whose order alternates so machine noise hits
+every variant alike, it measures the app's CPU (gunicorn master and workers, from /proc)
+per request or per file:
+
+  reads    - `floor` (a plain Django view returning {}), `drf` (a DRF view returning {}
+             behind token authentication and the throttles), GET /api/v1/usage/, and
+             a 50-item listing (GET /api/v1/folders/<id>/items/ of a folder of 50
+             files); each as a ratio to the floor of the same round;
+  upload   - CPU per 64 KiB file through the single-file protocol (start, PUT to the
+             store, complete: the app sees two requests) vs a Django view that reads the
+             body and put_objects it (bench/floor.py), ratio per round;
+  parallel - files/s of one user uploading with 8 connections vs eight users with one
+             connection each (the same number of files), ratio per round.
+
+Every figure is reported as min/median/max over the rounds. Run:
+    .venv/bin/python -m bench.request_bench                  # PostgreSQL + Redis
+    BENCH_DB=sqlite .venv/bin/python -m bench.request_bench  # the embedded default
+PostgreSQL: BENCH_PG_URL names the server (a database kosha_bench_requests is created
+and dropped); BENCH_REDIS_URL the Redis database. BENCH_ROUNDS, BENCH_READS (requests per
+variant and round), BENCH_FILES (files per variant and round) scale it.
+"""
+
+import concurrent.futures
+import json
+import os
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+import boto3
+import psycopg
+import requests
+from botocore.config import Config
+
+from bench.upload_bench import ROOT, cpu_delta, cpu_seconds, free_port, wait_for
+
+DB = os.environ.get("BENCH_DB", "postgres")
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+PG_NAME = "kosha_bench_requests"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2")
+ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
+READS = int(os.environ.get("BENCH_READS", "200"))
+FILES = int(os.environ.get("BENCH_FILES", "48"))
+SMALL_BYTES = 64 * 1024
+USERS = 8
+CONNECTIONS = 8
+LISTING_ITEMS = 50
+
+BOOTSTRAP = f"""
+import uuid
+from accounts.models import ApiToken, User
+from accounts.tokens import token_generate
+from plans.models import Plan
+from plans.services import usage_set_plan
+from storage.models import File, FileVersion, Folder
+for number in range({USERS}):
+    user = User.objects.create_user(email=f"bench{{number}}@example.com", password="bench-password-123")
+    usage_set_plan(user=user, plan=Plan.objects.get(code="max"))
+    key, prefix, secret_hash = token_generate()
+    ApiToken.objects.create(user=user, name="bench", prefix=prefix, secret_hash=secret_hash)
+    print("token", key)
+owner = User.objects.get(email="bench0@example.com")
+folder = Folder.objects.create(owner=owner, name="listing")
+for number in range({LISTING_ITEMS}):
+    version_id = uuid.uuid4()
+    file = File.objects.create(
+        owner=owner, folder=folder, name=f"photo {{number:03}}.jpg", size_bytes=1000 + number,
+        content_type="image/jpeg",
+    )
+    version = FileVersion.objects.create(
+        file=file, number=1, key=f"users/{{owner.pk}}/blobs/{{version_id}}", size_bytes=1000 + number,
+        content_type="image/jpeg",
+    )
+    File.objects.filter(pk=file.pk).update(current_version=version)
+print("folder", folder.pk)
+"""
+
+
+def spread(values: list[float], digits: int = 2) -> dict:
+    return {
+        "min": round(min(values), digits),
+        "median": round(statistics.median(values), digits),
+        "max": round(max(values), digits),
+    }
+
+
+class Server:
+    def __init__(self, workdir: Path):
+        self.workdir = workdir
+        self.moto_port, self.app_port = free_port(), free_port()
+        self.moto_url = f"http://127.0.0.1:{self.moto_port}"
+        self.app_url = f"http://127.0.0.1:{self.app_port}"
+        self.bucket = "kosha-bench"
+        self.env = {
+            **os.environ,
+            "KOSHA_EMBEDDED": "true",  # as `make run` (scripts/run-embedded) sets it
+            "SECRET_KEY": "bench-secret",
+            "KOSHA_VAR_DIR": str(workdir),
+            "KOSHA_STORAGE": "s3",
+            "KOSHA_S3_ENDPOINT_URL": self.moto_url,
+            "KOSHA_S3_BUCKET": self.bucket,
+            "KOSHA_S3_ACCESS_KEY_ID": "bench",
+            "KOSHA_S3_SECRET_ACCESS_KEY": "bench",
+            "KOSHA_S3_ADDRESSING_STYLE": "path",
+            "DJANGO_SETTINGS_MODULE": "bench.settings",
+            "LOG_LEVEL": "WARNING",
+        }
+        if DB == "postgres":
+            self.env["DATABASE_URL"] = f"{PG_URL}/{PG_NAME}"
+            self.env["REDIS_URL"] = REDIS_URL
+            self.env["KOSHA_CACHE"] = "redis"
+        else:
+            self.env["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
+            self.env.pop("REDIS_URL", None)
+            self.env["KOSHA_CACHE"] = "file"
+        self.processes: list[subprocess.Popen] = []
+        self.s3 = boto3.client(
+            "s3",
+            endpoint_url=self.moto_url,
+            region_name="us-east-1",
+            aws_access_key_id="bench",
+            aws_secret_access_key="bench",
+            config=Config(s3={"addressing_style": "path"}, max_pool_connections=16),
+        )
+
+    def _pg(self, sql: str) -> None:
+        with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
+            conn.execute(sql)
+
+    def start(self) -> None:
+        bin_dir = Path(sys.executable).parent
+        self.processes.append(
+            subprocess.Popen(
+                [str(bin_dir / "moto_server"), "-H", "127.0.0.1", "-p", str(self.moto_port)],
+                stdout=subprocess.DEVNULL,
+                stderr=subprocess.DEVNULL,
+            )
+        )
+        wait_for(self.moto_url)
+        self.s3.create_bucket(Bucket=self.bucket)
+        if DB == "postgres":
+            self._pg(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+            self._pg(f"CREATE DATABASE {PG_NAME}")
+        manage = [sys.executable, str(ROOT / "manage.py")]
+        subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=self.env, check=True, cwd=ROOT)
+        out = subprocess.run(
+            [*manage, "shell", "-c", BOOTSTRAP], env=self.env, check=True, cwd=ROOT, capture_output=True, text=True
+        ).stdout.split("\n")
+        self.tokens = [line.split()[1] for line in out if line.startswith("token ")]
+        self.listing_folder = next(line.split()[1] for line in out if line.startswith("folder "))
+        # As scripts/run-embedded starts it (`make run`).
+        self.app = subprocess.Popen(
+            [
+                str(bin_dir / "gunicorn"),
+                "kosha.wsgi:application",
+                "--bind",
+                f"127.0.0.1:{self.app_port}",
+                "--workers",
+                "2",
+                "--threads",
+                "4",
+                "--timeout",
+                "300",
+                "--log-level",
+                "warning",
+            ],
+            env=self.env,
+            cwd=ROOT,
+        )
+        self.processes.append(self.app)
+        wait_for(f"{self.app_url}/bench/floor/")
+        schema = requests.get(f"{self.app_url}/api/schema/", timeout=120)
+        self.schema_status = schema.status_code
+
+    def stop(self) -> None:
+        for process in reversed(self.processes):
+            process.terminate()
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+        if DB == "postgres":
+            self._pg(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+
+    def session(self, user: int = 0) -> requests.Session:
+        http = requests.Session()
+        http.headers["Authorization"] = f"Token {self.tokens[user]}"
+        http.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=CONNECTIONS))
+        return http
+
+    def cpu(self):
+        return cpu_seconds(self.app.pid)
+
+
+# --- the variants -------------------------------------------------------------------------
+
+
+def _reads(server: Server, http: requests.Session, path: str) -> float:
+    """CPU seconds per request over READS sequential GETs of path (a warm-up first)."""
+    url = f"{server.app_url}{path}"
+    http.get(url, timeout=60).raise_for_status()
+    before = server.cpu()
+    for _ in range(READS):
+        response = http.get(url, timeout=60)
+        if response.status_code != 200:
+            raise RuntimeError(f"GET {path}: {response.status_code} {response.text[:200]}")
+    return cpu_delta(before, server.cpu()) / READS
+
+
+def reads(server: Server) -> dict:
+    http = server.session(0)
+    paths = {
+        "floor": "/bench/floor/",
+        "drf": "/bench/drf/",
+        "usage": "/api/v1/usage/",
+        "listing_50": f"/api/v1/folders/{server.listing_folder}/items/?limit=100",
+    }
+    listed = http.get(f"{server.app_url}{paths['listing_50']}", timeout=60).json()
+    assert len(listed["items"]) == LISTING_ITEMS, listed
+    names = list(paths)
+    cpu_ms: dict[str, list[float]] = {name: [] for name in names}
+    ratios: dict[str, list[float]] = {name: [] for name in names if name != "floor"}
+    for round_number in range(ROUNDS):
+        order = names[round_number % len(names) :] + names[: round_number % len(names)]
+        if round_number % 2:
+            order.reverse()
+        this_round = {name: _reads(server, http, paths[name]) for name in order}
+        for name in names:
+            cpu_ms[name].append(1000 * this_round[name])
+            if name != "floor":
+                ratios[name].append(this_round[name] / this_round["floor"])
+    return {
+        "requests_per_variant_and_round": READS,
+        "cpu_ms_per_request": {name: spread(values, 3) for name, values in cpu_ms.items()},
+        "ratio_to_floor": {name: spread(values) for name, values in ratios.items()},
+    }
+
+
+def _protocol_upload(server: Server, api: requests.Session, store: requests.Session, name: str, data: bytes) -> None:
+    started = api.post(f"{server.app_url}/api/v1/uploads/", json={"name": name, "size": len(data)}, timeout=60)
+    if started.status_code != 201:
+        raise RuntimeError(f"start: {started.status_code} {started.text[:200]}")
+    body = started.json()
+    store.put(body["url"], data=data, headers=body["headers"], timeout=60).raise_for_status()
+    done = api.post(f"{server.app_url}/api/v1/uploads/{body['id']}/complete/", json={}, timeout=60)
+    if done.status_code != 200:
+        raise RuntimeError(f"complete: {done.status_code} {done.text[:200]}")
+
+
+def _proxy_upload(server: Server, api: requests.Session, name: str, data: bytes) -> None:
+    answer = api.post(
+        f"{server.app_url}/bench/proxy-small/{name}",
+        data=data,
+        headers={"Content-Type": "application/octet-stream"},
+        timeout=60,
+    )
+    answer.raise_for_status()
+
+
+def upload_cpu(server: Server) -> dict:
+    api, store = server.session(1), requests.Session()
+    blobs = [os.urandom(SMALL_BYTES) for _ in range(FILES)]
+    _protocol_upload(server, api, store, "warm.bin", blobs[0])
+    _proxy_upload(server, api, "warm.bin", blobs[0])
+    cpu_ms: dict[str, list[float]] = {"protocol": [], "proxy": []}
+    ratios = []
+    for round_number in range(ROUNDS):
+        this_round = {}
+        order = ["protocol", "proxy"] if round_number % 2 == 0 else ["proxy", "protocol"]
+        for variant in order:
+            before = server.cpu()
+            for index, blob in enumerate(blobs):
+                name = f"r{round_number}-{index}.bin"
+                if variant == "protocol":
+                    _protocol_upload(server, api, store, name, blob)
+                else:
+                    _proxy_upload(server, api, name, blob)
+            this_round[variant] = cpu_delta(before, server.cpu()) / FILES
+        for variant, value in this_round.items():
+            cpu_ms[variant].append(1000 * value)
+        ratios.append(this_round["protocol"] / this_round["proxy"])
+    return {
+        "files_per_variant_and_round": FILES,
+        "file_bytes": SMALL_BYTES,
+        "cpu_ms_per_file": {name: spread(values, 2) for name, values in cpu_ms.items()},
+        "ratio_protocol_over_proxy": spread(ratios),
+    }
+
+
+def _parallel(server: Server, sessions: list[requests.Session], tag: str, blobs: list[bytes]) -> float:
+    """Files/s uploading blobs through the protocol on CONNECTIONS threads; thread i uses
+    sessions[i % len(sessions)] (one user's 8 connections, or eight users)."""
+    stores = [requests.Session() for _ in range(CONNECTIONS)]
+
+    def worker(thread: int) -> None:
+        api = sessions[thread % len(sessions)]
+        for index in range(thread, len(blobs), CONNECTIONS):
+            _protocol_upload(server, api, stores[thread], f"{tag}-{index}.bin", blobs[index])
+
+    started = time.perf_counter()
+    with concurrent.futures.ThreadPoolExecutor(CONNECTIONS) as pool:
+        list(pool.map(worker, range(CONNECTIONS)))
+    return len(blobs) / (time.perf_counter() - started)
+
+
+def parallel(server: Server) -> dict:
+    one_user = [server.session(0) for _ in range(CONNECTIONS)]
+    eight_users = [server.session(user) for user in range(USERS)]
+    files = FILES * 2
+    blobs = [os.urandom(SMALL_BYTES) for _ in range(files)]
+    _parallel(server, one_user, "warm1", blobs[:CONNECTIONS])
+    _parallel(server, eight_users, "warm8", blobs[:CONNECTIONS])
+    rates: dict[str, list[float]] = {"one_user": [], "eight_users": []}
+    ratios = []
+    for round_number in range(ROUNDS):
+        order = ["one_user", "eight_users"] if round_number % 2 == 0 else ["eight_users", "one_user"]
+        this_round = {}
+        for variant in order:
+            sessions = one_user if variant == "one_user" else eight_users
+            this_round[variant] = _parallel(server, sessions, f"{variant}-{round_number}", blobs)
+            rates[variant].append(this_round[variant])
+        ratios.append(this_round["one_user"] / this_round["eight_users"])
+    return {
+        "files_per_variant_and_round": files,
+        "connections": CONNECTIONS,
+        "files_per_second": {name: spread(values, 1) for name, values in rates.items()},
+        "ratio_one_user_over_eight_users": spread(ratios),
+    }
+
+
+def main() -> None:
+    with tempfile.TemporaryDirectory(prefix="kosha-bench-requests-") as tmp:
+        server = Server(Path(tmp))
+        try:
+            server.start()
+            result = {
+                "database": DB,
+                "cache": server.env["KOSHA_CACHE"],
+                "gunicorn": "2 workers x 4 threads (make run)",
+                "rounds": ROUNDS,
+                "schema_status": server.schema_status,
+                "reads": reads(server),
+                "upload_cpu": upload_cpu(server),
+                "parallel": parallel(server),
+            }
+        finally:
+            server.stop()
+    print(json.dumps(result, indent=2))
+
+
+if __name__ == "__main__":
+    main()
