@@ -123,3 +123,24 @@ def test_the_share_dialog_lists_a_links_state_copies_and_edits_it(chromium, live
     finally:
         context.close()
     assert errors == []
+
+
+def test_without_clipboard_access_copy_link_selects_the_address(chromium, live_server, local_settings, owner):
+    made, token = link(owner, folder(owner, "Team"))
+    context = signed_in_context(chromium, live_server.url, owner)  # no clipboard permission
+    page, errors = page_with_error_log(context, timeout_ms=15_000)
+    try:
+        page.goto(f"{live_server.url}/shared/by-me/")
+        page.evaluate("() => { navigator.clipboard.writeText = () => Promise.reject(new Error('denied')); }")
+        row = page.locator(f'[data-link="{made.pk}"]')
+
+        row.get_by_role("button", name="Copy link to Team").click()
+
+        address = row.get_by_label("Address of the link to Team")
+        expect(address).to_be_focused()
+        selected = address.evaluate("node => node.value.slice(node.selectionStart, node.selectionEnd)")
+        assert selected == f"{live_server.url}/s/{token}"
+        expect(page.locator("[data-toasts-polite]")).to_contain_text(re.compile("Copied|Press Ctrl\\+C"))
+    finally:
+        context.close()
+    assert errors == []

@@ -24,6 +24,8 @@ def test_the_page_lists_my_links_with_their_state_and_my_shares(world):
     live, token = link(world.owner, world.file)
     expired, _ = link(world.owner, world.sub, "expired")
     binned_file, _ = link(world.owner, world.sub_file)
+    used_up, _ = link(world.owner, world.file, "exhausted")
+    turned_off, _ = link(world.owner, world.file, "revoked")
     ShareLink.objects.filter(pk=live.pk).update(name="For the auditors")
     file_trash(actor=world.owner, file=world.sub_file, origin=TASK)
 
@@ -38,6 +40,11 @@ def test_the_page_lists_my_links_with_their_state_and_my_shares(world):
     assert "data-link-address" in _row(html, f'data-link="{expired.pk}"')
     assert 'data-link-state="expired">Expired<' in _row(html, f'data-link="{expired.pk}"')
     assert 'data-link-state="in_trash">Item in trash<' in _row(html, f'data-link="{binned_file.pk}"')
+    assert 'data-link-state="limit_reached">Download limit reached<' in _row(html, f'data-link="{used_up.pk}"')
+    assert 'data-link-state="revoked">Turned off<' in _row(html, f'data-link="{turned_off.pk}"')
+    # A turned-off link cannot come back: no address, no Edit.
+    assert "data-link-address" not in _row(html, f'data-link="{turned_off.pk}"')
+    assert "data-link-edit-open" not in _row(html, f'data-link="{turned_off.pk}"')
     assert world.viewer.email in _row(html, f'data-share="{world.viewer_share.pk}"')
     assert world.editor.email in _row(html, f'data-share="{world.editor_share.pk}"')
 
