@@ -285,12 +285,66 @@ def archive_for_actor(*, actor, archive_id) -> FolderArchive:
     if actor is not None and actor.is_authenticated and archive.owner_id == actor.pk:
         archive.grant = OWNER_GRANT
         return archive
-    if archive.folder.deleted_at is not None:
+    # A zip of a selection at the top of the owner's space is the owner's alone.
+    if archive.folder is None or archive.folder.deleted_at is not None:
         raise not_found
     archive.grant = grant_for_user(user=actor, item=archive.folder)
     if archive.grant is None:
         raise not_found
     return archive
+
+
+MAX_SELECTION = 1000  # items one request may name (a zip of a selection)
+
+
+def selection_for_actor(
+    *, actor, file_ids: Iterable, folder_ids: Iterable
+) -> tuple[list[File], list[Folder], Folder | None]:
+    """The live files and folders the ids name, and the folder they all sit in (None: the
+    top of their owner's space), when actor may view that folder, so every item in it:
+    for a zip of a selection. Four queries at most for the owner (files, folders, the
+    parent), two more for anyone else (the parent's access).
+
+    Raises NotFound (resource "file" or "folder") for an id that names nothing actor may
+    view, as for one item; InvalidInput (field "items") when there is no id or more than
+    MAX_SELECTION, when the items are not all in one folder of one owner, or when actor
+    reaches them one by one but not the folder they are in."""
+    file_keys = {parse_id(raw) for raw in file_ids}
+    folder_keys = {parse_id(raw) for raw in folder_ids}
+    if not file_keys and not folder_keys:
+        raise InvalidInput("Choose at least one file or folder.", field="items")
+    if len(file_keys) + len(folder_keys) > MAX_SELECTION:
+        raise InvalidInput(f"Choose at most {MAX_SELECTION} items at once.", field="items")
+    if None in file_keys:
+        raise _file_not_found()
+    if None in folder_keys:
+        raise _folder_not_found()
+    files = list(File.objects.filter(pk__in=file_keys, deleted_at__isnull=True)) if file_keys else []
+    folders = list(Folder.objects.filter(pk__in=folder_keys, deleted_at__isnull=True)) if folder_keys else []
+    if len(files) != len(file_keys):
+        raise _file_not_found()
+    if len(folders) != len(folder_keys):
+        raise _folder_not_found()
+    items: list[File | Folder] = [*files, *folders]
+    places = {(item.owner_id, item.folder_id if isinstance(item, File) else item.parent_id) for item in items}
+    mine = all(item.owner_id == getattr(actor, "pk", None) for item in items)
+    if len(places) != 1:
+        if not mine and any(grant_for_user(user=actor, item=item) is None for item in items):
+            raise _file_not_found() if files else _folder_not_found()
+        raise InvalidInput("Choose items that are all in one folder.", field="items")
+    owner_id, parent_id = places.pop()
+    parent = (
+        Folder.objects.filter(pk=parent_id, owner_id=owner_id, deleted_at__isnull=True).first() if parent_id else None
+    )
+    if parent_id and parent is None:
+        raise _folder_not_found()
+    if mine:
+        return files, folders, parent
+    if parent is not None and grant_for_user(user=actor, item=parent) is not None:
+        return files, folders, parent
+    if any(grant_for_user(user=actor, item=item) is None for item in items):
+        raise _file_not_found() if files else _folder_not_found()
+    raise InvalidInput("These items were shared with you one by one: download them one at a time.", field="items")
 
 
 def share_for_actor(*, actor, share_id) -> Share | Invitation:

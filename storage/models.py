@@ -275,7 +275,8 @@ class UploadSession(models.Model):
 
 
 class FolderArchive(models.Model):
-    """A zip of a folder, built by a background task into the store; the client polls."""
+    """A zip of a folder, or of some of the items in one (`selection`), built by a
+    background task into the store; the client polls."""
 
     class Status(models.TextChoices):
         PENDING = "pending"
@@ -284,7 +285,11 @@ class FolderArchive(models.Model):
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="+")
-    folder = models.ForeignKey(Folder, on_delete=models.CASCADE, related_name="archives")
+    # The folder zipped, or the one the selection is in; None: the top of the owner's space.
+    folder = models.ForeignKey(Folder, on_delete=models.CASCADE, null=True, blank=True, related_name="archives")
+    # The chosen files and folders inside `folder` ({"files": [ids], "folders": [ids]}, each
+    # sorted), or {} for the whole folder.
+    selection = models.JSONField(default=dict, blank=True)
     status = models.CharField(max_length=10, choices=Status.choices, default=Status.PENDING)
     key = models.CharField(max_length=200, blank=True)
     size_bytes = models.BigIntegerField(null=True, blank=True)

@@ -220,6 +220,19 @@ TABLE: dict[tuple[str, str], Row] = {
     ("folder-items", "get"): api("get", lambda w, x: f"{API}/folders/{w.shared.pk}/items/", 200, 200, 200, 404),
     ("folder-archive", "post"): api("post", lambda w, x: f"{API}/folders/{w.shared.pk}/archive/", 202, 202, 202, 404),
     ("archive-detail", "get"): api("get", lambda w, x: f"{API}/archives/{x.archive}/", 200, 200, 200, 404),
+    # A zip of some items of Shared: whoever may view Shared.
+    ("archive-selection", "post"): api(
+        "post",
+        lambda w, x: f"{API}/archives/",
+        202,
+        202,
+        202,
+        404,
+        body=lambda w, x: {"files": [str(w.file.pk)], "folders": []},
+    ),
+    # The details panel: anyone who may view (who has access is null but for the owner).
+    ("file-details", "get"): api("get", lambda w, x: f"{_file(w, x)}details/", 200, 200, 200, 404),
+    ("folder-details", "get"): api("get", lambda w, x: f"{_folder(w, x)}details/", 200, 200, 200, 404),
     ("upload-list", "post"): api("post", lambda w, x: f"{API}/uploads/", 201, 201, 403, 404, body=_new_upload),
     # The editor's session: theirs, and in the owner's space; nobody else's.
     ("upload-detail", "get"): api("get", _upload, 200, 200, 404, 404),

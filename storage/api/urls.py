@@ -1,7 +1,7 @@
 from django.urls import path
 from rest_framework.routers import SimpleRouter
 
-from storage.api.archives import ArchiveView, FolderArchiveView
+from storage.api.archives import ArchiveView, FolderArchiveView, SelectionArchiveView
 from storage.api.details import FileDetailsView, FolderDetailsView
 from storage.api.events import StorageEventsView
 from storage.api.folders import FolderViewSet
@@ -25,6 +25,7 @@ urlpatterns = [
     path("folders/<str:pk>/archive/", FolderArchiveView.as_view(), name="folder-archive"),
     path("files/<str:pk>/details/", FileDetailsView.as_view(), name="file-details"),
     path("folders/<str:pk>/details/", FolderDetailsView.as_view(), name="folder-details"),
+    path("archives/", SelectionArchiveView.as_view(), name="archive-selection"),
     path("archives/<str:pk>/", ArchiveView.as_view(), name="archive-detail"),
     path("webhooks/storage/", StorageEventsView.as_view(), name="webhook-storage"),
     *router.urls,

@@ -27,6 +27,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
+from django.db.models import Q
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -37,12 +38,12 @@ from kosha.sizes import size_text
 from plans.selectors import usage_get_for_user
 from plans.services import usage_lock
 from storage import keys
-from storage.audit import item_event_record
+from storage.audit import item_events_record_many
 from storage.backends import BackendError, get_backend
 from storage.collation import name_sort_key
 from storage.models import File, Folder, FolderArchive
 from storage.names import name_with_counter
-from storage.tree import folder_subtree
+from storage.tree import folder_subtree, folder_subtrees
 
 logger = logging.getLogger(__name__)
 
@@ -77,14 +78,24 @@ class ArchiveEntry:
     modified: datetime
 
 
+def archive_download_name(archive: FolderArchive) -> str:
+    """The zip's file name: its folder's ("Photos.zip"); a selection's says how many items
+    of which folder it holds ("Photos (3 items).zip", "My files (2 items).zip")."""
+    folder_name = archive.folder.name if archive.folder is not None else "My files"
+    if not archive.selection:
+        return f"{folder_name}.zip"
+    count = len(archive.selection.get("files", [])) + len(archive.selection.get("folders", []))
+    return f"{folder_name} ({count} item{'' if count == 1 else 's'}).zip"
+
+
 def archive_download_url(*, archive: FolderArchive) -> str:
-    """A short-lived attachment URL of a ready archive, named after its folder. Raises Gone
-    once the archive has expired."""
+    """A short-lived attachment URL of a ready archive, named by archive_download_name.
+    Raises Gone once the archive has expired."""
     if archive.expires_at <= timezone.now():
         raise Gone("This archive has expired; ask for a new one.", resource="archive")
     return get_backend().presign_get(
         key=archive.key,
-        filename=f"{archive.folder.name}.zip",
+        filename=archive_download_name(archive),
         content_type="application/zip",
         inline=False,
         expires_seconds=settings.KOSHA_DOWNLOAD_URL_EXPIRES_SECONDS,
@@ -100,22 +111,51 @@ def folder_archive_start(*, actor, folder: Folder, origin: Origin) -> FolderArch
     DOWNLOAD of the folder. Raises RateLimited (429, retry_after seconds) when the owner
     has MAX_ARCHIVES_BUILDING building or MAX_ARCHIVES_STORED stored. Locks the owner's
     Usage row, so that two requests cannot both pass the caps (count under the lock)."""
-    entries, directories = _entries(owner=folder.owner, folder=folder)
+    return _archive_start(actor=actor, owner_id=folder.owner_id, folder=folder, items=[folder], origin=origin)
+
+
+def selection_archive_start(
+    *, actor, owner_id, parent: Folder | None, files: list[File], folders: list[Folder], origin: Origin
+) -> FolderArchive:
+    """Ask for one zip of some live files and folders of one owner that sit in one folder
+    (`parent`, None: the top of the owner's space), which the door checked actor may view.
+    The zip holds each chosen file at its top and each chosen folder with all it holds,
+    under names unique as in a folder's zip. Reuse, caps, locking and the build are those
+    of folder_archive_start (a selection is reused only for the very same items); records
+    DOWNLOAD of each chosen item in one INSERT. Raises RateLimited as it does."""
+    selection = {
+        "files": sorted(str(file.pk) for file in files),
+        "folders": sorted(str(folder.pk) for folder in folders),
+    }
+    return _archive_start(
+        actor=actor, owner_id=owner_id, folder=parent, items=[*folders, *files], origin=origin, selection=selection
+    )
+
+
+def _archive_start(
+    *, actor, owner_id, folder: Folder | None, items: list, origin: Origin, selection: dict | None = None
+) -> FolderArchive:
+    entries, directories = _entries(owner_id=owner_id, folder=folder, selection=selection)
     fingerprint = _fingerprint(entries, directories)
     now = timezone.now()
     with transaction.atomic():
-        usage_lock(user=folder.owner_id)
-        item_event_record(
-            kind=ActivityEvent.Kind.DOWNLOAD, actor=actor, item=folder, origin=origin, detail={"as": "zip"}
+        usage_lock(user=owner_id)
+        item_events_record_many(
+            kind=ActivityEvent.Kind.DOWNLOAD,
+            actor=actor,
+            owner_id=owner_id,
+            items=items,
+            origin=origin,
+            detail={"as": "zip"},
         )
-        mine = FolderArchive.objects.filter(owner_id=folder.owner_id)
+        mine = FolderArchive.objects.filter(owner_id=owner_id)
+        same = mine.filter(folder=folder, selection=selection or {})
         reusable = (
-            mine.filter(folder=folder, status=FolderArchive.Status.PENDING, created_at__gte=now - REUSE_PENDING_FOR)
+            same.filter(status=FolderArchive.Status.PENDING, created_at__gte=now - REUSE_PENDING_FOR)
             .order_by("-created_at")
             .first()
         ) or (
-            mine.filter(
-                folder=folder,
+            same.filter(
                 status=FolderArchive.Status.READY,
                 fingerprint=fingerprint,
                 expires_at__gt=now + REUSE_READY_MARGIN,
@@ -127,7 +167,7 @@ def folder_archive_start(*, actor, folder: Folder, origin: Origin) -> FolderArch
             return reusable
         _archive_caps_check(mine, now=now)
         archive = FolderArchive.objects.create(
-            owner_id=folder.owner_id, folder=folder, expires_at=now + ARCHIVE_LIFETIME
+            owner_id=owner_id, folder=folder, selection=selection or {}, expires_at=now + ARCHIVE_LIFETIME
         )
         transaction.on_commit(lambda: async_task("storage.tasks.folder_archive_task", str(archive.pk)))
     return archive
@@ -171,20 +211,30 @@ def _clash_key(path: str) -> str:
     return unicodedata.normalize("NFD", unicodedata.normalize("NFD", path).casefold())
 
 
-def _entries(*, owner, folder: Folder) -> tuple[list[ArchiveEntry], list[str]]:
-    """The folder's live files with their paths relative to it, and its empty-or-not
-    subfolder paths (so empty folders survive the round trip). Two queries.
+def _entries(*, owner_id, folder: Folder | None, selection: dict | None = None) -> tuple[list[ArchiveEntry], list[str]]:
+    """The live files of a folder (or of a selection in it) with their paths relative to
+    it, and its subfolder paths, empty or not (so empty folders survive the round trip).
+    Two queries.
 
     Paths are unique even where the file system is not case- or normalisation-sensitive:
     `Report.txt`, `report.txt` and `REPORT.TXT` beside each other become `Report.txt`,
     `report (2).txt` and `REPORT (3).TXT` (the oldest keeps its name, so a rebuild after
     an addition names the others the same way); a file named like a folder beside it
-    gets the counter, and everything inside a renamed folder goes under its new name."""
+    gets the counter, and everything inside a renamed folder goes under its new name.
+    A selection's chosen folders are the top directories, its chosen files the top files."""
     # Bounded and loop-proof (storage/tree.py); each folder comes once, after its parent.
-    subtree = sorted(
-        folder_subtree(owner_id=owner.pk, folder_id=folder.pk),
-        key=lambda row: (row.level, name_sort_key(row.name), str(row.id)),
-    )
+    # Paths are relative to the archived folder: its own name is not part of them.
+    prefix: dict[uuid.UUID, str] = {}
+    if selection:
+        chosen_files = [uuid.UUID(value) for value in selection.get("files", [])]
+        subtree: list = folder_subtrees(folder_ids=[uuid.UUID(value) for value in selection.get("folders", [])])
+        subtree = [row for row in subtree if row.owner_id == owner_id]
+    else:
+        assert folder is not None, "a whole-folder archive names its folder"
+        chosen_files = []
+        subtree = folder_subtree(owner_id=owner_id, folder_id=folder.pk)
+        prefix[folder.pk] = ""
+    subtree.sort(key=lambda row: (row.level, name_sort_key(row.name), str(row.id)))
     taken: set[str] = set()
 
     def claim(parent_path: str, name: str) -> str:
@@ -195,24 +245,25 @@ def _entries(*, owner, folder: Folder) -> tuple[list[ArchiveEntry], list[str]]:
         taken.add(_clash_key(f"{parent_path}{candidate}"))
         return f"{parent_path}{candidate}"
 
-    # Paths are relative to the archived folder: its own name is not part of them.
-    prefix: dict[uuid.UUID, str] = {folder.pk: ""}
     directories: list[str] = []
     for row in subtree:
-        if row.level:
-            directory = claim(prefix[row.parent_id], row.name)
+        if row.level or selection:
+            directory = claim(prefix[row.parent_id] if row.level else "", row.name)
             directories.append(directory)
             prefix[row.id] = f"{directory}/"
     files = (
         File.objects.filter(
-            owner=owner, folder_id__in=list(prefix), deleted_at__isnull=True, current_version__isnull=False
+            Q(folder_id__in=list(prefix)) | Q(pk__in=chosen_files),
+            owner_id=owner_id,
+            deleted_at__isnull=True,
+            current_version__isnull=False,
         )
         .select_related("current_version")
         .order_by("folder_id", "created_at", "id")
     )
     entries = [
         ArchiveEntry(
-            path=claim(prefix[file.folder_id], file.name),
+            path=claim(prefix.get(file.folder_id, "") if file.folder_id else "", file.name),
             key=file.current_version.key,
             size_bytes=file.current_version.size_bytes,
             content_type=file.current_version.content_type,
@@ -266,10 +317,10 @@ def folder_archive_build(*, archive_id: uuid.UUID | str) -> FolderArchive | None
     if archive is None or archive.status != FolderArchive.Status.PENDING:
         return archive
     folder = archive.folder
-    if folder.deleted_at is not None:
+    if folder is not None and folder.deleted_at is not None:
         return _fail(archive, "The folder was deleted.")
 
-    entries, directories = _entries(owner=archive.owner, folder=folder)
+    entries, directories = _entries(owner_id=archive.owner_id, folder=folder, selection=archive.selection)
     total_bytes = sum(entry.size_bytes for entry in entries)
     limit_bytes = usage_get_for_user(user=archive.owner).plan.max_file_bytes
     if total_bytes > limit_bytes:

@@ -3,6 +3,7 @@ context menu, drag and drop onto a folder or a breadcrumb, a multi-selection dow
 one zip, and the details panel."""
 
 import re
+from pathlib import Path
 
 import pytest
 from django.conf import settings
@@ -42,7 +43,7 @@ def test_upload_folder_recreates_the_chosen_folder_tree(signed_in, live_server, 
     _option(page, "Trip").wait_for()
     trip = Folder.objects.get(owner=owner, name="Trip", parent=None, deleted_at__isnull=True)
     day1 = Folder.objects.get(owner=owner, name="day1", parent=trip)
-    expect(page.get_by_text(re.compile(r"Uploading 2 files"))).to_be_visible()
+    expect(page.locator("[data-toasts]").get_by_text("Uploading 2 files…")).to_be_visible()
     expect(page.locator("[data-upload-panel]")).to_contain_text("2 of 2 uploaded", timeout=20_000)
     page.goto(f"{live_server.url}/f/{trip.pk}")
     _option(page, "day1").wait_for()
@@ -265,3 +266,58 @@ def test_drag_and_drop_moves_onto_a_folder_row_and_onto_a_breadcrumb(signed_in, 
     _drag(page, _option(page, "b.txt"), _option(page, "Inner"))
     expect(page.locator("[data-toasts-alert]")).to_contain_text("b.txt:")
     assert File.objects.get(owner=owner, name="b.txt", folder=plans).deleted_at is None
+
+
+def test_a_multi_selection_downloads_as_one_zip(signed_in, live_server, owner, monkeypatch):
+    import io
+    import zipfile
+
+    from storage import tasks
+    from storage.services import archives
+
+    # The zip is built at once, in the server's thread, instead of by a worker.
+    monkeypatch.setattr(archives, "async_task", lambda name, archive_id: tasks.folder_archive_task(archive_id))
+    photos = factories.folder(owner, "Photos")
+    factories.stored_file(owner, "beach.txt", b"sand", folder=photos)
+    factories.stored_file(owner, "notes.txt", b"hello")
+    factories.stored_file(owner, "todo.txt", b"milk")
+    factories.stored_file(owner, "skip.txt", b"not chosen")
+    page = signed_in
+    page.goto(live_server.url + "/")
+    _option(page, "Photos").click()
+    _option(page, "notes.txt").click(modifiers=["Control"])
+    _option(page, "todo.txt").click(modifiers=["Control"])
+
+    with page.expect_download() as download_info:
+        page.locator('[data-selection-bar] [data-action="download"]').click()
+    download = download_info.value
+    assert download.suggested_filename == "My files (3 items).zip"
+    zipped = zipfile.ZipFile(io.BytesIO(Path(download.path()).read_bytes()))
+    assert sorted(zipped.namelist()) == ["Photos/", "Photos/beach.txt", "notes.txt", "todo.txt"]
+
+
+def test_the_menu_and_the_details_panel_have_no_serious_axe_violation(signed_in, live_server, owner):
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+
+    def blocking() -> list[str]:
+        violations = axe.run(signed_in).response["violations"]
+        return [
+            f"{found['id']} ({found['impact']})" for found in violations if found["impact"] in {"critical", "serious"}
+        ]
+
+    factories.stored_file(owner, "report.txt", b"hello")
+    factories.folder(owner, "Plans")
+    page = signed_in
+    page.goto(live_server.url + "/")
+    _option(page, "report.txt").click()
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("button", name="Actions for report.txt")).to_be_focused()
+    assert blocking() == []
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("menu")).to_be_visible()
+    assert blocking() == []
+    page.get_by_role("menuitem", name="Details").click()
+    expect(page.get_by_role("dialog", name="Details of report.txt").locator(".details__facts")).to_be_visible()
+    assert blocking() == []

@@ -185,10 +185,11 @@ async function moveOrCopy(items, mode) {
   await reloadKeepingSelection();
 }
 
-async function downloadFolder(folder) {
-  const note = toast(`Preparing “${folder.name}” as a zip…`, { timeout: 60000 });
+// Ask for a zip (`start()` answers the archive), poll until it is built, then fetch it.
+async function downloadZip(label, start) {
+  const note = toast(`Preparing ${label} as a zip…`, { timeout: 60000 });
   try {
-    let archive = await post(`folders/${folder.id}/archive/`);
+    let archive = await start();
     for (let wait = 500; archive.status === "pending"; wait = Math.min(wait * 1.5, 5000)) {
       await sleep(wait);
       archive = await get(`archives/${archive.id}/`);
@@ -202,23 +203,17 @@ async function downloadFolder(folder) {
   }
 }
 
-async function download(items) {
-  for (const [index, item] of items.entries()) {
-    if (item.kind === "folder") {
-      downloadFolder(item);
-      continue;
-    }
-    if (items.length === 1) {
-      window.location.assign(downloadUrl(item.id));
-      return;
-    }
-    // Several files: one hidden link each, spaced so the browser does not drop any.
-    const link = el("a", { href: downloadUrl(item.id), download: "", hidden: true });
-    document.body.append(link);
-    link.click();
-    link.remove();
-    if (index < items.length - 1) await sleep(400);
+/** Download one file as it is, one folder as its zip, and several items as one zip. */
+function download(items) {
+  if (!items.length) return undefined;
+  if (items.length > 1) {
+    const ids = (kind) => items.filter((item) => item.kind === kind).map((item) => item.id);
+    return downloadZip(countOf(items.length, "item"), () => post("archives/", { files: ids("file"), folders: ids("folder") }));
   }
+  const [item] = items;
+  if (item.kind === "folder") return downloadZip(`“${item.name}”`, () => post(`folders/${item.id}/archive/`));
+  window.location.assign(downloadUrl(item.id));
+  return undefined;
 }
 
 /** Run a toolbar or selection-bar action (data-action) on the selection or the focused row. */
