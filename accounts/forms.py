@@ -4,7 +4,7 @@ from django.conf import settings
 from django.contrib.auth.forms import AdminUserCreationForm, UserChangeForm
 
 from accounts.mail import NO_DELIVERY_RESET_MESSAGE
-from accounts.models import ApiToken, User
+from accounts.models import ApiToken, AppPassword, User
 
 
 class UserAdminCreationForm(AdminUserCreationForm):
@@ -32,6 +32,23 @@ class ApiTokenCreateForm(forms.Form):
 
 class ApiTokenRevokeForm(forms.Form):
     token_id = forms.UUIDField(widget=forms.HiddenInput)
+
+
+class AppPasswordCreateForm(forms.Form):
+    name = forms.CharField(
+        label="Device name",
+        max_length=AppPassword._meta.get_field("name").max_length,
+        help_text="The device or app that will use it, e.g. “laptop rclone”.",
+        widget=forms.TextInput(attrs={"autocomplete": "off", "placeholder": "laptop"}),
+    )
+    redirect_downloads = forms.BooleanField(
+        label="Send downloads straight from the store (for clients that follow redirects, such as rclone)",
+        required=False,
+    )
+
+
+class AppPasswordRevokeForm(forms.Form):
+    app_password_id = forms.UUIDField(widget=forms.HiddenInput)
 
 
 class AccountDeleteForm(forms.Form):

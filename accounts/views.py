@@ -8,9 +8,22 @@ from django.shortcuts import redirect, render
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from accounts.forms import AccountDeleteForm, ApiTokenCreateForm, ApiTokenRevokeForm
-from accounts.selectors import api_token_list_for_user
-from accounts.services import DeletionSource, account_delete_request, api_token_create, api_token_revoke
+from accounts.forms import (
+    AccountDeleteForm,
+    ApiTokenCreateForm,
+    ApiTokenRevokeForm,
+    AppPasswordCreateForm,
+    AppPasswordRevokeForm,
+)
+from accounts.selectors import api_token_list_for_user, app_password_list_for_user
+from accounts.services import (
+    DeletionSource,
+    account_delete_request,
+    api_token_create,
+    api_token_revoke,
+    app_password_create,
+    app_password_revoke,
+)
 from kosha.errors import DomainError
 from plans.selectors import plan_list
 from storage.selectors import usage_get_with_trash_bytes
@@ -91,6 +104,59 @@ def api_token_revoke_view(request: HttpRequest) -> HttpResponse:
     else:
         messages.success(request, "Token revoked. Anything using it can no longer sign in.")
     return redirect("settings")
+
+
+def _render_app_passwords(
+    request: HttpRequest, *, create_form: AppPasswordCreateForm, new_key: str | None = None, status=200
+):
+    context = {
+        "app_passwords": app_password_list_for_user(user=request.user),
+        "create_form": create_form,
+        "new_key": new_key,
+        "dav_url": request.build_absolute_uri("/dav/"),  # dav.app.DAV_PREFIX
+    }
+    return render(request, "settings/app_passwords.html", context, status=status)
+
+
+@never_cache
+@login_required
+@require_http_methods(["GET", "POST"])
+def app_passwords_view(request: HttpRequest) -> HttpResponse:
+    """App passwords for WebDAV devices: GET lists them (name, created, last used); POST
+    makes one and shows its key once, with the /dav/ URL and the username to type."""
+    if request.method == "GET":
+        return _render_app_passwords(request, create_form=AppPasswordCreateForm())
+    form = AppPasswordCreateForm(request.POST)
+    if not form.is_valid():
+        return _render_app_passwords(request, create_form=form, status=400)
+    try:
+        app_password, key = app_password_create(
+            user=request.user,
+            name=form.cleaned_data["name"],
+            redirect_downloads=form.cleaned_data["redirect_downloads"],
+        )
+    except DomainError as error:
+        form.add_error("name", error.message)
+        return _render_app_passwords(request, create_form=form, status=400)
+    # The key is rendered into this response only (no redirect, no session): it is never stored.
+    messages.success(request, f"App password “{app_password.name}” created.")
+    return _render_app_passwords(request, create_form=AppPasswordCreateForm(), new_key=key)
+
+
+@login_required
+@require_POST
+def app_password_revoke_view(request: HttpRequest) -> HttpResponse:
+    form = AppPasswordRevokeForm(request.POST)
+    if not form.is_valid():
+        messages.error(request, "That app password could not be found.")
+        return redirect("settings_app_passwords")
+    try:
+        app_password_revoke(user=request.user, app_password_id=form.cleaned_data["app_password_id"])
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, "App password revoked. The device using it can no longer connect.")
+    return redirect("settings_app_passwords")
 
 
 @never_cache

@@ -3,6 +3,7 @@ dark mode and at a phone's size: no critical and no serious violation anywhere."
 
 import pytest
 
+from accounts.services import app_password_create
 from kosha.testing.browser import CHROMIUM, CHROMIUM_ARGS, signed_in_context
 from kosha.testing.factories import folder, link, stored_file
 
@@ -38,6 +39,7 @@ def _pages(owner) -> tuple[list[str], list[str]]:
     stored_file(owner, "holiday.txt", b"sun", folder=photos)
     report = stored_file(owner, "report.pdf", b"%PDF-1.4\n%%EOF\n", content_type="application/pdf")
     _, file_token = link(owner, report)
+    app_password_create(user=owner, name="laptop")  # the app passwords page lists one
     _, folder_token = link(owner, photos)
     _, locked_token = link(owner, report, "locked")
     _, drop_token = link(owner, photos, is_drop=True)
@@ -50,6 +52,7 @@ def _pages(owner) -> tuple[list[str], list[str]]:
         "/shared/by-me/",
         "/settings/",
         "/settings/plan/",
+        "/settings/app-passwords/",
         "/accounts/email/",
         "/accounts/password/change/",
         "/activity/",
