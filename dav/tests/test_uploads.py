@@ -5,6 +5,7 @@ import base64
 import hashlib
 import http.client
 import os
+import threading
 from urllib.parse import urlsplit
 
 import pytest
@@ -61,3 +62,42 @@ def test_an_app_password_may_ask_for_redirected_downloads(owner, owner_dav, live
     assert response.status_code == 302
     assert response.headers["Location"]
     assert owner_dav.request("GET", "a.txt").status_code == 200
+
+
+def test_parts_upload_while_the_body_is_read_at_most_three_at_once(owner_dav, owner, small_multipart, monkeypatch):
+    from dav.writes import PARTS_IN_FLIGHT
+    from storage.backends.local.backend import LocalBackend
+
+    original = LocalBackend.multipart_part_put
+    guard = threading.Lock()
+    state = {"active": 0, "peak": 0}
+    second_started = threading.Event()
+    overlapped: list[bool] = []
+
+    def part_put(self, **kwargs):
+        with guard:
+            state["active"] += 1
+            state["peak"] = max(state["peak"], state["active"])
+        try:
+            if kwargs["part_number"] == 2:
+                second_started.set()
+            if kwargs["part_number"] == 1:
+                # Part 1 is held until part 2 is on its way: only a door that reads on
+                # while a part uploads gets there (a serial one gives up after 30 s).
+                overlapped.append(second_started.wait(timeout=30))
+            return original(self, **kwargs)
+        finally:
+            with guard:
+                state["active"] -= 1
+
+    monkeypatch.setattr(LocalBackend, "multipart_part_put", part_put)
+    data = os.urandom(6 * 8 * 1024 * 1024 + 3)  # 7 parts of 8 MiB, the last of 3 bytes
+
+    response = owner_dav.request("PUT", "parallel.bin", data=data)
+
+    assert response.status_code == 201
+    assert overlapped == [True]
+    assert 2 <= state["peak"] <= PARTS_IN_FLIGHT
+    version = File.objects.get(owner=owner, name="parallel.bin").current_version
+    assert (version.size_bytes, version.sha1) == (len(data), hashlib.sha1(data).hexdigest())
+    assert owner_dav.request("GET", "parallel.bin").content == data
