@@ -131,8 +131,12 @@ def folder_items_for_grant(
     folders above a shared one are not the actor's to see. Raises InvalidInput (sort,
     limit, cursor)."""
     if folder is None:
-        return folder_items_list_for_user(user=actor, folder_id=None, sort=sort, cursor=cursor, limit=limit)
-    page = folder_items_list_for_user(user=folder.owner, folder_id=folder.pk, sort=sort, cursor=cursor, limit=limit)
+        return folder_items_list_for_user(
+            user=actor, folder_id=None, sort=sort, cursor=cursor, limit=limit, viewer=actor
+        )
+    page = folder_items_list_for_user(
+        user=folder.owner, folder_id=folder.pk, sort=sort, cursor=cursor, limit=limit, viewer=actor
+    )
     if folder.grant.root_id is None:
         return page
     return _trim_breadcrumbs(page, top_id=folder.grant.root_id)

@@ -16,13 +16,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from django.db.models import Count, F, IntegerField, OuterRef, Subquery, Value
+from django.db.models import BooleanField, Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
 from kosha.errors import InvalidInput
 from kosha.pages import Page, cursor_invalid, cursor_sign, cursor_unsign, keyset_after, keyset_order, limit_clean
 from storage.collation import name_collated
-from storage.models import File, FileVersion, Folder
+from storage.models import File, FileVersion, Folder, Star
 from storage.tree import Breadcrumb, folder_ancestry
 
 DEFAULT_LIMIT = 100
@@ -68,20 +68,21 @@ def _position(cursor, *, scope: str, key_count: dict[str, int]) -> tuple[str, tu
     return phase, tuple(values) or None
 
 
-def _folder_rows(*, user, parent_id, keys, descending, after, limit) -> list[dict[str, Any]]:
-    queryset = Folder.objects.filter(owner=user, parent_id=parent_id, deleted_at__isnull=True).annotate(
-        name_sort=name_collated()
-    )
-    if after is not None:
-        queryset = queryset.filter(keyset_after(keys, after, descending=descending))
-    return list(
-        queryset.order_by(*keyset_order(keys, descending=descending)).values("id", "name", "name_sort", "updated_at")[
-            :limit
-        ]
-    )
+def _starred(viewer, kind: str) -> Exists | Value:
+    """Whether `viewer` starred the row, in the same query (a correlated EXISTS)."""
+    if viewer is None:
+        return Value(False, output_field=BooleanField())
+    return Exists(Star.objects.filter(user=viewer, **{kind: OuterRef("pk")}))
 
 
-def _file_rows(*, user, folder_id, keys, descending, after, limit) -> list[dict[str, Any]]:
+def folder_rows_annotate(queryset: QuerySet, *, viewer) -> QuerySet:
+    """Folders with what a listing row shows beyond the columns: `starred` by viewer."""
+    return queryset.annotate(starred=_starred(viewer, "folder"))
+
+
+def file_rows_annotate(queryset: QuerySet, *, viewer) -> QuerySet:
+    """Files with what a listing row shows beyond the columns, in the same query:
+    `version_count`, `thumbnail_key` and `starred` by viewer (None: never)."""
     version_count = (
         FileVersion.objects.filter(file_id=OuterRef("pk"))
         .order_by()
@@ -89,24 +90,53 @@ def _file_rows(*, user, folder_id, keys, descending, after, limit) -> list[dict[
         .annotate(n=Count("id"))
         .values("n")
     )
+    return queryset.annotate(
+        # A correlated subquery per row in the same query, not a query per file.
+        version_count=Coalesce(Subquery(version_count, output_field=IntegerField()), Value(0)),
+        thumbnail_key=F("current_version__thumbnail_key"),
+        starred=_starred(viewer, "file"),
+    )
+
+
+FOLDER_ROW_FIELDS = ["id", "name", "updated_at", "starred"]
+FILE_ROW_FIELDS = [
+    "id",
+    "name",
+    "size_bytes",
+    "content_type",
+    "updated_at",
+    "version_count",
+    "thumbnail_key",
+    "starred",
+]
+
+
+def _folder_rows(*, user, parent_id, keys, descending, after, limit, viewer=None) -> list[dict[str, Any]]:
+    queryset = Folder.objects.filter(owner=user, parent_id=parent_id, deleted_at__isnull=True).annotate(
+        name_sort=name_collated()
+    )
+    if after is not None:
+        queryset = queryset.filter(keyset_after(keys, after, descending=descending))
+    queryset = folder_rows_annotate(queryset, viewer=viewer)
+    return list(
+        queryset.order_by(*keyset_order(keys, descending=descending)).values("name_sort", *FOLDER_ROW_FIELDS)[:limit]
+    )
+
+
+def _file_rows(*, user, folder_id, keys, descending, after, limit, viewer=None) -> list[dict[str, Any]]:
     queryset = File.objects.filter(owner=user, folder_id=folder_id, deleted_at__isnull=True).annotate(
         name_sort=name_collated()
     )
     if after is not None:
         queryset = queryset.filter(keyset_after(keys, after, descending=descending))
-    queryset = queryset.annotate(
-        # A correlated subquery per row in the same query, not a query per file.
-        version_count=Coalesce(Subquery(version_count, output_field=IntegerField()), Value(0)),
-        thumbnail_key=F("current_version__thumbnail_key"),
-    )
+    queryset = file_rows_annotate(queryset, viewer=viewer)
     return list(
-        queryset.order_by(*keyset_order(keys, descending=descending)).values(
-            "id", "name", "name_sort", "size_bytes", "content_type", "updated_at", "version_count", "thumbnail_key"
-        )[:limit]
+        queryset.order_by(*keyset_order(keys, descending=descending)).values("name_sort", *FILE_ROW_FIELDS)[:limit]
     )
 
 
-def _folder_item(row: dict[str, Any]) -> dict[str, Any]:
+def folder_item(row: dict[str, Any]) -> dict[str, Any]:
+    """A listing item from a folder row (FOLDER_ROW_FIELDS)."""
     return {
         "kind": "folder",
         "id": row["id"],
@@ -117,10 +147,12 @@ def _folder_item(row: dict[str, Any]) -> dict[str, Any]:
         "version_count": None,
         "thumbnail_url": None,
         "shared": False,
+        "starred": bool(row.get("starred")),
     }
 
 
-def _file_item(row: dict[str, Any]) -> dict[str, Any]:
+def file_item(row: dict[str, Any]) -> dict[str, Any]:
+    """A listing item from a file row (FILE_ROW_FIELDS)."""
     return {
         "kind": "file",
         "id": row["id"],
@@ -132,6 +164,7 @@ def _file_item(row: dict[str, Any]) -> dict[str, Any]:
         # Served by the thumbnail endpoint, which checks access and redirects to the store.
         "thumbnail_url": f"/api/v1/files/{row['id']}/thumbnail/" if row["thumbnail_key"] else None,
         "shared": False,
+        "starred": bool(row.get("starred")),
     }
 
 
@@ -139,9 +172,11 @@ def _cursor(phase: str, row: dict[str, Any] | None, keys: list[str], *, scope: s
     return cursor_sign([phase, *(row[key] for key in keys)] if row is not None else [phase], scope=scope)
 
 
-def folder_items_list_for_user(*, user, folder_id, sort=None, cursor=None, limit=None) -> ListingPage:
+def folder_items_list_for_user(*, user, folder_id, sort=None, cursor=None, limit=None, viewer=None) -> ListingPage:
     """One page of a folder's live children (folder_id "root" or None is the user's
     root): every folder before any file, each group in the chosen sort, then by id.
+    Each item's `starred` says whether `viewer` (who looks: the owner or a collaborator;
+    None: nobody, e.g. a public link) starred it, in the same queries.
     Raises NotFound (another user's, trashed or malformed folder) and InvalidInput
     (sort, limit, or a tampered, malformed or foreign cursor)."""
     sort_name, descending = _clean_sort(sort)
@@ -167,15 +202,16 @@ def folder_items_list_for_user(*, user, folder_id, sort=None, cursor=None, limit
             descending=descending,
             after=after,
             limit=limit + 1,
+            viewer=viewer,
         )
         if len(folders) > limit:
             folders = folders[:limit]
             return ListingPage(
-                items=[_folder_item(row) for row in folders],
+                items=[folder_item(row) for row in folders],
                 next_cursor=_cursor(PHASE_FOLDERS, folders[-1], folder_keys, scope=scope),
                 breadcrumbs=breadcrumbs,
             )
-        items = [_folder_item(row) for row in folders]
+        items = [folder_item(row) for row in folders]
         files_after = None
     else:
         files_after = after
@@ -189,6 +225,7 @@ def folder_items_list_for_user(*, user, folder_id, sort=None, cursor=None, limit
         descending=descending,
         after=files_after,
         limit=room + 1,
+        viewer=viewer,
     )
     next_cursor = None
     if room == 0:
@@ -198,5 +235,5 @@ def folder_items_list_for_user(*, user, folder_id, sort=None, cursor=None, limit
         if len(files) > room:
             files = files[:room]
             next_cursor = _cursor(PHASE_FILES, files[-1], file_keys, scope=scope)
-        items.extend(_file_item(row) for row in files)
+        items.extend(file_item(row) for row in files)
     return ListingPage(items=items, next_cursor=next_cursor, breadcrumbs=breadcrumbs)

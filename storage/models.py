@@ -136,6 +136,12 @@ class File(models.Model):
             models.Index(
                 fields=["owner", "deleted_at"], condition=Q(deleted_at__isnull=False), name="storage_file_trashed"
             ),
+            # "Recent": a person's live files across all their folders, newest change first.
+            models.Index(
+                fields=["owner", "updated_at", "id"],
+                condition=Q(deleted_at__isnull=True),
+                name="storage_file_recent",
+            ),
         ]
         constraints = [
             models.UniqueConstraint(
@@ -306,3 +312,35 @@ class FolderArchive(models.Model):
 
     def __str__(self) -> str:
         return f"Archive of {self.folder_id} ({self.status})"
+
+
+class Star(models.Model):
+    """A person's star on one file or folder, theirs or shared with them ("Starred").
+    Personal: nobody else sees it, and it changes nothing about the item. A star on an
+    item the person can no longer see (trashed, unshared) stays but is not listed."""
+
+    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="stars")
+    file = models.ForeignKey(File, on_delete=models.CASCADE, null=True, blank=True, related_name="stars")
+    folder = models.ForeignKey(Folder, on_delete=models.CASCADE, null=True, blank=True, related_name="stars")
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [
+            # "Starred" lists a person's stars newest first, keyset-paginated.
+            models.Index(fields=["user", "created_at", "id"], name="storage_star_by_created"),
+        ]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(file__isnull=False, folder__isnull=True) | Q(file__isnull=True, folder__isnull=False),
+                name="storage_star_one_item",
+            ),
+            models.UniqueConstraint(fields=["user", "file"], condition=Q(file__isnull=False), name="storage_star_file"),
+            models.UniqueConstraint(
+                fields=["user", "folder"], condition=Q(folder__isnull=False), name="storage_star_folder"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user_id} ★ {self.file_id or self.folder_id}"

@@ -18,6 +18,7 @@ from kosha.errors import InvalidInput, NotFound
 from plans.selectors import usage_get_for_user
 from sharing.access import Need, folder_for_actor
 from sharing.change_marks import changes_tag_for_user
+from sharing.collections import recent_for_actor, starred_for_actor
 from sharing.selectors import folder_items_for_grant
 from storage.api.folders import listing_body, mark_shared
 from storage.search import SEARCH_TYPES
@@ -27,6 +28,72 @@ def _percent(part: int, whole: int) -> float:
     if whole <= 0:
         return 100.0 if part > 0 else 0.0
     return min(100.0, round(part * 100 / whole, 1))
+
+
+def _usage_context(user) -> dict:
+    usage = usage_get_for_user(user=user)
+    return {
+        "usage": usage,
+        "plan": usage.plan,
+        "used_percent": _percent(usage.used_bytes + usage.reserved_bytes, usage.plan.storage_bytes),
+        "files_percent": _percent(usage.file_count, usage.plan.max_files),
+    }
+
+
+# The cross-folder views the file browser also shows: name -> (title, selector, empty text).
+COLLECTIONS = {
+    "recent": ("Recent", recent_for_actor, "Files you or your collaborators change show up here."),
+    "starred": ("Starred", starred_for_actor, "Star files and folders to find them here quickly."),
+}
+
+
+def _collection(request: HttpRequest, *, name: str) -> HttpResponse:
+    """The file browser over Recent or Starred: items from many folders (each with its
+    own role, so the page offers only what every role allows: open, download, copy,
+    versions, star), first page rendered here like a folder's."""
+    changes_tag = changes_tag_for_user(user=request.user)
+    title, selector, empty_text = COLLECTIONS[name]
+    page = selector(actor=request.user)
+    listing = {
+        "items": page.items,
+        "next": page.next_cursor,
+        "breadcrumbs": [],
+        "role": "viewer",
+        "owner": request.user.email,
+    }
+    context = {
+        "collection": name,
+        "collection_title": title,
+        "collection_empty": empty_text,
+        "folder": None,
+        "breadcrumbs": [],
+        "items": page.items,
+        "listing": listing,
+        "role": "viewer",
+        "can_edit": False,
+        "shared_by": None,
+        "search_types": SEARCH_TYPES,
+        "changes_tag": changes_tag,
+        "changes_poll_seconds": settings.KOSHA_CHANGES_POLL_SECONDS,
+        **_usage_context(request.user),
+    }
+    return render(request, "files/browser.html", context)
+
+
+@login_required
+@require_GET
+@ensure_csrf_cookie
+def recent_page(request: HttpRequest) -> HttpResponse:
+    """Recent: files in the user's space and shared with them, most recently changed first."""
+    return _collection(request, name="recent")
+
+
+@login_required
+@require_GET
+@ensure_csrf_cookie
+def starred_page(request: HttpRequest) -> HttpResponse:
+    """Starred: the files and folders the user starred and may still see."""
+    return _collection(request, name="starred")
 
 
 def _browser(request: HttpRequest, *, folder_id: str | None) -> HttpResponse:
@@ -42,7 +109,6 @@ def _browser(request: HttpRequest, *, folder_id: str | None) -> HttpResponse:
     if folder is None or folder.grant.is_owner:
         mark_shared(page.items, owner=request.user)
     listing = listing_body(page, folder=folder, actor=request.user)
-    usage = usage_get_for_user(user=request.user)
     context = {
         "folder": page.breadcrumbs[-1] if page.breadcrumbs else None,
         "breadcrumbs": page.breadcrumbs,
@@ -53,13 +119,10 @@ def _browser(request: HttpRequest, *, folder_id: str | None) -> HttpResponse:
         "role": listing["role"],
         "can_edit": listing["role"] in ("owner", "editor"),
         "shared_by": folder.owner if folder is not None and not folder.grant.is_owner else None,
-        "usage": usage,
-        "plan": usage.plan,
-        "used_percent": _percent(usage.used_bytes + usage.reserved_bytes, usage.plan.storage_bytes),
-        "files_percent": _percent(usage.file_count, usage.plan.max_files),
         "search_types": SEARCH_TYPES,
         "changes_tag": changes_tag,
         "changes_poll_seconds": settings.KOSHA_CHANGES_POLL_SECONDS,
+        **_usage_context(request.user),
     }
     return render(request, "files/browser.html", context)
 

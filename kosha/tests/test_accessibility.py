@@ -6,6 +6,7 @@ import pytest
 from accounts.services import app_password_create
 from kosha.testing.browser import CHROMIUM, CHROMIUM_ARGS, signed_in_context
 from kosha.testing.factories import folder, link, stored_file
+from storage.models import Star
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -43,11 +44,14 @@ def _pages(owner) -> tuple[list[str], list[str]]:
     _, folder_token = link(owner, photos)
     _, locked_token = link(owner, report, "locked")
     _, drop_token = link(owner, photos, is_drop=True)
+    Star.objects.create(user=owner, file=report)  # Starred shows a row with its star
     signed_in = [
         "/",
         f"/f/{photos.pk}",
         "/?q=holiday",
         "/trash/",
+        "/recent/",
+        "/starred/",
         "/shared/",
         "/shared/by-me/",
         "/settings/",

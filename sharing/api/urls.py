@@ -3,6 +3,7 @@ from drf_spectacular.utils import extend_schema
 
 from sharing.api import views
 from sharing.api.changes import ChangesLatestView, ChangesView
+from sharing.api.collections import FileStarView, FolderStarView, RecentView, StarredView
 from storage.api.folders import FolderViewSet
 from storage.api.views import FileViewSet, UploadViewSet
 
@@ -70,5 +71,9 @@ urlpatterns = [
     path("share-links/<str:pk>/", views.ShareLinkDetailView.as_view(), name="share-link-detail"),
     path("changes/", ChangesView.as_view(), name="changes"),
     path("changes/latest/", ChangesLatestView.as_view(), name="changes-latest"),
+    path("recent/", RecentView.as_view(), name="recent"),
+    path("starred/", StarredView.as_view(), name="starred"),
+    path("files/<str:pk>/star/", FileStarView.as_view(), name="file-star"),
+    path("folders/<str:pk>/star/", FolderStarView.as_view(), name="folder-star"),
     *_deprecated,
 ]

@@ -200,6 +200,13 @@ TABLE: dict[tuple[str, str], Row] = {
     ),
     # A copy beside the source lands in Shared: the viewer may not add there.
     ("file-copy", "post"): api("post", lambda w, x: f"{_file(w, x)}copy/", 201, 201, 403, 404, body=lambda w, x: {}),
+    # Stars are personal: whoever may see the item stars it.
+    ("sharing-api:file-star", "put"): api("put", lambda w, x: f"{_file(w, x)}star/", 201, 201, 201, 404),
+    ("sharing-api:file-star", "delete"): api("delete", lambda w, x: f"{_file(w, x)}star/", 204, 204, 204, 404),
+    ("sharing-api:folder-star", "put"): api("put", lambda w, x: f"{_folder(w, x)}star/", 201, 201, 201, 404),
+    ("sharing-api:folder-star", "delete"): api("delete", lambda w, x: f"{_folder(w, x)}star/", 204, 204, 204, 404),
+    ("sharing-api:recent", "get"): every_signed_in("get", lambda w, x: f"{API}/recent/", 200),
+    ("sharing-api:starred", "get"): every_signed_in("get", lambda w, x: f"{API}/starred/", 200),
     ("file-version-list", "get"): api("get", lambda w, x: f"{_file(w, x)}versions/", 200, 200, 200, 404),
     ("file-version-download", "get"): api("get", lambda w, x: f"{_version(w, x)}download/", 302, 302, 302, 404),
     ("file-version-restore", "post"): api("post", lambda w, x: f"{_version(w, x)}restore/", 201, 201, 403, 404),
@@ -217,6 +224,10 @@ TABLE: dict[tuple[str, str], Row] = {
     ("folder-detail", "get"): api("get", _folder, 200, 200, 200, 404),
     ("folder-detail", "patch"): api("patch", _folder, 200, 200, 403, 404, body=lambda w, x: {"name": "Renamed"}),
     ("folder-detail", "delete"): api("delete", _folder, 204, 204, 403, 404),
+    # A copy of Sub beside it lands in Shared: the viewer may not add there.
+    ("folder-copy", "post"): api(
+        "post", lambda w, x: f"{_folder(w, x)}copy/", 201, 201, 403, 404, body=lambda w, x: {}
+    ),
     ("folder-items", "get"): api("get", lambda w, x: f"{API}/folders/{w.shared.pk}/items/", 200, 200, 200, 404),
     ("folder-archive", "post"): api("post", lambda w, x: f"{API}/folders/{w.shared.pk}/archive/", 202, 202, 202, 404),
     ("archive-detail", "get"): api("get", lambda w, x: f"{API}/archives/{x.archive}/", 200, 200, 200, 404),
@@ -376,6 +387,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("home", "get"): page("get", lambda w, x: "/", 200, 200, 200, 200),
     ("folder", "get"): page("get", lambda w, x: f"/f/{w.shared.pk}", 200, 200, 200, 404),
     ("trash", "get"): page("get", lambda w, x: "/trash/", 200, 200, 200, 200),
+    ("recent", "get"): page("get", lambda w, x: "/recent/", 200, 200, 200, 200),
+    ("starred", "get"): page("get", lambda w, x: "/starred/", 200, 200, 200, 200),
     ("activity", "get"): page("get", lambda w, x: "/activity/", 200, 200, 200, 200),
     ("sharing:shared-with-me", "get"): page("get", lambda w, x: "/shared/", 200, 200, 200, 200),
     ("sharing:shared-by-me", "get"): page("get", lambda w, x: "/shared/by-me/", 200, 200, 200, 200),

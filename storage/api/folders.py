@@ -56,6 +56,7 @@ class ListingItemOutput(serializers.Serializer):
     version_count = serializers.IntegerField(allow_null=True)
     thumbnail_url = serializers.CharField(allow_null=True)
     shared = serializers.BooleanField()
+    starred = serializers.BooleanField(help_text="Whether you starred it (your own mark, nobody else sees it).")
 
 
 class BreadcrumbOutput(serializers.Serializer):

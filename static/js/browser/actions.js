@@ -14,6 +14,7 @@ import { dom, row, rowAt } from "./render.js";
 import { openDetails } from "./details.js";
 import { clearSelection, selectOnly, setFocus } from "./selection.js";
 import { openShare } from "./share.js";
+import { starToggle } from "./stars.js";
 import { canEdit, selectedItems, state } from "./state.js";
 import { openVersions } from "./versions.js";
 
@@ -251,6 +252,8 @@ export function run(action) {
       });
     case "trash":
       return trash(chosen);
+    case "star":
+      return starToggle(chosen.length ? chosen : [focusItem].filter(Boolean));
     case "clear":
       return clearSelection();
     default:

@@ -13,6 +13,19 @@ export function folderItems(folderId, { sort = "name", cursor = null, limit = 10
   return get(`folders/${folderId || "root"}/items/?${params}`);
 }
 
+/** One page of a cross-folder view ("recent" or "starred"), {items, next}. */
+export function collectionItems(name, { cursor = null, limit = 100 } = {}) {
+  const params = new URLSearchParams({ limit: String(limit) });
+  if (cursor) params.set("cursor", cursor);
+  return get(`${name}/?${params}`);
+}
+
+/** A page of what the browser shows: the current folder, or the current collection. */
+export function listingItems(state, { cursor = null, limit = 100 } = {}) {
+  if (state.collection) return collectionItems(state.collection, { cursor, limit });
+  return folderItems(state.folder, { sort: state.sort, cursor, limit });
+}
+
 export const downloadUrl = (fileId) => `${API}files/${fileId}/download/`;
 export const previewUrl = (fileId) => `${API}files/${fileId}/preview/`;
 export const versionDownloadUrl = (fileId, versionId) => `${API}files/${fileId}/versions/${versionId}/download/`;

@@ -2,7 +2,7 @@
 // folders with the history API, so Back, Forward and reload show the same folder.
 import { ApiError } from "../lib/api.js";
 import { showError } from "../lib/toast.js";
-import { folderItems } from "./endpoints.js";
+import { listingItems } from "./endpoints.js";
 import { appendRows, dom, render, renderHeader, rowAt } from "./render.js";
 import { selectOnly, setFocus } from "./selection.js";
 import { folderUrl, PAGE, state } from "./state.js";
@@ -33,7 +33,7 @@ export async function load({ highlight = null, keepSelection = false } = {}) {
   state.loading = true;
   dom.view.setAttribute("aria-busy", "true");
   try {
-    const page = await folderItems(state.folder, { sort: state.sort, limit: PAGE });
+    const page = await listingItems(state, { limit: PAGE });
     if (generation !== state.generation) return;
     accept(page, { keepSelection });
   } catch (error) {
@@ -61,7 +61,7 @@ export async function loadMore() {
   const { generation } = state;
   state.loading = true;
   try {
-    const page = await folderItems(state.folder, { sort: state.sort, cursor: state.next, limit: PAGE });
+    const page = await listingItems(state, { cursor: state.next, limit: PAGE });
     if (generation !== state.generation) return false;
     const start = state.items.length;
     state.items.push(...page.items);
@@ -96,6 +96,11 @@ export async function reveal(id) {
  * With `focus`, keyboard focus lands in the new listing (on `highlight`, else its first
  * row; on the heading when it is empty) instead of falling to the page body. */
 export async function navigate(folderId, { replace = false, highlight = null, push = true, focus = false } = {}) {
+  if (state.collection) {
+    // Recent and Starred open a folder on its own page.
+    window.location.assign(folderUrl(folderId || null) + (highlight ? `?highlight=${highlight}` : ""));
+    return;
+  }
   state.folder = folderId || null;
   dom.root.dataset.folder = state.folder || ""; // the Upload button and drops on the page upload here
   if (push) {

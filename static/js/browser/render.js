@@ -28,6 +28,12 @@ export function renderInstall(root, { more }) {
  * "Shared with me" (its owner's folders above the share are not mine to see), and a viewer
  * gets no New folder, Upload or drop zone. */
 export function renderHeader() {
+  if (state.collection) {
+    // One fixed title, no trail: items come from many folders.
+    document.title = `${dom.root.dataset.collectionTitle} · Kosha`;
+    renderRole();
+    return;
+  }
   const crumbs = dom.root.querySelector("[data-crumbs] ol");
   const top = isOwner()
     ? el("a", { href: folderUrl(null), "data-folder-link": "" }, "My files")
@@ -93,7 +99,9 @@ export function render() {
       el(
         "div",
         { class: "empty", "data-empty": "" },
-        ...(canEdit()
+        ...(state.collection
+          ? [el("p", {}, el("strong", {}, "Nothing here yet.")), el("p", { class: "muted" }, dom.root.dataset.collectionEmpty)]
+          : canEdit()
           ? [
               el("p", {}, el("strong", {}, "This folder is empty — drop files here")),
               el("p", { class: "muted" }, "…or choose “Upload”, or make a “New folder”."),
@@ -104,13 +112,16 @@ export function render() {
     updateBar();
     return;
   }
-  const current = state.breadcrumbs.at(-1)?.name || "My files";
-  const head = el("div", { class: "listing__head", role: "group", "aria-label": "Sort by" }, ...SORTS.map(sortButton));
+  const current = state.collection ? dom.root.dataset.collectionTitle : state.breadcrumbs.at(-1)?.name || "My files";
+  // A collection has one order (newest first): no sort buttons.
+  const head = state.collection
+    ? el("div", { class: "listing__head", hidden: true })
+    : el("div", { class: "listing__head", role: "group", "aria-label": "Sort by" }, ...SORTS.map(sortButton));
   dom.list = el("ul", {
     class: `listing listing--${state.view}`,
     role: "listbox",
     "aria-multiselectable": "true",
-    "aria-label": `Folders and files in ${current}`,
+    "aria-label": state.collection ? current : `Folders and files in ${current}`,
     "data-listing-items": "",
   });
   dom.moreButton = el("button", { type: "button", class: "btn btn-secondary load-more", hidden: !state.next }, "Load more");
@@ -121,6 +132,20 @@ export function render() {
   observer.disconnect();
   observer.observe(sentinel);
   updateBar();
+}
+
+const SVG = "http://www.w3.org/2000/svg";
+
+/** The small star on a starred item's icon (a picture: the row's description says "starred"). */
+function starBadge() {
+  const svg = document.createElementNS(SVG, "svg");
+  svg.setAttribute("class", "item__star");
+  svg.setAttribute("viewBox", "0 0 24 24");
+  svg.setAttribute("aria-hidden", "true");
+  const path = document.createElementNS(SVG, "path");
+  path.setAttribute("d", "m12 2.5 2.9 6.1 6.6.8-4.9 4.6 1.3 6.6L12 17.3l-5.9 3.3 1.3-6.6-4.9-4.6 6.6-.8z");
+  svg.append(path);
+  return svg;
 }
 
 /** The row (an option of the listbox) of items[index]. */
@@ -136,7 +161,10 @@ export function row(item, index) {
   // Text, not a link: an option holds no interactive content (axe nested-interactive);
   // the row opens on Enter, a double click or a click on the name (browser/events.js).
   const name = el("span", { class: "item__name", title: item.name }, item.name);
-  const meta = item.kind === "folder" ? "Folder" : `${TYPE_LABELS[type]}, ${formatBytes(item.size)}`;
+  const meta = [item.kind === "folder" ? "Folder" : `${TYPE_LABELS[type]}, ${formatBytes(item.size)}`];
+  if (item.starred) meta.push("starred");
+  if (state.collection && item.role && item.role !== "owner") meta.push(`shared by ${item.owner}`);
+  if (item.starred) graphic.append(starBadge());
   return el(
     "li",
     {
@@ -144,7 +172,7 @@ export function row(item, index) {
       id: `item-${item.id}`,
       class: `item item--${item.kind}${state.selected.has(item.id) ? " item--selected" : ""}`,
       "aria-selected": String(state.selected.has(item.id)),
-      "aria-description": meta,
+      "aria-description": meta.join(", "),
       tabindex: index === state.focus ? "0" : "-1",
       "data-index": String(index),
       "data-id": item.id,
@@ -195,4 +223,7 @@ export function updateBar() {
   show("share", one && isOwner());
   show("copy", true);
   show("details", one);
+  // Star all, or unstar when every selected item is starred already.
+  const starButton = bar.querySelector('[data-action="star"]');
+  if (starButton) starButton.textContent = chosen.every((item) => item.starred) ? "Unstar" : "Star";
 }

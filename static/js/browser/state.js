@@ -32,6 +32,7 @@ function remember(key, value) {
 
 export const state = {
   folder: null, // uuid, or null for My files
+  collection: null, // "recent" or "starred": a cross-folder view instead of a folder
   role: "owner", // what I may do here: "owner", "editor" or "viewer" (the listing says)
   owner: null, // whose files these are (an e-mail address)
   items: [],
@@ -71,4 +72,10 @@ export const folderUrl = (id) => (id ? `/f/${id}` : "/");
 /** Whether a fresh page of the listing shows anything other than `items` (order included). */
 export function listingDiffers(items, fresh) {
   return items.length !== fresh.length || items.some((item, index) => JSON.stringify(item) !== JSON.stringify(fresh[index]));
+}
+
+/** What a star toggle of `items` does: unstar when every one is starred, else star the rest. */
+export function starPlan(items) {
+  const unstar = items.length > 0 && items.every((item) => item.starred);
+  return { unstar, targets: unstar ? items : items.filter((item) => !item.starred) };
 }

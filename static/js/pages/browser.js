@@ -37,12 +37,13 @@ function debounced(fn, ms) {
 const root = document.querySelector("[data-browser]");
 if (root) {
   state.folder = root.dataset.folder || null;
+  state.collection = root.dataset.collection || null; // Recent or Starred: items from many folders
   state.role = root.dataset.role || "owner";
   renderInstall(root, { more: loadMore });
   installBrowserEvents();
   installRowMenu();
   installDragMove();
-  installHistory();
+  if (!state.collection) installHistory();
   installUploadPanel();
   installUploadInput(root.querySelector("[data-upload-input]"), { folder: () => state.folder });
 
@@ -57,7 +58,7 @@ if (root) {
   // The first page came with the HTML (sorted by name); another sort asks the API.
   const highlight = new URLSearchParams(location.search).get("highlight");
   const initial = document.getElementById("listing-data");
-  if (initial && state.sort === "name") {
+  if (initial && (state.sort === "name" || state.collection)) {
     accept(JSON.parse(initial.textContent));
     if (highlight) reveal(highlight);
   } else {
