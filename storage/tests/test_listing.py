@@ -190,6 +190,7 @@ def test_items_carry_kind_size_type_versions_and_thumbnail(owner_client, owner):
         "version_count": None,
         "thumbnail_url": None,
         "shared": False,
+        "starred": False,
     }
     assert items[1]["kind"] == "file"
     assert (items[1]["name"], items[1]["size"], items[1]["content_type"]) == ("cat.png", 20, "image/png")
