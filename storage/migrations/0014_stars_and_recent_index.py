@@ -8,7 +8,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("storage", "0012_version_replication"),
+        ("storage", "0013_archive_of_a_selection"),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 
