@@ -229,10 +229,6 @@ TABLE: dict[tuple[str, str], Row] = {
         "post", lambda w, x: f"{_folder(w, x)}copy/", 201, 201, 403, 404, body=lambda w, x: {}
     ),
     ("folder-items", "get"): api("get", lambda w, x: f"{API}/folders/{w.shared.pk}/items/", 200, 200, 200, 404),
-    # A copy beside the source (w.sub) lands in Shared: the viewer may not add there.
-    ("folder-copy", "post"): api(
-        "post", lambda w, x: f"{_folder(w, x)}copy/", 201, 201, 403, 404, body=lambda w, x: {}
-    ),
     ("folder-archive", "post"): api("post", lambda w, x: f"{API}/folders/{w.shared.pk}/archive/", 202, 202, 202, 404),
     ("archive-detail", "get"): api("get", lambda w, x: f"{API}/archives/{x.archive}/", 200, 200, 200, 404),
     # A zip of some items of Shared: whoever may view Shared.
