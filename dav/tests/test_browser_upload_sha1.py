@@ -47,3 +47,14 @@ def test_a_dav_upload_needs_no_task(owner_dav, owner, queued):
 
     assert [call for call in queued if call[0] == "storage.tasks.version_sha1_task"] == []
     assert File.objects.get(owner=owner, name="a.txt").current_version.sha1 == hashlib.sha1(b"hello").hexdigest()
+
+
+def test_a_copy_carries_the_sha1_of_its_source_without_a_task(owner_dav, owner, queued):
+    owner_dav.request("PUT", "a.txt", data=b"hello")
+
+    response = owner_dav.request("COPY", "a.txt", headers={"Destination": owner_dav.url("b.txt")})
+
+    assert response.status_code == 201
+    copy = File.objects.get(owner=owner, name="b.txt").current_version
+    assert copy.sha1 == hashlib.sha1(b"hello").hexdigest()
+    assert [call for call in queued if call[0] == "storage.tasks.version_sha1_task"] == []

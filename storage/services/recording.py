@@ -132,6 +132,7 @@ def version_record(
             created_by_id=locked.created_by_id,
             width=copied_from.width if copied_from else None,
             height=copied_from.height if copied_from else None,
+            sha1=copied_from.sha1 if copied_from else "",  # the same bytes
         )
         file.current_version = version
         usage = quota_commit(
@@ -163,9 +164,10 @@ def version_record(
                 detail={"from": str(copied_from.file_id), "size_bytes": version.size_bytes},
             )
         needs_prune = number > usage.plan.versions_kept
-        # WebDAV computes the SHA-1 while the bytes stream in; other uploads (presigned,
-        # the bytes never pass here) and copies get it from a task reading the store.
-        needs_sha1 = origin.via != "dav" or copied_from is not None
+        # WebDAV computes the SHA-1 while the bytes stream in and a copy carries its
+        # source's; other uploads (presigned: the bytes never pass here), and copies of
+        # a version that had none, get it from a task reading the store.
+        needs_sha1 = not version.sha1 and (origin.via != "dav" or copied_from is not None)
         transaction.on_commit(
             lambda: after_version_recorded(
                 version.pk,
