@@ -84,3 +84,18 @@ def test_locks_elsewhere_do_not_touch_the_collaborator(team, collaborator):
 
     assert editor.request("PUT", "private.txt", data=b"theirs again").status_code == 204
     assert editor.request("PUT", "Shared with me/Team/plan.txt", data=b"editor's").status_code == 204
+
+
+def test_a_lock_on_a_file_shared_by_itself_is_met_under_shared_with_me(owner_dav, owner, collaborator, live_server):
+    owner_dav.request("MKCOL", "Private")
+    owner_dav.request("PUT", "Private/notes.txt", data=b"notes")
+    factories.share(owner=owner, item=owner.files.get(name="notes.txt"), grantee=collaborator, role="editor")
+    editor = dav_client_for(collaborator, live_server=live_server)
+    token = lock(owner_dav, "Private/notes.txt")
+
+    blocked = editor.request("PUT", "Shared with me/notes.txt", data=b"editor's")
+    owner_dav.request("UNLOCK", "Private/notes.txt", headers={"Lock-Token": f"<{token}>"})
+    allowed = editor.request("PUT", "Shared with me/notes.txt", data=b"editor's")
+
+    assert (blocked.status_code, allowed.status_code) == (423, 204)
+    assert owner_dav.request("GET", "Private/notes.txt").content == b"editor's"
