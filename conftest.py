@@ -77,7 +77,7 @@ def fast_password_hashing(settings):
 def _cache_clear(prefix: str) -> None:
     """Empty the test cache: locmem's clear, or on Redis a delete of this run's keys only
     (the Redis DB may be shared with other runs, so never FLUSHDB)."""
-    if not isinstance(cache._cache, RedisCacheClient) or not prefix:
+    if not isinstance(getattr(cache, "_cache", None), RedisCacheClient) or not prefix:
         cache.clear()
         return
     client = cache._cache.get_client(write=True)

@@ -20,8 +20,9 @@ from storage.backends.base import BackendError
 logger = logging.getLogger(__name__)
 
 
-def _flatten_validation(detail) -> tuple[str, dict]:
-    """First readable message of a DRF validation error, and the field errors."""
+def validation_flatten(detail) -> tuple[str, dict]:
+    """First readable message of a DRF validation error, and the field errors (`field`,
+    `fields`), for the error envelope. No I/O."""
     if isinstance(detail, dict):
         fields = {
             key: [str(item) for item in (value if isinstance(value, list) else [value])]
@@ -74,7 +75,7 @@ def exception_handler(exc, context):
     if response is None:
         return None
     if isinstance(exc, exceptions.ValidationError):
-        message, details = _flatten_validation(exc.detail)
+        message, details = validation_flatten(exc.detail)
         response.data = {"error": {"code": "invalid", "message": message, **details}}
         response.status_code = status.HTTP_400_BAD_REQUEST
         return response

@@ -21,3 +21,35 @@ class JsonBooleanField(serializers.BooleanField):
         if not isinstance(data, bool):
             self.fail("invalid", input=data)
         return data
+
+
+class JsonChoiceField(serializers.ChoiceField):
+    """One of the choices, as a JSON string (DRF's ChoiceField also takes 1 for "1")."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid_choice", input=data)
+        return super().to_internal_value(data)
+
+
+class JsonUuidField(serializers.UUIDField):
+    """A UUID as a JSON string, returned as its canonical text (an id to look up)."""
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid", value=data)
+        return str(super().to_internal_value(data))
+
+
+class JsonEmailField(serializers.EmailField):
+    """An e-mail address as a JSON string, trimmed, at most 254 characters (RFC 5321's
+    path limit, Django's own EmailField length)."""
+
+    def __init__(self, **kwargs):
+        kwargs.setdefault("max_length", 254)
+        super().__init__(**kwargs)
+
+    def to_internal_value(self, data):
+        if not isinstance(data, str):
+            self.fail("invalid")
+        return super().to_internal_value(data)

@@ -388,6 +388,14 @@ KOSHA_PART_URL_EXPIRES_SECONDS = env_int("KOSHA_PART_URL_EXPIRES_SECONDS", 600, 
 KOSHA_DOWNLOAD_URL_EXPIRES_SECONDS = env_int("KOSHA_DOWNLOAD_URL_EXPIRES_SECONDS", 300, minimum=1)
 KOSHA_UPLOAD_SESSION_HOURS = env_int("KOSHA_UPLOAD_SESSION_HOURS", 24, minimum=1)
 KOSHA_PART_URL_BATCH_MAX = env_int("KOSHA_PART_URL_BATCH_MAX", 100, minimum=1)
+# Anonymous drop links (sharing/drops.py): what one link may take per window, however
+# many clients reach it, and how long an anonymous start's reservation lasts.
+KOSHA_DROP_MAX_FILE_BYTES = env_int("KOSHA_DROP_MAX_FILE_BYTES", 1024**3, minimum=1)
+KOSHA_DROP_WINDOW_SECONDS = env_int("KOSHA_DROP_WINDOW_SECONDS", 3600, minimum=60)
+KOSHA_DROP_STARTS_PER_CLIENT = env_int("KOSHA_DROP_STARTS_PER_CLIENT", 60, minimum=1)
+KOSHA_DROP_STARTS_PER_LINK = env_int("KOSHA_DROP_STARTS_PER_LINK", 300, minimum=1)
+KOSHA_DROP_BYTES_PER_LINK = env_int("KOSHA_DROP_BYTES_PER_LINK", 2 * 1024**3, minimum=1)
+KOSHA_DROP_RESERVATION_MINUTES = env_int("KOSHA_DROP_RESERVATION_MINUTES", 60, minimum=5)
 # How deep folders may nest (a root-level folder is 1): every tree walk ends within it.
 KOSHA_MAX_FOLDER_DEPTH = env_int("KOSHA_MAX_FOLDER_DEPTH", 256, minimum=1)
 # A session that ends unrecorded has its key deleted again this long after its URLs stop

@@ -218,3 +218,25 @@ class LinkEvent(models.Model):
 
     def __str__(self) -> str:
         return f"{self.kind} at {self.at:%Y-%m-%d %H:%M}"
+
+
+class DropStart(models.Model):
+    """One anonymous start admitted through a drop link (sharing/drops.py): what the
+    link's per-window caps count, under the link's row lock, and which upload it began
+    (so revoking the link aborts what is still pending)."""
+
+    link = models.ForeignKey(ShareLink, on_delete=models.CASCADE, related_name="drop_starts")
+    # The client's address as the proxies settings resolve it ("" when unknown).
+    address = models.CharField(max_length=45, blank=True)
+    size_bytes = models.BigIntegerField()
+    upload = models.OneToOneField(
+        "storage.UploadSession", on_delete=models.SET_NULL, null=True, blank=True, related_name="drop_start"
+    )
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        ordering = ["-created_at", "-id"]
+        indexes = [models.Index(fields=["link", "created_at"], name="sharing_dropstart_window")]
+
+    def __str__(self) -> str:
+        return f"{self.size_bytes} bytes at {self.created_at:%Y-%m-%d %H:%M}"

@@ -44,6 +44,7 @@ from kosha.integers import column_range, int_clean
 from kosha.origin import Origin
 from kosha.sentinels import UNCHANGED
 from plans.selectors import usage_get_for_user
+from sharing.drops import drop_uploads_abort
 from sharing.invitations import invitation_create, invitation_delete, invitation_update
 from sharing.link_tokens import token_seal
 from sharing.models import DEFAULT_LINK_DAYS, LINK_NAME_MAX_LENGTH, Invitation, LinkEvent, Share, ShareLink
@@ -339,7 +340,9 @@ def share_link_update(
 
 def share_link_revoke(*, actor: User, link: ShareLink, origin: Origin) -> ShareLink:
     """Revoke a link of actor's (from sharing.access.link_for_actor) at once; idempotent.
-    Records LINK_REVOKED when it was live."""
+    Records LINK_REVOKED when it was live. Then (the transaction closed: it calls the
+    store) aborts the uploads still pending through a drop link, releasing their
+    reservations (sharing.drops.drop_uploads_abort)."""
     with transaction.atomic():
         revoked = ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
         if revoked:
@@ -352,6 +355,8 @@ def share_link_revoke(*, actor: User, link: ShareLink, origin: Origin) -> ShareL
                 detail={"link": str(link.pk)},
             )
     link.refresh_from_db(fields=["revoked_at"])
+    if link.is_drop:
+        drop_uploads_abort(link=link)
     return link
 
 
@@ -374,6 +379,9 @@ def share_links_revoke(*, actor: User, link_ids: Iterable[uuid.UUID], origin: Or
                 origin=origin,
                 detail={"link": str(link.pk)},
             )
+    for link in live:
+        if link.is_drop:
+            drop_uploads_abort(link=link)
     return len(live)
 
 

@@ -47,9 +47,10 @@ from sharing.access import (
     upload_for_link,
 )
 from sharing.api.serializers import ShareLinkOutput
-from sharing.drops import drop_start_admit
+from sharing.drops import drop_reservation_lifetime, drop_start_admit, drop_start_attach, drop_start_release
 from sharing.link_tokens import token_open
 from sharing.models import LinkEvent, ShareLink
+from storage.api.fields import CompleteInput, DropUploadStartInput, PartsInput, input_clean
 from storage.api.serializers import parts_body, upload_start_body, upload_state_body
 from storage.disposition import is_inline_safe
 from storage.downloads import version_download_url
@@ -217,18 +218,24 @@ def _drop_upload(request: HttpRequest, link: ShareLink, upload_id: str) -> Uploa
 @public_link(json_errors=True)
 def drop_upload_start(request: HttpRequest, link: ShareLink) -> JsonResponse:
     place = drop_place_for_link(link=link)
-    body = _json_body(request)
-    drop_start_admit(link=link, address=client_ip(request), size_bytes=body.get("size"))
-    started = upload_start(
-        actor=None,  # a visitor holding the link: nobody known
-        place=place,
-        name=body.get("name"),
-        size_bytes=body.get("size"),
-        content_type=body.get("content_type"),
-        sha256=body.get("sha256"),
-        # A dropper never replaces or versions the owner's files: a taken name gets "(2)".
-        on_conflict=UploadSession.OnConflict.RENAME,
-    )
+    body = input_clean(DropUploadStartInput, _json_body(request))
+    admission = drop_start_admit(link=link, address=client_ip(request), size_bytes=body["size"])
+    try:
+        started = upload_start(
+            actor=None,  # a visitor holding the link: nobody known
+            place=place,
+            name=body["name"],
+            size_bytes=body["size"],
+            content_type=body.get("content_type"),
+            sha256=body.get("sha256"),
+            # A dropper never replaces or versions the owner's files: a taken name gets "(2)".
+            on_conflict=UploadSession.OnConflict.RENAME,
+            lifetime=drop_reservation_lifetime(),
+        )
+    except DomainError:
+        drop_start_release(admission=admission)
+        raise
+    drop_start_attach(admission=admission, upload=started.upload)
     drops = dict(request.session.get(DROP_SESSION_KEY, {}))
     drops[str(link.pk)] = [*drops.get(str(link.pk), []), str(started.upload.pk)][-100:]
     request.session[DROP_SESSION_KEY] = drops
@@ -252,7 +259,7 @@ def drop_upload_detail(request: HttpRequest, link: ShareLink, upload_id: str) ->
 @public_link(json_errors=True)
 def drop_upload_parts(request: HttpRequest, link: ShareLink, upload_id: str) -> JsonResponse:
     upload = _drop_upload(request, link, upload_id)
-    signed = upload_parts_presign(upload=upload, numbers=_json_body(request).get("numbers"))
+    signed = upload_parts_presign(upload=upload, numbers=input_clean(PartsInput, _json_body(request))["numbers"])
     return JsonResponse(parts_body(request, signed))
 
 
@@ -261,7 +268,8 @@ def drop_upload_parts(request: HttpRequest, link: ShareLink, upload_id: str) -> 
 def drop_upload_complete(request: HttpRequest, link: ShareLink, upload_id: str) -> JsonResponse:
     upload = _drop_upload(request, link, upload_id)
     origin = Origin.of(request, via="link")
-    version = upload_complete(actor=None, upload=upload, parts=_json_body(request).get("parts"), origin=origin)
+    parts = input_clean(CompleteInput, _json_body(request)).get("parts")
+    version = upload_complete(actor=None, upload=upload, parts=parts, origin=origin)
     services.link_event_record(link=link, kind=LinkEvent.Kind.UPLOADED, address=origin.ip)
     # Only what the dropper sent: no ids or names of anything else in the folder.
     return JsonResponse({"status": "completed", "name": version.file.name, "size": version.size_bytes})

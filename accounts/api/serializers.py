@@ -1,10 +1,11 @@
 from rest_framework import serializers
 
 from accounts.models import ApiToken, AppPassword
+from kosha.json_fields import JsonBooleanField, JsonTextField
 
 
 class ApiTokenInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=ApiToken._meta.get_field("name").max_length)
+    name = JsonTextField(max_length=ApiToken._meta.get_field("name").max_length, help_text="Your label for it.")
 
 
 class ApiTokenOutputSerializer(serializers.ModelSerializer):
@@ -27,8 +28,8 @@ class ApiTokenCreatedSerializer(ApiTokenOutputSerializer):
 
 
 class AppPasswordInputSerializer(serializers.Serializer):
-    name = serializers.CharField(max_length=AppPassword._meta.get_field("name").max_length)
-    redirect_downloads = serializers.BooleanField(
+    name = JsonTextField(max_length=AppPassword._meta.get_field("name").max_length, help_text="Your label for it.")
+    redirect_downloads = JsonBooleanField(
         default=False, help_text="GET answers 302 to the store's URL (for clients that follow redirects)."
     )
 

@@ -55,8 +55,9 @@ def test_json_nested_exactly_to_the_limit_passes_the_guard(owner_client):
 
     response = owner_client.post("/api/v1/folders/", body, content_type="application/json")
 
-    # Past the guard: the view's own rules refuse a list as a parent (404: no such folder).
-    assert response.status_code == 404
+    # Past the guard: the typed input refuses a list as a parent (a folder id is a string).
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "parent"
 
 
 def test_brackets_inside_strings_do_not_count_as_depth(owner_client, owner):

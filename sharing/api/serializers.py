@@ -6,7 +6,7 @@ from rest_framework import serializers
 
 from kosha.datetimes import AwareDateTimeField
 from kosha.integers import INT_MAX, JsonIntegerField
-from kosha.json_fields import JsonBooleanField, JsonTextField
+from kosha.json_fields import JsonBooleanField, JsonChoiceField, JsonEmailField, JsonTextField, JsonUuidField
 from sharing.access import LinkState, link_state
 from sharing.link_tokens import token_open
 from sharing.models import LINK_NAME_MAX_LENGTH, Share, ShareLink
@@ -23,15 +23,14 @@ class ItemRefOutput(serializers.Serializer):
 
 
 class ShareCreateInput(serializers.Serializer):
-    # Loose types here, strict rules in the service.
-    file = serializers.JSONField(required=False, allow_null=True)
-    folder = serializers.JSONField(required=False, allow_null=True)
-    email = serializers.JSONField()
-    role = serializers.JSONField(required=False, default=Share.Role.VIEWER)
+    file = JsonUuidField(required=False, allow_null=True, help_text="Exactly one of file or folder.")
+    folder = JsonUuidField(required=False, allow_null=True)
+    email = JsonEmailField(help_text="The person's e-mail address.")
+    role = JsonChoiceField(choices=Share.Role.choices, required=False, default=Share.Role.VIEWER)
 
 
 class ShareUpdateInput(serializers.Serializer):
-    role = serializers.JSONField()
+    role = JsonChoiceField(choices=Share.Role.choices)
 
 
 class ShareOutput(serializers.ModelSerializer):
@@ -84,8 +83,8 @@ class ShareLinkUpdateInput(serializers.Serializer):
 
 
 class ShareLinkCreateInput(ShareLinkUpdateInput):
-    file = serializers.UUIDField(required=False, allow_null=True, help_text="Exactly one of file or folder.")
-    folder = serializers.UUIDField(required=False, allow_null=True)
+    file = JsonUuidField(required=False, allow_null=True, help_text="Exactly one of file or folder.")
+    folder = JsonUuidField(required=False, allow_null=True)
     is_drop = JsonBooleanField(required=False, default=False, help_text="A folder that visitors upload into.")
 
 

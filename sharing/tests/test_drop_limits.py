@@ -1,12 +1,18 @@
 """Anonymous drop uploads are bounded per link and per client (issue 10, fault 3): a file
 size cap, start rates and a byte budget per link, each refusal a 4xx that reserves nothing."""
 
-import pytest
-from django.test import Client
+from datetime import timedelta
 
+import pytest
+from django.conf import settings
+from django.test import Client
+from django.utils import timezone
+
+from kosha.origin import TASK
 from kosha.testing import factories
-from sharing import drops
+from sharing.services import share_link_revoke
 from storage.models import UploadSession
+from storage.services.uploads import upload_sweep
 from storage.tests.protocol import usage_of
 
 pytestmark = pytest.mark.django_db
@@ -25,7 +31,7 @@ def _start(client: Client, token: str, size: int, name: str = "a.txt"):
 
 
 def test_a_dropped_file_over_the_drop_cap_is_a_413_and_reserves_nothing(drop, owner):
-    response = _start(Client(), drop, drops.DROP_MAX_FILE_BYTES + 1)
+    response = _start(Client(), drop, settings.KOSHA_DROP_MAX_FILE_BYTES + 1)
 
     assert response.status_code == 413
     assert response.json()["error"]["code"] == "quota_exceeded"
@@ -36,14 +42,18 @@ def test_a_dropped_file_over_the_drop_cap_is_a_413_and_reserves_nothing(drop, ow
 def test_three_big_drops_cannot_drain_the_owners_space(drop, owner):
     client = Client()
 
-    answers = [_start(client, drop, drops.DROP_MAX_FILE_BYTES, f"big{number}.bin").status_code for number in range(3)]
+    answers = [
+        _start(client, drop, settings.KOSHA_DROP_MAX_FILE_BYTES, f"big{number}.bin").status_code for number in range(3)
+    ]
 
     assert answers == [201, 201, 429]
-    assert usage_of(owner).reserved_bytes == 2 * drops.DROP_MAX_FILE_BYTES == drops.DROP_BYTES_PER_LINK
+    assert (
+        usage_of(owner).reserved_bytes == 2 * settings.KOSHA_DROP_MAX_FILE_BYTES == settings.KOSHA_DROP_BYTES_PER_LINK
+    )
 
 
-def test_starts_are_limited_per_client_with_retry_after_and_others_still_drop(drop, owner, monkeypatch):
-    monkeypatch.setattr(drops, "DROP_STARTS_PER_CLIENT", 3)
+def test_starts_are_limited_per_client_with_retry_after_and_others_still_drop(drop, owner, settings):
+    settings.KOSHA_DROP_STARTS_PER_CLIENT = 3
     flooder = Client(REMOTE_ADDR="203.0.113.7")
 
     answers = [_start(flooder, drop, 1, f"f{number}.txt") for number in range(4)]
@@ -51,15 +61,60 @@ def test_starts_are_limited_per_client_with_retry_after_and_others_still_drop(dr
 
     assert [answer.status_code for answer in answers] == [201, 201, 201, 429]
     assert answers[-1].json()["error"]["code"] == "rate_limited"
-    assert int(answers[-1]["Retry-After"]) == drops.DROP_WINDOW_SECONDS
+    assert int(answers[-1]["Retry-After"]) == settings.KOSHA_DROP_WINDOW_SECONDS
     assert other.status_code == 201
     assert UploadSession.objects.filter(owner=owner).count() == 4
 
 
-def test_starts_are_limited_per_link_across_clients(drop, owner, monkeypatch):
-    monkeypatch.setattr(drops, "DROP_STARTS_PER_LINK", 2)
+def test_starts_are_limited_per_link_across_clients(drop, owner, settings):
+    settings.KOSHA_DROP_STARTS_PER_LINK = 2
 
     answers = [_start(Client(REMOTE_ADDR=f"203.0.113.{number}"), drop, 1, f"{number}.txt") for number in range(3)]
 
     assert [answer.status_code for answer in answers] == [201, 201, 429]
     assert UploadSession.objects.filter(owner=owner).count() == 2
+
+
+def test_an_anonymous_start_reserves_for_the_drop_reservation_time_only(drop, owner, settings):
+    settings.KOSHA_DROP_RESERVATION_MINUTES = 30
+    before = timezone.now()
+
+    response = _start(Client(), drop, 10)
+
+    upload = UploadSession.objects.get(owner=owner)
+    assert response.status_code == 201
+    assert before + timedelta(minutes=30) <= upload.expires_at <= timezone.now() + timedelta(minutes=30)
+
+
+def test_the_sweep_releases_an_expired_drop_reservation(drop, owner, settings):
+    _start(Client(), drop, 10)
+
+    swept = upload_sweep(now=timezone.now() + timedelta(minutes=settings.KOSHA_DROP_RESERVATION_MINUTES + 1))
+
+    assert swept == 1
+    assert usage_of(owner).reserved_bytes == 0
+    assert UploadSession.objects.get(owner=owner).status == UploadSession.Status.EXPIRED
+
+
+def test_revoking_a_drop_link_aborts_its_pending_uploads_and_releases_them(local_settings, owner):
+    inbox = factories.folder(owner, "Inbox")
+    link, token = factories.link(owner, inbox, is_drop=True)
+    _start(Client(), token, 10, "one.txt")
+    _start(Client(), token, 20, "two.txt")
+    assert usage_of(owner).reserved_bytes == 30
+
+    share_link_revoke(actor=owner, link=link, origin=TASK)
+
+    assert usage_of(owner).reserved_bytes == 0
+    statuses = set(UploadSession.objects.filter(owner=owner).values_list("status", flat=True))
+    assert statuses == {UploadSession.Status.ABORTED}
+
+
+def test_a_refused_start_gives_its_bytes_back_to_the_links_budget(drop, owner, settings):
+    settings.KOSHA_DROP_BYTES_PER_LINK = 100
+
+    bad = _start(Client(), drop, 100, "a\u202eb.txt")
+    good = _start(Client(), drop, 100, "ok.txt")
+
+    assert bad.status_code == 400
+    assert good.status_code == 201

@@ -12,30 +12,12 @@ from kosha.origin import Origin
 from kosha.sentinels import UNCHANGED
 from sharing.access import Need, folder_for_actor, is_root, parent_place_for_actor, place_for_actor
 from sharing.selectors import folder_items_for_grant, shared_ids_among
+from storage.api.fields import FolderCopyInput, FolderCreateInput, FolderUpdateInput
 from storage.listing import DEFAULT_LIMIT, MAX_LIMIT, SORT_CHOICES
 from storage.models import Folder
 from storage.services.copies import folder_copy
 from storage.services.folders import folder_create, folder_update
 from storage.services.trash import folder_trash
-
-
-class FolderCreateInput(serializers.Serializer):
-    # Loose types here, strict rules in the service (which the pages share).
-    name = serializers.JSONField(allow_null=True)
-    parent = serializers.JSONField(required=False, allow_null=True)
-
-
-class FolderUpdateInput(serializers.Serializer):
-    name = serializers.JSONField(required=False, allow_null=True)
-    parent = serializers.JSONField(required=False, allow_null=True)
-    # The name the deprecated /api/v1/shared/folders/<id>/ route gave `parent`; one release.
-    folder = serializers.JSONField(required=False, allow_null=True, help_text="Deprecated: use parent.")
-
-
-class FolderCopyInput(serializers.Serializer):
-    # parent absent: beside the source; null: the root of your space. name absent: the source's name.
-    parent = serializers.JSONField(required=False, allow_null=True)
-    name = serializers.JSONField(required=False, allow_null=True)
 
 
 class FolderOutput(serializers.ModelSerializer):

@@ -5,25 +5,6 @@ from rest_framework import serializers
 from storage.models import File, FileVersion, UploadSession
 
 
-class UploadStartInput(serializers.Serializer):
-    # Types are checked loosely here and strictly in the service, which owns the rules
-    # (so the API, the pages and the drop links refuse the same things the same way).
-    name = serializers.JSONField(allow_null=True)
-    size = serializers.JSONField(allow_null=True)
-    folder = serializers.JSONField(required=False, allow_null=True)
-    content_type = serializers.JSONField(required=False, allow_null=True)
-    sha256 = serializers.JSONField(required=False, allow_null=True)
-    on_conflict = serializers.JSONField(required=False, allow_null=True)
-
-
-class PartsInput(serializers.Serializer):
-    numbers = serializers.JSONField()
-
-
-class CompleteInput(serializers.Serializer):
-    parts = serializers.JSONField(required=False, allow_null=True)
-
-
 class PresignedOutput(serializers.Serializer):
     url = serializers.CharField()
     method = serializers.CharField()

@@ -16,14 +16,12 @@ from rest_framework.response import Response
 from kosha.origin import Origin
 from kosha.sentinels import UNCHANGED
 from sharing.access import Need, file_for_actor, parent_place_for_actor, place_for_actor, upload_for_actor
+from storage.api.fields import CompleteInput, FileCopyInput, FileUpdateInput, PartsInput, UploadStartInput
 from storage.api.serializers import (
-    CompleteInput,
     FileOutput,
-    PartsInput,
     PartUrlOutput,
     StoredPartOutput,
     UploadOutput,
-    UploadStartInput,
     parts_body,
     upload_start_body,
     upload_state_body,
@@ -128,18 +126,6 @@ class UploadViewSet(viewsets.ViewSet):
 def _place(request, raw, *, field: str):
     # In a request body null means the root of one's own space.
     return place_for_actor(actor=request.user, folder_id=raw, need=Need.EDIT, field=field)
-
-
-class FileUpdateInput(serializers.Serializer):
-    # Loose types here, strict rules in the service. A null folder is the root.
-    name = serializers.JSONField(required=False, allow_null=True)
-    folder = serializers.JSONField(required=False, allow_null=True)
-
-
-class FileCopyInput(serializers.Serializer):
-    # folder absent: the source's folder; null: the root of your space. name absent: the source's name.
-    folder = serializers.JSONField(required=False, allow_null=True)
-    name = serializers.JSONField(required=False, allow_null=True)
 
 
 class FileViewSet(viewsets.ViewSet):

@@ -140,10 +140,13 @@ def test_move_into_a_strangers_trashed_or_malformed_folder_is_404(local_settings
     Folder.objects.filter(pk=trashed.pk).update(deleted_at=timezone.now())
     before = _snapshot(owner)
 
-    for target in (str(theirs.pk), str(trashed.pk), "nope", 12):
+    for target in (str(theirs.pk), str(trashed.pk), "nope"):
         response = owner_client.patch(f"/api/v1/files/{file.pk}/", {"folder": target}, format="json")
         assert response.status_code == 404, target
         assert response.json()["error"]["code"] == "not_found"
+    # A folder id is a string: a number is refused by the typed input, as the schema says.
+    number = owner_client.patch(f"/api/v1/files/{file.pk}/", {"folder": 12}, format="json")
+    assert (number.status_code, number.json()["error"]["field"]) == (400, "folder")
     assert _snapshot(owner) == before
 
 

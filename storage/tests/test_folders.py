@@ -126,10 +126,13 @@ def test_create_in_a_strangers_or_trashed_or_malformed_parent_is_404(owner_clien
     trashed = factories.folder(owner, "gone")
     Folder.objects.filter(pk=trashed.pk).update(deleted_at=timezone.now())
 
-    for parent in (str(theirs.pk), str(trashed.pk), "not-a-uuid", 7):
+    for parent in (str(theirs.pk), str(trashed.pk), "not-a-uuid"):
         response = owner_client.post("/api/v1/folders/", {"name": "x", "parent": parent}, format="json")
         assert response.status_code == 404, parent
         assert response.json()["error"]["code"] == "not_found"
+    # A folder id is a string: a number is refused by the typed input, as the schema says.
+    number = owner_client.post("/api/v1/folders/", {"name": "x", "parent": 7}, format="json")
+    assert (number.status_code, number.json()["error"]["field"]) == (400, "parent")
     assert not Folder.objects.filter(name="x").exists()
 
 

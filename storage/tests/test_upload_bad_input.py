@@ -154,10 +154,13 @@ def test_file_count_limit_counts_pending_uploads(local_settings, owner_client, o
 def test_another_users_folder_is_not_found(local_settings, owner_client, owner, stranger):
     theirs = Folder.objects.create(owner=stranger, name="Private")
 
-    for folder in (str(theirs.pk), str(uuid.uuid4()), "not-a-uuid", 12):
+    for folder in (str(theirs.pk), str(uuid.uuid4()), "not-a-uuid"):
         response = owner_client.post("/api/v1/uploads/", {**GOOD, "folder": folder}, format="json")
         assert response.status_code == 404, folder
         assert response.json()["error"]["code"] == "not_found"
+    # A folder id is a string: a number is refused by the typed input, as the schema says.
+    number = owner_client.post("/api/v1/uploads/", {**GOOD, "folder": 12}, format="json")
+    assert (number.status_code, number.json()["error"]["field"]) == (400, "folder")
     _assert_nothing_changed(owner)
 
 

@@ -43,7 +43,8 @@ def part_size_for(size_bytes: int) -> int:
     return max(MIN_PART_BYTES, math.ceil(math.ceil(size_bytes / MAX_PARTS) / MiB) * MiB)
 
 
-def _clean_size(raw) -> int:
+def upload_size_clean(raw) -> int:
+    """A declared size in bytes: a JSON whole number from 0 to 5 TiB. Raises InvalidInput."""
     if isinstance(raw, bool) or not isinstance(raw, int):
         raise InvalidInput("size must be a whole number of bytes.", field="size")
     if raw < 0:
@@ -53,7 +54,9 @@ def _clean_size(raw) -> int:
     return raw
 
 
-def _clean_content_type(raw) -> str:
+def content_type_clean(raw) -> str:
+    """A MIME type, lowercased, parameters dropped (None or "": application/octet-stream).
+    Raises InvalidInput."""
     if raw in (None, ""):
         return DEFAULT_CONTENT_TYPE
     if not isinstance(raw, str):
@@ -65,7 +68,8 @@ def _clean_content_type(raw) -> str:
     return value
 
 
-def _clean_sha256(raw) -> str:
+def sha256_clean(raw) -> str:
+    """64 hexadecimal characters, lowercased (None or "": none). Raises InvalidInput."""
     if raw in (None, ""):
         return ""
     if not isinstance(raw, str) or not _SHA256_HEX.match(raw):
@@ -95,6 +99,7 @@ def upload_start(
     sha256=None,
     on_conflict=None,
     part_size_bytes: int | None = None,
+    lifetime: timedelta | None = None,
 ) -> UploadStart:
     """Validate, create the session and reserve quota in one transaction (the bytes, and a
     file slot unless it will be a new version of a live file: one conditional UPDATE of
@@ -104,14 +109,16 @@ def upload_start(
     actor is; actor (an editor, the owner, or None for a drop through a link) is the
     session's `created_by`. `part_size_bytes` (8 MiB to 5 GiB) makes it a multipart upload
     with parts of that size whatever size_bytes is: a body of unknown length whose
-    reservation then grows with it (storage/services/uploads/reserve.py). Raises InvalidName, InvalidInput, QuotaExceeded (before any
+    reservation then grows with it (storage/services/uploads/reserve.py). `lifetime`: how
+    long the session and its reservation last (default KOSHA_UPLOAD_SESSION_HOURS; shorter
+    for an anonymous drop). Raises InvalidName, InvalidInput, QuotaExceeded (before any
     byte moves), NameTaken, NameTakenByFolder, StoreUnavailable."""
     owner = place.owner
     folder = place.folder
     name = name_clean(name)
-    size_bytes = _clean_size(size_bytes)
-    content_type = _clean_content_type(content_type)
-    sha256 = _clean_sha256(sha256)
+    size_bytes = upload_size_clean(size_bytes)
+    content_type = content_type_clean(content_type)
+    sha256 = sha256_clean(sha256)
     on_conflict = _clean_on_conflict(on_conflict)
     if part_size_bytes is not None and not MIN_PART_BYTES <= part_size_bytes <= MAX_PART_BYTES:
         raise InvalidInput(f"A part is {MIN_PART_BYTES} to {MAX_PART_BYTES} bytes.", field="part_size")
@@ -145,7 +152,7 @@ def upload_start(
             key=keys.blob_key(owner.pk),
             strategy=strategy,
             part_size_bytes=part_size_bytes,
-            expires_at=timezone.now() + timedelta(hours=settings.KOSHA_UPLOAD_SESSION_HOURS),
+            expires_at=timezone.now() + (lifetime or timedelta(hours=settings.KOSHA_UPLOAD_SESSION_HOURS)),
             reserved_files=reserved_files,
         )
         # Last before the commit: the conditional UPDATE holds the Usage row only from

@@ -1,0 +1,104 @@
+"""Every write endpoint parses its body with typed fields (issue 10, "parse at the edge,
+once"): the schema shows each request body's required fields, types and limits, and a
+value of the wrong JSON type is a 400 naming the field before any service runs."""
+
+import pytest
+
+from accounts.models import ApiToken, AppPassword
+from kosha.testing import factories
+from sharing.models import Share
+from storage.models import Folder
+
+pytestmark = pytest.mark.django_db
+
+
+@pytest.fixture
+def components(api_client):
+    response = api_client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json")
+    assert response.status_code == 200
+    return response.json()["components"]["schemas"]
+
+
+def _body(components, name):
+    return components[f"{name}Request"]
+
+
+def test_upload_start_body_declares_types_limits_and_required_fields(components):
+    body = _body(components, "UploadStartInput")
+
+    assert set(body["required"]) == {"name", "size"}
+    name, size = body["properties"]["name"], body["properties"]["size"]
+    assert (name["type"], name["minLength"], name["maxLength"]) == ("string", 1, 255)
+    assert (size["type"], size["minimum"], size["maximum"]) == ("integer", 0, 5 * 1024**4)
+    assert body["properties"]["folder"]["format"] == "uuid"
+    assert body["properties"]["sha256"]["maxLength"] == 64
+
+
+@pytest.mark.parametrize(
+    ("component", "required", "typed"),
+    [
+        ("FolderCreateInput", {"name"}, {"name": "string", "parent": "string"}),
+        ("PatchedFolderUpdateInput", set(), {"name": "string", "parent": "string"}),
+        ("PatchedFileUpdateInput", set(), {"name": "string", "folder": "string"}),
+        ("FileCopyInput", set(), {"name": "string", "folder": "string"}),
+        ("PartsInput", {"numbers"}, {"numbers": "array"}),
+        ("CompleteInput", set(), {"parts": "array"}),
+        ("ShareCreateInput", {"email"}, {"email": "string", "file": "string", "folder": "string"}),
+        ("PatchedShareUpdateInput", set(), {}),
+        ("ApiTokenInput", {"name"}, {"name": "string"}),
+        ("AppPasswordInput", {"name"}, {"name": "string", "redirect_downloads": "boolean"}),
+    ],
+)
+def test_write_bodies_are_typed_not_any(components, component, required, typed):
+    body = _body(components, component)
+
+    assert set(body.get("required", [])) == required
+    for field, json_type in typed.items():
+        assert body["properties"][field]["type"] == json_type, field
+
+
+def test_share_role_is_an_enum_and_part_numbers_are_bounded(components):
+    share = _body(components, "ShareCreateInput")["properties"]
+    parts = _body(components, "PartsInput")["properties"]["numbers"]
+    completed = _body(components, "CompletedPartInput")
+
+    assert share["email"]["format"] == "email"
+    assert "role" in share and share["email"]["maxLength"] == 254
+    assert (parts["minItems"], parts["items"]["minimum"], parts["items"]["maximum"]) == (1, 1, 10_000)
+    assert set(completed["required"]) == {"number", "etag"}
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "field"),
+    [
+        ("/api/v1/folders/", {"name": "a", "parent": 7}, "parent"),
+        ("/api/v1/folders/", {"name": "a", "parent": ["x"]}, "parent"),
+        ("/api/v1/uploads/", {"name": "a.txt", "size": 1, "on_conflict": 1}, "on_conflict"),
+        ("/api/v1/uploads/", {"name": "a.txt", "size": 1, "folder": {"id": "x"}}, "folder"),
+        ("/api/v1/shares/", {"email": 42, "folder": None}, "email"),
+        ("/api/v1/shares/", {"email": "a@example.com", "role": "owner"}, "role"),
+        ("/api/v1/tokens/", {"name": 1234}, "name"),
+        ("/api/v1/app-passwords/", {"name": "phone", "redirect_downloads": "yes"}, "redirect_downloads"),
+    ],
+)
+def test_a_value_of_the_wrong_type_is_a_400_naming_the_field_and_changes_nothing(
+    owner_client, owner, path, body, field
+):
+    response = owner_client.post(path, body, format="json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == field
+    assert not Folder.objects.filter(owner=owner).exists()
+    assert not Share.objects.exists()
+    assert not ApiToken.objects.filter(user=owner).exists()
+    assert not AppPassword.objects.filter(user=owner).exists()
+
+
+def test_drop_start_parses_the_same_typed_body(client, owner):
+    drop = factories.folder(owner, "Inbox")
+    _link, token = factories.link(owner, drop, is_drop=True)
+
+    response = client.post(f"/s/{token}/uploads/", {"name": "a.txt", "size": "10"}, content_type="application/json")
+
+    assert response.status_code == 400
+    assert response.json()["error"]["field"] == "size"
