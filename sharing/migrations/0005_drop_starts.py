@@ -7,7 +7,7 @@ from django.db import migrations, models
 
 class Migration(migrations.Migration):
     dependencies = [
-        ("sharing", "0003_link_token_sealed"),
+        ("sharing", "0004_invitation"),
         ("storage", "0012_version_replication"),
     ]
 
