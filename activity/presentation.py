@@ -112,4 +112,5 @@ def event_view(event: ActivityEvent, *, viewer: User) -> EventView:
 
 
 def event_views(events: Iterable[ActivityEvent], *, viewer: User) -> list[EventView]:
+    """event_view of each event, in order. No query when the actors were loaded with them."""
     return [event_view(event, viewer=viewer) for event in events]
