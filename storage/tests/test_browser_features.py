@@ -73,6 +73,7 @@ def test_the_row_context_menu_by_right_click_and_its_dots(signed_in, live_server
         "Move to…",
         "Copy to…",
         "Versions…",
+        "Star",
         "Share…",
         "Details",
         "Move to trash",
@@ -142,7 +143,7 @@ def test_the_row_menu_acts_on_the_whole_selection(signed_in, live_server, owner)
 
     _option(page, "two.txt").click(button="right")
     expect(page.get_by_role("menu", name="Actions for 2 selected items")).to_be_visible()
-    assert _menu_labels(page) == ["Download", "Move to…", "Copy to…", "Move to trash"]
+    assert _menu_labels(page) == ["Download", "Move to…", "Copy to…", "Star", "Move to trash"]
     page.get_by_role("menuitem", name="Move to trash").click()
     expect(page.get_by_text("Moved 2 items to the trash.")).to_be_visible()
     assert set(File.objects.filter(owner=owner, deleted_at__isnull=True).values_list("name", flat=True)) == {
