@@ -54,7 +54,9 @@ from storage.api.fields import CompleteInput, DropUploadStartInput, PartsInput, 
 from storage.api.serializers import parts_body, upload_start_body, upload_state_body
 from storage.disposition import is_inline_safe
 from storage.downloads import version_download_url
-from storage.models import UploadSession
+from storage.ids import parse_id
+from storage.models import FolderArchive, UploadSession
+from storage.services.archives import archive_download_url, folder_archive_start
 from storage.services.downloads import file_download_url
 from storage.services.uploads import upload_abort, upload_complete, upload_parts_presign, upload_start, upload_state
 
@@ -173,6 +175,7 @@ def link_page(request: HttpRequest, link: ShareLink) -> HttpResponse:
 
 
 @require_http_methods(["GET", "HEAD"])
+@ensure_csrf_cookie  # "Download all" posts with the CSRF cookie as a header
 @public_link()
 def link_folder(request: HttpRequest, link: ShareLink, folder_id: str) -> HttpResponse:
     folder = folder_for_link(link=link, folder_id=folder_id)
@@ -193,6 +196,50 @@ def link_download(request: HttpRequest, link: ShareLink, file_id: str) -> HttpRe
     services.link_download_count(link=link, address=origin.ip)
     url = file_download_url(actor=None, file=file, inline=request.GET.get("inline") == "1", origin=origin)
     return redirect(request.build_absolute_uri(url))
+
+
+# --- "Download all": a zip of a folder the link reaches, with the owner's archive machinery ----
+
+
+def _archive_body(request: HttpRequest, archive: FolderArchive, token: str) -> dict:
+    ready = archive.status == FolderArchive.Status.READY
+    return {
+        "id": str(archive.pk),
+        "status": archive.status,
+        "error": archive.error or None,
+        "poll": reverse("sharing:link-archive-detail", args=[token, archive.pk]),
+        "url": request.build_absolute_uri(archive_download_url(archive=archive)) if ready else None,
+    }
+
+
+@require_http_methods(["POST"])
+@public_link(json_errors=True)
+def link_archive_start(request: HttpRequest, link: ShareLink) -> JsonResponse:
+    """Ask for a zip of the link's folder or a folder below it (`{"folder": id}`, absent
+    or null: the link's own). Counts as one download of the link (refused once its limit
+    is reached). 202 with the archive to poll; 404 for a folder the link does not reach."""
+    folder_id = _json_body(request).get("folder") or link.folder_id
+    if link.folder_id is None or link.is_drop:
+        raise NotFound()
+    folder = folder_for_link(link=link, folder_id=folder_id)
+    origin = Origin.of(request, via="link")
+    services.link_download_count(link=link, address=origin.ip)
+    archive = folder_archive_start(actor=None, folder=folder, origin=origin)
+    token = request.resolver_match.kwargs["token"]
+    return JsonResponse(_archive_body(request, archive, token), status=202)
+
+
+@require_http_methods(["GET"])
+@public_link(json_errors=True)
+def link_archive_detail(request: HttpRequest, link: ShareLink, archive_id: str) -> JsonResponse:
+    """A zip asked for through this link: its status, and a short-lived URL when ready.
+    404 for an archive of a folder the link does not reach."""
+    archive = FolderArchive.objects.filter(pk=parse_id(archive_id)).first() if parse_id(archive_id) else None
+    if archive is None or archive.folder_id is None or archive.selection:
+        raise NotFound("Archive not found.", resource="archive")
+    folder_for_link(link=link, folder_id=archive.folder_id)  # NotFound outside the link
+    token = request.resolver_match.kwargs["token"]
+    return JsonResponse(_archive_body(request, archive, token))
 
 
 # --- drop uploads: the upload protocol, for anyone holding the link ------------------------------

@@ -418,6 +418,9 @@ TABLE: dict[tuple[str, str], Row] = {
     ("sharing:link", "post"): link_row("post", lambda w, x, t: f"/s/{t}", 302, body=lambda w, x: {"password": "wrong"}),
     ("sharing:link-folder", "get"): link_row("get", lambda w, x, t: f"/s/{t}/f/{w.sub.pk}", 200),
     ("sharing:link-download", "get"): link_row("get", lambda w, x, t: f"/s/{t}/download/{w.file.pk}", 302),
+    # "Download all": a zip of the link's folder (one download of the link), and its poll.
+    ("sharing:link-archive", "post"): link_row("post", lambda w, x, t: f"/s/{t}/archives/", 202, body=lambda w, x: {}),
+    ("sharing:link-archive-detail", "get"): link_row("get", lambda w, x, t: f"/s/{t}/archives/{x.archive}/", 200),
     ("sharing:drop-upload-start", "post"): link_row(
         "post", lambda w, x, t: f"/s/{t}/uploads/", 201, drop=True, body=lambda w, x: {"name": "dropped.txt", "size": 4}
     ),
