@@ -24,7 +24,8 @@ Every figure is reported as min/median/max over the rounds. Run:
     BENCH_DB=sqlite .venv/bin/python -m bench.request_bench  # the embedded default
 PostgreSQL: BENCH_PG_URL names the server (a database kosha_bench_requests is created
 and dropped); BENCH_REDIS_URL the Redis database. BENCH_ROUNDS, BENCH_READS (requests per
-variant and round), BENCH_FILES (files per variant and round) scale it.
+variant and round), BENCH_FILES (files per variant and round) scale it; BENCH_PARTS (comma-separated: reads,
+upload_cpu, parallel) runs only some.
 """
 
 import concurrent.futures
@@ -55,6 +56,7 @@ SMALL_BYTES = 64 * 1024
 USERS = 8
 CONNECTIONS = 8
 LISTING_ITEMS = 50
+PARTS = os.environ.get("BENCH_PARTS", "reads,upload_cpu,parallel").split(",")
 
 BOOTSTRAP = f"""
 import uuid
@@ -349,10 +351,10 @@ def main() -> None:
                 "gunicorn": "2 workers x 4 threads (make run)",
                 "rounds": ROUNDS,
                 "schema_status": server.schema_status,
-                "reads": reads(server),
-                "upload_cpu": upload_cpu(server),
-                "parallel": parallel(server),
             }
+            for part, measure in (("reads", reads), ("upload_cpu", upload_cpu), ("parallel", parallel)):
+                if part in PARTS:
+                    result[part] = measure(server)
         finally:
             server.stop()
     print(json.dumps(result, indent=2))
