@@ -268,6 +268,11 @@ def test_drag_and_drop_moves_onto_a_folder_row_and_onto_a_breadcrumb(signed_in, 
     expect(page.locator("[data-toasts-alert]")).to_contain_text("b.txt:")
     assert File.objects.get(owner=owner, name="b.txt", folder=plans).deleted_at is None
 
+    # Recent gathers rows from many folders: they are not dragged there (the Move dialog is).
+    page.goto(live_server.url + "/recent/")
+    _option(page, "c.txt").dispatch_event("pointerdown")
+    expect(_option(page, "c.txt")).to_have_attribute("draggable", "false")
+
 
 def test_a_multi_selection_downloads_as_one_zip(signed_in, live_server, owner, monkeypatch):
     import io

@@ -30,6 +30,10 @@ function dropPlace(node) {
 // A drop changes something there: not the folder they are in, not a dragged folder.
 const takes = (place) => place && (place.id ?? null) !== (state.folder ?? null) && !dragged.some((item) => item.id === place.id);
 
+// Rows move by dragging inside a folder I may edit; Recent and Starred gather rows from
+// many folders (and owners): there the Move dialog says where each goes.
+const movable = () => canEdit() && !state.collection;
+
 function highlight(node) {
   if (target === node) return;
   target?.classList.remove("drop-target");
@@ -54,7 +58,7 @@ export async function moveItems(items, place) {
 
 function onDragstart(event) {
   const row = event.target.closest?.('[role="option"]');
-  if (!row || !canEdit()) return;
+  if (!row || !movable()) return;
   const grabbed = state.items[Number(row.dataset.index)];
   // A row outside the selection goes alone, and the selection stays as it is (selecting it
   // now would show the selection bar and shift the rows under the pointer).
@@ -101,7 +105,7 @@ export function installDragMove() {
   // Rows are drawn again on every render: mark the one pressed as draggable just in time.
   view.addEventListener("pointerdown", (event) => {
     const row = event.target.closest('[role="option"]');
-    if (row && !event.target.closest("input")) row.draggable = canEdit();
+    if (row && !event.target.closest("input")) row.draggable = movable();
   });
   view.addEventListener("dragstart", onDragstart);
   root.addEventListener("dragover", onDragover);
