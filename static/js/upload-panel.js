@@ -81,6 +81,9 @@ function activeTasks() {
 
 // --- the panel ----------------------------------------------------------------------------
 
+// The phone layout (the stylesheet's breakpoint for the panel).
+const PHONE_QUERY = "(max-width: 40rem)";
+
 function ensurePanel() {
   if (panel) return panel;
   let root = document.querySelector("[data-upload-panel]");
@@ -94,7 +97,9 @@ function ensurePanel() {
   const heading = el("h2", { id: "upload-panel-heading", class: "upload-panel__title" }, root.dataset.title || "Uploads");
   const toggle = el("button", { type: "button", class: "link-button", "aria-expanded": "true", "aria-controls": "upload-panel-body" }, "Hide");
   const clear = el("button", { type: "button", class: "link-button", "data-upload-clear": "" }, "Clear finished");
-  head.append(heading, clear, toggle);
+  // The collapsed bar's one line of progress (the summary, which the body holds otherwise).
+  const brief = el("span", { class: "upload-panel__brief", "aria-hidden": "true", "data-upload-brief": "" });
+  head.append(heading, brief, clear, toggle);
   const body = el("div", { id: "upload-panel-body", class: "upload-panel__body" });
   const summary = el("p", { class: "upload-panel__summary", "data-upload-summary": "" });
   const overall = progressBar("All uploads");
@@ -106,11 +111,18 @@ function ensurePanel() {
   body.append(summary, overall, list, resumables);
   root.append(head, body, announcer, resumeInput);
 
-  toggle.addEventListener("click", () => {
-    const open = toggle.getAttribute("aria-expanded") !== "true";
+  const setOpen = (open) => {
     toggle.setAttribute("aria-expanded", String(open));
     toggle.textContent = open ? "Hide" : "Show";
     body.hidden = !open;
+    root.classList.toggle("upload-panel--collapsed", !open);
+  };
+  toggle.addEventListener("click", () => setOpen(toggle.getAttribute("aria-expanded") !== "true"));
+  // On a phone the floating panel starts as a small bar over the list; a tap on it opens it.
+  const floating = !root.classList.contains("upload-panel--inline");
+  setOpen(!(floating && globalThis.matchMedia?.(PHONE_QUERY).matches));
+  head.addEventListener("click", (event) => {
+    if (root.classList.contains("upload-panel--collapsed") && !event.target.closest("button")) setOpen(true);
   });
   clear.addEventListener("click", () => {
     for (const task of [...tasks]) if (task.state === "done" || task.state === "cancelled") task.dismiss();
@@ -130,7 +142,7 @@ function ensurePanel() {
     enqueueUploads([file], { folderId: offer.record.folder });
   });
 
-  panel = { root, uploads: root.dataset.uploadsUrl || UPLOADS_URL, list, resumables, summary, overall, announcer, resumeInput, clear };
+  panel = { root, uploads: root.dataset.uploadsUrl || UPLOADS_URL, list, resumables, summary, brief, overall, announcer, resumeInput, clear };
   return panel;
 }
 
@@ -172,6 +184,7 @@ function renderAll() {
   const total = counted.reduce((sum, task) => sum + task.file.size, 0);
   const sent = counted.reduce((sum, task) => sum + (task.state === "done" ? task.file.size : task.sent), 0);
   panel.summary.textContent = summaryText({ counted, active, sent, total });
+  panel.brief.textContent = panel.summary.textContent;
   panel.overall.hidden = !counted.length;
   setProgress(panel.overall, total ? sent / total : 0, active.length ? "uploading" : "done");
   panel.clear.hidden = !tasks.some((task) => task.state === "done" || task.state === "cancelled");
