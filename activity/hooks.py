@@ -1,4 +1,4 @@
-"""The after-commit hook of the activity log, for parts that react to what happened.
+"""The hooks of the activity log: events_recorded (in the transaction) and the after-commit hook, for parts that react to what happened.
 
 `events_committed` is sent once the transaction that recorded some events has committed,
 with `event_ids` (a list of ActivityEvent primary keys) and `events` (those events as
@@ -18,3 +18,9 @@ request or task that made the change, after its commit: do little, and enqueue t
 from django.dispatch import Signal
 
 events_committed = Signal()  # keyword arguments: event_ids: list[int], events: list[ActivityEvent]
+
+# Sent inside the transaction that records events, with `events` (ActivityEvent rows,
+# saved). For what must be written in the same transaction as the change (the
+# notifications' rows: a rolled-back change leaves no notice). A receiver's error rolls
+# the change back with it: keep receivers to a few queries and no I/O.
+events_recorded = Signal()  # keyword argument: events: list[ActivityEvent]

@@ -17,7 +17,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from activity.hooks import events_committed
+from activity.hooks import events_committed, events_recorded
 from activity.models import ActivityEvent
 from kosha.origin import Origin
 
@@ -71,6 +71,7 @@ def activity_record(
         via=origin.via if origin is not None else "",
         ip_address=origin.ip if origin is not None else None,
     )
+    events_recorded.send(sender=ActivityEvent, events=[event])
     transaction.on_commit(lambda: activity_committed(events=[event]), robust=True)
     return event
 
@@ -83,6 +84,7 @@ def activity_record_many(events: list[ActivityEvent]) -> list[ActivityEvent]:
         if event.kind not in ActivityEvent.Kind.values:
             raise ValueError(f"Unknown activity kind {event.kind!r}")
     created = ActivityEvent.objects.bulk_create(events)
+    events_recorded.send(sender=ActivityEvent, events=created)
     written = [event for event in created if event.pk is not None]
     if written:
         transaction.on_commit(lambda: activity_committed(events=written), robust=True)

@@ -8,4 +8,5 @@ urlpatterns = [
     path("", include("storage.api.urls")),
     path("", include("sharing.api.urls")),
     path("", include("activity.api.urls")),
+    path("", include("notifications.api.urls")),
 ]

@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "storage",
     "sharing",
     "activity",
+    "notifications",
     "dav",
 ]
 
@@ -94,6 +95,7 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "accounts.context_processors.signin",
+                "notifications.context_processors.unread",
             ],
         },
     },
@@ -429,6 +431,13 @@ KOSHA_INVITATION_DAYS = env_int("KOSHA_INVITATION_DAYS", 30, minimum=1)
 # Shares with people one account may make per hour, for known and unknown addresses
 # alike (one limit for both, so hitting it tells nothing about which addresses exist).
 KOSHA_SHARES_PER_HOUR = env_int("KOSHA_SHARES_PER_HOUR", 100, minimum=1)
+
+# --- Notifications ----------------------------------------------------------------------
+# Files dropped through a link and a collaborator's changes gather into one notice (and
+# one e-mail) per this many minutes.
+KOSHA_NOTIFY_BATCH_MINUTES = env_int("KOSHA_NOTIFY_BATCH_MINUTES", 10, minimum=1)
+# A live link's owner is told once when it expires within this many hours.
+KOSHA_LINK_EXPIRY_NOTICE_HOURS = env_int("KOSHA_LINK_EXPIRY_NOTICE_HOURS", 24, minimum=1)
 
 # --- Operations: janitors, activity log, metrics ------------------------------------------
 KOSHA_ORPHAN_GRACE_HOURS = env_int("KOSHA_ORPHAN_GRACE_HOURS", 24, minimum=1)

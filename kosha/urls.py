@@ -23,6 +23,7 @@ urlpatterns = [
     path("", include("accounts.urls")),
     path("", include("storage.urls")),
     path("", include("sharing.urls")),
+    path("", include("notifications.urls")),
 ]
 
 # A body over DATA_UPLOAD_MAX_MEMORY_SIZE answers 413 (JSON under the JSON doors).

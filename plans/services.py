@@ -29,6 +29,7 @@ from django.utils import timezone
 
 from kosha.errors import FileTooLarge, StorageFull, TooManyFiles
 from kosha.sizes import size_text
+from plans.hooks import usage_grew
 from plans.models import GiB, Plan, Usage, UsageDrift
 from plans.selectors import plan_get_default
 
@@ -90,6 +91,15 @@ def _check_fits(usage: Usage, *, size_bytes: int, files: int, largest_file_bytes
             f"The {plan.name} plan holds at most {plan.max_files:,} files.",
             size_bytes=size_bytes,
             **_numbers(usage),
+        )
+
+
+def _announce_growth(usage: Usage, before: int) -> None:
+    # Inside the caller's transaction, under the Usage lock: receivers (notifications'
+    # quota thresholds) see each growth once, in order.
+    if usage.used_bytes > before:
+        usage_grew.send(
+            sender=Usage, user_id=usage.user_id, before=before, after=usage.used_bytes, limit=usage.plan.storage_bytes
         )
 
 
@@ -177,9 +187,11 @@ def quota_commit(
         )
     usage.reserved_bytes -= size_bytes
     usage.reserved_files -= files
+    before = usage.used_bytes
     usage.used_bytes += size_bytes
     usage.file_count += files if files_added is None else files_added
     usage.save(update_fields=["reserved_bytes", "reserved_files", "used_bytes", "file_count", "updated_at"])
+    _announce_growth(usage, before)
     return usage
 
 
@@ -197,9 +209,11 @@ def quota_charge(*, user: User | uuid.UUID, size_bytes: int, files: int = 0) -> 
     """Add usage directly, checked against the plan (server-side copies). Locks Usage."""
     usage = usage_lock(user=user)
     _check_fits(usage, size_bytes=size_bytes, files=files)
+    before = usage.used_bytes
     usage.used_bytes += size_bytes
     usage.file_count += files
     usage.save(update_fields=["used_bytes", "file_count", "updated_at"])
+    _announce_growth(usage, before)
     return usage
 
 

@@ -18,6 +18,7 @@ from typing import TYPE_CHECKING
 from django.conf import settings
 from django.core.mail import send_mail
 from django.db import IntegrityError, transaction
+from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
@@ -56,7 +57,9 @@ def invitation_create(*, actor: User, item: File | Folder, email: str, role: str
     share_create only: it has checked ownership, role and the rate limit."""
     email = email.lower()
     token = secrets.token_urlsafe(TOKEN_BYTES)
-    item_fields = {"file": item, "folder": None} if isinstance(item, File) else {"file": None, "folder": item}
+    item_fields: dict[str, File | Folder | None] = (
+        {"file": item, "folder": None} if isinstance(item, File) else {"file": None, "folder": item}
+    )
     try:
         with transaction.atomic():
             Invitation.objects.filter(
@@ -139,9 +142,8 @@ def invitations_accept(*, user: User, email: str) -> list[Share]:
         for invitation in pending:
             share = None
             if invitation.owner_id != user.pk:
-                share = Share.objects.filter(
-                    grantee=user, file_id=invitation.file_id, folder_id=invitation.folder_id
-                ).first()
+                same_item = Q(file_id=invitation.file_id) if invitation.file_id else Q(folder_id=invitation.folder_id)
+                share = Share.objects.filter(same_item, grantee=user).first()
                 if share is None:
                     share = Share.objects.create(
                         owner_id=invitation.owner_id,

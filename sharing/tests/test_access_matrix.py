@@ -59,6 +59,12 @@ class Extra:
         self.world = world
 
     @cached_property
+    def viewer_notice(self) -> int:
+        from notifications.models import Notification
+
+        return Notification.objects.get(user=self.world.viewer, kind="share_received").pk
+
+    @cached_property
     def upload(self) -> str:
         """A session the editor started in Shared (nothing uploaded yet)."""
         started = upload_start(
@@ -261,6 +267,17 @@ TABLE: dict[tuple[str, str], Row] = {
     # What the editor trashed in Shared: they may restore it, only the owner delete it forever.
     ("trash-restore", "post"): api("post", lambda w, x: f"{API}/trash/{x.trashed}/restore/", 200, 200, 404, 404),
     ("trash-detail", "delete"): api("delete", lambda w, x: f"{API}/trash/{x.trashed}/", 204, 403, 404, 404),
+    # --- notifications: each person's own ---------------------------------------------------------
+    ("notifications-api:notification-list", "get"): every_signed_in("get", lambda w, x: f"{API}/notifications/", 200),
+    ("notifications-api:notification-unread", "get"): every_signed_in(
+        "get", lambda w, x: f"{API}/notifications/unread/", 200
+    ),
+    ("notifications-api:notification-read-all", "post"): every_signed_in(
+        "post", lambda w, x: f"{API}/notifications/read-all/", 200
+    ),
+    ("notifications-api:notification-read", "post"): api(
+        "post", lambda w, x: f"{API}/notifications/{x.viewer_notice}/read/", 404, 404, 200, 404
+    ),
     # --- sharing: only an item's owner shares it (403 for those who can see it) ----------------
     ("sharing-api:share-list", "get"): every_signed_in("get", lambda w, x: f"{API}/shares/", 200),
     ("sharing-api:share-list", "post"): api(
@@ -401,6 +418,16 @@ TABLE: dict[tuple[str, str], Row] = {
     ),
     # The old address only redirects to /f/<id>, which checks access.
     ("sharing:shared-folder", "get"): page("get", lambda w, x: f"/shared/f/{w.sub.pk}", 301, 301, 301, 301),
+    ("notifications", "get"): page("get", lambda w, x: "/notifications/", 200, 200, 200, 200),
+    ("notifications_read_all", "post"): page("post", lambda w, x: "/notifications/read-all", 302, 302, 302, 302),
+    # The viewer's notice of the share they received: only they open it.
+    ("notification_open", "post"): page(
+        "post", lambda w, x: f"/notifications/{x.viewer_notice}/open", 404, 404, 302, 404
+    ),
+    ("notification_settings", "get"): page("get", lambda w, x: "/settings/notifications/", 200, 200, 200, 200),
+    ("notification_settings", "post"): page(
+        "post", lambda w, x: "/settings/notifications/", 302, 302, 302, 302, body=lambda w, x: {"email": ["quota"]}
+    ),
     ("settings", "get"): page("get", lambda w, x: "/settings/", 200, 200, 200, 200),
     ("settings_plan", "get"): page("get", lambda w, x: "/settings/plan/", 200, 200, 200, 200),
     ("settings_token_create", "post"): page(

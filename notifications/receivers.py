@@ -1,0 +1,98 @@
+"""Notices from what happened, written in the same transaction (activity.hooks.events_recorded,
+plans.hooks.usage_grew): a share received, files dropped through a link, a collaborator's
+changes in my space, my storage crossing 80/95/100 %."""
+
+from __future__ import annotations
+
+from django.dispatch import receiver
+from django.urls import reverse
+
+from activity.hooks import events_recorded
+from activity.models import ActivityEvent
+from notifications.models import Kind
+from notifications.services import notify, notify_batched
+from plans.hooks import usage_grew
+
+K = ActivityEvent.Kind
+# What a collaborator does that changes the owner's files (not reads, not sharing).
+CHANGE_KINDS = {
+    K.UPLOAD_COMPLETED,
+    K.FOLDER_CREATED,
+    K.RENAME,
+    K.MOVE,
+    K.COPY,
+    K.TRASH,
+    K.RESTORE,
+    K.PURGE,
+    K.VERSION_RESTORED,
+    K.VERSION_DELETED,
+}
+# A person acting through these doors (a link visitor is nobody; admin and tasks are not collaborators).
+PERSON_VIAS = {"web", "api", "dav"}
+QUOTA_THRESHOLDS = (100, 95, 80)  # per cent, highest first
+
+
+def _folder_url(folder_id) -> str:
+    return reverse("folder", args=[folder_id]) if folder_id else reverse("home")
+
+
+def _from_event(event: ActivityEvent) -> None:
+    if event.kind == K.SHARE_CREATED and event.detail.get("grantee"):
+        # An invitation (no account yet) is told by its own e-mail, not here.
+        url = _folder_url(event.item_id) if event.item_type == "folder" else reverse("sharing:shared-with-me")
+        notify(
+            user_id=event.detail["grantee"],
+            kind=Kind.SHARE_RECEIVED,
+            who=event.actor.email if event.actor else "",
+            about=event.item_name,
+            url=url,
+            key=event.item_id,
+        )
+    elif event.kind == K.UPLOAD_COMPLETED and event.via == "link" and event.owner_id:
+        # One notice per drop folder (a drop link's folder) per batch window.
+        notify_batched(
+            user_id=event.owner_id,
+            kind=Kind.LINK_DROP,
+            key=str(event.item_parent_id or ""),
+            about=event.item_name,
+            url=_folder_url(event.item_parent_id),
+        )
+    elif (
+        event.kind in CHANGE_KINDS
+        and event.via in PERSON_VIAS
+        and event.actor_id is not None
+        and event.owner_id is not None
+        and event.actor_id != event.owner_id
+    ):
+        notify_batched(
+            user_id=event.owner_id,
+            kind=Kind.COLLABORATOR_CHANGES,
+            key=str(event.actor_id),
+            who=event.actor.email if event.actor else "",
+            about=event.item_name,
+            url=reverse("activity"),
+        )
+
+
+@receiver(events_recorded, dispatch_uid="notifications.from_activity")
+def _notices_from_events(sender, events, **kwargs) -> None:
+    for event in events:
+        _from_event(event)
+
+
+@receiver(usage_grew, dispatch_uid="notifications.quota")
+def _notice_from_quota(sender, user_id, before, after, limit, **kwargs) -> None:
+    """Once per crossing: a threshold passed by this growth (before < t % <= after). Several
+    passed at once: the highest only. Dropping below and crossing again tells again."""
+    if limit <= 0:
+        return
+    for threshold in QUOTA_THRESHOLDS:
+        if before * 100 < threshold * limit <= after * 100:
+            notify(
+                user_id=user_id,
+                kind=Kind.QUOTA,
+                about=str(threshold),
+                url=reverse("settings_plan"),
+                key=str(threshold),
+            )
+            return
