@@ -22,8 +22,9 @@ def _world(owner, grantee, start: int, stop: int) -> None:
 @pytest.mark.parametrize(
     ("url", "as_grantee", "queries"),
     [
-        # 1. the shares with their item and grantee joined (limit + 1 rows)
-        ("/api/v1/shares/", False, 1),
+        # 2. the shares with their item and grantee joined, and the pending invitations with
+        # their item (limit + 1 rows each, merged: they list alike, sharing.selectors)
+        ("/api/v1/shares/", False, 2),
         # 1. the shares made to me with item and owner joined
         ("/api/v1/shared-with-me/", True, 1),
         # 1. the links with their item joined
