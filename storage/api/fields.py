@@ -151,9 +151,9 @@ class CompleteInput(serializers.Serializer):
         child=CompletedPartInput(),
         required=False,
         allow_null=True,
-        min_length=1,
         max_length=MAX_PARTS,
-        help_text="A multipart upload's parts, numbers 1 to part_count in order; absent for a single PUT.",
+        # The web app sends [] for a single PUT: absent, null and [] all mean "no parts".
+        help_text="A multipart upload's parts, numbers 1 to part_count in order; absent, null or [] for a single PUT.",
     )
 
 
