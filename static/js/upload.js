@@ -145,9 +145,13 @@ export function uploadAbort(id, { uploads = UPLOADS_URL } = {}) {
   return api("DELETE", `${uploads}${id}/`);
 }
 
-/** Complete is idempotent on the server, so it is safe to retry. Resolves with the file. */
+/**
+ * Complete is idempotent on the server, so it is safe to retry. Resolves with the file.
+ * A single PUT has no parts: the body leaves them out (the API refuses an empty list).
+ */
 export function uploadComplete(id, parts, { uploads = UPLOADS_URL, signal, onRetry } = {}) {
-  return withRetry(() => api("POST", `${uploads}${id}/complete/`, { parts }, { signal }), { signal, onRetry });
+  const body = parts?.length ? { parts } : {};
+  return withRetry(() => api("POST", `${uploads}${id}/complete/`, body, { signal }), { signal, onRetry });
 }
 
 /**
