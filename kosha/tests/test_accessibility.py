@@ -4,8 +4,11 @@ dark mode and at a phone's size: no critical and no serious violation anywhere."
 import pytest
 
 from accounts.services import app_password_create
+from kosha.origin import TASK
 from kosha.testing.browser import CHROMIUM, CHROMIUM_ARGS, signed_in_context
-from kosha.testing.factories import folder, link, stored_file
+from kosha.testing.factories import folder, link, stored_file, user
+from sharing.link_tokens import token_open
+from sharing.services import share_create
 from storage.models import Star
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -45,6 +48,11 @@ def _pages(owner) -> tuple[list[str], list[str]]:
     _, locked_token = link(owner, report, "locked")
     _, drop_token = link(owner, photos, is_drop=True)
     Star.objects.create(user=owner, file=report)  # Starred shows a row with its star
+    # An unread notice (the header's count, the list) and an invitation's landing page.
+    friend = user("friend")
+    share_create(actor=friend, item=folder(friend, "Team"), email=owner.email, origin=TASK)
+    invitation = share_create(actor=owner, item=photos, email="invited@example.org", origin=TASK)
+    invitation_token = token_open(invitation.token_sealed)
     signed_in = [
         "/",
         f"/f/{photos.pk}",
@@ -60,6 +68,8 @@ def _pages(owner) -> tuple[list[str], list[str]]:
         "/accounts/email/",
         "/accounts/password/change/",
         "/activity/",
+        "/notifications/",
+        "/settings/notifications/",
     ]
     public = [
         f"/s/{file_token}",
@@ -68,6 +78,7 @@ def _pages(owner) -> tuple[list[str], list[str]]:
         f"/s/{drop_token}",
         "/accounts/login/",
         "/accounts/signup/",
+        f"/invitations/{invitation_token}",
         "/no/such/page",
     ]
     return signed_in, public
