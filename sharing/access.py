@@ -420,6 +420,36 @@ def trash_item_for_actor(*, actor, item_id, need: Need = Need.EDIT) -> Folder | 
     return root
 
 
+def trashed_item_for_actor(*, actor, item_id, need: Need = Need.EDIT) -> tuple[Folder | File, Folder | File]:
+    """A trashed item, a trash root or anything trashed with one (inside a trashed
+    folder), and its trash root, which trash_item_for_actor checks: the item is reached
+    exactly as its trash root is. Returns (item, root). Raises NotFound, OwnerOnly."""
+    parsed = parse_id(item_id)
+    if parsed is None or actor is None or not actor.is_authenticated:
+        raise NotFound("Nothing in the trash has this id.", resource="trash_item")
+    item = None
+    for model in (Folder, File):
+        item = model.objects.filter(pk=parsed, deleted_at__isnull=False, trash_batch__isnull=False).first()
+        if item is not None:
+            break
+    if item is None:
+        raise NotFound("Nothing in the trash has this id.", resource="trash_item")
+    if item.is_trash_root:
+        root = trash_item_for_actor(actor=actor, item_id=item.pk, need=need)
+        return root, root
+    root_id = (
+        Folder.objects.filter(owner_id=item.owner_id, trash_batch=item.trash_batch, is_trash_root=True)
+        .values_list("pk", flat=True)
+        .first()
+    )
+    if root_id is None:
+        raise NotFound("Nothing in the trash has this id.", resource="trash_item")
+    root = trash_item_for_actor(actor=actor, item_id=root_id, need=need)
+    item.owner = root.owner
+    item.grant = root.grant
+    return item, root
+
+
 def _trash_parent(root: Folder | File) -> Folder | None:
     parent_id = root.parent_id if isinstance(root, Folder) else root.folder_id
     return Folder.objects.filter(pk=parent_id).first() if parent_id is not None else None

@@ -19,11 +19,11 @@ from typing import Any
 from django.db.models import BooleanField, Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
 
-from kosha.errors import InvalidInput
+from kosha.errors import InvalidInput, NotFound
 from kosha.pages import Page, cursor_invalid, cursor_sign, cursor_unsign, keyset_after, keyset_order, limit_clean
 from storage.collation import name_collated
 from storage.models import File, FileVersion, Folder, Star
-from storage.tree import Breadcrumb, folder_ancestry
+from storage.tree import Breadcrumb, folder_ancestry, folder_chain
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
@@ -111,8 +111,15 @@ FILE_ROW_FIELDS = [
 ]
 
 
-def _folder_rows(*, user, parent_id, keys, descending, after, limit, viewer=None) -> list[dict[str, Any]]:
-    queryset = Folder.objects.filter(owner=user, parent_id=parent_id, deleted_at__isnull=True).annotate(
+def _alive(trash_batch) -> dict[str, Any]:
+    """Live rows, or (inside a trashed folder) the rows of its trash batch."""
+    return {"deleted_at__isnull": True} if trash_batch is None else {"trash_batch": trash_batch}
+
+
+def _folder_rows(
+    *, user, parent_id, keys, descending, after, limit, viewer=None, trash_batch=None
+) -> list[dict[str, Any]]:
+    queryset = Folder.objects.filter(owner=user, parent_id=parent_id, **_alive(trash_batch)).annotate(
         name_sort=name_collated()
     )
     if after is not None:
@@ -123,8 +130,10 @@ def _folder_rows(*, user, parent_id, keys, descending, after, limit, viewer=None
     )
 
 
-def _file_rows(*, user, folder_id, keys, descending, after, limit, viewer=None) -> list[dict[str, Any]]:
-    queryset = File.objects.filter(owner=user, folder_id=folder_id, deleted_at__isnull=True).annotate(
+def _file_rows(
+    *, user, folder_id, keys, descending, after, limit, viewer=None, trash_batch=None
+) -> list[dict[str, Any]]:
+    queryset = File.objects.filter(owner=user, folder_id=folder_id, **_alive(trash_batch)).annotate(
         name_sort=name_collated()
     )
     if after is not None:
@@ -172,11 +181,15 @@ def _cursor(phase: str, row: dict[str, Any] | None, keys: list[str], *, scope: s
     return cursor_sign([phase, *(row[key] for key in keys)] if row is not None else [phase], scope=scope)
 
 
-def folder_items_list_for_user(*, user, folder_id, sort=None, cursor=None, limit=None, viewer=None) -> ListingPage:
+def folder_items_list_for_user(
+    *, user, folder_id, sort=None, cursor=None, limit=None, viewer=None, trash_batch=None
+) -> ListingPage:
     """One page of a folder's live children (folder_id "root" or None is the user's
     root): every folder before any file, each group in the chosen sort, then by id.
     Each item's `starred` says whether `viewer` (who looks: the owner or a collaborator;
-    None: nobody, e.g. a public link) starred it, in the same queries.
+    None: nobody, e.g. a public link) starred it, in the same queries. With trash_batch,
+    a trashed folder of that batch is listed with what was trashed with it (the trash
+    view), and its breadcrumbs run from the owner's top down to it, trashed or not.
     Raises NotFound (another user's, trashed or malformed folder) and InvalidInput
     (sort, limit, or a tampered, malformed or foreign cursor)."""
     sort_name, descending = _clean_sort(sort)
@@ -185,10 +198,17 @@ def folder_items_list_for_user(*, user, folder_id, sort=None, cursor=None, limit
     file_keys = [*SORTS[sort_name][1], "id"]
 
     is_root = folder_id in (None, "", "root")
-    breadcrumbs = [] if is_root else folder_ancestry(user=user, folder_id=folder_id)
+    if trash_batch is not None:
+        breadcrumbs = folder_chain(owner_id=user.pk, folder_id=folder_id, live_only=False).crumbs
+        if not breadcrumbs:
+            raise NotFound("Folder not found.", resource="folder")
+    else:
+        breadcrumbs = [] if is_root else folder_ancestry(user=user, folder_id=folder_id)
     parent_id = None if is_root else breadcrumbs[-1].id
     # A cursor is good for one user's listing of one folder in one sort, nothing else.
     scope = f"storage.listing:{user.pk}:{parent_id or 'root'}:{'-' if descending else ''}{sort_name}"
+    if trash_batch is not None:
+        scope += f":trash:{trash_batch}"
     key_count = {PHASE_FOLDERS: len(folder_keys), PHASE_FILES: len(file_keys)}
     phase, after = _position(cursor, scope=scope, key_count=key_count)
 
@@ -203,6 +223,7 @@ def folder_items_list_for_user(*, user, folder_id, sort=None, cursor=None, limit
             after=after,
             limit=limit + 1,
             viewer=viewer,
+            trash_batch=trash_batch,
         )
         if len(folders) > limit:
             folders = folders[:limit]
@@ -226,6 +247,7 @@ def folder_items_list_for_user(*, user, folder_id, sort=None, cursor=None, limit
         after=files_after,
         limit=room + 1,
         viewer=viewer,
+        trash_batch=trash_batch,
     )
     next_cursor = None
     if room == 0:

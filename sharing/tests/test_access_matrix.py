@@ -34,13 +34,13 @@ from rest_framework.views import APIView
 from accounts.services import api_token_create, app_password_create
 from kosha.origin import TASK
 from kosha.testing.clients import api_as, web_as
-from kosha.testing.factories import LINK_PASSWORD, stored_file, stored_version
+from kosha.testing.factories import LINK_PASSWORD, folder, stored_file, stored_version
 from kosha.testing.world import World
 from sharing.views import DROP_SESSION_KEY
 from storage.models import FileVersion
 from storage.places import Place
 from storage.services.archives import folder_archive_start
-from storage.services.trash import file_trash
+from storage.services.trash import file_trash, folder_trash
 from storage.services.uploads import upload_start
 
 pytestmark = pytest.mark.django_db
@@ -95,6 +95,14 @@ class Extra:
         file = stored_file(self.world.owner, "binned.txt", b"bin", folder=self.world.shared)
         file_trash(actor=self.world.editor, file=file, origin=TASK)
         return str(file.pk)
+
+    @cached_property
+    def trashed_folder(self) -> str:
+        """A folder in Shared, with a file, that the editor moved to the trash."""
+        binned = folder(self.world.owner, "Binned", self.world.shared)
+        stored_file(self.world.owner, "inside.txt", b"in", folder=binned)
+        folder_trash(actor=self.world.editor, folder=binned, origin=TASK)
+        return str(binned.pk)
 
     @cached_property
     def archive(self) -> str:
@@ -266,6 +274,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ("trash-empty", "post"): every_signed_in("post", lambda w, x: f"{API}/trash/empty/", 200),
     # What the editor trashed in Shared: they may restore it, only the owner delete it forever.
     ("trash-restore", "post"): api("post", lambda w, x: f"{API}/trash/{x.trashed}/restore/", 200, 200, 404, 404),
+    # Inside a trashed folder: seen and restored by whoever may restore the folder.
+    ("trash-items", "get"): api("get", lambda w, x: f"{API}/trash/{x.trashed_folder}/items/", 200, 200, 404, 404),
     ("trash-detail", "delete"): api("delete", lambda w, x: f"{API}/trash/{x.trashed}/", 204, 403, 404, 404),
     # --- notifications: each person's own ---------------------------------------------------------
     ("notifications-api:notification-list", "get"): every_signed_in("get", lambda w, x: f"{API}/notifications/", 200),

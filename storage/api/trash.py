@@ -13,12 +13,15 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from kosha.errors import NotFound
 from kosha.origin import Origin
 from kosha.pages import DEFAULT_LIMIT, MAX_LIMIT, Page, limit_clean, page_parameters, page_response, page_schema
-from sharing.access import Need, trash_item_for_actor
+from sharing.access import Need, trash_item_for_actor, trashed_item_for_actor
 from sharing.selectors import trash_list_for_actor
+from storage.api.folders import ListingOutput
+from storage.listing import folder_items_list_for_user
 from storage.models import Folder
-from storage.services.trash import trash_delete, trash_empty, trash_restore
+from storage.services.trash import trash_delete, trash_empty, trash_restore, trash_restore_inside
 
 
 class TrashItemOutput(serializers.Serializer):
@@ -104,7 +107,11 @@ class TrashViewSet(viewsets.ViewSet):
             "Restores exactly what was trashed together with this item, where it was. If a "
             'live item there has the same name it comes back as "name (restored)", then '
             '"name (restored 2)". If its original folder is itself in the trash or was '
-            "deleted forever, it is restored to the root."
+            "deleted forever, it is restored to the root.\n\n"
+            "The id may also be a file or folder inside a trashed folder (from its `items`): "
+            "that one comes back alone (a folder with what was trashed with it), into the folder "
+            "the trashed folder was in (the folders between are in the trash), else the root; "
+            "the rest stays in the trash."
         ),
         request=None,
         responses={200: RestoredOutput},
@@ -112,11 +119,50 @@ class TrashViewSet(viewsets.ViewSet):
     )
     @action(detail=True, methods=["post"])
     def restore(self, request, pk=None):
-        root = trash_item_for_actor(actor=request.user, item_id=pk, need=Need.EDIT)
-        item = trash_restore(actor=request.user, item=root, origin=Origin.of_api(request))
+        picked, root = trashed_item_for_actor(actor=request.user, item_id=pk, need=Need.EDIT)
+        if picked is root:
+            item = trash_restore(actor=request.user, item=root, origin=Origin.of_api(request))
+        else:
+            item = trash_restore_inside(actor=request.user, item=picked, root=root, origin=Origin.of_api(request))
         is_folder = isinstance(item, Folder)
         folder = item.parent_id if is_folder else item.folder_id
         return Response({"id": item.pk, "kind": "folder" if is_folder else "file", "name": item.name, "folder": folder})
+
+    @extend_schema(
+        summary="What a trashed folder holds",
+        description="The files and folders trashed with this folder (a trash root or a folder "
+        "inside one), folders first, by name; breadcrumbs from the top of its owner's space. "
+        "Restore one of them with its id.",
+        parameters=page_parameters(default=DEFAULT_LIMIT, maximum=MAX_LIMIT),
+        responses=ListingOutput,
+        tags=["trash"],
+    )
+    @action(detail=True, methods=["get"])
+    def items(self, request, pk=None):
+        folder, root = trashed_item_for_actor(actor=request.user, item_id=pk, need=Need.EDIT)
+        if not isinstance(folder, Folder):
+            raise NotFound("Not a folder.", resource="folder")
+        page = folder_items_list_for_user(
+            user=folder.owner,
+            folder_id=folder.pk,
+            cursor=request.query_params.get("cursor"),
+            limit=request.query_params.get("limit"),
+            trash_batch=root.trash_batch,
+        )
+        crumbs = [crumb for crumb in page.breadcrumbs]
+        ids = [crumb.id for crumb in crumbs]
+        crumbs = crumbs[ids.index(root.pk) :] if root.pk in ids else crumbs[-1:]
+        return Response(
+            ListingOutput(
+                {
+                    "items": page.items,
+                    "next_cursor": page.next_cursor,
+                    "breadcrumbs": crumbs,
+                    "role": root.grant.role.label,
+                    "owner": folder.owner.email,
+                }
+            ).data
+        )
 
     @extend_schema(
         summary="Delete a trashed item forever",

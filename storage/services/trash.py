@@ -124,6 +124,75 @@ def _fits_under(*, owner_id, parent_id: uuid.UUID, folder: Folder) -> bool:
     return True
 
 
+def _restore_parent(*, actor, root: Folder | File, folder: Folder | None) -> uuid.UUID | None:
+    """Where a restore out of `root`'s batch goes: the folder root was in, or (the owner
+    restoring) the owner's root when that folder is trashed or gone, or when `folder`
+    (what comes back, if a folder) would pass the depth rule there. An editor is refused
+    instead: FolderTrashed, FolderTooDeep."""
+    parent_id = root.parent_id if isinstance(root, Folder) else root.folder_id
+    by_owner = actor is not None and actor.pk == root.owner_id
+    if parent_id is not None and not Folder.objects.filter(pk=parent_id, deleted_at__isnull=True).exists():
+        if not by_owner:
+            raise FolderTrashed("The folder it was in is in the trash; ask its owner.")
+        parent_id = None
+    if (
+        parent_id is not None
+        and folder is not None
+        and not _fits_under(owner_id=root.owner_id, parent_id=parent_id, folder=folder)
+    ):
+        if not by_owner:
+            raise FolderTooDeep("It no longer fits where it was; ask its owner.")
+        parent_id = None
+    return parent_id
+
+
+def trash_restore_inside(*, actor, item: Folder | File, root: Folder, origin: Origin) -> Folder | File:
+    """Restore one file or subfolder from inside a trashed folder (`root`, the trash root
+    of item's batch, which the door got through sharing.access.trash_item_for_actor). A
+    subfolder comes back with what was trashed with it; the rest of the batch stays in
+    the trash. It goes where the trashed folder was (the folder it sat in), since the
+    folders between are in the trash: if that folder is itself trashed or gone, or a
+    subfolder would nest too deep there, the owner's restore puts it in the owner's root
+    and an editor's is refused, as for trash_restore. A taken name becomes "name
+    (restored)". Records RESTORE. Raises NotFound (restored or purged meanwhile),
+    FolderTrashed, FolderTooDeep, NameTaken. Locks Usage, then the trash root, then item."""
+    with transaction.atomic():
+        usage_lock(user=root.owner_id)
+        locked_root = _trash_root_lock(root)
+        batch = locked_root.trash_batch
+        picked = (
+            type(item)
+            .objects.select_for_update()
+            .filter(pk=item.pk, trash_batch=batch, is_trash_root=False, deleted_at__isnull=False)
+            .first()
+        )
+        if picked is None:
+            raise NotFound("Nothing in the trash has this id.", resource="trash_item")
+        is_folder = isinstance(picked, Folder)
+        parent_id = _restore_parent(actor=actor, root=locked_root, folder=picked if is_folder else None)
+        live = {"deleted_at": None, "trash_batch": None, "is_trash_root": False, "trashed_by": None}
+        picked.name = name_free(owner=picked.owner_id, folder_id=parent_id, name=picked.name, suffix="restored")
+        try:
+            with transaction.atomic():
+                if is_folder:
+                    below = [
+                        row.id
+                        for row in folder_subtree(owner_id=picked.owner_id, folder_id=picked.pk, trash_batch=batch)
+                    ]
+                    Folder.objects.filter(pk=picked.pk).update(name=picked.name, parent_id=parent_id, **live)
+                    Folder.objects.filter(pk__in=below, trash_batch=batch).update(**live)
+                    File.objects.filter(owner=picked.owner_id, folder_id__in=below, trash_batch=batch).update(**live)
+                    picked.parent_id = parent_id
+                else:
+                    File.objects.filter(pk=picked.pk).update(name=picked.name, folder_id=parent_id, **live)
+                    picked.folder_id = parent_id
+        except IntegrityError:
+            raise NameTaken("An item with this name appeared meanwhile; try again.") from None
+        picked.deleted_at, picked.trash_batch, picked.trashed_by = None, None, None
+        item_event_record(kind=ActivityEvent.Kind.RESTORE, actor=actor, item=picked, origin=origin)
+    return picked
+
+
 def trash_restore(*, actor, item: Folder | File, origin: Origin) -> Folder | File:
     """Put exactly one trash batch (its root `item`, which the door got through
     sharing.access.trash_item_for_actor) back where it was. If the name is taken there
@@ -140,20 +209,7 @@ def trash_restore(*, actor, item: Folder | File, origin: Origin) -> Folder | Fil
     with transaction.atomic():
         root = _trash_root_lock(item)
         is_folder = isinstance(root, Folder)
-        parent_id = root.parent_id if is_folder else root.folder_id
-        by_owner = actor is not None and actor.pk == root.owner_id
-        if parent_id is not None and not Folder.objects.filter(pk=parent_id, deleted_at__isnull=True).exists():
-            if not by_owner:
-                raise FolderTrashed("The folder it was in is in the trash; ask its owner.")
-            parent_id = None
-        if (
-            parent_id is not None
-            and is_folder
-            and not _fits_under(owner_id=root.owner_id, parent_id=parent_id, folder=root)
-        ):
-            if not by_owner:
-                raise FolderTooDeep("It no longer fits where it was; ask its owner.")
-            parent_id = None
+        parent_id = _restore_parent(actor=actor, root=root, folder=root if is_folder else None)
         batch = root.trash_batch
         live = {"deleted_at": None, "trash_batch": None, "is_trash_root": False, "trashed_by": None}
         root.name = name_free(owner=root.owner_id, folder_id=parent_id, name=root.name, suffix="restored")

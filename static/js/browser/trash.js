@@ -5,6 +5,7 @@ import { el, icon, timeEl } from "../lib/dom.js";
 import { fileType } from "../lib/filetypes.js";
 import { countOf, formatBytes, formatDateFull } from "../lib/format.js";
 import { showError, toast, toastAction } from "../lib/toast.js";
+import { openTrashFolder } from "./trash-inside.js";
 
 let root = null;
 let rows = null;
@@ -17,6 +18,24 @@ function updateEmpty() {
   root.querySelector("[data-trash-view]").hidden = none;
   root.querySelector("[data-trash-empty-state]").hidden = !none;
   emptyButton.disabled = none;
+}
+
+// A trashed folder opens in place of the list (browser/trash-inside.js); its trail goes back.
+function openButton(item) {
+  const button = el("button", { type: "button", class: "btn btn-small btn-secondary", "aria-label": `Open ${item.name}` }, "Open");
+  button.addEventListener("click", () => {
+    const list = [root.querySelector("[data-trash-view]"), root.querySelector("[data-trash-empty-state]"), more];
+    const wasHidden = list.map((node) => node.hidden);
+    for (const node of list) node.hidden = true;
+    openTrashFolder(root, item.id, {
+      back: () => {
+        rows.replaceChildren();
+        list.forEach((node, index) => (node.hidden = wasHidden[index]));
+        page(null);
+      },
+    });
+  });
+  return button;
 }
 
 function trashRow(item) {
@@ -34,7 +53,7 @@ function trashRow(item) {
     el("td", { class: "col-origin" }, origin),
     el("td", { class: "col-date" }, timeEl(item.deleted_at), el("div", { class: "muted small" }, `Purged ${formatDateFull(item.purge_at)}`)),
     el("td", { class: "num col-size" }, formatBytes(item.size)),
-    el("td", { class: "actions" }, el("div", { class: "button-group" }, restore, forever)),
+    el("td", { class: "actions" }, el("div", { class: "button-group" }, ...(item.kind === "folder" ? [openButton(item)] : []), restore, forever)),
   );
   restore.addEventListener("click", async () => {
     restore.disabled = true;
