@@ -28,7 +28,7 @@ from sharing.models import Invitation, Share, ShareLink
 from sharing.services import token_sha256
 from storage.ids import parse_id
 from storage.listing import ListingPage, folder_items_list_for_user
-from storage.models import File, Folder
+from storage.models import File, Folder, UploadSession
 from storage.selectors import trash_roots_for_user
 
 if TYPE_CHECKING:
@@ -92,6 +92,17 @@ def shares_with_user(*, user: User, cursor: str | None = None, limit: int | None
 def share_link_list_for_owner(*, owner: User, cursor: str | None = None, limit: int | None = None) -> Page:
     queryset = ShareLink.objects.filter(owner=owner).select_related("file", "folder")
     return _newest_first_page(queryset, cursor=cursor, limit=limit, scope=f"sharing.links:{owner.pk}")
+
+
+def pending_uploads_for_owner(*, owner: User, cursor: str | None = None, limit: int | None = None) -> Page:
+    """The unfinished uploads into owner's space, whoever started them (the owner, an
+    editor of a shared folder, a visitor through a drop link), newest first: what holds
+    a reservation of the owner's quota now. One query per page; each row carries its
+    starter and, for a drop, the link (DropStart)."""
+    queryset = UploadSession.objects.filter(owner=owner, status=UploadSession.Status.PENDING).select_related(
+        "folder", "created_by", "drop_start__link"
+    )
+    return _newest_first_page(queryset, cursor=cursor, limit=limit, scope=f"sharing.pending-uploads:{owner.pk}")
 
 
 def link_get_by_token(*, token: str) -> ShareLink:

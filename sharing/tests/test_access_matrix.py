@@ -258,6 +258,8 @@ TABLE: dict[tuple[str, str], Row] = {
     # The details panel: anyone who may view (who has access is null but for the owner).
     ("file-details", "get"): api("get", lambda w, x: f"{_file(w, x)}details/", 200, 200, 200, 404),
     ("folder-details", "get"): api("get", lambda w, x: f"{_folder(w, x)}details/", 200, 200, 200, 404),
+    # Each caller's own pending uploads: scoped to the caller as owner, so 200 for everyone.
+    ("upload-list", "get"): every_signed_in("get", lambda w, x: f"{API}/uploads/", 200),
     ("upload-list", "post"): api("post", lambda w, x: f"{API}/uploads/", 201, 201, 403, 404, body=_new_upload),
     # The editor's session: theirs, and in the owner's space; nobody else's.
     ("upload-detail", "get"): api("get", _upload, 200, 200, 404, 404),

@@ -5,11 +5,14 @@ from datetime import timedelta
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kosha.origin import TASK
 from kosha.testing import factories
+from sharing.models import ShareLink
 from sharing.services import share_link_revoke
 from storage.models import UploadSession
 from storage.services.uploads import upload_sweep
@@ -118,3 +121,42 @@ def test_a_refused_start_gives_its_bytes_back_to_the_links_budget(drop, owner, s
 
     assert bad.status_code == 400
     assert good.status_code == 201
+
+
+def _pending(api_client, **params):
+    response = api_client.get("/api/v1/uploads/", params)
+    assert response.status_code == 200
+    return response.json()
+
+
+def test_the_owner_lists_every_pending_upload_into_their_space_and_aborts_a_drop(
+    drop, owner, owner_client, stranger_client
+):
+    _start(Client(), drop, 10, "dropped.txt")
+    link = ShareLink.objects.get(owner=owner)
+
+    listed = _pending(owner_client)
+    aborted = owner_client.delete(f"/api/v1/uploads/{listed['items'][0]['id']}/")
+
+    assert [(item["name"], item["started_by"], item["via_link"]["id"]) for item in listed["items"]] == [
+        ("dropped.txt", None, str(link.pk))
+    ]
+    assert _pending(stranger_client)["items"] == []
+    assert aborted.status_code == 204
+    assert usage_of(owner).reserved_bytes == 0
+    assert _pending(owner_client)["items"] == []
+
+
+def test_the_pending_upload_list_takes_the_same_queries_at_n_and_3n_rows(drop, owner, owner_client):
+    counts = []
+    for total in (2, 6):
+        while UploadSession.objects.filter(owner=owner).count() < total:
+            number = UploadSession.objects.filter(owner=owner).count()
+            _start(Client(REMOTE_ADDR=f"203.0.113.{number}"), drop, 1, f"{number}.txt")
+        # The page is one query (the starter and the drop link joined), whatever its size.
+        with CaptureQueriesContext(connection) as queries:
+            listed = _pending(owner_client)
+        assert len(listed["items"]) == total
+        counts.append(len(queries))
+
+    assert counts[0] == counts[1]

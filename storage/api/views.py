@@ -8,14 +8,22 @@ viewer asking to change it gets 403, a stranger 404).
 
 from django.shortcuts import redirect
 from drf_spectacular.types import OpenApiTypes
-from drf_spectacular.utils import OpenApiParameter, OpenApiResponse, extend_schema, inline_serializer
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
 from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from kosha.origin import Origin
+from kosha.pages import DEFAULT_LIMIT, MAX_LIMIT, page_parameters, page_response, page_schema
 from kosha.sentinels import UNCHANGED
 from sharing.access import Need, file_for_actor, parent_place_for_actor, place_for_actor, upload_for_actor
+from sharing.selectors import pending_uploads_for_owner
 from storage.api.fields import CompleteInput, FileCopyInput, FileUpdateInput, PartsInput, UploadStartInput
 from storage.api.serializers import (
     FileOutput,
@@ -52,6 +60,28 @@ UploadStartOutput = inline_serializer(
 )
 
 
+class PendingUploadOutput(UploadOutput):
+    started_by = serializers.SerializerMethodField(help_text="Who started it; null: a visitor through a drop link.")
+    via_link = serializers.SerializerMethodField(help_text="The drop link it came through, if any.")
+
+    class Meta(UploadOutput.Meta):
+        fields = [*UploadOutput.Meta.fields, "started_by", "via_link"]
+
+    def get_started_by(self, upload) -> str | None:
+        return upload.created_by.email if upload.created_by_id else None
+
+    @extend_schema_field(
+        inline_serializer(
+            "PendingUploadLink", {"id": serializers.UUIDField(), "name": serializers.CharField()}, allow_null=True
+        )
+    )
+    def get_via_link(self, upload) -> dict | None:
+        admission = getattr(upload, "drop_start", None)
+        if admission is None:
+            return None
+        return {"id": str(admission.link_id), "name": admission.link.name}
+
+
 class UploadViewSet(viewsets.ViewSet):
     """The direct-upload protocol: bytes go to the store, never through this server.
 
@@ -61,6 +91,20 @@ class UploadViewSet(viewsets.ViewSet):
     space)."""
 
     lookup_value_regex = "[^/]+"
+
+    @extend_schema(
+        summary="Unfinished uploads into your space, newest first",
+        description="Every pending upload that holds a reservation of your quota, whoever started it "
+        "(you, an editor of a folder you share, a visitor through a drop link). Abort one with DELETE.",
+        parameters=page_parameters(default=DEFAULT_LIMIT, maximum=MAX_LIMIT),
+        responses=page_schema("PendingUploadPage", PendingUploadOutput(many=True)),
+    )
+    def list(self, request):
+        # Scoped to request.user as the owner: that is the access control of this list.
+        page = pending_uploads_for_owner(
+            owner=request.user, cursor=request.query_params.get("cursor"), limit=request.query_params.get("limit")
+        )
+        return Response(page_response(page, PendingUploadOutput))
 
     @extend_schema(request=UploadStartInput, responses={201: UploadStartOutput})
     def create(self, request):
