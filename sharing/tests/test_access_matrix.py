@@ -449,6 +449,20 @@ TABLE: dict[tuple[str, str], Row] = {
     ("settings_token_revoke", "post"): page(
         "post", lambda w, x: "/settings/tokens/revoke/", 302, 302, 302, 302, body=lambda w, x: {"token_id": x.api_token}
     ),
+    ("settings_app_passwords", "get"): page("get", lambda w, x: "/settings/app-passwords/", 200, 200, 200, 200),
+    ("settings_app_passwords", "post"): page(
+        "post", lambda w, x: "/settings/app-passwords/", 200, 200, 200, 200, body=lambda w, x: {"name": "phone"}
+    ),
+    # Another person's app password id: the form answers as for an unknown one.
+    ("settings_app_password_revoke", "post"): page(
+        "post",
+        lambda w, x: "/settings/app-passwords/revoke/",
+        302,
+        302,
+        302,
+        302,
+        body=lambda w, x: {"app_password_id": x.app_password},
+    ),
     ("settings_account_delete", "get"): page("get", lambda w, x: "/settings/delete/", 200, 200, 200, 200),
     # --- public link views (the token is the credential) -------------------------------------------
     # The token is the credential (tested in sharing/tests/test_invitations.py); a guess is 404.
