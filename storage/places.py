@@ -10,8 +10,12 @@ from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from storage.models import Folder
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -19,7 +23,7 @@ class Place:
     """owner: a User, whose space it is; folder: a live Folder of that owner, or None for
     the root of the owner's space."""
 
-    owner: object
+    owner: User
     folder: Folder | None = None
 
     def __post_init__(self) -> None:

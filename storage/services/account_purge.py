@@ -32,11 +32,12 @@ PURGE_BATCH = 1000
 def _purge_uploads(*, user_id: uuid.UUID | str) -> None:
     """Abort the user's unfinished multipart uploads: their parts are not objects under the
     prefix yet (and the local store keeps them elsewhere), so listing would miss them."""
-    UploadSession.objects.filter(owner_id=user_id, status=UploadSession.Status.PENDING).update(
+    owner_id = uuid.UUID(str(user_id))  # account_purge found the user by this pk: a valid UUID
+    UploadSession.objects.filter(owner_id=owner_id, status=UploadSession.Status.PENDING).update(
         status=UploadSession.Status.ABORTED
     )
     unfinished = (
-        UploadSession.objects.filter(owner_id=user_id, finished_at__isnull=True)
+        UploadSession.objects.filter(owner_id=owner_id, finished_at__isnull=True)
         .exclude(status=UploadSession.Status.COMPLETED)
         .exclude(multipart_upload_id="")
         .values_list("pk", "key", "multipart_upload_id")

@@ -16,6 +16,9 @@ records its activity event in its own transaction.
 
 from __future__ import annotations
 
+import uuid
+from typing import TYPE_CHECKING
+
 from django.db import IntegrityError, transaction
 
 from activity.models import ActivityEvent
@@ -38,8 +41,11 @@ from storage.names import name_clean
 from storage.places import Place
 from storage.services.copies import CopyEntry, copies_abandon, copies_reserve, copies_store, copy_record
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def _lock_target(*, owner, folder_id) -> None:
+
+def _lock_target(*, owner: User, folder_id: uuid.UUID | None) -> None:
     """Lock the target folder and make sure it is the owner's and live. Under usage_lock."""
     if folder_id is None:
         return
@@ -48,11 +54,13 @@ def _lock_target(*, owner, folder_id) -> None:
         raise NotFound("Folder not found.", resource="folder", field="folder")
 
 
-def _check_name_free(*, owner, folder_id, name: str, exclude_file_id=None) -> None:
+def _check_name_free(
+    *, owner: User, folder_id: uuid.UUID | None, name: str, exclude_file_id: uuid.UUID | None = None
+) -> None:
     """NameTakenByFolder or NameTaken if a live child of folder_id has this name."""
     if Folder.objects.filter(owner=owner, parent_id=folder_id, name=name, deleted_at__isnull=True).exists():
         raise NameTakenByFolder(name=name)
-    files = File.objects.filter(owner=owner, folder_id=folder_id, name=name, deleted_at__isnull=True)
+    files = File.objects.filter(owner=owner, folder=folder_id, name=name, deleted_at__isnull=True)
     if exclude_file_id is not None:
         files = files.exclude(pk=exclude_file_id)
     if files.exists():
@@ -61,7 +69,7 @@ def _check_name_free(*, owner, folder_id, name: str, exclude_file_id=None) -> No
 
 def file_update(
     *,
-    actor,
+    actor: User | None,
     file: File,
     name: str | Unchanged = UNCHANGED,
     place: Place | Unchanged = UNCHANGED,
@@ -77,14 +85,14 @@ def file_update(
     if name is UNCHANGED and place is UNCHANGED:
         raise InvalidInput("Give a new name, a new folder, or both.")
     new_name = None if name is UNCHANGED else name_clean(name)
-    moving = place is not UNCHANGED
-    if moving and place.owner.pk != file.owner_id:
+    moving = not isinstance(place, Unchanged)
+    if not isinstance(place, Unchanged) and place.owner.pk != file.owner_id:
         raise OtherSpace(field="folder")
     owner = file.owner
 
     with transaction.atomic():
         usage_lock(user=owner)
-        target_id = place.folder_id if moving else None
+        target_id = place.folder_id if not isinstance(place, Unchanged) else None
         if moving:
             _lock_target(owner=owner, folder_id=target_id)
         locked = file_lock(file_id=file.pk)
@@ -118,7 +126,9 @@ def file_update(
     return file
 
 
-def file_copy(*, actor, file: File, place: Place | None = None, name: str | None = None, origin: Origin) -> File:
+def file_copy(
+    *, actor: User | None, file: File, place: Place | None = None, name: str | None = None, origin: Origin
+) -> File:
     """Copy a file's current version into a new File with one version at a new key,
     copied inside the store (the bytes never pass through this server). `place`: where
     the copy goes, in any space actor may add to (None: beside the source); it is

@@ -16,6 +16,7 @@ from __future__ import annotations
 import logging
 import uuid
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -36,6 +37,16 @@ from storage.names import name_free, name_holders
 from storage.services.replication import replication_enqueue
 from storage.thumbnails import THUMBNAIL_CONTENT_TYPES
 
+if TYPE_CHECKING:
+    from django_stubs_ext import WithAnnotations
+
+    from accounts.models import User
+
+
+class _LastNumber(TypedDict):
+    last_number: int | None
+
+
 logger = logging.getLogger(__name__)
 
 
@@ -45,7 +56,7 @@ def version_record(
     etag: str,
     sha256: str,
     name_policy: str,
-    actor,
+    actor: User | None,
     origin: Origin,
     copied_from: FileVersion | None = None,
 ) -> FileVersion:
@@ -76,6 +87,9 @@ def version_record(
         locked = upload_lock(upload_id=session.pk)
         if locked.status == UploadSession.Status.COMPLETED:
             # A concurrent complete (or a storage event about the key) recorded it first.
+            if locked.version_id is None:
+                # Its version was deleted since (SET_NULL): as the lookup by a null pk did.
+                raise FileVersion.DoesNotExist("The version this upload recorded was deleted.")
             return FileVersion.objects.select_related("file__current_version").get(pk=locked.version_id)
         if locked.status != UploadSession.Status.PENDING:
             raise UploadGone.for_status(locked.status, f"This upload was {locked.status}.")
@@ -91,8 +105,9 @@ def version_record(
         now = timezone.now()
         version_id = uuid.uuid4()
         if existing_id is not None:
-            file = _file_lock_with_last_number(file_id=existing_id)
-            number = (file.last_number or 0) + 1
+            joined = _file_lock_with_last_number(file_id=existing_id)
+            number = (joined.last_number or 0) + 1
+            file: File = joined
             files_added = 0
             file.current_version_id = version_id
             file.size_bytes = locked.size_bytes
@@ -180,7 +195,7 @@ def version_record(
     return version
 
 
-def _name_for(*, session: UploadSession, owner, name_policy: str) -> tuple[str, uuid.UUID | None]:
+def _name_for(*, session: UploadSession, owner: User, name_policy: str) -> tuple[str, uuid.UUID | None]:
     """The name the recorded file gets and, for a new version, the id of the live file it
     joins. One query (two for RENAME)."""
     if name_policy == UploadSession.OnConflict.RENAME:
@@ -193,7 +208,7 @@ def _name_for(*, session: UploadSession, owner, name_policy: str) -> tuple[str, 
     return session.name, file_id
 
 
-def _file_lock_with_last_number(*, file_id) -> File:
+def _file_lock_with_last_number(*, file_id: uuid.UUID) -> WithAnnotations[File, _LastNumber]:
     """file_lock (storage/locks.py) and the file's highest version number as
     `last_number`, in one SELECT ... FOR UPDATE."""
     last = FileVersion.objects.filter(file_id=OuterRef("pk")).order_by("-number").values("number")[:1]
@@ -203,7 +218,7 @@ def _file_lock_with_last_number(*, file_id) -> File:
 def after_version_recorded(
     version_id: uuid.UUID,
     *,
-    file_id=None,
+    file_id: uuid.UUID | None = None,
     content_type: str | None = None,
     needs_prune: bool = True,
     needs_sha1: bool = False,

@@ -19,7 +19,7 @@ from django_q.models import Schedule
 from django_q.tasks import async_task
 
 from storage.backends import BackendError, get_backend
-from storage.backends.replica import same_object
+from storage.backends.replica import ReplicatingBackend, same_object
 from storage.models import FileVersion, FolderArchive
 
 logger = logging.getLogger(__name__)
@@ -139,6 +139,7 @@ def replicas_verify(*, repair: bool = False) -> VerifyReport:
     backend = get_backend()
     if not backend.replicating:
         return report
+    assert isinstance(backend, ReplicatingBackend)  # the one backend that replicates
     recorded: set[str] = set()
     for version_id, key, thumbnail_key in FileVersion.objects.values_list("pk", "key", "thumbnail_key").iterator():
         for blob_key in filter(None, (key, thumbnail_key)):

@@ -13,7 +13,9 @@ from __future__ import annotations
 import hashlib
 import logging
 import uuid
+from collections.abc import Iterable
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Max
@@ -30,10 +32,13 @@ from storage.locks import file_lock
 from storage.models import File, FileVersion
 from storage.services.recording import after_version_recorded
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 logger = logging.getLogger(__name__)
 
 
-def version_blob_keys(versions) -> list[str]:
+def version_blob_keys(versions: Iterable[FileVersion]) -> list[str]:
     """Every object a version owns: its blob and, for images, its thumbnail."""
     found: list[str] = []
     for version in versions:
@@ -55,7 +60,7 @@ def blobs_delete(*, blob_keys: list[str]) -> None:
         get_backend().delete(keys=list(blob_keys))
 
 
-def file_version_restore(*, actor, version: FileVersion, origin: Origin) -> FileVersion:
+def file_version_restore(*, actor: User | None, version: FileVersion, origin: Origin) -> FileVersion:
     """Make an old version (of a file the door checked actor may edit; `version.file`)
     the newest: copy its blob to a new key inside the store and record it as the next
     version, made by actor, which becomes current. Charged to the file owner like an
@@ -116,7 +121,7 @@ def file_version_restore(*, actor, version: FileVersion, origin: Origin) -> File
     return version
 
 
-def _restore_abandon(*, owner, size_bytes: int, dest_key: str) -> None:
+def _restore_abandon(*, owner: User, size_bytes: int, dest_key: str) -> None:
     with transaction.atomic():
         quota_release(user=owner, size_bytes=size_bytes, files=0)
     try:
@@ -126,7 +131,7 @@ def _restore_abandon(*, owner, size_bytes: int, dest_key: str) -> None:
         logger.warning("Could not delete the abandoned copy %s", dest_key, exc_info=True)
 
 
-def file_version_delete(*, actor, version: FileVersion, origin: Origin) -> File:
+def file_version_delete(*, actor: User | None, version: FileVersion, origin: Origin) -> File:
     """Delete one version (of a file the door checked actor owns; `version.file`): the
     row goes and its bytes are credited in one transaction, with VERSION_DELETED; the
     blob is deleted after commit. Deleting the current version makes the newest
@@ -138,9 +143,10 @@ def file_version_delete(*, actor, version: FileVersion, origin: Origin) -> File:
         locked = file_lock(file_id=version.file_id)
         if locked.deleted_at is not None:
             raise NotFound("File not found.", resource="file")
-        version = locked.versions.filter(pk=version.pk).first()
-        if version is None:
+        found = locked.versions.filter(pk=version.pk).first()
+        if found is None:
             raise NotFound("Version not found.", resource="version")
+        version = found
         remaining = list(locked.versions.exclude(pk=version.pk).order_by("-number")[:1])
         if not remaining:
             raise LastVersion()
@@ -207,7 +213,7 @@ def version_sync_properties_set(
 SHA1_READ_BYTES = 1024 * 1024
 
 
-def version_sha1_compute(*, version_id) -> FileVersion | None:
+def version_sha1_compute(*, version_id: uuid.UUID | str) -> FileVersion | None:
     """Compute and keep the SHA-1 (hex) of a version whose bytes did not pass through
     Kosha (a presigned upload, a copy): the object is read from the store
     SHA1_READ_BYTES at a time, so memory holds one read whatever the size. Returns the
