@@ -398,6 +398,10 @@ KOSHA_DROP_STARTS_PER_CLIENT = env_int("KOSHA_DROP_STARTS_PER_CLIENT", 60, minim
 KOSHA_DROP_STARTS_PER_LINK = env_int("KOSHA_DROP_STARTS_PER_LINK", 300, minimum=1)
 KOSHA_DROP_BYTES_PER_LINK = env_int("KOSHA_DROP_BYTES_PER_LINK", 2 * 1024**3, minimum=1)
 KOSHA_DROP_RESERVATION_MINUTES = env_int("KOSHA_DROP_RESERVATION_MINUTES", 60, minimum=5)
+# Batch uploads (POST /api/v1/uploads/batch/ and .../batch/complete/): files per request,
+# and how many HEADs a batch complete sends to the store at once.
+KOSHA_UPLOAD_BATCH_MAX = env_int("KOSHA_UPLOAD_BATCH_MAX", 500, minimum=1)
+KOSHA_UPLOAD_BATCH_STORE_WORKERS = env_int("KOSHA_UPLOAD_BATCH_STORE_WORKERS", 16, minimum=1)
 # How deep folders may nest (a root-level folder is 1): every tree walk ends within it.
 KOSHA_MAX_FOLDER_DEPTH = env_int("KOSHA_MAX_FOLDER_DEPTH", 256, minimum=1)
 # A session that ends unrecorded has its key deleted again this long after its URLs stop

@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import Exists, F, OuterRef
 from django.utils import timezone
 
-from kosha.errors import FileTooLarge, StorageFull, TooManyFiles
+from kosha.errors import FileTooLarge, QuotaExceeded, StorageFull, TooManyFiles
 from kosha.sizes import size_text
 from plans.hooks import usage_grew
 from plans.models import GiB, Plan, Usage, UsageDrift
@@ -203,6 +203,54 @@ def quota_release(*, user: User | uuid.UUID, size_bytes: int, files: int = 1, us
     usage.reserved_files -= files
     usage.save(update_fields=["reserved_bytes", "reserved_files", "updated_at"])
     return usage
+
+
+def quota_reserve_each(*, user: User | uuid.UUID, requests: list[tuple[int, int]]) -> list[QuotaExceeded | None]:
+    """Reserve room for many uploads under one lock and one UPDATE (a batch start).
+
+    `requests` holds (size in bytes, file slots) per upload. They are decided in order,
+    each against what the ones before it reserved: an upload that does not fit gets its
+    QuotaExceeded (FileTooLarge, StorageFull, TooManyFiles) and reserves nothing, and a
+    later, smaller one may still fit. Returns one entry per request, None where reserved.
+    Locks Usage; needs atomic()."""
+    usage = usage_lock(user=user)
+    refused: list[QuotaExceeded | None] = []
+    for size_bytes, files in requests:
+        try:
+            _check_fits(usage, size_bytes=size_bytes, files=files)
+        except QuotaExceeded as exc:
+            refused.append(exc)
+            continue
+        usage.reserved_bytes += size_bytes
+        usage.reserved_files += files
+        refused.append(None)
+    if any(entry is None for entry in refused):
+        usage.save(update_fields=["reserved_bytes", "reserved_files", "updated_at"])
+    return refused
+
+
+def quota_commit_each(*, user: User | uuid.UUID, commits: list[tuple[int, int, int]]) -> list[bool]:
+    """Turn many reservations into usage under one lock and one UPDATE (a batch complete).
+
+    `commits` holds (size in bytes, file slots reserved, files added) per recorded upload,
+    as quota_commit takes them. One that adds more files than it reserved takes the extra
+    slots only if the plan has room after the ones before it: False for it (nothing of
+    it applied; the caller records it alone, which raises TooManyFiles), True for the
+    others. Locks Usage; needs atomic()."""
+    usage = usage_lock(user=user)
+    applied: list[bool] = []
+    for size_bytes, files, files_added in commits:
+        if files_added > files and usage.file_count + usage.reserved_files + files_added - files > usage.plan.max_files:
+            applied.append(False)
+            continue
+        usage.reserved_bytes -= size_bytes
+        usage.reserved_files -= files
+        usage.used_bytes += size_bytes
+        usage.file_count += files_added
+        applied.append(True)
+    if any(applied):
+        usage.save(update_fields=["reserved_bytes", "reserved_files", "used_bytes", "file_count", "updated_at"])
+    return applied
 
 
 def quota_charge(*, user: User | uuid.UUID, size_bytes: int, files: int = 0) -> Usage:

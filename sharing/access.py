@@ -259,19 +259,50 @@ def upload_for_actor(*, actor, upload_id, need: Need = Need.EDIT) -> UploadSessi
     allowed. Other sessions are NotFound."""
     parsed = parse_id(upload_id)
     upload = UploadSession.objects.select_related("owner", "folder").filter(pk=parsed).first() if parsed else None
-    not_found = NotFound("Upload not found.", resource="upload")
-    if upload is None or actor is None or not actor.is_authenticated:
-        raise not_found
+    if upload is None or not _upload_reached(actor, upload, need=need, grants={}):
+        raise NotFound("Upload not found.", resource="upload")
+    return upload
+
+
+def uploads_for_actor(*, actor, upload_ids: list, need: Need = Need.EDIT) -> dict[str, UploadSession]:
+    """The sessions among `upload_ids` (as sent: strings) the actor may reach, as
+    upload_for_actor decides for each, by the id as sent; the others (malformed, unknown,
+    someone else's) are absent, so a caller answers them NotFound without telling which.
+    One query for the sessions, and two per distinct folder shared with the actor."""
+    parsed = {raw: parse_id(raw) for raw in upload_ids}
+    wanted = {value for value in parsed.values() if value}
+    found = {}
+    if wanted and actor is not None and actor.is_authenticated:
+        found = {
+            upload.pk: upload
+            for upload in UploadSession.objects.select_related("owner", "folder").filter(pk__in=wanted)
+        }
+    grants: dict = {}
+    return {
+        raw: found[value]
+        for raw, value in parsed.items()
+        if value in found and _upload_reached(actor, found[value], need=need, grants=grants)
+    }
+
+
+def _upload_reached(actor, upload: UploadSession, *, need: Need, grants: dict) -> bool:
+    """Whether actor may reach upload (see upload_for_actor); sets `upload.grant`.
+    `grants` caches the grant on each folder across the sessions of one request."""
+    if actor is None or not actor.is_authenticated:
+        return False
     if upload.owner_id == actor.pk:
         upload.grant = OWNER_GRANT
-        return upload
+        return True
     if upload.created_by_id != actor.pk or upload.folder is None:
-        raise not_found
-    grant = grant_for_user(user=actor, item=upload.folder) if upload.folder.deleted_at is None else None
+        return False
+    if upload.folder_id not in grants:
+        folder = upload.folder
+        grants[upload.folder_id] = grant_for_user(user=actor, item=folder) if folder.deleted_at is None else None
+    grant = grants[upload.folder_id]
     if need is not Need.VIEW and (grant is None or grant.role < Role.EDITOR):
-        raise not_found
+        return False
     upload.grant = grant
-    return upload
+    return True
 
 
 def archive_for_actor(*, actor, archive_id) -> FolderArchive:

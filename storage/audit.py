@@ -40,25 +40,31 @@ def item_event_record(
     )
 
 
+def item_event_build(
+    *, kind: str, actor, item: File | Folder, origin: Origin, detail: dict | None = None
+) -> ActivityEvent:
+    """The (unsaved) event of `kind` for `item` in its owner's space, for
+    activity_record_many: bulk writes record many events in one INSERT."""
+    return ActivityEvent(
+        kind=kind,
+        actor=actor if actor is not None and actor.is_authenticated else None,
+        owner_id=item.owner_id,
+        item_type=item_type(item),
+        item_id=str(item.pk),
+        item_name=item.name[:255],
+        item_parent_id=item_parent_id(item),
+        detail=detail or {},
+        via=origin.via,
+        ip_address=origin.ip,
+    )
+
+
 def item_events_record_many(
     *, kind: str, actor, owner_id, items: list[File | Folder], origin: Origin, detail: dict | None = None
 ) -> list[ActivityEvent]:
     """Record `kind` for many items of one owner's space in one INSERT (a purge of many
     trash roots). Call inside the transaction of the change."""
-    return activity_record_many(
-        [
-            ActivityEvent(
-                kind=kind,
-                actor=actor if actor is not None and actor.is_authenticated else None,
-                owner_id=owner_id,
-                item_type=item_type(item),
-                item_id=str(item.pk),
-                item_name=item.name[:255],
-                item_parent_id=item_parent_id(item),
-                detail=detail or {},
-                via=origin.via,
-                ip_address=origin.ip,
-            )
-            for item in items
-        ]
-    )
+    events = [item_event_build(kind=kind, actor=actor, item=item, origin=origin, detail=detail) for item in items]
+    for event in events:
+        event.owner_id = owner_id
+    return activity_record_many(events)

@@ -2,6 +2,7 @@ from django.urls import path
 from rest_framework.routers import SimpleRouter
 
 from storage.api.archives import ArchiveView, FolderArchiveView, SelectionArchiveView
+from storage.api.batch import UploadBatchCompleteView, UploadBatchView
 from storage.api.details import FileDetailsView, FolderDetailsView
 from storage.api.events import StorageEventsView
 from storage.api.folders import FolderViewSet
@@ -19,6 +20,9 @@ router.register("trash", TrashViewSet, basename="trash")
 router.register("folders", FolderViewSet, basename="folder")
 
 urlpatterns = [
+    # Before the router: its uploads/<id>/ would take "batch" for an upload id.
+    path("uploads/batch/", UploadBatchView.as_view(), name="upload-batch"),
+    path("uploads/batch/complete/", UploadBatchCompleteView.as_view(), name="upload-batch-complete"),
     path("search/", SearchView.as_view(), name="search"),
     path("files/<str:pk>/thumbnail/", FileThumbnailView.as_view(), name="file-thumbnail"),
     path("files/<str:pk>/preview/", FilePreviewView.as_view(), name="file-preview"),

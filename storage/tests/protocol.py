@@ -56,6 +56,24 @@ class ProtocolClient:
         assert answer.status_code == 200, answer.text
         return self.complete(started["id"])
 
+    def batch_start(self, files: list[dict], folder=None):
+        body = {"files": files} if folder is None else {"files": files, "folder": str(folder)}
+        return self.api.post("/api/v1/uploads/batch/", body, format="json")
+
+    def batch_complete(self, upload_ids: list):
+        return self.api.post(
+            "/api/v1/uploads/batch/complete/", {"uploads": [str(i) for i in upload_ids]}, format="json"
+        )
+
+    def batch_put(self, started: list[dict], contents: dict[str, bytes]) -> list[str]:
+        """PUT each started file's bytes (contents by name); returns the upload ids."""
+        ids = []
+        for entry in started:
+            answer = self.put(entry["upload"]["url"], contents[entry["name"]], entry["upload"]["headers"])
+            assert answer.status_code == 200, answer.text
+            ids.append(entry["upload"]["id"])
+        return ids
+
 
 def usage_of(user) -> Usage:
     return Usage.objects.get(user=user)

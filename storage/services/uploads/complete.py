@@ -21,7 +21,7 @@ from kosha.errors import (
     VerificationFailed,
 )
 from kosha.origin import TASK, Origin
-from storage.backends import BackendError, PartsRejected, UploadNotFound, get_backend
+from storage.backends import BackendError, ObjectInfo, PartsRejected, UploadNotFound, get_backend
 from storage.models import FileVersion, UploadSession
 from storage.services.recording import session_abandon, version_record
 from storage.services.uploads.transfer import upload_require_pending
@@ -110,24 +110,27 @@ def upload_complete_from_event(*, key: str) -> FileVersion | None:
 
 def _verify_and_record(upload: UploadSession, *, actor, origin: Origin) -> FileVersion:
     """HEAD-verify size (and sha256), then record; shared by complete and storage events."""
+    info, sha256_hex = stored_object_check(upload)
+    failed = stored_object_verdict(upload, info=info, sha256_hex=sha256_hex)
+    if failed is not None:
+        _reject(upload, failed)
+    return verified_record(upload, etag=info.etag, sha256_hex=sha256_hex, actor=actor, origin=origin)
+
+
+def stored_object_check(upload: UploadSession) -> tuple[ObjectInfo, str]:
+    """What the store holds at the session's key: its HEAD, and the hex sha256 of its
+    bytes when the session declared one ("" otherwise; read from the store's checksum, or
+    by reading the object once when the store keeps none). Store calls only, no query: a
+    batch complete runs it in worker threads. Raises UploadIncomplete (nothing there
+    yet), StoreUnavailable."""
     try:
         info = get_backend().head(key=upload.key)
     except BackendError as exc:
         raise StoreUnavailable() from exc
     if info is None:
         raise UploadIncomplete()
-
-    if info.size_bytes != upload.size_bytes:
-        _reject(
-            upload,
-            SizeMismatch(
-                f"The store holds {info.size_bytes} bytes but {upload.size_bytes} were declared.",
-                declared_size=upload.size_bytes,
-                stored_size=info.size_bytes,
-            ),
-        )
     sha256_hex = ""
-    if upload.sha256:
+    if upload.sha256 and info.size_bytes == upload.size_bytes:
         try:
             if info.sha256_b64:
                 sha256_hex = base64.b64decode(info.sha256_b64).hex()
@@ -136,13 +139,30 @@ def _verify_and_record(upload: UploadSession, *, actor, origin: Origin) -> FileV
                 sha256_hex = _sha256_of_object(upload.key)
         except (binascii.Error, BackendError) as exc:
             raise StoreUnavailable() from exc
-        if sha256_hex != upload.sha256:
-            _reject(upload, ChecksumMismatch())
+    return info, sha256_hex
 
+
+def stored_object_verdict(upload: UploadSession, *, info: ObjectInfo, sha256_hex: str) -> VerificationFailed | None:
+    """The verification failure of what stored_object_check found (SizeMismatch,
+    ChecksumMismatch), or None when it is what the session declared. No query."""
+    if info.size_bytes != upload.size_bytes:
+        return SizeMismatch(
+            f"The store holds {info.size_bytes} bytes but {upload.size_bytes} were declared.",
+            declared_size=upload.size_bytes,
+            stored_size=info.size_bytes,
+        )
+    if upload.sha256 and sha256_hex != upload.sha256:
+        return ChecksumMismatch()
+    return None
+
+
+def verified_record(upload: UploadSession, *, etag: str, sha256_hex: str, actor, origin: Origin) -> FileVersion:
+    """Record a verified session (version_record); a conflict that retrying cannot
+    resolve ends the session and gives back its bytes and reservation, then raises."""
     try:
         return version_record(
             session=upload,
-            etag=info.etag,
+            etag=etag,
             sha256=sha256_hex,
             name_policy=upload.on_conflict,
             actor=actor,

@@ -89,6 +89,87 @@ def _sha256_b64(hex_digest: str) -> str:
     return base64.b64encode(bytes.fromhex(hex_digest)).decode()
 
 
+@dataclass(frozen=True)
+class StartRequest:
+    """One file's start fields, cleaned (start_request_clean)."""
+
+    name: str
+    size_bytes: int
+    content_type: str
+    sha256: str
+    on_conflict: str
+    strategy: str
+    part_size_bytes: int | None
+
+
+_REQUEST_FIELDS = ("name", "size_bytes", "content_type", "sha256", "on_conflict", "strategy", "part_size_bytes")
+
+
+def start_request_clean(
+    *, name, size_bytes, content_type=None, sha256=None, on_conflict=None, part_size_bytes: int | None = None
+) -> StartRequest:
+    """The start fields of one file as the protocol takes them (name cleaned, size in
+    bytes, MIME type without parameters, sha256 as lowercase hex or "", on_conflict), the
+    strategy they call for (multipart above KOSHA_MULTIPART_THRESHOLD_BYTES, or when a
+    part size is given) and the part size. Raises InvalidName, InvalidInput. No query."""
+    name = name_clean(name)
+    size_bytes = upload_size_clean(size_bytes)
+    content_type = content_type_clean(content_type)
+    sha256 = sha256_clean(sha256)
+    on_conflict = _clean_on_conflict(on_conflict)
+    if part_size_bytes is not None and not MIN_PART_BYTES <= part_size_bytes <= MAX_PART_BYTES:
+        raise InvalidInput(f"A part is {MIN_PART_BYTES} to {MAX_PART_BYTES} bytes.", field="part_size")
+    strategy = (
+        UploadSession.Strategy.MULTIPART
+        if size_bytes > settings.KOSHA_MULTIPART_THRESHOLD_BYTES or part_size_bytes is not None
+        else UploadSession.Strategy.SINGLE
+    )
+    if strategy == UploadSession.Strategy.MULTIPART and part_size_bytes is None:
+        part_size_bytes = part_size_for(size_bytes)
+    return StartRequest(name, size_bytes, content_type, sha256, on_conflict, strategy, part_size_bytes)
+
+
+def session_build(
+    *, actor, place: Place, request: StartRequest, reserved_files: int, lifetime: timedelta | None = None
+) -> UploadSession:
+    """The (unsaved) pending session of one start: its key, and its expiry `lifetime` from
+    now (default KOSHA_UPLOAD_SESSION_HOURS)."""
+    return UploadSession(
+        owner=place.owner,
+        created_by=actor,
+        folder=place.folder,
+        key=keys.blob_key(place.owner.pk),
+        expires_at=timezone.now() + (lifetime or timedelta(hours=settings.KOSHA_UPLOAD_SESSION_HOURS)),
+        reserved_files=reserved_files,
+        **{field: getattr(request, field) for field in _REQUEST_FIELDS},
+    )
+
+
+def session_sign(upload: UploadSession) -> UploadStart:
+    """Sign the PUT of a saved single session (no store call for S3: signing is local),
+    or start its multipart upload in the store and save the store's upload id. Call with
+    no transaction open. Raises StoreUnavailable, after ending the session and giving
+    its reservation back."""
+    backend = get_backend()
+    try:
+        if upload.strategy == UploadSession.Strategy.SINGLE:
+            put = backend.presign_put(
+                key=upload.key,
+                size_bytes=upload.size_bytes,
+                content_type=upload.content_type,
+                sha256_b64=_sha256_b64(upload.sha256) if upload.sha256 else None,
+                expires_seconds=settings.KOSHA_PUT_URL_EXPIRES_SECONDS,
+            )
+            return UploadStart(upload=upload, put=put)
+        upload_id = backend.multipart_start(key=upload.key, content_type=upload.content_type)
+    except BackendError as exc:
+        session_abandon(session=upload, status=UploadSession.Status.FAILED)
+        raise StoreUnavailable() from exc
+    UploadSession.objects.filter(pk=upload.pk).update(multipart_upload_id=upload_id)
+    upload.multipart_upload_id = upload_id
+    return UploadStart(upload=upload, put=None)
+
+
 def upload_start(
     *,
     actor,
@@ -115,71 +196,32 @@ def upload_start(
     byte moves), NameTaken, NameTakenByFolder, StoreUnavailable."""
     owner = place.owner
     folder = place.folder
-    name = name_clean(name)
-    size_bytes = upload_size_clean(size_bytes)
-    content_type = content_type_clean(content_type)
-    sha256 = sha256_clean(sha256)
-    on_conflict = _clean_on_conflict(on_conflict)
-    if part_size_bytes is not None and not MIN_PART_BYTES <= part_size_bytes <= MAX_PART_BYTES:
-        raise InvalidInput(f"A part is {MIN_PART_BYTES} to {MAX_PART_BYTES} bytes.", field="part_size")
-    strategy = (
-        UploadSession.Strategy.MULTIPART
-        if size_bytes > settings.KOSHA_MULTIPART_THRESHOLD_BYTES or part_size_bytes is not None
-        else UploadSession.Strategy.SINGLE
+    request = start_request_clean(
+        name=name,
+        size_bytes=size_bytes,
+        content_type=content_type,
+        sha256=sha256,
+        on_conflict=on_conflict,
+        part_size_bytes=part_size_bytes,
     )
-    if strategy == UploadSession.Strategy.MULTIPART and part_size_bytes is None:
-        part_size_bytes = part_size_for(size_bytes)
+    name = request.name
     folder_taken, file_id = name_holders(owner=owner, folder_id=folder.pk if folder else None, name=name)
     if folder_taken:
         raise NameTakenByFolder(name=name)
     name_taken = file_id is not None
-    if on_conflict == UploadSession.OnConflict.FAIL and name_taken:
+    if request.on_conflict == UploadSession.OnConflict.FAIL and name_taken:
         raise NameTaken(name=name)
     # A new version of a live file adds bytes but no file: it reserves no file slot. If
     # the file is gone when the upload is recorded, recording takes the slot then.
-    reserved_files = 0 if name_taken and on_conflict == UploadSession.OnConflict.VERSION else 1
+    reserved_files = 0 if name_taken and request.on_conflict == UploadSession.OnConflict.VERSION else 1
 
     with transaction.atomic():
-        upload = UploadSession.objects.create(
-            owner=owner,
-            created_by=actor,
-            folder=folder,
-            name=name,
-            size_bytes=size_bytes,
-            content_type=content_type,
-            sha256=sha256,
-            on_conflict=on_conflict,
-            key=keys.blob_key(owner.pk),
-            strategy=strategy,
-            part_size_bytes=part_size_bytes,
-            expires_at=timezone.now() + (lifetime or timedelta(hours=settings.KOSHA_UPLOAD_SESSION_HOURS)),
-            reserved_files=reserved_files,
+        upload = session_build(
+            actor=actor, place=place, request=request, reserved_files=reserved_files, lifetime=lifetime
         )
+        upload.save(force_insert=True)
         # Last before the commit: the conditional UPDATE holds the Usage row only from
         # here to the commit, and a refusal rolls the session back.
-        quota_reserve(user=owner, size_bytes=size_bytes, files=reserved_files)
+        quota_reserve(user=owner, size_bytes=request.size_bytes, files=reserved_files)
     UPLOADS_STARTED.inc()
-
-    backend = get_backend()
-    if strategy == UploadSession.Strategy.SINGLE:
-        try:
-            put = backend.presign_put(
-                key=upload.key,
-                size_bytes=size_bytes,
-                content_type=content_type,
-                sha256_b64=_sha256_b64(sha256) if sha256 else None,
-                expires_seconds=settings.KOSHA_PUT_URL_EXPIRES_SECONDS,
-            )
-        except BackendError as exc:
-            session_abandon(session=upload, status=UploadSession.Status.FAILED)
-            raise StoreUnavailable() from exc
-        return UploadStart(upload=upload, put=put)
-
-    try:
-        upload_id = backend.multipart_start(key=upload.key, content_type=content_type)
-    except BackendError as exc:
-        session_abandon(session=upload, status=UploadSession.Status.FAILED)
-        raise StoreUnavailable() from exc
-    UploadSession.objects.filter(pk=upload.pk).update(multipart_upload_id=upload_id)
-    upload.multipart_upload_id = upload_id
-    return UploadStart(upload=upload, put=None)
+    return session_sign(upload)

@@ -1,0 +1,175 @@
+"""Batch uploads: start and complete many files of one folder in one request each.
+
+The answer holds one entry per file, in request order, with the status and the body
+the single-file request would have answered: one bad file never fails the batch. A
+body that is not a batch (malformed, over KOSHA_UPLOAD_BATCH_MAX files) is a 400 and
+changes nothing.
+"""
+
+from django.conf import settings
+from drf_spectacular.utils import extend_schema
+from rest_framework import serializers, status
+from rest_framework.response import Response
+from rest_framework.views import APIView
+
+from kosha.errors import DomainError, NotFound
+from kosha.origin import Origin
+from sharing.access import Need, place_for_actor, uploads_for_actor
+from storage.api.serializers import FileOutput, upload_start_body
+from storage.models import UploadSession
+from storage.services.uploads.batch import uploads_complete_batch, uploads_start_batch
+
+
+def _batch_size_check(items: list) -> list:
+    limit = settings.KOSHA_UPLOAD_BATCH_MAX
+    if len(items) > limit:
+        raise serializers.ValidationError(f"A batch holds at most {limit} files; send the rest in another batch.")
+    return items
+
+
+class BatchFileInput(serializers.Serializer):
+    # Typed here; the rules of a name, a MIME type and a checksum are the service's, and
+    # what breaks them is that file's error, not the batch's.
+    name = serializers.CharField(max_length=1024, trim_whitespace=False, allow_blank=True)
+    size = serializers.IntegerField(min_value=0, help_text="Bytes.")
+    content_type = serializers.CharField(max_length=300, required=False, allow_blank=True, allow_null=True)
+    sha256 = serializers.CharField(
+        max_length=64, required=False, allow_blank=True, allow_null=True, help_text="Hex digest; the store checks it."
+    )
+    on_conflict = serializers.ChoiceField(choices=UploadSession.OnConflict.choices, required=False)
+
+
+class BatchStartInput(serializers.Serializer):
+    folder = serializers.UUIDField(required=False, allow_null=True, help_text="Absent or null: the root of your space.")
+    files = BatchFileInput(many=True, allow_empty=False)
+
+    def validate_files(self, value):
+        return _batch_size_check(value)
+
+
+class BatchErrorOutput(serializers.Serializer):
+    code = serializers.CharField()
+    message = serializers.CharField()
+    reason = serializers.CharField(required=False)
+
+
+class BatchStartedUploadOutput(serializers.Serializer):
+    id = serializers.UUIDField()
+    strategy = serializers.ChoiceField(choices=UploadSession.Strategy.choices)
+    expires_at = serializers.DateTimeField()
+    url = serializers.CharField(required=False, help_text="single: PUT the bytes here.")
+    method = serializers.CharField(required=False)
+    headers = serializers.DictField(child=serializers.CharField(), required=False)
+    part_size = serializers.IntegerField(required=False, help_text="multipart: bytes per part.")
+    part_count = serializers.IntegerField(required=False)
+
+
+class BatchStartResultOutput(serializers.Serializer):
+    name = serializers.CharField(help_text="The name as sent.")
+    status = serializers.IntegerField(help_text="What the single start would answer: 201, or its error status.")
+    upload = BatchStartedUploadOutput(required=False)
+    error = BatchErrorOutput(required=False)
+
+
+class BatchStartOutput(serializers.Serializer):
+    files = BatchStartResultOutput(many=True)
+
+
+class BatchCompleteInput(serializers.Serializer):
+    uploads = serializers.ListField(child=serializers.CharField(max_length=64), allow_empty=False)
+
+    def validate_uploads(self, value):
+        return _batch_size_check(value)
+
+
+class BatchCompleteResultOutput(serializers.Serializer):
+    id = serializers.CharField(help_text="The upload id as sent.")
+    status = serializers.IntegerField(help_text="What the single complete would answer: 200, or its error status.")
+    file = FileOutput(required=False)
+    error = BatchErrorOutput(required=False)
+
+
+class BatchCompleteOutput(serializers.Serializer):
+    uploads = BatchCompleteResultOutput(many=True)
+
+
+def _failed(error: DomainError) -> dict:
+    return {"status": error.status, "error": error.as_dict()}
+
+
+class UploadBatchView(APIView):
+    @extend_schema(
+        operation_id="uploads_batch_create",
+        request=BatchStartInput,
+        responses={200: BatchStartOutput},
+        description="Start up to KOSHA_UPLOAD_BATCH_MAX (500) uploads into one folder (one of yours or one "
+        "shared with you as editor; its owner's quota applies). One entry per file, in order: `upload` as "
+        "POST /api/v1/uploads/ answers (a PUT URL, or multipart part size and count), or `error` with the "
+        "status and body the single start would give (invalid name, name taken, too large, storage full, "
+        "too many files). Quota is decided file by file in order: a file that does not fit is refused and "
+        "a later smaller one may still fit. A malformed body or too many files: 400, nothing started.",
+    )
+    def post(self, request):
+        data = BatchStartInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        payload = data.validated_data
+        place = place_for_actor(actor=request.user, folder_id=payload.get("folder"), need=Need.EDIT, field="folder")
+        files = payload["files"]
+        started = uploads_start_batch(
+            actor=request.user,
+            place=place,
+            files=[
+                {
+                    "name": item["name"],
+                    "size_bytes": item["size"],
+                    "content_type": item.get("content_type"),
+                    "sha256": item.get("sha256"),
+                    "on_conflict": item.get("on_conflict"),
+                }
+                for item in files
+            ],
+        )
+        answers = [
+            {
+                "name": item["name"],
+                **(
+                    _failed(result)
+                    if isinstance(result, DomainError)
+                    else {
+                        "status": status.HTTP_201_CREATED,
+                        "upload": upload_start_body(request, result),
+                    }
+                ),
+            }
+            for item, result in zip(files, started, strict=True)
+        ]
+        return Response({"files": answers})
+
+
+class UploadBatchCompleteView(APIView):
+    @extend_schema(
+        operation_id="uploads_batch_complete",
+        request=BatchCompleteInput,
+        responses={200: BatchCompleteOutput},
+        description="Complete up to KOSHA_UPLOAD_BATCH_MAX (500) single-PUT uploads: each object is "
+        "HEAD-verified (in parallel), then every verified one is recorded in one transaction. One entry per "
+        "id, in order: `file` as the single complete answers, or `error` with its status (404 for an id that "
+        "is unknown or not yours, 409 incomplete, 422 size or checksum mismatch, 410 gone...). Idempotent: "
+        "completing again answers the same file. Multipart uploads complete alone, with their parts.",
+    )
+    def post(self, request):
+        data = BatchCompleteInput(data=request.data)
+        data.is_valid(raise_exception=True)
+        ids = data.validated_data["uploads"]
+        reached = uploads_for_actor(actor=request.user, upload_ids=ids, need=Need.EDIT)
+        unique = list({upload.pk: upload for upload in reached.values()}.values())
+        done = uploads_complete_batch(actor=request.user, uploads=unique, origin=Origin.of_api(request))
+        answers = []
+        for raw in ids:
+            upload = reached.get(raw)
+            result = done[upload.pk] if upload is not None else NotFound("Upload not found.", resource="upload")
+            if isinstance(result, DomainError):
+                answers.append({"id": raw, **_failed(result)})
+            else:
+                answers.append({"id": raw, "status": status.HTTP_200_OK, "file": FileOutput(result.file).data})
+        return Response({"uploads": answers})
