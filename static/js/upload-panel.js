@@ -12,10 +12,13 @@
 import { el, progressBar, setProgress } from "./lib/dom.js";
 import { countOf, formatBytes, formatDuration } from "./lib/format.js";
 import { UPLOADS_URL, uploadAbort, uploadState } from "./upload.js";
+import { batchable } from "./upload-batch.js";
 import { recordMatchesFile, uploadForget, uploadRecords } from "./upload-store.js";
 import { actionButton, FINISHED_STATES, UploadTask, uploadRow } from "./upload-task.js";
 
 const FILES_AT_ONCE = 2; // each multipart file already sends several parts in parallel
+const SMALL_FILES_AT_ONCE = 50;
+const SMALL_BYTES_AT_ONCE = 32 * 1024 * 1024;
 const RENDER_EVERY_MS = 150;
 
 const tasks = [];
@@ -35,14 +38,29 @@ const hooks = {
 
 // --- the queue ----------------------------------------------------------------------------
 
+// Small files go in batches (upload-batch.js): many run at once, so that their starts and
+// completes share requests. The bytes they have in flight stay bounded, so that a PUT
+// waiting for one of the browser's few connections to the store does not outlive its URL.
+const isSmall = (task) => batchable(task.file.size, task.uploads);
+
 function pump() {
-  let active = tasks.filter((task) => task.running).length;
+  const running = tasks.filter((task) => task.running);
+  const small = running.filter(isSmall);
+  let smallCount = small.length;
+  let smallBytes = small.reduce((sum, task) => sum + task.file.size, 0);
+  let large = running.length - smallCount;
   for (const task of tasks) {
-    if (active >= FILES_AT_ONCE) break;
-    if (task.state === "queued" && !task.running) {
-      active += 1;
-      task.start();
+    if (task.state !== "queued" || task.running) continue;
+    if (isSmall(task)) {
+      const room = smallCount === 0 || (smallCount < SMALL_FILES_AT_ONCE && smallBytes + task.file.size <= SMALL_BYTES_AT_ONCE);
+      if (!room) continue;
+      smallCount += 1;
+      smallBytes += task.file.size;
+    } else {
+      if (large >= FILES_AT_ONCE) continue;
+      large += 1;
     }
+    task.start();
   }
   scheduleRender();
 }

@@ -9,6 +9,7 @@
 // below is unit-tested there.
 import { ApiError, api } from "./lib/api.js";
 import { ATTEMPTS, isRetryable, pause, retryDelayMs, withRetry } from "./lib/retry.js";
+import { batchable, batchComplete, batchStart, hasBatches } from "./upload-batch.js";
 
 export const UPLOADS_URL = "/api/v1/uploads/";
 const SHA256_MAX_BYTES = 64 * 1024 * 1024; // hashing reads the whole file into memory
@@ -132,6 +133,8 @@ export async function uploadStart(file, { folder = null, uploads = UPLOADS_URL, 
     content_type: file.type || "application/octet-stream",
     ...(sha256 ? { sha256 } : {}),
   };
+  // Small files start together: one request for the starts asked for at about the same time.
+  if (batchable(file.size, uploads)) return batchStart(body, { uploads });
   return oneStartAtATime(uploads, () => api("POST", uploads, body, { signal }));
 }
 
@@ -150,6 +153,8 @@ export function uploadAbort(id, { uploads = UPLOADS_URL } = {}) {
  * A single PUT has no parts: the body leaves them out (the API refuses an empty list).
  */
 export function uploadComplete(id, parts, { uploads = UPLOADS_URL, signal, onRetry } = {}) {
+  // Single PUTs complete together, as they start (a multipart upload completes with its parts).
+  if (!parts?.length && hasBatches(uploads)) return batchComplete(id, { uploads });
   const body = parts?.length ? { parts } : {};
   return withRetry(() => api("POST", `${uploads}${id}/complete/`, body, { signal }), { signal, onRetry });
 }

@@ -27,6 +27,7 @@ from storage.backends.base import (
     StoredPart,
     UploadNotFound,
 )
+from storage.backends.sigv4 import PutPresigner
 from storage.disposition import content_disposition
 
 # CopyObject refuses sources over 5 GiB; bigger ones need a multipart copy.
@@ -102,6 +103,8 @@ class S3Backend(StorageBackend):
     ) -> None:
         self.bucket = bucket
         self.conditional_put = conditional_put
+        self._put_signer: PutPresigner | None = None
+        self._put_signer_checked = False
         config = Config(
             signature_version="s3v4",
             s3={"addressing_style": addressing_style},
@@ -151,6 +154,17 @@ class S3Backend(StorageBackend):
         except BotoCoreError as exc:
             raise BackendError(f"S3 presign {operation} failed: {exc}") from exc
 
+    def _put_presigner(self) -> PutPresigner | None:
+        """The fast PUT signer (storage/backends/sigv4.py) for this bucket, made once; None
+        where it cannot reproduce botocore's URL (then botocore signs)."""
+        if not self._put_signer_checked:
+            self._put_signer_checked = True
+            try:
+                self._put_signer = PutPresigner.for_client(self.client, bucket=self.bucket)
+            except (BotoCoreError, KeyError, AttributeError):
+                self._put_signer = None
+        return self._put_signer
+
     # --- uploads --------------------------------------------------------------------
 
     def _require_signed(self, url: str, required: set[str], operation: str) -> None:
@@ -179,7 +193,13 @@ class S3Backend(StorageBackend):
             params["ChecksumSHA256"] = sha256_b64
             headers["x-amz-checksum-sha256"] = sha256_b64
             required.add("x-amz-checksum-sha256")
-        url = self._presign("put_object", params, expires_seconds)
+        signer = self._put_presigner()
+        if signer is not None:
+            url = signer.presign_put(
+                key=key, headers={**headers, "Content-Length": str(size_bytes)}, expires_seconds=expires_seconds
+            )
+        else:
+            url = self._presign("put_object", params, expires_seconds)
         self._require_signed(url, required, "PUT")
         return PresignedRequest(url=url, method="PUT", headers=headers)
 

@@ -231,3 +231,34 @@ def test_cancel_aborts_the_session_and_releases_the_reservation(store, signed_up
     expect(item).to_have_attribute("data-state", "cancelled")
     assert UploadSession.objects.get(name="big.bin").status == UploadSession.Status.ABORTED
     assert puts["through"] == 0
+
+
+def test_a_drop_of_sixty_small_files_costs_a_handful_of_app_requests(store, signed_up_page, live_server):
+    page = signed_up_page
+    app_requests = []
+    page.on("request", lambda request: "/api/v1/uploads/" in request.url and app_requests.append(request.url))
+    contents = {f"photo {number:02d}.txt": f"photo number {number}\n" * (number + 1) for number in range(60)}
+
+    page.evaluate(
+        """(contents) => {
+            const zone = document.querySelector("[data-upload-drop]");
+            const transfer = new DataTransfer();
+            for (const [name, text] of Object.entries(contents)) {
+                transfer.items.add(new File([text], name, { type: "text/plain" }));
+            }
+            for (const type of ["dragenter", "dragover", "drop"]) {
+                zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
+            }
+        }""",
+        contents,
+    )
+
+    expect(page.locator("[data-upload-summary]")).to_have_text("60 of 60 uploaded", timeout=UPLOAD_TIMEOUT_MS)
+    for name in ("photo 00.txt", "photo 59.txt"):
+        expect(_panel_item(page, name).get_by_role("progressbar")).to_have_attribute("aria-valuenow", "100")
+    # Starts and completes go in batches: a handful of requests, not two per file (120).
+    assert all("/api/v1/uploads/batch/" in url for url in app_requests), app_requests
+    assert 2 <= len(app_requests) <= 12, app_requests
+    files = _root_files(page, live_server)
+    assert set(files) == set(contents)
+    assert _download(page, live_server, files["photo 07.txt"]) == contents["photo 07.txt"].encode()

@@ -13,6 +13,7 @@ from activity.models import ActivityEvent
 from kosha.testing import factories
 from kosha.testing.clients import api_as
 from plans.models import Plan
+from storage.api.batch import UploadBatchThrottle
 from storage.models import File, FileVersion, UploadSession
 from storage.tests.protocol import ProtocolClient, assert_usage_consistent, usage_of
 
@@ -301,3 +302,33 @@ def test_a_multipart_file_gets_part_instructions_and_completes_alone(local_setti
     assert (big["strategy"], big["part_size"], big["part_count"]) == ("multipart", 8 * 1024 * 1024, 2)
     assert completed.json()["uploads"][0]["status"] == 400
     assert UploadSession.objects.get(pk=big["id"]).status == UploadSession.Status.PENDING
+
+
+def test_a_thousand_file_folder_through_batches_is_not_throttled_but_a_loop_on_them_is(
+    local_settings, owner_client, owner
+):
+    rate = UploadBatchThrottle().num_requests
+    # What the browser sends for 1,000 small files: batches of 100 (upload-batch.js), so
+    # 10 starts and 10 completes (here before any byte arrived: each file answers 409).
+    started = []
+    for batch in range(10):
+        files = [{"name": f"IMG_{batch}{number:03d}.jpg", "size": 1} for number in range(100)]
+        answer = owner_client.post("/api/v1/uploads/batch/", {"files": files}, format="json")
+        assert answer.status_code == 200
+        started.append([entry["upload"]["id"] for entry in answer.json()["files"]])
+    for ids in started:
+        answer = owner_client.post("/api/v1/uploads/batch/complete/", {"uploads": ids}, format="json")
+        assert answer.status_code == 200
+        assert {entry["status"] for entry in answer.json()["uploads"]} == {409}
+
+    # A client looping on batches is stopped at the rate, with a Retry-After.
+    statuses = [
+        owner_client.post("/api/v1/uploads/batch/", {}, format="json").status_code for _ in range(rate - 20 + 1)
+    ]
+
+    assert set(statuses[:-1]) == {400}
+    assert statuses[-1] == 429
+    refused = owner_client.post("/api/v1/uploads/batch/complete/", {"uploads": started[0]}, format="json")
+    assert refused.status_code == 429
+    assert int(refused["Retry-After"]) > 0
+    assert UploadSession.objects.filter(owner=owner).count() == 1000

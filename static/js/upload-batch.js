@@ -1,0 +1,106 @@
+// Batches of the upload protocol for small files: the starts (and the completes) that
+// tasks ask for within a few milliseconds of each other go to the server as one request,
+// POST /api/v1/uploads/batch/ (and .../batch/complete/), and each task gets its own answer
+// back (a session, a file, or the ApiError the single request would have raised). A folder
+// of a thousand photos thus costs a handful of requests to the app; the bytes still go
+// straight to the store, one PUT per file.
+//
+// Only the signed-in API has batches; a drop link's uploads use the single requests.
+import { ApiError, api } from "./lib/api.js";
+import { withRetry } from "./lib/retry.js";
+
+export const BATCH_MAX_FILES = 100; // per request (the server takes up to 500)
+export const BATCH_FILE_MAX_BYTES = 8 * 1024 * 1024; // larger files upload alone
+const GATHER_MS = 40; // a batch waits this long after its latest request for more...
+const GATHER_MAX_MS = 400; // ...but never longer than this after its first
+
+const BATCH_UPLOADS_URL = "/api/v1/uploads/"; // the collection that has batches
+
+/** Whether `uploads` (a protocol collection's URL) takes batches. */
+export function hasBatches(uploads) {
+  return uploads === BATCH_UPLOADS_URL;
+}
+
+/** Whether a file of `size` bytes sent to `uploads` starts within a batch. */
+export function batchable(size, uploads) {
+  return hasBatches(uploads) && size <= BATCH_FILE_MAX_BYTES;
+}
+
+/** The ApiError of one file's entry in a batch answer ({status, error: {code, message, ...}}). */
+export function entryError(entry) {
+  const { code = "error", message = `The server answered ${entry.status}.`, ...details } = entry.error ?? {};
+  return new ApiError(message, { code, status: entry.status, details });
+}
+
+/**
+ * Gathers items for `send(items)` (which answers one entry per item, in order) and settles
+ * each item's promise with its entry. `key` groups what may share a request.
+ */
+export class Gatherer {
+  constructor(send, { maxItems = BATCH_MAX_FILES, gatherMs = GATHER_MS, gatherMaxMs = GATHER_MAX_MS, timers = globalThis } = {}) {
+    this.send = send;
+    this.maxItems = maxItems;
+    this.gatherMs = gatherMs;
+    this.gatherMaxMs = gatherMaxMs;
+    this.timers = timers;
+    this.open = new Map(); // key -> { key, items, waiters, timer, firstAt }
+  }
+
+  add(key, item) {
+    return new Promise((resolve, reject) => {
+      let batch = this.open.get(key);
+      if (!batch) {
+        batch = { key, items: [], waiters: [], timer: null, firstAt: Date.now() };
+        this.open.set(key, batch);
+      }
+      batch.items.push(item);
+      batch.waiters.push({ resolve, reject });
+      this.timers.clearTimeout(batch.timer);
+      if (batch.items.length >= this.maxItems) return this.flush(batch);
+      const left = this.gatherMaxMs - (Date.now() - batch.firstAt);
+      batch.timer = this.timers.setTimeout(() => this.flush(batch), Math.max(0, Math.min(this.gatherMs, left)));
+      return undefined;
+    });
+  }
+
+  async flush(batch) {
+    if (this.open.get(batch.key) !== batch) return;
+    this.open.delete(batch.key);
+    this.timers.clearTimeout(batch.timer);
+    try {
+      const entries = await this.send(batch.key, batch.items);
+      batch.waiters.forEach(({ resolve, reject }, index) => {
+        const entry = entries[index];
+        if (entry && entry.status >= 200 && entry.status < 300) resolve(entry);
+        else reject(entry ? entryError(entry) : new ApiError("The server gave no answer for this file."));
+      });
+    } catch (error) {
+      for (const { reject } of batch.waiters) reject(error);
+    }
+  }
+}
+
+const starts = new Gatherer(async (key, files) => {
+  const { uploads, folder } = JSON.parse(key);
+  // No retry: a lost answer could leave reservations behind (as for a single start).
+  const answer = await api("POST", `${uploads}batch/`, { folder, files });
+  return answer.files;
+});
+
+const completes = new Gatherer((uploads, ids) =>
+  // Complete is idempotent: a retried batch answers the same files.
+  withRetry(() => api("POST", `${uploads}batch/complete/`, { uploads: ids })).then((answer) => answer.uploads),
+);
+
+/** Start one file's upload within a batch: resolves with the session, as uploadStart does. */
+export async function batchStart(body, { uploads }) {
+  const { folder = null, ...file } = body;
+  const entry = await starts.add(JSON.stringify({ uploads, folder }), file);
+  return entry.upload;
+}
+
+/** Complete one single-PUT upload within a batch: resolves with the file, as uploadComplete does. */
+export async function batchComplete(id, { uploads }) {
+  const entry = await completes.add(uploads, id);
+  return entry.file;
+}
