@@ -229,15 +229,17 @@ def quota_reserve_each(*, user: User | uuid.UUID, requests: list[tuple[int, int]
     return refused
 
 
-def quota_commit_each(*, user: User | uuid.UUID, commits: list[tuple[int, int, int]]) -> list[bool]:
+def quota_commit_each(
+    *, user: User | uuid.UUID, commits: list[tuple[int, int, int]], usage: Usage | None = None
+) -> list[bool]:
     """Turn many reservations into usage under one lock and one UPDATE (a batch complete).
 
     `commits` holds (size in bytes, file slots reserved, files added) per recorded upload,
     as quota_commit takes them. One that adds more files than it reserved takes the extra
     slots only if the plan has room after the ones before it: False for it (nothing of
     it applied; the caller records it alone, which raises TooManyFiles), True for the
-    others. Locks Usage; needs atomic()."""
-    usage = usage_lock(user=user)
+    others. `usage`: the row if the caller locked it already. Locks Usage; needs atomic()."""
+    usage = _locked(user, usage)
     applied: list[bool] = []
     for size_bytes, files, files_added in commits:
         if files_added > files and usage.file_count + usage.reserved_files + files_added - files > usage.plan.max_files:

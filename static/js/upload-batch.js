@@ -11,8 +11,12 @@ import { withRetry } from "./lib/retry.js";
 
 export const BATCH_MAX_FILES = 100; // per request (the server takes up to 500)
 export const BATCH_FILE_MAX_BYTES = 8 * 1024 * 1024; // larger files upload alone
-const GATHER_MS = 40; // a batch waits this long after its latest request for more...
-const GATHER_MAX_MS = 400; // ...but never longer than this after its first
+const GATHER_MS = 100; // a batch of starts waits this long after its latest request for more...
+const GATHER_MAX_MS = 1000; // ...but never longer than this after its first
+// Completes trickle in as PUTs finish (a few at a time per connection to the store): they
+// wait longer, so that a folder's completes go in a few requests rather than one per PUT.
+const COMPLETE_GATHER_MS = 750;
+const COMPLETE_GATHER_MAX_MS = 4000;
 
 const BATCH_UPLOADS_URL = "/api/v1/uploads/"; // the collection that has batches
 
@@ -87,9 +91,11 @@ const starts = new Gatherer(async (key, files) => {
   return answer.files;
 });
 
-const completes = new Gatherer((uploads, ids) =>
-  // Complete is idempotent: a retried batch answers the same files.
-  withRetry(() => api("POST", `${uploads}batch/complete/`, { uploads: ids })).then((answer) => answer.uploads),
+const completes = new Gatherer(
+  (uploads, ids) =>
+    // Complete is idempotent: a retried batch answers the same files.
+    withRetry(() => api("POST", `${uploads}batch/complete/`, { uploads: ids })).then((answer) => answer.uploads),
+  { gatherMs: COMPLETE_GATHER_MS, gatherMaxMs: COMPLETE_GATHER_MAX_MS },
 );
 
 /** Start one file's upload within a batch: resolves with the session, as uploadStart does. */

@@ -17,7 +17,7 @@ import { recordMatchesFile, uploadForget, uploadRecords } from "./upload-store.j
 import { actionButton, FINISHED_STATES, UploadTask, uploadRow } from "./upload-task.js";
 
 const FILES_AT_ONCE = 2; // each multipart file already sends several parts in parallel
-const SMALL_FILES_AT_ONCE = 50;
+const SMALL_FILES_AT_ONCE = 100;
 const SMALL_BYTES_AT_ONCE = 32 * 1024 * 1024;
 const RENDER_EVERY_MS = 150;
 

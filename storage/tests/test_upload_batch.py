@@ -85,13 +85,12 @@ def test_start_and_complete_cost_the_same_queries_for_10_and_50_files(protocol, 
     # Into a folder that already holds files, one of which each batch adds a version to.
     assert _queries(protocol, 10) == _queries(protocol, 50)
     ten = _queries(protocol, 10)
-    # start: session auth (2), the two name checks, savepoint, the Usage lock and its
+    # start: authentication, the two name checks, savepoint, the Usage lock and its
     # UPDATE, the sessions' INSERT, release.
-    # complete: session auth (2), the sessions, savepoint, the Usage lock, the session
-    # locks, the name checks (2), the Usage lock again and its UPDATE, the file INSERT
-    # (in its savepoint: 3), the version INSERT, the session UPDATE, the activity INSERT,
-    # release, the answer's versions.
-    assert ten == (7, 17)
+    # complete: authentication, the sessions, savepoint, the Usage lock, the session
+    # locks, the name checks (2), the Usage UPDATE, the file INSERT (in its savepoint: 3),
+    # the version INSERT, the sessions' UPDATE, the activity INSERT, release.
+    assert ten == (7, 15)
     assert_usage_consistent(owner)
 
 

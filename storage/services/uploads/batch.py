@@ -264,6 +264,7 @@ def _record_in_bulk(items: list[_Verified], *, actor, origin: Origin) -> _Bulk:
             # refused there with TooManyFiles).
             applied = quota_commit_each(
                 user=owner_id,
+                usage=usages[owner_id],
                 commits=[(s.size_bytes, s.reserved_files, 0 if existing else 1) for _, s, existing in entries],
             )
             for entry, ok in zip(entries, applied, strict=True):
