@@ -288,7 +288,7 @@ REST_FRAMEWORK = {
     "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
     "EXCEPTION_HANDLER": "kosha.api.exception_handler",
     # Per user: 1200 requests a minute in all. Batch uploads (up to 500 files a request)
-    # also count against their own scope: a 1,000-file folder takes the browser about 20
+    # also count against their own scope: a 1,000-file folder takes the browser a few dozen
     # of them, so 300 a minute never slows a real upload, while a client looping on them
     # is stopped (and its reservations are bounded by the plan's quota anyway).
     "DEFAULT_THROTTLE_RATES": {"user": "1200/min", "anon": "120/min", "upload_batch": "300/min"},
