@@ -24,10 +24,11 @@ import zipfile
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import IO, TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django_q.tasks import async_task
 
@@ -44,6 +45,9 @@ from storage.collation import name_sort_key
 from storage.models import File, Folder, FolderArchive
 from storage.names import name_with_counter
 from storage.tree import folder_subtree, folder_subtrees
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 logger = logging.getLogger(__name__)
 
@@ -102,7 +106,7 @@ def archive_download_url(*, archive: FolderArchive) -> str:
     )
 
 
-def folder_archive_start(*, actor, folder: Folder, origin: Origin) -> FolderArchive:
+def folder_archive_start(*, actor: User | None, folder: Folder, origin: Origin) -> FolderArchive:
     """Ask for a zip of a live folder the door checked actor may view; the build runs in
     a task after commit, in the folder owner's space (the archive is the owner's, counted
     in no usage; anyone who may view the folder may fetch it). Hands out again a pending
@@ -115,7 +119,13 @@ def folder_archive_start(*, actor, folder: Folder, origin: Origin) -> FolderArch
 
 
 def selection_archive_start(
-    *, actor, owner_id, parent: Folder | None, files: list[File], folders: list[Folder], origin: Origin
+    *,
+    actor: User | None,
+    owner_id: uuid.UUID,
+    parent: Folder | None,
+    files: list[File],
+    folders: list[Folder],
+    origin: Origin,
 ) -> FolderArchive:
     """Ask for one zip of some live files and folders of one owner that sit in one folder
     (`parent`, None: the top of the owner's space), which the door checked actor may view.
@@ -133,7 +143,13 @@ def selection_archive_start(
 
 
 def _archive_start(
-    *, actor, owner_id, folder: Folder | None, items: list, origin: Origin, selection: dict | None = None
+    *,
+    actor: User | None,
+    owner_id: uuid.UUID,
+    folder: Folder | None,
+    items: list[File | Folder],
+    origin: Origin,
+    selection: dict | None = None,
 ) -> FolderArchive:
     entries, directories = _entries(owner_id=owner_id, folder=folder, selection=selection)
     fingerprint = _fingerprint(entries, directories)
@@ -173,7 +189,7 @@ def _archive_start(
     return archive
 
 
-def _archive_caps_check(mine, *, now: datetime) -> None:
+def _archive_caps_check(mine: QuerySet[FolderArchive], *, now: datetime) -> None:
     """RateLimited when the owner's archives building or stored are at their caps. Two
     queries; the caller holds the owner's Usage lock."""
     if mine.filter(status=FolderArchive.Status.PENDING).count() >= MAX_ARCHIVES_BUILDING:
@@ -211,7 +227,9 @@ def _clash_key(path: str) -> str:
     return unicodedata.normalize("NFD", unicodedata.normalize("NFD", path).casefold())
 
 
-def _entries(*, owner_id, folder: Folder | None, selection: dict | None = None) -> tuple[list[ArchiveEntry], list[str]]:
+def _entries(
+    *, owner_id: uuid.UUID, folder: Folder | None, selection: dict | None = None
+) -> tuple[list[ArchiveEntry], list[str]]:
     """The live files of a folder (or of a selection in it) with their paths relative to
     it, and its subfolder paths, empty or not (so empty folders survive the round trip).
     Two queries.
@@ -248,7 +266,11 @@ def _entries(*, owner_id, folder: Folder | None, selection: dict | None = None) 
     directories: list[str] = []
     for row in subtree:
         if row.level or selection:
-            directory = claim(prefix[row.parent_id] if row.level else "", row.name)
+            parent_path = ""
+            if row.level:
+                assert row.parent_id is not None  # a row below the top has its parent
+                parent_path = prefix[row.parent_id]
+            directory = claim(parent_path, row.name)
             directories.append(directory)
             prefix[row.id] = f"{directory}/"
     files = (
@@ -270,6 +292,7 @@ def _entries(*, owner_id, folder: Folder | None, selection: dict | None = None) 
             modified=file.updated_at,
         )
         for file in files
+        if file.current_version is not None  # always: the query asks for a current version
     ]
     # Named oldest first (above), stored in the order a listing shows them.
     entries.sort(key=lambda entry: [name_sort_key(part) for part in entry.path.split("/")])
@@ -289,7 +312,7 @@ def _zip_time(moment: datetime) -> tuple[int, int, int, int, int, int]:
     return (max(local[0], 1980), *local[1:])  # zip cannot date anything before 1980
 
 
-def _write_zip(spool, *, entries: list[ArchiveEntry], directories: list[str]) -> None:
+def _write_zip(spool: IO[bytes], *, entries: list[ArchiveEntry], directories: list[str]) -> None:
     backend = get_backend()
     with zipfile.ZipFile(spool, "w", allowZip64=True) as archive:
         for directory in directories:

@@ -21,6 +21,7 @@ import uuid
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import transaction
@@ -38,7 +39,10 @@ from storage.models import File, FileVersion, Folder, UploadSession
 from storage.names import name_clean, name_free
 from storage.places import Place
 from storage.services.recording import session_abandon, version_record
-from storage.tree import chain_for_attaching, depth_check, folder_subtree, subtree_levels
+from storage.tree import SubtreeRow, chain_for_attaching, depth_check, folder_subtree, subtree_levels
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 # How many store copies run at once for a tree (each is one request to the store).
 COPY_PARALLELISM = 8
@@ -55,7 +59,7 @@ class CopyEntry:
     folder_id: uuid.UUID | None
 
 
-def copies_reserve(*, actor, owner, entries: list[CopyEntry]) -> list[UploadSession]:
+def copies_reserve(*, actor: User | None, owner: User, entries: list[CopyEntry]) -> list[UploadSession]:
     """Reserve room for every entry in `owner`'s space in one check (QuotaExceeded: the
     whole copy does not fit, with nothing reserved) and record a pending session per
     entry, in entry order. Locks Usage. One transaction, no store call."""
@@ -106,7 +110,7 @@ def copies_store(*, sessions: list[UploadSession], entries: list[CopyEntry]) -> 
         raise StoreUnavailable("The copy could not be made in the store. Try again shortly.") from exc
 
 
-def copy_record(*, actor, session: UploadSession, entry: CopyEntry, origin: Origin) -> FileVersion:
+def copy_record(*, actor: User | None, session: UploadSession, entry: CopyEntry, origin: Origin) -> FileVersion:
     """Record one copied session as a new File (a taken name becomes "name (2).ext"),
     through the step an upload completes with. Records COPY. Raises what version_record
     raises, with UploadGone turned into CopyGone."""
@@ -124,7 +128,7 @@ def copy_record(*, actor, session: UploadSession, entry: CopyEntry, origin: Orig
         raise CopyGone.for_status(exc.session_status) from exc
 
 
-def folder_copy(*, actor, folder: Folder, place: Place, name: str | None = None, origin: Origin) -> Folder:
+def folder_copy(*, actor: User | None, folder: Folder, place: Place, name: str | None = None, origin: Origin) -> Folder:
     """Copy a live folder with its live subfolders and the current versions of its live
     files into `place` (any folder actor may add to, or a root), counted against the
     place owner's quota as uploads made by actor. The door has checked VIEW on `folder`
@@ -153,7 +157,11 @@ def folder_copy(*, actor, folder: Folder, place: Place, name: str | None = None,
         .select_related("current_version")
         .order_by("pk")
     )
-    entries = [CopyEntry(version=file.current_version, name=file.name, folder_id=file.folder_id) for file in files]
+    entries = [
+        CopyEntry(version=file.current_version, name=file.name, folder_id=file.folder_id)
+        for file in files
+        if file.current_version is not None  # always: the query excludes files with no version
+    ]
     _copy_target_check(owner=owner, folder=folder, place=place, levels=subtree_levels(rows))
 
     # 1. Reserve the whole tree at once; the sessions start in the destination folder
@@ -175,6 +183,7 @@ def folder_copy(*, actor, folder: Folder, place: Place, name: str | None = None,
             top = _tree_create(owner=owner, folder=folder, place=place, name=wanted, rows=rows)
             twins = top.twins
             for entry, session in zip(entries, sessions, strict=True):
+                assert entry.folder_id is not None  # each file of the tree is in one of its folders
                 session.folder_id = twins[entry.folder_id]
                 session.save(update_fields=["folder"])
                 copy_record(actor=actor, session=session, entry=entry, origin=origin)
@@ -195,7 +204,7 @@ def folder_copy(*, actor, folder: Folder, place: Place, name: str | None = None,
     return top.folder
 
 
-def _copy_target_check(*, owner, folder: Folder, place: Place, levels: int) -> None:
+def _copy_target_check(*, owner: User, folder: Folder, place: Place, levels: int) -> None:
     """FolderCycle or FolderTooDeep before anything is reserved (checked again under the
     locks of the record step)."""
     parent_depth = 0
@@ -211,7 +220,7 @@ class _Tree:
     twins: dict[uuid.UUID, uuid.UUID]  # source folder id -> its copy's id
 
 
-def _tree_create(*, owner, folder: Folder, place: Place, name: str, rows) -> _Tree:
+def _tree_create(*, owner: User, folder: Folder, place: Place, name: str, rows: list[SubtreeRow]) -> _Tree:
     """Create the copied folders under place, parents before children. Call under
     usage_lock, inside the record step's transaction."""
     parent = None
@@ -230,7 +239,9 @@ def _tree_create(*, owner, folder: Folder, place: Place, name: str, rows) -> _Tr
     below = sorted((row for row in rows if row.level > 0), key=lambda row: row.level)
     twins.update({row.id: uuid.uuid4() for row in below})
     Folder.objects.bulk_create(
-        Folder(id=twins[row.id], owner=owner, parent_id=twins[row.parent_id], name=row.name) for row in below
+        Folder(id=twins[row.id], owner=owner, parent_id=twins[row.parent_id], name=row.name)
+        for row in below
+        if row.parent_id is not None  # always: every row below the start folder has its parent
     )
     return _Tree(folder=top, twins=twins)
 

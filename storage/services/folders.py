@@ -17,6 +17,10 @@ through sharing.access, and records its activity event in its own transaction.
 
 from __future__ import annotations
 
+import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING
+
 from django.db import IntegrityError, transaction
 
 from activity.models import ActivityEvent
@@ -31,8 +35,13 @@ from storage.names import name_clean
 from storage.places import Place
 from storage.tree import chain_for_attaching, depth_check, folder_subtree, subtree_levels
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def _check_name_free(*, owner, parent_id, name: str, exclude_folder_id=None) -> None:
+
+def _check_name_free(
+    *, owner: User, parent_id: uuid.UUID | None, name: str, exclude_folder_id: uuid.UUID | None = None
+) -> None:
     """NameTaken or NameTakenByFile if a live child of parent_id (None: the root) already has this name.
     Call under usage_lock."""
     folders = Folder.objects.filter(owner=owner, parent_id=parent_id, name=name, deleted_at__isnull=True)
@@ -40,17 +49,17 @@ def _check_name_free(*, owner, parent_id, name: str, exclude_folder_id=None) -> 
         folders = folders.exclude(pk=exclude_folder_id)
     if folders.exists():
         raise NameTaken("A folder with this name already exists here.", name=name)
-    if File.objects.filter(owner=owner, folder_id=parent_id, name=name, deleted_at__isnull=True).exists():
+    if File.objects.filter(owner=owner, folder=parent_id, name=name, deleted_at__isnull=True).exists():
         raise NameTakenByFile(name=name)
 
 
-def _lock_live_folders(*, owner, folder_ids) -> dict:
+def _lock_live_folders(*, owner: User, folder_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, Folder]:
     """Lock the given folders (by pk, the project's order) and return the live ones by id."""
     locked = folders_lock(folder_ids=[folder_id for folder_id in folder_ids if folder_id is not None])
     return {folder.pk: folder for folder in locked if folder.owner_id == owner.pk and folder.deleted_at is None}
 
 
-def folder_create(*, actor, place: Place, name, origin: Origin) -> Folder:
+def folder_create(*, actor: User | None, place: Place, name: str, origin: Origin) -> Folder:
     """Create a folder at `place` (a folder of its owner's space, or its root), made by
     `actor` (the owner, or an editor of that folder) and counted in the place owner's
     space. Records FOLDER_CREATED. Raises InvalidName, NotFound (the parent was trashed
@@ -80,7 +89,7 @@ def folder_create(*, actor, place: Place, name, origin: Origin) -> Folder:
 
 def folder_update(
     *,
-    actor,
+    actor: User | None,
     folder: Folder,
     name: str | Unchanged = UNCHANGED,
     place: Place | Unchanged = UNCHANGED,
@@ -98,11 +107,11 @@ def folder_update(
     if name is UNCHANGED and place is UNCHANGED:
         raise InvalidInput("Give a new name, a new parent, or both.")
     new_name = None if name is UNCHANGED else name_clean(name)
-    moving = place is not UNCHANGED
-    if moving and place.owner.pk != folder.owner_id:
+    moving = not isinstance(place, Unchanged)
+    if not isinstance(place, Unchanged) and place.owner.pk != folder.owner_id:
         raise OtherSpace(field="parent")
     owner = folder.owner
-    target_id = place.folder_id if moving else None
+    target_id = place.folder_id if not isinstance(place, Unchanged) else None
 
     with transaction.atomic():
         usage_lock(user=owner)
@@ -150,7 +159,7 @@ def folder_update(
     return locked
 
 
-def _move_detail(from_id, to_id) -> dict:
+def _move_detail(from_id: uuid.UUID | None, to_id: uuid.UUID | None) -> dict:
     return {"from": str(from_id) if from_id else None, "to": str(to_id) if to_id else None}
 
 

@@ -6,16 +6,21 @@ needs only VIEW on it (the door gets the item through sharing.access).
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from django.db import IntegrityError, transaction
 
 from storage.models import File, Folder, Star
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 def _item_filter(item: File | Folder) -> dict:
     return {"file": item} if isinstance(item, File) else {"folder": item}
 
 
-def star_set(*, actor, item: File | Folder) -> tuple[Star, bool]:
+def star_set(*, actor: User, item: File | Folder) -> tuple[Star, bool]:
     """Star `item` for actor; idempotent. Returns the star and whether it is new. A
     concurrent star of the same item is caught by the unique constraint. Locks nothing."""
     found = Star.objects.filter(user=actor, **_item_filter(item)).first()
@@ -28,7 +33,7 @@ def star_set(*, actor, item: File | Folder) -> tuple[Star, bool]:
         return Star.objects.get(user=actor, **_item_filter(item)), False
 
 
-def star_clear(*, actor, item: File | Folder) -> bool:
+def star_clear(*, actor: User, item: File | Folder) -> bool:
     """Remove actor's star on item; idempotent. Returns whether there was one."""
     deleted, _ = Star.objects.filter(user=actor, **_item_filter(item)).delete()
     return deleted > 0

@@ -23,6 +23,7 @@ import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 from django.db.models import Case, Q, Sum, Value, When
@@ -42,10 +43,13 @@ from storage.services.recording import late_writes_end
 from storage.services.versions import blobs_delete, blobs_delete_enqueue, version_blob_keys
 from storage.tree import chain_for_attaching, depth_check, folder_subtree, subtree_levels
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 PURGE_CHUNK_BATCHES = 100
 
 
-def _trash_fields(*, now: datetime, batch: uuid.UUID, root_id: uuid.UUID, actor) -> dict:
+def _trash_fields(*, now: datetime, batch: uuid.UUID, root_id: uuid.UUID, actor: User | None) -> dict:
     return {
         "deleted_at": now,
         "trash_batch": batch,
@@ -54,7 +58,7 @@ def _trash_fields(*, now: datetime, batch: uuid.UUID, root_id: uuid.UUID, actor)
     }
 
 
-def file_trash(*, actor, file: File, origin: Origin) -> File:
+def file_trash(*, actor: User | None, file: File, origin: Origin) -> File:
     """Move a live file (the door checked that actor may arrange it) to the trash as its
     own batch, trashed by actor. Records TRASH. Raises NotFound (trashed meanwhile).
     Locks Usage, then the File."""
@@ -72,12 +76,12 @@ def file_trash(*, actor, file: File, origin: Origin) -> File:
     return locked
 
 
-def _live_subtree_ids(*, owner_id, root_id: uuid.UUID) -> list[uuid.UUID]:
+def _live_subtree_ids(*, owner_id: uuid.UUID, root_id: uuid.UUID) -> list[uuid.UUID]:
     """The folder and every live folder under it: one bounded, loop-proof recursive query."""
     return [row.id for row in folder_subtree(owner_id=owner_id, folder_id=root_id)]
 
 
-def folder_trash(*, actor, folder: Folder, origin: Origin) -> Folder:
+def folder_trash(*, actor: User | None, folder: Folder, origin: Origin) -> Folder:
     """Move a live folder (the door checked that actor may arrange it) and its whole live
     subtree (folders and files) to the trash as one batch, trashed by actor, with bulk
     UPDATEs: one recursive query to find the folders, one lock of them (pk order), two
@@ -112,7 +116,7 @@ def _trash_root_lock(item: Folder | File) -> Folder | File:
     return root
 
 
-def _fits_under(*, owner_id, parent_id: uuid.UUID, folder: Folder) -> bool:
+def _fits_under(*, owner_id: uuid.UUID, parent_id: uuid.UUID, folder: Folder) -> bool:
     """Whether a trashed folder's batch can come back under parent_id within the depth rule
     (the parent may have moved deeper since), without closing a loop."""
     try:
@@ -124,7 +128,7 @@ def _fits_under(*, owner_id, parent_id: uuid.UUID, folder: Folder) -> bool:
     return True
 
 
-def _restore_parent(*, actor, root: Folder | File, folder: Folder | None) -> uuid.UUID | None:
+def _restore_parent(*, actor: User | None, root: Folder | File, folder: Folder | None) -> uuid.UUID | None:
     """Where a restore out of `root`'s batch goes: the folder root was in, or (the owner
     restoring) the owner's root when that folder is trashed or gone, or when `folder`
     (what comes back, if a folder) would pass the depth rule there. An editor is refused
@@ -146,7 +150,7 @@ def _restore_parent(*, actor, root: Folder | File, folder: Folder | None) -> uui
     return parent_id
 
 
-def trash_restore_inside(*, actor, item: Folder | File, root: Folder, origin: Origin) -> Folder | File:
+def trash_restore_inside(*, actor: User | None, item: Folder | File, root: Folder, origin: Origin) -> Folder | File:
     """Restore one file or subfolder from inside a trashed folder (`root`, the trash root
     of item's batch, which the door got through sharing.access.trash_item_for_actor). A
     subfolder comes back with what was trashed with it; the rest of the batch stays in
@@ -168,13 +172,14 @@ def trash_restore_inside(*, actor, item: Folder | File, root: Folder, origin: Or
         )
         if picked is None:
             raise NotFound("Nothing in the trash has this id.", resource="trash_item")
-        is_folder = isinstance(picked, Folder)
-        parent_id = _restore_parent(actor=actor, root=locked_root, folder=picked if is_folder else None)
+        parent_id = _restore_parent(
+            actor=actor, root=locked_root, folder=picked if isinstance(picked, Folder) else None
+        )
         live = {"deleted_at": None, "trash_batch": None, "is_trash_root": False, "trashed_by": None}
         picked.name = name_free(owner=picked.owner_id, folder_id=parent_id, name=picked.name, suffix="restored")
         try:
             with transaction.atomic():
-                if is_folder:
+                if isinstance(picked, Folder):
                     below = [
                         row.id
                         for row in folder_subtree(owner_id=picked.owner_id, folder_id=picked.pk, trash_batch=batch)
@@ -193,7 +198,7 @@ def trash_restore_inside(*, actor, item: Folder | File, root: Folder, origin: Or
     return picked
 
 
-def trash_restore(*, actor, item: Folder | File, origin: Origin) -> Folder | File:
+def trash_restore(*, actor: User | None, item: Folder | File, origin: Origin) -> Folder | File:
     """Put exactly one trash batch (its root `item`, which the door got through
     sharing.access.trash_item_for_actor) back where it was. If the name is taken there
     now it comes back as "name (restored)", then "name (restored 2)", ... If its original
@@ -209,7 +214,7 @@ def trash_restore(*, actor, item: Folder | File, origin: Origin) -> Folder | Fil
     with transaction.atomic():
         root = _trash_root_lock(item)
         is_folder = isinstance(root, Folder)
-        parent_id = _restore_parent(actor=actor, root=root, folder=root if is_folder else None)
+        parent_id = _restore_parent(actor=actor, root=root, folder=root if isinstance(root, Folder) else None)
         batch = root.trash_batch
         live = {"deleted_at": None, "trash_batch": None, "is_trash_root": False, "trashed_by": None}
         root.name = name_free(owner=root.owner_id, folder_id=parent_id, name=root.name, suffix="restored")
@@ -223,7 +228,7 @@ def trash_restore(*, actor, item: Folder | File, origin: Origin) -> Folder | Fil
                 File.objects.filter(owner=root.owner_id, trash_batch=batch).update(**live)
         except IntegrityError:
             raise NameTaken("An item with this name appeared meanwhile; try again.") from None
-        if is_folder:
+        if isinstance(root, Folder):
             root.parent_id = parent_id
         else:
             root.folder_id = parent_id
@@ -239,19 +244,19 @@ class PurgeResult:
     size_bytes: int
 
 
-def trash_delete(*, actor, item: Folder | File, origin: Origin) -> PurgeResult:
+def trash_delete(*, actor: User, item: Folder | File, origin: Origin) -> PurgeResult:
     """Delete one trash root (the door checked that actor owns it) and its batch forever.
     Records PURGE. Raises StoreUnavailable (the root has left the trash listing by then;
     the hourly purge finishes it)."""
     return trash_batches_purge(owner_id=item.owner_id, batches=[item.trash_batch], actor=actor, origin=origin)
 
 
-def trash_empty(*, actor, origin: Origin) -> PurgeResult:
+def trash_empty(*, actor: User, origin: Origin) -> PurgeResult:
     """Delete everything in the trash of actor's own space forever (not what they trashed
     in other people's spaces: that stays the owners'). Records PURGE for each trash
     root. Raises StoreUnavailable (what was not purged yet is finished by the hourly
     purge)."""
-    batches: set[uuid.UUID] = set()
+    batches: set[uuid.UUID | None] = set()
     for model in (Folder, File):
         roots = model.objects.filter(owner=actor, is_trash_root=True, deleted_at__isnull=False)
         batches |= set(roots.values_list("trash_batch", flat=True))
@@ -270,7 +275,7 @@ def trash_empty(*, actor, origin: Origin) -> PurgeResult:
 
 
 def trash_batches_purge(
-    *, owner_id, batches: Iterable[uuid.UUID], actor=None, origin: Origin | None = None
+    *, owner_id: uuid.UUID, batches: Iterable[uuid.UUID | None], actor: User | None = None, origin: Origin | None = None
 ) -> PurgeResult:
     """Purge trash batches of one owner: blobs first (no transaction open), then in one
     transaction the rows and the usage they held. Safe to run twice and after a crash
@@ -279,10 +284,10 @@ def trash_batches_purge(
     deleting forever), records PURGE for each trash root, in the last transaction; the
     retention purge records nothing. Raises StoreUnavailable. Locks Usage, then the
     batches' Folders."""
-    batches = [batch for batch in batches if batch is not None]
-    if not batches:
+    live_batches = [batch for batch in batches if batch is not None]
+    if not live_batches:
         return PurgeResult(batches=0, files=0, size_bytes=0)
-    in_batches = Q(owner_id=owner_id, trash_batch__in=batches, deleted_at__isnull=False)
+    in_batches = Q(owner_id=owner_id, trash_batch__in=live_batches, deleted_at__isnull=False)
     roots: list[Folder | File] = []
     if origin is not None:
         for model, parent in ((Folder, "parent_id"), (File, "folder_id")):
@@ -313,26 +318,26 @@ def trash_batches_purge(
         # trashed files take no new versions) still goes, after the commit.
         blobs_delete_enqueue(sorted(set(version_blob_keys(held.only("key", "thumbnail_key"))) - set(deleted_keys)))
         if folder_ids:
-            _detach_from_folders(owner_id=owner_id, folder_ids=folder_ids, batches=batches)
+            _detach_from_folders(owner_id=owner_id, folder_ids=folder_ids, batches=live_batches)
         File.objects.filter(pk__in=file_ids).delete()
         Folder.objects.filter(pk__in=folder_ids).delete()
         quota_credit(user=owner_id, size_bytes=size_bytes, files=len(file_ids))
-        if roots:
+        if roots and origin is not None:  # roots were collected only with an origin
             item_events_record_many(
                 kind=ActivityEvent.Kind.PURGE, actor=actor, owner_id=owner_id, items=roots, origin=origin
             )
-    return PurgeResult(batches=len(batches), files=len(file_ids), size_bytes=size_bytes)
+    return PurgeResult(batches=len(live_batches), files=len(file_ids), size_bytes=size_bytes)
 
 
-def _detach_from_folders(*, owner_id, folder_ids: list[uuid.UUID], batches: list[uuid.UUID]) -> None:
+def _detach_from_folders(*, owner_id: uuid.UUID, folder_ids: list[uuid.UUID], batches: list[uuid.UUID]) -> None:
     """Keep what a folder delete would cascade to but must not: other trash batches
     inside these folders move to the root (still trashed), and uploads aimed at them
     stop: pending ones fail and give their reservation back (the upload sweep then
     deletes whatever the client had sent)."""
     Folder.objects.filter(parent_id__in=folder_ids).exclude(trash_batch__in=batches).update(parent=None)
     File.objects.filter(folder_id__in=folder_ids).exclude(trash_batch__in=batches).update(folder=None)
-    pending = UploadSession.objects.filter(folder_id__in=folder_ids, status=UploadSession.Status.PENDING)
-    pending = list(pending.select_for_update())
+    pending_query = UploadSession.objects.filter(folder_id__in=folder_ids, status=UploadSession.Status.PENDING)
+    pending = list(pending_query.select_for_update())
     if pending:
         quota_release(
             user=owner_id,

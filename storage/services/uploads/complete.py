@@ -7,6 +7,7 @@ from __future__ import annotations
 import base64
 import binascii
 import hashlib
+from typing import TYPE_CHECKING
 
 from kosha.errors import (
     ChecksumMismatch,
@@ -26,10 +27,13 @@ from storage.models import FileVersion, UploadSession
 from storage.services.recording import session_abandon, version_record
 from storage.services.uploads.transfer import upload_require_pending
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 _READ_CHUNK_BYTES = 1024 * 1024
 
 
-def _clean_parts(raw, *, part_count: int) -> list[tuple[int, str]]:
+def _clean_parts(raw: object, *, part_count: int) -> list[tuple[int, str]]:
     if not isinstance(raw, list) or not raw:
         raise InvalidInput("parts must list every part as {number, etag}.", field="parts")
     parts: list[tuple[int, str]] = []
@@ -53,7 +57,7 @@ def _sha256_of_object(key: str) -> str:
     return digest.hexdigest()
 
 
-def upload_complete(*, actor, upload: UploadSession, parts=None, origin: Origin) -> FileVersion:
+def upload_complete(*, actor: User | None, upload: UploadSession, parts: object = None, origin: Origin) -> FileVersion:
     """Finish an upload (a session the door got through sharing.access): assemble the
     parts, HEAD-verify size (and sha256), then in one transaction record the File or a
     new FileVersion, move the reservation into used bytes and record UPLOAD_COMPLETED
@@ -108,7 +112,7 @@ def upload_complete_from_event(*, key: str) -> FileVersion | None:
     return _verify_and_record(upload, actor=upload.created_by, origin=TASK)
 
 
-def _verify_and_record(upload: UploadSession, *, actor, origin: Origin) -> FileVersion:
+def _verify_and_record(upload: UploadSession, *, actor: User | None, origin: Origin) -> FileVersion:
     """HEAD-verify size (and sha256), then record; shared by complete and storage events."""
     info, sha256_hex = stored_object_check(upload)
     failed = stored_object_verdict(upload, info=info, sha256_hex=sha256_hex)

@@ -8,6 +8,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import transaction
@@ -22,6 +23,9 @@ from storage.models import UploadSession
 from storage.names import name_clean, name_holders
 from storage.places import Place
 from storage.services.recording import session_abandon
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 MiB = 1024 * 1024
 MIN_PART_BYTES = 8 * MiB
@@ -43,7 +47,7 @@ def part_size_for(size_bytes: int) -> int:
     return max(MIN_PART_BYTES, math.ceil(math.ceil(size_bytes / MAX_PARTS) / MiB) * MiB)
 
 
-def upload_size_clean(raw) -> int:
+def upload_size_clean(raw: object) -> int:
     """A declared size in bytes: a JSON whole number from 0 to 5 TiB. Raises InvalidInput."""
     if isinstance(raw, bool) or not isinstance(raw, int):
         raise InvalidInput("size must be a whole number of bytes.", field="size")
@@ -54,7 +58,7 @@ def upload_size_clean(raw) -> int:
     return raw
 
 
-def content_type_clean(raw) -> str:
+def content_type_clean(raw: object) -> str:
     """A MIME type, lowercased, parameters dropped (None or "": application/octet-stream).
     Raises InvalidInput."""
     if raw in (None, ""):
@@ -68,7 +72,7 @@ def content_type_clean(raw) -> str:
     return value
 
 
-def sha256_clean(raw) -> str:
+def sha256_clean(raw: object) -> str:
     """64 hexadecimal characters, lowercased (None or "": none). Raises InvalidInput."""
     if raw in (None, ""):
         return ""
@@ -77,10 +81,10 @@ def sha256_clean(raw) -> str:
     return raw.lower()
 
 
-def _clean_on_conflict(raw) -> str:
+def _clean_on_conflict(raw: object) -> str:
     if raw in (None, ""):
         return UploadSession.OnConflict.VERSION
-    if raw not in UploadSession.OnConflict.values:
+    if not isinstance(raw, str) or raw not in UploadSession.OnConflict.values:
         raise InvalidInput("on_conflict must be one of version, rename, fail.", field="on_conflict")
     return raw
 
@@ -172,13 +176,14 @@ def session_sign(upload: UploadSession) -> UploadStart:
 
 def upload_start(
     *,
-    actor,
+    actor: User | None,
     place: Place,
-    name,
-    size_bytes,
-    content_type=None,
-    sha256=None,
-    on_conflict=None,
+    # Raw request values (JSON, a header): each is cleaned below, InvalidInput otherwise.
+    name: Any,
+    size_bytes: Any,
+    content_type: Any = None,
+    sha256: Any = None,
+    on_conflict: Any = None,
     part_size_bytes: int | None = None,
     lifetime: timedelta | None = None,
 ) -> UploadStart:
