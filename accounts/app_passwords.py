@@ -32,7 +32,7 @@ def _throttle_keys(*, email: str, address: str | None) -> list[tuple[str, tuple[
     ]
 
 
-def _count_failure(keys) -> None:
+def _count_failure(keys: list[tuple[str, tuple[int, int]]]) -> None:
     for key, (_limit, window) in keys:
         cache.add(key, 0, timeout=window)
         try:

@@ -19,7 +19,7 @@ from django.utils.crypto import salted_hmac
 _KEY_SALT = "kosha.sharing.link-token-seal"
 
 
-def _fernet(secret: str) -> Fernet:
+def _fernet(secret: str | bytes) -> Fernet:
     # 32 bytes of HMAC-SHA256 under the secret: a key no other use of SECRET_KEY makes.
     raw = salted_hmac(_KEY_SALT, "fernet-key", secret=secret, algorithm="sha256").digest()
     return Fernet(base64.urlsafe_b64encode(raw))
