@@ -18,6 +18,8 @@ from __future__ import annotations
 
 import hashlib
 import uuid
+from collections.abc import Iterable
+from typing import TYPE_CHECKING, Any
 
 from django.core.cache import cache
 from django.dispatch import receiver
@@ -26,6 +28,9 @@ from activity.hooks import events_committed
 from activity.models import ActivityEvent
 from sharing.changes import CONTENT_EVENTS, SHARE_EVENTS
 from sharing.models import Share
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 _SPACE = "kosha:changes:space:{}"  # content changes in this owner's space
 _PERSON = "kosha:changes:person:{}"  # shares given to or taken from this person
@@ -37,7 +42,7 @@ def _new_mark() -> str:
     return uuid.uuid4().hex
 
 
-def changes_tag_for_user(*, user) -> str:
+def changes_tag_for_user(*, user: User) -> str:
     """An opaque tag (32 hex characters) that changes whenever something user (an
     authenticated User) may see changes: in their space, in a space that shares something
     with them, or in their shares. No query while the cache holds the owners who share
@@ -60,12 +65,15 @@ def changes_tag_for_user(*, user) -> str:
 
 
 @receiver(events_committed, dispatch_uid="change_marks_from_activity")
-def change_marks_bump(sender, event_ids: list[int], events: list[ActivityEvent] | None = None, **kwargs) -> None:
+def change_marks_bump(
+    sender: object, event_ids: list[int], events: list[ActivityEvent] | None = None, **kwargs: object
+) -> None:
     """After a commit: a new mark for each space that had a content change, and for each
     person whose share was made, changed or revoked (who also has the owners sharing with
     them read again). No query when the sender passes the events (activity_committed
     does); else one (the events by primary key)."""
     kinds = [*CONTENT_EVENTS, *_SHARE_KINDS]
+    rows: Iterable[tuple[uuid.UUID | None, str, Any]]
     if events is not None:
         rows = [
             (None if event.owner_id is None else uuid.UUID(str(event.owner_id)), event.kind, event.detail)

@@ -27,6 +27,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db.models import Q
@@ -38,10 +39,13 @@ from kosha.pages import cursor_invalid, cursor_sign, cursor_unsign, keyset_after
 from sharing.access import SharedScope, shared_scope_for_actor
 from sharing.models import Share
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 Kind = ActivityEvent.Kind
 
 # The activity kinds that change what a folder holds, and what the feed calls them.
-CONTENT_EVENTS = {
+CONTENT_EVENTS: dict[str, str] = {
     Kind.UPLOAD_COMPLETED: "created",  # "modified" from the second version on
     Kind.FOLDER_CREATED: "created",
     Kind.COPY: "created",
@@ -54,7 +58,7 @@ CONTENT_EVENTS = {
     Kind.VERSION_DELETED: "modified",
 }
 # Shown to the grantee of the share only.
-SHARE_EVENTS = {Kind.SHARE_CREATED: "shared", Kind.SHARE_REVOKED: "unshared"}
+SHARE_EVENTS: dict[str, str] = {Kind.SHARE_CREATED: "shared", Kind.SHARE_REVOKED: "unshared"}
 EVENTS = ("created", "modified", "renamed", "moved", "trashed", "restored", "deleted", "shared", "unshared")
 
 _KEYS = ["at", "pk"]
@@ -84,7 +88,7 @@ class ChangePage:
     has_more: bool  # more entries are ready now; call again at once with `cursor`
 
 
-def _scope_name(user) -> str:
+def _scope_name(user: User) -> str:
     return f"changes:{user.pk}"
 
 
@@ -92,14 +96,14 @@ def _settled(now: datetime | None) -> datetime:
     return (now or timezone.now()) - timedelta(seconds=settings.KOSHA_CHANGES_SETTLE_SECONDS)
 
 
-def changes_start_cursor(*, user, now: datetime | None = None) -> str:
+def changes_start_cursor(*, user: User, now: datetime | None = None) -> str:
     """A cursor at "now" for user (an authenticated User): the feed after it holds what
     happens from here on (and what settles from the last KOSHA_CHANGES_SETTLE_SECONDS).
     No query."""
     return cursor_sign([_settled(now), 0], scope=_scope_name(user))
 
 
-def _visible(*, user, shared: SharedScope) -> Q:
+def _visible(*, user: User, shared: SharedScope) -> Q:
     visible = Q(owner=user, kind__in=list(CONTENT_EVENTS))
     grantee = [Kind.SHARE_CREATED, Kind.SHARE_REVOKED]
     visible |= Q(kind__in=grantee, detail__grantee=str(user.pk))
@@ -119,7 +123,7 @@ def _visible(*, user, shared: SharedScope) -> Q:
     return visible
 
 
-def _change(event: ActivityEvent, *, user, shared: SharedScope) -> Change:
+def _change(event: ActivityEvent, *, user: User, shared: SharedScope) -> Change:
     if event.kind in SHARE_EVENTS:
         name = SHARE_EVENTS[event.kind]
     elif event.kind == Kind.UPLOAD_COMPLETED and (event.detail or {}).get("version", 1) != 1:
@@ -141,7 +145,7 @@ def _change(event: ActivityEvent, *, user, shared: SharedScope) -> Change:
     )
 
 
-def changes_list_for_user(*, user, cursor, limit: int, now: datetime | None = None) -> ChangePage:
+def changes_list_for_user(*, user: User, cursor: Any, limit: int, now: datetime | None = None) -> ChangePage:
     """The changes user (an authenticated User) may see after `cursor` (from
     changes_start_cursor or a previous page), oldest first, at most `limit` (from
     kosha.pages.limit_clean). At most four queries whatever the page or the shares: the
