@@ -160,7 +160,9 @@ def stored_object_verdict(upload: UploadSession, *, info: ObjectInfo, sha256_hex
     return None
 
 
-def verified_record(upload: UploadSession, *, etag: str, sha256_hex: str, actor, origin: Origin) -> FileVersion:
+def verified_record(
+    upload: UploadSession, *, etag: str, sha256_hex: str, actor: User | None, origin: Origin
+) -> FileVersion:
     """Record a verified session (version_record); a conflict that retrying cannot
     resolve ends the session and gives back its bytes and reservation, then raises."""
     try:

@@ -110,7 +110,14 @@ _REQUEST_FIELDS = ("name", "size_bytes", "content_type", "sha256", "on_conflict"
 
 
 def start_request_clean(
-    *, name, size_bytes, content_type=None, sha256=None, on_conflict=None, part_size_bytes: int | None = None
+    *,
+    # Raw request values (JSON, a header): each is cleaned here, InvalidInput otherwise.
+    name: Any,
+    size_bytes: Any,
+    content_type: Any = None,
+    sha256: Any = None,
+    on_conflict: Any = None,
+    part_size_bytes: int | None = None,
 ) -> StartRequest:
     """The start fields of one file as the protocol takes them (name cleaned, size in
     bytes, MIME type without parameters, sha256 as lowercase hex or "", on_conflict), the
@@ -134,7 +141,7 @@ def start_request_clean(
 
 
 def session_build(
-    *, actor, place: Place, request: StartRequest, reserved_files: int, lifetime: timedelta | None = None
+    *, actor: User | None, place: Place, request: StartRequest, reserved_files: int, lifetime: timedelta | None = None
 ) -> UploadSession:
     """The (unsaved) pending session of one start: its key, and its expiry `lifetime` from
     now (default KOSHA_UPLOAD_SESSION_HOURS)."""
