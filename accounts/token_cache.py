@@ -5,6 +5,8 @@ the changing transaction cannot leave it cached), so a revoked token or a deacti
 is refused on the very next request. A short lifetime bounds what a bulk `update()`, which
 sends no signals, could leave behind."""
 
+from collections.abc import Iterable
+
 from django.core.cache import cache
 from django.db import transaction
 from django.db.models.signals import post_delete, post_save
@@ -49,13 +51,15 @@ def _forget(prefixes: list[str]) -> None:
 
 @receiver(post_save, sender=ApiToken)
 @receiver(post_delete, sender=ApiToken)
-def _token_changed(sender, instance: ApiToken, **kwargs) -> None:
+def _token_changed(sender: type[ApiToken], instance: ApiToken, **kwargs: object) -> None:
     _forget([instance.prefix])
 
 
 @receiver(post_save, sender=User)
 @receiver(post_delete, sender=User)
-def _user_changed(sender, instance: User, update_fields=None, **kwargs) -> None:
+def _user_changed(
+    sender: type[User], instance: User, update_fields: Iterable[str] | None = None, **kwargs: object
+) -> None:
     if update_fields is not None and set(update_fields) <= {"last_login"}:
         return  # a sign-in changes nothing token authentication reads
     _forget(list(ApiToken.objects.filter(user_id=instance.pk).values_list("prefix", flat=True)))

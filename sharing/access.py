@@ -41,6 +41,7 @@ import uuid
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
+from typing import TYPE_CHECKING
 
 from django.db.models import Q
 from django.utils import timezone
@@ -51,6 +52,9 @@ from storage.ids import parse_id
 from storage.models import File, FileVersion, Folder, FolderArchive, UploadSession
 from storage.places import Place
 from storage.tree import folder_chain, folder_subtrees
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 class Role(enum.IntEnum):
@@ -505,7 +509,7 @@ class SharedScope:
 
     folders: dict[uuid.UUID, SharedFolder]
     files: dict[uuid.UUID, Grant]
-    owners: dict[uuid.UUID, object]  # owner id -> User, for every share
+    owners: dict[uuid.UUID, User]  # owner id -> User, for every share
 
     def folder_grant(self, folder_id: uuid.UUID | None) -> Grant | None:
         found = self.folders.get(folder_id) if folder_id is not None else None
@@ -546,7 +550,7 @@ def shared_scope_for_actor(*, actor, roles: Iterable[str] | None = None) -> Shar
         shares = shares.filter(role__in=list(roles))
     folder_grants: dict[uuid.UUID, Grant] = {}
     files: dict[uuid.UUID, Grant] = {}
-    owners: dict[uuid.UUID, object] = {}
+    owners: dict[uuid.UUID, User] = {}
     for share in shares:
         owners[share.owner_id] = share.owner
         grant = Grant(

@@ -11,7 +11,7 @@ folders under them (1), then one for the page; Starred adds one for its files' r
 from __future__ import annotations
 
 import uuid
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 
@@ -25,8 +25,11 @@ from storage.listing import (
 )
 from storage.models import File, Folder, Star
 
+if TYPE_CHECKING:
+    from accounts.models import User
 
-def _files_visible(*, actor, scope: SharedScope, prefix: str = "") -> Q:
+
+def _files_visible(*, actor: User, scope: SharedScope, prefix: str = "") -> Q:
     """Live files in actor's space or shared with actor (directly or through a folder)."""
     own = Q(**{f"{prefix}owner": actor})
     if scope.folders or scope.files:
@@ -37,15 +40,18 @@ def _files_visible(*, actor, scope: SharedScope, prefix: str = "") -> Q:
     return own & Q(**{f"{prefix}deleted_at__isnull": True})
 
 
-def _folders_visible(*, actor, scope: SharedScope, prefix: str = "") -> Q:
+def _folders_visible(*, actor: User, scope: SharedScope, prefix: str = "") -> Q:
     own = Q(**{f"{prefix}owner": actor})
     if scope.folders:
         own |= Q(**{f"{prefix}pk__in": list(scope.folders)})
     return own & Q(**{f"{prefix}deleted_at__isnull": True})
 
 
-def _placed(item: dict[str, Any], *, actor, scope: SharedScope, owner_id, parent_id) -> dict[str, Any]:
+def _placed(
+    item: dict[str, Any], *, actor: User, scope: SharedScope, owner_id: uuid.UUID, parent_id: uuid.UUID | None
+) -> dict[str, Any]:
     """Add where the item is, whose it is and the reader's role on it."""
+    owner: User | None
     if owner_id == actor.pk:
         owner, role = actor, "owner"
     else:
@@ -64,7 +70,7 @@ def _placed(item: dict[str, Any], *, actor, scope: SharedScope, owner_id, parent
     return {**item, "parent": parent_id, "owner": owner.email if owner else "", "role": role}
 
 
-def recent_for_actor(*, actor, cursor: str | None = None, limit: Any = None) -> Page[dict[str, Any]]:
+def recent_for_actor(*, actor: User, cursor: str | None = None, limit: Any = None) -> Page[dict[str, Any]]:
     """The live files actor may see, most recently changed first (an upload, a new or
     restored version, a rename or a move bumps a file), by anyone: in actor's own space
     and in what is shared with them. Keyset on (updated_at, id) descending. Raises
@@ -88,7 +94,7 @@ def recent_for_actor(*, actor, cursor: str | None = None, limit: Any = None) -> 
     return Page(items=items, next_cursor=page.next_cursor)
 
 
-def starred_for_actor(*, actor, cursor: str | None = None, limit: Any = None) -> Page[dict[str, Any]]:
+def starred_for_actor(*, actor: User, cursor: str | None = None, limit: Any = None) -> Page[dict[str, Any]]:
     """The items actor starred that they may still see (live, theirs or shared with
     them), most recently starred first. Keyset on the star's (created_at, id)
     descending. Raises InvalidInput (limit, cursor). Locks nothing."""
