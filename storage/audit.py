@@ -7,23 +7,31 @@ item's owner (whose space), the item's name and folder at the time, and the orig
 
 from __future__ import annotations
 
+import uuid
+from typing import TYPE_CHECKING
+
 from activity.models import ActivityEvent
 from activity.services import activity_record, activity_record_many
 from kosha.origin import Origin
 from storage.models import File, Folder
+
+if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
+    from accounts.models import User
 
 
 def item_type(item: File | Folder) -> str:
     return "folder" if isinstance(item, Folder) else "file"
 
 
-def item_parent_id(item: File | Folder):
+def item_parent_id(item: File | Folder) -> uuid.UUID | None:
     """The folder holding item (a UUID), None at the top of its owner's space."""
     return item.parent_id if isinstance(item, Folder) else item.folder_id
 
 
 def item_event_record(
-    *, kind: str, actor, item: File | Folder, origin: Origin, detail: dict | None = None
+    *, kind: str, actor: User | AnonymousUser | None, item: File | Folder, origin: Origin, detail: dict | None = None
 ) -> ActivityEvent:
     """Record `kind` (an ActivityEvent.Kind) for `item` in its owner's space. Call inside
     the transaction of the change, after the item holds its new name and place."""
@@ -41,7 +49,7 @@ def item_event_record(
 
 
 def item_event_build(
-    *, kind: str, actor, item: File | Folder, origin: Origin, detail: dict | None = None
+    *, kind: str, actor: User | AnonymousUser | None, item: File | Folder, origin: Origin, detail: dict | None = None
 ) -> ActivityEvent:
     """The (unsaved) event of `kind` for `item` in its owner's space, for
     activity_record_many: bulk writes record many events in one INSERT."""
@@ -60,7 +68,13 @@ def item_event_build(
 
 
 def item_events_record_many(
-    *, kind: str, actor, owner_id, items: list[File | Folder], origin: Origin, detail: dict | None = None
+    *,
+    kind: str,
+    actor: User | AnonymousUser | None,
+    owner_id: uuid.UUID,
+    items: list[File | Folder],
+    origin: Origin,
+    detail: dict | None = None,
 ) -> list[ActivityEvent]:
     """Record `kind` for many items of one owner's space in one INSERT (a purge of many
     trash roots). Call inside the transaction of the change."""
