@@ -20,7 +20,7 @@ from rest_framework.test import APIClient
 
 from dav.app import mount as mount_dav
 from kosha.testing import factories
-from kosha.testing.browser import CHROMIUM, CONTEXT_ARGS, chromium_launch, page_with_error_log
+from kosha.testing.browser import CHROMIUM, CONTEXT_ARGS, chromium_launch, page_with_error_log, signed_in_page
 from kosha.testing.clients import api_as, web_as
 from kosha.testing.network import free_port
 from kosha.testing.world import World, world_build
@@ -379,6 +379,14 @@ def browser_page(chromium):
     yield page
     context.close()
     assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+@pytest.fixture
+def owner_page(chromium, live_server, local_settings, owner):
+    """A page signed in as the owner (the session cookie of a force_login) on the local
+    store. Fails the test on any uncaught JavaScript error."""
+    with signed_in_page(chromium, live_server.url, owner) as page:
+        yield page
 
 
 @pytest.fixture

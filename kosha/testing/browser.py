@@ -1,6 +1,10 @@
 """Playwright on the system Chromium (`playwright install` cannot download here): the
 launch options, and a browser context signed in as a given user."""
 
+import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+
 from django.conf import settings
 
 from kosha.testing.clients import web_as
@@ -31,6 +35,24 @@ def signed_in_context(browser, base_url: str, user, **context_args):
     cookie = client.cookies[settings.SESSION_COOKIE_NAME].value
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie, "url": base_url}])
     return context
+
+
+@contextmanager
+def signed_in_page(browser, base_url: str, user, *, timeout_ms: int = 10_000, **context_args) -> Iterator:
+    """A page signed in as `user` (signed_in_context) for the duration of the block; fails
+    the test on any uncaught JavaScript error the page logged meanwhile."""
+    context = signed_in_context(browser, base_url, user, **context_args)
+    page, errors = page_with_error_log(context, timeout_ms=timeout_ms)
+    try:
+        yield page
+    finally:
+        context.close()
+    assert errors == [], f"JavaScript errors on the page: {errors}"
+
+
+def row_option(page, name: str):
+    """The file browser's row (a listbox option) whose name is exactly `name`."""
+    return page.locator('[role="option"]', has=page.locator(".item__name", has_text=re.compile(f"^{re.escape(name)}$")))
 
 
 def page_with_error_log(context, *, timeout_ms: int) -> tuple:

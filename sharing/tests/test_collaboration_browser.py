@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from kosha.testing.browser import page_with_error_log, signed_in_context
+from kosha.testing.browser import page_with_error_log, row_option, signed_in_context
 from kosha.testing.factories import folder, share, stored_file, user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -52,10 +52,6 @@ def open_as(chromium, live_server):
     assert [error for _context, errors in opened for error in errors] == []
 
 
-def _option(page, name):
-    return page.locator('[role="option"]', has=page.locator(".item__name", has_text=re.compile(f"^{re.escape(name)}$")))
-
-
 def _drop_file(page, name: str, text: str) -> None:
     """A synthetic drop onto the page's drop zone, as the browser fires it for a dragged file."""
     page.evaluate(
@@ -86,12 +82,14 @@ def test_an_editor_drops_a_file_into_a_shared_folder_and_the_owner_sees_it_and_w
     expect(page.locator("[data-upload-item][data-name='minutes.txt']")).to_have_attribute(
         "data-state", "done", timeout=UPLOAD_TIMEOUT_MS
     )
-    expect(_option(page, "minutes.txt")).to_be_visible()
+    expect(row_option(page, "minutes.txt")).to_be_visible()
 
     theirs = open_as(owner, f"/f/{team['folder'].pk}")
-    expect(_option(theirs, "minutes.txt")).to_be_visible()
+    expect(row_option(theirs, "minutes.txt")).to_be_visible()
     theirs.goto(theirs.url.split("/f/")[0] + "/activity/")
-    entry = theirs.locator("tr.activity__row--upload_completed", has_text="minutes.txt")
+    entry = theirs.locator("tr.activity__row", has_text="minutes.txt").filter(
+        has=theirs.locator(".activity__action", has_text="Uploaded")
+    )
     expect(entry).to_be_visible()
     expect(entry.locator(".activity__actor")).to_have_text(editor.email)
 
@@ -100,12 +98,14 @@ def test_a_viewer_previews_a_video_and_a_pdf_without_the_edit_actions(team, open
     page = open_as(team["viewer"], f"/f/{team['folder'].pk}")
     expect(page.locator("[data-role-badge]")).to_have_text("viewer")
     expect(page.get_by_role("button", name="New folder")).to_be_hidden()
-    expect(page.locator("[data-upload-chooser]")).to_be_hidden()
+    expect(page.locator("[data-upload-chooser]")).to_have_count(2)  # Upload, Upload folder
+    for chooser in page.locator("[data-upload-chooser]").all():
+        expect(chooser).to_be_hidden()
     assert page.locator("[data-browser]").get_attribute("data-upload-drop") is None
 
     # The video: the viewer shows it inline, and its bytes come from the store inline.
     with page.expect_response(lambda response: "/storage/local/" in response.url) as video_response:
-        _option(page, "clip.mp4").locator(".item__name").click()
+        row_option(page, "clip.mp4").locator(".item__name").click()
     viewer = page.locator("[data-viewer]")
     expect(viewer.locator("[data-viewer-title]")).to_have_text("clip.mp4")
     expect(viewer.locator("video.viewer__media")).to_have_attribute("src", re.compile(r"/api/v1/files/.+/preview/$"))
@@ -126,7 +126,7 @@ def test_a_viewer_previews_a_video_and_a_pdf_without_the_edit_actions(team, open
 
     # The selection offers what a viewer may do: download, copy and versions, not edits.
     page.keyboard.press("Escape")
-    _option(page, "plan.pdf").locator(".item__type").click()
+    row_option(page, "plan.pdf").locator(".item__type").click()
     bar = page.locator("[data-selection-bar]")
     expect(bar.locator("[data-action='download']")).to_be_visible()
     for action in ("rename", "move", "trash", "share"):

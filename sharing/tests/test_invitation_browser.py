@@ -7,17 +7,13 @@ import pytest
 from django.core import mail
 from playwright.sync_api import expect
 
-from kosha.testing.browser import CONTEXT_ARGS, page_with_error_log, signed_in_context
+from kosha.testing.browser import CONTEXT_ARGS, page_with_error_log, row_option, signed_in_context
 from kosha.testing.factories import PASSWORD, folder, stored_file, user
 from sharing.models import Share
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 NEWCOMER = "new-teammate@example.org"
-
-
-def _option(page, name):
-    return page.locator('[role="option"]', has=page.locator(".item__name", has_text=re.compile(f"^{re.escape(name)}$")))
 
 
 def test_an_invitation_signs_a_new_person_up_and_opens_the_shared_folder(chromium, live_server, local_settings):
@@ -30,7 +26,7 @@ def test_an_invitation_signs_a_new_person_up_and_opens_the_shared_folder(chromiu
     theirs = signed_in_context(chromium, live_server.url, owner)
     page, errors = page_with_error_log(theirs, timeout_ms=15_000)
     page.goto(f"{live_server.url}/")
-    _option(page, "Team plans").locator(".item__type").click()
+    row_option(page, "Team plans").locator(".item__type").click()
     page.locator("[data-selection-bar] [data-action='share']").click()
     dialog = page.get_by_role("dialog", name=re.compile("Share “Team plans”"))
     dialog.get_by_label("Email").fill(NEWCOMER)
@@ -59,7 +55,7 @@ def test_an_invitation_signs_a_new_person_up_and_opens_the_shared_folder(chromiu
         visitor.locator("form:has(input[name=password2]) [type=submit]").click()
         visitor.wait_for_url(f"{live_server.url}/f/{team.pk}")
         expect(visitor.get_by_role("heading", name="Team plans")).to_be_visible()
-        expect(_option(visitor, "roadmap.txt")).to_be_visible()
+        expect(row_option(visitor, "roadmap.txt")).to_be_visible()
         expect(visitor.locator("[data-role-badge]")).to_have_text("editor")
         assert visitor_errors == []
     finally:

@@ -9,7 +9,7 @@ from django.utils import timezone
 from playwright.sync_api import expect
 
 from kosha.testing import factories
-from kosha.testing.browser import page_with_error_log, signed_in_context
+from kosha.testing.browser import row_option, signed_in_page
 from kosha.testing.factories import stored_file
 from storage.models import File, Star
 
@@ -18,15 +18,8 @@ pytestmark = pytest.mark.browser
 
 @pytest.fixture
 def signed_in(chromium, live_server, local_settings, collaborator):
-    context = signed_in_context(chromium, live_server.url, collaborator)
-    page, errors = page_with_error_log(context, timeout_ms=10_000)
-    yield page
-    context.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
-
-
-def _option(page, name):
-    return page.locator('[role="option"]', has=page.locator(".item__name", has_text=re.compile(f"^{re.escape(name)}$")))
+    with signed_in_page(chromium, live_server.url, collaborator) as page:
+        yield page
 
 
 def test_star_in_a_folder_then_find_it_under_starred_and_recent(signed_in, live_server, owner, collaborator):
@@ -39,13 +32,13 @@ def test_star_in_a_folder_then_find_it_under_starred_and_recent(signed_in, live_
 
     # Star a file in a folder shared with me, from the selection bar
     page.goto(f"{live_server.url}/f/{team.pk}")
-    _option(page, "plan.txt").click()
+    row_option(page, "plan.txt").click()
     star = page.locator('[data-selection-bar] [data-action="star"]')
     expect(star).to_have_text("Star")
     star.click()
     expect(page.get_by_text("Starred 1 item.")).to_be_visible()
     expect(star).to_have_text("Unstar")
-    expect(_option(page, "plan.txt")).to_have_attribute("aria-description", re.compile("starred"))
+    expect(row_option(page, "plan.txt")).to_have_attribute("aria-description", re.compile("starred"))
     assert Star.objects.filter(user=collaborator, file=shared).exists()
 
     # Starred: a nav entry, the same listing, the item with its owner
@@ -55,7 +48,7 @@ def test_star_in_a_folder_then_find_it_under_starred_and_recent(signed_in, live_
         "aria-current", "page"
     )
     expect(page.get_by_role("listbox", name="Starred")).to_be_visible()
-    expect(_option(page, "plan.txt")).to_have_attribute("aria-description", re.compile(f"shared by {owner.email}"))
+    expect(row_option(page, "plan.txt")).to_have_attribute("aria-description", re.compile(f"shared by {owner.email}"))
 
     # Recent: newest change first, mine and shared
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Recent").click()
@@ -64,7 +57,7 @@ def test_star_in_a_folder_then_find_it_under_starred_and_recent(signed_in, live_
 
     # Unstar from Starred: it leaves the list
     page.get_by_role("navigation", name="Main").get_by_role("link", name="Starred").click()
-    _option(page, "plan.txt").click()
+    row_option(page, "plan.txt").click()
     page.locator('[data-selection-bar] [data-action="star"]').click()
     expect(page.get_by_text("Nothing here yet.")).to_be_visible()
     assert not Star.objects.filter(user=collaborator).exists()
@@ -77,8 +70,8 @@ def test_a_starred_folder_opens_on_its_own_page(signed_in, live_server, collabor
     page = signed_in
     page.goto(f"{live_server.url}/starred/")
 
-    _option(page, "Docs").focus()
+    row_option(page, "Docs").focus()
     page.keyboard.press("Enter")
 
     expect(page).to_have_url(f"{live_server.url}/f/{docs.pk}")
-    expect(_option(page, "inside.txt")).to_be_visible()
+    expect(row_option(page, "inside.txt")).to_be_visible()

@@ -9,7 +9,7 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import expect
 
-from kosha.testing.browser import docs_screenshot_refresh, signed_in_context
+from kosha.testing.browser import docs_screenshot_refresh, row_option, signed_in_context
 from kosha.testing.factories import user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -25,14 +25,10 @@ def _shot(target, name: str) -> Path:
     return path
 
 
-def _option(page, name):
-    return page.locator('[role="option"]', has=page.locator(".item__name", has_text=re.compile(f"^{re.escape(name)}$")))
-
-
 def _select(page, name):
     """Select one row by clicking beside its name (a click on the name opens it)."""
-    _option(page, name).locator(".item__type").click()
-    expect(_option(page, name)).to_have_attribute("aria-selected", "true")
+    row_option(page, name).locator(".item__type").click()
+    expect(row_option(page, name)).to_have_attribute("aria-selected", "true")
 
 
 def test_share_a_file_by_link_and_a_folder_with_a_person(signed_up_page, live_server, local_settings, tmp_path):
@@ -49,7 +45,7 @@ def test_share_a_file_by_link_and_a_folder_with_a_person(signed_up_page, live_se
     expect(page.locator("[data-upload-item][data-name='shared-notes.txt']")).to_have_attribute(
         "data-state", "done", timeout=UPLOAD_TIMEOUT_MS
     )
-    expect(_option(page, "shared-notes.txt")).to_be_visible()
+    expect(row_option(page, "shared-notes.txt")).to_be_visible()
 
     # The share dialog: make a public link and copy its address.
     _select(page, "shared-notes.txt")
@@ -104,7 +100,7 @@ def test_share_a_file_by_link_and_a_folder_with_a_person(signed_up_page, live_se
     )
     assert made.ok, made.text()
     page.reload()
-    expect(_option(page, "Team")).to_be_visible()
+    expect(row_option(page, "Team")).to_be_visible()
     _select(page, "Team")
     page.keyboard.press("s")
     dialog = page.get_by_role("dialog", name=re.compile("Share “Team”"))

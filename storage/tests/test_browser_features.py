@@ -10,46 +10,33 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from kosha.testing import factories
-from kosha.testing.browser import page_with_error_log, signed_in_context
+from kosha.testing.browser import page_with_error_log, row_option
 from storage.models import File, Folder
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def signed_in(chromium, live_server, local_settings, owner):
-    context = signed_in_context(chromium, live_server.url, owner)
-    page, errors = page_with_error_log(context, timeout_ms=10_000)
-    yield page
-    context.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
-
-
-def _option(page, name):
-    return page.locator('[role="option"]', has=page.locator(".item__name", has_text=re.compile(f"^{re.escape(name)}$")))
-
-
-def test_upload_folder_recreates_the_chosen_folder_tree(signed_in, live_server, owner, tmp_path):
+def test_upload_folder_recreates_the_chosen_folder_tree(owner_page, live_server, owner, tmp_path):
     chosen = tmp_path / "Trip"
     (chosen / "day1").mkdir(parents=True)
     (chosen / "notes.txt").write_bytes(b"packing list")
     (chosen / "day1" / "beach.txt").write_bytes(b"sand")
-    page = signed_in
+    page = owner_page
     page.goto(live_server.url + "/")
 
     expect(page.get_by_text("Upload folder")).to_be_visible()
     page.locator("[data-upload-folder-input]").set_input_files(chosen)
 
-    _option(page, "Trip").wait_for()
+    row_option(page, "Trip").wait_for()
     trip = Folder.objects.get(owner=owner, name="Trip", parent=None, deleted_at__isnull=True)
     day1 = Folder.objects.get(owner=owner, name="day1", parent=trip)
     expect(page.locator("[data-toasts]").get_by_text("Uploading 2 files…")).to_be_visible()
     expect(page.locator("[data-upload-panel]")).to_contain_text("2 of 2 uploaded", timeout=20_000)
     page.goto(f"{live_server.url}/f/{trip.pk}")
-    _option(page, "day1").wait_for()
-    _option(page, "notes.txt").wait_for()
+    row_option(page, "day1").wait_for()
+    row_option(page, "notes.txt").wait_for()
     page.goto(f"{live_server.url}/f/{day1.pk}")
-    _option(page, "beach.txt").wait_for()
+    row_option(page, "beach.txt").wait_for()
     assert File.objects.get(owner=owner, folder=day1, name="beach.txt").current_version.size_bytes == 4
 
 
@@ -57,13 +44,13 @@ def _menu_labels(page) -> list[str]:
     return page.get_by_role("menu").get_by_role("menuitem").all_inner_texts()
 
 
-def test_the_row_context_menu_by_right_click_and_its_dots(signed_in, live_server, owner):
+def test_the_row_context_menu_by_right_click_and_its_dots(owner_page, live_server, owner):
     factories.stored_file(owner, "notes.txt", b"hello")
     factories.folder(owner, "Plans")
-    page = signed_in
+    page = owner_page
     page.goto(live_server.url + "/")
 
-    _option(page, "notes.txt").click(button="right")
+    row_option(page, "notes.txt").click(button="right")
     menu = page.get_by_role("menu", name="Actions for notes.txt")
     expect(menu).to_be_visible()
     assert _menu_labels(page) == [
@@ -79,26 +66,26 @@ def test_the_row_context_menu_by_right_click_and_its_dots(signed_in, live_server
         "Move to trash",
     ]
     expect(menu.get_by_role("menuitem", name="Open")).to_be_focused()
-    expect(_option(page, "notes.txt")).to_have_attribute("aria-selected", "true")
+    expect(row_option(page, "notes.txt")).to_have_attribute("aria-selected", "true")
     menu.get_by_role("menuitem", name="Rename").click()
     expect(page.get_by_label("New name for notes.txt")).to_be_focused()
     page.keyboard.press("Escape")
 
     # The ⋯ of the folder row: a folder has no versions; a click outside closes the menu.
-    _option(page, "Plans").locator(".item__more").click()
+    row_option(page, "Plans").locator(".item__more").click()
     expect(page.get_by_role("menu", name="Actions for Plans")).to_be_visible()
     assert "Versions…" not in _menu_labels(page)
-    expect(_option(page, "Plans")).to_have_attribute("aria-selected", "true")
+    expect(row_option(page, "Plans")).to_have_attribute("aria-selected", "true")
     page.locator("h1").click()
     expect(page.get_by_role("menu")).to_have_count(0)
 
 
-def test_the_row_menu_from_the_keyboard_follows_the_menu_button_pattern(signed_in, live_server, owner):
+def test_the_row_menu_from_the_keyboard_follows_the_menu_button_pattern(owner_page, live_server, owner):
     factories.stored_file(owner, "a.txt", b"a")
     factories.stored_file(owner, "b.txt", b"b")
-    page = signed_in
+    page = owner_page
     page.goto(live_server.url + "/")
-    _option(page, "a.txt").click()
+    row_option(page, "a.txt").click()
 
     # Shift+F10 on the row opens the menu on its first item; Escape gives the focus back.
     page.keyboard.press("Shift+F10")
@@ -110,7 +97,7 @@ def test_the_row_menu_from_the_keyboard_follows_the_menu_button_pattern(signed_i
     expect(page.get_by_role("menuitem", name="Move to trash")).to_be_focused()
     page.keyboard.press("Escape")
     expect(page.get_by_role("menu")).to_have_count(0)
-    expect(_option(page, "a.txt")).to_be_focused()
+    expect(row_option(page, "a.txt")).to_be_focused()
 
     # Tab reaches the menu button named after the row: Enter, Space and ↓ open it, ↑ on its last item.
     page.keyboard.press("ArrowDown")
@@ -129,19 +116,19 @@ def test_the_row_menu_from_the_keyboard_follows_the_menu_button_pattern(signed_i
     # Picking an item runs it on the row: "Move to trash" by the keyboard.
     page.keyboard.press("ArrowUp")
     page.keyboard.press("Enter")
-    expect(_option(page, "b.txt")).to_have_count(0)
+    expect(row_option(page, "b.txt")).to_have_count(0)
     assert File.objects.get(owner=owner, name="b.txt").deleted_at is not None
 
 
-def test_the_row_menu_acts_on_the_whole_selection(signed_in, live_server, owner):
+def test_the_row_menu_acts_on_the_whole_selection(owner_page, live_server, owner):
     for name in ("one.txt", "two.txt", "three.txt"):
         factories.stored_file(owner, name, b"x")
-    page = signed_in
+    page = owner_page
     page.goto(live_server.url + "/")
-    _option(page, "one.txt").click()
-    _option(page, "two.txt").click(modifiers=["Control"])
+    row_option(page, "one.txt").click()
+    row_option(page, "two.txt").click(modifiers=["Control"])
 
-    _option(page, "two.txt").click(button="right")
+    row_option(page, "two.txt").click(button="right")
     expect(page.get_by_role("menu", name="Actions for 2 selected items")).to_be_visible()
     assert _menu_labels(page) == ["Download", "Move to…", "Copy to…", "Star", "Move to trash"]
     page.get_by_role("menuitem", name="Move to trash").click()
@@ -153,10 +140,10 @@ def test_the_row_menu_acts_on_the_whole_selection(signed_in, live_server, owner)
     # A right-click outside the selection selects that row alone.
     factories.stored_file(owner, "four.txt", b"x")
     page.reload()
-    _option(page, "three.txt").click()
-    _option(page, "four.txt").click(button="right")
+    row_option(page, "three.txt").click()
+    row_option(page, "four.txt").click(button="right")
     expect(page.get_by_role("menu", name="Actions for four.txt")).to_be_visible()
-    expect(_option(page, "three.txt")).to_have_attribute("aria-selected", "false")
+    expect(row_option(page, "three.txt")).to_have_attribute("aria-selected", "false")
 
 
 def test_the_details_panel_in_the_viewer_s_time_zone(chromium, live_server, local_settings, owner, collaborator):
@@ -177,7 +164,7 @@ def test_the_details_panel_in_the_viewer_s_time_zone(chromium, live_server, loca
     page, errors = page_with_error_log(context, timeout_ms=10_000)
     page.goto(live_server.url + "/")
 
-    _option(page, "report.txt").click(button="right")
+    row_option(page, "report.txt").click(button="right")
     page.get_by_role("menuitem", name="Details").click()
     panel = page.get_by_role("dialog", name="Details of report.txt")
     expect(panel).to_be_visible()
@@ -203,7 +190,7 @@ def test_the_details_panel_in_the_viewer_s_time_zone(chromium, live_server, loca
     photos = factories.folder(owner, "Photos")
     factories.stored_file(owner, "a.txt", b"12345", folder=photos)
     page.reload()
-    _option(page, "Photos").click()
+    row_option(page, "Photos").click()
     page.locator('[data-selection-bar] [data-action="details"]').click()
     expect(page.get_by_role("dialog", name="Details of Photos").locator(".details__facts")).to_contain_text(
         "5 bytes in 1 file"
@@ -222,59 +209,59 @@ def _drag(page, source, target, *, drop=True):
         page.mouse.up()
 
 
-def test_drag_and_drop_moves_onto_a_folder_row_and_onto_a_breadcrumb(signed_in, live_server, owner):
+def test_drag_and_drop_moves_onto_a_folder_row_and_onto_a_breadcrumb(owner_page, live_server, owner):
     plans = factories.folder(owner, "Plans")
     inner = factories.folder(owner, "Inner", plans)
     for name in ("a.txt", "b.txt", "c.txt"):
         factories.stored_file(owner, name, b"x")
-    page = signed_in
+    page = owner_page
     page.goto(live_server.url + "/")
 
     # The selection goes along with the row it is dragged by; the folder row lights up.
-    _option(page, "a.txt").click()
-    _option(page, "b.txt").click(modifiers=["Control"])
-    _drag(page, _option(page, "b.txt"), _option(page, "Plans"), drop=False)
-    expect(_option(page, "Plans")).to_have_class(re.compile("drop-target"))
+    row_option(page, "a.txt").click()
+    row_option(page, "b.txt").click(modifiers=["Control"])
+    _drag(page, row_option(page, "b.txt"), row_option(page, "Plans"), drop=False)
+    expect(row_option(page, "Plans")).to_have_class(re.compile("drop-target"))
     page.mouse.up()
     expect(page.get_by_text("Moved 2 items to “Plans”.")).to_be_visible()
-    expect(_option(page, "a.txt")).to_have_count(0)
+    expect(row_option(page, "a.txt")).to_have_count(0)
     expect(page.locator(".drop-target")).to_have_count(0)
     assert set(File.objects.filter(owner=owner, folder=plans).values_list("name", flat=True)) == {"a.txt", "b.txt"}
 
     # A row not in the selection is dragged alone; the selection stays.
     factories.stored_file(owner, "d.txt", b"x")
     page.reload()
-    _option(page, "d.txt").click()
-    _drag(page, _option(page, "c.txt"), _option(page, "Plans"))
+    row_option(page, "d.txt").click()
+    _drag(page, row_option(page, "c.txt"), row_option(page, "Plans"))
     expect(page.get_by_text("Moved “c.txt” to “Plans”.")).to_be_visible()
-    expect(_option(page, "d.txt")).to_have_attribute("aria-selected", "true")
+    expect(row_option(page, "d.txt")).to_have_attribute("aria-selected", "true")
 
     # Inside a folder: onto the "My files" breadcrumb moves up; onto the current folder's
     # own breadcrumb nothing happens and nothing is said.
     page.goto(f"{live_server.url}/f/{inner.pk}")
     page.goto(f"{live_server.url}/f/{plans.pk}")
-    _drag(page, _option(page, "a.txt"), page.locator("[data-crumbs]").get_by_role("link", name="Plans"))
+    _drag(page, row_option(page, "a.txt"), page.locator("[data-crumbs]").get_by_role("link", name="Plans"))
     expect(page.get_by_text(re.compile("Moved"))).to_have_count(0)
     assert File.objects.get(owner=owner, name="a.txt").folder_id == plans.pk
-    _drag(page, _option(page, "a.txt"), page.locator("[data-crumbs]").get_by_role("link", name="My files"))
+    _drag(page, row_option(page, "a.txt"), page.locator("[data-crumbs]").get_by_role("link", name="My files"))
     expect(page.get_by_text("Moved “a.txt” to “My files”.")).to_be_visible()
-    expect(_option(page, "a.txt")).to_have_count(0)
+    expect(row_option(page, "a.txt")).to_have_count(0)
     assert File.objects.get(owner=owner, name="a.txt").folder_id is None
 
     # A clash is an error toast, and nothing moves.
     factories.stored_file(owner, "b.txt", b"y", folder=inner)
     page.reload()
-    _drag(page, _option(page, "b.txt"), _option(page, "Inner"))
+    _drag(page, row_option(page, "b.txt"), row_option(page, "Inner"))
     expect(page.locator("[data-toasts-alert]")).to_contain_text("b.txt:")
     assert File.objects.get(owner=owner, name="b.txt", folder=plans).deleted_at is None
 
     # Recent gathers rows from many folders: they are not dragged there (the Move dialog is).
     page.goto(live_server.url + "/recent/")
-    _option(page, "c.txt").dispatch_event("pointerdown")
-    expect(_option(page, "c.txt")).to_have_attribute("draggable", "false")
+    row_option(page, "c.txt").dispatch_event("pointerdown")
+    expect(row_option(page, "c.txt")).to_have_attribute("draggable", "false")
 
 
-def test_a_multi_selection_downloads_as_one_zip(signed_in, live_server, owner, monkeypatch):
+def test_a_multi_selection_downloads_as_one_zip(owner_page, live_server, owner, monkeypatch):
     import io
     import zipfile
 
@@ -288,11 +275,11 @@ def test_a_multi_selection_downloads_as_one_zip(signed_in, live_server, owner, m
     factories.stored_file(owner, "notes.txt", b"hello")
     factories.stored_file(owner, "todo.txt", b"milk")
     factories.stored_file(owner, "skip.txt", b"not chosen")
-    page = signed_in
+    page = owner_page
     page.goto(live_server.url + "/")
-    _option(page, "Photos").click()
-    _option(page, "notes.txt").click(modifiers=["Control"])
-    _option(page, "todo.txt").click(modifiers=["Control"])
+    row_option(page, "Photos").click()
+    row_option(page, "notes.txt").click(modifiers=["Control"])
+    row_option(page, "todo.txt").click(modifiers=["Control"])
 
     with page.expect_download() as download_info:
         page.locator('[data-selection-bar] [data-action="download"]').click()
@@ -302,22 +289,22 @@ def test_a_multi_selection_downloads_as_one_zip(signed_in, live_server, owner, m
     assert sorted(zipped.namelist()) == ["Photos/", "Photos/beach.txt", "notes.txt", "todo.txt"]
 
 
-def test_the_menu_and_the_details_panel_have_no_serious_axe_violation(signed_in, live_server, owner):
+def test_the_menu_and_the_details_panel_have_no_serious_axe_violation(owner_page, live_server, owner):
     from axe_playwright_python.sync_playwright import Axe
 
     axe = Axe()
 
     def blocking() -> list[str]:
-        violations = axe.run(signed_in).response["violations"]
+        violations = axe.run(owner_page).response["violations"]
         return [
             f"{found['id']} ({found['impact']})" for found in violations if found["impact"] in {"critical", "serious"}
         ]
 
     factories.stored_file(owner, "report.txt", b"hello")
     factories.folder(owner, "Plans")
-    page = signed_in
+    page = owner_page
     page.goto(live_server.url + "/")
-    _option(page, "report.txt").click()
+    row_option(page, "report.txt").click()
     page.keyboard.press("Tab")
     expect(page.get_by_role("button", name="Actions for report.txt")).to_be_focused()
     assert blocking() == []

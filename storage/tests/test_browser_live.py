@@ -2,12 +2,10 @@
 collaborator): in a real Chromium against the live server, the page polls
 /api/v1/changes/latest/ and redraws the listing only when what it shows changed."""
 
-import re
-
 import pytest
 from playwright.sync_api import expect
 
-from kosha.testing.browser import page_with_error_log, signed_in_context
+from kosha.testing.browser import page_with_error_log, row_option, signed_in_context
 from kosha.testing.clients import api_as
 from kosha.testing.factories import folder, share, stored_file
 
@@ -26,29 +24,25 @@ def _open(chromium, live_server, user, path):
     return context, page, errors
 
 
-def _option(page, name):
-    return page.locator('[role="option"]', has=page.locator(".item__name", has_text=re.compile(f"^{re.escape(name)}$")))
-
-
 def test_a_file_added_and_renamed_elsewhere_shows_up_without_a_reload_and_the_selection_stays(
     quick_polls, chromium, live_server, local_settings, owner
 ):
     reports = folder(owner, "Reports")
     stored_file(owner, "kept.txt", folder=reports)
     context, page, errors = _open(chromium, live_server, owner, f"/f/{reports.pk}")
-    _option(page, "kept.txt").locator(".item__name").click(modifiers=["Control"])
-    expect(_option(page, "kept.txt")).to_have_attribute("aria-selected", "true")
+    row_option(page, "kept.txt").locator(".item__name").click(modifiers=["Control"])
+    expect(row_option(page, "kept.txt")).to_have_attribute("aria-selected", "true")
     page.evaluate("window.__loaded = performance.getEntriesByType('navigation').length")
 
     # Another device adds a file, then renames it, through the API.
     added = stored_file(owner, "from-phone.txt", folder=reports)
-    expect(_option(page, "from-phone.txt")).to_be_visible()
+    expect(row_option(page, "from-phone.txt")).to_be_visible()
     response = api_as(owner).patch(f"/api/v1/files/{added.pk}/", {"name": "renamed.txt"}, format="json")
     assert response.status_code == 200
 
-    expect(_option(page, "renamed.txt")).to_be_visible()
-    expect(_option(page, "from-phone.txt")).to_have_count(0)
-    expect(_option(page, "kept.txt")).to_have_attribute("aria-selected", "true")
+    expect(row_option(page, "renamed.txt")).to_be_visible()
+    expect(row_option(page, "from-phone.txt")).to_have_count(0)
+    expect(row_option(page, "kept.txt")).to_have_attribute("aria-selected", "true")
     assert page.evaluate("performance.getEntriesByType('navigation').length") == 1  # never reloaded
     context.close()
     assert errors == []
@@ -61,7 +55,7 @@ def test_a_change_that_does_not_touch_the_open_folder_redraws_nothing(
     elsewhere = folder(owner, "Elsewhere")
     stored_file(owner, "kept.txt", folder=reports)
     context, page, errors = _open(chromium, live_server, owner, f"/f/{reports.pk}")
-    _option(page, "kept.txt").wait_for()
+    row_option(page, "kept.txt").wait_for()
     # A mark on the row's node: a redraw would replace the node and lose it; aria-busy
     # (the dimmed loading look) must never come on for a live refresh.
     page.evaluate(
@@ -94,6 +88,6 @@ def test_a_collaborators_upload_shows_in_the_shared_folder_the_viewer_has_open(
 
     stored_file(owner, "minutes.txt", folder=shared)
 
-    expect(_option(page, "minutes.txt")).to_be_visible()
+    expect(row_option(page, "minutes.txt")).to_be_visible()
     context.close()
     assert errors == []

@@ -9,23 +9,10 @@ import pytest
 from playwright.sync_api import expect
 
 from kosha.testing import factories
-from kosha.testing.browser import page_with_error_log, signed_in_context
+from kosha.testing.browser import row_option
 from storage.models import File, Folder
 
 pytestmark = pytest.mark.browser
-
-
-@pytest.fixture
-def signed_in(chromium, live_server, local_settings, owner):
-    context = signed_in_context(chromium, live_server.url, owner)
-    page, errors = page_with_error_log(context, timeout_ms=10_000)
-    yield page
-    context.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
-
-
-def _option(page, name):
-    return page.locator('[role="option"]', has=page.locator(".item__name", has_text=re.compile(f"^{re.escape(name)}$")))
 
 
 def _focused_name(page) -> str:
@@ -34,33 +21,33 @@ def _focused_name(page) -> str:
     )
 
 
-def test_enter_focuses_the_opened_folder_and_backspace_or_alt_up_go_back(signed_in, live_server, owner):
+def test_enter_focuses_the_opened_folder_and_backspace_or_alt_up_go_back(owner_page, live_server, owner):
     projects = factories.folder(owner, "Projects")
     factories.folder(owner, "Archive")
     inner = factories.folder(owner, "Kosha", projects)
     factories.folder(owner, "Notes", inner)
-    page = signed_in
+    page = owner_page
     page.goto(live_server.url + "/")
 
     # Enter on Projects opens it with the keyboard focus on its first row, not the body
-    _option(page, "Projects").click()
+    row_option(page, "Projects").click()
     page.keyboard.press("Enter")
     expect(page.locator("[data-crumbs] [aria-current=page]")).to_have_text("Projects")
-    expect(_option(page, "Kosha")).to_be_focused()
+    expect(row_option(page, "Kosha")).to_be_focused()
     page.keyboard.press("Enter")
-    expect(_option(page, "Notes")).to_be_focused()
+    expect(row_option(page, "Notes")).to_be_focused()
 
     # Backspace goes up, with the folder we came from focused and selected
     page.keyboard.press("Backspace")
     expect(page.locator("[data-crumbs] [aria-current=page]")).to_have_text("Projects")
-    expect(_option(page, "Kosha")).to_be_focused()
-    expect(_option(page, "Kosha")).to_have_attribute("aria-selected", "true")
+    expect(row_option(page, "Kosha")).to_be_focused()
+    expect(row_option(page, "Kosha")).to_have_attribute("aria-selected", "true")
 
     # Alt+↑ too, up to My files
     page.keyboard.press("Alt+ArrowUp")
     expect(page.locator("[data-crumbs] [aria-current=page]")).to_have_text("My files")
     expect(page).to_have_url(live_server.url + "/")
-    expect(_option(page, "Projects")).to_be_focused()
+    expect(row_option(page, "Projects")).to_be_focused()
     assert _focused_name(page) == "Projects"
 
     # At the top, Backspace does nothing; in the search field it edits the text
@@ -75,18 +62,18 @@ def test_enter_focuses_the_opened_folder_and_backspace_or_alt_up_go_back(signed_
 
     # An empty folder opened from the keyboard puts the focus on its heading
     page.goto(f"{live_server.url}/f/{inner.pk}")
-    _option(page, "Notes").click()
+    row_option(page, "Notes").click()
     page.keyboard.press("Enter")
     expect(page.locator("[data-title]")).to_be_focused()
     page.keyboard.press("Backspace")
-    expect(_option(page, "Notes")).to_be_focused()
+    expect(row_option(page, "Notes")).to_be_focused()
 
 
-def test_new_folder_asks_for_the_name_first_and_leaves_nothing_on_a_clash(signed_in, live_server, owner):
+def test_new_folder_asks_for_the_name_first_and_leaves_nothing_on_a_clash(owner_page, live_server, owner):
     factories.folder(owner, "Taken")
-    page = signed_in
+    page = owner_page
     page.goto(live_server.url + "/")
-    _option(page, "Taken").wait_for()
+    row_option(page, "Taken").wait_for()
 
     page.get_by_role("button", name="New folder").click()
     dialog = page.get_by_role("dialog", name="New folder")
@@ -111,17 +98,17 @@ def test_new_folder_asks_for_the_name_first_and_leaves_nothing_on_a_clash(signed
     field = page.get_by_role("dialog", name="New folder").get_by_label("Folder name")
     field.fill("Reports 2026")
     field.press("Enter")
-    expect(_option(page, "Reports 2026")).to_have_attribute("aria-selected", "true")
+    expect(row_option(page, "Reports 2026")).to_have_attribute("aria-selected", "true")
     expect(page.get_by_text("Created the folder “Reports 2026”.")).to_be_visible()
     assert sorted(Folder.objects.filter(owner=owner).values_list("name", flat=True)) == ["Reports 2026", "Taken"]
 
 
-def test_a_move_into_the_same_folder_says_nothing_moved(signed_in, live_server, owner):
+def test_a_move_into_the_same_folder_says_nothing_moved(owner_page, live_server, owner):
     File.objects.create(owner=owner, name="stays.txt")
-    page = signed_in
+    page = owner_page
     page.goto(live_server.url + "/")
 
-    _option(page, "stays.txt").click()
+    row_option(page, "stays.txt").click()
     page.locator('[data-selection-bar] [data-action="move"]').click()
     page.locator("[data-picker]").get_by_role("button", name=re.compile("^Move here")).click()
 
@@ -129,12 +116,12 @@ def test_a_move_into_the_same_folder_says_nothing_moved(signed_in, live_server, 
     expect(page.get_by_text("Moved 1 item.")).to_have_count(0)
 
 
-def test_the_listing_sorts_names_naturally(signed_in, live_server, owner):
+def test_the_listing_sorts_names_naturally(owner_page, live_server, owner):
     names = ["file10", "Zebra.txt", "file2", "Äpfel.txt", "apple.txt", "file1"]
     File.objects.bulk_create([File(owner=owner, name=name) for name in names])
-    page = signed_in
+    page = owner_page
     page.goto(live_server.url + "/")
-    _option(page, "file1").wait_for()
+    row_option(page, "file1").wait_for()
 
     shown = page.locator('[role="option"] .item__name').all_text_contents()
 

@@ -9,21 +9,11 @@ import pytest
 from django.conf import settings
 from playwright.sync_api import TimeoutError as PlaywrightTimeoutError
 
-from kosha.testing.browser import docs_screenshot_refresh, page_with_error_log, signed_in_context
+from kosha.testing.browser import docs_screenshot_refresh, row_option
 
 pytestmark = pytest.mark.browser
 
 SCREENSHOTS = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots"
-
-
-@pytest.fixture
-def signed_in(chromium, live_server, local_settings, owner):
-    """A page signed in as the owner through the session cookie of a force_login."""
-    context = signed_in_context(chromium, live_server.url, owner)
-    page, errors = page_with_error_log(context, timeout_ms=10_000)
-    yield page
-    context.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
 
 
 def _png_bytes() -> bytes:
@@ -50,27 +40,23 @@ def _shot(page, name):
         docs_screenshot_refresh(path, README_SHOTS[name])
 
 
-def _option(page, name):
-    return page.locator('[role="option"]', has=page.locator(".item__name", has_text=re.compile(f"^{re.escape(name)}$")))
-
-
 def _new_folder(page, name):
     page.get_by_role("button", name="New folder").click()
     field = page.get_by_role("dialog", name="New folder").get_by_label("Folder name")
     field.fill(name)
     field.press("Enter")
-    _option(page, name).wait_for()
+    row_option(page, name).wait_for()
 
 
 def _upload(page, name, payload, mime):
     page.locator("[data-upload-input]").set_input_files({"name": name, "mimeType": mime, "buffer": payload})
-    _option(page, name).wait_for()
+    row_option(page, name).wait_for()
 
 
-def test_the_file_browser_journey(signed_in, live_server):
+def test_the_file_browser_journey(owner_page, live_server):
     from playwright.sync_api import expect
 
-    page = signed_in
+    page = owner_page
     page.goto(live_server.url + "/")
     expect(page.get_by_text("This folder is empty — drop files here")).to_be_visible()
 
@@ -80,7 +66,7 @@ def test_the_file_browser_journey(signed_in, live_server):
     expect(page.locator('[role="option"]')).to_have_count(2)
 
     # When Reports is opened, the breadcrumbs and the address follow
-    _option(page, "Reports").locator(".item__name").click()
+    row_option(page, "Reports").locator(".item__name").click()
     expect(page.locator("[data-crumbs] [aria-current=page]")).to_have_text("Reports")
     expect(page).to_have_url(re.compile(r"/f/[0-9a-f-]{36}$"))
     expect(page.get_by_text("This folder is empty — drop files here")).to_be_visible()
@@ -91,12 +77,12 @@ def test_the_file_browser_journey(signed_in, live_server):
     expect(page.locator('[role="option"] use[href$="#ft-image"]')).to_have_count(1)
 
     # Rename in place with F2
-    _option(page, "draft.txt").click()
+    row_option(page, "draft.txt").click()
     page.keyboard.press("F2")
     rename = page.locator("input.item__rename")
     rename.fill("final.txt")
     rename.press("Enter")
-    expect(_option(page, "final.txt")).to_be_visible()
+    expect(row_option(page, "final.txt")).to_be_visible()
     expect(page.get_by_text("Renamed to “final.txt”.")).to_be_visible()
     _shot(page, "browser-list")
 
@@ -108,15 +94,15 @@ def test_the_file_browser_journey(signed_in, live_server):
     expect(page.get_by_role("button", name="Grid view")).to_have_attribute("aria-pressed", "true")
 
     # Shift-click selects the range
-    _option(page, "chart.png").click()
-    _option(page, "final.txt").click(modifiers=["Shift"])
+    row_option(page, "chart.png").click()
+    row_option(page, "final.txt").click(modifiers=["Shift"])
     expect(page.locator("[data-selection-count]")).to_have_text("2 files selected")
     expect(page.locator('[role="option"][aria-selected="true"]')).to_have_count(2)
     _shot(page, "browser-grid")
 
     # The preview of the text file, from the keyboard
     page.keyboard.press("Escape")
-    _option(page, "final.txt").click()
+    row_option(page, "final.txt").click()
     page.keyboard.press("Enter")
     viewer = page.locator("[data-viewer]")
     expect(viewer.locator(".viewer__text")).to_contain_text("Quarterly numbers")
@@ -128,14 +114,14 @@ def test_the_file_browser_journey(signed_in, live_server):
     expect(viewer).not_to_be_visible()
 
     # Move one file to Archive through the folder picker
-    _option(page, "final.txt").click()
+    row_option(page, "final.txt").click()
     page.locator('[data-selection-bar] [data-action="move"]').click()
     picker = page.locator("[data-picker]")
     picker.locator("[data-picker-crumbs]").get_by_role("button", name="My files").click()
     picker.get_by_role("button", name="Open Archive").click()
     expect(picker.locator("[data-picker-crumbs] [aria-current=location]")).to_have_text("Archive")
     picker.get_by_role("button", name=re.compile("^Move here")).click()
-    expect(_option(page, "final.txt")).to_have_count(0)
+    expect(row_option(page, "final.txt")).to_have_count(0)
     expect(page.get_by_text("Moved 1 item.")).to_be_visible()
 
     # Search finds it and jumps to its folder with it highlighted
@@ -144,11 +130,11 @@ def test_the_file_browser_journey(signed_in, live_server):
     expect(result).to_contain_text("My files › Archive")
     result.click()
     expect(page.locator("[data-crumbs] [aria-current=page]")).to_have_text("Archive")
-    expect(_option(page, "final.txt")).to_have_attribute("aria-selected", "true")
+    expect(row_option(page, "final.txt")).to_have_attribute("aria-selected", "true")
 
     # Trash it from the keyboard, then restore it from the trash page
     page.keyboard.press("Delete")
-    expect(_option(page, "final.txt")).to_have_count(0)
+    expect(row_option(page, "final.txt")).to_have_count(0)
     expect(page.get_by_role("alert")).to_have_text("")
     page.goto(live_server.url + "/trash/")
     row = page.locator("[data-trash-rows] tr", has_text="final.txt")
@@ -158,13 +144,13 @@ def test_the_file_browser_journey(signed_in, live_server):
     expect(row).to_have_count(0)
     expect(page.get_by_text("The trash is empty.")).to_be_visible()
     page.get_by_role("link", name="Show").click()
-    expect(_option(page, "final.txt")).to_have_attribute("aria-selected", "true")
+    expect(row_option(page, "final.txt")).to_have_attribute("aria-selected", "true")
 
 
-def test_keyboard_sorting_versions_and_emptying_the_trash(signed_in, live_server):
+def test_keyboard_sorting_versions_and_emptying_the_trash(owner_page, live_server):
     from playwright.sync_api import expect
 
-    page = signed_in
+    page = owner_page
     page.goto(live_server.url + "/")
     _upload(page, "small.txt", b"a", "text/plain")
     _upload(page, "big.txt", b"b" * 4000, "text/plain")
@@ -185,10 +171,10 @@ def test_keyboard_sorting_versions_and_emptying_the_trash(signed_in, live_server
     expect(names).to_have_text(["big.txt", "middle.txt", "small.txt"])
 
     # Arrows move, Shift+arrow extends, Space toggles, Ctrl+A selects all, Escape clears
-    _option(page, "big.txt").click()
+    row_option(page, "big.txt").click()
     page.keyboard.press("ArrowDown")
-    expect(_option(page, "middle.txt")).to_have_attribute("aria-selected", "true")
-    expect(_option(page, "middle.txt")).to_be_focused()
+    expect(row_option(page, "middle.txt")).to_have_attribute("aria-selected", "true")
+    expect(row_option(page, "middle.txt")).to_be_focused()
     page.keyboard.press("Shift+ArrowDown")
     expect(page.locator("[data-selection-count]")).to_have_text("2 files selected")
     page.keyboard.press("Space")
@@ -203,7 +189,7 @@ def test_keyboard_sorting_versions_and_emptying_the_trash(signed_in, live_server
     _upload(page, "small.txt", b"second version", "text/plain")
     # A function, not an expression: Playwright evaluates an expression with eval, which the CSP forbids.
     page.wait_for_function("() => window.stored === true")
-    _option(page, "small.txt").click()
+    row_option(page, "small.txt").click()
     page.locator('[data-selection-bar] [data-action="versions"]').click()
     panel = page.locator("[data-versions]")
     expect(panel.locator(".version")).to_have_count(2)
@@ -218,7 +204,7 @@ def test_keyboard_sorting_versions_and_emptying_the_trash(signed_in, live_server
     # A rename that clashes shows the API's message in the alert region
     # (retried: a listing refresh still in flight may re-render the row under the box)
     for _attempt in range(3):
-        _option(page, "big.txt").click()
+        row_option(page, "big.txt").click()
         page.keyboard.press("F2")
         box = page.locator("input.item__rename")
         try:
@@ -231,8 +217,8 @@ def test_keyboard_sorting_versions_and_emptying_the_trash(signed_in, live_server
 
     # Trash two with Delete, then empty the trash after confirming
     page.keyboard.press("Escape")
-    _option(page, "big.txt").click()
-    _option(page, "middle.txt").click(modifiers=["Control"])
+    row_option(page, "big.txt").click()
+    row_option(page, "middle.txt").click(modifiers=["Control"])
     page.keyboard.press("Delete")
     expect(names).to_have_text(["small.txt"])
     page.goto(live_server.url + "/trash/")
@@ -244,6 +230,6 @@ def test_keyboard_sorting_versions_and_emptying_the_trash(signed_in, live_server
     # At phone width the list keeps name and size only
     page.set_viewport_size({"width": 390, "height": 800})
     page.goto(live_server.url + "/")
-    expect(_option(page, "small.txt").locator(".item__size")).to_be_visible()
-    expect(_option(page, "small.txt").locator(".item__modified")).to_be_hidden()
+    expect(row_option(page, "small.txt").locator(".item__size")).to_be_visible()
+    expect(row_option(page, "small.txt").locator(".item__modified")).to_be_hidden()
     _shot(page, "browser-phone")

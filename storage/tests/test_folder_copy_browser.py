@@ -7,35 +7,22 @@ import pytest
 from playwright.sync_api import expect
 
 from kosha.testing import factories
-from kosha.testing.browser import page_with_error_log, signed_in_context
+from kosha.testing.browser import row_option
 from kosha.testing.factories import stored_file
 from storage.models import File, Folder
 
 pytestmark = pytest.mark.browser
 
 
-@pytest.fixture
-def signed_in(chromium, live_server, local_settings, owner):
-    context = signed_in_context(chromium, live_server.url, owner)
-    page, errors = page_with_error_log(context, timeout_ms=10_000)
-    yield page
-    context.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
-
-
-def _option(page, name):
-    return page.locator('[role="option"]', has=page.locator(".item__name", has_text=re.compile(f"^{re.escape(name)}$")))
-
-
-def test_copy_a_folder_into_another_folder_from_the_selection_bar(signed_in, live_server, owner):
+def test_copy_a_folder_into_another_folder_from_the_selection_bar(owner_page, live_server, owner):
     docs = factories.folder(owner, "Docs")
     stored_file(owner, "notes.txt", b"notes", folder=docs)
     stored_file(owner, "deep.txt", b"deep", folder=factories.folder(owner, "Inner", docs))
     backup = factories.folder(owner, "Backup")
-    page = signed_in
+    page = owner_page
     page.goto(live_server.url + "/")
 
-    _option(page, "Docs").click()
+    row_option(page, "Docs").click()
     copy = page.locator('[data-selection-bar] [data-action="copy"]')
     expect(copy).to_be_visible()
     copy.click()
@@ -51,5 +38,5 @@ def test_copy_a_folder_into_another_folder_from_the_selection_bar(signed_in, liv
         "notes.txt",
     ]
     page.goto(f"{live_server.url}/f/{copied.pk}")
-    expect(_option(page, "Inner")).to_be_visible()
-    expect(_option(page, "notes.txt")).to_be_visible()
+    expect(row_option(page, "Inner")).to_be_visible()
+    expect(row_option(page, "notes.txt")).to_be_visible()
