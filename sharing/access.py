@@ -41,7 +41,7 @@ import uuid
 from collections.abc import Collection, Iterable
 from dataclasses import dataclass
 from datetime import datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from django.db.models import Q
 from django.utils import timezone
@@ -54,7 +54,14 @@ from storage.places import Place
 from storage.tree import folder_chain, folder_subtrees
 
 if TYPE_CHECKING:
+    from django.contrib.auth.models import AnonymousUser
+
     from accounts.models import User
+
+    # Who asks: a signed-in User, an anonymous visitor, or nobody (a task).
+    Actor = User | AnonymousUser | None
+
+_Item = TypeVar("_Item", File, Folder)
 
 
 class Role(enum.IntEnum):
@@ -74,7 +81,7 @@ class Need(enum.Enum):
     OWN = "own"
 
 
-_SHARE_ROLES = {Share.Role.VIEWER: Role.VIEWER, Share.Role.EDITOR: Role.EDITOR}
+_SHARE_ROLES: dict[str, Role] = {Share.Role.VIEWER: Role.VIEWER, Share.Role.EDITOR: Role.EDITOR}
 
 
 @dataclass(frozen=True)
@@ -106,7 +113,7 @@ def folder_chain_ids(item: File | Folder) -> list[uuid.UUID]:
     return list(reversed(folder_chain(owner_id=item.owner_id, folder_id=folder_id).ids))
 
 
-def grant_for_user(*, user, item: File | Folder) -> Grant | None:
+def grant_for_user(*, user: Actor, item: File | Folder) -> Grant | None:
     """How user reaches item: owner, the nearest share on it or above it, or None.
     No query for the owner; two for anyone else (the folder chain, the shares on it)."""
     if user is None or not user.is_authenticated:
@@ -128,13 +135,13 @@ def grant_for_user(*, user, item: File | Folder) -> Grant | None:
     return Grant(role=_SHARE_ROLES[role], root_id=file_id or folder_id, root_is_folder=file_id is None)
 
 
-def access_for_user(*, user, item: File | Folder) -> Role | None:
+def access_for_user(*, user: Actor, item: File | Folder) -> Role | None:
     """Role.OWNER, the role of the nearest share on item or a folder above it, or None."""
     grant = grant_for_user(user=user, item=item)
     return grant.role if grant else None
 
 
-def _refusal(grant: Grant, need: Need, item) -> Exception | None:
+def _refusal(grant: Grant, need: Need, item: File | Folder) -> Exception | None:
     """None when `grant` allows `need` on item, else the Forbidden error to raise."""
     if need is Need.VIEW or grant.is_owner:
         return None
@@ -147,8 +154,10 @@ def _refusal(grant: Grant, need: Need, item) -> Exception | None:
     return None
 
 
-def _checked(item, *, actor, need: Need, not_found: NotFound):
-    grant = grant_for_user(user=actor, item=item) if item is not None else None
+def _checked(item: _Item | None, *, actor: Actor, need: Need, not_found: NotFound) -> _Item:
+    if item is None:
+        raise not_found
+    grant = grant_for_user(user=actor, item=item)
     if grant is None:
         raise not_found
     refusal = _refusal(grant, need, item)
@@ -169,21 +178,21 @@ def _folder_not_found(field: str | None = None) -> NotFound:
 # --- items by id, for a person ----------------------------------------------------------------
 
 
-def _live_file(file_id) -> File | None:
+def _live_file(file_id: object) -> File | None:
     parsed = parse_id(file_id)
     if parsed is None:
         return None
     return File.objects.select_related("current_version", "owner").filter(pk=parsed, deleted_at__isnull=True).first()
 
 
-def _live_folder(folder_id) -> Folder | None:
+def _live_folder(folder_id: object) -> Folder | None:
     parsed = parse_id(folder_id)
     if parsed is None:
         return None
     return Folder.objects.select_related("owner").filter(pk=parsed, deleted_at__isnull=True).first()
 
 
-def file_for_actor(*, actor, file_id, need: Need = Need.VIEW) -> File:
+def file_for_actor(*, actor: Actor, file_id: object, need: Need = Need.VIEW) -> File:
     """The live file `file_id` names, with `.grant` (and `.owner`, `.current_version`)
     set, when `actor` (a User, or None/anonymous) may `need` it. Raises NotFound (no such
     live file, or the actor cannot see it) or Forbidden (seen, but not this need).
@@ -192,19 +201,19 @@ def file_for_actor(*, actor, file_id, need: Need = Need.VIEW) -> File:
     return _checked(_live_file(file_id), actor=actor, need=need, not_found=_file_not_found())
 
 
-def folder_for_actor(*, actor, folder_id, need: Need = Need.VIEW, field: str | None = None) -> Folder:
+def folder_for_actor(*, actor: Actor, folder_id: object, need: Need = Need.VIEW, field: str | None = None) -> Folder:
     """The live folder `folder_id` names, with `.grant` (and `.owner`) set, when actor
     may `need` it. `field` names the request field in the 404 (a move's target).
     Raises NotFound or Forbidden as file_for_actor. Locks nothing."""
     return _checked(_live_folder(folder_id), actor=actor, need=need, not_found=_folder_not_found(field))
 
 
-def is_root(folder_id) -> bool:
+def is_root(folder_id: object) -> bool:
     """Whether a request's folder value names the root of one's own space."""
     return folder_id is None or folder_id in ("", "root")
 
 
-def place_for_actor(*, actor, folder_id, need: Need = Need.EDIT, field: str | None = None) -> Place:
+def place_for_actor(*, actor: Actor, folder_id: object, need: Need = Need.EDIT, field: str | None = None) -> Place:
     """Where actor may put something: None, "" or "root" is the root of the actor's own
     space; a folder id is that folder (in whoever's space it is) when actor may `need`
     it (EDIT to add there). Raises NotFound, Forbidden."""
@@ -216,20 +225,22 @@ def place_for_actor(*, actor, folder_id, need: Need = Need.EDIT, field: str | No
     return Place(owner=folder.owner, folder=folder)
 
 
-def parent_place_for_actor(*, actor, item: File | Folder, need: Need = Need.EDIT) -> Place:
+def parent_place_for_actor(*, actor: Actor, item: File | Folder, need: Need = Need.EDIT) -> Place:
     """The folder holding item (of an item the actor already reached) as a place, when
     actor may `need` it: "beside it", for a copy. Its owner's root is the owner's only
     (OwnerOnly for anyone else, who can see the item but not the top of the space).
     Raises NotFound (a folder above what is shared), Forbidden."""
     parent_id = item.parent_id if isinstance(item, Folder) else item.folder_id
     if parent_id is None:
-        if actor is None or item.owner_id != actor.pk:
+        if actor is None or not actor.is_authenticated or item.owner_id != actor.pk:
             raise OwnerOnly("Only the owner can add at the top of their files; choose a folder.", field="folder")
         return Place(owner=actor, folder=None)
     return place_for_actor(actor=actor, folder_id=parent_id, need=need, field="folder")
 
 
-def item_for_actor(*, actor, file_id=None, folder_id=None, need: Need = Need.VIEW) -> File | Folder:
+def item_for_actor(
+    *, actor: Actor, file_id: object = None, folder_id: object = None, need: Need = Need.VIEW
+) -> File | Folder:
     """The file or the folder a request names (exactly one of the two ids), as
     file_for_actor or folder_for_actor. Raises InvalidInput (neither or both), NotFound,
     Forbidden."""
@@ -240,7 +251,7 @@ def item_for_actor(*, actor, file_id=None, folder_id=None, need: Need = Need.VIE
     return folder_for_actor(actor=actor, folder_id=folder_id, need=need)
 
 
-def version_for_actor(*, actor, file_id, version_id, need: Need = Need.VIEW) -> FileVersion:
+def version_for_actor(*, actor: Actor, file_id: object, version_id: object, need: Need = Need.VIEW) -> FileVersion:
     """One version of a live file the actor may `need`; `version.file` is that file
     (with its grant) and `version.grant` the same grant. Raises NotFound (also for a
     version of another file) or Forbidden."""
@@ -254,7 +265,7 @@ def version_for_actor(*, actor, file_id, version_id, need: Need = Need.VIEW) -> 
     return version
 
 
-def upload_for_actor(*, actor, upload_id, need: Need = Need.EDIT) -> UploadSession:
+def upload_for_actor(*, actor: Actor, upload_id: object, need: Need = Need.EDIT) -> UploadSession:
     """An upload session the actor may reach, with `.grant`: every session in the actor's
     own space (whoever started it), and the sessions the actor started in someone else's
     folder. For those, EDIT (send parts, read the state, complete) needs the actor to
@@ -268,7 +279,7 @@ def upload_for_actor(*, actor, upload_id, need: Need = Need.EDIT) -> UploadSessi
     return upload
 
 
-def uploads_for_actor(*, actor, upload_ids: list, need: Need = Need.EDIT) -> dict[str, UploadSession]:
+def uploads_for_actor(*, actor: Actor, upload_ids: list, need: Need = Need.EDIT) -> dict[str, UploadSession]:
     """The sessions among `upload_ids` (as sent: strings) the actor may reach, as
     upload_for_actor decides for each, by the id as sent; the others (malformed, unknown,
     someone else's) are absent, so a caller answers them NotFound without telling which.
@@ -281,7 +292,7 @@ def uploads_for_actor(*, actor, upload_ids: list, need: Need = Need.EDIT) -> dic
             upload.pk: upload
             for upload in UploadSession.objects.select_related("owner", "folder").filter(pk__in=wanted)
         }
-    grants: dict = {}
+    grants: dict[uuid.UUID | None, Grant | None] = {}
     return {
         raw: found[value]
         for raw, value in parsed.items()
@@ -289,7 +300,9 @@ def uploads_for_actor(*, actor, upload_ids: list, need: Need = Need.EDIT) -> dic
     }
 
 
-def _upload_reached(actor, upload: UploadSession, *, need: Need, grants: dict) -> bool:
+def _upload_reached(
+    actor: Actor, upload: UploadSession, *, need: Need, grants: dict[uuid.UUID | None, Grant | None]
+) -> bool:
     """Whether actor may reach upload (see upload_for_actor); sets `upload.grant`.
     `grants` caches the grant on each folder across the sessions of one request."""
     if actor is None or not actor.is_authenticated:
@@ -309,7 +322,7 @@ def _upload_reached(actor, upload: UploadSession, *, need: Need, grants: dict) -
     return True
 
 
-def archive_for_actor(*, actor, archive_id) -> FolderArchive:
+def archive_for_actor(*, actor: Actor, archive_id: object) -> FolderArchive:
     """A folder archive (zip) of a folder the actor may view, with `.grant`: whoever asked
     for it, anyone who may view the folder may fetch it, and nobody else (NotFound)."""
     parsed = parse_id(archive_id)
@@ -323,9 +336,10 @@ def archive_for_actor(*, actor, archive_id) -> FolderArchive:
     # A zip of a selection at the top of the owner's space is the owner's alone.
     if archive.folder is None or archive.folder.deleted_at is not None:
         raise not_found
-    archive.grant = grant_for_user(user=actor, item=archive.folder)
-    if archive.grant is None:
+    grant = grant_for_user(user=actor, item=archive.folder)
+    if grant is None:
         raise not_found
+    archive.grant = grant
     return archive
 
 
@@ -333,7 +347,7 @@ MAX_SELECTION = 1000  # items one request may name (a zip of a selection)
 
 
 def selection_for_actor(
-    *, actor, file_ids: Iterable, folder_ids: Iterable
+    *, actor: Actor, file_ids: Iterable, folder_ids: Iterable
 ) -> tuple[list[File], list[Folder], Folder | None]:
     """The live files and folders the ids name, and the folder they all sit in (None: the
     top of their owner's space), when actor may view that folder, so every item in it:
@@ -382,7 +396,7 @@ def selection_for_actor(
     raise InvalidInput("These items were shared with you one by one: download them one at a time.", field="items")
 
 
-def share_for_actor(*, actor, share_id) -> Share | Invitation:
+def share_for_actor(*, actor: Actor, share_id: object) -> Share | Invitation:
     """A share the actor made (only an item's owner shares it), or a pending invitation
     of theirs: the API answers alike for both (no enumeration), so the same ids work.
     NotFound otherwise."""
@@ -403,7 +417,7 @@ def share_for_actor(*, actor, share_id) -> Share | Invitation:
     return share
 
 
-def link_for_actor(*, actor, link_id) -> ShareLink:
+def link_for_actor(*, actor: Actor, link_id: object) -> ShareLink:
     """A public link the actor made (only an item's owner makes them). NotFound otherwise."""
     parsed = parse_id(link_id)
     link = (
@@ -419,7 +433,7 @@ def link_for_actor(*, actor, link_id) -> ShareLink:
 # --- the trash ---------------------------------------------------------------------------------
 
 
-def trash_item_for_actor(*, actor, item_id, need: Need = Need.EDIT) -> Folder | File:
+def trash_item_for_actor(*, actor: Actor, item_id: object, need: Need = Need.EDIT) -> Folder | File:
     """A trash root (a folder or file the trash lists) the actor may act on, with `.grant`.
 
     The trash rule (as Nextcloud keeps a recipient's deletions restorable by them): the
@@ -455,7 +469,9 @@ def trash_item_for_actor(*, actor, item_id, need: Need = Need.EDIT) -> Folder | 
     return root
 
 
-def trashed_item_for_actor(*, actor, item_id, need: Need = Need.EDIT) -> tuple[Folder | File, Folder | File]:
+def trashed_item_for_actor(
+    *, actor: Actor, item_id: object, need: Need = Need.EDIT
+) -> tuple[Folder | File, Folder | File]:
     """A trashed item, a trash root or anything trashed with one (inside a trashed
     folder), and its trash root, which trash_item_for_actor checks: the item is reached
     exactly as its trash root is. Returns (item, root). Raises NotFound, OwnerOnly."""
@@ -534,7 +550,7 @@ class SharedScope:
         return names[::-1]
 
 
-def shared_scope_for_actor(*, actor, roles: Iterable[str] | None = None) -> SharedScope:
+def shared_scope_for_actor(*, actor: User, roles: Iterable[str] | None = None) -> SharedScope:
     """What is shared with actor (a User), optionally only through shares of `roles`
     ("viewer", "editor"): 1. the shares of live items with their owners; 2. if any
     shares folders, one recursive query for the live folders under them. Locks nothing."""
@@ -561,6 +577,7 @@ def shared_scope_for_actor(*, actor, roles: Iterable[str] | None = None) -> Shar
         if share.file_id is not None:
             files[share.file_id] = grant
         else:
+            assert share.folder_id is not None  # sharing_share_one_item: a file or a folder
             folder_grants[share.folder_id] = grant
     folders: dict[uuid.UUID, SharedFolder] = {}
     if folder_grants:
@@ -640,7 +657,7 @@ def _link_grant(link: ShareLink) -> Grant:
     return Grant(role=Role.VIEWER, root_id=link.file_id or link.folder_id, root_is_folder=link.file_id is None)
 
 
-def file_for_link(*, link: ShareLink, file_id) -> File:
+def file_for_link(*, link: ShareLink, file_id: object) -> File:
     """A live file the live link reaches, with `.grant` (viewer, from the link's item).
     NotFound otherwise."""
     file = _live_file(file_id)
@@ -650,7 +667,7 @@ def file_for_link(*, link: ShareLink, file_id) -> File:
     return file
 
 
-def folder_for_link(*, link: ShareLink, folder_id) -> Folder:
+def folder_for_link(*, link: ShareLink, folder_id: object) -> Folder:
     """A live folder the live link reaches, with `.grant`. NotFound otherwise."""
     folder = _live_folder(folder_id)
     if folder is None or access_for_link(link=link, item=folder) is None:
@@ -667,7 +684,7 @@ def drop_place_for_link(*, link: ShareLink) -> Place:
     return Place(owner=link.owner, folder=link.folder)
 
 
-def upload_for_link(*, link: ShareLink, upload_id, started_here: Collection[str]) -> UploadSession:
+def upload_for_link(*, link: ShareLink, upload_id: object, started_here: Collection[str]) -> UploadSession:
     """A session this browser started through this drop link (`started_here`: the ids
     its session remembers); any other is NotFound, so a dropper reaches nothing of the
     owner's but their own uploads."""
@@ -679,7 +696,7 @@ def upload_for_link(*, link: ShareLink, upload_id, started_here: Collection[str]
         raise not_found
     upload = (
         UploadSession.objects.select_related("owner")
-        .filter(pk=parsed, owner_id=link.owner_id, folder_id=link.folder_id, created_by__isnull=True)
+        .filter(pk=parsed, owner_id=link.owner_id, folder=link.folder_id, created_by__isnull=True)
         .first()
     )
     if upload is None:

@@ -163,6 +163,9 @@ class File(models.Model):
 class FileVersion(models.Model):
     """One immutable blob. Its bytes live at `key`; its name lives on the File."""
 
+    # Set (not stored) on a version that sharing.access hands out: its file's grant.
+    grant: Grant
+
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
     file = models.ForeignKey(File, on_delete=models.CASCADE, related_name="versions")
     number = models.PositiveIntegerField()
@@ -204,6 +207,10 @@ class FileVersion(models.Model):
 
 
 class UploadSession(models.Model):
+    # Set (not stored) on a session sharing.access hands out: how the actor reaches its
+    # folder (None: an abort by its starter who may no longer edit there).
+    grant: Grant | None
+
     class Status(models.TextChoices):
         PENDING = "pending"
         COMPLETED = "completed"
@@ -283,6 +290,9 @@ class UploadSession(models.Model):
 class FolderArchive(models.Model):
     """A zip of a folder, or of some of the items in one (`selection`), built by a
     background task into the store; the client polls."""
+
+    # Set (not stored) on an archive that sharing.access hands out: how the actor reaches it.
+    grant: Grant
 
     class Status(models.TextChoices):
         PENDING = "pending"
