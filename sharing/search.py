@@ -9,14 +9,18 @@ from __future__ import annotations
 import datetime as dt
 import uuid
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import Q
 
 from kosha.pages import Page
 from sharing.access import OWNER_GRANT, Grant, SharedScope, shared_scope_for_actor
-from storage.models import Folder
-from storage.search import SearchArea, search_ranked, search_request_clean
+from storage.models import File, Folder
+from storage.search import SearchArea, SearchHit, search_ranked, search_request_clean
 from storage.tree import folder_path_names, folder_subtree, folders_with_ancestors
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -39,16 +43,17 @@ SearchPage = Page[SearchResult]
 
 def search_for_actor(
     *,
-    actor,
-    query,
-    kind=None,
-    modified_after=None,
-    modified_before=None,
-    min_size=None,
-    max_size=None,
+    actor: User,
+    # Raw request values: search_request_clean checks them (InvalidInput otherwise).
+    query: Any,
+    kind: Any = None,
+    modified_after: Any = None,
+    modified_before: Any = None,
+    min_size: Any = None,
+    max_size: Any = None,
     folder: Folder | None = None,
-    cursor=None,
-    limit=None,
+    cursor: Any = None,
+    limit: Any = None,
 ) -> SearchPage:
     """The live files and folders actor may see whose names match query, best first, a
     page at a time: their own space and everything shared with them, or only `folder`'s
@@ -95,7 +100,8 @@ def search_for_actor(
     items = []
     for hit in hits:
         item = hit.item
-        is_file = hit.kind == "file"
+        grant: Grant | None
+        owner: User | None
         if item.owner_id == actor.pk:
             grant, path, owner = OWNER_GRANT, folder_path_names(folder_id=hit.parent_id, folders=ancestry), actor
         else:
@@ -109,8 +115,8 @@ def search_for_actor(
                 name=item.name,
                 parent_id=hit.parent_id,
                 path=path,
-                size_bytes=item.size_bytes if is_file else None,
-                content_type=item.content_type if is_file else None,
+                size_bytes=item.size_bytes if isinstance(item, File) else None,
+                content_type=item.content_type if isinstance(item, File) else None,
                 modified=item.updated_at,
                 score=hit.score,
                 owner=owner,
@@ -120,13 +126,13 @@ def search_for_actor(
     return SearchPage(items=items, next_cursor=next_cursor)
 
 
-def _grant_of(scope: SharedScope, hit) -> Grant | None:
-    if hit.kind == "file":
+def _grant_of(scope: SharedScope, hit: SearchHit) -> Grant | None:
+    if isinstance(hit.item, File):  # hit.kind == "file"
         return scope.file_grant(file_id=hit.item.pk, folder_id=hit.item.folder_id)
     return scope.folder_grant(hit.item.pk)
 
 
-def _shared_path(scope: SharedScope, hit) -> list[str]:
+def _shared_path(scope: SharedScope, hit: SearchHit) -> list[str]:
     """The folders above a shared item, from the shared folder down. A folder that is
     itself a shared root, and a file shared on its own, show no path."""
     if hit.kind == "file":

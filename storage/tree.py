@@ -125,7 +125,7 @@ def folder_ancestry(*, user, folder_id) -> list[Breadcrumb]:
     return crumbs
 
 
-def folders_with_ancestors(*, user, folder_ids: Iterable[uuid.UUID]) -> dict[uuid.UUID, Folder]:
+def folders_with_ancestors(*, user, folder_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, Folder]:
     """The given folders and all their ancestors, by id, in one recursive query (each
     folder once: see the module docstring)."""
     ids = [_db_uuid(folder_id) for folder_id in set(folder_ids) if folder_id is not None]
