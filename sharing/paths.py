@@ -16,13 +16,20 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterator
 from dataclasses import dataclass
+from typing import TYPE_CHECKING, TypeVar
 
-from django.db.models import Q
+from django.db.models import Q, QuerySet
 
 from kosha.errors import NotFound
 from sharing.access import Need, file_for_actor, folder_for_actor
 from sharing.models import Share
 from storage.models import File, Folder
+
+if TYPE_CHECKING:
+    from accounts.models import User
+    from sharing.access import Actor
+
+_Child = TypeVar("_Child", Folder, File)
 
 SHARED_WITH_ME = "Shared with me"
 # Rows per query when listing a folder: a 10,000-item folder is 10 + 10 queries of this.
@@ -46,7 +53,7 @@ def _not_found() -> NotFound:
     return NotFound("Nothing at this path.", resource="path")
 
 
-def shared_items_for_actor(*, actor) -> list[tuple[str, File | Folder]]:
+def shared_items_for_actor(*, actor: User) -> list[tuple[str, File | Folder]]:
     """(name as listed, item) of every live item shared directly with actor, in share
     order, names made unique. One query. Locks nothing."""
     shares = (
@@ -70,21 +77,23 @@ def shared_items_for_actor(*, actor) -> list[tuple[str, File | Folder]]:
     return found
 
 
-def _child_by_name(*, owner_id, folder_id, name: str, folders_only: bool) -> File | Folder | None:
+def _child_by_name(
+    *, owner_id: uuid.UUID, folder_id: uuid.UUID | None, name: str, folders_only: bool
+) -> File | Folder | None:
     live = {"owner_id": owner_id, "name": name, "deleted_at__isnull": True}
     folder = Folder.objects.filter(parent_id=folder_id, **live).first()
     if folder is not None or folders_only:
         return folder
-    return File.objects.filter(folder_id=folder_id, **live).first()
+    return File.objects.filter(folder=folder_id, **live).first()
 
 
-def _checked(item: File | Folder, *, actor, need: Need) -> File | Folder:
+def _checked(item: File | Folder, *, actor: Actor, need: Need) -> File | Folder:
     if isinstance(item, Folder):
         return folder_for_actor(actor=actor, folder_id=item.pk, need=need)
     return file_for_actor(actor=actor, file_id=item.pk, need=need)
 
 
-def item_at_path_for_actor(*, actor, names: list[str], need: Need = Need.VIEW) -> PathTarget:
+def item_at_path_for_actor(*, actor: User, names: list[str], need: Need = Need.VIEW) -> PathTarget:
     """What `names` reaches for actor (a signed-in User). One query per name, then the
     access getter's. Raises NotFound (nothing there, or nothing the actor may see, one
     answer for both) and Forbidden (seen, but not allowed `need`). Locks nothing."""
@@ -108,6 +117,7 @@ def item_at_path_for_actor(*, actor, names: list[str], need: Need = Need.VIEW) -
         )
         if current is None:
             raise _not_found()
+    assert current is not None  # names is not empty: the shared item or the loop set it
     return PathTarget(
         kind="folder" if isinstance(current, Folder) else "file", item=_checked(current, actor=actor, need=need)
     )
@@ -119,20 +129,22 @@ def children_for_folder(*, owner_id: uuid.UUID, folder: Folder | None) -> Iterat
     name, id), so memory holds one batch. The caller got `folder` through
     sharing.access (or it is the actor's own root). Locks nothing."""
     live = {"owner_id": owner_id, "deleted_at__isnull": True}
-    for model, where in (
-        (Folder, {"parent_id": folder.pk if folder else None}),
-        (File, {"folder_id": folder.pk if folder else None}),
-    ):
-        rows = model.objects.filter(**live, **where).order_by("name", "id")
-        if model is File:
-            rows = rows.select_related("current_version")
-        after: tuple[str, uuid.UUID] | None = None
-        while True:
-            page = rows
-            if after is not None:
-                page = rows.filter(Q(name__gt=after[0]) | Q(name=after[0], id__gt=after[1]))
-            batch = list(page[:CHILDREN_BATCH])
-            yield from batch
-            if len(batch) < CHILDREN_BATCH:
-                break
-            after = (batch[-1].name, batch[-1].pk)
+    parent_id = folder.pk if folder else None
+    yield from _in_batches(Folder.objects.filter(**live, parent_id=parent_id).order_by("name", "id"))
+    yield from _in_batches(
+        File.objects.filter(**live, folder=parent_id).order_by("name", "id").select_related("current_version")
+    )
+
+
+def _in_batches(rows: QuerySet[_Child]) -> Iterator[_Child]:
+    """rows (ordered by name, id), CHILDREN_BATCH per query, keyset on (name, id)."""
+    after: tuple[str, uuid.UUID] | None = None
+    while True:
+        page = rows
+        if after is not None:
+            page = rows.filter(Q(name__gt=after[0]) | Q(name=after[0], id__gt=after[1]))
+        batch = list(page[:CHILDREN_BATCH])
+        yield from batch
+        if len(batch) < CHILDREN_BATCH:
+            break
+        after = (batch[-1].name, batch[-1].pk)
