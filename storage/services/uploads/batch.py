@@ -20,7 +20,8 @@ from __future__ import annotations
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
-from typing import Any
+from functools import partial
+from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
 from django.db import IntegrityError, transaction
@@ -47,6 +48,9 @@ from storage.services.uploads.complete import (
 from storage.services.uploads.start import StartRequest, UploadStart, session_build, session_sign, start_request_clean
 from storage.services.uploads.transfer import upload_require_pending
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 UPLOADED = ActivityEvent.Kind.UPLOAD_COMPLETED
 
 # What each file of a batch gets: its start (or recorded version), or the error the
@@ -55,7 +59,7 @@ StartResult = UploadStart | DomainError
 CompleteResult = FileVersion | DomainError
 
 
-def uploads_start_batch(*, actor, place: Place, files: list[dict[str, Any]]) -> list[StartResult]:
+def uploads_start_batch(*, actor: User | None, place: Place, files: list[dict[str, Any]]) -> list[StartResult]:
     """Start many uploads into one place, one result per file in order.
 
     files: dicts of upload_start's fields (name, size_bytes, content_type, sha256,
@@ -124,7 +128,9 @@ class _Verified:
     sha256_hex: str
 
 
-def uploads_complete_batch(*, actor, uploads: list[UploadSession], origin: Origin) -> dict[Any, CompleteResult]:
+def uploads_complete_batch(
+    *, actor: User | None, uploads: list[UploadSession], origin: Origin
+) -> dict[Any, CompleteResult]:
     """Complete many single-PUT uploads (sessions the door got through
     sharing.access.uploads_for_actor), one result per session, keyed by session id.
 
@@ -213,7 +219,7 @@ class _Bulk:
     alone: list[_Verified] = field(default_factory=list)
 
 
-def _record_in_bulk(items: list[_Verified], *, actor, origin: Origin) -> _Bulk:
+def _record_in_bulk(items: list[_Verified], *, actor: User | None, origin: Origin) -> _Bulk:
     """Record in one transaction what can be recorded plainly: a new file under a free
     name, or a new version of the live file of that name (on_conflict "version"). The
     rest (see uploads_complete_batch) is left for the single-file recorder. Raises
@@ -225,7 +231,7 @@ def _record_in_bulk(items: list[_Verified], *, actor, origin: Origin) -> _Bulk:
     with transaction.atomic():
         usages = {owner_id: usage_lock(user=owner_id) for owner_id in sorted({i.upload.owner_id for i in items})}
         locked = UploadSession.objects.select_for_update().in_bulk([item.upload.pk for item in items])
-        folder_ids = {item.upload.folder_id for item in items} - {None}
+        folder_ids = {item.upload.folder_id for item in items if item.upload.folder_id is not None}
         folders = {folder.pk: folder for folder in folders_lock(folder_ids=folder_ids)} if folder_ids else {}
         taken_by_folder, files_by_name = _names_taken(items)
 
@@ -243,7 +249,7 @@ def _record_in_bulk(items: list[_Verified], *, actor, origin: Origin) -> _Bulk:
                     bulk.results[session.pk] = exc
                 continue
             place = (session.owner_id, session.folder_id, session.name)
-            folder = folders.get(session.folder_id)
+            folder = folders.get(session.folder_id) if session.folder_id is not None else None
             existing = files_by_name.get(place)
             if (
                 place in taken_by_folder
@@ -296,7 +302,12 @@ def _names_taken(items: list[_Verified]) -> tuple[set[tuple], dict[tuple, File]]
 
 
 def _bulk_rows(
-    entries: list[tuple[_Verified, UploadSession, File | None]], *, folders: dict, kept: dict, actor, origin: Origin
+    entries: list[tuple[_Verified, UploadSession, File | None]],
+    *,
+    folders: dict,
+    kept: dict,
+    actor: User | None,
+    origin: Origin,
 ) -> dict[Any, CompleteResult]:
     """The rows of the plainly recorded uploads, each kind in one statement: new files,
     versions, the files that got a new version, the sessions, the activity."""
@@ -309,7 +320,10 @@ def _bulk_rows(
         .values_list("file_id", "last")
         .order_by()
     )
-    new_files, updated_files, versions, events = [], [], [], []
+    new_files: list[File] = []
+    updated_files: list[File] = []
+    versions: list[FileVersion] = []
+    events: list[ActivityEvent] = []
     results: dict[Any, CompleteResult] = {}
     for item, session, existing in entries:
         file = existing or File(
@@ -363,8 +377,12 @@ def _bulk_rows(
     for version, (_, session, _) in zip(versions, entries, strict=True):
         needs_prune = version.number > kept[session.owner_id]
         transaction.on_commit(
-            lambda version=version, needs_prune=needs_prune: after_version_recorded(
-                version.pk, file_id=version.file_id, content_type=version.content_type, needs_prune=needs_prune
+            partial(
+                after_version_recorded,
+                version.pk,
+                file_id=version.file_id,
+                content_type=version.content_type,
+                needs_prune=needs_prune,
             )
         )
     return results
