@@ -6,13 +6,14 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.signals import user_logged_in, user_login_failed
 from django.db import transaction
 from django.dispatch import receiver
+from django.http import HttpRequest
 
 from activity.models import ActivityEvent
 from activity.services import activity_record
 from kosha.origin import Origin
 
 
-def _origin(request) -> Origin | None:
+def _origin(request: HttpRequest | None) -> Origin | None:
     if request is None:
         return None
     # The admin signs in through allauth's page too; its path tells the two apart.

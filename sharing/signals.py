@@ -8,20 +8,28 @@ does: anyone can type an address at sign-up.
 
 from __future__ import annotations
 
+from typing import TYPE_CHECKING
+
 from allauth.account.models import EmailAddress
 from allauth.account.signals import email_confirmed, user_signed_up
 from django.dispatch import receiver
+from django.http import HttpRequest
 
 from sharing.invitations import invitations_accept
 
+if TYPE_CHECKING:
+    from accounts.models import User
+
 
 @receiver(user_signed_up, dispatch_uid="sharing.invitations.signed_up")
-def _accept_on_sign_up(sender, request, user, **kwargs) -> None:
+def _accept_on_sign_up(sender: object, request: HttpRequest | None, user: User, **kwargs: object) -> None:
     for address in EmailAddress.objects.filter(user=user, verified=True):
         invitations_accept(user=user, email=address.email)
 
 
 @receiver(email_confirmed, dispatch_uid="sharing.invitations.email_confirmed")
-def _accept_on_confirmation(sender, request, email_address, **kwargs) -> None:
+def _accept_on_confirmation(
+    sender: object, request: HttpRequest | None, email_address: EmailAddress, **kwargs: object
+) -> None:
     if email_address.verified:
         invitations_accept(user=email_address.user, email=email_address.email)

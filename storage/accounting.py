@@ -11,7 +11,7 @@ from django.db.models import Sum
 from storage.models import File, FileVersion, UploadSession
 
 
-def usage_actual_for_user(user_id: uuid.UUID | str) -> dict[str, int]:
+def usage_actual_for_user(user_id: uuid.UUID) -> dict[str, int]:
     """used_bytes: every version's size, trash included (trash counts until purged);
     file_count: every File row, trash included; reserved_*: the pending upload sessions
     (a session for a new version of a live file reserves bytes but no file slot).

@@ -1,5 +1,7 @@
 """django-q2 entry points: thin, idempotent, taking ids and plain values."""
 
+import uuid
+
 from storage.services.archives import folder_archive_build
 from storage.services.janitors import orphan_check, orphans_sweep, usage_reconcile
 from storage.services.replication import replicas_verify, replication_backlog_drain, version_replicate
@@ -20,7 +22,7 @@ def blobs_delete_task(keys: list[str]) -> int:
     return len(keys)
 
 
-def file_versions_prune_task(file_id) -> int:
+def file_versions_prune_task(file_id: uuid.UUID) -> int:
     """Enqueued after a version is recorded: keep the plan's newest `versions_kept`."""
     return file_versions_prune(file_id=file_id)
 
