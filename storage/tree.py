@@ -29,6 +29,7 @@ from __future__ import annotations
 import uuid
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import connection
@@ -36,6 +37,9 @@ from django.db import connection
 from kosha.errors import FolderCycle, FolderTooDeep, NotFound
 from storage.ids import parse_id
 from storage.models import Folder
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 
 @dataclass(frozen=True)
@@ -79,16 +83,21 @@ def _table() -> str:
     return connection.ops.quote_name(Folder._meta.db_table)
 
 
-def _db_uuid(value) -> object:
+def _db_uuid(value: uuid.UUID | str) -> uuid.UUID | str:
     # SQLite keeps UUIDs as 32 hex characters, PostgreSQL as uuid: let the field adapt.
     return Folder._meta.pk.get_db_prep_value(value, connection)
 
 
-def _uuid(raw) -> uuid.UUID | None:
-    return None if raw is None else raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
+def _uuid(raw: object) -> uuid.UUID:
+    """A non-null id column of a raw row (a primary key, an owner) as a UUID."""
+    return raw if isinstance(raw, uuid.UUID) else uuid.UUID(str(raw))
 
 
-def folder_chain(*, owner_id, folder_id: uuid.UUID, live_only: bool = True) -> FolderChain:
+def _uuid_or_none(raw: object) -> uuid.UUID | None:
+    return None if raw is None else _uuid(raw)
+
+
+def folder_chain(*, owner_id: uuid.UUID, folder_id: uuid.UUID, live_only: bool = True) -> FolderChain:
     """The owner's folder and its ancestors, root-most first, in ONE recursive query of at
     most max_depth() + 1 rows. Empty crumbs when the folder is not the owner's (or, with
     live_only, is trashed). Locks nothing."""
@@ -115,7 +124,7 @@ def folder_chain(*, owner_id, folder_id: uuid.UUID, live_only: bool = True) -> F
     return FolderChain(crumbs=crumbs, reaches_root=bool(rows) and rows[0][1] is None)
 
 
-def folder_ancestry(*, user, folder_id) -> list[Breadcrumb]:
+def folder_ancestry(*, user: User, folder_id: object) -> list[Breadcrumb]:
     """The user's live folder and its ancestors, root-most first, in ONE query
     (folder_chain). NotFound for another user's, a trashed or a malformed folder."""
     parsed = parse_id(folder_id)
@@ -125,7 +134,7 @@ def folder_ancestry(*, user, folder_id) -> list[Breadcrumb]:
     return crumbs
 
 
-def folders_with_ancestors(*, user, folder_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, Folder]:
+def folders_with_ancestors(*, user: User, folder_ids: Iterable[uuid.UUID | None]) -> dict[uuid.UUID, Folder]:
     """The given folders and all their ancestors, by id, in one recursive query (each
     folder once: see the module docstring)."""
     ids = [_db_uuid(folder_id) for folder_id in set(folder_ids) if folder_id is not None]
@@ -157,7 +166,9 @@ def folder_path_names(*, folder_id: uuid.UUID | None, folders: dict[uuid.UUID, F
     return names[::-1]
 
 
-def folder_subtree(*, owner_id, folder_id: uuid.UUID, trash_batch: uuid.UUID | None = None) -> list[SubtreeRow]:
+def folder_subtree(
+    *, owner_id: uuid.UUID, folder_id: uuid.UUID, trash_batch: uuid.UUID | None = None
+) -> list[SubtreeRow]:
     """The folder and the folders below it, in ONE recursive query: its live descendants,
     or with trash_batch those of that trash batch. Each folder once, whatever the table
     holds (see the module docstring). Locks nothing."""
@@ -180,7 +191,7 @@ def folder_subtree(*, owner_id, folder_id: uuid.UUID, trash_batch: uuid.UUID | N
         cursor.execute(sql, params)
         rows = cursor.fetchall()
     return [
-        SubtreeRow(id=_uuid(row_id), parent_id=_uuid(parent_id), name=name, level=level)
+        SubtreeRow(id=_uuid(row_id), parent_id=_uuid_or_none(parent_id), name=name, level=level)
         for row_id, parent_id, name, level in rows
     ]
 
@@ -203,7 +214,9 @@ def depth_check(*, parent_depth: int, levels: int, field: str = "parent") -> Non
         )
 
 
-def chain_for_attaching(*, owner_id, folder_id: uuid.UUID, moving_id: uuid.UUID | None = None) -> FolderChain:
+def chain_for_attaching(
+    *, owner_id: uuid.UUID, folder_id: uuid.UUID, moving_id: uuid.UUID | None = None
+) -> FolderChain:
     """The chain of a folder about to receive a child (a new folder, a moved or a restored
     one). Raises FolderCycle when `moving_id` is on it (a move into itself or its own
     subtree) or when the chain does not reach the root (a loop above the target:
@@ -259,7 +272,7 @@ def folder_subtrees(*, folder_ids: Iterable[uuid.UUID]) -> list[SharedSubtreeRow
     return [
         SharedSubtreeRow(
             id=_uuid(row_id),
-            parent_id=_uuid(parent_id),
+            parent_id=_uuid_or_none(parent_id),
             name=name,
             owner_id=_uuid(owner_id),
             root_id=_uuid(root_id),
