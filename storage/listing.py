@@ -13,8 +13,9 @@ kosha.pages for one user's listing of one folder in one sort.
 
 from __future__ import annotations
 
+import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from django.db.models import BooleanField, Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Value
 from django.db.models.functions import Coalesce
@@ -24,6 +25,9 @@ from kosha.pages import Page, cursor_invalid, cursor_sign, cursor_unsign, keyset
 from storage.collation import name_collated
 from storage.models import File, FileVersion, Folder, Star
 from storage.tree import Breadcrumb, folder_ancestry, folder_chain
+
+if TYPE_CHECKING:
+    from accounts.models import User
 
 DEFAULT_LIMIT = 100
 MAX_LIMIT = 500
@@ -50,15 +54,15 @@ class ListingPage(Page[dict[str, Any]]):
     breadcrumbs: list[Breadcrumb]
 
 
-def _clean_sort(raw) -> tuple[str, bool]:
+def _clean_sort(raw: object) -> tuple[str, bool]:
     if raw in (None, ""):
         return "name", False
-    if raw not in SORT_CHOICES:
+    if not isinstance(raw, str) or raw not in SORT_CHOICES:
         raise InvalidInput(f"sort must be one of {', '.join(SORT_CHOICES)}.", field="sort")
     return raw.lstrip("-"), raw.startswith("-")
 
 
-def _position(cursor, *, scope: str, key_count: dict[str, int]) -> tuple[str, tuple[Any, ...] | None]:
+def _position(cursor: Any, *, scope: str, key_count: dict[str, int]) -> tuple[str, tuple[Any, ...] | None]:
     """The phase a cursor resumes and the last key values in it (None: from its start)."""
     if cursor in (None, ""):
         return PHASE_FOLDERS, None
@@ -68,19 +72,19 @@ def _position(cursor, *, scope: str, key_count: dict[str, int]) -> tuple[str, tu
     return phase, tuple(values) or None
 
 
-def _starred(viewer, kind: str) -> Exists | Value:
+def _starred(viewer: User | None, kind: str) -> Exists | Value:
     """Whether `viewer` starred the row, in the same query (a correlated EXISTS)."""
     if viewer is None:
         return Value(False, output_field=BooleanField())
     return Exists(Star.objects.filter(user=viewer, **{kind: OuterRef("pk")}))
 
 
-def folder_rows_annotate(queryset: QuerySet, *, viewer) -> QuerySet:
+def folder_rows_annotate(queryset: QuerySet, *, viewer: User | None) -> QuerySet:
     """Folders with what a listing row shows beyond the columns: `starred` by viewer."""
     return queryset.annotate(starred=_starred(viewer, "folder"))
 
 
-def file_rows_annotate(queryset: QuerySet, *, viewer) -> QuerySet:
+def file_rows_annotate(queryset: QuerySet, *, viewer: User | None) -> QuerySet:
     """Files with what a listing row shows beyond the columns, in the same query:
     `version_count`, `thumbnail_key` and `starred` by viewer (None: never)."""
     version_count = (
@@ -111,13 +115,21 @@ FILE_ROW_FIELDS = [
 ]
 
 
-def _alive(trash_batch) -> dict[str, Any]:
+def _alive(trash_batch: uuid.UUID | None) -> dict[str, Any]:
     """Live rows, or (inside a trashed folder) the rows of its trash batch."""
     return {"deleted_at__isnull": True} if trash_batch is None else {"trash_batch": trash_batch}
 
 
 def _folder_rows(
-    *, user, parent_id, keys, descending, after, limit, viewer=None, trash_batch=None
+    *,
+    user: User,
+    parent_id: uuid.UUID | None,
+    keys: list[str],
+    descending: bool,
+    after: tuple[Any, ...] | None,
+    limit: int,
+    viewer: User | None = None,
+    trash_batch: uuid.UUID | None = None,
 ) -> list[dict[str, Any]]:
     queryset = Folder.objects.filter(owner=user, parent_id=parent_id, **_alive(trash_batch)).annotate(
         name_sort=name_collated()
@@ -131,9 +143,17 @@ def _folder_rows(
 
 
 def _file_rows(
-    *, user, folder_id, keys, descending, after, limit, viewer=None, trash_batch=None
+    *,
+    user: User,
+    folder_id: uuid.UUID | None,
+    keys: list[str],
+    descending: bool,
+    after: tuple[Any, ...] | None,
+    limit: int,
+    viewer: User | None = None,
+    trash_batch: uuid.UUID | None = None,
 ) -> list[dict[str, Any]]:
-    queryset = File.objects.filter(owner=user, folder_id=folder_id, **_alive(trash_batch)).annotate(
+    queryset = File.objects.filter(owner=user, folder=folder_id, **_alive(trash_batch)).annotate(
         name_sort=name_collated()
     )
     if after is not None:
@@ -182,7 +202,14 @@ def _cursor(phase: str, row: dict[str, Any] | None, keys: list[str], *, scope: s
 
 
 def folder_items_list_for_user(
-    *, user, folder_id, sort=None, cursor=None, limit=None, viewer=None, trash_batch=None
+    *,
+    user: User,
+    folder_id: uuid.UUID | str | None,
+    sort: object = None,
+    cursor: Any = None,
+    limit: Any = None,
+    viewer: User | None = None,
+    trash_batch: uuid.UUID | None = None,
 ) -> ListingPage:
     """One page of a folder's live children (folder_id "root" or None is the user's
     root): every folder before any file, each group in the chosen sort, then by id.
@@ -199,6 +226,7 @@ def folder_items_list_for_user(
 
     is_root = folder_id in (None, "", "root")
     if trash_batch is not None:
+        assert isinstance(folder_id, uuid.UUID)  # the trash view lists a trashed folder by its pk
         breadcrumbs = folder_chain(owner_id=user.pk, folder_id=folder_id, live_only=False).crumbs
         if not breadcrumbs:
             raise NotFound("Folder not found.", resource="folder")
