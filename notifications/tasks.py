@@ -27,14 +27,10 @@ def links_expiring_task() -> int:
     """Scheduled hourly: tell each link's owner once when a live link expires within
     KOSHA_LINK_EXPIRY_NOTICE_HOURS (a link already told about is skipped: the notice's
     key is the link's id). Returns how many were told."""
-    from sharing.models import ShareLink
+    from sharing.selectors import links_expiring_between
 
     now = timezone.now()
-    soon = ShareLink.objects.filter(
-        revoked_at__isnull=True,
-        expires_at__gt=now,
-        expires_at__lte=now + timedelta(hours=settings.KOSHA_LINK_EXPIRY_NOTICE_HOURS),
-    ).select_related("file", "folder")
+    soon = links_expiring_between(start=now, end=now + timedelta(hours=settings.KOSHA_LINK_EXPIRY_NOTICE_HOURS))
     told = set(
         Notification.objects.filter(
             kind=Kind.LINK_EXPIRING, batch_key__in=[str(pk) for pk in soon.values_list("pk", flat=True)]

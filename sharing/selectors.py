@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import uuid
 from collections.abc import Iterable
+from datetime import datetime
 from typing import TYPE_CHECKING
 
 from django.db.models import Q, QuerySet
@@ -92,6 +93,15 @@ def shares_with_user(*, user: User, cursor: str | None = None, limit: int | None
 def share_link_list_for_owner(*, owner: User, cursor: str | None = None, limit: int | None = None) -> Page:
     queryset = ShareLink.objects.filter(owner=owner).select_related("file", "folder")
     return _newest_first_page(queryset, cursor=cursor, limit=limit, scope=f"sharing.links:{owner.pk}")
+
+
+def links_expiring_between(*, start: datetime, end: datetime) -> QuerySet[ShareLink]:
+    """Links still on (not revoked) whose expiry falls in (start, end], with their items:
+    the scheduled "link about to expire" notice reads them. Whether a download limit is
+    used up is the caller's to check (ShareLink.is_exhausted)."""
+    return ShareLink.objects.filter(revoked_at__isnull=True, expires_at__gt=start, expires_at__lte=end).select_related(
+        "file", "folder"
+    )
 
 
 def pending_uploads_for_owner(*, owner: User, cursor: str | None = None, limit: int | None = None) -> Page:

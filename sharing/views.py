@@ -38,6 +38,7 @@ from kosha.json_body import json_body_read
 from kosha.origin import Origin
 from sharing import selectors, services
 from sharing.access import (
+    archive_for_link,
     drop_place_for_link,
     file_for_link,
     folder_for_link,
@@ -54,7 +55,6 @@ from storage.api.fields import CompleteInput, DropUploadStartInput, PartsInput, 
 from storage.api.serializers import parts_body, upload_start_body, upload_state_body
 from storage.disposition import is_inline_safe
 from storage.downloads import version_download_url
-from storage.ids import parse_id
 from storage.models import FolderArchive, UploadSession
 from storage.services.archives import archive_download_url, folder_archive_start
 from storage.services.downloads import file_download_url
@@ -234,10 +234,7 @@ def link_archive_start(request: HttpRequest, link: ShareLink) -> JsonResponse:
 def link_archive_detail(request: HttpRequest, link: ShareLink, archive_id: str) -> JsonResponse:
     """A zip asked for through this link: its status, and a short-lived URL when ready.
     404 for an archive of a folder the link does not reach."""
-    archive = FolderArchive.objects.filter(pk=parse_id(archive_id)).first() if parse_id(archive_id) else None
-    if archive is None or archive.folder_id is None or archive.selection:
-        raise NotFound("Archive not found.", resource="archive")
-    folder_for_link(link=link, folder_id=archive.folder_id)  # NotFound outside the link
+    archive = archive_for_link(link=link, archive_id=archive_id)
     token = request.resolver_match.kwargs["token"]
     return JsonResponse(_archive_body(request, archive, token))
 
