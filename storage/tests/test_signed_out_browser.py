@@ -20,7 +20,7 @@ def test_an_ended_session_offers_sign_in_again_not_retry(signed_up_page, live_se
 
     page.context.clear_cookies(name=settings.SESSION_COOKIE_NAME)
     with page.expect_file_chooser() as chooser:
-        page.locator("label.file-chooser").click()
+        page.locator("label.file-chooser").first.click()  # Upload (files); the second chooses a folder
     chooser.value.set_files(str(notes))
 
     item = page.locator("[data-upload-item][data-name='notes.txt']")

@@ -190,6 +190,7 @@ def test_enforcing_store_refuses_an_expired_url(enforcing_store, monkeypatch):
     monkeypatch.setattr(
         "botocore.auth.get_current_datetime", lambda: real_now.replace(tzinfo=None) - timedelta(seconds=120)
     )
+    monkeypatch.setattr("storage.backends.sigv4._now", lambda: real_now - timedelta(seconds=120))
     presigned = store.presign_put(key=key, size_bytes=3, content_type="text/plain", sha256_b64=None, expires_seconds=60)
     monkeypatch.undo()
 
