@@ -51,7 +51,8 @@ test-js:
 # The README's screenshots (docs/screenshots/): only this rewrites them, never a test run.
 screenshots: $(VENV)/.installed-dev
 	KOSHA_REFRESH_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider storage/tests/test_browser_ui.py \
-		storage/tests/test_browser_layout.py storage/tests/test_e2e_browser.py sharing/tests/test_share_browser.py
+		storage/tests/test_browser_layout.py storage/tests/test_e2e_browser.py sharing/tests/test_share_browser.py \
+		storage/tests/test_browser_features.py
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.upload_bench

@@ -10,7 +10,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from kosha.testing import factories
-from kosha.testing.browser import page_with_error_log, row_option
+from kosha.testing.browser import docs_screenshot_refresh, page_with_error_log, row_option
 from storage.models import File, Folder
 
 pytestmark = pytest.mark.browser
@@ -67,6 +67,7 @@ def test_the_row_context_menu_by_right_click_and_its_dots(owner_page, live_serve
     ]
     expect(menu.get_by_role("menuitem", name="Open")).to_be_focused()
     expect(row_option(page, "notes.txt")).to_have_attribute("aria-selected", "true")
+    _readme_shot(page, "context-menu.png")
     menu.get_by_role("menuitem", name="Rename").click()
     expect(page.get_by_label("New name for notes.txt")).to_be_focused()
     page.keyboard.press("Escape")
@@ -180,6 +181,7 @@ def test_the_details_panel_in_the_viewer_s_time_zone(chromium, live_server, loca
     expect(panel.get_by_role("list", name="People and links with access")).to_contain_text(collaborator.email)
     expect(panel.locator(".details__activity")).to_contain_text("Shared")
     expect(panel.locator(".details__activity")).to_contain_text("You")
+    _readme_shot(page, "details-panel.png")
 
     # Show versions goes on to the versions panel; Escape closes it.
     panel.get_by_role("button", name="Show versions").click()
@@ -197,6 +199,14 @@ def test_the_details_panel_in_the_viewer_s_time_zone(chromium, live_server, loca
     )
     context.close()
     assert errors == []
+
+
+def _readme_shot(page, name: str) -> None:
+    """A screenshot under test-artifacts/, copied to docs/screenshots/ by `make screenshots`."""
+    shot = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots" / name
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shot))
+    docs_screenshot_refresh(shot, name)
 
 
 def _drag(page, source, target, *, drop=True):
