@@ -120,6 +120,15 @@ def _alive(trash_batch: uuid.UUID | None) -> dict[str, Any]:
     return {"deleted_at__isnull": True} if trash_batch is None else {"trash_batch": trash_batch}
 
 
+def _keyset_slice(queryset: QuerySet, *, keys: list[str], descending: bool, after: tuple[Any, ...] | None) -> QuerySet:
+    """queryset with its collated name (`name_sort`), past the keyset cursor `after`, in
+    the listing's order (kosha.pages keyset_after / keyset_order)."""
+    queryset = queryset.annotate(name_sort=name_collated())
+    if after is not None:
+        queryset = queryset.filter(keyset_after(keys, after, descending=descending))
+    return queryset.order_by(*keyset_order(keys, descending=descending))
+
+
 def _folder_rows(
     *,
     user: User,
@@ -131,15 +140,9 @@ def _folder_rows(
     viewer: User | None = None,
     trash_batch: uuid.UUID | None = None,
 ) -> list[dict[str, Any]]:
-    queryset = Folder.objects.filter(owner=user, parent_id=parent_id, **_alive(trash_batch)).annotate(
-        name_sort=name_collated()
-    )
-    if after is not None:
-        queryset = queryset.filter(keyset_after(keys, after, descending=descending))
-    queryset = folder_rows_annotate(queryset, viewer=viewer)
-    return list(
-        queryset.order_by(*keyset_order(keys, descending=descending)).values("name_sort", *FOLDER_ROW_FIELDS)[:limit]
-    )
+    queryset = Folder.objects.filter(owner=user, parent_id=parent_id, **_alive(trash_batch))
+    page = _keyset_slice(queryset, keys=keys, descending=descending, after=after)
+    return list(folder_rows_annotate(page, viewer=viewer).values("name_sort", *FOLDER_ROW_FIELDS)[:limit])
 
 
 def _file_rows(
@@ -153,15 +156,9 @@ def _file_rows(
     viewer: User | None = None,
     trash_batch: uuid.UUID | None = None,
 ) -> list[dict[str, Any]]:
-    queryset = File.objects.filter(owner=user, folder=folder_id, **_alive(trash_batch)).annotate(
-        name_sort=name_collated()
-    )
-    if after is not None:
-        queryset = queryset.filter(keyset_after(keys, after, descending=descending))
-    queryset = file_rows_annotate(queryset, viewer=viewer)
-    return list(
-        queryset.order_by(*keyset_order(keys, descending=descending)).values("name_sort", *FILE_ROW_FIELDS)[:limit]
-    )
+    queryset = File.objects.filter(owner=user, folder=folder_id, **_alive(trash_batch))
+    page = _keyset_slice(queryset, keys=keys, descending=descending, after=after)
+    return list(file_rows_annotate(page, viewer=viewer).values("name_sort", *FILE_ROW_FIELDS)[:limit])
 
 
 def folder_item(row: dict[str, Any]) -> dict[str, Any]:
