@@ -13,13 +13,43 @@ if TYPE_CHECKING:
     from sharing.access import Grant
 
 
-class Folder(models.Model):
+LIVE = Q(deleted_at__isnull=True)
+
+
+def listing_indexes(*, table: str, parent: str) -> list[models.Index]:
+    """Keyset pagination of a folder's live children (`parent` is the field naming the
+    folder they are in), one index per sort order. Names in the natural collation
+    (storage/collation.py), as listings sort them."""
+    return [
+        models.Index(F("owner"), F(parent), name_collated(), F("id"), condition=LIVE, name=f"{table}_by_name"),
+        models.Index(fields=["owner", parent, "updated_at", "id"], condition=LIVE, name=f"{table}_by_modified"),
+    ]
+
+
+def unique_live_names(*, table: str, parent: str) -> list[models.BaseConstraint]:
+    """Names are unique among a folder's live children; NULL parents (the top of a
+    person's space) need their own rule."""
+    return [
+        models.UniqueConstraint(
+            fields=["owner", parent, "name"],
+            condition=Q(deleted_at__isnull=True, **{f"{parent}__isnull": False}),
+            name=f"{table}_unique_live_name",
+        ),
+        models.UniqueConstraint(
+            fields=["owner", "name"],
+            condition=Q(deleted_at__isnull=True, **{f"{parent}__isnull": True}),
+            name=f"{table}_unique_live_root_name",
+        ),
+    ]
+
+
+class Item(models.Model):
+    """What a folder and a file have alike: a name, times, and the trash."""
+
     # Set (not stored) on an item that sharing.access hands out: how the actor reaches it.
     grant: Grant
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="folders")
-    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
     name = models.CharField(max_length=255)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
@@ -36,100 +66,43 @@ class Folder(models.Model):
     )
 
     class Meta:
+        abstract = True
         ordering = ["name", "id"]
-        indexes = [
-            # Keyset pagination of a folder's live children, one index per sort order.
-            # Names in the natural collation (storage/collation.py), as listings sort them.
-            models.Index(
-                F("owner"),
-                F("parent"),
-                name_collated(),
-                F("id"),
-                condition=Q(deleted_at__isnull=True),
-                name="storage_folder_by_name",
-            ),
-            models.Index(
-                fields=["owner", "parent", "updated_at", "id"],
-                condition=Q(deleted_at__isnull=True),
-                name="storage_folder_by_modified",
-            ),
-        ]
-        constraints = [
-            # Names are unique among a folder's live children; NULL parents need their own rule.
-            models.UniqueConstraint(
-                fields=["owner", "parent", "name"],
-                condition=Q(deleted_at__isnull=True, parent__isnull=False),
-                name="storage_folder_unique_live_name",
-            ),
-            models.UniqueConstraint(
-                fields=["owner", "name"],
-                condition=Q(deleted_at__isnull=True, parent__isnull=True),
-                name="storage_folder_unique_live_root_name",
-            ),
-        ]
 
     def __str__(self) -> str:
         return self.name
 
 
-class File(models.Model):
-    # Set (not stored) on an item that sharing.access hands out: how the actor reaches it.
-    grant: Grant
+class Folder(Item):
+    owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="folders")
+    parent = models.ForeignKey("self", on_delete=models.CASCADE, null=True, blank=True, related_name="children")
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    class Meta(Item.Meta):
+        indexes = listing_indexes(table="storage_folder", parent="parent")
+        constraints = unique_live_names(table="storage_folder", parent="parent")
+
+
+class File(Item):
     owner = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="files")
     folder = models.ForeignKey(Folder, on_delete=models.CASCADE, null=True, blank=True, related_name="files")
-    name = models.CharField(max_length=255)
     current_version = models.OneToOneField(
         "FileVersion", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
     # Denormalised from the current version so listings sort and show without a join.
     size_bytes = models.BigIntegerField(default=0)
     content_type = models.CharField(max_length=255, default="application/octet-stream")
-    created_at = models.DateTimeField(auto_now_add=True)
-    updated_at = models.DateTimeField(auto_now=True)
-    deleted_at = models.DateTimeField(null=True, blank=True)
-    # Trashing a folder trashes its subtree in one operation: every row it touched gets
-    # the operation's id, and only the item the user picked is a trash root (listed in
-    # the trash). Restore brings back exactly that operation's rows.
-    trash_batch = models.UUIDField(null=True, blank=True, db_index=True)
-    is_trash_root = models.BooleanField(default=False)
-    # Who moved it to the trash (set on the whole batch): an editor's trash lists what
-    # they trashed in someone else's space (sharing.access.trash_item_for_actor).
-    trashed_by = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
-    )
 
-    class Meta:
-        ordering = ["name", "id"]
+    class Meta(Item.Meta):
         indexes = [
-            # Keyset pagination of a folder's live files, one index per sort order.
-            # Names in the natural collation (storage/collation.py), as listings sort them.
-            models.Index(
-                F("owner"),
-                F("folder"),
-                name_collated(),
-                F("id"),
-                condition=Q(deleted_at__isnull=True),
-                name="storage_file_by_name",
-            ),
-            models.Index(
-                fields=["owner", "folder", "updated_at", "id"],
-                condition=Q(deleted_at__isnull=True),
-                name="storage_file_by_modified",
-            ),
-            models.Index(
-                fields=["owner", "folder", "size_bytes", "id"],
-                condition=Q(deleted_at__isnull=True),
-                name="storage_file_by_size",
-            ),
+            *listing_indexes(table="storage_file", parent="folder"),
+            models.Index(fields=["owner", "folder", "size_bytes", "id"], condition=LIVE, name="storage_file_by_size"),
             models.Index(
                 F("owner"),
                 F("folder"),
                 F("content_type"),
                 name_collated(),
                 F("id"),
-                condition=Q(deleted_at__isnull=True),
+                condition=LIVE,
                 name="storage_file_by_type",
             ),
             # The trash and the purge task read trashed rows by owner and time.
@@ -137,27 +110,9 @@ class File(models.Model):
                 fields=["owner", "deleted_at"], condition=Q(deleted_at__isnull=False), name="storage_file_trashed"
             ),
             # "Recent": a person's live files across all their folders, newest change first.
-            models.Index(
-                fields=["owner", "updated_at", "id"],
-                condition=Q(deleted_at__isnull=True),
-                name="storage_file_recent",
-            ),
+            models.Index(fields=["owner", "updated_at", "id"], condition=LIVE, name="storage_file_recent"),
         ]
-        constraints = [
-            models.UniqueConstraint(
-                fields=["owner", "folder", "name"],
-                condition=Q(deleted_at__isnull=True, folder__isnull=False),
-                name="storage_file_unique_live_name",
-            ),
-            models.UniqueConstraint(
-                fields=["owner", "name"],
-                condition=Q(deleted_at__isnull=True, folder__isnull=True),
-                name="storage_file_unique_live_root_name",
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return self.name
+        constraints = unique_live_names(table="storage_file", parent="folder")
 
 
 class FileVersion(models.Model):
