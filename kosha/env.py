@@ -1,4 +1,4 @@
-"""Readers of deployment values from the environment, for kosha/settings.py.
+"""Readers of deployment values from the environment, for kosha/settings/.
 
 Each rejects a malformed value with ImproperlyConfigured at boot, so a typo in production
 fails loudly instead of silently falling back to a default.

@@ -1,4 +1,4 @@
-"""Single sign-on providers read from the environment, for settings.py.
+"""Single sign-on providers read from the environment, for kosha/settings/accounts.py.
 
 Generic OpenID Connect providers, any number, listed by id in button order:
 
@@ -52,7 +52,7 @@ WELL_KNOWN_PATH = "/.well-known/openid-configuration"
 
 @dataclass(frozen=True)
 class SsoConfig:
-    """What settings.py needs: allauth's SOCIALACCOUNT_PROVIDERS and the configured ids."""
+    """What the settings need: allauth's SOCIALACCOUNT_PROVIDERS and the configured ids."""
 
     providers: dict = field(default_factory=dict)
     provider_ids: tuple[str, ...] = ()

@@ -40,7 +40,7 @@ def _messages(response) -> list[str]:
 
 
 def test_without_a_mail_server_verification_is_off_and_two_factor_is_allowed(settings):
-    # What settings.py derives when EMAIL_URL is unset (the test environment sets none).
+    # What kosha/settings/accounts.py derives when EMAIL_URL is unset (the test environment sets none).
     assert settings.KOSHA_EMAIL_DELIVERY is False
     assert settings.ACCOUNT_EMAIL_VERIFICATION == "none"
     assert settings.MFA_ALLOW_UNVERIFIED_EMAIL is True

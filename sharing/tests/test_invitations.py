@@ -280,7 +280,7 @@ def test_the_owners_share_list_takes_two_queries(world, django_assert_num_querie
 
 @pytest.fixture
 def mandatory_verification(settings):
-    """A server with mail: verification is mandatory (kosha/settings.py makes it so)."""
+    """A server with mail: verification is mandatory (kosha/settings/accounts.py makes it so)."""
     settings.ACCOUNT_EMAIL_VERIFICATION = "mandatory"
     settings.KOSHA_EMAIL_DELIVERY = True
     return settings

@@ -95,7 +95,7 @@ class BatchCompleteOutput(serializers.Serializer):
 
 
 class UploadBatchThrottle(UserRateThrottle):
-    """Batch requests per user, on top of the general per-user rate (settings.py)."""
+    """Batch requests per user, on top of the general per-user rate (kosha/settings/api.py)."""
 
     scope = "upload_batch"
 
