@@ -6,19 +6,9 @@ from rest_framework.test import APIClient
 from accounts.models import ApiToken
 from accounts.services import api_token_create
 from accounts.tokens import token_hash
+from kosha.testing.clients import REFUSED, token_client
 
 TOKENS_URL = "/api/v1/tokens/"
-
-
-# DRF answers 403, not 401, to a failed token while SessionAuthentication is listed first
-# in DEFAULT_AUTHENTICATION_CLASSES (it takes WWW-Authenticate from the first class).
-REFUSED = (401, 403)
-
-
-def _token_client(key: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
-    return client
 
 
 @pytest.mark.django_db
@@ -89,7 +79,7 @@ def test_list_is_cursor_paginated(owner, owner_client):
 def test_token_authenticates_and_records_last_use(owner, owner_token):
     token, key = owner_token
 
-    response = _token_client(key).get(TOKENS_URL)
+    response = token_client(key).get(TOKENS_URL)
 
     assert response.status_code == 200
     assert [item["id"] for item in response.json()["items"]] == [str(token.id)]
@@ -101,7 +91,7 @@ def test_token_authenticates_and_records_last_use(owner, owner_token):
 def test_a_wrong_secret_is_refused(owner_token):
     _, key = owner_token
 
-    response = _token_client(key[:-4] + "abcd").get(TOKENS_URL)
+    response = token_client(key[:-4] + "abcd").get(TOKENS_URL)
 
     assert response.status_code in REFUSED
     assert response.json()["error"]["code"] == "not_authenticated"
@@ -115,7 +105,7 @@ def test_revoke_deletes_the_token_and_it_stops_working(owner_client, owner_token
 
     assert response.status_code == 204
     assert not ApiToken.objects.filter(pk=token.pk).exists()
-    refused = _token_client(key).get(TOKENS_URL)
+    refused = token_client(key).get(TOKENS_URL)
     assert refused.status_code in REFUSED
     assert refused.json()["error"]["code"] == "not_authenticated"
 
@@ -123,7 +113,7 @@ def test_revoke_deletes_the_token_and_it_stops_working(owner_client, owner_token
 @pytest.mark.django_db
 def test_a_token_can_revoke_itself_through_the_api(owner_token):
     token, key = owner_token
-    client = _token_client(key)
+    client = token_client(key)
 
     assert client.delete(f"{TOKENS_URL}{token.id}/").status_code == 204
 
@@ -139,7 +129,7 @@ def test_revoking_another_users_token_is_not_found_and_keeps_it(owner_client, st
     assert response.status_code == 404
     assert response.json()["error"]["code"] == "not_found"
     assert ApiToken.objects.filter(pk=token.pk).exists()
-    assert _token_client(key).get(TOKENS_URL).status_code == 200
+    assert token_client(key).get(TOKENS_URL).status_code == 200
 
 
 @pytest.mark.django_db
@@ -166,7 +156,7 @@ def test_a_deactivated_users_token_is_refused(owner, owner_token):
     owner.is_active = False
     owner.save(update_fields=["is_active"])
 
-    response = _token_client(key).get(TOKENS_URL)
+    response = token_client(key).get(TOKENS_URL)
 
     assert response.status_code in REFUSED
     assert response.json()["error"]["code"] == "not_authenticated"

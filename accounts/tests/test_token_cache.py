@@ -4,18 +4,18 @@ to the token or its user felt on the very next request."""
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
-from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
 from accounts.services import account_delete_request, api_token_revoke
+from kosha.testing.clients import REFUSED, token_client
 
 USAGE_URL = "/api/v1/usage/"
-REFUSED = (401, 403)
 
 
-def _token_client(key: str) -> APIClient:
-    client = APIClient()
-    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
+def _cached_client(key: str):
+    """A client of the token `key` after one answered request, which put the token in the cache."""
+    client = token_client(key)
+    assert client.get(USAGE_URL).status_code == 200  # reads the token once, touches last_used_at
     return client
 
 
@@ -30,8 +30,7 @@ def _auth_queries(captured) -> list[str]:
 @pytest.mark.django_db
 def test_a_known_token_authenticates_without_a_query(owner_token, seeded_tiers):
     _, key = owner_token
-    client = _token_client(key)
-    assert client.get(USAGE_URL).status_code == 200  # reads the token once, touches last_used_at
+    client = _cached_client(key)
 
     with CaptureQueriesContext(connection) as captured:
         assert client.get(USAGE_URL).status_code == 200
@@ -42,8 +41,7 @@ def test_a_known_token_authenticates_without_a_query(owner_token, seeded_tiers):
 @pytest.mark.django_db
 def test_revoking_a_cached_token_refuses_the_next_request(owner, owner_token, seeded_tiers):
     token, key = owner_token
-    client = _token_client(key)
-    assert client.get(USAGE_URL).status_code == 200
+    client = _cached_client(key)
 
     api_token_revoke(user=owner, token_id=str(token.pk))
 
@@ -53,8 +51,7 @@ def test_revoking_a_cached_token_refuses_the_next_request(owner, owner_token, se
 @pytest.mark.django_db
 def test_deactivating_the_user_refuses_their_cached_token(owner, owner_token, seeded_tiers):
     _, key = owner_token
-    client = _token_client(key)
-    assert client.get(USAGE_URL).status_code == 200
+    client = _cached_client(key)
 
     owner.is_active = False
     owner.save(update_fields=["is_active"])
@@ -65,8 +62,7 @@ def test_deactivating_the_user_refuses_their_cached_token(owner, owner_token, se
 @pytest.mark.django_db
 def test_an_account_deletion_refuses_its_cached_token(owner, owner_token, seeded_tiers):
     _, key = owner_token
-    client = _token_client(key)
-    assert client.get(USAGE_URL).status_code == 200
+    client = _cached_client(key)
 
     account_delete_request(user=owner, source="settings")
 
@@ -90,4 +86,4 @@ def test_a_revocation_committed_after_a_concurrent_read_is_not_left_cached(owner
         cache.set(token_cache_key(token.prefix), token, 60)
     assert cache.get(token_cache_key(token.prefix)) is None
     assert api_token_cached(prefix=token.prefix) is None
-    assert _token_client(key).get(USAGE_URL).status_code in REFUSED
+    assert token_client(key).get(USAGE_URL).status_code in REFUSED

@@ -4,8 +4,12 @@ What is where:
 - `kosha.testing.factories`: rows made through the real services, not raw inserts:
   `user`, `stored_file` (upload start, bytes to the active store, complete), `stored_version`,
   `pending_upload` (the bytes in the store, not completed),
-  `folder`, `share`, `link` (in any of LINK_STATES), and the PASSWORD every made account has.
-- `kosha.testing.clients`: `api_as(user)` (DRF client) and `web_as(user)` (signed-in pages).
+  `folder`, `trashed_tree`, `share`, `link` (in any of LINK_STATES), and the PASSWORD every
+  made account has.
+- `kosha.testing.clients`: `api_as(user)` (DRF client), `token_client(key)` (an API token's
+  client; a refused token answers one of REFUSED) and `web_as(user)` (signed-in pages).
+- `kosha.testing.browser`: Chromium's launch, `signed_in_page`, `row_option` and
+  `drop_file` (a synthetic drop onto the page's drop zone).
 - `kosha.testing.races`: `run_concurrently(count, work)` (threads with their own
   connections, released together) and `run_before` / `run_after` (a competing change run
   at the exact moment a given function is called; `in_thread=True` inside a lock).

@@ -55,6 +55,22 @@ def row_option(page, name: str):
     return page.locator('[role="option"]', has=page.locator(".item__name", has_text=re.compile(f"^{re.escape(name)}$")))
 
 
+def drop_file(page, name: str, text: str) -> None:
+    """A synthetic drop of a text file `name` holding `text` onto the page's drop zone
+    ([data-upload-drop]), as the browser fires it when a file is dragged onto the page."""
+    page.evaluate(
+        """([name, text]) => {
+            const zone = document.querySelector("[data-upload-drop]");
+            const transfer = new DataTransfer();
+            transfer.items.add(new File([text], name, { type: "text/plain" }));
+            for (const type of ["dragenter", "dragover", "drop"]) {
+                zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
+            }
+        }""",
+        [name, text],
+    )
+
+
 def page_with_error_log(context, *, timeout_ms: int) -> tuple:
     """A new page of `context` and the list its uncaught JavaScript errors go to."""
     page = context.new_page()

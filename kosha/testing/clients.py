@@ -1,5 +1,6 @@
 """Clients signed in as a given user: the API (DRF's test client, authenticated without a
-token or session) and the pages (Django's test client, with a real session)."""
+token or session, or with an API token) and the pages (Django's test client, with a real
+session)."""
 
 from django.test import Client
 from rest_framework.test import APIClient
@@ -10,6 +11,19 @@ def api_as(user) -> APIClient:
     client = APIClient()
     if user is not None:
         client.force_authenticate(user)
+    return client
+
+
+# DRF answers 403, not 401, to a failed token while SessionAuthentication is listed first
+# in DEFAULT_AUTHENTICATION_CLASSES (it takes WWW-Authenticate from the first class).
+REFUSED = (401, 403)
+
+
+def token_client(key: str) -> APIClient:
+    """An API client sending `Authorization: Token <key>` (an API token's full key) on
+    every request."""
+    client = APIClient()
+    client.credentials(HTTP_AUTHORIZATION=f"Token {key}")
     return client
 
 

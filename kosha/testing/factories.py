@@ -19,6 +19,7 @@ from storage.backends import get_backend
 from storage.models import File, FileVersion, Folder, UploadSession
 from storage.places import Place
 from storage.services.folders import folder_create
+from storage.services.trash import folder_trash
 from storage.services.uploads import upload_complete, upload_start
 
 PASSWORD = "correct horse battery staple"  # every factory-made account's password
@@ -89,6 +90,18 @@ def folder(owner, name: str, parent: Folder | None = None, *, by=None) -> Folder
     """A folder of `owner` under `parent` (None: the root), made by `by` (default: the
     owner; an editor of `parent` may make one too)."""
     return folder_create(actor=by or owner, place=Place(owner=owner, folder=parent), name=name, origin=TASK)
+
+
+def trashed_tree(owner) -> tuple[Folder, Folder, Folder]:
+    """work/ (docs/ (a.txt "alpha", sub/ (b.txt "beta"))) of `owner`, docs trashed by the
+    owner; returns (work, docs, sub)."""
+    work = folder(owner, "work")
+    docs = folder(owner, "docs", work)
+    sub = folder(owner, "sub", docs)
+    stored_file(owner, "a.txt", b"alpha", folder=docs)
+    stored_file(owner, "b.txt", b"beta", folder=sub)
+    folder_trash(actor=owner, folder=docs, origin=TASK)
+    return work, docs, sub
 
 
 def share(owner, item: File | Folder, grantee, role: str = "viewer") -> Share:

@@ -10,7 +10,7 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from kosha.testing.browser import page_with_error_log, row_option, signed_in_context
+from kosha.testing.browser import drop_file, page_with_error_log, row_option, signed_in_context
 from kosha.testing.factories import folder, share, stored_file, user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -52,21 +52,6 @@ def open_as(chromium, live_server):
     assert [error for _context, errors in opened for error in errors] == []
 
 
-def _drop_file(page, name: str, text: str) -> None:
-    """A synthetic drop onto the page's drop zone, as the browser fires it for a dragged file."""
-    page.evaluate(
-        """([name, text]) => {
-            const zone = document.querySelector("[data-upload-drop]");
-            const transfer = new DataTransfer();
-            transfer.items.add(new File([text], name, { type: "text/plain" }));
-            for (const type of ["dragenter", "dragover", "drop"]) {
-                zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
-            }
-        }""",
-        [name, text],
-    )
-
-
 def test_an_editor_drops_a_file_into_a_shared_folder_and_the_owner_sees_it_and_who_did_it(team, owner, open_as):
     editor = team["editor"]
     page = open_as(editor, f"/f/{team['folder'].pk}")
@@ -77,7 +62,7 @@ def test_an_editor_drops_a_file_into_a_shared_folder_and_the_owner_sees_it_and_w
     expect(page.locator("[data-crumbs]")).not_to_contain_text("My files")
     expect(page.get_by_role("button", name="New folder")).to_be_visible()
 
-    _drop_file(page, "minutes.txt", "What the team decided.\n")
+    drop_file(page, "minutes.txt", "What the team decided.\n")
 
     expect(page.locator("[data-upload-item][data-name='minutes.txt']")).to_have_attribute(
         "data-state", "done", timeout=UPLOAD_TIMEOUT_MS

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from kosha.testing.browser import docs_screenshot_refresh
+from kosha.testing.browser import docs_screenshot_refresh, drop_file
 from plans.models import Plan
 from storage.models import UploadSession
 
@@ -51,21 +51,6 @@ def _choose_files(page, paths):
     with page.expect_file_chooser() as chooser:
         page.locator("label.file-chooser").first.click()
     chooser.value.set_files([str(path) for path in paths])
-
-
-def _drop_file(page, name: str, text: str) -> None:
-    """A synthetic drop, as the browser fires it when a file is dragged onto the page."""
-    page.evaluate(
-        """([name, text]) => {
-            const zone = document.querySelector("[data-upload-drop]");
-            const transfer = new DataTransfer();
-            transfer.items.add(new File([text], name, { type: "text/plain" }));
-            for (const type of ["dragenter", "dragover", "drop"]) {
-                zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
-            }
-        }""",
-        [name, text],
-    )
 
 
 def _api(page, live_server, method: str, path: str, data=None):
@@ -126,7 +111,7 @@ def test_journey_sign_up_upload_four_files_download_and_rename(store, signed_up_
     big = _write(tmp_path, "big.bin", os.urandom(BIG_BYTES))
 
     _choose_files(page, [small, photo, big])
-    _drop_file(page, "dropped.txt", "dropped onto the page\n")
+    drop_file(page, "dropped.txt", "dropped onto the page\n")
 
     for name in ("notes.txt", "photo.bin", "big.bin", "dropped.txt"):
         expect(_panel_item(page, name)).to_have_attribute("data-state", "done", timeout=UPLOAD_TIMEOUT_MS)

@@ -15,19 +15,8 @@ from storage.tests.protocol import assert_usage_consistent
 pytestmark = pytest.mark.django_db
 
 
-def _trashed_tree(owner):
-    """work/ (docs/ (a.txt, sub/ (b.txt))), docs trashed."""
-    work = factories.folder(owner, "work")
-    docs = factories.folder(owner, "docs", work)
-    sub = factories.folder(owner, "sub", docs)
-    stored_file(owner, "a.txt", b"alpha", folder=docs)
-    stored_file(owner, "b.txt", b"beta", folder=sub)
-    folder_trash(actor=owner, folder=docs, origin=TASK)
-    return work, docs, sub
-
-
 def test_a_trashed_folder_lists_what_was_trashed_with_it(local_settings, owner_client, owner):
-    _, docs, sub = _trashed_tree(owner)
+    _, docs, sub = factories.trashed_tree(owner)
 
     top = owner_client.get(f"/api/v1/trash/{docs.pk}/items/")
     inner = owner_client.get(f"/api/v1/trash/{sub.pk}/items/")
@@ -39,7 +28,7 @@ def test_a_trashed_folder_lists_what_was_trashed_with_it(local_settings, owner_c
 
 
 def test_restoring_a_file_from_inside_puts_it_where_the_trashed_folder_was(local_settings, owner_client, owner):
-    work, docs, _ = _trashed_tree(owner)
+    work, docs, _ = factories.trashed_tree(owner)
     a = File.objects.get(name="a.txt")
 
     response = owner_client.post(f"/api/v1/trash/{a.pk}/restore/")
@@ -55,7 +44,7 @@ def test_restoring_a_file_from_inside_puts_it_where_the_trashed_folder_was(local
 
 
 def test_restoring_a_subfolder_brings_back_what_was_trashed_with_it(local_settings, owner_client, owner):
-    work, docs, sub = _trashed_tree(owner)
+    work, docs, sub = factories.trashed_tree(owner)
 
     response = owner_client.post(f"/api/v1/trash/{sub.pk}/restore/")
 
@@ -69,7 +58,7 @@ def test_restoring_a_subfolder_brings_back_what_was_trashed_with_it(local_settin
 
 
 def test_a_taken_name_comes_back_as_restored_and_a_gone_parent_means_the_root(local_settings, owner_client, owner):
-    work, _, _ = _trashed_tree(owner)
+    work, _, _ = factories.trashed_tree(owner)
     stored_file(owner, "a.txt", b"new", folder=work)
     a = File.objects.get(name="a.txt", deleted_at__isnull=False)
     b = File.objects.get(name="b.txt")
@@ -83,7 +72,7 @@ def test_a_taken_name_comes_back_as_restored_and_a_gone_parent_means_the_root(lo
 
 
 def test_a_stranger_gets_404_and_a_live_item_is_not_in_the_trash(local_settings, owner, stranger):
-    work, docs, _ = _trashed_tree(owner)
+    work, docs, _ = factories.trashed_tree(owner)
     b = File.objects.get(name="b.txt")
 
     responses = [

@@ -4,25 +4,15 @@ one file from inside, and go back to the trash list by the trail."""
 import pytest
 from playwright.sync_api import expect
 
-from kosha.origin import TASK
 from kosha.testing import factories
-from kosha.testing.browser import page_with_error_log, signed_in_context
-from kosha.testing.factories import stored_file
 from storage.models import File
-from storage.services.trash import folder_trash
 
 pytestmark = pytest.mark.browser
 
 
-def test_open_a_trashed_folder_and_restore_one_file_from_it(chromium, live_server, local_settings, owner):
-    work = factories.folder(owner, "work")
-    docs = factories.folder(owner, "docs", work)
-    sub = factories.folder(owner, "sub", docs)
-    stored_file(owner, "a.txt", b"alpha", folder=docs)
-    stored_file(owner, "b.txt", b"beta", folder=sub)
-    folder_trash(actor=owner, folder=docs, origin=TASK)
-    context = signed_in_context(chromium, live_server.url, owner)
-    page, errors = page_with_error_log(context, timeout_ms=10_000)
+def test_open_a_trashed_folder_and_restore_one_file_from_it(owner_page, live_server, owner):
+    work, _, _ = factories.trashed_tree(owner)
+    page = owner_page
     page.goto(live_server.url + "/trash/")
 
     page.get_by_role("button", name="Open docs").click()
@@ -42,5 +32,3 @@ def test_open_a_trashed_folder_and_restore_one_file_from_it(chromium, live_serve
     inside.get_by_role("navigation", name="Folder path in the trash").get_by_role("button", name="Trash").click()
     expect(inside).to_be_hidden()
     expect(page.get_by_role("button", name="Restore docs")).to_be_visible()
-    context.close()
-    assert errors == [], f"JavaScript errors on the page: {errors}"
