@@ -3,10 +3,11 @@
 from django.contrib import admin
 
 from activity.models import ActivityEvent
+from kosha.admin import ReadOnlyAdmin
 
 
 @admin.register(ActivityEvent)
-class ActivityEventAdmin(admin.ModelAdmin):
+class ActivityEventAdmin(ReadOnlyAdmin):
     list_display = ("at", "kind", "actor", "owner", "item_type", "item_name", "via", "ip_address")
     list_filter = ("kind", "via", "at")
     list_select_related = ("actor", "owner")
@@ -25,12 +26,3 @@ class ActivityEventAdmin(admin.ModelAdmin):
         "ip_address",
     )
     show_full_result_count = False  # a COUNT(*) over a big log on every page is slow
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False

@@ -1,20 +1,16 @@
 from django.contrib import admin, messages
 
+from kosha.admin import ReadOnlyInline
 from kosha.origin import Origin
 from sharing.models import LinkEvent, Share, ShareLink
 from sharing.services import share_links_revoke
 
 
-class LinkEventInline(admin.TabularInline):
+class LinkEventInline(ReadOnlyInline):
     model = LinkEvent
     fields = ["kind", "address", "at"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     ordering = ["-at"]
-
-    def has_add_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(ShareLink)
@@ -35,18 +31,8 @@ class ShareLinkAdmin(admin.ModelAdmin):
     search_fields = ["owner__email", "file__name", "folder__name"]
     list_select_related = ["owner", "file", "folder"]
     readonly_fields = ["id", "owner", "file", "folder", "token_sha256", "download_count", "created_at", "revoked_at"]
-    fields = [
-        "id",
-        "owner",
-        "file",
-        "folder",
-        "is_drop",
-        "expires_at",
-        "max_downloads",
-        "download_count",
-        "revoked_at",
-        "created_at",
-    ]
+    # The change form shows what the list does (never the token's hash).
+    fields = list_display
     inlines = [LinkEventInline]
     actions = ["revoke"]
 

@@ -8,22 +8,10 @@ services instead.
 from django.contrib import admin
 from django.template.defaultfilters import filesizeformat
 
+from kosha.admin import ReadOnlyAdmin, ReadOnlyInline
 from storage.backends import get_backend
 from storage.models import File, FileVersion, Folder, FolderArchive, UploadSession
 from storage.services.replication import replication_backlog
-
-
-class ReadOnlyAdmin(admin.ModelAdmin):
-    """Changelists and change forms for viewing; no add, change or delete."""
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 def _size(obj) -> str:
@@ -39,12 +27,10 @@ class FolderAdmin(ReadOnlyAdmin):
     date_hierarchy = "created_at"
 
 
-class FileVersionInline(admin.TabularInline):
+class FileVersionInline(ReadOnlyInline):
     model = FileVersion
     fields = ["number", "size", "content_type", "sha256", "key", "created_at", "created_by"]
     readonly_fields = fields
-    extra = 0
-    can_delete = False
     show_change_link = True
     ordering = ["-number"]
 
@@ -54,15 +40,6 @@ class FileVersionInline(admin.TabularInline):
 
     def get_queryset(self, request):
         return super().get_queryset(request).select_related("created_by")
-
-    def has_add_permission(self, request, obj=None):
-        return False
-
-    def has_change_permission(self, request, obj=None):
-        return False
-
-    def has_delete_permission(self, request, obj=None):
-        return False
 
 
 @admin.register(File)
