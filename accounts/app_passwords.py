@@ -17,6 +17,7 @@ from django.utils import timezone
 
 from accounts.models import AppPassword
 from accounts.tokens import token_matches, token_split
+from kosha.counters import window_count
 from kosha.errors import RateLimited
 
 # (failures, window seconds): "10/m/ip,5/5m/key" as the web's login_failed.
@@ -34,11 +35,7 @@ def _throttle_keys(*, email: str, address: str | None) -> list[tuple[str, tuple[
 
 def _count_failure(keys: list[tuple[str, tuple[int, int]]]) -> None:
     for key, (_limit, window) in keys:
-        cache.add(key, 0, timeout=window)
-        try:
-            cache.incr(key)
-        except ValueError:  # expired between add and incr: start a new window
-            cache.set(key, 1, timeout=window)
+        window_count(key, window_seconds=window)
 
 
 def app_password_authenticate(*, email: str, key: str, address: str | None) -> AppPassword | None:

@@ -3,7 +3,7 @@ from django.contrib import admin, messages
 from kosha.admin import ReadOnlyInline
 from kosha.origin import Origin
 from sharing.models import LinkEvent, Share, ShareLink
-from sharing.services import share_links_revoke
+from sharing.services.links import share_links_revoke
 
 
 class LinkEventInline(ReadOnlyInline):

@@ -1,6 +1,6 @@
 """Invitations: sharing with an address that has no account yet (issue 11 item 5).
 
-share_create (sharing.services) calls invitation_create when no account uses the
+share_create (sharing.services.shares) calls invitation_create when no account uses the
 address; the caller gets the same answer either way (issue 10: no enumeration). The
 invitation is e-mailed by the worker after commit with a link to /invitations/<token>.
 Whoever opens that link holds the address's mail, so the sign-up it leads to counts the
@@ -12,7 +12,6 @@ Accepting turns every pending invitation for the address into a Share.
 from __future__ import annotations
 
 import logging
-import secrets
 from typing import TYPE_CHECKING
 
 from django.conf import settings
@@ -27,8 +26,8 @@ from django_q.tasks import async_task
 from activity.models import ActivityEvent
 from kosha.errors import AlreadyShared, Gone, NotFound
 from kosha.origin import Origin
-from sharing.link_tokens import token_open, token_seal
-from sharing.models import Invitation, Share
+from sharing.link_tokens import TOKEN_LENGTH, token_new, token_open, token_seal, token_sha256
+from sharing.models import Invitation, Share, item_fields
 from storage.audit import item_event_record
 from storage.models import File, Folder
 
@@ -37,16 +36,8 @@ if TYPE_CHECKING:
 
 logger = logging.getLogger(__name__)
 
-TOKEN_BYTES = 32
-TOKEN_LENGTH = 43  # secrets.token_urlsafe(32)
 # The session key the invitation page leaves for the sign-up that follows it.
 SESSION_KEY = "sharing.invitation"
-
-
-def _token_sha256(token: str) -> str:
-    from sharing.services import token_sha256
-
-    return token_sha256(token)
 
 
 def invitation_create(*, actor: User, item: File | Folder, email: str, role: str, origin: Origin) -> Invitation:
@@ -56,22 +47,19 @@ def invitation_create(*, actor: User, item: File | Folder, email: str, role: str
     to the same item is replaced. Raises AlreadyShared when one is pending. Call from
     share_create only: it has checked ownership, role and the rate limit."""
     email = email.lower()
-    token = secrets.token_urlsafe(TOKEN_BYTES)
-    item_fields: dict[str, File | Folder | None] = (
-        {"file": item, "folder": None} if isinstance(item, File) else {"file": None, "folder": item}
-    )
+    token = token_new()
     try:
         with transaction.atomic():
             Invitation.objects.filter(
-                email=email, accepted_at__isnull=True, expires_at__lte=timezone.now(), **item_fields
+                email=email, accepted_at__isnull=True, expires_at__lte=timezone.now(), **item_fields(item)
             ).delete()
             invitation = Invitation.objects.create(
                 owner=actor,
                 email=email,
                 role=role,
-                token_sha256=_token_sha256(token),
+                token_sha256=token_sha256(token),
                 token_sealed=token_seal(token),
-                **item_fields,
+                **item_fields(item),
             )
             item_event_record(
                 kind=ActivityEvent.Kind.SHARE_CREATED,
@@ -118,7 +106,7 @@ def invitation_by_token(*, token: object) -> Invitation:
     if not isinstance(token, str) or len(token) != TOKEN_LENGTH:
         raise NotFound("Not found.", resource="invitation")
     invitation = (
-        Invitation.objects.select_related("owner", "file", "folder").filter(token_sha256=_token_sha256(token)).first()
+        Invitation.objects.select_related("owner", "file", "folder").filter(token_sha256=token_sha256(token)).first()
     )
     if invitation is None:
         raise NotFound("Not found.", resource="invitation")

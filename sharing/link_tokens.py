@@ -1,4 +1,5 @@
-"""A link's token kept so its owner can copy the address again, never in plain text.
+"""The tokens of public links and invitations: made, hashed, and kept so the owner can copy
+the address again, never in plain text.
 
 The row keeps two things: `token_sha256`, the unique index every visit looks the link up
 by (a visitor's token is hashed, never decrypted), and `token_sealed`, the token
@@ -11,12 +12,28 @@ sealed under a key that is gone opens as None (the owner makes a new link).
 from __future__ import annotations
 
 import base64
+import hashlib
+import secrets
 
 from cryptography.fernet import Fernet, InvalidToken, MultiFernet
 from django.conf import settings
 from django.utils.crypto import salted_hmac
 
 _KEY_SALT = "kosha.sharing.link-token-seal"
+
+TOKEN_BYTES = 32  # 256 bits: guessing is hopeless, and a plain SHA-256 index suffices
+# secrets.token_urlsafe(32) is 43 characters; anything else is not one of ours.
+TOKEN_LENGTH = 43
+
+
+def token_new() -> str:
+    """A fresh URL-safe token of TOKEN_BYTES random bytes (TOKEN_LENGTH characters)."""
+    return secrets.token_urlsafe(TOKEN_BYTES)
+
+
+def token_sha256(token: str) -> str:
+    """The hex SHA-256 a row is found by (a lone surrogate hashes too, and finds nothing)."""
+    return hashlib.sha256(token.encode("utf-8", "surrogatepass")).hexdigest()
 
 
 def _fernet(secret: str | bytes) -> Fernet:

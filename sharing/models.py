@@ -15,6 +15,18 @@ LINK_NAME_MAX_LENGTH = 100
 _ONE_ITEM = Q(file__isnull=False, folder__isnull=True) | Q(file__isnull=True, folder__isnull=False)
 
 
+def item_fields(item: File | Folder) -> dict[str, File | Folder | None]:
+    """The file= / folder= arguments of a ShareLink, Share or Invitation about item."""
+    return {"file": item, "folder": None} if isinstance(item, File) else {"file": None, "folder": item}
+
+
+def _the_item(file: File | None, folder: Folder | None) -> File | Folder:
+    # A row's `item`: the null side of the pair costs no query.
+    item = file or folder
+    assert item is not None, "a check constraint gives each row a file or a folder"
+    return item
+
+
 def _default_expiry():
     return timezone.now() + timedelta(days=DEFAULT_LINK_DAYS)
 
@@ -63,9 +75,7 @@ class ShareLink(models.Model):
 
     @property
     def item(self) -> File | Folder:
-        item = self.file if self.file_id else self.folder
-        assert item is not None, "a check constraint gives each row a file or a folder"
-        return item
+        return _the_item(self.file, self.folder)
 
     @property
     def has_password(self) -> bool:
@@ -122,9 +132,7 @@ class Share(models.Model):
 
     @property
     def item(self) -> File | Folder:
-        item = self.file if self.file_id else self.folder
-        assert item is not None, "a check constraint gives each row a file or a folder"
-        return item
+        return _the_item(self.file, self.folder)
 
 
 def _default_invitation_expiry():
@@ -183,9 +191,7 @@ class Invitation(models.Model):
 
     @property
     def item(self) -> File | Folder:
-        item = self.file if self.file_id else self.folder
-        assert item is not None, "a check constraint gives each row a file or a folder"
-        return item
+        return _the_item(self.file, self.folder)
 
     @property
     def grantee_email(self) -> str:

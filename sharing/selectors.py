@@ -25,8 +25,8 @@ from kosha.pages import (
     limit_clean,
 )
 from sharing.access import Role, shared_scope_for_actor
+from sharing.link_tokens import TOKEN_LENGTH, token_sha256
 from sharing.models import Invitation, Share, ShareLink
-from sharing.services import token_sha256
 from storage.ids import parse_id
 from storage.listing import ListingPage, folder_items_list_for_user
 from storage.models import File, Folder, UploadSession
@@ -34,9 +34,6 @@ from storage.selectors import trash_roots_for_user
 
 if TYPE_CHECKING:
     from accounts.models import User
-
-# secrets.token_urlsafe(32) is 43 characters; anything else is not one of ours.
-TOKEN_LENGTH = 43
 
 
 def _newest_first_page(queryset: QuerySet, *, cursor: str | None, limit: int | None, scope: str) -> Page:

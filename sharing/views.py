@@ -36,7 +36,7 @@ from kosha.errors import (
 )
 from kosha.json_body import json_body_read
 from kosha.origin import Origin
-from sharing import selectors, services
+from sharing import selectors
 from sharing.access import (
     archive_for_link,
     drop_place_for_link,
@@ -51,6 +51,9 @@ from sharing.api.serializers import ShareLinkOutput
 from sharing.drops import drop_reservation_lifetime, drop_start_admit, drop_start_attach, drop_start_release
 from sharing.link_tokens import token_open
 from sharing.models import LinkEvent, ShareLink
+from sharing.services.link_visits import link_download_count, link_event_record, link_password_check
+from sharing.services.links import share_link_revoke
+from sharing.services.shares import share_delete
 from storage.api.fields import CompleteInput, DropUploadStartInput, PartsInput, input_clean
 from storage.api.serializers import parts_body, upload_start_body, upload_state_body
 from storage.disposition import is_inline_safe
@@ -149,7 +152,7 @@ def link_page(request: HttpRequest, link: ShareLink) -> HttpResponse:
         if request.method != "POST":
             return render(request, "sharing/password.html", {"token": token})
         try:
-            services.link_password_check(link=link, password=request.POST.get("password"), address=client_ip(request))
+            link_password_check(link=link, password=request.POST.get("password"), address=client_ip(request))
         except WrongPassword:
             return render(request, "sharing/password.html", {"token": token, "wrong": True}, status=403)
         except RateLimited as exc:
@@ -159,7 +162,7 @@ def link_page(request: HttpRequest, link: ShareLink) -> HttpResponse:
     if request.method == "POST":
         return redirect(reverse("sharing:link", args=[token]))
 
-    services.link_event_record(link=link, kind=LinkEvent.Kind.ACCESSED, address=client_ip(request))
+    link_event_record(link=link, kind=LinkEvent.Kind.ACCESSED, address=client_ip(request))
     if link.is_drop:
         return render(request, "sharing/drop.html", {"token": token})
     if link.folder_id:
@@ -193,7 +196,7 @@ def link_download(request: HttpRequest, link: ShareLink, file_id: str) -> HttpRe
         # A HEAD (link checkers, previews in chat apps) is no download: nothing is counted,
         # and no signed URL is handed out that a later GET could use uncounted.
         return HttpResponse(status=200)
-    services.link_download_count(link=link, address=origin.ip)
+    link_download_count(link=link, address=origin.ip)
     url = file_download_url(actor=None, file=file, inline=request.GET.get("inline") == "1", origin=origin)
     return redirect(request.build_absolute_uri(url))
 
@@ -223,7 +226,7 @@ def link_archive_start(request: HttpRequest, link: ShareLink) -> JsonResponse:
         raise NotFound()
     folder = folder_for_link(link=link, folder_id=folder_id)
     origin = Origin.of(request, via="link")
-    services.link_download_count(link=link, address=origin.ip)
+    link_download_count(link=link, address=origin.ip)
     archive = folder_archive_start(actor=None, folder=folder, origin=origin)
     token = request.resolver_match.kwargs["token"]
     return JsonResponse(_archive_body(request, archive, token), status=202)
@@ -314,7 +317,7 @@ def drop_upload_complete(request: HttpRequest, link: ShareLink, upload_id: str) 
     origin = Origin.of(request, via="link")
     parts = input_clean(CompleteInput, _json_body(request)).get("parts")
     version = upload_complete(actor=None, upload=upload, parts=parts, origin=origin)
-    services.link_event_record(link=link, kind=LinkEvent.Kind.UPLOADED, address=origin.ip)
+    link_event_record(link=link, kind=LinkEvent.Kind.UPLOADED, address=origin.ip)
     # Only what the dropper sent: no ids or names of anything else in the folder.
     return JsonResponse({"status": "completed", "name": version.file.name, "size": version.size_bytes})
 
@@ -387,7 +390,7 @@ def shared_by_me_link_revoke(request: HttpRequest, link_id: str) -> HttpResponse
         link = link_for_actor(actor=request.user, link_id=link_id)
     except NotFound:
         raise Http404("Link not found.") from None
-    services.share_link_revoke(actor=request.user, link=link, origin=Origin.of(request, via="web"))
+    share_link_revoke(actor=request.user, link=link, origin=Origin.of(request, via="web"))
     messages.success(request, "The link is turned off.")
     return redirect("sharing:shared-by-me")
 
@@ -400,6 +403,6 @@ def shared_by_me_share_delete(request: HttpRequest, share_id: str) -> HttpRespon
         share = share_for_actor(actor=request.user, share_id=share_id)
     except NotFound:
         raise Http404("Share not found.") from None
-    services.share_delete(actor=request.user, share=share, origin=Origin.of(request, via="web"))
+    share_delete(actor=request.user, share=share, origin=Origin.of(request, via="web"))
     messages.success(request, f"{share.grantee_email} no longer has access.")
     return redirect("sharing:shared-by-me")

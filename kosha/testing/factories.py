@@ -14,7 +14,8 @@ from django.utils import timezone
 
 from kosha.origin import TASK
 from sharing.models import Share, ShareLink
-from sharing.services import share_create, share_link_create
+from sharing.services.links import share_link_create
+from sharing.services.shares import share_create
 from storage.backends import get_backend
 from storage.models import File, FileVersion, Folder, UploadSession
 from storage.places import Place

@@ -8,7 +8,7 @@ from kosha.origin import TASK
 from kosha.testing.browser import CHROMIUM, CHROMIUM_ARGS, signed_in_context
 from kosha.testing.factories import folder, link, stored_file, user
 from sharing.link_tokens import token_open
-from sharing.services import share_create
+from sharing.services.shares import share_create
 from storage.models import Star
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -18,7 +18,7 @@ from notifications.services import batches_close
 from notifications.tasks import links_expiring_task
 from plans.models import Plan
 from plans.services import usage_set_plan
-from sharing.services import share_create
+from sharing.services.shares import share_create
 from storage.services.folders import folder_update
 from storage.services.uploads import upload_complete
 

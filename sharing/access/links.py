@@ -104,7 +104,12 @@ def archive_for_link(*, link: ShareLink, archive_id: object) -> FolderArchive:
     parsed = parse_id(archive_id)
     archive = FolderArchive.objects.select_related("folder").filter(pk=parsed).first() if parsed else None
     folder = archive.folder if archive is not None and not archive.selection else None
-    if archive is None or folder is None or folder.deleted_at is not None or access_for_link(link=link, item=folder) is None:
+    if (
+        archive is None
+        or folder is None
+        or folder.deleted_at is not None
+        or access_for_link(link=link, item=folder) is None
+    ):
         raise NotFound("Archive not found.", resource="archive")
     return archive
 

@@ -10,7 +10,7 @@ from kosha.json_fields import JsonBooleanField, JsonChoiceField, JsonEmailField,
 from sharing.access import LinkState, link_state
 from sharing.link_tokens import token_open
 from sharing.models import LINK_NAME_MAX_LENGTH, Share, ShareLink
-from sharing.services import MAX_PASSWORD_LENGTH
+from sharing.services.links import MAX_PASSWORD_LENGTH
 
 
 class ItemRefOutput(serializers.Serializer):

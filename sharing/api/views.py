@@ -13,7 +13,7 @@ from rest_framework.views import APIView
 
 from kosha.origin import Origin
 from kosha.pages import page_response
-from sharing import selectors, services
+from sharing import selectors
 from sharing.access import Need, item_for_actor, link_for_actor, share_for_actor
 from sharing.api.serializers import (
     ShareCreateInput,
@@ -25,6 +25,8 @@ from sharing.api.serializers import (
     ShareOutput,
     ShareUpdateInput,
 )
+from sharing.services.links import share_link_create, share_link_revoke, share_link_update
+from sharing.services.shares import share_create, share_delete, share_update
 
 # --- shares with people -------------------------------------------------------------------
 
@@ -45,7 +47,7 @@ class ShareListView(APIView):
         item = item_for_actor(
             actor=request.user, file_id=payload.get("file"), folder_id=payload.get("folder"), need=Need.OWN
         )
-        share = services.share_create(
+        share = share_create(
             actor=request.user,
             item=item,
             email=payload.get("email"),
@@ -61,7 +63,7 @@ class ShareDetailView(APIView):
         data = ShareUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         share = share_for_actor(actor=request.user, share_id=pk)
-        share = services.share_update(
+        share = share_update(
             actor=request.user, share=share, role=data.validated_data["role"], origin=Origin.of_api(request)
         )
         return Response(ShareOutput(share).data)
@@ -69,7 +71,7 @@ class ShareDetailView(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
         share = share_for_actor(actor=request.user, share_id=pk)
-        services.share_delete(actor=request.user, share=share, origin=Origin.of_api(request))
+        share_delete(actor=request.user, share=share, origin=Origin.of_api(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
@@ -105,7 +107,7 @@ class ShareLinkListView(APIView):
         item = item_for_actor(
             actor=request.user, file_id=payload.get("file"), folder_id=payload.get("folder"), need=Need.OWN
         )
-        link, token = services.share_link_create(
+        link, token = share_link_create(
             actor=request.user,
             item=item,
             expires_at=payload.get("expires_at"),
@@ -125,7 +127,7 @@ class ShareLinkDetailView(APIView):
         data = ShareLinkUpdateInput(data=request.data)
         data.is_valid(raise_exception=True)
         payload = data.validated_data
-        link = services.share_link_update(
+        link = share_link_update(
             actor=request.user,
             link=link_for_actor(actor=request.user, link_id=pk),
             origin=Origin.of_api(request),
@@ -140,5 +142,5 @@ class ShareLinkDetailView(APIView):
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
         link = link_for_actor(actor=request.user, link_id=pk)
-        services.share_link_revoke(actor=request.user, link=link, origin=Origin.of_api(request))
+        share_link_revoke(actor=request.user, link=link, origin=Origin.of_api(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -11,7 +11,7 @@ from kosha.pages import cursor_sign
 from kosha.testing.clients import api_as
 from kosha.testing.factories import folder, pending_upload, stored_file, stored_version
 from sharing.changes import changes_list_for_user
-from sharing.services import share_delete
+from sharing.services.shares import share_delete
 from storage.services.uploads import upload_complete
 
 pytestmark = pytest.mark.django_db

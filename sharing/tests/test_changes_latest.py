@@ -6,7 +6,7 @@ import pytest
 from kosha.origin import TASK
 from kosha.testing.clients import api_as, web_as
 from kosha.testing.factories import stored_file
-from sharing.services import share_delete
+from sharing.services.shares import share_delete
 
 pytestmark = pytest.mark.django_db
 

@@ -13,7 +13,7 @@ from django.utils import timezone
 from kosha.origin import TASK
 from kosha.testing import factories
 from sharing.models import ShareLink
-from sharing.services import share_link_revoke
+from sharing.services.links import share_link_revoke
 from storage.models import UploadSession
 from storage.services.uploads import upload_sweep
 from storage.tests.protocol import usage_of

@@ -18,7 +18,7 @@ from kosha.testing.clients import api_as, web_as
 from kosha.testing.factories import PASSWORD, user
 from sharing.access import Role, access_for_user
 from sharing.models import Invitation, Share
-from sharing.services import share_create
+from sharing.services.shares import share_create
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"

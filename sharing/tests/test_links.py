@@ -8,13 +8,16 @@ import requests
 from django.test import Client
 from django.utils import timezone
 
+from kosha.errors import NotFound
 from kosha.origin import TASK
 from kosha.testing.clients import api_as
 from kosha.testing.factories import LINK_PASSWORD, folder, link, stored_file
 from plans.models import Plan
 from plans.services import usage_set_plan
-from sharing import services
 from sharing.models import LinkEvent, ShareLink
+from sharing.services import link_visits
+from sharing.services.link_visits import link_download_count
+from sharing.services.links import share_link_create, share_link_update
 from storage.models import File
 from storage.tests.protocol import assert_usage_consistent, usage_of
 
@@ -92,7 +95,7 @@ def test_an_instant_with_an_offset_is_kept_to_the_second(world):
 
 
 def test_renewing_beyond_the_plan_is_refused_not_shortened(world):
-    link, _token = services.share_link_create(actor=world.owner, item=world.file, origin=TASK)
+    link, _token = share_link_create(actor=world.owner, item=world.file, origin=TASK)
     before = link.expires_at
     max_days = usage_of(world.owner).plan.max_share_days
     too_late = (timezone.now() + timedelta(days=max_days, hours=1)).isoformat()
@@ -110,7 +113,7 @@ def test_default_expiry_is_a_week_but_never_beyond_a_short_plan(world):
     plan = usage_of(world.owner).plan
     Plan.objects.filter(pk=plan.pk).update(max_share_days=3)
 
-    link, _token = services.share_link_create(actor=world.owner, item=world.file, origin=TASK)
+    link, _token = share_link_create(actor=world.owner, item=world.file, origin=TASK)
 
     assert timedelta(days=2, hours=23) < link.expires_at - timezone.now() <= timedelta(days=3)
 
@@ -133,14 +136,14 @@ def test_wrong_passwords_are_throttled_per_link_and_client_with_retry_after(worl
 
     assert answers == [403] * 10
     assert throttled.status_code == 429
-    assert 0 < int(throttled["Retry-After"]) <= services.PASSWORD_WINDOW_SECONDS
+    assert 0 < int(throttled["Retry-After"]) <= link_visits.PASSWORD_WINDOW_SECONDS
     assert LinkEvent.objects.filter(link=link, kind=LinkEvent.Kind.PASSWORD_FAILED).count() == 10
 
 
 def test_a_guesser_cannot_lock_a_link_against_another_client(world):
     _link, token = world.links["locked"]
     guesser = Client(REMOTE_ADDR="203.0.113.7")
-    for _ in range(services.PASSWORD_FAILURES_PER_LINK_CLIENT + 2):
+    for _ in range(link_visits.PASSWORD_FAILURES_PER_LINK_CLIENT + 2):
         guesser.post(f"/s/{token}", {"password": "guess"})
 
     rightful = Client(REMOTE_ADDR="198.51.100.20").post(f"/s/{token}", {"password": LINK_PASSWORD})
@@ -150,11 +153,11 @@ def test_a_guesser_cannot_lock_a_link_against_another_client(world):
 
 
 def test_wrong_passwords_are_throttled_per_address_across_links(world, monkeypatch):
-    monkeypatch.setattr(services, "PASSWORD_FAILURES_PER_LINK_CLIENT", 100)
-    monkeypatch.setattr(services, "PASSWORD_FAILURES_PER_ADDRESS", 3)
+    monkeypatch.setattr(link_visits, "PASSWORD_FAILURES_PER_LINK_CLIENT", 100)
+    monkeypatch.setattr(link_visits, "PASSWORD_FAILURES_PER_ADDRESS", 3)
     tokens = []
     for _ in range(4):
-        _link, token = services.share_link_create(actor=world.owner, item=world.shared, password="pw", origin=TASK)
+        _link, token = share_link_create(actor=world.owner, item=world.shared, password="pw", origin=TASK)
         tokens.append(token)
     client = Client()
 
@@ -181,7 +184,7 @@ def test_changing_the_password_locks_unlocked_sessions_out(world):
     client = Client()
     client.post(f"/s/{token}", {"password": LINK_PASSWORD})
 
-    services.share_link_update(actor=world.owner, link=link, password="another one", origin=TASK)
+    share_link_update(actor=world.owner, link=link, password="another one", origin=TASK)
 
     assert client.get(f"/s/{token}/f/{world.sub.pk}").status_code == 403
 
@@ -198,7 +201,7 @@ def test_unknown_tampered_or_truncated_tokens_are_a_plain_404(world, tamper):
 
 
 def test_downloads_count_and_stop_at_the_limit(world):
-    link, token = services.share_link_create(actor=world.owner, item=world.file, max_downloads=2, origin=TASK)
+    link, token = share_link_create(actor=world.owner, item=world.file, max_downloads=2, origin=TASK)
     client = Client()
 
     answers = [client.get(f"/s/{token}/download/{world.file.pk}").status_code for _ in range(3)]
@@ -210,7 +213,7 @@ def test_downloads_count_and_stop_at_the_limit(world):
 
 
 def test_head_on_a_download_counts_nothing_and_hands_out_no_url(world):
-    link, token = services.share_link_create(actor=world.owner, item=world.file, max_downloads=1, origin=TASK)
+    link, token = share_link_create(actor=world.owner, item=world.file, max_downloads=1, origin=TASK)
     client = Client()
 
     heads = [client.head(f"/s/{token}/download/{world.file.pk}") for _ in range(5)]
@@ -225,19 +228,19 @@ def test_head_on_a_download_counts_nothing_and_hands_out_no_url(world):
 
 
 def test_the_conditional_update_never_passes_the_limit(world):
-    link, _token = services.share_link_create(actor=world.owner, item=world.file, max_downloads=1, origin=TASK)
-    services.link_download_count(link=link)
+    link, _token = share_link_create(actor=world.owner, item=world.file, max_downloads=1, origin=TASK)
+    link_download_count(link=link)
     stale = ShareLink.objects.get(pk=link.pk)
     stale.download_count = 0  # a request that read the row before the other counted
 
-    with pytest.raises(services.NotFound):
-        services.link_download_count(link=stale)
+    with pytest.raises(NotFound):
+        link_download_count(link=stale)
 
     assert ShareLink.objects.get(pk=link.pk).download_count == 1
 
 
 def test_a_file_link_reaches_only_its_file(world):
-    _link, token = services.share_link_create(actor=world.owner, item=world.file, origin=TASK)
+    _link, token = share_link_create(actor=world.owner, item=world.file, origin=TASK)
     client = Client()
 
     page = client.get(f"/s/{token}")

@@ -12,7 +12,7 @@ from plans.models import Plan
 from plans.services import usage_set_plan
 from sharing.access import Role, access_for_user
 from sharing.models import Share
-from sharing.services import share_create
+from sharing.services.shares import share_create
 from storage.models import File, Folder, UploadSession
 from storage.tests.protocol import assert_usage_consistent, usage_of
 

@@ -1,0 +1,75 @@
+"""What a public link's visitors do that counts: downloads (against the link's limit) and
+password attempts (throttled), each recorded as a LinkEvent.
+
+Downloads count with one conditional UPDATE, so concurrent requests can never pass
+max_downloads.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+from django.contrib.auth.hashers import check_password
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import F, Q
+from django.utils import timezone
+
+from kosha.counters import window_count
+from kosha.errors import NotFound, RateLimited, WrongPassword
+from sharing.models import LinkEvent, ShareLink
+
+# Wrong passwords: at most this many per (link, client address), and per client address
+# across links, in a window. Never per link alone: that would let anyone lock a link
+# against its rightful visitors by typing wrong passwords (issue 10, lock-outs). A
+# distributed guesser still needs the 256-bit token first. The window is fixed, so
+# Retry-After is at most WINDOW seconds.
+PASSWORD_FAILURES_PER_LINK_CLIENT = 10
+PASSWORD_FAILURES_PER_ADDRESS = 30
+PASSWORD_WINDOW_SECONDS = 300
+
+
+def link_event_record(*, link: ShareLink, kind: str, address: str | None = None) -> LinkEvent:
+    """Record one LinkEvent of `kind` on link, from the client `address` (None when unknown)."""
+    return LinkEvent.objects.create(link=link, kind=kind, address=address or None)
+
+
+def link_download_count(*, link: ShareLink, address: str | None = None) -> None:
+    """Count one download, atomically: the conditional UPDATE only passes while the
+    count is under the limit, so racing requests cannot exceed it. Raises NotFound
+    (exhausted, revoked or expired meanwhile). The DOWNLOAD activity event is the
+    download's own (storage.services.downloads)."""
+    now = timezone.now()
+    with transaction.atomic():
+        updated = ShareLink.objects.filter(
+            Q(max_downloads__isnull=True) | Q(download_count__lt=F("max_downloads")),
+            pk=link.pk,
+            revoked_at__isnull=True,
+            expires_at__gt=now,
+        ).update(download_count=F("download_count") + 1)
+        if not updated:
+            raise NotFound("Not found.", resource="share_link")
+        link_event_record(link=link, kind=LinkEvent.Kind.DOWNLOADED, address=address)
+
+
+def _throttle_keys(*, link: ShareLink, address: str | None) -> list[tuple[str, int]]:
+    return [
+        (f"sharing:pw-fail:link-addr:{link.pk}:{address or 'unknown'}", PASSWORD_FAILURES_PER_LINK_CLIENT),
+        (f"sharing:pw-fail:addr:{address or 'unknown'}", PASSWORD_FAILURES_PER_ADDRESS),
+    ]
+
+
+def link_password_check(*, link: ShareLink, password: Any, address: str | None) -> None:
+    """Accept the link's password, or count a failure against (the link, the client
+    address) and the address alone (Django's cache, shared by every web process when it
+    is Redis). Raises RateLimited (with retry_after, seconds) once either count reaches
+    its limit, WrongPassword. Another address is never throttled by this one's failures."""
+    keys = _throttle_keys(link=link, address=address)
+    if any((cache.get(key) or 0) >= limit for key, limit in keys):
+        raise RateLimited(retry_after=PASSWORD_WINDOW_SECONDS)
+    if isinstance(password, str) and link.password_hash and check_password(password, link.password_hash):
+        return
+    for key, _limit in keys:
+        window_count(key, window_seconds=PASSWORD_WINDOW_SECONDS)
+    link_event_record(link=link, kind=LinkEvent.Kind.PASSWORD_FAILED, address=address)
+    raise WrongPassword()

@@ -1,0 +1,130 @@
+"""Shares with people: grant an item to a person (or invite an address that has no
+account yet), change the role, revoke.
+
+At most KOSHA_SHARES_PER_HOUR shares per account, known and unknown addresses alike, so
+the limit tells nothing about which addresses have accounts.
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, Any
+
+from django.conf import settings
+from django.contrib.auth import get_user_model
+from django.core.exceptions import ValidationError
+from django.core.validators import validate_email
+from django.db import IntegrityError, transaction
+from django.utils import timezone
+
+from activity.models import ActivityEvent
+from kosha.counters import window_count
+from kosha.errors import AlreadyShared, InvalidInput, RateLimited, ShareWithSelf
+from kosha.origin import Origin
+from sharing.invitations import invitation_create, invitation_delete, invitation_update
+from sharing.models import Invitation, Share, item_fields
+from sharing.services.ownership import item_owner_require
+from storage.audit import item_event_record
+from storage.models import File, Folder
+
+if TYPE_CHECKING:
+    from accounts.models import User
+
+
+def _clean_role(raw: Any) -> str:
+    if raw not in Share.Role.values:
+        raise InvalidInput("role must be viewer or editor.", field="role")
+    return raw
+
+
+def _share_rate_check(*, actor: User) -> None:
+    # One fixed hourly window per account, counted before the address is looked up, for
+    # known and unknown addresses alike: reaching it says nothing about either.
+    window = 3600
+    now = int(timezone.now().timestamp())
+    count = window_count(f"sharing:shares:{actor.pk}:{now // window}", window_seconds=window)
+    if count > settings.KOSHA_SHARES_PER_HOUR:
+        raise RateLimited(retry_after=window - now % window)
+
+
+def share_create(
+    *, actor: User, item: File | Folder, email: Any, role: Any = Share.Role.VIEWER, origin: Origin
+) -> Share | Invitation:
+    """Share actor's own file or folder (from sharing.access with Need.OWN) with the
+    person using `email`, as viewer or editor. With an account: a Share. Without one: a
+    pending Invitation (sharing.invitations), e-mailed after commit, that becomes a share
+    when that address signs up; the two answer alike (same fields, same errors) so the
+    caller cannot tell which addresses have accounts. Records SHARE_CREATED. At most
+    KOSHA_SHARES_PER_HOUR per account (either kind). Raises InvalidInput (role, email),
+    RateLimited (retry_after, seconds), ShareWithSelf, AlreadyShared."""
+    role = _clean_role(role)
+    item_owner_require(actor=actor, item=item)
+    if not isinstance(email, str) or not email.strip():
+        raise InvalidInput("email is required.", field="email")
+    email = email.strip()
+    try:
+        # Also keeps text the database cannot take (a lone surrogate, NUL) out of the query.
+        validate_email(email)
+    except ValidationError:
+        raise InvalidInput("email must be an e-mail address.", field="email") from None
+    _share_rate_check(actor=actor)
+    grantee = get_user_model().objects.filter(email__iexact=email, is_active=True).first()
+    if grantee is None:
+        if email.lower() == actor.email.lower():
+            raise ShareWithSelf(field="email")
+        return invitation_create(actor=actor, item=item, email=email, role=role, origin=origin)
+    if grantee.pk == actor.pk:
+        raise ShareWithSelf(field="email")
+    try:
+        with transaction.atomic():
+            if Invitation.objects.filter(
+                email=email.lower(), accepted_at__isnull=True, expires_at__gt=timezone.now(), **item_fields(item)
+            ).exists():
+                raise IntegrityError("pending invitation")
+            share = Share.objects.create(owner=actor, grantee=grantee, role=role, **item_fields(item))
+            item_event_record(
+                kind=ActivityEvent.Kind.SHARE_CREATED,
+                actor=actor,
+                item=item,
+                origin=origin,
+                detail={"with": grantee.email, "grantee": str(grantee.pk), "role": role},
+            )
+    except IntegrityError:
+        raise AlreadyShared() from None
+    return share
+
+
+def share_update(*, actor: User, share: Share | Invitation, role: Any, origin: Origin) -> Share | Invitation:
+    """Change a share's (or pending invitation's) role (one of actor's, from
+    sharing.access.share_for_actor); the grantee's next request sees it. Records
+    SHARE_CHANGED. Raises InvalidInput."""
+    role = _clean_role(role)
+    if isinstance(share, Invitation):
+        return invitation_update(actor=actor, invitation=share, role=role, origin=origin)
+    share.role = role
+    with transaction.atomic():
+        share.save(update_fields=["role"])
+        item_event_record(
+            kind=ActivityEvent.Kind.SHARE_CHANGED,
+            actor=actor,
+            item=share.item,
+            origin=origin,
+            detail={"with": share.grantee.email, "grantee": str(share.grantee_id), "role": share.role},
+        )
+    return share
+
+
+def share_delete(*, actor: User, share: Share | Invitation, origin: Origin) -> None:
+    """Revoke a share, or a pending invitation (its link stops working), one of actor's,
+    from sharing.access.share_for_actor. Records SHARE_REVOKED."""
+    if isinstance(share, Invitation):
+        invitation_delete(actor=actor, invitation=share, origin=origin)
+        return
+    with transaction.atomic():
+        item_event_record(
+            kind=ActivityEvent.Kind.SHARE_REVOKED,
+            actor=actor,
+            item=share.item,
+            origin=origin,
+            detail={"with": share.grantee.email, "grantee": str(share.grantee_id)},
+        )
+        share.delete()
