@@ -58,16 +58,21 @@ def row_option(page, name: str):
 def drop_file(page, name: str, text: str) -> None:
     """A synthetic drop of a text file `name` holding `text` onto the page's drop zone
     ([data-upload-drop]), as the browser fires it when a file is dragged onto the page."""
+    drop_files(page, {name: text})
+
+
+def drop_files(page, files: dict[str, str]) -> None:
+    """A synthetic drop of several text files at once (name -> text), as drop_file."""
     page.evaluate(
-        """([name, text]) => {
+        """(files) => {
             const zone = document.querySelector("[data-upload-drop]");
             const transfer = new DataTransfer();
-            transfer.items.add(new File([text], name, { type: "text/plain" }));
+            for (const [name, text] of files) transfer.items.add(new File([text], name, { type: "text/plain" }));
             for (const type of ["dragenter", "dragover", "drop"]) {
                 zone.dispatchEvent(new DragEvent(type, { bubbles: true, cancelable: true, dataTransfer: transfer }));
             }
         }""",
-        [name, text],
+        list(files.items()),
     )
 
 

@@ -5,14 +5,15 @@
 //
 // A page includes templates/uploads/_panel.html (a <section data-upload-panel
 // data-uploads-url="...">) and, from its entry point in pages/, calls installUploadPanel().
-// Then: enqueueUploads(fileList, { folderId: "uuid" | null }); or mark an element
+// Then: enqueueUploads(fileList, { folderId: "uuid" | null, conflicts }); or mark an element
 // `data-upload-drop data-folder="uuid"` and drops on it are queued here (a drop handler
 // that calls preventDefault() first is left alone). When a file is stored,
 // `kosha:uploaded` is dispatched on document with detail { file, folderId, name }.
 import { el, progressBar, setProgress } from "./lib/dom.js";
 import { countOf, formatBytes, formatDuration } from "./lib/format.js";
-import { UPLOADS_URL, uploadAbort, uploadState } from "./upload.js";
+import { UPLOADS_URL, choosesOnConflict, uploadAbort, uploadState } from "./upload.js";
 import { batchable } from "./upload-batch.js";
+import { ConflictChoices } from "./upload-conflict.js";
 import { recordMatchesFile, uploadForget, uploadRecords } from "./upload-store.js";
 import { actionButton, FINISHED_STATES, UploadTask, uploadRow } from "./upload-task.js";
 
@@ -69,10 +70,13 @@ function pump() {
  * Queue files (a FileList or an array of File) for upload into folderId (null: the root,
  * or the drop link's folder). A file that matches an interrupted upload in the same folder
  * (same name, size and modification time) resumes it instead of starting over.
- * Returns how many files were queued.
+ * A file whose name is taken asks the user (upload-conflict.js); `conflicts` is the
+ * ConflictChoices these files share with the rest of their upload (a dropped folder is
+ * queued in several calls), a new one by default. Returns how many files were queued.
  */
-export function enqueueUploads(files, { folderId = null } = {}) {
+export function enqueueUploads(files, { folderId = null, conflicts = new ConflictChoices() } = {}) {
   const ui = ensurePanel();
+  const asks = choosesOnConflict(ui.uploads) ? conflicts : null;
   let added = 0;
   for (const file of files) {
     const offer = [...offers.values()].find(
@@ -82,7 +86,7 @@ export function enqueueUploads(files, { folderId = null } = {}) {
       offers.delete(offer.record.id);
       offer.row.remove();
     }
-    const task = new UploadTask(file, { folderId, record: offer?.record ?? null, uploads: ui.uploads, hooks });
+    const task = new UploadTask(file, { folderId, record: offer?.record ?? null, uploads: ui.uploads, hooks, conflicts: asks });
     tasks.push(task);
     ui.list.append(task.row);
     task.paint();
@@ -143,7 +147,7 @@ function ensurePanel() {
     if (root.classList.contains("upload-panel--collapsed") && !event.target.closest("button")) setOpen(true);
   });
   clear.addEventListener("click", () => {
-    for (const task of [...tasks]) if (task.state === "done" || task.state === "cancelled") task.dismiss();
+    for (const task of [...tasks]) if (finishedNotFailed(task)) task.dismiss();
     if (!tasks.length && !offers.size) root.hidden = true;
   });
   resumeInput.addEventListener("change", () => {
@@ -176,7 +180,9 @@ function scheduleRender() {
   }, RENDER_EVERY_MS);
 }
 
-function summaryText({ counted, active, sent, total }) {
+const finishedNotFailed = (task) => ["done", "cancelled", "skipped"].includes(task.state);
+
+function summaryText({ counted, active, sent, total, skipped }) {
   if (active.length) {
     let text = `Uploading ${countOf(active.length, "file")} · ${formatBytes(sent)} of ${formatBytes(total)}`;
     const rate = active.reduce((sum, task) => sum + task.meter.rate(), 0);
@@ -189,23 +195,26 @@ function summaryText({ counted, active, sent, total }) {
   if (counted.length) {
     const done = counted.filter((task) => task.state === "done").length;
     const failed = counted.filter((task) => task.state === "failed").length;
-    return `${done} of ${counted.length} uploaded${failed ? ` · ${failed} failed` : ""}`;
+    return `${done} of ${counted.length} uploaded${failed ? ` · ${failed} failed` : ""}${skipped ? ` · ${skipped} skipped` : ""}`;
   }
+  if (skipped) return `${skipped} skipped`;
   return offers.size ? "Some uploads were interrupted." : "";
 }
 
 function renderAll() {
   if (!panel) return;
   for (const task of tasks) task.paint();
-  const counted = tasks.filter((task) => task.state !== "cancelled");
+  // A skipped file is neither uploaded nor failed: it counts apart.
+  const counted = tasks.filter((task) => task.state !== "cancelled" && task.state !== "skipped");
+  const skipped = tasks.filter((task) => task.state === "skipped").length;
   const active = activeTasks();
   const total = counted.reduce((sum, task) => sum + task.file.size, 0);
   const sent = counted.reduce((sum, task) => sum + (task.state === "done" ? task.file.size : task.sent), 0);
-  panel.summary.textContent = summaryText({ counted, active, sent, total });
+  panel.summary.textContent = summaryText({ counted, active, sent, total, skipped });
   panel.brief.textContent = panel.summary.textContent;
   panel.overall.hidden = !counted.length;
   setProgress(panel.overall, total ? sent / total : 0, active.length ? "uploading" : "done");
-  panel.clear.hidden = !tasks.some((task) => task.state === "done" || task.state === "cancelled");
+  panel.clear.hidden = !tasks.some(finishedNotFailed);
 }
 
 // --- interrupted uploads (reload, crash, browser restart) -----------------------------------

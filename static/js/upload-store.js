@@ -36,7 +36,12 @@ export function uploadRecords({ uploads = DEFAULT_UPLOADS } = {}) {
   return fresh().filter((record) => (record.uploads || DEFAULT_UPLOADS) === uploads);
 }
 
-export function uploadRemember({ id, file, folder, strategy, uploads = DEFAULT_UPLOADS }) {
+/**
+ * Remember the session `id` of `file`. onConflict: what the session was started with
+ * ("version", "rename", "fail" or null), so that an upload that must start over after a
+ * reload keeps the user's choice instead of asking again.
+ */
+export function uploadRemember({ id, file, folder, strategy, uploads = DEFAULT_UPLOADS, onConflict = null }) {
   const record = {
     id,
     name: file.name,
@@ -46,6 +51,7 @@ export function uploadRemember({ id, file, folder, strategy, uploads = DEFAULT_U
     folder: folder || null,
     strategy,
     uploads,
+    onConflict,
     startedAt: Date.now(),
   };
   writeAll([...fresh().filter((other) => other.id !== id), record]);

@@ -1,5 +1,5 @@
 // One file in the upload queue: its session, its state machine (queued, checking,
-// uploading, retrying, paused, finishing, done, failed, cancelled), its row in the panel,
+// uploading, retrying, paused, asking, finishing, done, failed, cancelled, skipped), its row in the panel,
 // and the protocol calls of upload.js that move it along. The queue (upload-panel.js)
 // decides when a task runs and is told through `hooks` when it changes.
 import { signInUrl } from "./lib/api.js";
@@ -17,6 +17,7 @@ import {
   uploadState,
 } from "./upload.js";
 import { uploadForget, uploadRemember } from "./upload-store.js";
+import { ASK, ON_CONFLICT, isNameTaken } from "./upload-conflict.js";
 
 const SPEED_WINDOW_MS = 5_000;
 
@@ -26,13 +27,15 @@ const ACTIONS_BY_STATE = {
   uploading: ["pause", "cancel"],
   retrying: ["pause", "cancel"],
   paused: ["resume", "cancel"],
+  asking: [],
   finishing: [],
   done: [],
   failed: ["retry", "dismiss"],
   cancelled: [],
+  skipped: [],
 };
 const FINAL_ERROR_CODES = new Set(["quota_exceeded", "invalid", "invalid_name", "conflict"]); // retrying cannot help
-export const FINISHED_STATES = new Set(["done", "failed", "cancelled"]);
+export const FINISHED_STATES = new Set(["done", "failed", "cancelled", "skipped"]);
 
 /** Bytes per second over the last few seconds of (time, bytes sent) samples. */
 export class SpeedMeter {
@@ -88,11 +91,17 @@ export function actionButton(action, text, label) {
  * queue may start a task), removed(task) (dismissed: drop it from the queue).
  */
 export class UploadTask {
-  constructor(file, { folderId = null, record = null, uploads, hooks }) {
+  /**
+   * conflicts: the ConflictChoices of the upload this file belongs to (upload-conflict.js),
+   * or null where the collection decides alone (a drop link keeps both).
+   */
+  constructor(file, { folderId = null, record = null, uploads, hooks, conflicts = null }) {
     this.file = file;
     this.folderId = record ? record.folder : folderId;
     this.record = record; // an interrupted upload of this file, to resume
     this.uploads = uploads;
+    this.conflicts = conflicts;
+    this.onConflict = record?.onConflict ?? null; // what the session starts with; chosen at its start
     this.hooks = hooks;
     this.session = null;
     this.done = new Map(); // multipart: part number -> etag
@@ -135,7 +144,7 @@ export class UploadTask {
     this.message = message;
     if (state !== "uploading" && state !== "retrying") this.meter.reset();
     if (changed) {
-      const words = { done: "uploaded", failed: `failed: ${message}`, cancelled: "cancelled", paused: "paused" };
+      const words = { done: "uploaded", failed: `failed: ${message}`, cancelled: "cancelled", paused: "paused", skipped: "skipped" };
       if (words[state]) this.hooks.announce(`${this.file.name} ${words[state]}.`);
     }
     this.paint();
@@ -165,9 +174,11 @@ export class UploadTask {
       queued: "Waiting…",
       checking: this.record ? "Asking the server what it already has…" : "Checking…",
       paused: `Paused at ${formatBytes(this.sent)} of ${formatBytes(size)}`,
+      asking: "A file with this name exists: choose what to do…",
       finishing: "Finishing…",
       done: "Uploaded",
       cancelled: "Cancelled",
+      skipped: "Skipped",
     }[this.state];
     if (fixed) return fixed;
     const rate = this.meter.rate();
@@ -221,8 +232,25 @@ export class UploadTask {
       );
     } catch (error) {
       if (error.name === "AbortError") return; // pause() or cancel() already set the state
+      if (this.conflicts && this.onConflict === ASK && isNameTaken(error)) return this.askConflict();
       this.fail(error);
     }
+    return undefined;
+  }
+
+  // The name is taken and the user has not chosen yet: the start reserved nothing (or the
+  // complete ended the session and gave its reservation back). Ask, then start again.
+  async askConflict() {
+    if (this.session) uploadForget(this.session.id);
+    this.session = null;
+    this.done.clear();
+    this.sent = 0;
+    this.setState("asking");
+    const choice = await this.conflicts.choose(this.file.name);
+    if (this.state !== "asking") return; // cancelled meanwhile
+    if (choice === "skip") return this.setState("skipped");
+    this.onConflict = ON_CONFLICT[choice];
+    return this.setState("queued"); // the queue starts it again, with the choice
   }
 
   // Find the session to continue (after a reload) or start a new one.
@@ -237,6 +265,7 @@ export class UploadTask {
       this.record = null;
       if (state?.status === "pending" && state.strategy === "multipart") {
         this.session = { id, strategy: "multipart", part_size: state.part_size, part_count: state.part_count };
+        this.onConflict = state.on_conflict ?? this.onConflict; // as the session was started
         this.done = partsKept({ ...this.session, size: this.file.size }, state.parts);
         this.sent = this.doneBytes();
         return;
@@ -252,9 +281,10 @@ export class UploadTask {
       if (state?.status === "pending") await uploadAbort(id, { uploads: this.uploads }).catch(() => {});
     }
     this.starting = true;
+    this.onConflict ??= this.conflicts?.startPolicy() ?? null;
     let session;
     try {
-      session = await uploadStart(this.file, { folder: this.folderId, uploads: this.uploads });
+      session = await uploadStart(this.file, { folder: this.folderId, uploads: this.uploads, onConflict: this.onConflict });
     } finally {
       this.starting = false;
     }
@@ -263,7 +293,8 @@ export class UploadTask {
       throw new DOMException("Upload cancelled", "AbortError");
     }
     this.session = session;
-    uploadRemember({ id: session.id, file: this.file, folder: this.folderId, strategy: session.strategy, uploads: this.uploads });
+    const { uploads, onConflict } = this;
+    uploadRemember({ id: session.id, file: this.file, folder: this.folderId, strategy: session.strategy, uploads, onConflict });
   }
 
   async sendSingle(common) {
@@ -322,7 +353,7 @@ export class UploadTask {
   }
 
   cancel() {
-    if (["done", "cancelled", "finishing"].includes(this.state)) return;
+    if (["done", "cancelled", "finishing", "skipped"].includes(this.state)) return;
     this.setState("cancelled");
     if (this.starting) {
       this.cancelRequested = true; // let the start answer arrive, then abort that session

@@ -119,12 +119,18 @@ function oneStartAtATime(uploads, work) {
   return next;
 }
 
+/** Whether the collection `uploads` takes on_conflict (a drop link always keeps both). */
+export function choosesOnConflict(uploads) {
+  return uploads === UPLOADS_URL;
+}
+
 /**
  * Start an upload session: hash (small files), then POST to the uploads collection. No retry: a lost answer
  * could leave a second reservation. Quota errors (413 quota_exceeded) come from here, before
- * any byte is sent.
+ * any byte is sent; with onConflict "fail", so does a taken name (409, reason name_taken).
+ * onConflict: "version" | "rename" | "fail", or null for the server's default (version).
  */
-export async function uploadStart(file, { folder = null, uploads = UPLOADS_URL, signal } = {}) {
+export async function uploadStart(file, { folder = null, uploads = UPLOADS_URL, onConflict = null, signal } = {}) {
   const sha256 = await sha256Hex(file);
   const body = {
     name: file.name,
@@ -132,6 +138,7 @@ export async function uploadStart(file, { folder = null, uploads = UPLOADS_URL, 
     folder,
     content_type: file.type || "application/octet-stream",
     ...(sha256 ? { sha256 } : {}),
+    ...(onConflict ? { on_conflict: onConflict } : {}),
   };
   // Small files start together: one request for the starts asked for at about the same time.
   if (batchable(file.size, uploads)) return batchStart(body, { uploads });

@@ -184,9 +184,12 @@ def test_keyboard_sorting_versions_and_emptying_the_trash(owner_page, live_serve
     page.keyboard.press("Escape")
     expect(page.locator("[data-selection-bar]")).to_be_hidden()
 
-    # A same-name upload adds a version; the panel lists both and restores the first
+    # A same-name upload asks, and Replace adds a version; the panel lists both and restores the first
     page.evaluate("document.addEventListener('kosha:uploaded', () => { window.stored = true; })")
     _upload(page, "small.txt", b"second version", "text/plain")
+    page.get_by_role("dialog", name="“small.txt” already exists").get_by_role(
+        "button", name="Replace (new version)"
+    ).click()
     # A function, not an expression: Playwright evaluates an expression with eval, which the CSP forbids.
     page.wait_for_function("() => window.stored === true")
     row_option(page, "small.txt").click()

@@ -188,6 +188,38 @@ def test_a_file_of_an_existing_name_becomes_its_next_version(protocol, owner):
 
 
 @LOCAL_AND_S3
+def test_each_file_of_a_batch_has_its_own_on_conflict(protocol, owner):
+    # The web app's batch: files asked about ("fail") beside files the user chose for.
+    for name in ("asked.txt", "replaced.txt", "kept.txt"):
+        factories.stored_file(owner, name, b"old")
+    contents = {"asked.txt": b"new 1", "replaced.txt": b"new 22", "kept.txt": b"new 333", "free.txt": b"new 4444"}
+    policies = {"asked.txt": "fail", "replaced.txt": "version", "kept.txt": "rename", "free.txt": "fail"}
+    described = [{**item, "on_conflict": policies[item["name"]]} for item in _described(contents)]
+    reserved_before = usage_of(owner).reserved_bytes
+
+    started = protocol.batch_start(described)
+
+    results = started.json()["files"]
+    assert [r["status"] for r in results] == [409, 201, 201, 201]
+    assert results[0]["error"] == {
+        "code": "conflict",
+        "message": "A file with this name already exists here.",
+        "reason": "name_taken",
+        "name": "asked.txt",
+    }
+    # The refused file reserves nothing: only the three started ones hold quota.
+    assert usage_of(owner).reserved_bytes - reserved_before == 6 + 7 + 8
+    answers = protocol.batch_complete(protocol.batch_put(results[1:], contents)).json()["uploads"]
+    assert [(a["file"]["name"], a["file"]["version"]) for a in answers] == [
+        ("replaced.txt", 2),
+        ("kept (2).txt", 1),
+        ("free.txt", 1),
+    ]
+    assert File.objects.get(owner=owner, name="asked.txt").versions.count() == 1
+    assert_usage_consistent(owner)
+
+
+@LOCAL_AND_S3
 def test_a_wrong_size_fails_that_file_only_and_gives_its_reservation_back(protocol, owner):
     contents = _files(2)
     started = protocol.batch_start(_described(contents, sha256=False)).json()["files"]

@@ -3,10 +3,13 @@
 // the same name is reused), and each file is handed to the upload panel for its folder.
 //
 // Files go to the upload panel (../upload-panel.js: enqueueUploads), which shows progress,
-// retries, and dispatches `kosha:uploaded` on document as each file is stored.
+// retries, and dispatches `kosha:uploaded` on document as each file is stored. Folders of
+// the same name merge; a file whose name is taken asks, and "apply to all" holds for the
+// whole drop (one ConflictChoices for all its folders).
 import { ApiError, post } from "../lib/api.js";
 import { countOf } from "../lib/format.js";
 import { showError, toast } from "../lib/toast.js";
+import { ConflictChoices } from "../upload-conflict.js";
 import { enqueueUploads } from "../upload-panel.js";
 import { folderItems } from "./endpoints.js";
 
@@ -78,7 +81,8 @@ export async function uploadChosenFolder(files, folder) {
     if (!byFolder.has(target)) byFolder.set(target, []);
     byFolder.get(target).push(file);
   }
-  for (const [target, chosen] of byFolder) enqueueUploads(chosen, { folderId: target });
+  const conflicts = new ConflictChoices();
+  for (const [target, chosen] of byFolder) enqueueUploads(chosen, { folderId: target, conflicts });
   return { total: files.length, folders: byFolder.size };
 }
 
@@ -103,7 +107,8 @@ export async function uploadDropped(dataTransfer, folder) {
     if (!byFolder.has(target)) byFolder.set(target, []);
     byFolder.get(target).push(file);
   }
-  for (const [target, files] of byFolder) enqueueUploads(files, { folderId: target });
+  const conflicts = new ConflictChoices();
+  for (const [target, files] of byFolder) enqueueUploads(files, { folderId: target, conflicts });
   return { total: pairs.length, folders: byFolder.size };
 }
 
