@@ -32,7 +32,7 @@ from django.http import HttpRequest
 from rest_framework import renderers
 from rest_framework.parsers import BaseParser
 
-from kosha.errors import BodyTooLarge, InvalidCharacter, JsonTooDeep, MalformedJson, NumberOutOfRange
+from kosha.errors import BodyTooLarge, InvalidCharacter, InvalidInput, JsonTooDeep, MalformedJson, NumberOutOfRange
 from kosha.sizes import size_text
 
 MAX_DEPTH = 64
@@ -152,6 +152,17 @@ def json_body_read(request: HttpRequest, *, stream=None) -> Any:
     if not raw.strip():
         return None
     return json_body_loads(raw)
+
+
+def json_object_read(request: HttpRequest) -> dict[str, Any]:
+    """The request's JSON body as an object, read through json_body_read's guard: {} for an
+    empty body. Raises what json_body_read raises, and InvalidInput for another JSON value."""
+    body = json_body_read(request)
+    if body is None:
+        return {}
+    if not isinstance(body, dict):
+        raise InvalidInput("The body must be a JSON object.")
+    return body
 
 
 class GuardedJSONParser(BaseParser):

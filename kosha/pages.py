@@ -12,6 +12,7 @@ folder listing's two phases, ranked search) sign their positions with `cursor_si
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
@@ -20,6 +21,8 @@ from typing import Any, Generic, TypeVar
 
 from django.core import signing
 from django.db.models import Q, QuerySet
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
@@ -174,3 +177,21 @@ def page_schema(name: str, item_serializer: serializers.Serializer) -> serialize
             "next": serializers.CharField(allow_null=True, help_text="Pass as ?cursor= for the next page."),
         },
     )
+
+
+def restart_on_bad_cursor(url_name: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+    """For a page (HTML) view that lists with cursors from its query string: a malformed,
+    tampered or stale cursor (InvalidInput from the selector) redirects to the first page,
+    the view named `url_name`, instead of an error page."""
+
+    def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
+        @functools.wraps(view)
+        def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
+            try:
+                return view(request, *args, **kwargs)
+            except InvalidInput:
+                return redirect(url_name)
+
+        return wrapper
+
+    return decorate

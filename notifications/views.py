@@ -9,7 +9,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
-from kosha.errors import InvalidInput
+from kosha.pages import restart_on_bad_cursor
 from notifications import selectors, services
 from notifications.models import Kind, Notification
 
@@ -21,12 +21,10 @@ def parse_int_id(raw: str) -> int | None:
 
 @login_required
 @require_GET
+@restart_on_bad_cursor("notifications")
 def notifications_page(request: HttpRequest) -> HttpResponse:
     """The signed-in user's notices, newest first, a page at a time (`cursor`)."""
-    try:
-        page = selectors.notifications_for_user(user=request.user, cursor=request.GET.get("cursor"))
-    except InvalidInput:
-        return redirect("notifications")
+    page = selectors.notifications_for_user(user=request.user, cursor=request.GET.get("cursor"))
     return render(request, "notifications/list.html", {"notices": page.items, "next_cursor": page.next_cursor})
 
 

@@ -1,6 +1,6 @@
 from django.urls import path
 
-from sharing import invitation_views, views
+from sharing import drop_views, invitation_views, link_views, views
 
 app_name = "sharing"
 
@@ -13,13 +13,15 @@ urlpatterns = [
     ),
     path("shared/f/<str:folder_id>", views.shared_folder_page, name="shared-folder"),
     path("invitations/<str:token>", invitation_views.invitation_page, name="invitation"),
-    path("s/<str:token>", views.link_page, name="link"),
-    path("s/<str:token>/f/<str:folder_id>", views.link_folder, name="link-folder"),
-    path("s/<str:token>/download/<str:file_id>", views.link_download, name="link-download"),
-    path("s/<str:token>/archives/", views.link_archive_start, name="link-archive"),
-    path("s/<str:token>/archives/<str:archive_id>/", views.link_archive_detail, name="link-archive-detail"),
-    path("s/<str:token>/uploads/", views.drop_upload_start, name="drop-upload-start"),
-    path("s/<str:token>/uploads/<str:upload_id>/", views.drop_upload_detail, name="drop-upload-detail"),
-    path("s/<str:token>/uploads/<str:upload_id>/parts/", views.drop_upload_parts, name="drop-upload-parts"),
-    path("s/<str:token>/uploads/<str:upload_id>/complete/", views.drop_upload_complete, name="drop-upload-complete"),
+    path("s/<str:token>", link_views.link_page, name="link"),
+    path("s/<str:token>/f/<str:folder_id>", link_views.link_folder, name="link-folder"),
+    path("s/<str:token>/download/<str:file_id>", link_views.link_download, name="link-download"),
+    path("s/<str:token>/archives/", link_views.link_archive_start, name="link-archive"),
+    path("s/<str:token>/archives/<str:archive_id>/", link_views.link_archive_detail, name="link-archive-detail"),
+    path("s/<str:token>/uploads/", drop_views.drop_upload_start, name="drop-upload-start"),
+    path("s/<str:token>/uploads/<str:upload_id>/", drop_views.drop_upload_detail, name="drop-upload-detail"),
+    path("s/<str:token>/uploads/<str:upload_id>/parts/", drop_views.drop_upload_parts, name="drop-upload-parts"),
+    path(
+        "s/<str:token>/uploads/<str:upload_id>/complete/", drop_views.drop_upload_complete, name="drop-upload-complete"
+    ),
 ]

@@ -1,325 +1,35 @@
-"""The public link pages under /s/<token>: a file, a folder to browse, or a drop.
+"""The signed-in user's sharing pages: what others share with them (/shared/) and what
+they share (/shared/by-me/: their links and their shares with people, each revocable).
 
-Every request resolves the token again (selectors.link_get_by_token), so a revoked,
-expired or used-up link stops at once. Unknown, tampered and used-up links answer a
-plain 404 page, expired and revoked ones a plain 410 page; neither names the item. A
-link with a password answers its form until this browser session unlocks it. Items
-behind a link are reached through sharing.access (`*_for_link`); what a visitor does is
-recorded with no actor, via "link".
+The public link pages are in link_views.py, the drop uploads in drop_views.py, the
+invitation page in invitation_views.py.
 """
 
 from __future__ import annotations
 
-import functools
+from collections.abc import Callable
+from typing import Any, TypeVar
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils import timezone
-from django.utils.crypto import constant_time_compare, salted_hmac
-from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from django.views.decorators.http import require_GET, require_POST
 
-from kosha.addresses import client_ip
-from kosha.api import error_json
-from kosha.errors import (
-    DomainError,
-    Gone,
-    InvalidInput,
-    NotFound,
-    PasswordRequired,
-    QuotaExceeded,
-    RateLimited,
-    WrongPassword,
-)
-from kosha.json_body import json_body_read
+from kosha.errors import NotFound
 from kosha.origin import Origin
+from kosha.pages import restart_on_bad_cursor
 from sharing import selectors
-from sharing.access import (
-    archive_for_link,
-    drop_place_for_link,
-    file_for_link,
-    folder_for_link,
-    link_for_actor,
-    link_state,
-    share_for_actor,
-    upload_for_link,
-)
+from sharing.access import link_for_actor, link_state, share_for_actor
 from sharing.api.serializers import ShareLinkOutput
-from sharing.drops import drop_reservation_lifetime, drop_start_admit, drop_start_attach, drop_start_release
 from sharing.link_tokens import token_open
-from sharing.models import LinkEvent, ShareLink
-from sharing.services.link_visits import link_download_count, link_event_record, link_password_check
+from sharing.models import ShareLink
 from sharing.services.links import share_link_revoke
 from sharing.services.shares import share_delete
-from storage.api.fields import CompleteInput, DropUploadStartInput, PartsInput, input_clean
-from storage.api.serializers import parts_body, upload_start_body, upload_state_body
-from storage.disposition import is_inline_safe
-from storage.downloads import version_download_url
-from storage.models import FolderArchive, UploadSession
-from storage.services.archives import archive_download_url, folder_archive_start
-from storage.services.downloads import file_download_url
-from storage.services.uploads import upload_abort, upload_complete, upload_parts_presign, upload_start, upload_state
 
-UNLOCKED_SESSION_KEY = "sharing_unlocked_links"
-DROP_SESSION_KEY = "sharing_drop_uploads"
-
-
-def _unavailable(request: HttpRequest, exc: DomainError) -> HttpResponse:
-    gone = isinstance(exc, Gone)
-    response = render(
-        request,
-        "sharing/unavailable.html",
-        {"gone": gone, "rate_limited": isinstance(exc, RateLimited)},
-        status=exc.status,
-    )
-    for header, value in exc.extra_headers.items():
-        response[header] = value
-    return response
-
-
-def _json_error(exc: DomainError) -> JsonResponse:
-    if isinstance(exc, QuotaExceeded):
-        # The owner's numbers are not the dropper's business.
-        exc = QuotaExceeded("This folder cannot take this file.")
-    return error_json(exc)
-
-
-# --- unlocking a password-protected link ---------------------------------------------------
-
-
-def _unlock_mark(link: ShareLink) -> str:
-    # Bound to the current password hash: changing the password locks every session out.
-    return salted_hmac("sharing.link-unlock", f"{link.pk}:{link.password_hash}").hexdigest()
-
-
-def _is_unlocked(request: HttpRequest, link: ShareLink) -> bool:
-    if not link.has_password:
-        return True
-    mark = request.session.get(UNLOCKED_SESSION_KEY, {}).get(str(link.pk))
-    return isinstance(mark, str) and constant_time_compare(mark, _unlock_mark(link))
-
-
-def _unlock(request: HttpRequest, link: ShareLink) -> None:
-    unlocked = dict(request.session.get(UNLOCKED_SESSION_KEY, {}))
-    unlocked[str(link.pk)] = _unlock_mark(link)
-    request.session[UNLOCKED_SESSION_KEY] = unlocked
-
-
-def public_link(*, json_errors: bool = False, needs_unlock: bool = True):
-    """Resolve the token into `link` (or answer 404/410), and refuse a locked link (403)."""
-
-    def decorate(view):
-        @functools.wraps(view)
-        def wrapper(request, token, *args, **kwargs):
-            try:
-                link = selectors.link_get_by_token(token=token)
-                if needs_unlock and not _is_unlocked(request, link):
-                    raise PasswordRequired() if json_errors else _Locked()
-                return view(request, link, *args, **kwargs)
-            except _Locked:
-                return render(request, "sharing/unavailable.html", {"locked": True, "token": token}, status=403)
-            except DomainError as exc:
-                return _json_error(exc) if json_errors else _unavailable(request, exc)
-
-        return wrapper
-
-    return decorate
-
-
-class _Locked(Exception):
-    pass
-
-
-# --- pages ------------------------------------------------------------------------------------
-
-
-def _folder_context(request, link: ShareLink, folder) -> dict:
-    page = selectors.link_folder_items(
-        link=link, folder=folder, sort=request.GET.get("sort"), cursor=request.GET.get("cursor")
-    )
-    return {"folder": folder, "page": page, "token": request.resolver_match.kwargs["token"]}
-
-
-@require_http_methods(["GET", "HEAD", "POST"])
-@ensure_csrf_cookie  # the drop page's script sends the CSRF cookie back as a header
-@public_link(needs_unlock=False)
-def link_page(request: HttpRequest, link: ShareLink) -> HttpResponse:
-    token = request.resolver_match.kwargs["token"]
-    if not _is_unlocked(request, link):
-        if request.method != "POST":
-            return render(request, "sharing/password.html", {"token": token})
-        try:
-            link_password_check(link=link, password=request.POST.get("password"), address=client_ip(request))
-        except WrongPassword:
-            return render(request, "sharing/password.html", {"token": token, "wrong": True}, status=403)
-        except RateLimited as exc:
-            return _unavailable(request, exc)
-        _unlock(request, link)
-        return redirect(reverse("sharing:link", args=[token]))
-    if request.method == "POST":
-        return redirect(reverse("sharing:link", args=[token]))
-
-    link_event_record(link=link, kind=LinkEvent.Kind.ACCESSED, address=client_ip(request))
-    if link.is_drop:
-        return render(request, "sharing/drop.html", {"token": token})
-    if link.folder_id:
-        return render(request, "sharing/folder.html", _folder_context(request, link, link.folder))
-    file = link.file
-    preview_url = None
-    # A preview is the bytes: with a download limit, only counted downloads hand them out.
-    if link.max_downloads is None and file.current_version and is_inline_safe(file.content_type):
-        preview_url = request.build_absolute_uri(
-            version_download_url(file=file, version=file.current_version, inline=True)
-        )
-    return render(request, "sharing/file.html", {"file": file, "token": token, "preview_url": preview_url})
-
-
-@require_http_methods(["GET", "HEAD"])
-@ensure_csrf_cookie  # "Download all" posts with the CSRF cookie as a header
-@public_link()
-def link_folder(request: HttpRequest, link: ShareLink, folder_id: str) -> HttpResponse:
-    folder = folder_for_link(link=link, folder_id=folder_id)
-    return render(request, "sharing/folder.html", _folder_context(request, link, folder))
-
-
-@require_http_methods(["GET", "HEAD"])
-@public_link()
-def link_download(request: HttpRequest, link: ShareLink, file_id: str) -> HttpResponse:
-    file = file_for_link(link=link, file_id=file_id)
-    origin = Origin.of(request, via="link")
-    if file.current_version is None:
-        raise NotFound()
-    if request.method == "HEAD":
-        # A HEAD (link checkers, previews in chat apps) is no download: nothing is counted,
-        # and no signed URL is handed out that a later GET could use uncounted.
-        return HttpResponse(status=200)
-    link_download_count(link=link, address=origin.ip)
-    url = file_download_url(actor=None, file=file, inline=request.GET.get("inline") == "1", origin=origin)
-    return redirect(request.build_absolute_uri(url))
-
-
-# --- "Download all": a zip of a folder the link reaches, with the owner's archive machinery ----
-
-
-def _archive_body(request: HttpRequest, archive: FolderArchive, token: str) -> dict:
-    ready = archive.status == FolderArchive.Status.READY
-    return {
-        "id": str(archive.pk),
-        "status": archive.status,
-        "error": archive.error or None,
-        "poll": reverse("sharing:link-archive-detail", args=[token, archive.pk]),
-        "url": request.build_absolute_uri(archive_download_url(archive=archive)) if ready else None,
-    }
-
-
-@require_http_methods(["POST"])
-@public_link(json_errors=True)
-def link_archive_start(request: HttpRequest, link: ShareLink) -> JsonResponse:
-    """Ask for a zip of the link's folder or a folder below it (`{"folder": id}`, absent
-    or null: the link's own). Counts as one download of the link (refused once its limit
-    is reached). 202 with the archive to poll; 404 for a folder the link does not reach."""
-    folder_id = _json_body(request).get("folder") or link.folder_id
-    if link.folder_id is None or link.is_drop:
-        raise NotFound()
-    folder = folder_for_link(link=link, folder_id=folder_id)
-    origin = Origin.of(request, via="link")
-    link_download_count(link=link, address=origin.ip)
-    archive = folder_archive_start(actor=None, folder=folder, origin=origin)
-    token = request.resolver_match.kwargs["token"]
-    return JsonResponse(_archive_body(request, archive, token), status=202)
-
-
-@require_http_methods(["GET"])
-@public_link(json_errors=True)
-def link_archive_detail(request: HttpRequest, link: ShareLink, archive_id: str) -> JsonResponse:
-    """A zip asked for through this link: its status, and a short-lived URL when ready.
-    404 for an archive of a folder the link does not reach."""
-    archive = archive_for_link(link=link, archive_id=archive_id)
-    token = request.resolver_match.kwargs["token"]
-    return JsonResponse(_archive_body(request, archive, token))
-
-
-# --- drop uploads: the upload protocol, for anyone holding the link ------------------------------
-
-
-def _json_body(request: HttpRequest) -> dict:
-    # The same guard as the API's parser: size, depth, characters, number range.
-    body = json_body_read(request)
-    if body is None:
-        return {}
-    if not isinstance(body, dict):
-        raise InvalidInput("The body must be a JSON object.")
-    return body
-
-
-def _drop_upload(request: HttpRequest, link: ShareLink, upload_id: str) -> UploadSession:
-    """A session this browser started through this drop link (sharing.access.upload_for_link)."""
-    started_here = request.session.get(DROP_SESSION_KEY, {}).get(str(link.pk), [])
-    return upload_for_link(link=link, upload_id=upload_id, started_here=started_here)
-
-
-@require_http_methods(["POST"])
-@public_link(json_errors=True)
-def drop_upload_start(request: HttpRequest, link: ShareLink) -> JsonResponse:
-    place = drop_place_for_link(link=link)
-    body = input_clean(DropUploadStartInput, _json_body(request))
-    admission = drop_start_admit(link=link, address=client_ip(request), size_bytes=body["size"])
-    try:
-        started = upload_start(
-            actor=None,  # a visitor holding the link: nobody known
-            place=place,
-            name=body["name"],
-            size_bytes=body["size"],
-            content_type=body.get("content_type"),
-            sha256=body.get("sha256"),
-            # A dropper never replaces or versions the owner's files: a taken name gets "(2)".
-            on_conflict=UploadSession.OnConflict.RENAME,
-            lifetime=drop_reservation_lifetime(),
-        )
-    except DomainError:
-        drop_start_release(admission=admission)
-        raise
-    drop_start_attach(admission=admission, upload=started.upload)
-    drops = dict(request.session.get(DROP_SESSION_KEY, {}))
-    drops[str(link.pk)] = [*drops.get(str(link.pk), []), str(started.upload.pk)][-100:]
-    request.session[DROP_SESSION_KEY] = drops
-    return JsonResponse(upload_start_body(request, started), status=201)
-
-
-@require_http_methods(["GET", "DELETE"])
-@public_link(json_errors=True)
-def drop_upload_detail(request: HttpRequest, link: ShareLink, upload_id: str) -> HttpResponse:
-    upload = _drop_upload(request, link, upload_id)
-    if request.method == "DELETE":
-        upload_abort(upload=upload)
-        return HttpResponse(status=204)
-    body = upload_state_body(upload_state(upload=upload))
-    body.pop("file", None)
-    body.pop("folder", None)
-    return JsonResponse(body)
-
-
-@require_http_methods(["POST"])
-@public_link(json_errors=True)
-def drop_upload_parts(request: HttpRequest, link: ShareLink, upload_id: str) -> JsonResponse:
-    upload = _drop_upload(request, link, upload_id)
-    signed = upload_parts_presign(upload=upload, numbers=input_clean(PartsInput, _json_body(request))["numbers"])
-    return JsonResponse(parts_body(request, signed))
-
-
-@require_http_methods(["POST"])
-@public_link(json_errors=True)
-def drop_upload_complete(request: HttpRequest, link: ShareLink, upload_id: str) -> JsonResponse:
-    upload = _drop_upload(request, link, upload_id)
-    origin = Origin.of(request, via="link")
-    parts = input_clean(CompleteInput, _json_body(request)).get("parts")
-    version = upload_complete(actor=None, upload=upload, parts=parts, origin=origin)
-    link_event_record(link=link, kind=LinkEvent.Kind.UPLOADED, address=origin.ip)
-    # Only what the dropper sent: no ids or names of anything else in the folder.
-    return JsonResponse({"status": "completed", "name": version.file.name, "size": version.size_bytes})
+T = TypeVar("T")
 
 
 # --- what other people share with the signed-in user --------------------------------------
@@ -327,13 +37,11 @@ def drop_upload_complete(request: HttpRequest, link: ShareLink, upload_id: str) 
 
 @login_required
 @require_GET
+@restart_on_bad_cursor("sharing:shared-with-me")
 def shared_with_me_page(request: HttpRequest) -> HttpResponse:
     """The items shared with the signed-in user, newest first (the shared-with-me selector
     the API lists too), a page at a time over its cursor."""
-    try:
-        page = selectors.shares_with_user(user=request.user, cursor=request.GET.get("cursor"))
-    except InvalidInput:
-        return redirect("sharing:shared-with-me")
+    page = selectors.shares_with_user(user=request.user, cursor=request.GET.get("cursor"))
     return render(request, "sharing/shared_with_me.html", {"shares": page.items, "next_cursor": page.next_cursor})
 
 
@@ -355,16 +63,14 @@ def _address(request: HttpRequest, link: ShareLink) -> str | None:
 
 @login_required
 @require_GET
+@restart_on_bad_cursor("sharing:shared-by-me")
 def shared_by_me_page(request: HttpRequest) -> HttpResponse:
     """Everything the signed-in user shares: their links (whether each opens now, its
     address to copy, name, expiry, password and downloads) and their shares with people, newest first,
     each list a page at a time over its own cursor (`links`, `shares`), each with revoke.
     Two queries (one per list) beside the session's."""
-    try:
-        links = selectors.share_link_list_for_owner(owner=request.user, cursor=request.GET.get("links"))
-        shares = selectors.share_list_for_owner(owner=request.user, cursor=request.GET.get("shares"))
-    except InvalidInput:
-        return redirect("sharing:shared-by-me")
+    links = selectors.share_link_list_for_owner(owner=request.user, cursor=request.GET.get("links"))
+    shares = selectors.share_list_for_owner(owner=request.user, cursor=request.GET.get("shares"))
     now = timezone.now()
     rows = [(link, link_state(link, now=now), _address(request, link)) for link in links.items]
     # The links as the API lists them, for the page's Edit and Copy link (static/js/pages/shared-by-me.js).
@@ -382,14 +88,19 @@ def shared_by_me_page(request: HttpRequest) -> HttpResponse:
     )
 
 
+def _mine_or_404(lookup: Callable[..., T], what: str, **ids: Any) -> T:
+    # sharing.access answers NotFound for another user's row; a page answers Django's 404.
+    try:
+        return lookup(**ids)
+    except NotFound:
+        raise Http404(f"{what} not found.") from None
+
+
 @login_required
 @require_POST
 def shared_by_me_link_revoke(request: HttpRequest, link_id: str) -> HttpResponse:
     """Revoke one of the user's links (another user's answers 404, as sharing.access says)."""
-    try:
-        link = link_for_actor(actor=request.user, link_id=link_id)
-    except NotFound:
-        raise Http404("Link not found.") from None
+    link = _mine_or_404(link_for_actor, "Link", link_id=link_id, actor=request.user)
     share_link_revoke(actor=request.user, link=link, origin=Origin.of(request, via="web"))
     messages.success(request, "The link is turned off.")
     return redirect("sharing:shared-by-me")
@@ -399,10 +110,7 @@ def shared_by_me_link_revoke(request: HttpRequest, link_id: str) -> HttpResponse
 @require_POST
 def shared_by_me_share_delete(request: HttpRequest, share_id: str) -> HttpResponse:
     """Stop sharing with one person (another user's share answers 404, as sharing.access says)."""
-    try:
-        share = share_for_actor(actor=request.user, share_id=share_id)
-    except NotFound:
-        raise Http404("Share not found.") from None
+    share = _mine_or_404(share_for_actor, "Share", share_id=share_id, actor=request.user)
     share_delete(actor=request.user, share=share, origin=Origin.of(request, via="web"))
     messages.success(request, f"{share.grantee_email} no longer has access.")
     return redirect("sharing:shared-by-me")

@@ -9,6 +9,7 @@ ROOT = Path(__file__).resolve().parents[2]
 DOOR_GLOBS = [
     "*/api/*.py",
     "*/views.py",
+    "*/*_views.py",
     "*/admin.py",
     "*/tasks.py",
     "*/management/commands/*.py",

@@ -33,9 +33,9 @@ from rest_framework.views import APIView
 from kosha.testing.clients import api_as, web_as
 from kosha.testing.factories import LINK_PASSWORD
 from kosha.testing.world import World
+from sharing.drop_views import DROP_SESSION_KEY
 from sharing.tests.access_kit import API, PERSONAS, Extra, Row
 from sharing.tests.access_table import ADMIN_NAMESPACE, ALLAUTH_MODULE, ALLAUTH_SIGNED_IN_ONLY, TABLE
-from sharing.views import DROP_SESSION_KEY
 from storage.places import Place
 from storage.services.uploads import upload_start
 
