@@ -9,5 +9,5 @@ os.environ.setdefault("AWS_ACCESS_KEY_ID", "testing")
 os.environ.setdefault("AWS_SECRET_ACCESS_KEY", "testing")
 os.environ.setdefault("AWS_DEFAULT_REGION", "us-east-1")
 os.environ.setdefault("SECRET_KEY", "kosha-test-secret-key")
-# Redis when REDIS_URL names one (CI), else per process; conftest.fresh_cache isolates tests.
+# Redis when REDIS_URL names one (CI), else per process; kosha.testing.fixtures.isolation.fresh_cache isolates tests.
 os.environ.setdefault("KOSHA_CACHE", "redis" if os.environ.get("REDIS_URL") else "locmem")

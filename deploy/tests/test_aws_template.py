@@ -26,7 +26,7 @@ import pytest
 from cfnlint.decode import cfn_yaml
 from django.core.management import call_command
 
-from conftest import use_s3_bucket
+from kosha.testing.fixtures.stores import use_s3_bucket
 from storage.models import FileVersion, UploadSession
 from storage.tests.protocol import ProtocolClient, assert_usage_consistent
 

@@ -14,23 +14,25 @@ What is where:
   connections, released together) and `run_before` / `run_after` (a competing change run
   at the exact moment a given function is called; `in_thread=True` inside a lock).
 - `kosha.testing.network`: `free_port()` on 127.0.0.1 for a server a test starts.
-- `conftest.py` at the root: personas `owner`, `collaborator`, `stranger` (and
-  `owner_client`, `stranger_client`, `owner_web`, `admin_web`), `seeded_tiers`, the
-  stores (`local_settings`, `s3_settings` on moto's HTTP server, `seaweed_settings` on
-  SeaweedFS, `store` for each, `store_name` saying which),
-  `protocol` (the upload protocol client against a live server), `small_multipart`,
-  `world` (the sharing world),
-  the browser (`browser_page`, `signed_up_page`), and for every test a fresh in-memory
-  cache and a fast password hasher.
+- `kosha.testing.fixtures`: the shared fixtures, pytest plugins the root `conftest.py`
+  loads, one module per concern: `personas` (`owner`, `collaborator`, `stranger`,
+  `owner_client`, `stranger_client`, `owner_web`, `admin_web`, `seeded_tiers`, `world`,
+  the sharing world), `stores` (`local_settings`, `s3_settings` on moto's HTTP server,
+  `seaweed_settings` on SeaweedFS, `store` for each, `store_name` saying which,
+  `faulty_store`, `protocol` (the upload protocol client against a live server),
+  `small_multipart`, and `use_s3_bucket()`), `browser` (`live_server`, `browser_page`,
+  `owner_page`, `signed_up_page`) and `isolation` (for every test a fresh cache and a
+  fast password hasher).
 - `storage/tests/protocol.py`: `ProtocolClient`, `usage_of`, `assert_usage_consistent`.
 - `storage/tests/stores.py`: the SeaweedFS server, the Ceph RGW error dialect, and
   `FaultyBackend` (any backend with injected store faults).
 - `kosha.testing.world`: the sharing `World` (a tree, a viewer and an editor, links in
-  every state), built by the root conftest's `world` fixture.
+  every state), built by the `world` fixture.
 
 Adding a factory: a thin function here, keyword arguments after the first few, a
 docstring, calling the service a user's request would call (so a change to that service
 is made in one place). Only what no service makes (an expired link, an old trash date)
 is then changed with a queryset `update()`, said in a comment. A fixture used by more
-than one module goes in the root `conftest.py`, built from these factories.
+than one module goes in the `kosha.testing.fixtures` module of its concern, built from
+these factories.
 """

@@ -1,6 +1,6 @@
 """The sharing world: an owner's tree, a viewer and an editor on one folder, a stranger,
 and public links in every state (live, expired, revoked, used up, locked by password).
-The root conftest's `world` fixture builds one per test (on the local store); the links
+The `world` fixture (kosha.testing.fixtures.personas) builds one per test (on the local store); the links
 are made the first time a test asks for them (most tests never do)."""
 
 from dataclasses import dataclass, field

@@ -30,7 +30,7 @@ from kosha.testing.network import free_port
 from storage.backends.base import BackendError, StorageBackend
 
 # The stores a `store` test runs against, by the name in its test id, and the settings
-# fixture (root conftest.py) that points Kosha at each.
+# fixture (kosha/testing/fixtures/stores.py) that points Kosha at each.
 STORE_SETTINGS = {"local": "local_settings", "moto": "s3_settings", "seaweedfs": "seaweed_settings"}
 
 ACCESS_KEY = "kosha-test"

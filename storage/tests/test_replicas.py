@@ -15,9 +15,9 @@ from django.utils import timezone
 from django_q.models import Schedule
 
 from accounts.models import User
-from conftest import use_s3_bucket
 from kosha.metrics import metrics_render
 from kosha.testing import factories
+from kosha.testing.fixtures.stores import use_s3_bucket
 from storage.backends import get_backend
 from storage.backends.replica import PrimaryDown, ReplicatingBackend
 from storage.models import FileVersion, FolderArchive

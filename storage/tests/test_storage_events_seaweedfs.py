@@ -6,8 +6,8 @@ import time
 
 import pytest
 
-from conftest import use_s3_bucket
 from kosha.testing.factories import pending_upload
+from kosha.testing.fixtures.stores import use_s3_bucket
 from storage.backends import get_backend
 from storage.models import FileVersion, UploadSession
 from storage.tests.protocol import assert_usage_consistent, usage_of
