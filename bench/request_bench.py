@@ -22,8 +22,8 @@ per request or per file:
 Every figure is reported as min/median/max over the rounds. Run:
     .venv/bin/python -m bench.request_bench                  # PostgreSQL + Redis
     BENCH_DB=sqlite .venv/bin/python -m bench.request_bench  # the embedded default
-PostgreSQL: BENCH_PG_URL names the server (a database kosha_bench_requests is created
-and dropped); BENCH_REDIS_URL the Redis database. BENCH_ROUNDS, BENCH_READS (requests per
+PostgreSQL: BENCH_PG_URL names the server (a database BENCH_PG_NAME, default
+kosha_bench_requests, is created and dropped); BENCH_REDIS_URL the Redis database. BENCH_ROUNDS, BENCH_READS (requests per
 variant and round), BENCH_FILES (files per variant and round) scale it; BENCH_PARTS (comma-separated: reads,
 upload_cpu, parallel) runs only some.
 """
@@ -47,7 +47,7 @@ from bench.upload_bench import ROOT, cpu_delta, cpu_seconds, free_port, wait_for
 
 DB = os.environ.get("BENCH_DB", "postgres")
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
-PG_NAME = "kosha_bench_requests"
+PG_NAME = os.environ.get("BENCH_PG_NAME", "kosha_bench_requests")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2")
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "5"))
 READS = int(os.environ.get("BENCH_READS", "200"))

@@ -162,7 +162,8 @@ KOSHA_CACHE = env_choice("KOSHA_CACHE", "redis" if REDIS_URL else "file", ("redi
 if KOSHA_CACHE == "redis":
     if not REDIS_URL:
         raise ImproperlyConfigured("KOSHA_CACHE=redis needs REDIS_URL")
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}}
+    # Django's Redis cache keeping its client (kosha/cache.py), not building one per call.
+    CACHES = {"default": {"BACKEND": "kosha.cache.RedisCache", "LOCATION": REDIS_URL}}
 elif KOSHA_CACHE == "file":
     CACHES = {
         "default": {
