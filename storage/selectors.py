@@ -6,13 +6,15 @@ through sharing.access, which applies the one access rule (the owner and every g
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING
+import functools
+from typing import TYPE_CHECKING, Any
 
+from django.db import connection
 from django.db.models import OuterRef, Q, QuerySet, Subquery, Sum
 from django.db.models.functions import Coalesce
 
 from kosha.pages import Page, cursor_sign, cursor_unsign, keyset_after
-from plans.models import Usage
+from plans.models import Plan, Usage
 from storage.collation import name_collated
 from storage.models import File, FileVersion, Folder
 
@@ -31,8 +33,8 @@ def folder_children_for_user(*, user: User, folder: Folder | None) -> tuple[Quer
 # --- trash -------------------------------------------------------------------------------
 
 
-def usage_get_with_trash_bytes(*, user: User) -> Usage:
-    """The user's Usage with its plan and a `trash_bytes` attribute, in one query."""
+def _trash_bytes() -> Coalesce:
+    """Bytes of the owner's trashed files (every version), for a query over Usage."""
     trashed = (
         FileVersion.objects.filter(file__owner=OuterRef("user"), file__deleted_at__isnull=False)
         .order_by()
@@ -40,7 +42,75 @@ def usage_get_with_trash_bytes(*, user: User) -> Usage:
         .annotate(total=Sum("size_bytes"))
         .values("total")
     )
-    return Usage.objects.select_related("plan").annotate(trash_bytes=Coalesce(Subquery(trashed), 0)).get(user=user)
+    return Coalesce(Subquery(trashed), 0)
+
+
+def usage_get_with_trash_bytes(*, user: User) -> Usage:
+    """The user's Usage with its plan and a `trash_bytes` attribute, in one query."""
+    return Usage.objects.select_related("plan").annotate(trash_bytes=_trash_bytes()).get(user=user)
+
+
+# The plan's limits as GET /api/v1/usage/ shows them (plans.api.serializers.PlanLimitsSerializer).
+USAGE_PLAN_FIELDS = (
+    "code",
+    "name",
+    "storage_bytes",
+    "max_files",
+    "max_file_bytes",
+    "versions_kept",
+    "trash_days",
+    "max_share_days",
+)
+
+
+@functools.cache
+def _usage_summary_sql() -> str:
+    """The query of usage_summary_for_user, written once from the models' tables and
+    columns: what the ORM would compile for the same read (the Usage row, its plan, and
+    the trash total as a subquery), without compiling it on every request."""
+    usage, plan, file, version = Usage._meta, Plan._meta, File._meta, FileVersion._meta
+    quote = connection.ops.quote_name
+
+    def column(meta: Any, field: str) -> str:
+        return f"{quote(meta.db_table)}.{quote(meta.get_field(field).column)}"
+
+    plan_columns = ", ".join(column(plan, field) for field in USAGE_PLAN_FIELDS)
+    # Only the models' table and column names are interpolated, never a value.
+    trash = (
+        f"SELECT SUM({column(version, 'size_bytes')}) FROM {quote(version.db_table)}"  # noqa: S608
+        f" INNER JOIN {quote(file.db_table)} ON {column(version, 'file')} = {column(file, 'id')}"
+        f" WHERE {column(file, 'owner')} = {column(usage, 'user')} AND {column(file, 'deleted_at')} IS NOT NULL"
+    )
+    counters = ", ".join(column(usage, field) for field in ("used_bytes", "reserved_bytes", "file_count"))
+    return (
+        f"SELECT {counters}, COALESCE(({trash}), 0), {plan_columns}"  # noqa: S608
+        f" FROM {quote(usage.db_table)} INNER JOIN {quote(plan.db_table)} ON {column(usage, 'plan')} = {column(plan, 'id')}"
+        f" WHERE {column(usage, 'user')} = %s"
+    )
+
+
+def usage_summary_for_user(*, user: User) -> dict[str, Any]:
+    """What GET /api/v1/usage/ answers (UsageOutputSerializer's fields), as plain values
+    in one query: used, reserved and available bytes, the file count, the bytes in the
+    trash, and the plan's limits under `plan`. The API's most frequent read, so neither
+    model instances nor a query compiled on each call (_usage_summary_sql). Takes no
+    locks. Raises Usage.DoesNotExist for a user without a Usage row."""
+    user_id = Usage._meta.get_field("user").get_db_prep_value(user.pk, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_usage_summary_sql(), [user_id])
+        row = cursor.fetchone()
+    if row is None:
+        raise Usage.DoesNotExist("No usage row for this user.")
+    used_bytes, reserved_bytes, file_count, trash_bytes, *limits = row
+    plan = dict(zip(USAGE_PLAN_FIELDS, limits, strict=True))
+    return {
+        "used_bytes": used_bytes,
+        "reserved_bytes": reserved_bytes,
+        "file_count": file_count,
+        "available_bytes": max(0, plan["storage_bytes"] - used_bytes - reserved_bytes),
+        "trash_bytes": int(trash_bytes),  # PostgreSQL's SUM of a bigint is a numeric
+        "plan": plan,
+    }
 
 
 def trash_roots_for_user(*, user: User, cursor: str | None = None, limit: int) -> Page[Folder | File]:

@@ -3,12 +3,18 @@
 from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from drf_spectacular.generators import SchemaGenerator
+from rest_framework.renderers import JSONRenderer
 from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
 from accounts.tokens import token_generate
+from kosha.origin import TASK
+from kosha.testing.factories import stored_file, stored_version
+from plans.api.serializers import UsageOutputSerializer
 from plans.models import Plan
 from plans.services import quota_commit, quota_reserve, usage_set_plan
+from storage.selectors import usage_get_with_trash_bytes
+from storage.services.trash import file_trash
 
 URL = "/api/v1/usage/"
 MiB = 1024**2
@@ -41,6 +47,24 @@ def test_usage_shows_used_reserved_and_available_bytes_and_the_plan_limits(owner
             "max_share_days": free.max_share_days,
         },
     }
+
+
+def test_usage_answers_exactly_what_its_serializer_describes(local_settings, owner, owner_client):
+    # The view builds its answer from plain values (storage.selectors.usage_summary_for_user);
+    # the serializer is the schema. Both must give the same JSON, trash and reservations included.
+    kept = stored_file(owner, "kept.txt", b"k" * 10)
+    stored_version(kept, b"k" * 11)
+    trashed = stored_file(owner, "gone.txt", b"g" * 20)
+    stored_version(trashed, b"g" * 21)
+    file_trash(actor=owner, file=trashed, origin=TASK)
+    with transaction.atomic():
+        quota_reserve(user=owner, size_bytes=5)
+
+    answer = owner_client.get(URL)
+
+    described = JSONRenderer().render(UsageOutputSerializer(usage_get_with_trash_bytes(user=owner)).data)
+    assert answer.content == described
+    assert answer.json()["trash_bytes"] == 41
 
 
 def test_usage_follows_the_users_plan(owner, owner_client):
