@@ -30,18 +30,7 @@ class PlanAdmin(admin.ModelAdmin):
     list_display_links = ["name", "code"]
     search_fields = ["name", "code"]
     ordering = ["position", "storage_bytes", "code"]
-    fields = [
-        "code",
-        "name",
-        "storage_bytes",
-        "max_files",
-        "max_file_bytes",
-        "versions_kept",
-        "trash_days",
-        "max_share_days",
-        "is_default",
-        "position",
-    ]
+    fields = [*Plan.LIMIT_FIELDS, "is_default", "position"]
 
     def get_queryset(self, request):
         # The user count is annotated so the changelist stays one query however many tiers.

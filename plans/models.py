@@ -10,6 +10,18 @@ GiB = 1024**3
 class Plan(models.Model):
     """A tier: the reference row every user on it reads their limits from."""
 
+    # What a user is shown of their plan (GET /api/v1/usage/, the admin's form).
+    LIMIT_FIELDS = (
+        "code",
+        "name",
+        "storage_bytes",
+        "max_files",
+        "max_file_bytes",
+        "versions_kept",
+        "trash_days",
+        "max_share_days",
+    )
+
     code = models.SlugField(max_length=32, unique=True)
     name = models.CharField(max_length=64)
     storage_bytes = models.BigIntegerField(help_text="Total bytes a user may store, trash and versions included.")

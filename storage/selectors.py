@@ -50,19 +50,6 @@ def usage_get_with_trash_bytes(*, user: User) -> Usage:
     return Usage.objects.select_related("plan").annotate(trash_bytes=_trash_bytes()).get(user=user)
 
 
-# The plan's limits as GET /api/v1/usage/ shows them (plans.api.serializers.PlanLimitsSerializer).
-USAGE_PLAN_FIELDS = (
-    "code",
-    "name",
-    "storage_bytes",
-    "max_files",
-    "max_file_bytes",
-    "versions_kept",
-    "trash_days",
-    "max_share_days",
-)
-
-
 @functools.cache
 def _usage_summary_sql() -> str:
     """The query of usage_summary_for_user, written once from the models' tables and
@@ -74,7 +61,7 @@ def _usage_summary_sql() -> str:
     def column(meta: Any, field: str) -> str:
         return f"{quote(meta.db_table)}.{quote(meta.get_field(field).column)}"
 
-    plan_columns = ", ".join(column(plan, field) for field in USAGE_PLAN_FIELDS)
+    plan_columns = ", ".join(column(plan, field) for field in Plan.LIMIT_FIELDS)
     # Only the models' table and column names are interpolated, never a value.
     trash = (
         f"SELECT SUM({column(version, 'size_bytes')}) FROM {quote(version.db_table)}"  # noqa: S608
@@ -102,7 +89,7 @@ def usage_summary_for_user(*, user: User) -> dict[str, Any]:
     if row is None:
         raise Usage.DoesNotExist("No usage row for this user.")
     used_bytes, reserved_bytes, file_count, trash_bytes, *limits = row
-    plan = dict(zip(USAGE_PLAN_FIELDS, limits, strict=True))
+    plan = dict(zip(Plan.LIMIT_FIELDS, limits, strict=True))
     return {
         "used_bytes": used_bytes,
         "reserved_bytes": reserved_bytes,

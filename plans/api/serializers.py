@@ -6,16 +6,7 @@ from plans.models import Plan, Usage
 class PlanLimitsSerializer(serializers.ModelSerializer):
     class Meta:
         model = Plan
-        fields = [
-            "code",
-            "name",
-            "storage_bytes",
-            "max_files",
-            "max_file_bytes",
-            "versions_kept",
-            "trash_days",
-            "max_share_days",
-        ]
+        fields = list(Plan.LIMIT_FIELDS)
         read_only_fields = fields
 
 
