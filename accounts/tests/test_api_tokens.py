@@ -3,9 +3,10 @@ from django.db import connection
 from django.test.utils import CaptureQueriesContext
 from rest_framework.test import APIClient
 
-from accounts.models import ApiToken
+from accounts.models import ApiToken, AppPassword
 from accounts.services import api_token_create
-from accounts.tokens import token_hash
+from accounts.tests.keys import assert_key_stored_as_hash
+from kosha.testing.answers import assert_error
 from kosha.testing.clients import REFUSED, token_client
 
 TOKENS_URL = "/api/v1/tokens/"
@@ -20,19 +21,20 @@ def test_create_returns_the_key_once_and_stores_only_its_hash(owner, owner_clien
     assert set(body) == {"id", "name", "prefix", "created_at", "last_used_at", "key"}
     assert body["name"] == "backup script"
     assert body["key"].startswith(f"kosha_{body['prefix']}_")
-    token = ApiToken.objects.get(pk=body["id"], user=owner)
-    secret = body["key"].split("_", 2)[2]
-    assert token.secret_hash == token_hash(secret)
-    assert secret not in token.secret_hash
+    assert_key_stored_as_hash(ApiToken, body, owner)
 
 
 @pytest.mark.django_db
-def test_create_refuses_a_blank_name_with_the_error_shape(owner_client):
-    response = owner_client.post(TOKENS_URL, {"name": "  "}, format="json")
+@pytest.mark.parametrize("name", [" ", "  "])
+@pytest.mark.parametrize(
+    ("url", "model"), [(TOKENS_URL, ApiToken), ("/api/v1/app-passwords/", AppPassword)], ids=["token", "app-password"]
+)
+def test_create_refuses_a_blank_name_with_the_error_shape_and_makes_nothing(owner_client, url, model, name):
+    """An API token and an app password alike."""
+    response = owner_client.post(url, {"name": name}, format="json")
 
-    assert response.status_code == 400
-    assert response.json()["error"]["code"] == "invalid"
-    assert ApiToken.objects.count() == 0
+    assert_error(response, 400, code="invalid")
+    assert model.objects.count() == 0
 
 
 @pytest.mark.django_db

@@ -4,6 +4,7 @@ import pytest
 from django.urls import reverse
 
 from accounts.models import User
+from kosha.testing.answers import html_of
 from kosha.testing.factories import PASSWORD
 from plans.models import Plan, Usage
 
@@ -96,8 +97,7 @@ def test_sign_out_ends_the_session(client, owner):
 def test_entrance_pages_render_inside_koshas_layout(client, name):
     response = client.get(reverse(name))
 
-    assert response.status_code == 200
-    html = response.content.decode()
+    html = html_of(response)
     assert "css/kosha.css" in html
     assert 'class="card card--entrance"' in html
     assert "Menu:" not in html  # allauth's bare default layout is not used

@@ -3,6 +3,7 @@
 import pytest
 from django.urls import reverse
 
+from kosha.testing.answers import html_of
 from plans.models import Usage
 from storage.models import File, Folder
 
@@ -27,8 +28,7 @@ def test_home_lists_the_owners_root_items_and_not_the_strangers(client, owner, s
 
     response = client.get(reverse("home"))
 
-    html = response.content.decode()
-    assert response.status_code == 200
+    html = html_of(response)
     assert "Holidays" in html
     assert "report.pdf" in html
     assert "1.5\xa0KB" in html

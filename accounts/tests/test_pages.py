@@ -5,16 +5,8 @@ from django.urls import reverse
 
 from accounts.models import ApiToken
 from accounts.services import api_token_create
+from kosha.testing.answers import html_of
 from kosha.testing.factories import PASSWORD
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("name", ["settings", "mfa_index", "account_email", "account_change_password"])
-def test_signed_in_pages_need_a_sign_in(client, name):
-    response = client.get(reverse(name))
-
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_login"))
 
 
 @pytest.mark.django_db
@@ -22,8 +14,7 @@ def test_signed_in_pages_need_a_sign_in(client, name):
 def test_manage_pages_render_with_the_settings_navigation(owner_web, name):
     response = owner_web.get(reverse(name))
 
-    assert response.status_code == 200
-    html = response.content.decode()
+    html = html_of(response)
     assert 'aria-label="Settings"' in html
     assert "css/kosha.css" in html
 
@@ -59,8 +50,7 @@ def test_settings_shows_the_email_and_only_own_tokens(owner_web, owner, stranger
 
     response = owner_web.get(reverse("settings"))
 
-    html = response.content.decode()
-    assert response.status_code == 200
+    html = html_of(response)
     assert owner.email in html
     assert "owner laptop" in html
     assert "stranger script" not in html

@@ -3,16 +3,8 @@
 import pytest
 from django.urls import reverse
 
+from kosha.testing.answers import html_of
 from plans.models import GiB, Plan, Usage
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("name", ["settings", "settings_plan"])
-def test_anonymous_is_sent_to_sign_in(client, name):
-    response = client.get(reverse(name))
-
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_login"))
 
 
 @pytest.mark.django_db
@@ -22,8 +14,7 @@ def test_settings_shows_the_usage_breakdown(owner_web, owner):
 
     response = owner_web.get(reverse("settings"))
 
-    assert response.status_code == 200
-    html = response.content.decode()
+    html = html_of(response)
     assert 'aria-label="Storage used"' in html
     assert "3.0\xa0MB" in html  # used
     assert "1.0\xa0MB" in html  # reserved by uploads in progress
@@ -42,8 +33,7 @@ def test_the_plans_page_lists_every_tier_and_marks_mine(owner_web, owner):
 
     response = owner_web.get(reverse("settings_plan"))
 
-    assert response.status_code == 200
-    html = response.content.decode()
+    html = html_of(response)
     for plan in Plan.objects.all():
         assert f'data-plan="{plan.code}"' in html
     assert f'<tr data-plan="{mine.code}" class="plans__current" aria-current="true">' in html

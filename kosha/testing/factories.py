@@ -105,6 +105,15 @@ def trashed_tree(owner) -> tuple[Folder, Folder, Folder]:
     return work, docs, sub
 
 
+def unreachable_folder_ids(owner, stranger) -> list[str]:
+    """Folder ids `owner` may not move or copy anything into, each to be answered 404:
+    a folder of `stranger`, one of the owner's own in the trash, and a malformed id."""
+    theirs = folder(stranger, "theirs")
+    trashed = folder(owner, "trashed")
+    folder_trash(actor=owner, folder=trashed, origin=TASK)
+    return [str(theirs.pk), str(trashed.pk), "nope"]
+
+
 def share(owner, item: File | Folder, grantee, role: str = "viewer") -> Share:
     """Share the owner's file or folder with `grantee` as "viewer" or "editor"."""
     return share_create(actor=owner, item=item, email=grantee.email, role=role, origin=TASK)

@@ -9,6 +9,7 @@ from django.contrib.auth.models import AnonymousUser
 from django.test import RequestFactory
 from django.views import defaults
 
+from kosha.testing.answers import html_of
 from kosha.testing.factories import folder
 
 pytestmark = pytest.mark.django_db
@@ -21,8 +22,7 @@ def _is_styled(html: str) -> bool:
 def test_an_unknown_url_is_the_styled_404_with_a_way_back_for_a_signed_in_user(owner_web):
     response = owner_web.get("/no/such/page")
 
-    assert response.status_code == 404
-    html = response.content.decode()
+    html = html_of(response, 404)
     assert _is_styled(html)
     assert "We could not find that page" in html
     assert 'href="/"' in html and "Go to My files" in html
@@ -38,8 +38,7 @@ def test_a_stale_folder_link_is_the_styled_404(owner_web):
 def test_a_signed_out_visitor_gets_the_styled_404_with_a_sign_in_link(client):
     response = client.get("/no/such/page")
 
-    assert response.status_code == 404
-    html = response.content.decode()
+    html = html_of(response, 404)
     assert _is_styled(html)
     assert "/accounts/login/" in html
     assert "Go to My files" not in html

@@ -1,9 +1,12 @@
 """Missing or bad credentials on the API are a 401 with a WWW-Authenticate challenge
-(RFC 9110 §15.5.2), in the JSON error envelope, and change nothing (issue 10, fault 9)."""
+(RFC 9110 §15.5.2), in the JSON error envelope, and change nothing (issue 10, fault 9);
+a signed-out visitor to a signed-in page is sent to sign in."""
 
 import pytest
+from django.urls import reverse
 from rest_framework.test import APIClient
 
+from kosha.testing.answers import assert_sent_to_sign_in
 from storage.models import Folder
 
 pytestmark = pytest.mark.django_db
@@ -39,6 +42,26 @@ def test_bad_or_missing_credentials_are_a_401_with_a_challenge(method, url, head
     assert response["WWW-Authenticate"] == "Token"
     assert response.json()["error"]["code"] == "not_authenticated"
     assert not Folder.objects.exists()
+
+
+# The pages of one's own space: the file browser, the trash, the settings and allauth's
+# manage pages.
+SIGNED_IN_PAGES = [
+    "home",
+    "trash",
+    "settings",
+    "settings_plan",
+    "mfa_index",
+    "account_email",
+    "account_change_password",
+]
+
+
+@pytest.mark.parametrize("name", SIGNED_IN_PAGES)
+def test_a_signed_out_visitor_to_a_signed_in_page_is_sent_to_sign_in(client, name):
+    response = client.get(reverse(name))
+
+    assert_sent_to_sign_in(response)
 
 
 def test_a_signed_in_session_without_a_csrf_token_is_still_refused(owner):

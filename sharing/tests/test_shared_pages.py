@@ -4,6 +4,7 @@ with the recipient's role (the old /shared/f/<id> address redirects there)."""
 import pytest
 from django.urls import reverse
 
+from kosha.testing.answers import assert_sent_to_sign_in, html_of
 from kosha.testing.clients import web_as
 
 pytestmark = pytest.mark.django_db
@@ -13,15 +14,13 @@ pytestmark = pytest.mark.django_db
 def test_anonymous_is_sent_to_sign_in(client, name, args):
     response = client.get(reverse(name, args=args))
 
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_login"))
+    assert_sent_to_sign_in(response)
 
 
 def test_the_list_shows_what_is_shared_with_me_and_who_shared_it(world):
     response = web_as(world.viewer).get(reverse("sharing:shared-with-me"))
 
-    assert response.status_code == 200
-    html = response.content.decode()
+    html = html_of(response)
     assert reverse("folder", args=[world.shared.pk]) in html
     assert world.owner.email in html
     assert "Viewer" in html
@@ -46,8 +45,7 @@ def test_the_old_shared_folder_address_redirects_to_the_file_browser(world):
 def test_a_viewer_opens_the_shared_folder_in_the_file_browser_without_edit_actions(world):
     response = web_as(world.viewer).get(reverse("folder", args=[world.shared.pk]))
 
-    assert response.status_code == 200
-    html = response.content.decode()
+    html = html_of(response)
     assert "report-secret-name.txt" in html
     assert reverse("folder", args=[world.sub.pk]) in html
     assert f"Shared by <span data-shared-owner>{world.owner.email}</span>" in html
@@ -61,8 +59,7 @@ def test_a_viewer_opens_the_shared_folder_in_the_file_browser_without_edit_actio
 def test_breadcrumbs_inside_a_share_start_at_the_shared_folder(world):
     response = web_as(world.viewer).get(reverse("folder", args=[world.sub.pk]))
 
-    assert response.status_code == 200
-    html = response.content.decode()
+    html = html_of(response)
     crumbs = html.split('aria-label="Folder path"')[1].split("</nav>")[0]
     assert "deep.txt" in html
     assert reverse("folder", args=[world.shared.pk]) in crumbs
@@ -73,8 +70,7 @@ def test_breadcrumbs_inside_a_share_start_at_the_shared_folder(world):
 def test_an_editor_gets_upload_and_new_folder(world):
     response = web_as(world.editor).get(reverse("folder", args=[world.shared.pk]))
 
-    assert response.status_code == 200
-    html = response.content.decode()
+    html = html_of(response)
     assert response.context["listing"]["role"] == "editor"
     assert '<button type="button" class="btn btn-secondary" data-action="new-folder">' in html
     assert '<label class="btn file-chooser" data-upload-chooser>' in html
@@ -91,8 +87,7 @@ def test_a_folder_not_shared_with_me_is_404(world):
 def test_the_owner_sees_their_own_folder_as_always(world):
     response = web_as(world.owner).get(reverse("folder", args=[world.shared.pk]))
 
-    assert response.status_code == 200
-    html = response.content.decode()
+    html = html_of(response)
     assert "report-secret-name.txt" in html
     assert "data-shared-by hidden" in html
     assert response.context["listing"]["role"] == "owner"

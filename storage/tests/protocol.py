@@ -8,6 +8,7 @@ import requests
 from django.db.models import Sum
 
 from plans.models import Usage
+from storage.backends import get_backend
 from storage.models import File, FileVersion, UploadSession
 
 
@@ -90,3 +91,26 @@ def assert_usage_consistent(user) -> None:
     assert usage.file_count == File.objects.filter(owner=user).count()
     assert usage.reserved_bytes == (pending.aggregate(total=Sum("size_bytes"))["total"] or 0)
     assert usage.reserved_files == (pending.aggregate(files=Sum("reserved_files"))["files"] or 0)
+
+
+def assert_upload_completed_as_first_file(upload: UploadSession, *, name: str, data: bytes) -> None:
+    """`upload` (refreshed here) completed into a version of file `name` holding `data` at
+    the session's key, the first and only file of its owner, whose usage counts it alone."""
+    upload.refresh_from_db()
+    assert upload.status == UploadSession.Status.COMPLETED
+    version = FileVersion.objects.get(pk=upload.version_id)
+    assert (version.file.name, version.size_bytes, version.key) == (name, len(data), upload.key)
+    usage = usage_of(upload.owner)
+    assert (usage.used_bytes, usage.reserved_bytes, usage.file_count) == (len(data), 0, 1)
+    assert_usage_consistent(upload.owner)
+
+
+def assert_upload_failed_leaving_nothing(upload: UploadSession, *, files_left: int) -> None:
+    """`upload` (refreshed here) failed: its object is gone from the active store, its owner
+    still has `files_left` files, nothing stays reserved and usage is consistent."""
+    upload.refresh_from_db()
+    assert upload.status == UploadSession.Status.FAILED
+    assert get_backend().head(key=upload.key) is None
+    assert File.objects.filter(owner=upload.owner).count() == files_left
+    assert usage_of(upload.owner).reserved_bytes == 0
+    assert_usage_consistent(upload.owner)

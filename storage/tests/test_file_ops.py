@@ -4,7 +4,6 @@ Rename and move change one row and no object; copy is a server-side copy in the 
 (local and S3 on moto) that counts against quota like an upload."""
 
 import pytest
-from django.utils import timezone
 from rest_framework.test import APIClient
 
 from kosha.testing import factories
@@ -13,7 +12,7 @@ from plans.models import Plan
 from plans.services import usage_set_plan
 from storage.backends import get_backend
 from storage.keys import user_prefix
-from storage.models import File, FileVersion, Folder, UploadSession
+from storage.models import File, FileVersion, UploadSession
 from storage.tests.protocol import assert_usage_consistent, usage_of
 
 pytestmark = pytest.mark.django_db
@@ -135,12 +134,10 @@ def test_patch_with_nothing_to_change_is_400(local_settings, owner_client, owner
 
 def test_move_into_a_strangers_trashed_or_malformed_folder_is_404(local_settings, owner_client, owner, stranger):
     file = stored_file(owner, "a.txt", b"a")
-    theirs = factories.folder(stranger, "theirs")
-    trashed = factories.folder(owner, "trashed")
-    Folder.objects.filter(pk=trashed.pk).update(deleted_at=timezone.now())
+    targets = factories.unreachable_folder_ids(owner, stranger)
     before = _snapshot(owner)
 
-    for target in (str(theirs.pk), str(trashed.pk), "nope"):
+    for target in targets:
         response = owner_client.patch(f"/api/v1/files/{file.pk}/", {"folder": target}, format="json")
         assert response.status_code == 404, target
         assert response.json()["error"]["code"] == "not_found"
@@ -302,12 +299,10 @@ def test_copy_with_a_bad_name_is_400_and_changes_nothing(local_settings, owner_c
 
 def test_copy_into_a_strangers_or_trashed_folder_is_404(local_settings, owner_client, owner, stranger):
     file = stored_file(owner, "a.txt", b"abc")
-    theirs = factories.folder(stranger, "theirs")
-    trashed = factories.folder(owner, "trashed")
-    Folder.objects.filter(pk=trashed.pk).update(deleted_at=timezone.now())
+    targets = factories.unreachable_folder_ids(owner, stranger)
     before = (_snapshot(owner), _usage_numbers(owner), _objects(owner))
 
-    for target in (str(theirs.pk), str(trashed.pk), "nope"):
+    for target in targets:
         response = owner_client.post(f"/api/v1/files/{file.pk}/copy/", {"folder": target}, format="json")
         assert response.status_code == 404, target
     assert (_snapshot(owner), _usage_numbers(owner), _objects(owner)) == before

@@ -22,7 +22,11 @@ from storage.services.janitors import usage_reconcile
 from storage.services.trash import file_trash
 from storage.services.uploads import upload_complete, upload_complete_from_event
 from storage.services.versions import file_version_restore
-from storage.tests.protocol import assert_usage_consistent, usage_of
+from storage.tests.protocol import (
+    assert_upload_failed_leaving_nothing,
+    assert_usage_consistent,
+    usage_of,
+)
 
 pytestmark = pytest.mark.django_db
 KiB = 1024
@@ -71,12 +75,7 @@ def test_a_version_upload_whose_file_went_away_needs_a_free_slot_to_become_a_fil
     with pytest.raises(TooManyFiles):
         upload_complete(actor=owner, upload=upload, origin=TASK)
 
-    upload.refresh_from_db()
-    assert upload.status == UploadSession.Status.FAILED
-    assert get_backend().head(key=upload.key) is None
-    assert File.objects.filter(owner=owner).count() == 2
-    assert usage_of(owner).reserved_bytes == 0
-    assert_usage_consistent(owner)
+    assert_upload_failed_leaving_nothing(upload, files_left=2)
 
 
 def test_a_version_upload_whose_file_went_away_becomes_a_new_file_where_the_plan_has_room(local_settings, owner):

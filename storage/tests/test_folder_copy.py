@@ -4,6 +4,7 @@ S3 on moto), checked against the destination owner's quota before any byte moves
 import pytest
 
 from kosha.testing import factories
+from kosha.testing.answers import assert_error
 from kosha.testing.clients import api_as
 from kosha.testing.factories import stored_file
 from plans.models import Plan
@@ -195,8 +196,7 @@ def test_copy_that_would_nest_too_deep_is_refused(local_settings, settings, owne
 
     response = owner_client.post(f"/api/v1/folders/{docs.pk}/copy/", {"parent": str(target.pk)}, format="json")
 
-    assert response.status_code == 400
-    assert response.json()["error"]["reason"] == "folder_too_deep"
+    assert_error(response, 400, reason="folder_too_deep")
     assert _state(owner) == before
 
 

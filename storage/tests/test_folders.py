@@ -7,6 +7,7 @@ from rest_framework.test import APIClient
 from kosha.errors import DomainError
 from kosha.origin import TASK
 from kosha.testing import factories
+from kosha.testing.answers import assert_error
 from kosha.testing.races import run_after
 from storage.listing import folder_ancestry
 from storage.models import File, Folder
@@ -252,24 +253,20 @@ def test_move_onto_a_taken_name_is_409_and_changes_nothing(owner_client, owner):
 
     response = owner_client.patch(f"/api/v1/folders/{b.pk}/", {"parent": str(other.pk)}, format="json")
 
-    assert response.status_code == 409
-    assert response.json()["error"]["reason"] == "name_taken"
+    assert_error(response, 409, reason="name_taken")
     assert _snapshot(owner) == before
 
 
 def test_move_into_a_strangers_or_trashed_folder_is_404(owner_client, owner, stranger):
     a, *_ = _tree(owner)
-    theirs = factories.folder(stranger, "theirs")
-    trashed = factories.folder(owner, "trashed")
-    Folder.objects.filter(pk=trashed.pk).update(deleted_at=timezone.now())
+    targets = factories.unreachable_folder_ids(owner, stranger)
     before = _snapshot(owner)
 
-    for target in (str(theirs.pk), str(trashed.pk), "nope"):
+    for target in targets:
         response = owner_client.patch(f"/api/v1/folders/{a.pk}/", {"parent": target}, format="json")
         assert response.status_code == 404, target
     assert _snapshot(owner) == before
-    theirs.refresh_from_db()
-    assert theirs.parent_id is None
+    assert Folder.objects.get(pk=targets[0]).parent_id is None  # the stranger's stays where it was
 
 
 # --- access ---------------------------------------------------------------------------------

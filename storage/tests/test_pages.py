@@ -5,16 +5,8 @@ import uuid
 import pytest
 from django.urls import reverse
 
+from kosha.testing.answers import html_of
 from storage.models import File, Folder
-
-
-@pytest.mark.django_db
-@pytest.mark.parametrize("name", ["home", "trash"])
-def test_anonymous_visitors_are_sent_to_sign_in(client, name):
-    response = client.get(reverse(name))
-
-    assert response.status_code == 302
-    assert response["Location"].startswith(reverse("account_login"))
 
 
 @pytest.mark.django_db
@@ -38,8 +30,7 @@ def test_a_folder_page_lists_its_children_with_breadcrumbs(client, owner):
 
     response = client.get(reverse("folder", args=[folder.pk]))
 
-    html = response.content.decode()
-    assert response.status_code == 200
+    html = html_of(response)
     assert [crumb.name for crumb in response.context["breadcrumbs"]] == ["Projects", "Kosha"]
     assert f'href="/f/{parent.pk}"' in html
     assert "Designs" in html
@@ -59,8 +50,7 @@ def test_the_root_page_carries_the_browser_and_the_first_listing_page(client, ow
 
     response = client.get(reverse("home"))
 
-    html = response.content.decode()
-    assert response.status_code == 200
+    html = html_of(response)
     assert 'data-folder=""' in html
     assert response.context["listing"]["items"][0]["name"] == "Holidays"
     assert response.context["listing"]["breadcrumbs"] == []
@@ -107,13 +97,10 @@ def test_a_trashed_folder_is_404(client, owner):
 
 
 @pytest.mark.django_db
-def test_the_trash_page_renders_for_its_owner(client, owner):
-    client.force_login(owner)
+def test_the_trash_page_renders_for_its_owner(owner_web):
+    response = owner_web.get(reverse("trash"))
 
-    response = client.get(reverse("trash"))
-
-    html = response.content.decode()
-    assert response.status_code == 200
+    html = html_of(response)
     assert "js/pages/trash.js" in html
     assert "Empty trash" in html
     assert 'aria-current="page">Trash' in html

@@ -17,7 +17,12 @@ from storage import keys
 from storage.backends import BackendError, get_backend
 from storage.models import File, FileVersion, UploadSession
 from storage.services.uploads import upload_complete, upload_complete_from_event
-from storage.tests.protocol import assert_usage_consistent, usage_of
+from storage.tests.protocol import (
+    assert_upload_completed_as_first_file,
+    assert_upload_failed_leaving_nothing,
+    assert_usage_consistent,
+    usage_of,
+)
 
 URL = "/api/v1/webhooks/storage/"
 SECRET = "storage-shared-secret"
@@ -113,13 +118,7 @@ def test_an_upload_never_completed_is_finished_by_the_storage_event(protocol, ow
 
     assert response.status_code == 200, response.json()
     assert response.json()["records"][0]["outcome"] == "completed"
-    upload.refresh_from_db()
-    assert upload.status == UploadSession.Status.COMPLETED
-    version = FileVersion.objects.get(pk=upload.version_id)
-    assert (version.file.name, version.size_bytes, version.key) == ("note.txt", len(data), upload.key)
-    usage = usage_of(owner)
-    assert (usage.used_bytes, usage.reserved_bytes, usage.file_count) == (len(data), 0, 1)
-    assert_usage_consistent(owner)
+    assert_upload_completed_as_first_file(upload, name="note.txt", data=data)
 
 
 def test_event_then_client_complete_record_one_version(protocol, owner, events):
@@ -178,12 +177,7 @@ def test_a_wrong_sized_object_fails_the_session_like_a_complete_would(s3_setting
     response = _post(events, _records(upload.key))
 
     assert response.json()["records"][0]["outcome"] == "verification_failed"
-    upload.refresh_from_db()
-    assert upload.status == UploadSession.Status.FAILED
-    assert get_backend().head(key=upload.key) is None
-    assert File.objects.filter(owner=owner).count() == 0
-    assert usage_of(owner).reserved_bytes == 0
-    assert_usage_consistent(owner)
+    assert_upload_failed_leaving_nothing(upload, files_left=0)
 
 
 def test_an_expired_session_is_not_finished(s3_settings, owner, owner_client, events):

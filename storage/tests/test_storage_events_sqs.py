@@ -18,7 +18,12 @@ from storage import webhooks as storage_webhooks
 from storage.backends import BackendError, get_backend
 from storage.models import FileVersion, UploadSession
 from storage.sqs_events import StopFlag, storage_events_consume, storage_events_receive
-from storage.tests.protocol import ProtocolClient, assert_usage_consistent, usage_of
+from storage.tests.protocol import (
+    ProtocolClient,
+    assert_upload_completed_as_first_file,
+    assert_usage_consistent,
+    usage_of,
+)
 
 MiB = 1024 * 1024
 MAX_RECEIVE_COUNT = 2
@@ -163,13 +168,7 @@ def test_an_upload_never_completed_is_finished_from_the_queue(owner, sqs, queue,
 
     _consume(queue, moto_endpoint, "--max-batches", "1")
 
-    upload.refresh_from_db()
-    assert upload.status == UploadSession.Status.COMPLETED
-    version = FileVersion.objects.get(pk=upload.version_id)
-    assert (version.file.name, version.size_bytes, version.key) == ("note.txt", len(data), upload.key)
-    usage = usage_of(owner)
-    assert (usage.used_bytes, usage.reserved_bytes, usage.file_count) == (len(data), 0, 1)
-    assert_usage_consistent(owner)
+    assert_upload_completed_as_first_file(upload, name="note.txt", data=data)
     assert _count(sqs, queue["url"]) == 0
     assert _count(sqs, queue["dlq_url"]) == 0
 
