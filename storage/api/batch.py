@@ -10,11 +10,11 @@ from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
 from rest_framework.response import Response
-from rest_framework.throttling import UserRateThrottle
 from rest_framework.views import APIView
 
 from kosha.errors import DomainError, NotFound
 from kosha.origin import Origin
+from kosha.throttles import UserRateThrottle
 from sharing.access import Need, place_for_actor, uploads_for_actor
 from storage.api.serializers import FileOutput, upload_start_body
 from storage.models import UploadSession
