@@ -88,6 +88,20 @@ def _report_chosen_again(page, live_server, owner, data: bytes):
     return kept, dialog
 
 
+def _reload_and_resume(page, live_server, chosen) -> None:
+    """Let the store's requests through again, reload, resume the interrupted upload of the
+    file at `chosen` (a Path) through its offer in the panel, and wait until it is done;
+    window.conflictDialogs counts the dialogs opened since the reload."""
+    page.unroute(f"{live_server.url}/storage/local/**")
+    page.reload()
+    _count_dialogs(page)
+    offer = page.locator(f"[data-upload-resumable][data-name='{chosen.name}']")
+    with page.expect_file_chooser() as chooser:
+        offer.get_by_role("button", name=f"Resume {chosen.name} — choose the file again").click()
+    chooser.value.set_files(str(chosen))
+    expect(_item(page, chosen.name)).to_have_attribute("data-state", "done", timeout=UPLOAD_TIMEOUT_MS)
+
+
 def _expected_path(kind: str) -> str:
     return "api/v1/uploads/batch/" if kind == "batch" else "api/v1/uploads/"
 
@@ -245,16 +259,9 @@ def test_an_upload_resumed_after_a_reload_keeps_the_choice_and_does_not_ask_agai
     _dialog(page, "report.txt").get_by_role("button", name="Replace (new version)").click()
     page.wait_for_function("() => JSON.parse(localStorage.getItem('kosha.uploads.v1') || '[]').length === 1")
     assert page.evaluate("() => JSON.parse(localStorage.getItem('kosha.uploads.v1'))[0].onConflict") == "version"
-    page.unroute(f"{live_server.url}/storage/local/**")
-    page.reload()
-    _count_dialogs(page)
-    offer = page.locator("[data-upload-resumable][data-name='report.txt']")
-    with page.expect_file_chooser() as chooser:
-        offer.get_by_role("button", name="Resume report.txt — choose the file again").click()
-    chooser.value.set_files(str(chosen))
+    _reload_and_resume(page, live_server, chosen)
 
     # A single PUT starts over after a reload: with the choice made before it, unasked.
-    expect(_item(page, "report.txt")).to_have_attribute("data-state", "done", timeout=UPLOAD_TIMEOUT_MS)
     assert page.evaluate("() => window.conflictDialogs") == 0
     assert starts[-1] == ("api/v1/uploads/batch/", ["version"])
     kept.refresh_from_db()
@@ -304,4 +311,43 @@ def test_a_drop_of_several_taken_names_asks_once_with_replace_for_all(owner_page
         file.refresh_from_db()
         assert file.versions.count() == 2
     assert starts[-1] == ("api/v1/uploads/batch/", ["version", "version"])
+    _nothing_reserved(owner)
+
+
+def test_a_multipart_upload_resumed_after_a_reload_completes_as_chosen_without_asking(
+    owner_page, live_server, owner, starts, tmp_path
+):
+    kept = factories.stored_file(owner, "video.bin", b"first cut")
+    chosen = tmp_path / "video.bin"
+    chosen.write_bytes(b"y" * (12 * MiB))  # two parts: 8 MiB and 4 MiB
+    page = owner_page
+    page.on("dialog", lambda dialog: dialog.accept())  # "leave the page?" while uploading
+    through = []
+
+    def first_part_only(route):
+        if route.request.method == "PUT" and through:
+            return None  # held: never answered, the reload cancels it
+        through.append(route.request.url)
+        return route.continue_()
+
+    page.route(f"{live_server.url}/storage/local/**", first_part_only)
+    page.goto(live_server.url + "/")
+    row_option(page, "video.bin").wait_for()
+    page.locator("[data-upload-input]").set_input_files(chosen)
+    _dialog(page, "video.bin").get_by_role("button", name="Replace (new version)").click()
+    page.wait_for_function("() => JSON.parse(localStorage.getItem('kosha.uploads.v1') || '[]').length === 1")
+    upload = UploadSession.objects.get(owner=owner, name="video.bin", status=UploadSession.Status.PENDING)
+    for _ in range(200):
+        if page.context.request.get(f"{live_server.url}/api/v1/uploads/{upload.pk}/").json()["parts"]:
+            break
+        page.wait_for_timeout(100)
+    _reload_and_resume(page, live_server, chosen)
+
+    # The session goes on (no new start) and records what was chosen before the reload.
+    assert page.evaluate("() => window.conflictDialogs") == 0
+    assert starts == [("api/v1/uploads/", ["fail"]), ("api/v1/uploads/", ["version"])]
+    assert upload.on_conflict == UploadSession.OnConflict.VERSION
+    kept.refresh_from_db()
+    assert kept.versions.count() == 2
+    assert kept.current_version.size_bytes == 12 * MiB
     _nothing_reserved(owner)
