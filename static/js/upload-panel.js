@@ -15,7 +15,8 @@ import { UPLOADS_URL, choosesOnConflict, uploadAbort, uploadState } from "./uplo
 import { batchable } from "./upload-batch.js";
 import { ConflictChoices } from "./upload-conflict.js";
 import { recordMatchesFile, uploadForget, uploadRecords } from "./upload-store.js";
-import { actionButton, FINISHED_STATES, UploadTask, uploadRow } from "./upload-task.js";
+import { actionButton, uploadRow } from "./upload-row.js";
+import { FINISHED_STATES, UploadTask } from "./upload-task.js";
 
 const FILES_AT_ONCE = 2; // each multipart file already sends several parts in parallel
 const SMALL_FILES_AT_ONCE = 100;

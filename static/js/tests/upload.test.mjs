@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { partBytes, partRange, partsBytes, partsKept, partsPending } from "../upload.js";
-import { SpeedMeter } from "../upload-task.js";
+import { SpeedMeter } from "../upload-row.js";
 
 const MiB = 1024 * 1024;
 // 20 MiB + 5 bytes in 8 MiB parts: two whole parts and a short third.
