@@ -27,7 +27,8 @@ from storage.backends.base import (
     StoredPart,
     UploadNotFound,
 )
-from storage.backends.sigv4 import PutPresigner
+from storage.backends.s3_direct import DirectReads, object_info
+from storage.backends.sigv4 import Presigner
 from storage.disposition import content_disposition
 
 # CopyObject refuses sources over 5 GiB; bigger ones need a multipart copy.
@@ -103,7 +104,8 @@ class S3Backend(StorageBackend):
     ) -> None:
         self.bucket = bucket
         self.conditional_put = conditional_put
-        self._put_signer: PutPresigner | None = None
+        self._put_signer: Presigner | None = None
+        self._direct: DirectReads | None = None
         self._put_signer_checked = False
         config = Config(
             signature_version="s3v4",
@@ -154,16 +156,23 @@ class S3Backend(StorageBackend):
         except BotoCoreError as exc:
             raise BackendError(f"S3 presign {operation} failed: {exc}") from exc
 
-    def _put_presigner(self) -> PutPresigner | None:
+    def _put_presigner(self) -> Presigner | None:
         """The fast PUT signer (storage/backends/sigv4.py) for this bucket, made once; None
         where it cannot reproduce botocore's URL (then botocore signs)."""
         if not self._put_signer_checked:
             self._put_signer_checked = True
             try:
-                self._put_signer = PutPresigner.for_client(self.client, bucket=self.bucket)
+                self._put_signer = Presigner.for_client(self.client, bucket=self.bucket)
             except (BotoCoreError, KeyError, AttributeError):
                 self._put_signer = None
+            self._direct = DirectReads.for_client(self.client, signer=self._put_signer)
         return self._put_signer
+
+    def _direct_reads(self) -> DirectReads | None:
+        """HEAD and GET without botocore's machinery (storage/backends/s3_direct.py), or None
+        where the fast signer cannot sign for this bucket."""
+        self._put_presigner()
+        return self._direct
 
     # --- uploads --------------------------------------------------------------------
 
@@ -279,22 +288,23 @@ class S3Backend(StorageBackend):
     # --- objects --------------------------------------------------------------------
 
     def head(self, *, key: str) -> ObjectInfo | None:
+        direct = self._direct_reads()
+        if direct is not None:
+            found = direct.head(key=key)
+            if found is None or isinstance(found, ObjectInfo):
+                return found
         try:
             response = self._call("head_object", Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
         except ClientError as exc:
             if _error_code(exc) in _MISSING_CODES:
                 return None
             raise store_error(exc, operation="HeadObject") from exc
-        checksum = response.get("ChecksumSHA256")
-        # A multipart upload made with checksums reports a checksum of the part checksums
-        # ("...-N", type COMPOSITE): that is not the SHA-256 of the object.
-        if checksum and (response.get("ChecksumType", "FULL_OBJECT") != "FULL_OBJECT" or "-" in checksum):
-            checksum = None
-        return ObjectInfo(
+        return object_info(
             size_bytes=response["ContentLength"],
-            content_type=response.get("ContentType", "application/octet-stream"),
-            etag=_strip_etag(response.get("ETag", "")),
-            sha256_b64=checksum or None,
+            content_type=response.get("ContentType"),
+            etag=response.get("ETag", ""),
+            checksum=response.get("ChecksumSHA256"),
+            checksum_type=response.get("ChecksumType"),
         )
 
     def presign_get(self, *, key: str, filename: str, content_type: str, inline: bool, expires_seconds: int) -> str:
@@ -306,6 +316,11 @@ class S3Backend(StorageBackend):
         return self._presign("get_object", params, expires_seconds)
 
     def open(self, *, key: str) -> BinaryIO:
+        direct = self._direct_reads()
+        if direct is not None:
+            stream = direct.open(key=key)
+            if stream is not None:
+                return stream
         try:
             response = self._call("get_object", Bucket=self.bucket, Key=key)
         except ClientError as exc:

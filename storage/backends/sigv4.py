@@ -1,13 +1,15 @@
-"""Presigned S3 PUT URLs (AWS Signature Version 4, query-string form) without botocore's
-request machinery.
+"""Presigned S3 URLs (AWS Signature Version 4, query-string form) without botocore's
+request machinery: the browser's PUT URLs, and the server's own HEADs and GETs
+(storage/backends/s3_direct.py).
 
 botocore's `generate_presigned_url` spends about 2 ms of CPU on a URL (its event hooks,
-endpoint rules and parameter serialisation), more than the rest of a batch start costs
-a file. The URL itself is a few hashes: this signer makes the same URL, byte for byte,
-in a few tens of microseconds (storage/tests/test_sigv4.py compares it with botocore's
-for the same instant). The bucket's base URL (endpoint, addressing style) is botocore's:
-`PutPresigner.for_client` takes it from one URL botocore signs, and declines (None) a
-configuration whose URL carries anything this signer does not make.
+endpoint rules and parameter serialisation), and a `head_object` call about 1.3 ms, more
+than the rest of a batch costs a file. The URL itself is a few hashes: this signer makes
+the same URL, byte for byte, in a few tens of microseconds (storage/tests/test_sigv4.py
+compares it with botocore's for the same instant). The bucket's base URL (endpoint,
+addressing style) is botocore's: `Presigner.for_client` takes it from one URL botocore
+signs, and declines (None) a configuration whose URL carries anything this signer does
+not make.
 
 Spec: AWS, "Authenticating Requests: Using Query Parameters (AWS Signature Version 4)".
 """
@@ -37,8 +39,8 @@ def _quote(value: str, safe: str = "-_.~") -> str:
     return quote(value, safe=safe)
 
 
-class PutPresigner:
-    """Signs PUT URLs for one bucket. `base_url`: the bucket's URL as botocore builds it
+class Presigner:
+    """Signs URLs for the objects of one bucket. `base_url`: the bucket's URL as botocore builds it
     ("http://host:9000/bucket" path style, "https://bucket.s3.amazonaws.com" virtual);
     `credentials`: botocore Credentials (refreshable ones are read afresh per URL)."""
 
@@ -53,7 +55,7 @@ class PutPresigner:
         self._keys: dict[tuple[str, str], bytes] = {}
 
     @classmethod
-    def for_client(cls, client, *, bucket: str) -> PutPresigner | None:
+    def for_client(cls, client, *, bucket: str) -> Presigner | None:
         """The signer for `client`'s bucket, or None when botocore's URL for it is not one
         this signer reproduces (another signature version, extra parameters)."""
         credentials = client._request_signer._credentials
@@ -84,6 +86,14 @@ class PutPresigner:
     ) -> str:
         """The URL that lets a PUT of `key` with exactly `headers` (and Host) through for
         expires_seconds from now. Header names are lowercased and all signed."""
+        return self.presign(method="PUT", key=key, headers=headers, expires_seconds=expires_seconds, now=now)
+
+    def presign(
+        self, *, method: str, key: str, headers: dict[str, str], expires_seconds: int, now: datetime | None = None
+    ) -> str:
+        """The URL that lets a `method` request (PUT, GET, HEAD) of `key` with exactly
+        `headers` (and Host) through for expires_seconds from now; every header is signed
+        (S3 refuses unsigned x-amz-* headers on a presigned URL)."""
         frozen = self.credentials.get_frozen_credentials()
         moment = (now or _now()).astimezone(UTC)
         stamp, day = moment.strftime("%Y%m%dT%H%M%SZ"), moment.strftime("%Y%m%d")
@@ -104,7 +114,7 @@ class PutPresigner:
         path = f"{self.base_path}/{_quote(key, safe='/~')}"
         canonical_request = "\n".join(
             [
-                "PUT",
+                method,
                 path,
                 canonical_query,
                 "".join(f"{name}:{signed[name]}\n" for name in names),

@@ -7,6 +7,8 @@
 - `ceph_dialect(client)`: makes an S3 client hear what Ceph RGW answers where AWS says
   NoSuchUpload (it says NoSuchKey), by rewriting the store's real error response.
 - `FaultyBackend`: wraps any backend and fails chosen operations, for fault injection.
+- `DirectReadsMeet`: what the S3 backend's own HEADs and GETs (storage/backends/s3_direct.py)
+  meet instead of the store: a status or a connection failure.
 """
 
 from __future__ import annotations
@@ -204,6 +206,30 @@ def ceph_dialect(client) -> Iterator[None]:
 
 
 # --- fault injection --------------------------------------------------------------------------
+
+
+class DirectReadsMeet:
+    """An HTTP session for S3Backend's direct reads that leaves the process for nothing:
+    every request meets `failure`, an exception to raise or an HTTP status to answer (with
+    an S3 error body). Install it with `backend._direct_reads().http = DirectReadsMeet(...)`;
+    botocore's own calls keep their session. `sent` counts the requests."""
+
+    def __init__(self, failure: int | BaseException) -> None:
+        self.failure = failure
+        self.sent = 0
+
+    def send(self, request: Any) -> Any:
+        self.sent += 1
+        if isinstance(self.failure, BaseException):
+            raise self.failure
+        return _Answer(self.failure)
+
+
+class _Answer:
+    def __init__(self, status_code: int) -> None:
+        self.status_code = status_code
+        self.headers: dict[str, str] = {}
+        self.content = b"<Error><Code>SlowDown</Code></Error>"
 
 
 class FaultyBackend(StorageBackend):

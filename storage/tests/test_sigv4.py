@@ -8,7 +8,7 @@ import botocore.auth
 import pytest
 from botocore.config import Config
 
-from storage.backends.sigv4 import PutPresigner
+from storage.backends.sigv4 import Presigner
 
 NOW = datetime(2026, 12, 1, 4, 49, 39, tzinfo=UTC)
 
@@ -60,7 +60,7 @@ def test_the_url_is_botocores(endpoint, style, token, extra, key):
     if "ChecksumSHA256" in extra:
         headers["x-amz-checksum-sha256"] = extra["ChecksumSHA256"]
 
-    signer = PutPresigner.for_client(client, bucket="kosha-bucket")
+    signer = Presigner.for_client(client, bucket="kosha-bucket")
 
     assert signer is not None
     assert signer.presign_put(key=key, headers=headers, expires_seconds=60, now=NOW) == _botocore_url(client, params)
@@ -69,4 +69,27 @@ def test_the_url_is_botocores(endpoint, style, token, extra, key):
 def test_a_configuration_it_cannot_reproduce_is_left_to_botocore():
     client = _client(endpoint="http://127.0.0.1:9000", style="path", signature="s3")  # SigV2
 
-    assert PutPresigner.for_client(client, bucket="kosha-bucket") is None
+    assert Presigner.for_client(client, bucket="kosha-bucket") is None
+
+
+@pytest.mark.parametrize(
+    ("operation", "method", "params", "headers"),
+    [
+        ("head_object", "HEAD", {"ChecksumMode": "ENABLED"}, {"x-amz-checksum-mode": "ENABLED"}),
+        ("get_object", "GET", {}, {}),
+    ],
+)
+@pytest.mark.parametrize(("endpoint", "style"), [("http://127.0.0.1:9000", "path"), (None, "virtual")])
+def test_the_servers_own_head_and_get_urls_are_botocores(operation, method, params, headers, endpoint, style):
+    # storage/backends/s3_direct.py sends these itself instead of botocore's head_object/get_object.
+    client = _client(endpoint=endpoint, style=style)
+    key = "users/1/blobs/abc"
+    with mock.patch.object(botocore.auth, "get_current_datetime", return_value=NOW.replace(tzinfo=None)):
+        expected = client.generate_presigned_url(
+            operation, Params={"Bucket": "kosha-bucket", "Key": key, **params}, ExpiresIn=60
+        )
+
+    signer = Presigner.for_client(client, bucket="kosha-bucket")
+
+    assert signer is not None
+    assert signer.presign(method=method, key=key, headers=headers, expires_seconds=60, now=NOW) == expected

@@ -13,6 +13,7 @@ from storage.backends.base import (
     UploadNotFound,
 )
 from storage.tests.contract.kit import TIMEOUT, error_code, new_key
+from storage.tests.stores import DirectReadsMeet
 
 # --- store error codes, mapped per store ----------------------------------------------------
 
@@ -62,6 +63,7 @@ def test_a_store_asking_to_slow_down_is_a_busy_store(s3_settings, code):
     from botocore.stub import Stubber
 
     store = get_backend()
+    store._direct_reads().http = DirectReadsMeet(503)  # the direct HEAD meets it first, then botocore's
     with Stubber(store.client) as stub:
         stub.add_client_error("head_object", service_error_code=code, http_status_code=503)
         with pytest.raises(BackendBusy) as busy:

@@ -1,0 +1,103 @@
+"""The S3 backend's own reads of one object (HEAD, GET), signed by storage/backends/sigv4.py
+and sent through botocore's HTTP session (its connection pool, TLS and proxy settings)
+without the rest of botocore's request machinery.
+
+A `head_object` through botocore costs about 1.3 ms of CPU (event hooks, endpoint rules,
+parameter validation, response parsing); the same HEAD signed here costs about 0.3 ms.
+A batch complete HEADs every object it records, so this is most of what it costs a file
+(BENCHMARKS.md, "Batch uploads of small files").
+
+Only the plain answers are decided here: 200 (the object) and, for a HEAD, 404 (nothing
+at the key, as botocore's 404 maps). Anything else (another status, a connection
+failure) is undecided (UNDECIDED from head, None from open): the caller makes botocore's call, which retries and maps the error
+as every other store call does, so no error path differs from the botocore one.
+
+Spec: AWS S3 API reference, HeadObject and GetObject (request header
+x-amz-checksum-mode; response headers Content-Length, Content-Type, ETag,
+x-amz-checksum-sha256, x-amz-checksum-type).
+"""
+
+from __future__ import annotations
+
+from typing import Any, BinaryIO, Final
+
+from botocore.awsrequest import AWSPreparedRequest
+from botocore.exceptions import BotoCoreError
+from botocore.response import StreamingBody
+
+from storage.backends.base import ObjectInfo
+from storage.backends.sigv4 import Presigner
+
+UNDECIDED: Final = object()
+# The URLs live only for the one request made with them.
+_EXPIRES_SECONDS = 60
+_HEAD_HEADERS = {"x-amz-checksum-mode": "ENABLED"}
+
+
+def object_info(
+    *, size_bytes: int, content_type: str | None, etag: str, checksum: str | None, checksum_type: str | None
+):
+    """ObjectInfo from a HEAD's answer, whoever made the call. A multipart upload made with
+    checksums reports a checksum of the part checksums ("...-N", type COMPOSITE): that is
+    not the SHA-256 of the object, so it is dropped (the caller hashes the bytes)."""
+    if checksum and ((checksum_type or "FULL_OBJECT") != "FULL_OBJECT" or "-" in checksum):
+        checksum = None
+    return ObjectInfo(
+        size_bytes=size_bytes,
+        content_type=content_type or "application/octet-stream",
+        etag=etag.strip('"'),
+        sha256_b64=checksum or None,
+    )
+
+
+class DirectReads:
+    """HEAD and GET of one bucket's objects. `signer`: the bucket's Presigner; `http`:
+    botocore's URLLib3Session of the client (thread-safe, pooled)."""
+
+    def __init__(self, *, signer: Presigner, http: Any) -> None:
+        self.signer = signer
+        self.http = http
+
+    @classmethod
+    def for_client(cls, client: Any, *, signer: Presigner | None) -> DirectReads | None:
+        """The reads for `client`'s bucket, or None when there is no signer (botocore's
+        URL for the bucket is not one sigv4.py reproduces) or no HTTP session to reuse."""
+        http = getattr(getattr(client, "_endpoint", None), "http_session", None)
+        if signer is None or http is None or not hasattr(http, "send"):
+            return None
+        return cls(signer=signer, http=http)
+
+    def _send(self, method: str, key: str, headers: dict[str, str], *, stream: bool) -> Any:
+        url = self.signer.presign(method=method, key=key, headers=headers, expires_seconds=_EXPIRES_SECONDS)
+        try:
+            return self.http.send(AWSPreparedRequest(method, url, dict(headers), None, stream))
+        except BotoCoreError:
+            return None  # connection trouble: botocore's call retries it
+
+    def head(self, *, key: str) -> ObjectInfo | None | object:
+        """What the store holds at key (ObjectInfo), None for a 404, else UNDECIDED."""
+        response = self._send("HEAD", key, _HEAD_HEADERS, stream=False)
+        if response is None:
+            return UNDECIDED
+        if response.status_code == 404:
+            return None
+        if response.status_code != 200 or "content-length" not in response.headers:
+            return UNDECIDED
+        headers = response.headers
+        return object_info(
+            size_bytes=int(headers["content-length"]),
+            content_type=headers.get("content-type"),
+            etag=headers.get("etag", ""),
+            checksum=headers.get("x-amz-checksum-sha256"),
+            checksum_type=headers.get("x-amz-checksum-type"),
+        )
+
+    def open(self, *, key: str) -> BinaryIO | None:
+        """A stream of the object's bytes (a 200), else None: undecided."""
+        response = self._send("GET", key, {}, stream=True)
+        if response is None:
+            return None
+        if response.status_code != 200 or "content-length" not in response.headers:
+            response.content  # noqa: B018 - read the (small) error body: the connection goes back to the pool
+            return None
+        return StreamingBody(response.raw, int(response.headers["content-length"]))
