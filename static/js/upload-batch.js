@@ -5,6 +5,11 @@
 // of a thousand photos thus costs a handful of requests to the app; the bytes still go
 // straight to the store, one PUT per file.
 //
+// The files started together complete together: a start batch's completes go as one
+// request as soon as the last of its files asks (the PUTs of a chunk finish close to each
+// other), with the timers only as a backstop for a file that failed or was cancelled on
+// the way. The queue (upload-panel.js) starts the next chunk while this one's PUTs run.
+//
 // Only the signed-in API has batches; a drop link's uploads use the single requests.
 import { ApiError, api } from "./lib/api.js";
 import { withRetry } from "./lib/retry.js";
@@ -13,8 +18,9 @@ export const BATCH_MAX_FILES = 100; // per request (the server takes up to 500)
 export const BATCH_FILE_MAX_BYTES = 8 * 1024 * 1024; // larger files upload alone
 const GATHER_MS = 100; // a batch of starts waits this long after its latest request for more...
 const GATHER_MAX_MS = 1000; // ...but never longer than this after its first
-// Completes trickle in as PUTs finish (a few at a time per connection to the store): they
-// wait longer, so that a folder's completes go in a few requests rather than one per PUT.
+// Backstop for a chunk whose completes do not all arrive (a file failed or was cancelled
+// between its start and its complete): what came goes after this pause, or this long after
+// the first. A whole chunk does not wait.
 const COMPLETE_GATHER_MS = 750;
 const COMPLETE_GATHER_MAX_MS = 4000;
 
@@ -38,7 +44,8 @@ export function entryError(entry) {
 
 /**
  * Gathers items for `send(items)` (which answers one entry per item, in order) and settles
- * each item's promise with its entry. `key` groups what may share a request.
+ * each item's promise with its entry. `key` groups what may share a request; `expected`
+ * (optional) is how many items the key will get: the request goes once they are all there.
  */
 export class Gatherer {
   constructor(send, { maxItems = BATCH_MAX_FILES, gatherMs = GATHER_MS, gatherMaxMs = GATHER_MAX_MS, timers = globalThis } = {}) {
@@ -50,7 +57,7 @@ export class Gatherer {
     this.open = new Map(); // key -> { key, items, waiters, timer, firstAt }
   }
 
-  add(key, item) {
+  add(key, item, expected = this.maxItems) {
     return new Promise((resolve, reject) => {
       let batch = this.open.get(key);
       if (!batch) {
@@ -60,7 +67,7 @@ export class Gatherer {
       batch.items.push(item);
       batch.waiters.push({ resolve, reject });
       this.timers.clearTimeout(batch.timer);
-      if (batch.items.length >= this.maxItems) return this.flush(batch);
+      if (batch.items.length >= Math.min(this.maxItems, expected)) return this.flush(batch);
       const left = this.gatherMaxMs - (Date.now() - batch.firstAt);
       batch.timer = this.timers.setTimeout(() => this.flush(batch), Math.max(0, Math.min(this.gatherMs, left)));
       return undefined;
@@ -84,17 +91,26 @@ export class Gatherer {
   }
 }
 
+// Upload id -> the chunk it started in ({ id, size }): its completes go together.
+const chunks = new Map();
+let chunkCount = 0;
+
 const starts = new Gatherer(async (key, files) => {
   const { uploads, folder } = JSON.parse(key);
   // No retry: a lost answer could leave reservations behind (as for a single start).
   const answer = await api("POST", `${uploads}batch/`, { folder, files });
+  const started = answer.files.filter((entry) => entry.upload?.strategy === "single");
+  const chunk = { id: (chunkCount += 1), size: started.length };
+  for (const entry of started) chunks.set(entry.upload.id, chunk);
   return answer.files;
 });
 
 const completes = new Gatherer(
-  (uploads, ids) =>
+  (key, ids) =>
     // Complete is idempotent: a retried batch answers the same files.
-    withRetry(() => api("POST", `${uploads}batch/complete/`, { uploads: ids })).then((answer) => answer.uploads),
+    withRetry(() => api("POST", `${key.split("#")[0]}batch/complete/`, { uploads: ids })).then(
+      (answer) => answer.uploads,
+    ),
   { gatherMs: COMPLETE_GATHER_MS, gatherMaxMs: COMPLETE_GATHER_MAX_MS },
 );
 
@@ -107,6 +123,9 @@ export async function batchStart(body, { uploads }) {
 
 /** Complete one single-PUT upload within a batch: resolves with the file, as uploadComplete does. */
 export async function batchComplete(id, { uploads }) {
-  const entry = await completes.add(uploads, id);
+  const chunk = chunks.get(id);
+  chunks.delete(id);
+  // A session from before a reload has no chunk: it completes with whatever comes along.
+  const entry = await completes.add(chunk ? `${uploads}#${chunk.id}` : uploads, id, chunk?.size);
   return entry.file;
 }

@@ -43,18 +43,25 @@ const hooks = {
 // Small files go in batches (upload-batch.js): many run at once, so that their starts and
 // completes share requests. The bytes they have in flight stay bounded, so that a PUT
 // waiting for one of the browser's few connections to the store does not outlive its URL.
+// A file whose PUT is done ("finishing": only its complete is left) holds no URL and no
+// bytes any more, so it makes room; the room is refilled a chunk at a time, once half of it
+// is free, so the next chunk's start request runs while the previous chunk's PUTs still do.
 const isSmall = (task) => batchable(task.file.size, task.uploads);
+const holdsSlot = (task) => task.running && task.state !== "finishing";
 
 function pump() {
-  const running = tasks.filter((task) => task.running);
+  const running = tasks.filter(holdsSlot);
   const small = running.filter(isSmall);
   let smallCount = small.length;
   let smallBytes = small.reduce((sum, task) => sum + task.file.size, 0);
-  let large = running.length - smallCount;
+  const refill = smallCount <= SMALL_FILES_AT_ONCE / 2 && smallBytes <= SMALL_BYTES_AT_ONCE / 2;
+  let large = tasks.filter((task) => task.running && !isSmall(task)).length;
   for (const task of tasks) {
     if (task.state !== "queued" || task.running) continue;
     if (isSmall(task)) {
-      const room = smallCount === 0 || (smallCount < SMALL_FILES_AT_ONCE && smallBytes + task.file.size <= SMALL_BYTES_AT_ONCE);
+      const room =
+        smallCount === 0 ||
+        (refill && smallCount < SMALL_FILES_AT_ONCE && smallBytes + task.file.size <= SMALL_BYTES_AT_ONCE);
       if (!room) continue;
       smallCount += 1;
       smallBytes += task.file.size;

@@ -173,6 +173,7 @@ export class UploadTask {
         await this.sendSingle(common);
       }
       this.setState("finishing");
+      this.hooks.wake(); // its PUT is done: the queue may start the next files meanwhile
       const file = await uploadComplete(this.session.id, parts, { uploads, signal });
       uploadForget(this.session.id);
       this.sent = this.file.size;

@@ -34,6 +34,16 @@ describe("Gatherer", () => {
     assert.deepEqual(sent, [["x", [1, 2]], ["x", [3]], ["y", [4]]]);
   });
 
+  it("sends a key's request as soon as the expected number of items is there, without waiting", async () => {
+    const { sent, send } = recorder();
+    const gatherer = new Gatherer(send, { gatherMs: 60_000, gatherMaxMs: 60_000 });
+
+    const answers = await Promise.all([gatherer.add("chunk", "a", 2), gatherer.add("chunk", "b", 2)]);
+
+    assert.deepEqual(sent, [["chunk", ["a", "b"]]]);
+    assert.equal(answers.length, 2);
+  });
+
   it("rejects only the items whose entry is an error, with the single request's ApiError", async () => {
     const { send } = recorder(() => [
       { status: 201 },
