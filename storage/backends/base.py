@@ -162,6 +162,23 @@ class StorageBackend(abc.ABC):
     def head(self, *, key: str) -> ObjectInfo | None:
         """What the store holds at key, or None."""
 
+    def fetch(self, *, key: str, max_bytes: int) -> tuple[ObjectInfo, bytes | None] | None:
+        """What the store holds at key (as head answers) and, when it is at most max_bytes
+        long, its bytes (None otherwise: nothing beyond max_bytes is read); None when
+        nothing is there. For verifying a small object in one request where the store
+        can (S3: one GET). Raises BackendError."""
+        info = self.head(key=key)
+        if info is None:
+            return None
+        if info.size_bytes > max_bytes:
+            return info, None
+        try:
+            with self.open(key=key) as stream:
+                data = stream.read(max_bytes + 1)
+        except FileNotFoundError:
+            return None
+        return info, data if len(data) <= max_bytes else None
+
     @abc.abstractmethod
     def presign_get(self, *, key: str, filename: str, content_type: str, inline: bool, expires_seconds: int) -> str:
         """A GET URL answering with the given type and Content-Disposition."""

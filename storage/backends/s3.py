@@ -27,7 +27,7 @@ from storage.backends.base import (
     StoredPart,
     UploadNotFound,
 )
-from storage.backends.s3_direct import DirectReads, object_info
+from storage.backends.s3_direct import DirectReads, parsed_info
 from storage.backends.sigv4 import Presigner
 from storage.disposition import content_disposition
 
@@ -299,13 +299,23 @@ class S3Backend(StorageBackend):
             if _error_code(exc) in _MISSING_CODES:
                 return None
             raise store_error(exc, operation="HeadObject") from exc
-        return object_info(
-            size_bytes=response["ContentLength"],
-            content_type=response.get("ContentType"),
-            etag=response.get("ETag", ""),
-            checksum=response.get("ChecksumSHA256"),
-            checksum_type=response.get("ChecksumType"),
-        )
+        return parsed_info(response)
+
+    def fetch(self, *, key: str, max_bytes: int) -> tuple[ObjectInfo, bytes | None] | None:
+        direct = self._direct_reads()
+        if direct is not None:
+            found = direct.fetch(key=key, max_bytes=max_bytes)
+            if isinstance(found, tuple):
+                return found
+        try:
+            response = self._call("get_object", Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
+        except ClientError as exc:
+            if _error_code(exc) in _MISSING_CODES:
+                return None
+            raise store_error(exc, operation="GetObject") from exc
+        info = parsed_info(response)
+        with response["Body"] as body:
+            return info, body.read() if info.size_bytes <= max_bytes else None
 
     def presign_get(self, *, key: str, filename: str, content_type: str, inline: bool, expires_seconds: int) -> str:
         params = {

@@ -31,7 +31,7 @@ from storage.backends.sigv4 import Presigner
 UNDECIDED: Final = object()
 # The URLs live only for the one request made with them.
 _EXPIRES_SECONDS = 60
-_HEAD_HEADERS = {"x-amz-checksum-mode": "ENABLED"}
+_CHECKSUM_HEADERS = {"x-amz-checksum-mode": "ENABLED"}
 
 
 def object_info(
@@ -47,6 +47,27 @@ def object_info(
         content_type=content_type or "application/octet-stream",
         etag=etag.strip('"'),
         sha256_b64=checksum or None,
+    )
+
+
+def parsed_info(response: dict[str, Any]) -> ObjectInfo:
+    """ObjectInfo from botocore's head_object or get_object answer."""
+    return object_info(
+        size_bytes=response["ContentLength"],
+        content_type=response.get("ContentType"),
+        etag=response.get("ETag", ""),
+        checksum=response.get("ChecksumSHA256"),
+        checksum_type=response.get("ChecksumType"),
+    )
+
+
+def _info(headers: Any) -> ObjectInfo:
+    return object_info(
+        size_bytes=int(headers["content-length"]),
+        content_type=headers.get("content-type"),
+        etag=headers.get("etag", ""),
+        checksum=headers.get("x-amz-checksum-sha256"),
+        checksum_type=headers.get("x-amz-checksum-type"),
     )
 
 
@@ -76,21 +97,31 @@ class DirectReads:
 
     def head(self, *, key: str) -> ObjectInfo | None | object:
         """What the store holds at key (ObjectInfo), None for a 404, else UNDECIDED."""
-        response = self._send("HEAD", key, _HEAD_HEADERS, stream=False)
+        response = self._send("HEAD", key, _CHECKSUM_HEADERS, stream=False)
         if response is None:
             return UNDECIDED
         if response.status_code == 404:
             return None
         if response.status_code != 200 or "content-length" not in response.headers:
             return UNDECIDED
-        headers = response.headers
-        return object_info(
-            size_bytes=int(headers["content-length"]),
-            content_type=headers.get("content-type"),
-            etag=headers.get("etag", ""),
-            checksum=headers.get("x-amz-checksum-sha256"),
-            checksum_type=headers.get("x-amz-checksum-type"),
-        )
+        return _info(response.headers)
+
+    def fetch(self, *, key: str, max_bytes: int) -> tuple[ObjectInfo, bytes | None] | object:
+        """One GET: what head answers and the bytes when they are at most max_bytes (the
+        body of a longer object is not read: the connection is dropped); UNDECIDED for
+        anything but a 200 (a 404 too: botocore's call tells a missing key from a
+        missing bucket)."""
+        response = self._send("GET", key, _CHECKSUM_HEADERS, stream=True)
+        if response is None:
+            return UNDECIDED
+        if response.status_code != 200 or "content-length" not in response.headers:
+            response.content  # noqa: B018 - read the (small) error body: the connection goes back to the pool
+            return UNDECIDED
+        info = _info(response.headers)
+        if info.size_bytes > max_bytes:
+            response.raw.close()
+            return info, None
+        return info, response.content
 
     def open(self, *, key: str) -> BinaryIO | None:
         """A stream of the object's bytes (a 200), else None: undecided."""

@@ -31,6 +31,8 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 _READ_CHUNK_BYTES = 1024 * 1024
+# Up to this size, an object whose checksum must be checked is fetched whole, in one request.
+_FETCH_WHOLE_BYTES = 1024 * 1024
 
 
 def _clean_parts(raw: object, *, part_count: int) -> list[tuple[int, str]]:
@@ -124,11 +126,19 @@ def _verify_and_record(upload: UploadSession, *, actor: User | None, origin: Ori
 def stored_object_check(upload: UploadSession) -> tuple[ObjectInfo, str]:
     """What the store holds at the session's key: its HEAD, and the hex sha256 of its
     bytes when the session declared one ("" otherwise; read from the store's checksum, or
-    by reading the object once when the store keeps none). Store calls only, no query: a
-    batch complete runs it in worker threads. Raises UploadIncomplete (nothing there
-    yet), StoreUnavailable."""
+    from the bytes when the store keeps none). A small object with a declared checksum
+    is fetched whole in one request (what a HEAD says, and the bytes in case the store
+    keeps no checksum, as moto and Ceph RGW do: else a second request would read them).
+    Store calls only, no query: a batch complete runs it in worker threads. Raises
+    UploadIncomplete (nothing there yet), StoreUnavailable."""
+    backend = get_backend()
+    data: bytes | None = None
     try:
-        info = get_backend().head(key=upload.key)
+        if upload.sha256 and upload.size_bytes <= _FETCH_WHOLE_BYTES:
+            found = backend.fetch(key=upload.key, max_bytes=_FETCH_WHOLE_BYTES)
+            info, data = found if found is not None else (None, None)
+        else:
+            info = backend.head(key=upload.key)
     except BackendError as exc:
         raise StoreUnavailable() from exc
     if info is None:
@@ -138,6 +148,8 @@ def stored_object_check(upload: UploadSession) -> tuple[ObjectInfo, str]:
         try:
             if info.sha256_b64:
                 sha256_hex = base64.b64decode(info.sha256_b64).hex()
+            elif data is not None:
+                sha256_hex = hashlib.sha256(data).hexdigest()
             else:
                 # The store has no whole-object checksum (multipart): read it once to check.
                 sha256_hex = _sha256_of_object(upload.key)

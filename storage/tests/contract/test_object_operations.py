@@ -23,6 +23,20 @@ def test_put_bytes_and_open_round_trip_bytes_and_streams(store):
     assert store.head(key=second).size_bytes == 10000
 
 
+def test_fetch_answers_the_head_and_the_bytes_up_to_a_size_and_only_the_head_beyond(store):
+    small, large = new_key(), new_key()
+    store.put_bytes(key=small, data=b"thumbnail", content_type="image/webp")
+    store.put_bytes(key=large, data=b"x" * 2000, content_type="text/plain")
+
+    small_info, small_data = store.fetch(key=small, max_bytes=1000)
+    large_info, large_data = store.fetch(key=large, max_bytes=1000)
+
+    assert small_info == store.head(key=small)
+    assert small_data == b"thumbnail"
+    assert (large_info.size_bytes, large_info.etag, large_data) == (2000, store.head(key=large).etag, None)
+    assert store.fetch(key=new_key(), max_bytes=1000) is None
+
+
 def test_copy_duplicates_bytes_and_type(store):
     source, dest = new_key(), new_key()
     store.put_bytes(key=source, data=b"original", content_type="text/markdown")

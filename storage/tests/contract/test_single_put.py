@@ -50,10 +50,12 @@ def test_sha256_checksum_is_stored_and_reported(upload_store):
     upload(store, absolute, key, body, content_type="application/octet-stream", sha256_b64=checksum)
 
     reported = store.head(key=key).sha256_b64
+    fetched, data = store.fetch(key=key, max_bytes=1024)
     if store.name == "local":
         assert reported == checksum
     else:
         assert reported in (checksum, None)
+    assert (fetched.sha256_b64, data) == (reported, body)  # one GET says what the HEAD says
 
 
 def test_presigned_put_returns_the_headers_the_client_must_send(store):
