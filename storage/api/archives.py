@@ -9,6 +9,7 @@ from rest_framework.views import APIView
 
 from kosha.origin import Origin
 from sharing.access import MAX_SELECTION, Need, archive_for_actor, folder_for_actor, selection_for_actor
+from storage.api.fields import input_clean
 from storage.models import FolderArchive
 from storage.services.archives import archive_download_url, folder_archive_start, selection_archive_start
 
@@ -58,10 +59,9 @@ class SelectionArchiveInput(serializers.Serializer):
 class SelectionArchiveView(APIView):
     @extend_schema(request=SelectionArchiveInput, responses={202: ArchiveOutput})
     def post(self, request):
-        data = SelectionArchiveInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = input_clean(SelectionArchiveInput, request.data)
         files, folders, parent = selection_for_actor(
-            actor=request.user, file_ids=data.validated_data["files"], folder_ids=data.validated_data["folders"]
+            actor=request.user, file_ids=data["files"], folder_ids=data["folders"]
         )
         owner_id = (files or folders)[0].owner_id
         archive = selection_archive_start(

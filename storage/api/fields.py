@@ -189,6 +189,12 @@ class FolderUpdateInput(serializers.Serializer):
     # The name the deprecated /api/v1/shared/folders/<id>/ route gave `parent`; one release.
     folder = FolderRefField(required=False, allow_null=True, help_text="Deprecated: use parent.")
 
+    def validate(self, attrs):
+        # The deprecated name counts as `parent` (which wins when a body has both).
+        if "folder" in attrs:
+            attrs.setdefault("parent", attrs.pop("folder"))
+        return attrs
+
 
 def input_clean(serializer_class: type[serializers.Serializer], data: dict) -> dict:
     """`data` (a parsed JSON object) validated by serializer_class, for the views outside

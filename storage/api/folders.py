@@ -9,10 +9,10 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from kosha.origin import Origin
-from kosha.sentinels import UNCHANGED
-from sharing.access import Need, folder_for_actor, is_root, parent_place_for_actor, place_for_actor
+from sharing.access import Need, folder_for_actor, is_root, place_for_actor
 from sharing.selectors import folder_items_for_grant, shared_ids_among
-from storage.api.fields import FolderCopyInput, FolderCreateInput, FolderUpdateInput
+from storage.api.destinations import copy_destination, move_changes
+from storage.api.fields import FolderCopyInput, FolderCreateInput, FolderUpdateInput, input_clean
 from storage.listing import DEFAULT_LIMIT, MAX_LIMIT, SORT_CHOICES
 from storage.models import Folder
 from storage.services.copies import folder_copy
@@ -79,14 +79,9 @@ class FolderViewSet(viewsets.ViewSet):
 
     @extend_schema(request=FolderCreateInput, responses={201: FolderOutput})
     def create(self, request):
-        data = FolderCreateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        place = place_for_actor(
-            actor=request.user, folder_id=data.validated_data.get("parent"), need=Need.EDIT, field="parent"
-        )
-        folder = folder_create(
-            actor=request.user, place=place, name=data.validated_data.get("name"), origin=Origin.of_api(request)
-        )
+        data = input_clean(FolderCreateInput, request.data)
+        place = place_for_actor(actor=request.user, folder_id=data.get("parent"), need=Need.EDIT, field="parent")
+        folder = folder_create(actor=request.user, place=place, name=data.get("name"), origin=Origin.of_api(request))
         return Response(FolderOutput(folder).data, status=status.HTTP_201_CREATED)
 
     @extend_schema(responses=FolderOutput)
@@ -100,19 +95,12 @@ class FolderViewSet(viewsets.ViewSet):
         "(null: the root of your own space): items stay in their owner's space.",
     )
     def partial_update(self, request, pk=None):
-        data = FolderUpdateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        payload = data.validated_data
+        payload = input_clean(FolderUpdateInput, request.data)
         folder = folder_for_actor(actor=request.user, folder_id=pk, need=Need.ARRANGE)
-        parent_key = "parent" if "parent" in payload else "folder" if "folder" in payload else None
-        place = UNCHANGED
-        if parent_key is not None:
-            place = place_for_actor(actor=request.user, folder_id=payload[parent_key], need=Need.EDIT, field="parent")
         folder = folder_update(
             actor=request.user,
             folder=folder,
-            name=payload["name"] if "name" in payload else UNCHANGED,
-            place=place,
+            **move_changes(request, payload, field="parent"),
             origin=Origin.of_api(request),
         )
         return Response(FolderOutput(folder).data)
@@ -134,14 +122,9 @@ class FolderViewSet(viewsets.ViewSet):
     )
     @action(detail=True, methods=["post"])
     def copy(self, request, pk=None):
-        data = FolderCopyInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        payload = data.validated_data
+        payload = input_clean(FolderCopyInput, request.data)
         folder = folder_for_actor(actor=request.user, folder_id=pk, need=Need.VIEW)
-        if "parent" in payload:
-            place = place_for_actor(actor=request.user, folder_id=payload["parent"], need=Need.EDIT, field="parent")
-        else:
-            place = parent_place_for_actor(actor=request.user, item=folder, need=Need.EDIT)
+        place = copy_destination(request, payload, item=folder, field="parent")
         copied = folder_copy(
             actor=request.user, folder=folder, place=place, name=payload.get("name"), origin=Origin.of_api(request)
         )

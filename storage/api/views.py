@@ -21,10 +21,10 @@ from rest_framework.response import Response
 
 from kosha.origin import Origin
 from kosha.pages import DEFAULT_LIMIT, MAX_LIMIT, page_parameters, page_response, page_schema
-from kosha.sentinels import UNCHANGED
-from sharing.access import Need, file_for_actor, parent_place_for_actor, place_for_actor, upload_for_actor
+from sharing.access import Need, file_for_actor, place_for_actor, upload_for_actor
 from sharing.selectors import pending_uploads_for_owner
-from storage.api.fields import CompleteInput, FileCopyInput, FileUpdateInput, PartsInput, UploadStartInput
+from storage.api.destinations import copy_destination, move_changes
+from storage.api.fields import CompleteInput, FileCopyInput, FileUpdateInput, PartsInput, UploadStartInput, input_clean
 from storage.api.serializers import (
     FileOutput,
     PartUrlOutput,
@@ -108,9 +108,7 @@ class UploadViewSet(viewsets.ViewSet):
 
     @extend_schema(request=UploadStartInput, responses={201: UploadStartOutput})
     def create(self, request):
-        data = UploadStartInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        payload = data.validated_data
+        payload = input_clean(UploadStartInput, request.data)
         place = place_for_actor(actor=request.user, folder_id=payload.get("folder"), need=Need.EDIT, field="folder")
         started = upload_start(
             actor=request.user,
@@ -146,30 +144,20 @@ class UploadViewSet(viewsets.ViewSet):
     @extend_schema(request=PartsInput, responses=inline_serializer("PartUrls", {"parts": PartUrlOutput(many=True)}))
     @action(detail=True, methods=["post"])
     def parts(self, request, pk=None):
-        data = PartsInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = input_clean(PartsInput, request.data)
         upload = upload_for_actor(actor=request.user, upload_id=pk, need=Need.EDIT)
-        signed = upload_parts_presign(upload=upload, numbers=data.validated_data["numbers"])
+        signed = upload_parts_presign(upload=upload, numbers=data["numbers"])
         return Response(parts_body(request, signed))
 
     @extend_schema(request=CompleteInput, responses={200: FileOutput})
     @action(detail=True, methods=["post"])
     def complete(self, request, pk=None):
-        data = CompleteInput(data=request.data)
-        data.is_valid(raise_exception=True)
+        data = input_clean(CompleteInput, request.data)
         upload = upload_for_actor(actor=request.user, upload_id=pk, need=Need.EDIT)
         version = upload_complete(
-            actor=request.user,
-            upload=upload,
-            parts=data.validated_data.get("parts"),
-            origin=Origin.of_api(request),
+            actor=request.user, upload=upload, parts=data.get("parts"), origin=Origin.of_api(request)
         )
         return Response(FileOutput(version.file).data)
-
-
-def _place(request, raw, *, field: str):
-    # In a request body null means the root of one's own space.
-    return place_for_actor(actor=request.user, folder_id=raw, need=Need.EDIT, field=field)
 
 
 class FileViewSet(viewsets.ViewSet):
@@ -214,15 +202,12 @@ class FileViewSet(viewsets.ViewSet):
         "(null: the root of your own space): items stay in their owner's space.",
     )
     def partial_update(self, request, pk=None):
-        data = FileUpdateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        payload = data.validated_data
+        payload = input_clean(FileUpdateInput, request.data)
         file = file_for_actor(actor=request.user, file_id=pk, need=Need.ARRANGE)
         file = file_update(
             actor=request.user,
             file=file,
-            name=payload["name"] if "name" in payload else UNCHANGED,
-            place=_place(request, payload["folder"], field="folder") if "folder" in payload else UNCHANGED,
+            **move_changes(request, payload, field="folder"),
             origin=Origin.of_api(request),
         )
         return Response(FileOutput(file).data)
@@ -235,14 +220,9 @@ class FileViewSet(viewsets.ViewSet):
     )
     @action(detail=True, methods=["post"])
     def copy(self, request, pk=None):
-        data = FileCopyInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        payload = data.validated_data
+        payload = input_clean(FileCopyInput, request.data)
         file = file_for_actor(actor=request.user, file_id=pk, need=Need.VIEW)
-        if "folder" in payload:
-            place = _place(request, payload["folder"], field="folder")
-        else:
-            place = parent_place_for_actor(actor=request.user, item=file, need=Need.EDIT)
+        place = copy_destination(request, payload, item=file, field="folder")
         copied = file_copy(
             actor=request.user, file=file, place=place, name=payload.get("name"), origin=Origin.of_api(request)
         )
