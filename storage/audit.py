@@ -48,6 +48,31 @@ def item_event_record(
     )
 
 
+def rename_move_record(
+    *,
+    actor: User | AnonymousUser | None,
+    item: File | Folder,
+    origin: Origin,
+    old_name: str,
+    old_parent_id: uuid.UUID | None,
+) -> None:
+    """Record what a rename and/or move of `item` did: RENAME (detail: the old name) when
+    its name changed, MOVE (detail: the folder ids it left and entered, None for the root)
+    when its folder did. Call inside the change's transaction, after item holds its new
+    name and place."""
+    if item.name != old_name:
+        item_event_record(
+            kind=ActivityEvent.Kind.RENAME, actor=actor, item=item, origin=origin, detail={"from": old_name}
+        )
+    new_parent_id = item_parent_id(item)
+    if new_parent_id != old_parent_id:
+        detail = {
+            "from": str(old_parent_id) if old_parent_id else None,
+            "to": str(new_parent_id) if new_parent_id else None,
+        }
+        item_event_record(kind=ActivityEvent.Kind.MOVE, actor=actor, item=item, origin=origin, detail=detail)
+
+
 def item_event_build(
     *, kind: str, actor: User | AnonymousUser | None, item: File | Folder, origin: Origin, detail: dict | None = None
 ) -> ActivityEvent:

@@ -12,7 +12,10 @@ import uuid
 from dataclasses import dataclass
 from typing import TYPE_CHECKING
 
+from kosha.errors import InvalidInput, OtherSpace
+from kosha.sentinels import Unchanged
 from storage.models import Folder
+from storage.names import name_clean
 
 if TYPE_CHECKING:
     from accounts.models import User
@@ -33,3 +36,16 @@ class Place:
     @property
     def folder_id(self) -> uuid.UUID | None:
         return self.folder.pk if self.folder is not None else None
+
+
+def move_clean(*, name: str | Unchanged, place: Place | Unchanged, owner_id: object, field: str) -> str | None:
+    """The checks a rename and/or move makes before it locks anything: the new name,
+    cleaned (None: unchanged), and the new place, which must be in the item's own space
+    (`owner_id`'s). Raises InvalidInput (nothing to change), InvalidName, OtherSpace
+    naming `field`. No I/O."""
+    if isinstance(name, Unchanged) and isinstance(place, Unchanged):
+        raise InvalidInput(f"Give a new name, a new {field}, or both.")
+    new_name = None if isinstance(name, Unchanged) else name_clean(name)
+    if not isinstance(place, Unchanged) and place.owner.pk != owner_id:
+        raise OtherSpace(field=field)
+    return new_name

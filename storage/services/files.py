@@ -21,24 +21,21 @@ from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 
-from activity.models import ActivityEvent
 from kosha.errors import (
     DomainError,
-    InvalidInput,
     NameTaken,
     NameTakenByFolder,
     NoContent,
     NotFound,
-    OtherSpace,
 )
 from kosha.origin import Origin
 from kosha.sentinels import UNCHANGED, Unchanged
 from plans.services import usage_lock
-from storage.audit import item_event_record
+from storage.audit import rename_move_record
 from storage.locks import file_lock, folders_lock
 from storage.models import File, Folder
 from storage.names import name_clean
-from storage.places import Place
+from storage.places import Place, move_clean
 from storage.services.copies import CopyEntry, copies_abandon, copies_reserve, copies_store, copy_record
 
 if TYPE_CHECKING:
@@ -82,12 +79,8 @@ def file_update(
     place in another person's space), NotFound (the file or the target was trashed
     meanwhile), NameTaken, NameTakenByFolder. Locks Usage, the target folder, the file.
     Returns `file`, changed."""
-    if name is UNCHANGED and place is UNCHANGED:
-        raise InvalidInput("Give a new name, a new folder, or both.")
-    new_name = None if name is UNCHANGED else name_clean(name)
+    new_name = move_clean(name=name, place=place, owner_id=file.owner_id, field="folder")
     moving = not isinstance(place, Unchanged)
-    if not isinstance(place, Unchanged) and place.owner.pk != file.owner_id:
-        raise OtherSpace(field="folder")
     owner = file.owner
 
     with transaction.atomic():
@@ -111,16 +104,7 @@ def file_update(
                     locked.save(update_fields=["name", "folder", "updated_at"])
             except IntegrityError:
                 raise NameTaken(name=final_name) from None
-            if final_name != old_name:
-                item_event_record(
-                    kind=ActivityEvent.Kind.RENAME, actor=actor, item=locked, origin=origin, detail={"from": old_name}
-                )
-            if target_id != old_folder_id:
-                detail = {
-                    "from": str(old_folder_id) if old_folder_id else None,
-                    "to": str(target_id) if target_id else None,
-                }
-                item_event_record(kind=ActivityEvent.Kind.MOVE, actor=actor, item=locked, origin=origin, detail=detail)
+            rename_move_record(actor=actor, item=locked, origin=origin, old_name=old_name, old_parent_id=old_folder_id)
     # The door's object keeps its grant and joined version; give it the new name and place.
     file.name, file.folder_id, file.updated_at = locked.name, locked.folder_id, locked.updated_at
     return file

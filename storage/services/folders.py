@@ -24,15 +24,15 @@ from typing import TYPE_CHECKING
 from django.db import IntegrityError, transaction
 
 from activity.models import ActivityEvent
-from kosha.errors import InvalidInput, NameTaken, NameTakenByFile, NotFound, OtherSpace
+from kosha.errors import NameTaken, NameTakenByFile, NotFound
 from kosha.origin import Origin
 from kosha.sentinels import UNCHANGED, Unchanged
 from plans.services import usage_lock
-from storage.audit import item_event_record
+from storage.audit import item_event_record, rename_move_record
 from storage.locks import folders_lock
 from storage.models import File, Folder
 from storage.names import name_clean
-from storage.places import Place
+from storage.places import Place, move_clean
 from storage.tree import chain_for_attaching, depth_check, folder_subtree, subtree_levels
 
 if TYPE_CHECKING:
@@ -104,12 +104,8 @@ def folder_update(
     subfolders, or below a chain that does not reach the root), FolderTooDeep (its
     deepest subfolder would pass KOSHA_MAX_FOLDER_DEPTH), NameTaken, NameTakenByFile.
     Locks Usage, then both folders by pk."""
-    if name is UNCHANGED and place is UNCHANGED:
-        raise InvalidInput("Give a new name, a new parent, or both.")
-    new_name = None if name is UNCHANGED else name_clean(name)
+    new_name = move_clean(name=name, place=place, owner_id=folder.owner_id, field="parent")
     moving = not isinstance(place, Unchanged)
-    if not isinstance(place, Unchanged) and place.owner.pk != folder.owner_id:
-        raise OtherSpace(field="parent")
     owner = folder.owner
     target_id = place.folder_id if not isinstance(place, Unchanged) else None
 
@@ -143,24 +139,9 @@ def folder_update(
                 locked.save(update_fields=["name", "parent", "updated_at"])
         except IntegrityError:
             raise NameTaken("A folder with this name already exists here.", name=final_name) from None
-        if final_name != old_name:
-            item_event_record(
-                kind=ActivityEvent.Kind.RENAME, actor=actor, item=locked, origin=origin, detail={"from": old_name}
-            )
-        if parent_pk != old_parent_id:
-            item_event_record(
-                kind=ActivityEvent.Kind.MOVE,
-                actor=actor,
-                item=locked,
-                origin=origin,
-                detail=_move_detail(old_parent_id, parent_pk),
-            )
+        rename_move_record(actor=actor, item=locked, origin=origin, old_name=old_name, old_parent_id=old_parent_id)
     locked.owner = owner
     return locked
-
-
-def _move_detail(from_id: uuid.UUID | None, to_id: uuid.UUID | None) -> dict:
-    return {"from": str(from_id) if from_id else None, "to": str(to_id) if to_id else None}
 
 
 __all__ = ["UNCHANGED", "folder_create", "folder_update"]

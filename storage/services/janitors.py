@@ -100,9 +100,7 @@ def _orphans_among(batch: list[ListedObject], *, cutoff: datetime) -> list[Liste
     live_owners = _existing_user_ids({owner for owner in owners.values() if owner is not None})
     of_live_owner = [listed.key for listed in batch if owners[listed.key] in live_owners]
     referenced = _referenced(of_live_owner) if of_live_owner else set()
-    unreferenced = [
-        listed for listed in batch if owners[listed.key] not in live_owners or listed.key not in referenced
-    ]
+    unreferenced = [listed for listed in batch if owners[listed.key] not in live_owners or listed.key not in referenced]
     young = [listed.key for listed in unreferenced if listed.last_modified >= cutoff]
     known = _ended_session_keys(young) if young else set()
     return [

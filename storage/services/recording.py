@@ -276,12 +276,18 @@ def session_store_clean(*, session: UploadSession) -> None:
     """Abort the session's multipart upload and delete its key, then stamp finished_at.
     A store error is logged and left for the sweeper, which retries sessions that ended
     without finished_at. Call with no transaction open."""
-    backend = get_backend()
     try:
-        if session.multipart_upload_id:
-            backend.multipart_abort(key=session.key, upload_id=session.multipart_upload_id)
-        backend.delete(keys=[session.key])
+        session_objects_delete(session=session)
     except BackendError:
         logger.warning("Store cleanup of session %s failed; the sweeper will retry", session.pk, exc_info=True)
         return
     UploadSession.objects.filter(pk=session.pk).update(finished_at=timezone.now())
+
+
+def session_objects_delete(*, session: UploadSession) -> None:
+    """Abort the session's multipart upload, if it has one, and delete its key: whatever
+    its URLs put in the store goes. Raises BackendError. Call with no transaction open."""
+    backend = get_backend()
+    if session.multipart_upload_id:
+        backend.multipart_abort(key=session.key, upload_id=session.multipart_upload_id)
+    backend.delete(keys=[session.key])

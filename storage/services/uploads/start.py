@@ -8,7 +8,7 @@ import math
 import re
 from dataclasses import dataclass
 from datetime import timedelta
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Required, TypedDict, Unpack
 
 from django.conf import settings
 from django.db import transaction
@@ -109,25 +109,29 @@ class StartRequest:
 _REQUEST_FIELDS = ("name", "size_bytes", "content_type", "sha256", "on_conflict", "strategy", "part_size_bytes")
 
 
-def start_request_clean(
-    *,
-    # Raw request values (JSON, a header): each is cleaned here, InvalidInput otherwise.
-    name: Any,
-    size_bytes: Any,
-    content_type: Any = None,
-    sha256: Any = None,
-    on_conflict: Any = None,
-    part_size_bytes: int | None = None,
-) -> StartRequest:
+class StartFields(TypedDict, total=False):
+    """The start fields of one file, raw as a request gives them (JSON, a header):
+    start_request_clean cleans each, InvalidInput otherwise."""
+
+    name: Required[Any]
+    size_bytes: Required[Any]
+    content_type: Any
+    sha256: Any
+    on_conflict: Any
+    part_size_bytes: int | None
+
+
+def start_request_clean(**fields: Unpack[StartFields]) -> StartRequest:
     """The start fields of one file as the protocol takes them (name cleaned, size in
     bytes, MIME type without parameters, sha256 as lowercase hex or "", on_conflict), the
     strategy they call for (multipart above KOSHA_MULTIPART_THRESHOLD_BYTES, or when a
     part size is given) and the part size. Raises InvalidName, InvalidInput. No query."""
-    name = name_clean(name)
-    size_bytes = upload_size_clean(size_bytes)
-    content_type = content_type_clean(content_type)
-    sha256 = sha256_clean(sha256)
-    on_conflict = _clean_on_conflict(on_conflict)
+    name = name_clean(fields["name"])
+    size_bytes = upload_size_clean(fields["size_bytes"])
+    content_type = content_type_clean(fields.get("content_type"))
+    sha256 = sha256_clean(fields.get("sha256"))
+    on_conflict = _clean_on_conflict(fields.get("on_conflict"))
+    part_size_bytes = fields.get("part_size_bytes")
     if part_size_bytes is not None and not MIN_PART_BYTES <= part_size_bytes <= MAX_PART_BYTES:
         raise InvalidInput(f"A part is {MIN_PART_BYTES} to {MAX_PART_BYTES} bytes.", field="part_size")
     strategy = (
@@ -182,40 +186,23 @@ def session_sign(upload: UploadSession) -> UploadStart:
 
 
 def upload_start(
-    *,
-    actor: User | None,
-    place: Place,
-    # Raw request values (JSON, a header): each is cleaned below, InvalidInput otherwise.
-    name: Any,
-    size_bytes: Any,
-    content_type: Any = None,
-    sha256: Any = None,
-    on_conflict: Any = None,
-    part_size_bytes: int | None = None,
-    lifetime: timedelta | None = None,
+    *, actor: User | None, place: Place, lifetime: timedelta | None = None, **fields: Unpack[StartFields]
 ) -> UploadStart:
     """Validate, create the session and reserve quota in one transaction (the bytes, and a
-    file slot unless it will be a new version of a live file: one conditional UPDATE of
-    the Usage row, plans.services.quota_reserve), sign the PUT (or start
-    the multipart upload). `place` is where the file lands (the door checked
-    that actor may add there): its owner's plan limits and quota apply, whoever the
-    actor is; actor (an editor, the owner, or None for a drop through a link) is the
-    session's `created_by`. `part_size_bytes` (8 MiB to 5 GiB) makes it a multipart upload
-    with parts of that size whatever size_bytes is: a body of unknown length whose
-    reservation then grows with it (storage/services/uploads/reserve.py). `lifetime`: how
-    long the session and its reservation last (default KOSHA_UPLOAD_SESSION_HOURS; shorter
-    for an anonymous drop). Raises InvalidName, InvalidInput, QuotaExceeded (before any
-    byte moves), NameTaken, NameTakenByFolder, StoreUnavailable."""
+        file slot unless it will be a new version of a live file: one conditional UPDATE of
+        the Usage row, plans.services.quota_reserve), sign the PUT (or start
+        the multipart upload). `place` is where the file lands (the door checked
+        that actor may add there): its owner's plan limits and quota apply, whoever the
+        actor is; actor (an editor, the owner, or None for a drop through a link) is the
+    X to 5 GiB) makes it a multipart upload
+        with parts of that size whatever size_bytes is: a body of unknown length whose
+        reservation then grows with it (storage/services/uploads/reserve.py). `lifetime`: how
+        long the session and its reservation last (default KOSHA_UPLOAD_SESSION_HOURS; shorter
+        for an anonymous drop). Raises InvalidName, InvalidInput, QuotaExceeded (before any
+        byte moves), NameTaken, NameTakenByFolder, StoreUnavailable."""
     owner = place.owner
     folder = place.folder
-    request = start_request_clean(
-        name=name,
-        size_bytes=size_bytes,
-        content_type=content_type,
-        sha256=sha256,
-        on_conflict=on_conflict,
-        part_size_bytes=part_size_bytes,
-    )
+    request = start_request_clean(**fields)
     name = request.name
     folder_taken, file_id = name_holders(owner=owner, folder_id=folder.pk if folder else None, name=name)
     if folder_taken:

@@ -10,9 +10,9 @@ from datetime import datetime
 from django.utils import timezone
 
 from kosha.errors import UploadCompleted
-from storage.backends import BackendError, get_backend
+from storage.backends import BackendError
 from storage.models import UploadSession
-from storage.services.recording import session_abandon, session_store_clean
+from storage.services.recording import session_abandon, session_objects_delete, session_store_clean
 
 logger = logging.getLogger(__name__)
 _ENDED_UNRECORDED = [UploadSession.Status.ABORTED, UploadSession.Status.EXPIRED, UploadSession.Status.FAILED]
@@ -61,14 +61,11 @@ def upload_late_writes_delete(*, now: datetime | None = None, limit: int = 500) 
     open; a store error leaves the session for the next run. Returns how many keys were
     deleted. Safe to run twice."""
     now = now or timezone.now()
-    backend = get_backend()
     deleted = 0
     due = UploadSession.objects.filter(status__in=_ENDED_UNRECORDED, delete_after__lte=now)
     for upload in due.order_by("delete_after")[:limit]:
         try:
-            if upload.multipart_upload_id:
-                backend.multipart_abort(key=upload.key, upload_id=upload.multipart_upload_id)
-            backend.delete(keys=[upload.key])
+            session_objects_delete(session=upload)
         except BackendError:
             logger.warning("Late-write delete of upload %s failed; the next sweep retries", upload.pk, exc_info=True)
             continue
