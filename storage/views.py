@@ -61,23 +61,18 @@ def _collection(request: HttpRequest, *, name: str) -> HttpResponse:
         "role": "viewer",
         "owner": request.user.email,
     }
-    context = {
-        "collection": name,
-        "collection_title": title,
-        "collection_empty": empty_text,
-        "folder": None,
-        "breadcrumbs": [],
-        "items": page.items,
-        "listing": listing,
-        "role": "viewer",
-        "can_edit": False,
-        "shared_by": None,
-        "search_types": SEARCH_TYPES,
-        "changes_tag": changes_tag,
-        "changes_poll_seconds": settings.KOSHA_CHANGES_POLL_SECONDS,
-        **_usage_context(request.user),
-    }
-    return render(request, "files/browser.html", context)
+    return _browser_render(
+        request,
+        changes_tag=changes_tag,
+        items=page.items,
+        listing=listing,
+        shared_by=None,
+        collection=name,
+        collection_title=title,
+        collection_empty=empty_text,
+        folder=None,
+        breadcrumbs=[],
+    )
 
 
 @login_required
@@ -109,16 +104,33 @@ def _browser(request: HttpRequest, *, folder_id: str | None) -> HttpResponse:
     if folder is None or folder.grant.is_owner:
         mark_shared(page.items, owner=request.user)
     listing = listing_body(page, folder=folder, actor=request.user)
-    context = {
-        "folder": page.breadcrumbs[-1] if page.breadcrumbs else None,
-        "breadcrumbs": page.breadcrumbs,
-        "items": page.items,
-        "folders": [item for item in page.items if item["kind"] == "folder"],
-        "files": [item for item in page.items if item["kind"] == "file"],
+    return _browser_render(
+        request,
+        changes_tag=changes_tag,
+        items=page.items,
+        listing=listing,
+        shared_by=folder.owner if folder is not None and not folder.grant.is_owner else None,
+        folder=page.breadcrumbs[-1] if page.breadcrumbs else None,
+        breadcrumbs=page.breadcrumbs,
+        folders=[item for item in page.items if item["kind"] == "folder"],
+        files=[item for item in page.items if item["kind"] == "file"],
+    )
+
+
+def _browser_render(
+    request: HttpRequest, *, changes_tag: str, items: list[dict], listing: dict, shared_by, **context
+) -> HttpResponse:
+    """The file browser page, for a folder or a collection: its first items, the listing
+    the scripts take over from, the actions of the caller's role (listing["role"]),
+    search, the tag live changes poll from, and the caller's usage; `context` adds what
+    the kind of page shows."""
+    role = listing["role"]
+    context |= {
+        "items": items,
         "listing": listing,
-        "role": listing["role"],
-        "can_edit": listing["role"] in ("owner", "editor"),
-        "shared_by": folder.owner if folder is not None and not folder.grant.is_owner else None,
+        "role": role,
+        "can_edit": role in ("owner", "editor"),
+        "shared_by": shared_by,
         "search_types": SEARCH_TYPES,
         "changes_tag": changes_tag,
         "changes_poll_seconds": settings.KOSHA_CHANGES_POLL_SECONDS,
