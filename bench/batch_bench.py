@@ -26,7 +26,8 @@ from pathlib import Path
 
 import requests
 
-from bench.upload_bench import Bench, cpu_delta, cpu_seconds
+from bench.stack import cpu_delta, cpu_seconds
+from bench.upload_bench import Bench
 
 FILES = int(os.environ.get("BENCH_BATCH_FILES", "200"))
 FILE_BYTES = 64 * 1024

@@ -25,7 +25,8 @@ from pathlib import Path
 
 import requests
 
-from bench.upload_bench import ROOT, Bench
+from bench.stack import ROOT
+from bench.upload_bench import Bench
 
 MiB = 1024 * 1024
 PUT_BYTES = int(os.environ.get("BENCH_DAV_MIB", "1024")) * MiB

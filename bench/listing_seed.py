@@ -144,27 +144,26 @@ class Seeder:
             self.files.append((file_id, owner, folder, name, current, size, ctype, updated, updated, deleted, False))
 
     def flush(self, cursor) -> None:
-        with cursor.copy(
-            "COPY storage_folder (id, owner_id, parent_id, name, created_at, updated_at, deleted_at, is_trash_root) "
-            "FROM STDIN"
-        ) as copy:
-            for row in self.folders:
-                copy.write_row(row)
-        with cursor.copy(
-            "COPY storage_fileversion (id, file_id, number, key, size_bytes, content_type, sha256, etag, created_at, "
-            "created_by_id, thumbnail_key) FROM STDIN"
-        ) as copy:
-            for row in self.versions:
-                copy.write_row(row)
-        with cursor.copy(
-            "COPY storage_file (id, owner_id, folder_id, name, current_version_id, size_bytes, content_type, "
-            "created_at, updated_at, deleted_at, is_trash_root) FROM STDIN"
-        ) as copy:
-            for row in self.files:
-                copy.write_row(row)
-        self.folders.clear()
-        self.files.clear()
-        self.versions.clear()
+        # Folders first, then versions, then the files that point at them.
+        for table, columns, rows in (
+            ("storage_folder", _FOLDER_COLUMNS, self.folders),
+            ("storage_fileversion", _VERSION_COLUMNS, self.versions),
+            ("storage_file", _FILE_COLUMNS, self.files),
+        ):
+            with cursor.copy(f"COPY {table} ({columns}) FROM STDIN") as copy:
+                for row in rows:
+                    copy.write_row(row)
+            rows.clear()
+
+
+_FOLDER_COLUMNS = "id, owner_id, parent_id, name, created_at, updated_at, deleted_at, is_trash_root"
+_VERSION_COLUMNS = (
+    "id, file_id, number, key, size_bytes, content_type, sha256, etag, created_at, created_by_id, thumbnail_key"
+)
+_FILE_COLUMNS = (
+    "id, owner_id, folder_id, name, current_version_id, size_bytes, content_type, created_at, updated_at, "
+    "deleted_at, is_trash_root"
+)
 
 
 def _secondary_indexes(cursor, tables: tuple[str, ...]) -> list[tuple[str, str]]:

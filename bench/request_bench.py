@@ -43,7 +43,7 @@ import psycopg
 import requests
 from botocore.config import Config
 
-from bench.upload_bench import ROOT, cpu_delta, cpu_seconds, free_port, wait_for
+from bench.stack import ROOT, cpu_delta, cpu_seconds, free_port, wait_for
 
 DB = os.environ.get("BENCH_DB", "postgres")
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")

@@ -14,73 +14,35 @@ Run: `make bench` (or `.venv/bin/python -m bench.upload_bench`). Prints a JSON s
 import concurrent.futures
 import json
 import os
-import socket
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
 
-import boto3
 import requests
 from boto3.s3.transfer import TransferConfig
-from botocore.config import Config
 
-ROOT = Path(__file__).resolve().parent.parent
+from bench.stack import (
+    BUCKET,
+    app_env,
+    cpu_delta,
+    cpu_seconds,
+    free_port,
+    gunicorn_start,
+    manage,
+    moto_start,
+    processes_stop,
+    s3_client,
+    wait_for,
+)
+
 MiB = 1024 * 1024
 SMALL_FILES = int(os.environ.get("BENCH_SMALL_FILES", "200"))
 SMALL_BYTES = 64 * 1024
 BIG_BYTES = int(os.environ.get("BENCH_BIG_MIB", "256")) * MiB
 PARALLEL = 4
 BIG_ROUNDS = int(os.environ.get("BENCH_BIG_ROUNDS", "3"))
-
-
-def free_port() -> int:
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def wait_for(url: str, timeout: float = 60) -> None:
-    deadline = time.monotonic() + timeout
-    while time.monotonic() < deadline:
-        try:
-            requests.get(url, timeout=2)
-            return
-        except (requests.ConnectionError, requests.Timeout):  # a busy machine: try again
-            time.sleep(0.2)
-    raise RuntimeError(f"{url} did not come up")
-
-
-def cpu_seconds(pid: int) -> float:
-    """CPU time of a process tree (gunicorn master + worker), in seconds.
-
-    Two sources, and the larger is right: /proc/<pid>/stat counts every thread the
-    process ever had, exited ones included (the proxy's boto3 transfer threads), but in
-    10 ms ticks; /proc/<pid>/task/<tid>/schedstat counts nanoseconds, but only for live
-    threads (gunicorn's request threads live as long as the worker, so the protocol's
-    few-millisecond requests are measured exactly)."""
-    ticks = os.sysconf("SC_CLK_TCK")
-    from_stat = 0.0
-    from_schedstat = 0.0
-    pending = [pid]
-    while pending:
-        current = pending.pop()
-        try:
-            fields = Path(f"/proc/{current}/stat").read_text().rsplit(")", 1)[1].split()
-            from_stat += (int(fields[11]) + int(fields[12])) / ticks
-            for task in Path(f"/proc/{current}/task").iterdir():
-                from_schedstat += int((task / "schedstat").read_text().split()[0]) / 1e9
-                pending.extend(int(child) for child in (task / "children").read_text().split())
-        except FileNotFoundError:
-            continue
-    return from_stat, from_schedstat
-
-
-def cpu_delta(before, after) -> float:
-    """CPU spent between two cpu_seconds() readings: the larger of the two measures."""
-    return max(after[0] - before[0], after[1] - before[1])
 
 
 class Bench:
@@ -90,22 +52,9 @@ class Bench:
         self.app_port = free_port()
         self.moto_url = f"http://127.0.0.1:{self.moto_port}"
         self.app_url = f"http://127.0.0.1:{self.app_port}"
-        self.bucket = "kosha-bench"
-        self.env = {
-            **os.environ,
-            "KOSHA_EMBEDDED": "true",
-            "SECRET_KEY": "bench-secret",
-            "DATABASE_URL": f"sqlite:///{workdir / 'bench.sqlite3'}",
-            "KOSHA_VAR_DIR": str(workdir),
-            "KOSHA_STORAGE": "s3",
-            "KOSHA_S3_ENDPOINT_URL": self.moto_url,
-            "KOSHA_S3_BUCKET": self.bucket,
-            "KOSHA_S3_ACCESS_KEY_ID": "bench",
-            "KOSHA_S3_SECRET_ACCESS_KEY": "bench",
-            "KOSHA_S3_ADDRESSING_STYLE": "path",
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "LOG_LEVEL": "WARNING",
-        }
+        self.bucket = BUCKET
+        self.env = app_env(workdir=workdir, moto_url=self.moto_url)
+        self.env["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
         self.env.pop("REDIS_URL", None)
         self.processes: list[subprocess.Popen] = []
         # The baseline sends what our clients send: no per-part checksums. boto3's default
@@ -115,63 +64,16 @@ class Bench:
         self.s3_default = self._client(checksums="when_supported")
 
     def _client(self, *, checksums: str):
-        return boto3.client(
-            "s3",
-            endpoint_url=self.moto_url,
-            region_name="us-east-1",
-            aws_access_key_id="bench",
-            aws_secret_access_key="bench",
-            config=Config(
-                s3={"addressing_style": "path"},
-                max_pool_connections=16,
-                request_checksum_calculation=checksums,
-                response_checksum_validation="when_required",
-            ),
+        return s3_client(
+            self.moto_url, request_checksum_calculation=checksums, response_checksum_validation="when_required"
         )
 
     def start(self) -> None:
-        python = sys.executable
-        self.processes.append(
-            subprocess.Popen(
-                [str(Path(python).parent / "moto_server"), "-H", "127.0.0.1", "-p", str(self.moto_port)],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        wait_for(self.moto_url)
+        self.processes.append(moto_start(self.moto_port))
         self.s3.create_bucket(Bucket=self.bucket)
-        manage = [python, str(ROOT / "manage.py")]
-        subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=self.env, check=True, cwd=ROOT)
-        self.token = (
-            subprocess.run(
-                [*manage, "shell", "-c", BOOTSTRAP],
-                env=self.env,
-                check=True,
-                cwd=ROOT,
-                capture_output=True,
-                text=True,
-            )
-            .stdout.strip()
-            .splitlines()[-1]
-        )
-        self.app = subprocess.Popen(
-            [
-                str(Path(python).parent / "gunicorn"),
-                "kosha.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.app_port}",
-                "--workers",
-                "1",
-                "--threads",
-                "8",
-                "--timeout",
-                "300",
-                "--log-level",
-                "warning",
-            ],
-            env=self.env,
-            cwd=ROOT,
-        )
+        manage("migrate", "--noinput", "-v", "0", env=self.env)
+        self.token = manage("shell", "-c", BOOTSTRAP, env=self.env).strip().splitlines()[-1]
+        self.app = gunicorn_start(port=self.app_port, workers=1, threads=8, env=self.env)
         self.processes.append(self.app)
         wait_for(f"{self.app_url}/api/schema/")
         self.session = requests.Session()
@@ -180,12 +82,7 @@ class Bench:
         self.request_cpu: dict[str, list[float]] = {}
 
     def stop(self) -> None:
-        for process in reversed(self.processes):
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        processes_stop(self.processes)
 
     # --- the protocol, as a client does it -------------------------------------------
     def api(self, method: str, path: str, **kwargs) -> dict:
