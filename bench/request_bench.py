@@ -38,12 +38,22 @@ import tempfile
 import time
 from pathlib import Path
 
-import boto3
 import psycopg
 import requests
-from botocore.config import Config
 
-from bench.stack import ROOT, cpu_delta, cpu_seconds, free_port, wait_for
+from bench.stack import (
+    BUCKET,
+    ROOT,
+    app_env,
+    cpu_delta,
+    cpu_seconds,
+    free_port,
+    gunicorn_start,
+    moto_start,
+    processes_stop,
+    s3_client,
+    wait_for,
+)
 
 DB = os.environ.get("BENCH_DB", "postgres")
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
@@ -102,21 +112,8 @@ class Server:
         self.moto_port, self.app_port = free_port(), free_port()
         self.moto_url = f"http://127.0.0.1:{self.moto_port}"
         self.app_url = f"http://127.0.0.1:{self.app_port}"
-        self.bucket = "kosha-bench"
-        self.env = {
-            **os.environ,
-            "KOSHA_EMBEDDED": "true",  # as `make run` (scripts/run-embedded) sets it
-            "SECRET_KEY": "bench-secret",
-            "KOSHA_VAR_DIR": str(workdir),
-            "KOSHA_STORAGE": "s3",
-            "KOSHA_S3_ENDPOINT_URL": self.moto_url,
-            "KOSHA_S3_BUCKET": self.bucket,
-            "KOSHA_S3_ACCESS_KEY_ID": "bench",
-            "KOSHA_S3_SECRET_ACCESS_KEY": "bench",
-            "KOSHA_S3_ADDRESSING_STYLE": "path",
-            "DJANGO_SETTINGS_MODULE": "bench.settings",
-            "LOG_LEVEL": "WARNING",
-        }
+        self.bucket = BUCKET
+        self.env = app_env(workdir=workdir, moto_url=self.moto_url)
         if DB == "postgres":
             self.env["DATABASE_URL"] = f"{PG_URL}/{PG_NAME}"
             self.env["REDIS_URL"] = REDIS_URL
@@ -126,29 +123,14 @@ class Server:
             self.env.pop("REDIS_URL", None)
             self.env["KOSHA_CACHE"] = "file"
         self.processes: list[subprocess.Popen] = []
-        self.s3 = boto3.client(
-            "s3",
-            endpoint_url=self.moto_url,
-            region_name="us-east-1",
-            aws_access_key_id="bench",
-            aws_secret_access_key="bench",
-            config=Config(s3={"addressing_style": "path"}, max_pool_connections=16),
-        )
+        self.s3 = s3_client(self.moto_url)
 
     def _pg(self, sql: str) -> None:
         with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
             conn.execute(sql)
 
     def start(self) -> None:
-        bin_dir = Path(sys.executable).parent
-        self.processes.append(
-            subprocess.Popen(
-                [str(bin_dir / "moto_server"), "-H", "127.0.0.1", "-p", str(self.moto_port)],
-                stdout=subprocess.DEVNULL,
-                stderr=subprocess.DEVNULL,
-            )
-        )
-        wait_for(self.moto_url)
+        self.processes.append(moto_start(self.moto_port))
         self.s3.create_bucket(Bucket=self.bucket)
         if DB == "postgres":
             self._pg(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
@@ -161,36 +143,14 @@ class Server:
         self.tokens = [line.split()[1] for line in out if line.startswith("token ")]
         self.listing_folder = next(line.split()[1] for line in out if line.startswith("folder "))
         # As scripts/run-embedded starts it (`make run`).
-        self.app = subprocess.Popen(
-            [
-                str(bin_dir / "gunicorn"),
-                "kosha.wsgi:application",
-                "--bind",
-                f"127.0.0.1:{self.app_port}",
-                "--workers",
-                "2",
-                "--threads",
-                "4",
-                "--timeout",
-                "300",
-                "--log-level",
-                "warning",
-            ],
-            env=self.env,
-            cwd=ROOT,
-        )
+        self.app = gunicorn_start(port=self.app_port, workers=2, threads=4, env=self.env)
         self.processes.append(self.app)
         wait_for(f"{self.app_url}/bench/floor/")
         schema = requests.get(f"{self.app_url}/api/schema/", timeout=120)
         self.schema_status = schema.status_code
 
     def stop(self) -> None:
-        for process in reversed(self.processes):
-            process.terminate()
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                process.kill()
+        processes_stop(self.processes)
         if DB == "postgres":
             self._pg(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
 
