@@ -135,6 +135,7 @@ class Seeder:
                         ctype,
                         "",
                         "",
+                        "",
                         updated if number == count else updated - dt.timedelta(days=count - number),
                         owner,
                         thumb,
@@ -158,7 +159,7 @@ class Seeder:
 
 _FOLDER_COLUMNS = "id, owner_id, parent_id, name, created_at, updated_at, deleted_at, is_trash_root"
 _VERSION_COLUMNS = (
-    "id, file_id, number, key, size_bytes, content_type, sha256, etag, created_at, created_by_id, thumbnail_key"
+    "id, file_id, number, key, size_bytes, content_type, sha256, sha1, etag, created_at, created_by_id, thumbnail_key"
 )
 _FILE_COLUMNS = (
     "id, owner_id, folder_id, name, current_version_id, size_bytes, content_type, created_at, updated_at, "
