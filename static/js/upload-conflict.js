@@ -49,8 +49,17 @@ export class ConflictChoices {
   }
 }
 
-/** The dialog for one taken name; Escape skips that file only. */
-export async function askConflict(name) {
+// One dialog on the page at a time, also across uploads (a second drop while a question is open).
+let dialogs = Promise.resolve();
+
+/** The dialog for one taken name, after any other upload's open question; Escape skips that file only. */
+export function askConflict(name) {
+  const answer = dialogs.then(() => conflictDialog(name));
+  dialogs = answer.catch(() => {});
+  return answer;
+}
+
+async function conflictDialog(name) {
   const { value, checked } = await choiceDialog({
     title: `“${name}” already exists`,
     body: `This folder already has a file named “${name}”. Replace it (the current file is kept as an earlier version), keep both (the new file gets a new name), or skip it?`,

@@ -351,3 +351,23 @@ def test_a_multipart_upload_resumed_after_a_reload_completes_as_chosen_without_a
     assert kept.versions.count() == 2
     assert kept.current_version.size_bytes == 12 * MiB
     _nothing_reserved(owner)
+
+
+def test_two_uploads_with_taken_names_ask_one_dialog_at_a_time(owner_page, live_server, owner, starts):
+    for name in ("a.txt", "b.txt"):
+        factories.stored_file(owner, name, b"old")
+    page = owner_page
+    page.goto(live_server.url + "/")
+    row_option(page, "b.txt").wait_for()
+
+    _choose(page, {"a.txt": b"new a"})
+    expect(_dialog(page, "a.txt")).to_be_visible()
+    _choose(page, {"b.txt": b"new b"})  # a second upload while the first question is open
+    expect(_item(page, "b.txt")).to_have_attribute("data-state", "asking")
+
+    expect(page.locator("[data-choice-dialog]")).to_have_count(1)
+    _dialog(page, "a.txt").get_by_role("button", name="Keep both").click()
+    _dialog(page, "b.txt").get_by_role("button", name="Skip").click()
+    expect(page.locator("[data-upload-summary]")).to_have_text("1 of 1 uploaded · 1 skipped", timeout=UPLOAD_TIMEOUT_MS)
+    assert set(File.objects.filter(owner=owner).values_list("name", flat=True)) == {"a.txt", "b.txt", "a (2).txt"}
+    _nothing_reserved(owner)
