@@ -11,32 +11,29 @@ SCHEDULES = [
 
 
 class Migration(migrations.Migration):
+
     dependencies = [
-        ("accounts", "0001_initial"),
-        ("django_q", "0018_task_success_index"),
+        ('accounts', '0001_initial'),
+        ('django_q', '0018_task_success_index'),
     ]
 
     operations = [
         migrations.AddField(
-            model_name="user",
-            name="deleting_at",
+            model_name='user',
+            name='deleting_at',
             field=models.DateTimeField(blank=True, null=True),
         ),
         migrations.CreateModel(
-            name="WebhookEvent",
+            name='WebhookEvent',
             fields=[
-                ("id", models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name="ID")),
-                ("source", models.CharField(max_length=32)),
-                ("event_id", models.CharField(max_length=255)),
-                ("received_at", models.DateTimeField(auto_now_add=True)),
+                ('id', models.BigAutoField(auto_created=True, primary_key=True, serialize=False, verbose_name='ID')),
+                ('source', models.CharField(max_length=32)),
+                ('event_id', models.CharField(max_length=255)),
+                ('received_at', models.DateTimeField(auto_now_add=True)),
             ],
             options={
-                "ordering": ["-received_at", "id"],
-                "constraints": [
-                    models.UniqueConstraint(
-                        fields=("source", "event_id"), name="accounts_webhookevent_unique_per_source"
-                    )
-                ],
+                'ordering': ['-received_at', 'id'],
+                'constraints': [models.UniqueConstraint(fields=('source', 'event_id'), name='accounts_webhookevent_unique_per_source')],
             },
         ),
         schedules_register(SCHEDULES),
