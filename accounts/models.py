@@ -65,11 +65,12 @@ class User(AbstractBaseUser, PermissionsMixin):
         return self.name or self.email.split("@")[0]
 
 
-class ApiToken(models.Model):
-    """A personal API token. Only a SHA-256 of the secret is stored; the key is shown once."""
+class PersonalKey(models.Model):
+    """A key a user makes for a program or a device (`kosha_<prefix>_<secret>`,
+    accounts/tokens.py): named, shown once, revocable. Only a SHA-256 of the secret is
+    stored."""
 
     id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
-    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(max_length=100)
     # The prefix is public and indexed so authentication is one lookup, not a scan.
     prefix = models.CharField(max_length=16, unique=True)
@@ -78,33 +79,27 @@ class ApiToken(models.Model):
     last_used_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
+        abstract = True
         ordering = ["-created_at", "id"]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
 
-class AppPassword(models.Model):
-    """A device's password for WebDAV (HTTP Basic): made per device, shown once, revocable.
-    Only a SHA-256 of the secret is stored; the account password never opens /dav/."""
+class ApiToken(PersonalKey):
+    """A personal API token (`Authorization: Token <key>`)."""
 
-    id = models.UUIDField(primary_key=True, default=uuid.uuid4, editable=False)
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="api_tokens")
+
+
+class AppPassword(PersonalKey):
+    """A device's password for WebDAV (HTTP Basic), one per device; the account password
+    never opens /dav/."""
+
     user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="app_passwords")
-    name = models.CharField(max_length=100)
-    # The prefix is public and indexed so authentication is one lookup, not a scan.
-    prefix = models.CharField(max_length=16, unique=True)
-    secret_hash = models.CharField(max_length=64)
     # GET answers 302 to the store's presigned URL instead of streaming (for clients that
     # follow redirects, e.g. rclone with the store on another host name).
     redirect_downloads = models.BooleanField(default=False)
-    created_at = models.DateTimeField(auto_now_add=True)
-    last_used_at = models.DateTimeField(null=True, blank=True)
-
-    class Meta:
-        ordering = ["-created_at", "id"]
-
-    def __str__(self) -> str:
-        return f"{self.name} ({self.prefix}…)"
 
 
 class WebhookEvent(models.Model):

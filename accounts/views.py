@@ -1,5 +1,8 @@
 """Account settings: the signed-in user's email, password, two-factor, API tokens, usage and plan."""
 
+from collections.abc import Callable
+
+from django import forms
 from django.contrib import messages
 from django.contrib.auth import logout
 from django.contrib.auth.decorators import login_required
@@ -57,6 +60,38 @@ def _render_settings(request: HttpRequest, *, create_form: ApiTokenCreateForm, n
     return render(request, "settings/index.html", context, status=status)
 
 
+def _key_create(request: HttpRequest, form: forms.Form, *, create: Callable, page: Callable, what: str) -> HttpResponse:
+    """Make a personal key (API token, app password) from a create form whose fields are
+    the service's arguments; `page` renders the list with the form and the new key."""
+    if not form.is_valid():
+        return page(request, create_form=form, status=400)
+    try:
+        row, key = create(user=request.user, **form.cleaned_data)
+    except DomainError as error:
+        form.add_error("name", error.message)
+        return page(request, create_form=form, status=400)
+    # The key is rendered into this response only (no redirect, no session): it is never stored.
+    messages.success(request, f"{what.capitalize()} “{row.name}” created.")
+    return page(request, create_form=type(form)(), new_key=key)
+
+
+def _key_revoke(
+    request: HttpRequest, form: forms.Form, *, revoke: Callable, page: str, what: str, done: str
+) -> HttpResponse:
+    """Revoke a personal key named by a revoke form whose field is the service's id
+    argument; back to the `page` list with what happened."""
+    if not form.is_valid():
+        messages.error(request, f"That {what} could not be found.")
+        return redirect(page)
+    try:
+        revoke(user=request.user, **form.cleaned_data)
+    except DomainError as error:
+        messages.error(request, error.message)
+    else:
+        messages.success(request, done)
+    return redirect(page)
+
+
 @never_cache
 @login_required
 @require_GET
@@ -77,33 +112,22 @@ def plan_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def api_token_create_view(request: HttpRequest) -> HttpResponse:
-    form = ApiTokenCreateForm(request.POST)
-    if not form.is_valid():
-        return _render_settings(request, create_form=form, status=400)
-    try:
-        token, key = api_token_create(user=request.user, name=form.cleaned_data["name"])
-    except DomainError as error:
-        form.add_error("name", error.message)
-        return _render_settings(request, create_form=form, status=400)
-    # The key is rendered into this response only (no redirect, no session): it is never stored.
-    messages.success(request, f"Token “{token.name}” created.")
-    return _render_settings(request, create_form=ApiTokenCreateForm(), new_key=key)
+    return _key_create(
+        request, ApiTokenCreateForm(request.POST), create=api_token_create, page=_render_settings, what="token"
+    )
 
 
 @login_required
 @require_POST
 def api_token_revoke_view(request: HttpRequest) -> HttpResponse:
-    form = ApiTokenRevokeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "That token could not be found.")
-        return redirect("settings")
-    try:
-        api_token_revoke(user=request.user, token_id=form.cleaned_data["token_id"])
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "Token revoked. Anything using it can no longer sign in.")
-    return redirect("settings")
+    return _key_revoke(
+        request,
+        ApiTokenRevokeForm(request.POST),
+        revoke=api_token_revoke,
+        page="settings",
+        what="token",
+        done="Token revoked. Anything using it can no longer sign in.",
+    )
 
 
 def _render_app_passwords(
@@ -126,37 +150,26 @@ def app_passwords_view(request: HttpRequest) -> HttpResponse:
     makes one and shows its key once, with the /dav/ URL and the username to type."""
     if request.method == "GET":
         return _render_app_passwords(request, create_form=AppPasswordCreateForm())
-    form = AppPasswordCreateForm(request.POST)
-    if not form.is_valid():
-        return _render_app_passwords(request, create_form=form, status=400)
-    try:
-        app_password, key = app_password_create(
-            user=request.user,
-            name=form.cleaned_data["name"],
-            redirect_downloads=form.cleaned_data["redirect_downloads"],
-        )
-    except DomainError as error:
-        form.add_error("name", error.message)
-        return _render_app_passwords(request, create_form=form, status=400)
-    # The key is rendered into this response only (no redirect, no session): it is never stored.
-    messages.success(request, f"App password “{app_password.name}” created.")
-    return _render_app_passwords(request, create_form=AppPasswordCreateForm(), new_key=key)
+    return _key_create(
+        request,
+        AppPasswordCreateForm(request.POST),
+        create=app_password_create,
+        page=_render_app_passwords,
+        what="app password",
+    )
 
 
 @login_required
 @require_POST
 def app_password_revoke_view(request: HttpRequest) -> HttpResponse:
-    form = AppPasswordRevokeForm(request.POST)
-    if not form.is_valid():
-        messages.error(request, "That app password could not be found.")
-        return redirect("settings_app_passwords")
-    try:
-        app_password_revoke(user=request.user, app_password_id=form.cleaned_data["app_password_id"])
-    except DomainError as error:
-        messages.error(request, error.message)
-    else:
-        messages.success(request, "App password revoked. The device using it can no longer connect.")
-    return redirect("settings_app_passwords")
+    return _key_revoke(
+        request,
+        AppPasswordRevokeForm(request.POST),
+        revoke=app_password_revoke,
+        page="settings_app_passwords",
+        what="app password",
+        done="App password revoked. The device using it can no longer connect.",
+    )
 
 
 @never_cache

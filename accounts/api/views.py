@@ -23,6 +23,9 @@ class _PersonalKeyViewSet(viewsets.ViewSet):
     # Any segment reaches the view, so a malformed id is a JSON 404 from the selector too.
     lookup_value_regex = "[^/]+"
     scope: str
+    tag: str  # the OpenAPI tag
+    page_name: str  # the OpenAPI component of a page of rows
+    summaries: tuple[str, str, str]  # the OpenAPI summaries of list, create and revoke
     output_serializer: type
     input_serializer: type
     created_serializer: type
@@ -60,27 +63,37 @@ class _PersonalKeyViewSet(viewsets.ViewSet):
         return Response(status=status.HTTP_204_NO_CONTENT)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List your API tokens, newest first",
-        tags=["tokens"],
-        parameters=page_parameters(default=DEFAULT_LIMIT, maximum=MAX_LIMIT),
-        responses=page_schema("ApiTokenPage", ApiTokenOutputSerializer(many=True)),
-    ),
-    create=extend_schema(
-        summary="Create an API token",
-        tags=["tokens"],
-        request=ApiTokenInputSerializer,
-        responses={201: ApiTokenCreatedSerializer},
-    ),
-    destroy=extend_schema(
-        summary="Revoke an API token", tags=["tokens"], responses={204: OpenApiResponse(description="Revoked.")}
-    ),
-)
+def _documented(viewset: type[_PersonalKeyViewSet]) -> type[_PersonalKeyViewSet]:
+    """The OpenAPI description of a personal-key viewset, from its serializers, `tag`,
+    `page_name` and `summaries` (list, create, revoke)."""
+    listed, made, revoked = viewset.summaries
+    return extend_schema_view(
+        list=extend_schema(
+            summary=listed,
+            tags=[viewset.tag],
+            parameters=page_parameters(default=DEFAULT_LIMIT, maximum=MAX_LIMIT),
+            responses=page_schema(viewset.page_name, viewset.output_serializer(many=True)),
+        ),
+        create=extend_schema(
+            summary=made,
+            tags=[viewset.tag],
+            request=viewset.input_serializer,
+            responses={201: viewset.created_serializer},
+        ),
+        destroy=extend_schema(
+            summary=revoked, tags=[viewset.tag], responses={204: OpenApiResponse(description="Revoked.")}
+        ),
+    )(viewset)
+
+
+@_documented
 class ApiTokenViewSet(_PersonalKeyViewSet):
     """Personal API tokens of the signed-in user (`Authorization: Token <key>`)."""
 
     scope = "accounts.tokens"
+    tag = "tokens"
+    page_name = "ApiTokenPage"
+    summaries = ("List your API tokens, newest first", "Create an API token", "Revoke an API token")
     output_serializer = ApiTokenOutputSerializer
     input_serializer = ApiTokenInputSerializer
     created_serializer = ApiTokenCreatedSerializer
@@ -95,29 +108,18 @@ class ApiTokenViewSet(_PersonalKeyViewSet):
         api_token_revoke(user=user, token_id=pk)
 
 
-@extend_schema_view(
-    list=extend_schema(
-        summary="List your app passwords (WebDAV devices), newest first",
-        tags=["app passwords"],
-        parameters=page_parameters(default=DEFAULT_LIMIT, maximum=MAX_LIMIT),
-        responses=page_schema("AppPasswordPage", AppPasswordOutputSerializer(many=True)),
-    ),
-    create=extend_schema(
-        summary="Create an app password for a device",
-        tags=["app passwords"],
-        request=AppPasswordInputSerializer,
-        responses={201: AppPasswordCreatedSerializer},
-    ),
-    destroy=extend_schema(
-        summary="Revoke an app password",
-        tags=["app passwords"],
-        responses={204: OpenApiResponse(description="Revoked.")},
-    ),
-)
+@_documented
 class AppPasswordViewSet(_PersonalKeyViewSet):
     """App passwords of the signed-in user: HTTP Basic for /dav/, one per device."""
 
     scope = "accounts.app_passwords"
+    tag = "app passwords"
+    page_name = "AppPasswordPage"
+    summaries = (
+        "List your app passwords (WebDAV devices), newest first",
+        "Create an app password for a device",
+        "Revoke an app password",
+    )
     output_serializer = AppPasswordOutputSerializer
     input_serializer = AppPasswordInputSerializer
     created_serializer = AppPasswordCreatedSerializer
