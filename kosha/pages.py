@@ -148,6 +148,12 @@ def keyset_page(
     return Page(items=rows, next_cursor=cursor_sign([getattr(last, key) for key in order], scope=scope))
 
 
+def page_query(request: Any) -> dict[str, Any]:
+    """A list request's paging parameters as a selector takes them, raw from the query
+    string (`cursor`, `limit`; the selector checks them): `selector(..., **page_query(request))`."""
+    return {"cursor": request.query_params.get("cursor"), "limit": request.query_params.get("limit")}
+
+
 def page_response(page: Page, serializer: Callable[..., Any], *, context: dict | None = None) -> dict[str, Any]:
     """The API's list body: `{"items": [...serialized], "next": cursor | null}`."""
     return {"items": serializer(page.items, many=True, context=context or {}).data, "next": page.next_cursor}

@@ -6,7 +6,9 @@ invitation is e-mailed by the worker after commit with a link to /invitations/<t
 Whoever opens that link holds the address's mail, so the sign-up it leads to counts the
 address as verified (allauth's stash_verified_email); a sign-up that verifies the
 address any other way (the confirmation mail, a provider's verified address) accepts too.
-Accepting turns every pending invitation for the address into a Share.
+Accepting turns every pending invitation for the address into a Share. A pending
+invitation's role is changed, and it is revoked, like a share's (share_update and
+share_delete in sharing.services.shares).
 """
 
 from __future__ import annotations
@@ -145,33 +147,3 @@ def invitations_accept(*, user: User, email: str) -> list[Share]:
             invitation.share = share
             invitation.save(update_fields=["accepted_at", "share"])
     return made
-
-
-def invitation_update(*, actor: User, invitation: Invitation, role: str, origin: Origin) -> Invitation:
-    """Change a pending invitation's role (the share it becomes gets it). Records
-    SHARE_CHANGED like share_update."""
-    invitation.role = role
-    with transaction.atomic():
-        invitation.save(update_fields=["role"])
-        item_event_record(
-            kind=ActivityEvent.Kind.SHARE_CHANGED,
-            actor=actor,
-            item=invitation.item,
-            origin=origin,
-            detail={"with": invitation.email, "role": role},
-        )
-    return invitation
-
-
-def invitation_delete(*, actor: User, invitation: Invitation, origin: Origin) -> None:
-    """Revoke a pending invitation: its link stops working. Records SHARE_REVOKED like
-    share_delete."""
-    with transaction.atomic():
-        item_event_record(
-            kind=ActivityEvent.Kind.SHARE_REVOKED,
-            actor=actor,
-            item=invitation.item,
-            origin=origin,
-            detail={"with": invitation.email},
-        )
-        invitation.delete()

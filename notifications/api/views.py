@@ -5,7 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kosha.errors import NotFound
-from kosha.pages import page_response
+from kosha.pages import page_query, page_response
 from notifications import selectors, services
 from notifications.api.serializers import NotificationOutput, ReadAllOutput, UnreadCountOutput
 from notifications.models import Notification
@@ -15,9 +15,7 @@ from notifications.views import parse_int_id
 class NotificationListView(APIView):
     @extend_schema(responses=NotificationOutput(many=True))
     def get(self, request):
-        page = selectors.notifications_for_user(
-            user=request.user, cursor=request.query_params.get("cursor"), limit=request.query_params.get("limit")
-        )
+        page = selectors.notifications_for_user(user=request.user, **page_query(request))
         return Response(page_response(page, NotificationOutput))
 
 

@@ -10,7 +10,7 @@ from django.utils import timezone
 
 from kosha.errors import NotFound
 from sharing.access.items import _live_file, _live_folder
-from sharing.access.rule import Grant, Role, _file_not_found, _folder_not_found, folder_chain_ids
+from sharing.access.rule import Grant, Role, _file_not_found, _folder_not_found, _Item, folder_chain_ids
 from sharing.models import ShareLink
 from storage.ids import parse_id
 from storage.models import File, Folder, FolderArchive, UploadSession
@@ -79,23 +79,23 @@ def _link_grant(link: ShareLink) -> Grant:
     return Grant(role=Role.VIEWER, root_id=link.file_id or link.folder_id, root_is_folder=link.file_id is None)
 
 
+def _reached(item: _Item | None, *, link: ShareLink, not_found: NotFound) -> _Item:
+    # The link's counterpart of rule._checked: the item with `.grant`, or not_found.
+    if item is None or access_for_link(link=link, item=item) is None:
+        raise not_found
+    item.grant = _link_grant(link)
+    return item
+
+
 def file_for_link(*, link: ShareLink, file_id: object) -> File:
     """A live file the live link reaches, with `.grant` (viewer, from the link's item).
     NotFound otherwise."""
-    file = _live_file(file_id)
-    if file is None or access_for_link(link=link, item=file) is None:
-        raise _file_not_found()
-    file.grant = _link_grant(link)
-    return file
+    return _reached(_live_file(file_id), link=link, not_found=_file_not_found())
 
 
 def folder_for_link(*, link: ShareLink, folder_id: object) -> Folder:
     """A live folder the live link reaches, with `.grant`. NotFound otherwise."""
-    folder = _live_folder(folder_id)
-    if folder is None or access_for_link(link=link, item=folder) is None:
-        raise _folder_not_found()
-    folder.grant = _link_grant(link)
-    return folder
+    return _reached(_live_folder(folder_id), link=link, not_found=_folder_not_found())
 
 
 def archive_for_link(*, link: ShareLink, archive_id: object) -> FolderArchive:

@@ -12,7 +12,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kosha.pages import DEFAULT_LIMIT, MAX_LIMIT, page_parameters, page_response, page_schema
+from kosha.pages import DEFAULT_LIMIT, MAX_LIMIT, page_parameters, page_query, page_response, page_schema
 from sharing.access import Need, file_for_actor, folder_for_actor
 from sharing.collections import recent_for_actor, starred_for_actor
 from storage.api.folders import ListingItemOutput
@@ -35,9 +35,7 @@ class StarOutput(serializers.Serializer):
 
 
 def _page(request, selector):
-    page = selector(
-        actor=request.user, cursor=request.query_params.get("cursor"), limit=request.query_params.get("limit")
-    )
+    page = selector(actor=request.user, **page_query(request))
     return Response(page_response(page, CollectionItemOutput))
 
 

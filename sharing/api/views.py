@@ -6,13 +6,16 @@ role's rights. Only an item's owner shares it or makes links (sharing.access, Ne
 someone who can see the item gets 403, anyone else 404).
 """
 
+from typing import Any
+
 from drf_spectacular.utils import extend_schema
 from rest_framework import status
 from rest_framework.response import Response
+from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
 from kosha.origin import Origin
-from kosha.pages import page_response
+from kosha.pages import page_query, page_response
 from sharing import selectors
 from sharing.access import Need, item_for_actor, link_for_actor, share_for_actor
 from sharing.api.serializers import (
@@ -27,6 +30,20 @@ from sharing.api.serializers import (
 )
 from sharing.services.links import share_link_create, share_link_revoke, share_link_update
 from sharing.services.shares import share_create, share_delete, share_update
+from storage.models import File, Folder
+
+
+def _owned_item_input(request, input_class: type[Serializer]) -> tuple[File | Folder, dict[str, Any]]:
+    """The request's body, validated by input_class, and the item it names (`file` or
+    `folder`), which the caller must own (sharing.access, Need.OWN: 404 otherwise)."""
+    data = input_class(data=request.data)
+    data.is_valid(raise_exception=True)
+    payload = data.validated_data
+    item = item_for_actor(
+        actor=request.user, file_id=payload.get("file"), folder_id=payload.get("folder"), need=Need.OWN
+    )
+    return item, payload
+
 
 # --- shares with people -------------------------------------------------------------------
 
@@ -34,19 +51,12 @@ from sharing.services.shares import share_create, share_delete, share_update
 class ShareListView(APIView):
     @extend_schema(responses=ShareOutput(many=True))
     def get(self, request):
-        page = selectors.share_list_for_owner(
-            owner=request.user, cursor=request.query_params.get("cursor"), limit=request.query_params.get("limit")
-        )
+        page = selectors.share_list_for_owner(owner=request.user, **page_query(request))
         return Response(page_response(page, ShareOutput))
 
     @extend_schema(request=ShareCreateInput, responses={201: ShareOutput})
     def post(self, request):
-        data = ShareCreateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        payload = data.validated_data
-        item = item_for_actor(
-            actor=request.user, file_id=payload.get("file"), folder_id=payload.get("folder"), need=Need.OWN
-        )
+        item, payload = _owned_item_input(request, ShareCreateInput)
         share = share_create(
             actor=request.user,
             item=item,
@@ -82,9 +92,7 @@ class SharedWithMeView(APIView):
         "and everything inside, through /api/v1/folders/<id>/items/ and /api/v1/files/<id>/.",
     )
     def get(self, request):
-        page = selectors.shares_with_user(
-            user=request.user, cursor=request.query_params.get("cursor"), limit=request.query_params.get("limit")
-        )
+        page = selectors.shares_with_user(user=request.user, **page_query(request))
         return Response(page_response(page, SharedWithMeOutput))
 
 
@@ -94,19 +102,12 @@ class SharedWithMeView(APIView):
 class ShareLinkListView(APIView):
     @extend_schema(responses=ShareLinkOutput(many=True))
     def get(self, request):
-        page = selectors.share_link_list_for_owner(
-            owner=request.user, cursor=request.query_params.get("cursor"), limit=request.query_params.get("limit")
-        )
+        page = selectors.share_link_list_for_owner(owner=request.user, **page_query(request))
         return Response(page_response(page, ShareLinkOutput, context={"request": request}))
 
     @extend_schema(request=ShareLinkCreateInput, responses={201: ShareLinkCreatedOutput})
     def post(self, request):
-        data = ShareLinkCreateInput(data=request.data)
-        data.is_valid(raise_exception=True)
-        payload = data.validated_data
-        item = item_for_actor(
-            actor=request.user, file_id=payload.get("file"), folder_id=payload.get("folder"), need=Need.OWN
-        )
+        item, payload = _owned_item_input(request, ShareLinkCreateInput)
         link, token = share_link_create(
             actor=request.user,
             item=item,

@@ -20,7 +20,7 @@ from activity.models import ActivityEvent
 from kosha.counters import window_count
 from kosha.errors import AlreadyShared, InvalidInput, RateLimited, ShareWithSelf
 from kosha.origin import Origin
-from sharing.invitations import invitation_create, invitation_delete, invitation_update
+from sharing.invitations import invitation_create
 from sharing.models import Invitation, Share, item_fields
 from sharing.services.ownership import item_owner_require
 from storage.audit import item_event_record
@@ -93,13 +93,18 @@ def share_create(
     return share
 
 
-def share_update(*, actor: User, share: Share | Invitation, role: Any, origin: Origin) -> Share | Invitation:
-    """Change a share's (or pending invitation's) role (one of actor's, from
-    sharing.access.share_for_actor); the grantee's next request sees it. Records
-    SHARE_CHANGED. Raises InvalidInput."""
-    role = _clean_role(role)
+def _grantee_detail(share: Share | Invitation) -> dict[str, str]:
+    # Who an event is about: a share's account, or an invitation's address.
     if isinstance(share, Invitation):
-        return invitation_update(actor=actor, invitation=share, role=role, origin=origin)
+        return {"with": share.email}
+    return {"with": share.grantee.email, "grantee": str(share.grantee_id)}
+
+
+def share_update(*, actor: User, share: Share | Invitation, role: Any, origin: Origin) -> Share | Invitation:
+    """Change a share's (or pending invitation's: the share it becomes gets it) role, one
+    of actor's, from sharing.access.share_for_actor; the grantee's next request sees it.
+    Records SHARE_CHANGED. Raises InvalidInput."""
+    role = _clean_role(role)
     share.role = role
     with transaction.atomic():
         share.save(update_fields=["role"])
@@ -108,7 +113,7 @@ def share_update(*, actor: User, share: Share | Invitation, role: Any, origin: O
             actor=actor,
             item=share.item,
             origin=origin,
-            detail={"with": share.grantee.email, "grantee": str(share.grantee_id), "role": share.role},
+            detail={**_grantee_detail(share), "role": role},
         )
     return share
 
@@ -116,15 +121,12 @@ def share_update(*, actor: User, share: Share | Invitation, role: Any, origin: O
 def share_delete(*, actor: User, share: Share | Invitation, origin: Origin) -> None:
     """Revoke a share, or a pending invitation (its link stops working), one of actor's,
     from sharing.access.share_for_actor. Records SHARE_REVOKED."""
-    if isinstance(share, Invitation):
-        invitation_delete(actor=actor, invitation=share, origin=origin)
-        return
     with transaction.atomic():
         item_event_record(
             kind=ActivityEvent.Kind.SHARE_REVOKED,
             actor=actor,
             item=share.item,
             origin=origin,
-            detail={"with": share.grantee.email, "grantee": str(share.grantee_id)},
+            detail=_grantee_detail(share),
         )
         share.delete()
