@@ -1,6 +1,7 @@
 """Account settings: the signed-in user's email, password, two-factor, API tokens, usage and plan."""
 
 from collections.abc import Callable
+from dataclasses import dataclass
 
 from django import forms
 from django.contrib import messages
@@ -60,36 +61,76 @@ def _render_settings(request: HttpRequest, *, create_form: ApiTokenCreateForm, n
     return render(request, "settings/index.html", context, status=status)
 
 
-def _key_create(request: HttpRequest, form: forms.Form, *, create: Callable, page: Callable, what: str) -> HttpResponse:
-    """Make a personal key (API token, app password) from a create form whose fields are
-    the service's arguments; `page` renders the list with the form and the new key."""
+def _render_app_passwords(
+    request: HttpRequest, *, create_form: AppPasswordCreateForm, new_key: str | None = None, status=200
+):
+    context = {
+        "app_passwords": app_password_list_for_user(user=request.user),
+        "create_form": create_form,
+        "new_key": new_key,
+        "dav_url": request.build_absolute_uri("/dav/"),  # dav.app.DAV_PREFIX
+    }
+    return render(request, "settings/app_passwords.html", context, status=status)
+
+
+@dataclass(frozen=True)
+class _KeyKind:
+    """A kind of personal key as its settings page makes and revokes it: the create and
+    revoke forms' fields are the services' keyword arguments."""
+
+    what: str  # "token", "app password"
+    create: Callable
+    revoke: Callable
+    render: Callable  # the page with its list, the create form and a new key
+    page: str  # the page's URL name
+    revoked: str  # the message after a revoke
+
+
+# Positional, in the order of _KeyKind's fields.
+_TOKENS = _KeyKind(
+    "token",
+    api_token_create,
+    api_token_revoke,
+    _render_settings,
+    "settings",
+    "Token revoked. Anything using it can no longer sign in.",
+)
+_APP_PASSWORDS = _KeyKind(
+    "app password",
+    app_password_create,
+    app_password_revoke,
+    _render_app_passwords,
+    "settings_app_passwords",
+    "App password revoked. The device using it can no longer connect.",
+)
+
+
+def _key_create(request: HttpRequest, form: forms.Form, kind: _KeyKind) -> HttpResponse:
+    """Make a key from a create form; the page shows it this once."""
     if not form.is_valid():
-        return page(request, create_form=form, status=400)
+        return kind.render(request, create_form=form, status=400)
     try:
-        row, key = create(user=request.user, **form.cleaned_data)
+        row, key = kind.create(user=request.user, **form.cleaned_data)
     except DomainError as error:
         form.add_error("name", error.message)
-        return page(request, create_form=form, status=400)
+        return kind.render(request, create_form=form, status=400)
     # The key is rendered into this response only (no redirect, no session): it is never stored.
-    messages.success(request, f"{what.capitalize()} “{row.name}” created.")
-    return page(request, create_form=type(form)(), new_key=key)
+    messages.success(request, f"{kind.what.capitalize()} “{row.name}” created.")
+    return kind.render(request, create_form=type(form)(), new_key=key)
 
 
-def _key_revoke(
-    request: HttpRequest, form: forms.Form, *, revoke: Callable, page: str, what: str, done: str
-) -> HttpResponse:
-    """Revoke a personal key named by a revoke form whose field is the service's id
-    argument; back to the `page` list with what happened."""
+def _key_revoke(request: HttpRequest, form: forms.Form, kind: _KeyKind) -> HttpResponse:
+    """Revoke the key a revoke form names; back to the list with what happened."""
     if not form.is_valid():
-        messages.error(request, f"That {what} could not be found.")
-        return redirect(page)
+        messages.error(request, f"That {kind.what} could not be found.")
+        return redirect(kind.page)
     try:
-        revoke(user=request.user, **form.cleaned_data)
+        kind.revoke(user=request.user, **form.cleaned_data)
     except DomainError as error:
         messages.error(request, error.message)
     else:
-        messages.success(request, done)
-    return redirect(page)
+        messages.success(request, kind.revoked)
+    return redirect(kind.page)
 
 
 @never_cache
@@ -112,34 +153,13 @@ def plan_page(request: HttpRequest) -> HttpResponse:
 @login_required
 @require_POST
 def api_token_create_view(request: HttpRequest) -> HttpResponse:
-    return _key_create(
-        request, ApiTokenCreateForm(request.POST), create=api_token_create, page=_render_settings, what="token"
-    )
+    return _key_create(request, ApiTokenCreateForm(request.POST), _TOKENS)
 
 
 @login_required
 @require_POST
 def api_token_revoke_view(request: HttpRequest) -> HttpResponse:
-    return _key_revoke(
-        request,
-        ApiTokenRevokeForm(request.POST),
-        revoke=api_token_revoke,
-        page="settings",
-        what="token",
-        done="Token revoked. Anything using it can no longer sign in.",
-    )
-
-
-def _render_app_passwords(
-    request: HttpRequest, *, create_form: AppPasswordCreateForm, new_key: str | None = None, status=200
-):
-    context = {
-        "app_passwords": app_password_list_for_user(user=request.user),
-        "create_form": create_form,
-        "new_key": new_key,
-        "dav_url": request.build_absolute_uri("/dav/"),  # dav.app.DAV_PREFIX
-    }
-    return render(request, "settings/app_passwords.html", context, status=status)
+    return _key_revoke(request, ApiTokenRevokeForm(request.POST), _TOKENS)
 
 
 @never_cache
@@ -150,26 +170,13 @@ def app_passwords_view(request: HttpRequest) -> HttpResponse:
     makes one and shows its key once, with the /dav/ URL and the username to type."""
     if request.method == "GET":
         return _render_app_passwords(request, create_form=AppPasswordCreateForm())
-    return _key_create(
-        request,
-        AppPasswordCreateForm(request.POST),
-        create=app_password_create,
-        page=_render_app_passwords,
-        what="app password",
-    )
+    return _key_create(request, AppPasswordCreateForm(request.POST), _APP_PASSWORDS)
 
 
 @login_required
 @require_POST
 def app_password_revoke_view(request: HttpRequest) -> HttpResponse:
-    return _key_revoke(
-        request,
-        AppPasswordRevokeForm(request.POST),
-        revoke=app_password_revoke,
-        page="settings_app_passwords",
-        what="app password",
-        done="App password revoked. The device using it can no longer connect.",
-    )
+    return _key_revoke(request, AppPasswordRevokeForm(request.POST), _APP_PASSWORDS)
 
 
 @never_cache
