@@ -14,7 +14,9 @@ kosha.pages for one user's listing of one folder in one sort.
 from __future__ import annotations
 
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
+from functools import partial
 from typing import TYPE_CHECKING, Any
 
 from django.db.models import BooleanField, Count, Exists, F, IntegerField, OuterRef, QuerySet, Subquery, Value
@@ -129,7 +131,23 @@ def _keyset_slice(queryset: QuerySet, *, keys: list[str], descending: bool, afte
     return queryset.order_by(*keyset_order(keys, descending=descending))
 
 
-def _folder_rows(
+@dataclass(frozen=True)
+class _Children:
+    """One kind of a folder's children, as a listing reads its rows: the model, the field
+    naming the folder they are in, the annotations and the values of a row."""
+
+    model: type[Folder] | type[File]
+    parent_field: str
+    annotate: Callable[..., QuerySet]
+    fields: list[str]
+
+
+_FOLDERS = _Children(Folder, "parent_id", folder_rows_annotate, FOLDER_ROW_FIELDS)
+_FILES = _Children(File, "folder", file_rows_annotate, FILE_ROW_FIELDS)
+
+
+def _rows(
+    children: _Children,
     *,
     user: User,
     parent_id: uuid.UUID | None,
@@ -140,25 +158,11 @@ def _folder_rows(
     viewer: User | None = None,
     trash_batch: uuid.UUID | None = None,
 ) -> list[dict[str, Any]]:
-    queryset = Folder.objects.filter(owner=user, parent_id=parent_id, **_alive(trash_batch))
+    queryset = children.model._default_manager.filter(
+        owner=user, **{children.parent_field: parent_id}, **_alive(trash_batch)
+    )
     page = _keyset_slice(queryset, keys=keys, descending=descending, after=after)
-    return list(folder_rows_annotate(page, viewer=viewer).values("name_sort", *FOLDER_ROW_FIELDS)[:limit])
-
-
-def _file_rows(
-    *,
-    user: User,
-    folder_id: uuid.UUID | None,
-    keys: list[str],
-    descending: bool,
-    after: tuple[Any, ...] | None,
-    limit: int,
-    viewer: User | None = None,
-    trash_batch: uuid.UUID | None = None,
-) -> list[dict[str, Any]]:
-    queryset = File.objects.filter(owner=user, folder=folder_id, **_alive(trash_batch))
-    page = _keyset_slice(queryset, keys=keys, descending=descending, after=after)
-    return list(file_rows_annotate(page, viewer=viewer).values("name_sort", *FILE_ROW_FIELDS)[:limit])
+    return list(children.annotate(page, viewer=viewer).values("name_sort", *children.fields)[:limit])
 
 
 def folder_item(row: dict[str, Any]) -> dict[str, Any]:
@@ -237,19 +241,11 @@ def folder_items_list_for_user(
     key_count = {PHASE_FOLDERS: len(folder_keys), PHASE_FILES: len(file_keys)}
     phase, after = _position(cursor, scope=scope, key_count=key_count)
 
+    rows = partial(_rows, user=user, parent_id=parent_id, descending=descending, viewer=viewer, trash_batch=trash_batch)
     items: list[dict[str, Any]] = []
     if phase == PHASE_FOLDERS:
         # One row more than asked says whether another page of folders follows.
-        folders = _folder_rows(
-            user=user,
-            parent_id=parent_id,
-            keys=folder_keys,
-            descending=descending,
-            after=after,
-            limit=limit + 1,
-            viewer=viewer,
-            trash_batch=trash_batch,
-        )
+        folders = rows(_FOLDERS, keys=folder_keys, after=after, limit=limit + 1)
         if len(folders) > limit:
             folders = folders[:limit]
             return ListingPage(
@@ -264,16 +260,7 @@ def folder_items_list_for_user(
 
     room = limit - len(items)
     # With no room left this still reads one file, to know whether a files page follows.
-    files = _file_rows(
-        user=user,
-        folder_id=parent_id,
-        keys=file_keys,
-        descending=descending,
-        after=files_after,
-        limit=room + 1,
-        viewer=viewer,
-        trash_batch=trash_batch,
-    )
+    files = rows(_FILES, keys=file_keys, after=files_after, limit=room + 1)
     next_cursor = None
     if room == 0:
         if files:
