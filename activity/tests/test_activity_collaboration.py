@@ -9,7 +9,8 @@ from django.test import Client
 from activity.hooks import events_committed
 from activity.models import ActivityEvent
 from kosha.testing.clients import api_as, web_as
-from kosha.testing.factories import pending_upload, stored_file, stored_version
+from kosha.testing.factories import stored_file, stored_version
+from kosha.testing.world import world_editor_changes
 from storage.backends import get_backend
 from storage.models import UploadSession
 
@@ -22,16 +23,7 @@ def _event(kind, **filters) -> ActivityEvent:
 
 
 def test_an_editors_changes_are_recorded_in_the_owners_space_naming_the_editor(world):
-    editor = api_as(world.editor)
-    upload = pending_upload(world.owner, "minutes.txt", b"notes", folder=world.shared, by=world.editor)
-
-    editor.post(f"{API}/uploads/{upload.pk}/complete/", {}, format="json", REMOTE_ADDR="192.0.2.10")
-    made = editor.post(f"{API}/folders/", {"name": "Drafts", "parent": str(world.shared.pk)}, format="json").json()
-    editor.patch(f"{API}/files/{world.file.pk}/", {"name": "renamed.txt"}, format="json")
-    editor.patch(f"{API}/files/{world.file.pk}/", {"folder": made["id"]}, format="json")
-    editor.post(f"{API}/files/{world.sub_file.pk}/copy/", {}, format="json")
-    editor.delete(f"{API}/folders/{world.sub.pk}/")
-    editor.post(f"{API}/trash/{world.sub.pk}/restore/")
+    made = world_editor_changes(world, REMOTE_ADDR="192.0.2.10")
 
     events = list(ActivityEvent.objects.filter(actor=world.editor).order_by("at", "id"))
     assert [(event.kind, event.item_name) for event in events] == [

@@ -11,7 +11,8 @@ from django.test.utils import CaptureQueriesContext
 from activity.models import ActivityEvent
 from kosha.origin import TASK
 from kosha.testing.clients import api_as, web_as
-from kosha.testing.factories import link, pending_upload, stored_file, stored_version
+from kosha.testing.factories import link, stored_file, stored_version
+from kosha.testing.world import world_editor_changes
 from storage.backends import get_backend
 from storage.models import UploadSession
 from storage.services.trash import trash_delete
@@ -45,14 +46,7 @@ def _everything(world) -> None:
     owner, editor = api_as(world.owner), api_as(world.editor)
     older = stored_version(world.file, b"second").file.versions.order_by("number").first()
     assert editor.post(f"{API}/files/{world.file.pk}/versions/{older.pk}/restore/").status_code == 201
-    upload = pending_upload(world.owner, "minutes.txt", b"notes", folder=world.shared, by=world.editor)
-    editor.post(f"{API}/uploads/{upload.pk}/complete/", {}, format="json")
-    made = editor.post(f"{API}/folders/", {"name": "Drafts", "parent": str(world.shared.pk)}, format="json").json()
-    editor.patch(f"{API}/files/{world.file.pk}/", {"name": "renamed.txt"}, format="json")
-    editor.patch(f"{API}/files/{world.file.pk}/", {"folder": made["id"]}, format="json")
-    editor.post(f"{API}/files/{world.sub_file.pk}/copy/", {}, format="json")
-    editor.delete(f"{API}/folders/{world.sub.pk}/")
-    editor.post(f"{API}/trash/{world.sub.pk}/restore/")
+    world_editor_changes(world)
     api_as(world.viewer).get(f"{API}/files/{world.file.pk}/download/")
     created = owner.post(f"{API}/share-links/", {"folder": str(world.shared.pk)}, format="json").json()
     owner.patch(f"{API}/share-links/{created['id']}/", {"name": "Team", "max_downloads": 9}, format="json")

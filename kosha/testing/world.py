@@ -5,7 +5,8 @@ are made the first time a test asks for them (most tests never do)."""
 
 from dataclasses import dataclass, field
 
-from kosha.testing.factories import LINK_STATES, folder, link, share, stored_file, user
+from kosha.testing.clients import api_as
+from kosha.testing.factories import LINK_STATES, folder, link, pending_upload, share, stored_file, user
 from sharing.models import Share
 from storage.models import File, Folder
 
@@ -63,3 +64,21 @@ def world_build(*, owner, viewer, stranger) -> World:
     built.viewer_share = share(owner, shared, viewer, "viewer")
     built.editor_share = share(owner, shared, editor, "editor")
     return built
+
+
+def world_editor_changes(world: World, **complete_extra) -> dict:
+    """What the editor does through the API in the Shared folder, in this order: completes
+    an upload of minutes.txt (`complete_extra` goes with that request, e.g. REMOTE_ADDR),
+    makes the folder Drafts, renames report-secret-name.txt to renamed.txt and moves it into
+    Drafts, copies deep.txt, trashes Sub and restores it. Returns Drafts as the API gave it."""
+    api = "/api/v1"
+    editor = api_as(world.editor)
+    upload = pending_upload(world.owner, "minutes.txt", b"notes", folder=world.shared, by=world.editor)
+    editor.post(f"{api}/uploads/{upload.pk}/complete/", {}, format="json", **complete_extra)
+    made = editor.post(f"{api}/folders/", {"name": "Drafts", "parent": str(world.shared.pk)}, format="json").json()
+    editor.patch(f"{api}/files/{world.file.pk}/", {"name": "renamed.txt"}, format="json")
+    editor.patch(f"{api}/files/{world.file.pk}/", {"folder": made["id"]}, format="json")
+    editor.post(f"{api}/files/{world.sub_file.pk}/copy/", {}, format="json")
+    editor.delete(f"{api}/folders/{world.sub.pk}/")
+    editor.post(f"{api}/trash/{world.sub.pk}/restore/")
+    return made

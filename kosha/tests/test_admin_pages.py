@@ -1,5 +1,6 @@
-"""Every admin changelist and change form answers 200 for a superuser, generated from the
-admin registry so a newly registered model cannot be forgotten."""
+"""Every admin changelist and change form answers 200 for a superuser, and the changelist
+lists the row, generated from the admin registry so a newly registered model cannot be
+forgotten."""
 
 import pytest
 from allauth.socialaccount.models import SocialAccount, SocialApp, SocialToken
@@ -52,6 +53,7 @@ def test_every_admin_changelist_and_change_form_answers_200(admin_client, everyt
             continue
         change = admin_client.get(reverse(f"admin:{opts.app_label}_{opts.model_name}_change", args=[obj.pk]))
         assert change.status_code == 200, opts.label
+        assert str(obj.pk) in changelist.content.decode(), f"{opts.label}: the changelist does not list its row"
 
     # Only models whose rows come from outside our flows may be empty here.
     assert set(missing_rows) <= {

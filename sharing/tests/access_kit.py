@@ -4,7 +4,7 @@ builders (see test_access_matrix.py)."""
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from functools import cached_property
 
 from accounts.services import api_token_create, app_password_create
@@ -122,6 +122,13 @@ def api(method, path, owner, editor, viewer, stranger, *, body=None, signed_in=N
     a 401 with the `WWW-Authenticate: Token` challenge (token authentication first)."""
     expect = {"owner": owner, "editor": editor, "viewer": viewer, "stranger": stranger, "link": 401, "anonymous": 401}
     return Row(method, path, expect, body=body)
+
+
+def moved(row: Row, old: str, new: str) -> Row:
+    """`row` at another address (its path with `old` replaced by `new`), with the same
+    answers: a route that is another door to the same view."""
+    path = row.path
+    return replace(row, path=lambda w, x: path(w, x).replace(old, new, 1))
 
 
 def every_signed_in(method, path, status, *, body=None) -> Row:

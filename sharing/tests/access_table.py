@@ -4,7 +4,7 @@ persona gets (see test_access_matrix.py)."""
 from __future__ import annotations
 
 from kosha.testing.world import World
-from sharing.tests.access_kit import API, Extra, Row, api, every_signed_in, link_row, page, public
+from sharing.tests.access_kit import API, Extra, Row, api, every_signed_in, link_row, moved, page, public
 
 
 def _file(w: World, x: Extra) -> str:
@@ -25,6 +25,38 @@ def _version(w: World, x: Extra) -> str:
 
 def _new_upload(w: World, x: Extra) -> dict:
     return {"folder": str(w.shared.pk), "name": "new.bin", "size": 5}
+
+
+def _share(w: World, x: Extra) -> str:
+    return f"{API}/shares/{w.viewer_share.pk}/"
+
+
+def _share_link(w: World, x: Extra) -> str:
+    return f"{API}/share-links/{w.links['valid'][0].pk}/"
+
+
+def _new_folder(w: World, x: Extra) -> dict:
+    return {"name": "New", "parent": str(w.shared.pk)}
+
+
+def _new_batch(w: World, x: Extra) -> dict:
+    return {"folder": str(w.shared.pk), "files": [{"name": "new.bin", "size": 5}]}
+
+
+def _new_share(w: World, x: Extra) -> dict:
+    return {"folder": str(w.sub.pk), "email": w.stranger.email, "role": "viewer"}
+
+
+def _selection(w: World, x: Extra) -> dict:
+    return {"files": [str(w.file.pk)], "folders": []}
+
+
+def _part_one(w: World, x: Extra) -> dict:
+    return {"numbers": [1]}
+
+
+def _app_password_id(w: World, x: Extra) -> dict:
+    return {"app_password_id": x.app_password}
 
 
 TABLE: dict[tuple[str, str], Row] = {
@@ -51,15 +83,7 @@ TABLE: dict[tuple[str, str], Row] = {
     ("file-version-restore", "post"): api("post", lambda w, x: f"{_version(w, x)}restore/", 201, 201, 403, 404),
     # Deleting a version deletes bytes forever: the owner's alone.
     ("file-version-detail", "delete"): api("delete", _version, 204, 403, 403, 404),
-    ("folder-list", "post"): api(
-        "post",
-        lambda w, x: f"{API}/folders/",
-        201,
-        201,
-        403,
-        404,
-        body=lambda w, x: {"name": "New", "parent": str(w.shared.pk)},
-    ),
+    ("folder-list", "post"): api("post", lambda w, x: f"{API}/folders/", 201, 201, 403, 404, body=_new_folder),
     ("folder-detail", "get"): api("get", _folder, 200, 200, 200, 404),
     ("folder-detail", "patch"): api("patch", _folder, 200, 200, 403, 404, body=lambda w, x: {"name": "Renamed"}),
     ("folder-detail", "delete"): api("delete", _folder, 204, 204, 403, 404),
@@ -71,15 +95,7 @@ TABLE: dict[tuple[str, str], Row] = {
     ("folder-archive", "post"): api("post", lambda w, x: f"{API}/folders/{w.shared.pk}/archive/", 202, 202, 202, 404),
     ("archive-detail", "get"): api("get", lambda w, x: f"{API}/archives/{x.archive}/", 200, 200, 200, 404),
     # A zip of some items of Shared: whoever may view Shared.
-    ("archive-selection", "post"): api(
-        "post",
-        lambda w, x: f"{API}/archives/",
-        202,
-        202,
-        202,
-        404,
-        body=lambda w, x: {"files": [str(w.file.pk)], "folders": []},
-    ),
+    ("archive-selection", "post"): api("post", lambda w, x: f"{API}/archives/", 202, 202, 202, 404, body=_selection),
     # The details panel: anyone who may view (who has access is null but for the owner).
     ("file-details", "get"): api("get", lambda w, x: f"{_file(w, x)}details/", 200, 200, 200, 404),
     ("folder-details", "get"): api("get", lambda w, x: f"{_folder(w, x)}details/", 200, 200, 200, 404),
@@ -90,23 +106,13 @@ TABLE: dict[tuple[str, str], Row] = {
     ("upload-detail", "get"): api("get", _upload, 200, 200, 404, 404),
     ("upload-detail", "delete"): api("delete", _upload, 204, 204, 404, 404),
     # A single-PUT session has no parts (409), and nothing was uploaded yet (409).
-    ("upload-parts", "post"): api(
-        "post", lambda w, x: f"{_upload(w, x)}parts/", 409, 409, 404, 404, body=lambda w, x: {"numbers": [1]}
-    ),
+    ("upload-parts", "post"): api("post", lambda w, x: f"{_upload(w, x)}parts/", 409, 409, 404, 404, body=_part_one),
     ("upload-complete", "post"): api(
         "post", lambda w, x: f"{_upload(w, x)}complete/", 409, 409, 404, 404, body=lambda w, x: {}
     ),
     # A batch into the shared folder: as the single start. Its complete answers per file
     # (a stranger's ids are per-file 404s, storage/tests/test_upload_batch.py), so 200.
-    ("upload-batch", "post"): api(
-        "post",
-        lambda w, x: f"{API}/uploads/batch/",
-        200,
-        200,
-        403,
-        404,
-        body=lambda w, x: {"folder": str(w.shared.pk), "files": [{"name": "new.bin", "size": 5}]},
-    ),
+    ("upload-batch", "post"): api("post", lambda w, x: f"{API}/uploads/batch/", 200, 200, 403, 404, body=_new_batch),
     ("upload-batch-complete", "post"): every_signed_in(
         "post", lambda w, x: f"{API}/uploads/batch/complete/", 200, body=lambda w, x: {"uploads": [str(x.upload)]}
     ),
@@ -131,27 +137,11 @@ TABLE: dict[tuple[str, str], Row] = {
     ),
     # --- sharing: only an item's owner shares it (403 for those who can see it) ----------------
     ("sharing-api:share-list", "get"): every_signed_in("get", lambda w, x: f"{API}/shares/", 200),
-    ("sharing-api:share-list", "post"): api(
-        "post",
-        lambda w, x: f"{API}/shares/",
-        201,
-        403,
-        403,
-        404,
-        body=lambda w, x: {"folder": str(w.sub.pk), "email": w.stranger.email, "role": "viewer"},
-    ),
+    ("sharing-api:share-list", "post"): api("post", lambda w, x: f"{API}/shares/", 201, 403, 403, 404, body=_new_share),
     ("sharing-api:share-detail", "patch"): api(
-        "patch",
-        lambda w, x: f"{API}/shares/{w.viewer_share.pk}/",
-        200,
-        404,
-        404,
-        404,
-        body=lambda w, x: {"role": "editor"},
+        "patch", _share, 200, 404, 404, 404, body=lambda w, x: {"role": "editor"}
     ),
-    ("sharing-api:share-detail", "delete"): api(
-        "delete", lambda w, x: f"{API}/shares/{w.viewer_share.pk}/", 204, 404, 404, 404
-    ),
+    ("sharing-api:share-detail", "delete"): api("delete", _share, 204, 404, 404, 404),
     ("sharing-api:shared-with-me", "get"): every_signed_in("get", lambda w, x: f"{API}/shared-with-me/", 200),
     ("activity-list", "get"): every_signed_in("get", lambda w, x: f"{API}/activity/", 200),
     ("sharing-api:changes", "get"): every_signed_in("get", lambda w, x: f"{API}/changes/", 200),
@@ -161,70 +151,9 @@ TABLE: dict[tuple[str, str], Row] = {
         "post", lambda w, x: f"{API}/share-links/", 201, 403, 403, 404, body=lambda w, x: {"folder": str(w.shared.pk)}
     ),
     ("sharing-api:share-link-detail", "patch"): api(
-        "patch",
-        lambda w, x: f"{API}/share-links/{w.links['valid'][0].pk}/",
-        200,
-        404,
-        404,
-        404,
-        body=lambda w, x: {"max_downloads": 5},
+        "patch", _share_link, 200, 404, 404, 404, body=lambda w, x: {"max_downloads": 5}
     ),
-    ("sharing-api:share-link-detail", "delete"): api(
-        "delete", lambda w, x: f"{API}/share-links/{w.links['valid'][0].pk}/", 204, 404, 404, 404
-    ),
-    # --- the deprecated grantee routes: the same viewsets, so the same answers -----------------
-    ("sharing-api:shared-file", "get"): api("get", lambda w, x: f"{API}/shared/files/{w.file.pk}/", 200, 200, 200, 404),
-    ("sharing-api:shared-file", "patch"): api(
-        "patch",
-        lambda w, x: f"{API}/shared/files/{w.file.pk}/",
-        200,
-        200,
-        403,
-        404,
-        body=lambda w, x: {"name": "new.txt"},
-    ),
-    ("sharing-api:shared-file", "delete"): api(
-        "delete", lambda w, x: f"{API}/shared/files/{w.file.pk}/", 204, 204, 403, 404
-    ),
-    ("sharing-api:shared-file-download", "get"): api(
-        "get", lambda w, x: f"{API}/shared/files/{w.file.pk}/download/", 302, 302, 302, 404
-    ),
-    ("sharing-api:shared-folder", "patch"): api(
-        "patch",
-        lambda w, x: f"{API}/shared/folders/{w.sub.pk}/",
-        200,
-        200,
-        403,
-        404,
-        body=lambda w, x: {"name": "Renamed"},
-    ),
-    ("sharing-api:shared-folder", "delete"): api(
-        "delete", lambda w, x: f"{API}/shared/folders/{w.sub.pk}/", 204, 204, 403, 404
-    ),
-    ("sharing-api:shared-folder-items", "get"): api(
-        "get", lambda w, x: f"{API}/shared/folders/{w.shared.pk}/items/", 200, 200, 200, 404
-    ),
-    ("sharing-api:shared-upload-start", "post"): api(
-        "post", lambda w, x: f"{API}/shared/uploads/", 201, 201, 403, 404, body=_new_upload
-    ),
-    ("sharing-api:shared-upload-detail", "get"): api(
-        "get", lambda w, x: f"{API}/shared/uploads/{x.upload}/", 200, 200, 404, 404
-    ),
-    ("sharing-api:shared-upload-detail", "delete"): api(
-        "delete", lambda w, x: f"{API}/shared/uploads/{x.upload}/", 204, 204, 404, 404
-    ),
-    ("sharing-api:shared-upload-parts", "post"): api(
-        "post",
-        lambda w, x: f"{API}/shared/uploads/{x.upload}/parts/",
-        409,
-        409,
-        404,
-        404,
-        body=lambda w, x: {"numbers": [1]},
-    ),
-    ("sharing-api:shared-upload-complete", "post"): api(
-        "post", lambda w, x: f"{API}/shared/uploads/{x.upload}/complete/", 409, 409, 404, 404, body=lambda w, x: {}
-    ),
+    ("sharing-api:share-link-detail", "delete"): api("delete", _share_link, 204, 404, 404, 404),
     # --- one's own account -------------------------------------------------------------------------
     ("api-usage", "get"): every_signed_in("get", lambda w, x: f"{API}/usage/", 200),
     ("api-token-list", "get"): every_signed_in("get", lambda w, x: f"{API}/tokens/", 200),
@@ -294,13 +223,7 @@ TABLE: dict[tuple[str, str], Row] = {
     ),
     # Another person's app password id: the form answers as for an unknown one.
     ("settings_app_password_revoke", "post"): page(
-        "post",
-        lambda w, x: "/settings/app-passwords/revoke/",
-        302,
-        302,
-        302,
-        302,
-        body=lambda w, x: {"app_password_id": x.app_password},
+        "post", lambda w, x: "/settings/app-passwords/revoke/", 302, 302, 302, 302, body=_app_password_id
     ),
     ("settings_account_delete", "get"): page("get", lambda w, x: "/settings/delete/", 200, 200, 200, 200),
     # --- public link views (the token is the credential) -------------------------------------------
@@ -323,16 +246,33 @@ TABLE: dict[tuple[str, str], Row] = {
         "delete", lambda w, x, t: f"/s/{t}/uploads/{x.drop_upload}/", 204, drop=True
     ),
     ("sharing:drop-upload-parts", "post"): link_row(
-        "post",
-        lambda w, x, t: f"/s/{t}/uploads/{x.drop_upload}/parts/",
-        409,
-        drop=True,
-        body=lambda w, x: {"numbers": [1]},
+        "post", lambda w, x, t: f"/s/{t}/uploads/{x.drop_upload}/parts/", 409, drop=True, body=_part_one
     ),
     ("sharing:drop-upload-complete", "post"): link_row(
         "post", lambda w, x, t: f"/s/{t}/uploads/{x.drop_upload}/complete/", 409, drop=True, body=lambda w, x: {}
     ),
 }
+
+# The deprecated grantee routes (/api/v1/shared/...): the same viewsets, so the same answers.
+TABLE.update(
+    {
+        (f"sharing-api:{grantee_route}", method): moved(TABLE[(route, method)], f"{API}/", f"{API}/shared/")
+        for grantee_route, route, method in [
+            ("shared-file", "file-detail", "get"),
+            ("shared-file", "file-detail", "patch"),
+            ("shared-file", "file-detail", "delete"),
+            ("shared-file-download", "file-download", "get"),
+            ("shared-folder", "folder-detail", "patch"),
+            ("shared-folder", "folder-detail", "delete"),
+            ("shared-folder-items", "folder-items", "get"),
+            ("shared-upload-start", "upload-list", "post"),
+            ("shared-upload-detail", "upload-detail", "get"),
+            ("shared-upload-detail", "upload-detail", "delete"),
+            ("shared-upload-parts", "upload-parts", "post"),
+            ("shared-upload-complete", "upload-complete", "post"),
+        ]
+    }
+)
 
 # Third-party route sets, decided by a rule over all their routes (see the tests below).
 ADMIN_NAMESPACE = "admin"

@@ -52,22 +52,28 @@ def test_sharing_lists_cost_the_same_queries_at_n_and_3n(local_settings, owner, 
 # --- what collaborators list: a shared folder, search over what is shared, their trash -------
 
 
-def _captured(client, url: str) -> tuple[dict, list[str]]:
-    with CaptureQueriesContext(connection) as captured:
-        response = client.get(url)
-    assert response.status_code == 200, response.content[:300]
-    return response.json(), [query["sql"] for query in captured.captured_queries]
+def _listed_at_n_and_3n(client, url: str, make, n: int = 4) -> tuple[list[dict], list[int], list[str]]:
+    """Rows are made (`make(index)`) until there are n, then 3n; after each, `client` lists
+    `url`. Returns the answers' bodies, their query counts, and the last answer's SQL."""
+    bodies, counts = [], []
+    for total in (n, 3 * n):
+        for index in range(len(bodies) * n, total):
+            make(index)
+        with CaptureQueriesContext(connection) as captured:
+            response = client.get(url)
+        assert response.status_code == 200, response.content[:300]
+        bodies.append(response.json())
+        counts.append(len(captured))
+    return bodies, counts, [query["sql"] for query in captured.captured_queries]
 
 
 def test_an_editor_lists_a_shared_folder_in_the_same_queries_at_n_and_3n(world):
-    client = api_as(world.editor)
-    counts = []
-    for total in (4, 12):
-        for index in range(len(counts) * 4, total):
-            stored_file(world.owner, f"note {index:02}.txt", folder=world.sub)
-        body, queries = _captured(client, f"/api/v1/folders/{world.sub.pk}/items/")
-        assert len(body["items"]) == total + 1  # and deep.txt
-        counts.append(len(queries))
+    def note(index: int) -> None:
+        stored_file(world.owner, f"note {index:02}.txt", folder=world.sub)
+
+    bodies, counts, queries = _listed_at_n_and_3n(api_as(world.editor), f"/api/v1/folders/{world.sub.pk}/items/", note)
+
+    assert [len(body["items"]) for body in bodies] == [4 + 1, 12 + 1]  # and deep.txt
 
     # 1. the folder with its owner (sharing.access), 2. its chain up to the root (the
     # recursive CTE), 3. the editor's shares on that chain; 4. the breadcrumbs (the same
@@ -76,16 +82,15 @@ def test_an_editor_lists_a_shared_folder_in_the_same_queries_at_n_and_3n(world):
 
 
 def test_search_over_shared_items_costs_the_same_queries_at_n_and_3n(world):
-    client = api_as(world.viewer)
-    counts = []
-    for total in (4, 12):
-        for index in range(len(counts) * 4, total):
-            stored_file(world.owner, f"ledger {index:02}.txt", folder=world.sub)
-        body, queries = _captured(client, "/api/v1/search/?q=ledger&limit=100")
-        assert len(body["items"]) == total
+    def ledger(index: int) -> None:
+        stored_file(world.owner, f"ledger {index:02}.txt", folder=world.sub)
+
+    bodies, counts, queries = _listed_at_n_and_3n(api_as(world.viewer), "/api/v1/search/?q=ledger&limit=100", ledger)
+
+    assert [len(body["items"]) for body in bodies] == [4, 12]
+    for body in bodies:
         assert {(item["owner"], item["role"]) for item in body["items"]} == {(world.owner.email, "viewer")}
         assert {tuple(item["path"]) for item in body["items"]} == {("Shared", "Sub")}
-        counts.append(len(queries))
 
     # 1. the viewer's shares with their owners, 2. the folders under the shared ones (one
     # recursive query), a savepoint, (PostgreSQL: the similarity threshold), 3.-4. own
@@ -96,17 +101,16 @@ def test_search_over_shared_items_costs_the_same_queries_at_n_and_3n(world):
 
 
 def test_an_editors_trash_costs_the_same_queries_at_n_and_3n(world):
-    client = api_as(world.editor)
-    counts = []
-    for total in (3, 9):
-        for index in range(len(counts) * 3, total):
-            file = stored_file(world.owner, f"binned {index}.txt", folder=world.shared)
-            file_trash(actor=world.editor, file=file, origin=TASK)
-        body, queries = _captured(client, "/api/v1/trash/")
-        assert len(body["items"]) == total
+    def binned(index: int) -> None:
+        file = stored_file(world.owner, f"binned {index}.txt", folder=world.shared)
+        file_trash(actor=world.editor, file=file, origin=TASK)
+
+    bodies, counts, queries = _listed_at_n_and_3n(api_as(world.editor), "/api/v1/trash/", binned, n=3)
+
+    assert [len(body["items"]) for body in bodies] == [3, 9]
+    for body in bodies:
         assert {item["trashed_by"] for item in body["items"]} == {world.editor.email}
         assert not any(item["can_delete"] for item in body["items"])
-        counts.append(len(queries))
 
     # 1. folder roots, 2. file roots (trasher, owner, usage and plan joined), and as some
     # are another person's: 3. the editor's shares, 4. the folders under them.

@@ -35,9 +35,13 @@ def _start(client, **body):
     return client.post("/api/v1/uploads/", body, format="json")
 
 
-def _sent(live_server, started: dict, data: bytes) -> None:
+def _started_and_sent(client, live_server, name: str, data: bytes, folder=None) -> dict:
+    """An upload of `data` started by `client` and its bytes sent to the live server's
+    store, not completed; returns the start answer."""
+    started = _start(client, **_body(name, data, folder)).json()
     url = started["url"].replace("http://testserver", live_server.url, 1)
     assert requests.put(url, data=data, headers=started["headers"], timeout=30).status_code == 200
+    return started
 
 
 def _complete(client, upload_id, body=None):
@@ -83,9 +87,7 @@ def test_starting_an_upload_in_a_folder_costs_one_query_more(local_settings, own
 
 
 def test_completing_a_new_file_costs_eleven_queries(local_settings, owner_client, live_server, tasks_queued):
-    data = os.urandom(64 * 1024)
-    started = _start(owner_client, **_body("a.bin", data)).json()
-    _sent(live_server, started, data)
+    started = _started_and_sent(owner_client, live_server, "a.bin", os.urandom(64 * 1024))
 
     response, count, sqls = _count(lambda: _complete(owner_client, started["id"]))
 
@@ -112,8 +114,7 @@ def test_completing_a_new_file_costs_eleven_queries(local_settings, owner_client
 
 def test_completing_into_a_folder_costs_one_query_more(local_settings, owner, owner_client, live_server):
     folder = factories.folder(owner, "photos")
-    started = _start(owner_client, **_body("a.bin", b"x", folder)).json()
-    _sent(live_server, started, b"x")
+    started = _started_and_sent(owner_client, live_server, "a.bin", b"x", folder)
 
     response, count, sqls = _count(lambda: _complete(owner_client, started["id"]))
 
@@ -123,13 +124,9 @@ def test_completing_into_a_folder_costs_one_query_more(local_settings, owner, ow
 
 
 def test_completing_a_new_version_costs_twelve_queries(local_settings, owner_client, live_server):
-    first = os.urandom(1024)
-    started = _start(owner_client, **_body("a.bin", first)).json()
-    _sent(live_server, started, first)
-    assert _complete(owner_client, started["id"]).json()["version"] == 1
-    data = os.urandom(1024)
-    started = _start(owner_client, **_body("a.bin", data)).json()
-    _sent(live_server, started, data)
+    first = _started_and_sent(owner_client, live_server, "a.bin", os.urandom(1024))
+    assert _complete(owner_client, first["id"]).json()["version"] == 1
+    started = _started_and_sent(owner_client, live_server, "a.bin", os.urandom(1024))
 
     response, count, sqls = _count(lambda: _complete(owner_client, started["id"]))
 
@@ -143,8 +140,7 @@ def test_completing_a_new_version_costs_twelve_queries(local_settings, owner_cli
 
 
 def test_completing_again_reads_two_rows(local_settings, owner_client, live_server):
-    started = _start(owner_client, **_body("a.bin", b"x")).json()
-    _sent(live_server, started, b"x")
+    started = _started_and_sent(owner_client, live_server, "a.bin", b"x")
     first = _complete(owner_client, started["id"])
 
     response, count, sqls = _count(lambda: _complete(owner_client, started["id"]))

@@ -110,36 +110,27 @@ def test_pruning_keeps_the_plans_newest_versions_and_deletes_the_oldest_blobs(pr
 # --- services on the local store -----------------------------------------------------------
 
 
-def test_deleting_an_old_version_removes_row_and_blob_and_credits_usage(
-    three_versions, owner_client, owner, django_capture_on_commit_callbacks
+@pytest.mark.parametrize(
+    ("deleted", "current", "used_bytes"),
+    [
+        pytest.param(0, 2, 50, id="an-old-one-leaves-the-newest-current"),
+        pytest.param(2, 1, 30, id="the-current-one-makes-the-previous-one-current"),
+    ],
+)
+def test_deleting_a_version_removes_row_and_blob_and_credits_usage(
+    three_versions, owner_client, owner, django_capture_on_commit_callbacks, deleted, current, used_bytes
 ):
-    file, (v1, v2, v3) = three_versions
+    file, versions = three_versions
 
     with django_capture_on_commit_callbacks(execute=True):
-        response = owner_client.delete(versions_url(file, v1))
+        response = owner_client.delete(versions_url(file, versions[deleted]))
 
     assert response.status_code == 204
-    assert not FileVersion.objects.filter(pk=v1.pk).exists()
-    assert get_backend().head(key=v1.key) is None
-    assert usage_of(owner).used_bytes == 50
+    assert not FileVersion.objects.filter(pk=versions[deleted].pk).exists()
+    assert get_backend().head(key=versions[deleted].key) is None
+    assert usage_of(owner).used_bytes == used_bytes
     file.refresh_from_db()
-    assert file.current_version_id == v3.pk
-    assert_usage_consistent(owner)
-
-
-def test_deleting_the_current_version_makes_the_previous_one_current(
-    three_versions, owner_client, owner, django_capture_on_commit_callbacks
-):
-    file, (v1, v2, v3) = three_versions
-
-    with django_capture_on_commit_callbacks(execute=True):
-        response = owner_client.delete(versions_url(file, v3))
-
-    assert response.status_code == 204
-    file.refresh_from_db()
-    assert (file.current_version_id, file.size_bytes) == (v2.pk, 20)
-    assert get_backend().head(key=v3.key) is None
-    assert usage_of(owner).used_bytes == 30
+    assert (file.current_version_id, file.size_bytes) == (versions[current].pk, versions[current].size_bytes)
     assert_usage_consistent(owner)
 
 

@@ -39,6 +39,15 @@ def new_key() -> str:
     return f"users/{uuid.uuid4()}/blobs/{uuid.uuid4()}"
 
 
+def multipart_opened(store, open_upload, content_type: str = "text/plain") -> tuple[str, str]:
+    """A multipart upload started on `store` under a new key, its session recorded by
+    `open_upload` (the fixture's): returns (key, upload_id)."""
+    key = new_key()
+    upload_id = store.multipart_start(key=key, content_type=content_type)
+    open_upload(key, upload_id)
+    return key, upload_id
+
+
 def checksum_b64(data: bytes) -> str:
     return base64.b64encode(hashlib.sha256(data).digest()).decode()
 

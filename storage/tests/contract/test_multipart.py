@@ -11,15 +11,13 @@ from storage.backends.base import (
     StoredPart,
     UploadNotFound,
 )
-from storage.tests.contract.kit import MiB, error_code, new_key, put_part, put_to_url
+from storage.tests.contract.kit import MiB, error_code, multipart_opened, new_key, put_part, put_to_url
 
 
 def test_multipart_upload_lists_parts_and_completes(upload_store):
     store, absolute, open_upload = upload_store
-    key = new_key()
     chunks = [b"a" * (5 * MiB), b"b" * (5 * MiB), b"c" * 1234]
-    upload_id = store.multipart_start(key=key, content_type="video/mp4")
-    open_upload(key, upload_id)
+    key, upload_id = multipart_opened(store, open_upload, "video/mp4")
 
     etags = []
     for number, chunk in enumerate(chunks, start=1):
@@ -47,9 +45,7 @@ def test_multipart_upload_lists_parts_and_completes(upload_store):
 
 def test_multipart_complete_refuses_a_wrong_etag_and_a_small_middle_part(upload_store):
     store, absolute, open_upload = upload_store
-    key = new_key()
-    upload_id = store.multipart_start(key=key, content_type="text/plain")
-    open_upload(key, upload_id)
+    key, upload_id = multipart_opened(store, open_upload)
     for number in (1, 2):
         assert put_part(store, absolute, key, upload_id, number, b"tiny").status_code == 200
     etag = hashlib.md5(b"tiny").hexdigest()
@@ -68,9 +64,7 @@ def test_multipart_complete_refuses_a_wrong_etag_and_a_small_middle_part(upload_
 
 def test_multipart_abort_discards_the_parts_and_makes_no_object(upload_store):
     store, absolute, open_upload = upload_store
-    key = new_key()
-    upload_id = store.multipart_start(key=key, content_type="text/plain")
-    open_upload(key, upload_id)
+    key, upload_id = multipart_opened(store, open_upload)
     assert put_part(store, absolute, key, upload_id, 1, b"part one").status_code == 200
 
     store.multipart_abort(key=key, upload_id=upload_id)
@@ -85,9 +79,7 @@ def test_multipart_abort_discards_the_parts_and_makes_no_object(upload_store):
 
 def test_a_part_sent_after_its_upload_was_aborted_is_refused_by_the_enforcing_store(enforcing_store):
     store, absolute, open_upload = enforcing_store
-    key = new_key()
-    upload_id = store.multipart_start(key=key, content_type="text/plain")
-    open_upload(key, upload_id)
+    key, upload_id = multipart_opened(store, open_upload)
     presigned = store.presign_part(key=key, upload_id=upload_id, part_number=1, size_bytes=9, expires_seconds=600)
     store.multipart_abort(key=key, upload_id=upload_id)
 
@@ -99,19 +91,23 @@ def test_a_part_sent_after_its_upload_was_aborted_is_refused_by_the_enforcing_st
         store.multipart_list_parts(key=key, upload_id=upload_id)
 
 
-@pytest.mark.parametrize("sent", [5 * MiB + 1, 5 * MiB - 1], ids=["longer", "shorter"])
-def test_enforcing_store_refuses_a_part_of_another_length_than_signed(enforcing_store, sent):
-    store, absolute, open_upload = enforcing_store
-    key = new_key()
-    upload_id = store.multipart_start(key=key, content_type="application/octet-stream")
-    open_upload(key, upload_id)
-
-    response = put_part(store, absolute, key, upload_id, 1, b"x" * sent, size_bytes=5 * MiB)
-
+def _assert_part_refused_then_abort(store, response, *, key: str, upload_id: str) -> None:
+    """The store refused a part sent other than signed and kept nothing of it; then the
+    upload is aborted (the test's clean-up)."""
     assert response.status_code == 403
     assert error_code(response) == "SignatureDoesNotMatch"
     assert store.multipart_list_parts(key=key, upload_id=upload_id) == []
     store.multipart_abort(key=key, upload_id=upload_id)
+
+
+@pytest.mark.parametrize("sent", [5 * MiB + 1, 5 * MiB - 1], ids=["longer", "shorter"])
+def test_enforcing_store_refuses_a_part_of_another_length_than_signed(enforcing_store, sent):
+    store, absolute, open_upload = enforcing_store
+    key, upload_id = multipart_opened(store, open_upload, "application/octet-stream")
+
+    response = put_part(store, absolute, key, upload_id, 1, b"x" * sent, size_bytes=5 * MiB)
+
+    _assert_part_refused_then_abort(store, response, key=key, upload_id=upload_id)
 
 
 def test_seaweedfs_refuses_a_part_url_whose_part_number_was_changed(seaweed_settings):
@@ -122,10 +118,7 @@ def test_seaweedfs_refuses_a_part_url_whose_part_number_was_changed(seaweed_sett
 
     response = put_to_url(lambda url: url.replace("partNumber=1", "partNumber=2"), presigned, b"four")
 
-    assert response.status_code == 403
-    assert error_code(response) == "SignatureDoesNotMatch"
-    assert store.multipart_list_parts(key=key, upload_id=upload_id) == []
-    store.multipart_abort(key=key, upload_id=upload_id)
+    _assert_part_refused_then_abort(store, response, key=key, upload_id=upload_id)
 
 
 def test_s3_part_url_signs_its_exact_length(s3_settings):
