@@ -4,12 +4,17 @@ What is where:
 - `kosha.testing.factories`: rows made through the real services, not raw inserts:
   `user`, `stored_file` (upload start, bytes to the active store, complete), `stored_version`,
   `pending_upload` (the bytes in the store, not completed),
-  `folder`, `trashed_tree`, `share`, `link` (in any of LINK_STATES), and the PASSWORD every
-  made account has.
+  `folder`, `trashed_tree`, `unreachable_folder_ids` (a stranger's, a trashed one, a
+  malformed id), `share`, `link` (in any of LINK_STATES), and the PASSWORD every made
+  account has.
 - `kosha.testing.clients`: `api_as(user)` (DRF client), `token_client(key)` (an API token's
   client; a refused token answers one of REFUSED) and `web_as(user)` (signed-in pages).
-- `kosha.testing.browser`: Chromium's launch, `signed_in_page`, `row_option` and
-  `drop_file` (a synthetic drop onto the page's drop zone).
+- `kosha.testing.answers`: `assert_error(response, status, code=, reason=)` (the JSON
+  error body), `html_of(response)` (a page's HTML, its status checked) and
+  `assert_sent_to_sign_in(response)`.
+- `kosha.testing.browser`: Chromium's launch, `signed_in_page`, `row_option`,
+  `rows_select` (a click, then Ctrl+clicks), `drop_file` (a synthetic drop onto the page's
+  drop zone) and `store_put_gate` (a routed store PUT cut off, held or let through).
 - `kosha.testing.races`: `run_concurrently(count, work)` (threads with their own
   connections, released together) and `run_before` / `run_after` (a competing change run
   at the exact moment a given function is called; `in_thread=True` inside a lock).
@@ -23,11 +28,13 @@ What is where:
   `small_multipart`, and `use_s3_bucket()`), `browser` (`live_server`, `browser_page`,
   `owner_page`, `signed_up_page`) and `isolation` (for every test a fresh cache and a
   fast password hasher).
-- `storage/tests/protocol.py`: `ProtocolClient`, `usage_of`, `assert_usage_consistent`.
+- `storage/tests/protocol.py`: `ProtocolClient`, `usage_of`, `assert_usage_consistent`,
+  `assert_upload_completed_as_first_file`, `assert_upload_failed_leaving_nothing`.
 - `storage/tests/stores.py`: the SeaweedFS server, the Ceph RGW error dialect, and
   `FaultyBackend` (any backend with injected store faults).
 - `kosha.testing.world`: the sharing `World` (a tree, a viewer and an editor, links in
-  every state), built by the `world` fixture.
+  every state), built by the `world` fixture, and `world_editor_changes` (the editor's
+  upload, new folder, rename, move, copy, trash and restore in it).
 
 Adding a factory: a thin function here, keyword arguments after the first few, a
 docstring, calling the service a user's request would call (so a change to that service

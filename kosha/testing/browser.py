@@ -55,6 +55,29 @@ def row_option(page, name: str):
     return page.locator('[role="option"]', has=page.locator(".item__name", has_text=re.compile(f"^{re.escape(name)}$")))
 
 
+def rows_select(page, *names: str) -> None:
+    """Select the file browser's rows `names`: a click on the first, Ctrl+click on the rest."""
+    row_option(page, names[0]).click()
+    for name in names[1:]:
+        row_option(page, name).click(modifiers=["Control"])
+
+
+def store_put_gate(route, seen: dict, *, counted: str, fail_first: bool = False, hold_after: int | None = None):
+    """Answer one routed PUT to the object store as a test of retries and resumes needs:
+    the very first is cut off (a connection reset) when `fail_first`, counted in
+    seen["failed"]; while seen["holding"] is true, every one after the first `hold_after`
+    let through is held unanswered in seen["held"] (a reload cancels them); the rest go
+    through, counted in seen[counted]."""
+    if fail_first and not seen["failed"]:
+        seen["failed"] += 1
+        return route.abort("connectionreset")
+    if seen["holding"] and seen[counted] >= hold_after:
+        seen["held"].append(route)
+        return None
+    seen[counted] += 1
+    return route.continue_()
+
+
 def drop_file(page, name: str, text: str) -> None:
     """A synthetic drop of a text file `name` holding `text` onto the page's drop zone
     ([data-upload-drop]), as the browser fires it when a file is dragged onto the page."""

@@ -17,7 +17,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from kosha.testing import factories
-from kosha.testing.browser import signed_in_context
+from kosha.testing.browser import signed_in_context, store_put_gate
 from plans.models import Plan
 from plans.services import usage_set_plan
 from sharing.models import LinkEvent
@@ -103,14 +103,7 @@ def _route_store(page, *, fail_first_part=False, hold_parts_after=None):
         if request.url not in seen["part_urls"]:
             seen["singles"] += 1
             return route.continue_()
-        if fail_first_part and not seen["failed"]:
-            seen["failed"] += 1
-            return route.abort("connectionreset")
-        if seen["holding"] and seen["parts"] >= hold_parts_after:
-            seen["held"].append(route)
-            return None
-        seen["parts"] += 1
-        return route.continue_()
+        return store_put_gate(route, seen, counted="parts", fail_first=fail_first_part, hold_after=hold_parts_after)
 
     page.route(re.compile(r".*/s/[^/]+/uploads/[^/]+/parts/$"), learn_part_urls)
     page.route(re.compile(r"^http://(localhost|127\.0\.0\.1):\d+/.*"), store_put)

@@ -10,7 +10,7 @@ from django.conf import settings
 from playwright.sync_api import expect
 
 from kosha.testing import factories
-from kosha.testing.browser import docs_screenshot_refresh, page_with_error_log, row_option
+from kosha.testing.browser import docs_screenshot_refresh, page_with_error_log, row_option, rows_select
 from storage.models import File, Folder
 
 pytestmark = pytest.mark.browser
@@ -126,8 +126,7 @@ def test_the_row_menu_acts_on_the_whole_selection(owner_page, live_server, owner
         factories.stored_file(owner, name, b"x")
     page = owner_page
     page.goto(live_server.url + "/")
-    row_option(page, "one.txt").click()
-    row_option(page, "two.txt").click(modifiers=["Control"])
+    rows_select(page, "one.txt", "two.txt")
 
     row_option(page, "two.txt").click(button="right")
     expect(page.get_by_role("menu", name="Actions for 2 selected items")).to_be_visible()
@@ -228,8 +227,7 @@ def test_drag_and_drop_moves_onto_a_folder_row_and_onto_a_breadcrumb(owner_page,
     page.goto(live_server.url + "/")
 
     # The selection goes along with the row it is dragged by; the folder row lights up.
-    row_option(page, "a.txt").click()
-    row_option(page, "b.txt").click(modifiers=["Control"])
+    rows_select(page, "a.txt", "b.txt")
     _drag(page, row_option(page, "b.txt"), row_option(page, "Plans"), drop=False)
     expect(row_option(page, "Plans")).to_have_class(re.compile("drop-target"))
     page.mouse.up()
@@ -287,9 +285,7 @@ def test_a_multi_selection_downloads_as_one_zip(owner_page, live_server, owner, 
     factories.stored_file(owner, "skip.txt", b"not chosen")
     page = owner_page
     page.goto(live_server.url + "/")
-    row_option(page, "Photos").click()
-    row_option(page, "notes.txt").click(modifiers=["Control"])
-    row_option(page, "todo.txt").click(modifiers=["Control"])
+    rows_select(page, "Photos", "notes.txt", "todo.txt")
 
     with page.expect_download() as download_info:
         page.locator('[data-selection-bar] [data-action="download"]').click()

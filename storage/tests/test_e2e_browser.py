@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from playwright.sync_api import expect
 
-from kosha.testing.browser import docs_screenshot_refresh, drop_file
+from kosha.testing.browser import docs_screenshot_refresh, drop_file, store_put_gate
 from plans.models import Plan
 from storage.models import UploadSession
 
@@ -91,14 +91,7 @@ def _count_store_puts(page, store, *, hold_after=None, fail_first=False):
     def handle(route):
         if route.request.method != "PUT":
             return route.continue_()
-        if fail_first and not seen["failed"]:
-            seen["failed"] += 1
-            return route.abort("connectionreset")
-        if seen["holding"] and seen["through"] >= hold_after:
-            seen["held"].append(route)
-            return None
-        seen["through"] += 1
-        return route.continue_()
+        return store_put_gate(route, seen, counted="through", fail_first=fail_first, hold_after=hold_after)
 
     page.route(store["pattern"], handle)
     return seen
