@@ -79,33 +79,27 @@ describe("withRetry", () => {
     ]);
   });
 
-  it("gives up at once on a final answer", async () => {
+  // withRetry over a call that fails every time, with fail(calls so far): the number of
+  // calls made by the time it gave up with an error `givenUp` accepts.
+  const callsUntilGivenUp = async (fail, options, givenUp) => {
     let calls = 0;
-    await assert.rejects(
-      withRetry(
-        async () => {
-          calls += 1;
-          throw failure(413, "quota_exceeded");
-        },
-        { wait: noWait },
-      ),
-      (error) => error.code === "quota_exceeded",
-    );
+    const failing = async () => {
+      calls += 1;
+      throw fail(calls);
+    };
+    await assert.rejects(withRetry(failing, { wait: noWait, ...options }), givenUp);
+    return calls;
+  };
+
+  it("gives up at once on a final answer", async () => {
+    const quotaExceeded = () => failure(413, "quota_exceeded");
+    const calls = await callsUntilGivenUp(quotaExceeded, {}, (error) => error.code === "quota_exceeded");
     assert.equal(calls, 1);
   });
 
   it("gives up after `attempts` tries with the last error", async () => {
-    let calls = 0;
-    await assert.rejects(
-      withRetry(
-        async () => {
-          calls += 1;
-          throw failure(500 + calls);
-        },
-        { wait: noWait, attempts: 3 },
-      ),
-      (error) => error.status === 503,
-    );
+    const serverErrors = (calls) => failure(500 + calls);
+    const calls = await callsUntilGivenUp(serverErrors, { attempts: 3 }, (error) => error.status === 503);
     assert.equal(calls, 3);
   });
 
