@@ -4,7 +4,6 @@ whichever cache the root conftest gives (locmem, or with REDIS_URL the Redis bac
 its one-command script); the race test needs Redis itself."""
 
 import os
-import threading
 
 import pytest
 from rest_framework.permissions import AllowAny
@@ -14,6 +13,7 @@ from rest_framework.views import APIView
 
 from kosha import throttles
 from kosha.cache import RedisCache, rate_window_hit
+from kosha.testing.races import run_concurrently
 
 URL = "/api/v1/usage/"
 
@@ -96,20 +96,12 @@ def test_the_window_counts_on_any_cache():
 def test_on_redis_concurrent_requests_never_pass_the_limit():
     # One cache object per thread, as Django gives each thread its own.
     prefix = f"test-race:{os.getpid()}"
-    barrier = threading.Barrier(16)
-    allowed = []
 
-    def hit():
+    def hit(_index: int) -> list[bool]:
         cache = RedisCache(os.environ["REDIS_URL"], {"KEY_PREFIX": prefix})
-        barrier.wait()
-        for _ in range(5):
-            allowed.append(rate_window_hit(cache, key="race", now=1000.0, window_seconds=60, limit=25).allowed)
+        return [rate_window_hit(cache, key="race", now=1000.0, window_seconds=60, limit=25).allowed for _ in range(5)]
 
-    threads = [threading.Thread(target=hit) for _ in range(16)]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join()
+    allowed = [answer for answers in run_concurrently(16, hit) for answer in answers]  # 16 released at once
     RedisCache(os.environ["REDIS_URL"], {"KEY_PREFIX": prefix}).delete("race")
 
     assert allowed.count(True) == 25

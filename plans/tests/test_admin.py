@@ -12,9 +12,9 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from django.urls import reverse
 from django.utils import timezone
-from rest_framework.test import APIClient
 
 from kosha.errors import QuotaExceeded
+from kosha.testing.clients import api_as
 from plans.models import Plan, Usage
 from plans.services import quota_reserve, usage_set_plan
 from storage.models import File, FileVersion, Folder, FolderArchive, UploadSession
@@ -206,9 +206,7 @@ def test_changing_a_tier_in_the_admin_changes_every_users_limits(admin_client, o
     writes = [q["sql"] for q in queries.captured_queries if q["sql"].startswith(("UPDATE", "INSERT", "DELETE"))]
     assert not [sql for sql in writes if "plans_usage" in sql]
     for user in (owner, collaborator):
-        client = APIClient()
-        client.force_authenticate(user)
-        limits = client.get("/api/v1/usage/").json()["plan"]
+        limits = api_as(user).get("/api/v1/usage/").json()["plan"]
         assert limits["storage_bytes"] == 100 * KiB
         assert limits["max_file_bytes"] == 50 * KiB
         with transaction.atomic():

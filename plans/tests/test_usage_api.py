@@ -4,11 +4,11 @@ from django.db import connection, transaction
 from django.test.utils import CaptureQueriesContext
 from drf_spectacular.generators import SchemaGenerator
 from rest_framework.renderers import JSONRenderer
-from rest_framework.test import APIClient
 
 from accounts.models import ApiToken
 from accounts.tokens import token_generate
 from kosha.origin import TASK
+from kosha.testing.clients import token_client
 from kosha.testing.factories import stored_file, stored_version
 from plans.api.serializers import UsageOutputSerializer
 from plans.models import Plan
@@ -108,9 +108,8 @@ def test_anonymous_requests_are_refused(db, api_client):
 def test_an_api_token_authenticates(owner):
     key, prefix, secret_hash = token_generate()
     ApiToken.objects.create(user=owner, name="script", prefix=prefix, secret_hash=secret_hash)
-    client = APIClient()
 
-    response = client.get(URL, HTTP_AUTHORIZATION=f"Token {key}")
+    response = token_client(key).get(URL)
 
     assert response.status_code == 200
     assert response.json()["plan"]["code"] == "free"
