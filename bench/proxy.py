@@ -39,5 +39,6 @@ urlpatterns = [
     path("bench/floor/", floor_views.floor),
     path("bench/drf/", floor_views.DrfEmpty.as_view()),
     path("bench/proxy-small/<str:name>", floor_views.proxy_small),
+    path("bench/proxy-recorded/<str:name>", floor_views.ProxyRecorded.as_view()),
     path("", include("kosha.urls")),
 ]

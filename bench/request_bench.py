@@ -14,8 +14,11 @@ per request or per file:
              a 50-item listing (GET /api/v1/folders/<id>/items/ of a folder of 50
              files); each as a ratio to the floor of the same round;
   upload   - CPU per 64 KiB file through the single-file protocol (start, PUT to the
-             store, complete: the app sees two requests) vs a Django view that reads the
-             body and put_objects it (bench/floor.py), ratio per round;
+             store, complete: the app sees two requests) vs two proxies through Django
+             (bench/floor.py): `proxy_recorded`, which authenticates, checks the quota,
+             put_objects the body and records the file and its bytes (issue 12's
+             baseline), and the lean `proxy`, a bare put_object of the body; ratios per
+             round;
   parallel - files/s of one user uploading with 8 connections vs eight users with one
              connection each (the same number of files), ratio per round.
 
@@ -219,9 +222,10 @@ def _protocol_upload(server: Server, api: requests.Session, store: requests.Sess
         raise RuntimeError(f"complete: {done.status_code} {done.text[:200]}")
 
 
-def _proxy_upload(server: Server, api: requests.Session, name: str, data: bytes) -> None:
+def _proxy_upload(server: Server, api: requests.Session, name: str, data: bytes, *, recorded: bool) -> None:
+    path = "proxy-recorded" if recorded else "proxy-small"
     answer = api.post(
-        f"{server.app_url}/bench/proxy-small/{name}",
+        f"{server.app_url}/bench/{path}/{name}",
         data=data,
         headers={"Content-Type": "application/octet-stream"},
         timeout=60,
@@ -229,33 +233,41 @@ def _proxy_upload(server: Server, api: requests.Session, name: str, data: bytes)
     answer.raise_for_status()
 
 
+UPLOAD_VARIANTS = ["protocol", "proxy_recorded", "proxy"]
+
+
 def upload_cpu(server: Server) -> dict:
     api, store = server.session(1), requests.Session()
     blobs = [os.urandom(SMALL_BYTES) for _ in range(FILES)]
     _protocol_upload(server, api, store, "warm.bin", blobs[0])
-    _proxy_upload(server, api, "warm.bin", blobs[0])
-    cpu_ms: dict[str, list[float]] = {"protocol": [], "proxy": []}
-    ratios = []
+    _proxy_upload(server, api, "warm.bin", blobs[0], recorded=False)
+    _proxy_upload(server, api, "warm-recorded.bin", blobs[0], recorded=True)
+    cpu_ms: dict[str, list[float]] = {name: [] for name in UPLOAD_VARIANTS}
+    ratios: dict[str, list[float]] = {"protocol_over_proxy_recorded": [], "protocol_over_proxy": []}
     for round_number in range(ROUNDS):
         this_round = {}
-        order = ["protocol", "proxy"] if round_number % 2 == 0 else ["proxy", "protocol"]
+        shift = round_number % len(UPLOAD_VARIANTS)
+        order = UPLOAD_VARIANTS[shift:] + UPLOAD_VARIANTS[:shift]
+        if round_number % 2:
+            order.reverse()
         for variant in order:
             before = server.cpu()
             for index, blob in enumerate(blobs):
-                name = f"r{round_number}-{index}.bin"
+                name = f"r{round_number}-{variant}-{index}.bin"
                 if variant == "protocol":
                     _protocol_upload(server, api, store, name, blob)
                 else:
-                    _proxy_upload(server, api, name, blob)
+                    _proxy_upload(server, api, name, blob, recorded=variant == "proxy_recorded")
             this_round[variant] = cpu_delta(before, server.cpu()) / FILES
         for variant, value in this_round.items():
             cpu_ms[variant].append(1000 * value)
-        ratios.append(this_round["protocol"] / this_round["proxy"])
+        ratios["protocol_over_proxy_recorded"].append(this_round["protocol"] / this_round["proxy_recorded"])
+        ratios["protocol_over_proxy"].append(this_round["protocol"] / this_round["proxy"])
     return {
         "files_per_variant_and_round": FILES,
         "file_bytes": SMALL_BYTES,
         "cpu_ms_per_file": {name: spread(values, 2) for name, values in cpu_ms.items()},
-        "ratio_protocol_over_proxy": spread(ratios),
+        "ratios": {name: spread(values) for name, values in ratios.items()},
     }
 
 

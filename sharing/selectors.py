@@ -3,11 +3,12 @@ a link by its token, folder listings as the actor may see them, and the trash.""
 
 from __future__ import annotations
 
+import functools
 import uuid
-from collections.abc import Iterable
 from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 from django.utils import timezone
 
@@ -190,17 +191,43 @@ def trash_list_for_actor(*, actor: User, cursor: str | None = None, limit: int) 
     return Page(items=kept, next_cursor=page.next_cursor)
 
 
-def shared_ids_among(*, owner: User, file_ids: Iterable[uuid.UUID], folder_ids: Iterable[uuid.UUID]) -> set:
-    """Which of these items the owner shares, with people or by a live link: one query
-    (a UNION), whatever the page size. For the file browser's "shared" marker."""
-    now = timezone.now()
-    shares = Share.objects.filter(owner=owner).filter(Q(file_id__in=file_ids) | Q(folder_id__in=folder_ids))
-    links = ShareLink.objects.filter(owner=owner, revoked_at__isnull=True, expires_at__gt=now).filter(
-        Q(file_id__in=file_ids) | Q(folder_id__in=folder_ids)
+@functools.cache
+def _shared_in_folder_sql(*, at_root: bool) -> str:
+    """The query of shared_ids_in_folder, written once from the models' tables and
+    columns (the ORM compiled this UNION anew for every listing, ~1 ms of CPU)."""
+    quote = connection.ops.quote_name
+    file, folder = quote(File._meta.db_table), quote(Folder._meta.db_table)
+    # A child of the folder: a file whose folder it is, or a folder whose parent it is.
+    # Only the models' table names and fixed conditions are interpolated, never a value.
+    here = (
+        "((item.file_id IS NOT NULL AND f.folder_id IS NULL) OR (item.folder_id IS NOT NULL AND d.parent_id IS NULL))"
+        if at_root
+        else "(f.folder_id = %s OR d.parent_id = %s)"
     )
-    rows = (
-        shares.order_by()
-        .values_list("file_id", "folder_id")
-        .union(links.order_by().values_list("file_id", "folder_id"))
-    )
-    return {item_id for pair in rows for item_id in pair if item_id is not None}
+
+    def shared_by(table: str, live: str) -> str:
+        return (
+            f"SELECT item.file_id, item.folder_id FROM {quote(table)} item"  # noqa: S608
+            f" LEFT OUTER JOIN {file} f ON f.id = item.file_id LEFT OUTER JOIN {folder} d ON d.id = item.folder_id"
+            f" WHERE item.owner_id = %s{live} AND {here}"
+        )
+
+    links = " AND item.revoked_at IS NULL AND item.expires_at > %s"
+    return f"{shared_by(Share._meta.db_table, '')} UNION {shared_by(ShareLink._meta.db_table, links)}"
+
+
+def shared_ids_in_folder(*, owner: User, folder_id: uuid.UUID | None) -> set[uuid.UUID]:
+    """Which items directly in the owner's folder (None: the root) the owner shares, with
+    people or by a live link: one query (a UNION) of fixed text, whatever the page size.
+    For the file browser's "shared" marker: a page's item is marked when its id is in the
+    set. Takes no locks."""
+    owner_id = Share._meta.get_field("owner").get_db_prep_value(owner.pk, connection)
+    now = ShareLink._meta.get_field("expires_at").get_db_prep_value(timezone.now(), connection)
+    here: list = []
+    if folder_id is not None:
+        here = [File._meta.get_field("folder").get_db_prep_value(folder_id, connection)] * 2
+    with connection.cursor() as cursor:
+        cursor.execute(_shared_in_folder_sql(at_root=folder_id is None), [owner_id, *here, owner_id, now, *here])
+        rows = cursor.fetchall()
+    convert = File._meta.pk.to_python  # SQLite gives the ids as text
+    return {convert(item_id) for row in rows for item_id in row if item_id is not None}

@@ -102,7 +102,7 @@ def _browser(request: HttpRequest, *, folder_id: str | None) -> HttpResponse:
         # Another user's folder answers exactly like one that does not exist.
         raise Http404("Folder not found.") from None
     if folder is None or folder.grant.is_owner:
-        mark_shared(page.items, owner=request.user)
+        mark_shared(page.items, owner=request.user, folder=folder)
     listing = listing_body(page, folder=folder, actor=request.user)
     return _browser_render(
         request,

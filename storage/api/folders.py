@@ -10,7 +10,7 @@ from rest_framework.response import Response
 
 from kosha.origin import Origin
 from sharing.access import Need, folder_for_actor, is_root, place_for_actor
-from sharing.selectors import folder_items_for_grant, shared_ids_among
+from sharing.selectors import folder_items_for_grant, shared_ids_in_folder
 from storage.api.destinations import copy_destination, move_changes
 from storage.api.fields import FolderCopyInput, FolderCreateInput, FolderUpdateInput, input_clean
 from storage.listing import DEFAULT_LIMIT, MAX_LIMIT, SORT_CHOICES
@@ -57,19 +57,47 @@ class ListingOutput(serializers.Serializer):
     owner = serializers.EmailField(help_text="Whose space this folder is in.")
 
 
+_DATETIME = serializers.DateTimeField()  # DRF's representation of a time, as ListingOutput gives it
+
+
+def listing_json(*, items: list[dict], next_cursor: str | None, breadcrumbs: list, role: str, owner: str) -> dict:
+    """ListingOutput's JSON, built from the listing's plain values: field for field what
+    `ListingOutput({...}).data` gives (storage/tests/test_listing_json.py compares the
+    two), without a DRF field call per value (ten per item)."""
+    return {
+        "items": [
+            {
+                "kind": item["kind"],
+                "id": str(item["id"]),
+                "name": item["name"],
+                "size": item["size"],
+                "content_type": item["content_type"],
+                "modified": _DATETIME.to_representation(item["modified"]),
+                "version_count": item["version_count"],
+                "thumbnail_url": item["thumbnail_url"],
+                "shared": item["shared"],
+                "starred": item["starred"],
+            }
+            for item in items
+        ],
+        "next": next_cursor,
+        "breadcrumbs": [{"id": str(crumb.id), "name": crumb.name} for crumb in breadcrumbs],
+        "role": role,
+        "owner": owner,
+    }
+
+
 def listing_body(page, *, folder: Folder | None, actor) -> dict:
     """The listing's answer: the page, and the caller's role and the owner (for the web
     app's actions and its "shared by" line)."""
     grant = folder.grant if folder is not None else None
-    return ListingOutput(
-        {
-            "items": page.items,
-            "next_cursor": page.next_cursor,
-            "breadcrumbs": page.breadcrumbs,
-            "role": grant.role.label if grant else "owner",
-            "owner": folder.owner.email if folder is not None else actor.email,
-        }
-    ).data
+    return listing_json(
+        items=page.items,
+        next_cursor=page.next_cursor,
+        breadcrumbs=page.breadcrumbs,
+        role=grant.role.label if grant else "owner",
+        owner=folder.owner.email if folder is not None else actor.email,
+    )
 
 
 class FolderViewSet(viewsets.ViewSet):
@@ -149,19 +177,16 @@ class FolderViewSet(viewsets.ViewSet):
             limit=request.query_params.get("limit"),
         )
         if folder is None or folder.grant.is_owner:
-            mark_shared(page.items, owner=request.user)
+            mark_shared(page.items, owner=request.user, folder=folder)
         return Response(listing_body(page, folder=folder, actor=request.user))
 
 
-def mark_shared(items: list[dict], *, owner) -> None:
-    """Set each of the owner's listed items' `shared` flag with one query. Only for the
-    owner: who else an item is shared with is not a collaborator's business."""
+def mark_shared(items: list[dict], *, owner, folder: Folder | None) -> None:
+    """Set the `shared` flag of each of the owner's items listed from folder (None: the
+    root) with one query. Only for the owner: who else an item is shared with is not a
+    collaborator's business."""
     if not items:
         return
-    shared = shared_ids_among(
-        owner=owner,
-        file_ids=[item["id"] for item in items if item["kind"] == "file"],
-        folder_ids=[item["id"] for item in items if item["kind"] == "folder"],
-    )
+    shared = shared_ids_in_folder(owner=owner, folder_id=folder.pk if folder is not None else None)
     for item in items:
         item["shared"] = item["id"] in shared

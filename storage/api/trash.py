@@ -18,7 +18,7 @@ from kosha.origin import Origin
 from kosha.pages import DEFAULT_LIMIT, MAX_LIMIT, Page, limit_clean, page_parameters, page_response, page_schema
 from sharing.access import Need, trash_item_for_actor, trashed_item_for_actor
 from sharing.selectors import trash_list_for_actor
-from storage.api.folders import ListingOutput
+from storage.api.folders import ListingOutput, listing_json
 from storage.listing import folder_items_list_for_user
 from storage.models import Folder
 from storage.services.trash import trash_delete, trash_empty, trash_restore, trash_restore_inside
@@ -153,15 +153,13 @@ class TrashViewSet(viewsets.ViewSet):
         ids = [crumb.id for crumb in crumbs]
         crumbs = crumbs[ids.index(root.pk) :] if root.pk in ids else crumbs[-1:]
         return Response(
-            ListingOutput(
-                {
-                    "items": page.items,
-                    "next_cursor": page.next_cursor,
-                    "breadcrumbs": crumbs,
-                    "role": root.grant.role.label,
-                    "owner": folder.owner.email,
-                }
-            ).data
+            listing_json(
+                items=page.items,
+                next_cursor=page.next_cursor,
+                breadcrumbs=crumbs,
+                role=root.grant.role.label,
+                owner=folder.owner.email,
+            )
         )
 
     @extend_schema(

@@ -342,7 +342,7 @@ def test_a_page_of_a_subfolder_costs_five_queries_at_1_and_500_files(
     # 2. breadcrumbs (the recursive CTE)
     # 3. folders after the cursor, limit + 1
     # 4. files after the cursor, with version_count and thumbnail key in the same SELECT
-    # 5. which of the page's items are shared (shares UNION live links)
+    # 5. which of the folder's items are shared (shares UNION live links, fixed SQL)
     with django_assert_num_queries(5):
         response = owner_client.get(_items_url(parent))
 
