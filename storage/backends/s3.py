@@ -38,6 +38,8 @@ DELETE_BATCH = 1000
 # S3-compatible stores we test or know answer them. Stores differ: for a multipart upload
 # that is gone, AWS, MinIO and SeaweedFS answer NoSuchUpload, Ceph RGW NoSuchKey.
 _MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
+# The API's own names of the calls, as store errors name them.
+_OPERATION_NAMES = {"head_object": "HeadObject", "get_object": "GetObject"}
 _UPLOAD_MISSING_CODES = frozenset({"NoSuchUpload", "NoSuchKey", "404", "NotFound"})
 _BAD_PART_CODES = frozenset({"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "MalformedXML", "InvalidRequest"})
 _BUSY_CODES = frozenset(
@@ -287,19 +289,24 @@ class S3Backend(StorageBackend):
 
     # --- objects --------------------------------------------------------------------
 
+    def _object_read(self, operation: str, *, key: str) -> dict[str, Any] | None:
+        """The store's answer to `operation` (head_object, get_object) on key, with its
+        checksums; None when there is no such object. Raises BackendError."""
+        try:
+            return self._call(operation, Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
+        except ClientError as exc:
+            if _error_code(exc) in _MISSING_CODES:
+                return None
+            raise store_error(exc, operation=_OPERATION_NAMES[operation]) from exc
+
     def head(self, *, key: str) -> ObjectInfo | None:
         direct = self._direct_reads()
         if direct is not None:
             found = direct.head(key=key)
             if found is None or isinstance(found, ObjectInfo):
                 return found
-        try:
-            response = self._call("head_object", Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
-        except ClientError as exc:
-            if _error_code(exc) in _MISSING_CODES:
-                return None
-            raise store_error(exc, operation="HeadObject") from exc
-        return parsed_info(response)
+        response = self._object_read("head_object", key=key)
+        return None if response is None else parsed_info(response)
 
     def fetch(self, *, key: str, max_bytes: int) -> tuple[ObjectInfo, bytes | None] | None:
         direct = self._direct_reads()
@@ -307,12 +314,9 @@ class S3Backend(StorageBackend):
             found = direct.fetch(key=key, max_bytes=max_bytes)
             if isinstance(found, tuple):
                 return found
-        try:
-            response = self._call("get_object", Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
-        except ClientError as exc:
-            if _error_code(exc) in _MISSING_CODES:
-                return None
-            raise store_error(exc, operation="GetObject") from exc
+        response = self._object_read("get_object", key=key)
+        if response is None:
+            return None
         info = parsed_info(response)
         with response["Body"] as body:
             return info, body.read() if info.size_bytes <= max_bytes else None
