@@ -26,7 +26,7 @@ from pathlib import Path
 
 import requests
 
-from bench.stack import cpu_delta, cpu_seconds
+from bench.stack import cpu_delta, cpu_seconds, proxy_post
 from bench.upload_bench import Bench
 
 FILES = int(os.environ.get("BENCH_BATCH_FILES", "200"))
@@ -77,13 +77,9 @@ class BatchBench(Bench):
     def run_proxy(self, prefix: str, blobs: list[bytes], http: requests.Session) -> None:
         def post(pair) -> None:
             index, blob = pair
-            answer = http.post(
-                f"{self.app_url}/bench/proxy-small/{prefix}-{index}.bin",
-                data=blob,
-                headers={"Content-Type": "application/octet-stream"},
-                timeout=120,
+            proxy_post(
+                http, app_url=self.app_url, route="proxy-small", name=f"{prefix}-{index}.bin", data=blob, timeout=120
             )
-            answer.raise_for_status()
 
         with concurrent.futures.ThreadPoolExecutor(CONCURRENCY) as pool:
             list(pool.map(post, enumerate(blobs)))

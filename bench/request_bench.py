@@ -54,6 +54,7 @@ from bench.stack import (
     gunicorn_start,
     moto_start,
     processes_stop,
+    proxy_post,
     s3_client,
     wait_for,
 )
@@ -223,14 +224,8 @@ def _protocol_upload(server: Server, api: requests.Session, store: requests.Sess
 
 
 def _proxy_upload(server: Server, api: requests.Session, name: str, data: bytes, *, recorded: bool) -> None:
-    path = "proxy-recorded" if recorded else "proxy-small"
-    answer = api.post(
-        f"{server.app_url}/bench/{path}/{name}",
-        data=data,
-        headers={"Content-Type": "application/octet-stream"},
-        timeout=60,
-    )
-    answer.raise_for_status()
+    route = "proxy-recorded" if recorded else "proxy-small"
+    proxy_post(api, app_url=server.app_url, route=route, name=name, data=data, timeout=60)
 
 
 UPLOAD_VARIANTS = ["protocol", "proxy_recorded", "proxy"]

@@ -144,3 +144,16 @@ def processes_stop(processes: list[subprocess.Popen]) -> None:
             process.wait(timeout=10)
         except subprocess.TimeoutExpired:
             process.kill()
+
+
+def proxy_post(http: requests.Session, *, app_url: str, route: str, name: str, data: bytes, timeout: float) -> None:
+    """POST `data` as object `name` to one of the bench-only proxy views (bench/proxy.py
+    `route`: "proxy-small", "proxy-recorded"), the baseline of the app reading the
+    bytes and putting them to the store itself. Raises on an error answer."""
+    answer = http.post(
+        f"{app_url}/bench/{route}/{name}",
+        data=data,
+        headers={"Content-Type": "application/octet-stream"},
+        timeout=timeout,
+    )
+    answer.raise_for_status()
