@@ -1,19 +1,23 @@
 """Batch upload benchmark (issue 12): many small files through the batch protocol.
 
 Starts moto's S3 HTTP server and Kosha (gunicorn as upload_bench starts it: 1 worker, 8
-threads, the S3 backend) and measures, in one run, rounds that alternate their order:
-  - batch: POST /api/v1/uploads/batch/ for all the files, the PUTs straight to the store
-    (CONCURRENCY at a time), POST /api/v1/uploads/batch/complete/ for all of them;
+threads, the S3 backend) on PostgreSQL with the Redis cache and production's throttles
+and rates (BENCH_DB=sqlite: the embedded default, SQLite and the file cache), and
+measures, in one run, rounds that alternate their order:
+  - batch: the files uploaded as the browser uploads small files (bench/browser_batches.py,
+    a port of static/js/upload-panel.js and upload-batch.js): each hashed, started in
+    batches, PUT straight to the store CONCURRENCY at a time, completed a chunk at a time;
   - boto3: put_object of the same files with the same concurrency (the wall-time floor);
-  - single: the single-file protocol (start, PUT, complete per file), same concurrency;
   - proxy: each file POSTed to a bench-only Django view that reads the body and
     put_objects it (bench/floor.py proxy_small), same concurrency: the CPU baseline.
 Wall time is per round; app CPU is the gunicorn process tree's, per file.
-Reports the per-round ratios batch/boto3 (wall), batch/proxy and single/proxy (app CPU
-per file) as min/median/max.
+Reports the per-round ratios batch/boto3 (wall) and batch/proxy (app CPU per file) as
+min/median/max. (The single-file protocol is bench/request_bench.py's: at production's
+1200 requests a minute it could not upload 200 files a round here.)
 
-Run: `.venv/bin/python -m bench.batch_bench`. BENCH_DATABASE_URL (e.g. a PostgreSQL
-database of its own) replaces the default SQLite file. Prints a JSON summary.
+Run: `.venv/bin/python -m bench.batch_bench` (and `BENCH_DB=sqlite ...`). BENCH_PG_URL
+names the PostgreSQL server (a database kosha_bench_batch is created and dropped),
+BENCH_REDIS_URL the Redis database. Prints a JSON summary.
 """
 
 import concurrent.futures
@@ -24,8 +28,10 @@ import tempfile
 import time
 from pathlib import Path
 
+import psycopg
 import requests
 
+from bench.browser_batches import upload_like_the_browser
 from bench.stack import cpu_delta, cpu_seconds, proxy_post
 from bench.upload_bench import Bench
 
@@ -33,7 +39,13 @@ FILES = int(os.environ.get("BENCH_BATCH_FILES", "200"))
 FILE_BYTES = 64 * 1024
 CONCURRENCY = int(os.environ.get("BENCH_BATCH_CONCURRENCY", "8"))
 ROUNDS = int(os.environ.get("BENCH_BATCH_ROUNDS", "5"))
-KINDS = ("batch", "boto3", "single", "proxy")
+KINDS = ("batch", "boto3", "proxy")
+DB = os.environ.get("BENCH_DB", "postgres")
+PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
+PG_NAME = "kosha_bench_batch"
+REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
+# The browser sends each small file's SHA-256; BENCH_BATCH_SHA256=0 measures a client that sends none.
+SHA256 = os.environ.get("BENCH_BATCH_SHA256", "1") == "1"
 
 
 def _pool_session() -> requests.Session:
@@ -43,28 +55,34 @@ def _pool_session() -> requests.Session:
 
 
 class BatchBench(Bench):
-    def run_batch(self, prefix: str, blobs: list[bytes], http: requests.Session) -> None:
-        files = [{"name": f"{prefix}-{index}.bin", "size": len(blob)} for index, blob in enumerate(blobs)]
-        started = self.api("POST", "/api/v1/uploads/batch/", json={"files": files})["files"]
+    def configure(self) -> None:
+        """Production's cache, throttles and rates (bench/settings.py keeps them with
+        BENCH_USER_RATE=production) on PostgreSQL with Redis, or the embedded default."""
+        self.env["BENCH_USER_RATE"] = "production"
+        if DB == "postgres":
+            self.env.update(DATABASE_URL=f"{PG_URL}/{PG_NAME}", REDIS_URL=REDIS_URL, KOSHA_CACHE="redis")
+            self._pg(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
+            self._pg(f"CREATE DATABASE {PG_NAME}")
+        else:
+            self.env["KOSHA_CACHE"] = "file"  # the SQLite file of upload_bench's Bench
 
-        def put(pair) -> str:
-            entry, blob = pair
-            answer = http.put(entry["upload"]["url"], data=blob, headers=entry["upload"]["headers"], timeout=120)
-            answer.raise_for_status()
-            return entry["upload"]["id"]
+    def drop(self) -> None:
+        if DB == "postgres":
+            self._pg(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
 
-        with concurrent.futures.ThreadPoolExecutor(CONCURRENCY) as pool:
-            ids = list(pool.map(put, zip(started, blobs, strict=True)))
-        done = self.api("POST", "/api/v1/uploads/batch/complete/", json={"uploads": ids})["uploads"]
-        failed = [entry for entry in done if entry["status"] != 200]
-        if failed:
-            raise RuntimeError(f"batch complete refused {len(failed)} files: {failed[:2]}")
+    @staticmethod
+    def _pg(sql: str) -> None:
+        with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
+            conn.execute(sql)
 
-    def run_single(self, prefix: str, blobs: list[bytes], http: requests.Session) -> None:
-        with concurrent.futures.ThreadPoolExecutor(CONCURRENCY) as pool:
-            list(
-                pool.map(lambda pair: self.protocol_upload(f"{prefix}-{pair[0]}.bin", pair[1], http), enumerate(blobs))
-            )
+    def run_batch(self, prefix: str, blobs: list[bytes], http: requests.Session) -> int:
+        return upload_like_the_browser(
+            api=lambda path, body: self.api("POST", path, json=body),
+            http=http,
+            files=[(f"{prefix}-{index}.bin", blob) for index, blob in enumerate(blobs)],
+            connections=CONCURRENCY,
+            sha256=SHA256,
+        )
 
     def run_boto3(self, prefix: str, blobs: list[bytes], http: requests.Session) -> None:
         def put(pair) -> None:
@@ -92,34 +110,33 @@ class BatchBench(Bench):
             getattr(self, f"run_{kind}")(f"warm-{kind}", blobs[:CONCURRENCY], http)
         wall: dict[str, list[float]] = {kind: [] for kind in KINDS}
         cpu: dict[str, list[float]] = {kind: [] for kind in KINDS}
-        requests_per_file: dict[str, float] = {}
+        app_requests: list[int] = []
         for number in range(ROUNDS):
             # Rotate the order, so that a slow patch of the machine hits each kind alike.
             order = KINDS[number % len(KINDS) :] + KINDS[: number % len(KINDS)]
             for kind in order:
-                app_requests = self.app_requests
                 cpu_before = cpu_seconds(self.app.pid)
                 started = time.perf_counter()
-                getattr(self, f"run_{kind}")(f"r{number}-{kind}", blobs, http)
+                made = getattr(self, f"run_{kind}")(f"r{number}-{kind}", blobs, http)
                 wall[kind].append(time.perf_counter() - started)
                 cpu[kind].append(cpu_delta(cpu_before, cpu_seconds(self.app.pid)) / FILES)
-                if kind in ("batch", "single"):
-                    requests_per_file[kind] = (self.app_requests - app_requests) / FILES
+                if kind == "batch":
+                    app_requests.append(made)
         return {
             "files": FILES,
             "file_bytes": FILE_BYTES,
             "concurrency": CONCURRENCY,
             "rounds": ROUNDS,
             "database": self.env["DATABASE_URL"].split(":", 1)[0],
+            "cache": self.env["KOSHA_CACHE"],
+            "sha256_sent": SHA256,
             "wall_seconds_each_round": {kind: [round(value, 3) for value in values] for kind, values in wall.items()},
             "app_cpu_ms_per_file_each_round": {
                 kind: [round(1000 * value, 3) for value in values] for kind, values in cpu.items()
             },
-            "app_requests_per_file": requests_per_file,
+            "batch_app_requests_each_round": app_requests,
             "wall_ratio_batch_over_boto3": _spread(wall["batch"], wall["boto3"]),
-            "wall_ratio_single_over_boto3": _spread(wall["single"], wall["boto3"]),
             "cpu_ratio_batch_over_proxy": _spread(cpu["batch"], cpu["proxy"]),
-            "cpu_ratio_single_over_proxy": _spread(cpu["single"], cpu["proxy"]),
         }
 
 
@@ -130,15 +147,17 @@ def _spread(values: list[float], baseline: list[float]) -> dict:
 
 
 def main() -> None:
+    load_at_start = round(os.getloadavg()[0], 2)
     with tempfile.TemporaryDirectory(prefix="kosha-batch-bench-") as tmp:
         bench = BatchBench(Path(tmp))
-        if os.environ.get("BENCH_DATABASE_URL"):
-            bench.env["DATABASE_URL"] = os.environ["BENCH_DATABASE_URL"]
         try:
+            bench.configure()
             bench.start()
             result = bench.rounds()
+            result["load_average_1min"] = {"start": load_at_start, "end": round(os.getloadavg()[0], 2)}
         finally:
             bench.stop()
+            bench.drop()
     print(json.dumps(result, indent=2))
 
 

@@ -55,7 +55,7 @@ def cpu_seconds(pid: int) -> tuple[float, float]:
             for task in Path(f"/proc/{current}/task").iterdir():
                 from_schedstat += int((task / "schedstat").read_text().split()[0]) / 1e9
                 pending.extend(int(child) for child in (task / "children").read_text().split())
-        except FileNotFoundError:
+        except (FileNotFoundError, ProcessLookupError):  # a thread that ended meanwhile
             continue
     return from_stat, from_schedstat
 
