@@ -117,6 +117,25 @@ def test_multipart_size_mismatch_deletes_object_and_releases_reservation(protoco
     assert (usage.used_bytes, usage.reserved_bytes, usage.reserved_files) == (0, 0, 0)
 
 
+def test_a_single_put_of_other_bytes_than_the_declared_sha256_never_becomes_a_file(protocol, owner):
+    # The PUT URL signs the checksum: an enforcing store refuses the body; one that keeps
+    # no checksum (moto) takes it, and complete reads the bytes (one GET) and refuses them.
+    data = os.urandom(64 * 1024)
+    started = protocol.start(name="x.bin", size=len(data), sha256=hashlib.sha256(b"other").hexdigest()).json()
+
+    stored = protocol.put(started["url"], data, started["headers"])
+    response = protocol.complete(started["id"])
+
+    if stored.status_code == 200:
+        assert response.status_code == 422
+        assert response.json()["error"]["reason"] == "checksum_mismatch"
+        assert get_backend().head(key=UploadSession.objects.get(pk=started["id"]).key) is None
+        assert usage_of(owner).reserved_bytes == 0
+    else:
+        assert (response.status_code, response.json()["error"]["reason"]) == (409, "upload_incomplete")
+    assert not File.objects.filter(owner=owner).exists()
+
+
 def test_multipart_checksum_mismatch_is_refused(protocol, owner, small_multipart):
     data = os.urandom(9 * MiB)
     started = protocol.start(name="x.bin", size=len(data), sha256=hashlib.sha256(b"other").hexdigest()).json()
