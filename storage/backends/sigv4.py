@@ -19,6 +19,7 @@ from __future__ import annotations
 import hashlib
 import hmac
 from datetime import UTC, datetime
+from typing import Any
 from urllib.parse import parse_qs, quote, urlsplit
 
 ALGORITHM = "AWS4-HMAC-SHA256"
@@ -44,7 +45,7 @@ class Presigner:
     ("http://host:9000/bucket" path style, "https://bucket.s3.amazonaws.com" virtual);
     `credentials`: botocore Credentials (refreshable ones are read afresh per URL)."""
 
-    def __init__(self, *, base_url: str, region: str, credentials) -> None:
+    def __init__(self, *, base_url: str, region: str, credentials: Any) -> None:
         parts = urlsplit(base_url)
         default_port = {"http": ":80", "https": ":443"}[parts.scheme]
         self.base_url = base_url.rstrip("/")
@@ -55,7 +56,7 @@ class Presigner:
         self._keys: dict[tuple[str, str], bytes] = {}
 
     @classmethod
-    def for_client(cls, client, *, bucket: str) -> Presigner | None:
+    def for_client(cls, client: Any, *, bucket: str) -> Presigner | None:
         """The signer for `client`'s bucket, or None when botocore's URL for it is not one
         this signer reproduces (another signature version, extra parameters)."""
         credentials = client._request_signer._credentials
