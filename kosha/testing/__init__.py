@@ -19,6 +19,8 @@ What is where:
   connections, released together) and `run_before` / `run_after` (a competing change run
   at the exact moment a given function is called; `in_thread=True` inside a lock).
 - `kosha.testing.network`: `free_port()` on 127.0.0.1 for a server a test starts.
+- `kosha.testing.bad_input`: `BAD_NAMES`, the names every door that takes a name refuses
+  (parametrize with it).
 - `kosha.testing.fixtures`: the shared fixtures, pytest plugins the root `conftest.py`
   loads, one module per concern: `personas` (`owner`, `collaborator`, `stranger`,
   `owner_client`, `stranger_client`, `owner_web`, `admin_web`, `seeded_tiers`, `world`,

@@ -8,6 +8,7 @@ from kosha.errors import DomainError
 from kosha.origin import TASK
 from kosha.testing import factories
 from kosha.testing.answers import assert_error
+from kosha.testing.bad_input import BAD_NAMES
 from kosha.testing.races import run_after
 from storage.listing import folder_ancestry
 from storage.models import File, Folder
@@ -15,23 +16,6 @@ from storage.places import Place
 from storage.services.folders import folder_update
 
 pytestmark = pytest.mark.django_db
-
-BAD_NAMES = [
-    pytest.param("", id="empty"),
-    pytest.param(".", id="dot"),
-    pytest.param("..", id="dotdot"),
-    pytest.param("a/b", id="slash"),
-    pytest.param("a\\b", id="backslash"),
-    # NUL never reaches the name rule through JSON: the body guard refuses it in any string
-    # (kosha/tests/test_json_guard.py); storage/tests/test_names.py checks the rule itself.
-    pytest.param("tab\there", id="control"),
-    pytest.param(" leading", id="leading-space"),
-    pytest.param("trailing ", id="trailing-space"),
-    pytest.param("é" * 128, id="over-255-bytes"),
-    pytest.param(None, id="null"),
-    pytest.param(42, id="number"),
-    pytest.param(["a"], id="list"),
-]
 
 
 def _tree(owner):
