@@ -13,6 +13,7 @@
 
 from __future__ import annotations
 
+import abc
 import json
 import os
 import shutil
@@ -234,7 +235,7 @@ class _Answer:
 
 class FaultyBackend(StorageBackend):
     """Any backend, with faults: `fail(operation, error)` makes the next calls of that
-    operation (a StorageBackend method name) raise `error` (default: a BackendError, as a
+    operation (one of FAULTABLE_OPERATIONS) raise `error` (default: a BackendError, as a
     timeout or 5xx becomes) `times` times, or every time with times=None. Everything else
     goes to the wrapped backend. The `faulty_store` fixture installs it in place of
     get_backend()'s answer."""
@@ -265,44 +266,35 @@ class FaultyBackend(StorageBackend):
             raise make()
         return getattr(self.inner, operation)(**kwargs)
 
-    def presign_put(self, **kwargs: Any):
-        return self._call("presign_put", **kwargs)
 
-    def multipart_start(self, **kwargs: Any):
-        return self._call("multipart_start", **kwargs)
+# The interface's operations FaultyBackend passes through _call, so that each can be made
+# to fail; each is a method of the class that forwards its keyword arguments.
+FAULTABLE_OPERATIONS = (
+    "presign_put",
+    "multipart_start",
+    "presign_part",
+    "multipart_part_put",
+    "multipart_list_parts",
+    "multipart_complete",
+    "multipart_abort",
+    "head",
+    "presign_get",
+    "open",
+    "put_bytes",
+    "copy",
+    "delete",
+    "list_prefix",
+)
 
-    def presign_part(self, **kwargs: Any):
-        return self._call("presign_part", **kwargs)
 
-    def multipart_part_put(self, **kwargs: Any):
-        return self._call("multipart_part_put", **kwargs)
+def _through_faults(operation: str) -> Callable[..., Any]:
+    def forward(self: FaultyBackend, **kwargs: Any) -> Any:
+        return self._call(operation, **kwargs)
 
-    def multipart_list_parts(self, **kwargs: Any):
-        return self._call("multipart_list_parts", **kwargs)
+    forward.__name__ = forward.__qualname__ = operation
+    return forward
 
-    def multipart_complete(self, **kwargs: Any):
-        return self._call("multipart_complete", **kwargs)
 
-    def multipart_abort(self, **kwargs: Any):
-        return self._call("multipart_abort", **kwargs)
-
-    def head(self, **kwargs: Any):
-        return self._call("head", **kwargs)
-
-    def presign_get(self, **kwargs: Any):
-        return self._call("presign_get", **kwargs)
-
-    def open(self, **kwargs: Any):
-        return self._call("open", **kwargs)
-
-    def put_bytes(self, **kwargs: Any):
-        return self._call("put_bytes", **kwargs)
-
-    def copy(self, **kwargs: Any):
-        return self._call("copy", **kwargs)
-
-    def delete(self, **kwargs: Any):
-        return self._call("delete", **kwargs)
-
-    def list_prefix(self, **kwargs: Any):
-        return self._call("list_prefix", **kwargs)
+for _operation in FAULTABLE_OPERATIONS:
+    setattr(FaultyBackend, _operation, _through_faults(_operation))
+abc.update_abstractmethods(FaultyBackend)  # the abstract operations are implemented now
