@@ -2,15 +2,16 @@ from django.utils import timezone
 from rest_framework import authentication, exceptions
 
 from accounts.models import ApiToken
-from accounts.token_cache import api_token_cache_refresh, api_token_cached
+from accounts.token_cache import api_token_cache_forget, api_token_cached
 from accounts.tokens import token_matches, token_split
 
 
 class BearerTokenAuthentication(authentication.BaseAuthentication):
     """`Authorization: Token <key>` (or `Bearer <key>`) with a personal API token. The
     token and its user come from the shared cache (accounts/token_cache.py): a known token
-    costs no query, except the last-used touch at most once a minute; revoking the token or
-    deactivating the user takes effect on the next request."""
+    costs no query, except the last-used touch at most once a minute (an UPDATE, and the
+    token read again on the next request); revoking the token or deactivating the user
+    takes effect on the next request."""
 
     keywords = ("token", "bearer")
 
@@ -30,9 +31,13 @@ class BearerTokenAuthentication(authentication.BaseAuthentication):
         now = timezone.now()
         # Touch at most once a minute so token use does not write on every request.
         if token.last_used_at is None or (now - token.last_used_at).total_seconds() > 60:
-            ApiToken.objects.filter(pk=token.pk).update(last_used_at=now)
+            if not ApiToken.objects.filter(pk=token.pk).update(last_used_at=now):
+                raise exceptions.AuthenticationFailed("Invalid token.")  # revoked since it was read
             token.last_used_at = now
-            api_token_cache_refresh(token)
+            # Dropped, not stored again: what this request read may already be stale (the
+            # token revoked or its user deactivated after the read, and the entry deleted
+            # then); the next request reads the row again.
+            api_token_cache_forget(token)
         return token.user, token
 
     def authenticate_header(self, request):

@@ -36,9 +36,10 @@ def api_token_cached(*, prefix: str) -> ApiToken | None:
     return token
 
 
-def api_token_cache_refresh(token: ApiToken) -> None:
-    """Store token (as changed by the caller, e.g. its last_used_at) in the cache again."""
-    cache.set(token_cache_key(token.prefix), token, TOKEN_CACHE_SECONDS)
+def api_token_cache_forget(token: ApiToken) -> None:
+    """Drop token's entry, so the next request reads the row again. A request never stores
+    what it changed itself: a revocation between its read and its write would be undone."""
+    cache.delete(token_cache_key(token.prefix))
 
 
 def _forget(prefixes: list[str]) -> None:

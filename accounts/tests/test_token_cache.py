@@ -8,14 +8,17 @@ from django.test.utils import CaptureQueriesContext
 from accounts.models import ApiToken
 from accounts.services import account_delete_request, api_token_revoke
 from kosha.testing.clients import REFUSED, token_client
+from kosha.testing.races import run_after
 
 USAGE_URL = "/api/v1/usage/"
 
 
 def _cached_client(key: str):
-    """A client of the token `key` after one answered request, which put the token in the cache."""
+    """A client of the token `key` after two answered requests: the first reads the token
+    and touches last_used_at (which drops the entry), the second puts it in the cache."""
     client = token_client(key)
-    assert client.get(USAGE_URL).status_code == 200  # reads the token once, touches last_used_at
+    assert client.get(USAGE_URL).status_code == 200
+    assert client.get(USAGE_URL).status_code == 200
     return client
 
 
@@ -87,3 +90,20 @@ def test_a_revocation_committed_after_a_concurrent_read_is_not_left_cached(owner
     assert cache.get(token_cache_key(token.prefix)) is None
     assert api_token_cached(prefix=token.prefix) is None
     assert token_client(key).get(USAGE_URL).status_code in REFUSED
+
+
+@pytest.mark.django_db
+def test_a_revocation_during_a_requests_last_used_touch_is_not_cached_again(owner, owner_token, seeded_tiers):
+    """The request read the token, then the token was revoked before its last-used touch
+    (which is due: never used): the touch must not put the revoked token back."""
+    token, key = owner_token
+    client = token_client(key)
+
+    def revoke() -> None:
+        api_token_revoke(user=owner, token_id=token.pk)
+
+    with run_after("accounts.authentication.api_token_cached", revoke):
+        racing = client.get(USAGE_URL)
+
+    assert client.get(USAGE_URL).status_code in REFUSED
+    assert racing.status_code in REFUSED
