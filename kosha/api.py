@@ -20,14 +20,21 @@ from storage.backends.base import BackendError
 logger = logging.getLogger(__name__)
 
 
+def _messages(detail, path: str = "") -> list[str]:
+    """The messages of one field's errors; a nested one (a list entry's, an object's
+    field's) says where it is: `0.name: This field is required.`"""
+    if isinstance(detail, dict):
+        return [message for key, value in detail.items() for message in _messages(value, f"{path}{key}.")]
+    if isinstance(detail, list):
+        return [message for item in detail for message in _messages(item, path)]
+    return [f"{path[:-1]}: {detail}" if path else str(detail)]
+
+
 def validation_flatten(detail) -> tuple[str, dict]:
     """First readable message of a DRF validation error, and the field errors (`field`,
     `fields`), for the error envelope. No I/O."""
     if isinstance(detail, dict):
-        fields = {
-            key: [str(item) for item in (value if isinstance(value, list) else [value])]
-            for key, value in detail.items()
-        }
+        fields = {key: _messages(value) or ["This value is not valid."] for key, value in detail.items()}
         first_field, first_errors = next(iter(fields.items()))
         if first_field == "non_field_errors":
             return first_errors[0], {"fields": fields}

@@ -53,3 +53,17 @@ class JsonEmailField(serializers.EmailField):
         if not isinstance(data, str):
             self.fail("invalid")
         return super().to_internal_value(data)
+
+
+class JsonInput(serializers.Serializer):
+    """A request body: a JSON object holding only the keys it declares. A key it does not
+    declare is a 400 naming it (`field`), never silently ignored, so a typo (`parnet`) is
+    told, not lost; the schema says the same with `additionalProperties: false`
+    (kosha/schema/bodies.py)."""
+
+    def to_internal_value(self, data):
+        if isinstance(data, dict):
+            unknown = sorted(key for key in data if key not in self.fields)
+            if unknown:
+                raise serializers.ValidationError({key: ["This request has no such field."] for key in unknown})
+        return super().to_internal_value(data)

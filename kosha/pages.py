@@ -167,9 +167,17 @@ def limit_schema(*, default: int, maximum: int) -> dict[str, Any]:
 def page_parameters(*, default: int, maximum: int) -> list[OpenApiParameter]:
     """The OpenAPI description of a list's `cursor` and `limit` query parameters."""
     return [
-        OpenApiParameter("cursor", OpenApiTypes.STR, description="The `next` of the previous page."),
         OpenApiParameter(
-            "limit", limit_schema(default=default, maximum=maximum), description=f"1 to {maximum}, default {default}."
+            "cursor",
+            OpenApiTypes.STR,
+            allow_blank=True,
+            description="The `next` of the previous page; empty: the first.",
+        ),
+        OpenApiParameter(
+            "limit",
+            limit_schema(default=default, maximum=maximum),
+            allow_blank=True,
+            description=f"1 to {maximum}, default {default} (also when empty).",
         ),
     ]
 

@@ -1,10 +1,10 @@
 from rest_framework import serializers
 
 from accounts.models import ApiToken, AppPassword
-from kosha.json_fields import JsonBooleanField, JsonTextField
+from kosha.json_fields import JsonBooleanField, JsonInput, JsonTextField
 
 
-class ApiTokenInputSerializer(serializers.Serializer):
+class ApiTokenInputSerializer(JsonInput):
     name = JsonTextField(max_length=ApiToken._meta.get_field("name").max_length, help_text="Your label for it.")
 
 
@@ -27,7 +27,7 @@ class ApiTokenCreatedSerializer(ApiTokenOutputSerializer):
         read_only_fields = fields
 
 
-class AppPasswordInputSerializer(serializers.Serializer):
+class AppPasswordInputSerializer(JsonInput):
     name = JsonTextField(max_length=AppPassword._meta.get_field("name").max_length, help_text="Your label for it.")
     redirect_downloads = JsonBooleanField(
         default=False, help_text="GET answers 302 to the store's URL (for clients that follow redirects)."

@@ -15,7 +15,7 @@ REST_FRAMEWORK = {
     "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
     # The one JSON guard (kosha/json_body.py): size, depth, characters, number range.
     "DEFAULT_PARSER_CLASSES": ["kosha.json_body.GuardedJSONParser"],
-    "DEFAULT_SCHEMA_CLASS": "drf_spectacular.openapi.AutoSchema",
+    "DEFAULT_SCHEMA_CLASS": "kosha.schema.InputAutoSchema",
     "EXCEPTION_HANDLER": "kosha.api.exception_handler",
     # Per user: 1200 requests a minute in all. Batch uploads (up to 500 files a request)
     # also count against their own scope: a 1,000-file folder takes the browser a few dozen

@@ -6,7 +6,15 @@ from rest_framework import serializers
 
 from kosha.datetimes import AwareDateTimeField
 from kosha.integers import INT_MAX, JsonIntegerField
-from kosha.json_fields import JsonBooleanField, JsonChoiceField, JsonEmailField, JsonTextField, JsonUuidField
+from kosha.json_fields import (
+    JsonBooleanField,
+    JsonChoiceField,
+    JsonEmailField,
+    JsonInput,
+    JsonTextField,
+    JsonUuidField,
+)
+from kosha.schema.bodies import one_of_present
 from sharing.access import LinkState, link_state
 from sharing.link_tokens import token_open
 from sharing.models import LINK_NAME_MAX_LENGTH, Share, ShareLink
@@ -22,14 +30,18 @@ class ItemRefOutput(serializers.Serializer):
         return "file" if hasattr(item, "size_bytes") else "folder"
 
 
-class ShareCreateInput(serializers.Serializer):
+class ShareCreateInput(JsonInput):
+    schema_rules = one_of_present("file", "folder")
+
     file = JsonUuidField(required=False, allow_null=True, help_text="Exactly one of file or folder.")
     folder = JsonUuidField(required=False, allow_null=True)
     email = JsonEmailField(help_text="The person's e-mail address.")
     role = JsonChoiceField(choices=Share.Role.choices, required=False, default=Share.Role.VIEWER)
 
 
-class ShareUpdateInput(serializers.Serializer):
+class ShareUpdateInput(JsonInput):
+    schema_rules = {"required": ["role"]}  # a PATCH, but of the one field there is
+
     role = JsonChoiceField(choices=Share.Role.choices)
 
 
@@ -58,7 +70,7 @@ _EXPIRY_HELP = (
 )
 
 
-class ShareLinkUpdateInput(serializers.Serializer):
+class ShareLinkUpdateInput(JsonInput):
     """A PATCH changes only the fields it gives; the service checks them against the plan."""
 
     name = JsonTextField(
@@ -83,6 +95,8 @@ class ShareLinkUpdateInput(serializers.Serializer):
 
 
 class ShareLinkCreateInput(ShareLinkUpdateInput):
+    schema_rules = one_of_present("file", "folder")
+
     file = JsonUuidField(required=False, allow_null=True, help_text="Exactly one of file or folder.")
     folder = JsonUuidField(required=False, allow_null=True)
     is_drop = JsonBooleanField(required=False, default=False, help_text="A folder that visitors upload into.")

@@ -135,7 +135,9 @@ export async function uploadStart(file, { folder = null, uploads = UPLOADS_URL, 
   const body = {
     name: file.name,
     size: file.size,
-    folder,
+    // Only where one is chosen: a body holds only the fields its endpoint declares, and a
+    // drop link's start has none (the link names the folder).
+    ...(folder ? { folder } : {}),
     content_type: file.type || "application/octet-stream",
     ...(sha256 ? { sha256 } : {}),
     ...(onConflict ? { on_conflict: onConflict } : {}),

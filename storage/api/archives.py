@@ -7,6 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kosha.json_fields import JsonInput, JsonTextField
 from kosha.origin import Origin
 from sharing.access import MAX_SELECTION, Need, archive_for_actor, folder_for_actor, selection_for_actor
 from storage.api.fields import input_clean
@@ -51,9 +52,14 @@ class ArchiveView(APIView):
         return Response(ArchiveOutput(archive, context={"request": request, "url": url}).data)
 
 
-class SelectionArchiveInput(serializers.Serializer):
-    files = serializers.ListField(child=serializers.CharField(max_length=64), max_length=MAX_SELECTION, default=list)
-    folders = serializers.ListField(child=serializers.CharField(max_length=64), max_length=MAX_SELECTION, default=list)
+class SelectionArchiveInput(JsonInput):
+    # At least one id in all (sharing.access.selection_for_actor).
+    schema_rules = {
+        "anyOf": [{"required": [key], "properties": {key: {"minItems": 1}}} for key in ("files", "folders")]
+    }
+
+    files = serializers.ListField(child=JsonTextField(max_length=64), max_length=MAX_SELECTION, default=list)
+    folders = serializers.ListField(child=JsonTextField(max_length=64), max_length=MAX_SELECTION, default=list)
 
 
 class SelectionArchiveView(APIView):

@@ -13,39 +13,45 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kosha.errors import DomainError, NotFound
+from kosha.integers import JsonIntegerField
+from kosha.json_fields import JsonChoiceField, JsonInput, JsonTextField, JsonUuidField
 from kosha.origin import Origin
 from kosha.throttles import UserRateThrottle
+from plans.services import STORE_MAX_OBJECT_BYTES
 from sharing.access import Need, place_for_actor, uploads_for_actor
 from storage.api.serializers import FileOutput, upload_start_body
 from storage.models import UploadSession
 from storage.services.uploads.batch import uploads_complete_batch, uploads_start_batch
 
 
-def _batch_size_check(items: list) -> list:
-    limit = settings.KOSHA_UPLOAD_BATCH_MAX
-    if len(items) > limit:
-        raise serializers.ValidationError(f"A batch holds at most {limit} files; send the rest in another batch.")
-    return items
+def _batch_list(child: serializers.Field) -> serializers.ListField:
+    """One to KOSHA_UPLOAD_BATCH_MAX entries (the schema gives both bounds)."""
+    return serializers.ListField(
+        child=child,
+        min_length=1,
+        max_length=settings.KOSHA_UPLOAD_BATCH_MAX,
+        error_messages={
+            "min_length": "A batch holds at least one file.",
+            "max_length": "A batch holds at most {max_length} files; send the rest in another batch.",
+        },
+    )
 
 
-class BatchFileInput(serializers.Serializer):
+class BatchFileInput(JsonInput):
     # Typed here; the rules of a name, a MIME type and a checksum are the service's, and
     # what breaks them is that file's error, not the batch's.
-    name = serializers.CharField(max_length=1024, trim_whitespace=False, allow_blank=True)
-    size = serializers.IntegerField(min_value=0, help_text="Bytes.")
-    content_type = serializers.CharField(max_length=300, required=False, allow_blank=True, allow_null=True)
-    sha256 = serializers.CharField(
+    name = JsonTextField(max_length=1024, trim_whitespace=False, allow_blank=True)
+    size = JsonIntegerField(min_value=0, max_value=STORE_MAX_OBJECT_BYTES, help_text="Bytes.")
+    content_type = JsonTextField(max_length=300, required=False, allow_blank=True, allow_null=True)
+    sha256 = JsonTextField(
         max_length=64, required=False, allow_blank=True, allow_null=True, help_text="Hex digest; the store checks it."
     )
-    on_conflict = serializers.ChoiceField(choices=UploadSession.OnConflict.choices, required=False)
+    on_conflict = JsonChoiceField(choices=UploadSession.OnConflict.choices, required=False)
 
 
-class BatchStartInput(serializers.Serializer):
-    folder = serializers.UUIDField(required=False, allow_null=True, help_text="Absent or null: the root of your space.")
-    files = BatchFileInput(many=True, allow_empty=False)
-
-    def validate_files(self, value):
-        return _batch_size_check(value)
+class BatchStartInput(JsonInput):
+    folder = JsonUuidField(required=False, allow_null=True, help_text="Absent or null: the root of your space.")
+    files = _batch_list(BatchFileInput())
 
 
 class BatchErrorOutput(serializers.Serializer):
@@ -76,11 +82,8 @@ class BatchStartOutput(serializers.Serializer):
     files = BatchStartResultOutput(many=True)
 
 
-class BatchCompleteInput(serializers.Serializer):
-    uploads = serializers.ListField(child=serializers.CharField(max_length=64), allow_empty=False)
-
-    def validate_uploads(self, value):
-        return _batch_size_check(value)
+class BatchCompleteInput(JsonInput):
+    uploads = _batch_list(JsonTextField(max_length=64))
 
 
 class BatchCompleteResultOutput(serializers.Serializer):

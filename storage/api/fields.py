@@ -10,6 +10,8 @@ propagates out of `is_valid` to kosha.api.exception_handler unchanged.
 
 from __future__ import annotations
 
+import functools
+import unicodedata
 from collections.abc import Callable
 from typing import Any
 
@@ -19,11 +21,19 @@ from rest_framework import serializers
 from kosha.api import validation_flatten
 from kosha.errors import InvalidInput
 from kosha.integers import JsonIntegerField
-from kosha.json_fields import JsonChoiceField, JsonTextField
+from kosha.json_fields import JsonChoiceField, JsonInput, JsonTextField
+from kosha.schema.bodies import NOT_TEXT, character_class, whitespace
 from plans.services import STORE_MAX_OBJECT_BYTES
 from storage.models import UploadSession
 from storage.names import MAX_NAME_BYTES, name_clean
-from storage.services.uploads.start import MAX_PARTS, content_type_clean, sha256_clean, upload_size_clean
+from storage.services.uploads.start import (
+    CONTENT_TYPE,
+    MAX_PARTS,
+    SHA256_HEX,
+    content_type_clean,
+    sha256_clean,
+    upload_size_clean,
+)
 
 
 class _CleanedMixin:
@@ -42,11 +52,24 @@ class _CleanedMixin:
         return type(self).cleaner(data)
 
 
+@functools.cache
+def name_pattern() -> str:
+    """name_clean's rule as a regular expression, for the schema: no "/" or "\\", no
+    control, format (Cf) or non-text character, no space first or last, not "." or "..".
+    (name_clean also lets a joiner stand in an emoji sequence, which this refuses, and
+    counts the 255 in UTF-8 bytes, which maxLength counts in characters.)"""
+    space = whitespace()
+    formats = character_class(lambda character: unicodedata.category(character) == "Cf")
+    refused = rf"/\\\x00-\x1f\x7f-\x9f\u2028\u2029{NOT_TEXT}{formats}"
+    return rf"^(?![{space}])(?!\.\.?$)[^{refused}]*(?<![{space}])$"
+
+
 class NameField(_CleanedMixin, serializers.CharField):
     """A file or folder name: text of 1 to 255 UTF-8 bytes, NFC-normalised, no "/" or
     "\\", no control or invisible format characters, no leading or trailing space."""
 
     cleaner = staticmethod(name_clean)
+    schema_pattern = staticmethod(name_pattern)
 
     def __init__(self, **kwargs):
         kwargs.setdefault(
@@ -68,7 +91,8 @@ class FolderRefField(serializers.UUIDField):
     any id that names no folder the caller may see, 404 with `field`."""
 
     def to_internal_value(self, data):
-        if not isinstance(data, str):
+        # "" is no id (null is the root): refused, where sharing.access would read it as the root.
+        if not isinstance(data, str) or not data:
             self.fail("invalid", value=data)
         return data
 
@@ -83,8 +107,14 @@ class SizeField(_CleanedMixin, JsonIntegerField):
         super().__init__(min_value=0, max_value=STORE_MAX_OBJECT_BYTES, **kwargs)
 
 
+def _content_type_pattern() -> str:
+    # content_type_clean's: empty, or type/subtype, then any parameters after ";".
+    return rf"^(?:|{CONTENT_TYPE.pattern[1:-1]}(?:;[^{NOT_TEXT}]*)?)$"
+
+
 class ContentTypeField(_CleanedMixin, JsonTextField):
     cleaner = staticmethod(content_type_clean)
+    schema_pattern = staticmethod(_content_type_pattern)
 
     def __init__(self, **kwargs):
         kwargs.setdefault(
@@ -96,13 +126,14 @@ class ContentTypeField(_CleanedMixin, JsonTextField):
 
 class Sha256Field(_CleanedMixin, JsonTextField):
     cleaner = staticmethod(sha256_clean)
+    schema_pattern = staticmethod(lambda: rf"^(?:{SHA256_HEX.pattern[1:-1]})?$")
 
     def __init__(self, **kwargs):
         kwargs.setdefault("help_text", "The file's SHA-256 as 64 hexadecimal characters; the store checks it.")
         super().__init__(max_length=64, allow_blank=True, allow_null=True, required=False, **kwargs)
 
 
-class UploadStartInput(serializers.Serializer):
+class UploadStartInput(JsonInput):
     name = NameField()
     size = SizeField()
     folder = FolderRefField(
@@ -118,7 +149,7 @@ class UploadStartInput(serializers.Serializer):
     )
 
 
-class DropUploadStartInput(serializers.Serializer):
+class DropUploadStartInput(JsonInput):
     """An anonymous start through a drop link: where is the link's folder, and a dropper
     never chooses what happens on a name clash (a taken name gets "(2)")."""
 
@@ -132,7 +163,7 @@ def _part_number(**kwargs) -> JsonIntegerField:
     return JsonIntegerField(min_value=1, max_value=MAX_PARTS, **kwargs)
 
 
-class PartsInput(serializers.Serializer):
+class PartsInput(JsonInput):
     numbers = serializers.ListField(
         child=_part_number(),
         min_length=1,
@@ -141,12 +172,12 @@ class PartsInput(serializers.Serializer):
     )
 
 
-class CompletedPartInput(serializers.Serializer):
+class CompletedPartInput(JsonInput):
     number = _part_number()
     etag = JsonTextField(max_length=1024, help_text="The ETag the store answered to the part's PUT.")
 
 
-class CompleteInput(serializers.Serializer):
+class CompleteInput(JsonInput):
     parts = serializers.ListField(
         child=CompletedPartInput(),
         required=False,
@@ -157,12 +188,12 @@ class CompleteInput(serializers.Serializer):
     )
 
 
-class FileUpdateInput(serializers.Serializer):
+class FileUpdateInput(JsonInput):
     name = NameField(required=False)
     folder = FolderRefField(required=False, allow_null=True, help_text="Move here; null: the root of your space.")
 
 
-class FileCopyInput(serializers.Serializer):
+class FileCopyInput(JsonInput):
     folder = FolderRefField(
         required=False,
         allow_null=True,
@@ -171,19 +202,19 @@ class FileCopyInput(serializers.Serializer):
     name = NameField(required=False, allow_null=True, help_text="Absent or null: the source's name.")
 
 
-class FolderCreateInput(serializers.Serializer):
+class FolderCreateInput(JsonInput):
     name = NameField()
     parent = FolderRefField(required=False, allow_null=True, help_text="Absent or null: the root of your space.")
 
 
-class FolderCopyInput(serializers.Serializer):
+class FolderCopyInput(JsonInput):
     parent = FolderRefField(
         required=False, allow_null=True, help_text="Absent: beside the source; null: the root of your space."
     )
     name = NameField(required=False, allow_null=True, help_text="Absent or null: the source's name.")
 
 
-class FolderUpdateInput(serializers.Serializer):
+class FolderUpdateInput(JsonInput):
     name = NameField(required=False)
     parent = FolderRefField(required=False, allow_null=True, help_text="Move here; null: the root of your space.")
     # The name the deprecated /api/v1/shared/folders/<id>/ route gave `parent`; one release.

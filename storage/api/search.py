@@ -1,15 +1,19 @@
 """`GET /api/v1/search/`: names of the live files and folders you may see (yours and those
 shared with you, each marked with its owner and your role), best match first."""
 
+from django.utils.functional import lazy
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
 from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kosha.pages import page_parameters
 from sharing.access import Need, folder_for_actor
 from sharing.search import search_for_actor
 from storage.search import MAX_QUERY_CHARS, MIN_QUERY_CHARS, SEARCH_TYPES
+from storage.search.filters import query_pattern
+from storage.search.query import DEFAULT_PAGE_SIZE, MAX_PAGE_SIZE
 
 
 class SearchItemOutput(serializers.Serializer):
@@ -47,20 +51,28 @@ class SearchPageOutput(serializers.Serializer):
     next = serializers.CharField(allow_null=True, source="next_cursor")
 
 
+_SIZE = {"type": "integer", "minimum": 0, "maximum": 2**63 - 1}
+
+
 class SearchView(APIView):
     @extend_schema(
         parameters=[
-            OpenApiParameter("q", str, required=True, description=f"{MIN_QUERY_CHARS} to {MAX_QUERY_CHARS} characters"),
+            OpenApiParameter(
+                "q",
+                str,
+                required=True,
+                description=f"{MIN_QUERY_CHARS} to {MAX_QUERY_CHARS} characters, or one that is a word by itself (CJK)",
+                pattern=lazy(query_pattern, str)(),  # built when a schema is, not at import
+            ),
             OpenApiParameter("type", str, enum=list(SEARCH_TYPES)),
             OpenApiParameter("modified_after", OpenApiTypes.DATETIME),
             OpenApiParameter("modified_before", OpenApiTypes.DATETIME),
-            OpenApiParameter("min_size", int),
-            OpenApiParameter("max_size", int),
+            OpenApiParameter("min_size", _SIZE, description="Bytes."),
+            OpenApiParameter("max_size", _SIZE, description="Bytes."),
             OpenApiParameter(
                 "folder", OpenApiTypes.UUID, description="Search only this folder's subtree (yours or shared with you)"
             ),
-            OpenApiParameter("limit", int),
-            OpenApiParameter("cursor", str),
+            *page_parameters(default=DEFAULT_PAGE_SIZE, maximum=MAX_PAGE_SIZE),
         ],
         responses=SearchPageOutput,
     )

@@ -4,6 +4,7 @@ querysets of live files and folders those narrow."""
 from __future__ import annotations
 
 import datetime as dt
+import functools
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -91,6 +92,17 @@ def is_word_by_itself(character: str) -> bool:
     """A character that is a word on its own: a CJK ideograph (報, 書), a kana or a
     Hangul syllable. One Latin letter is not worth a search; one of these is."""
     return unicodedata.name(character, "").startswith(_WORD_CHARACTER_NAMES)
+
+
+@functools.cache
+def query_pattern() -> str:
+    """query_clean's rule as a regular expression, for the schema: two characters that
+    are not space, or one that is a word by itself; no NUL. (query_clean counts after
+    NFC, where "a" and a combining mark are one.) Built once, on first use."""
+    from kosha.schema.bodies import character_class, whitespace  # the schema's helpers, not needed to search
+
+    space, words = whitespace(), character_class(is_word_by_itself, below=0x32400)
+    return rf"^(?![\s\S]*\x00)[{space}]*(?:[^{space}][{space}]*[^{space}][\s\S]*|[{words}][{space}]*)$"
 
 
 def query_clean(raw) -> str:

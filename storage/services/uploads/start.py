@@ -31,8 +31,8 @@ MiB = 1024 * 1024
 MIN_PART_BYTES = 8 * MiB
 MAX_PARTS = 10_000
 MAX_PART_BYTES = 5 * 1024 * MiB  # S3's largest part
-_SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
-_CONTENT_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$")
+SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
+CONTENT_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$")
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
 
 
@@ -67,7 +67,7 @@ def content_type_clean(raw: object) -> str:
         raise InvalidInput("content_type must be a MIME type such as text/plain.", field="content_type")
     # Parameters (charset=...) are dropped: the signed header must match byte for byte.
     value = raw.split(";", 1)[0].strip().lower()
-    if not _CONTENT_TYPE.match(value):
+    if not CONTENT_TYPE.match(value):
         raise InvalidInput("content_type must be a MIME type such as text/plain.", field="content_type")
     return value
 
@@ -76,7 +76,7 @@ def sha256_clean(raw: object) -> str:
     """64 hexadecimal characters, lowercased (None or "": none). Raises InvalidInput."""
     if raw in (None, ""):
         return ""
-    if not isinstance(raw, str) or not _SHA256_HEX.match(raw):
+    if not isinstance(raw, str) or not SHA256_HEX.match(raw):
         raise InvalidInput("sha256 must be 64 hexadecimal characters.", field="sha256")
     return raw.lower()
 
