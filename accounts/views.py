@@ -29,7 +29,9 @@ from accounts.services import (
     app_password_revoke,
 )
 from kosha.errors import DomainError
+from kosha.pages import MAX_LIMIT
 from plans.selectors import plan_list
+from sharing.selectors import pending_uploads_for_owner
 from storage.selectors import usage_get_with_trash_bytes
 
 
@@ -138,6 +140,27 @@ def _key_revoke(request: HttpRequest, form: forms.Form, kind: _KeyKind) -> HttpR
 @require_GET
 def settings_index(request: HttpRequest) -> HttpResponse:
     return _render_settings(request, create_form=ApiTokenCreateForm())
+
+
+@never_cache
+@login_required
+@require_GET
+def pending_uploads_page(request: HttpRequest) -> HttpResponse:
+    """The unfinished uploads into the user's space, whoever started them (the user, an
+    editor of a shared folder, a visitor through a drop link), newest first, each with
+    what holds it (name, folder, size, who or which link, started, expires). Abort, one
+    or all of a link's, goes through the API (DELETE /api/v1/uploads/<id>/) from the
+    page's script. One query for the page (sharing.selectors.pending_uploads_for_owner)."""
+    page = pending_uploads_for_owner(owner=request.user, limit=MAX_LIMIT)
+    rows, links = [], {}
+    for upload in page.items:
+        admission = getattr(upload, "drop_start", None)  # a visitor's start through a drop link
+        link = admission.link if admission is not None else None
+        rows.append({"upload": upload, "link": link})
+        if link is not None:
+            links.setdefault(link.pk, {"link": link, "count": 0})["count"] += 1
+    context = {"rows": rows, "links": list(links.values()), "more": page.next_cursor is not None}
+    return render(request, "settings/uploads.html", {**context, **_usage_context(request.user)})
 
 
 @never_cache

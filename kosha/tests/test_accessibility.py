@@ -2,6 +2,7 @@
 dark mode and at a phone's size: no critical and no serious violation anywhere."""
 
 import pytest
+from django.test import Client
 
 from accounts.services import app_password_create
 from kosha.origin import TASK
@@ -47,6 +48,9 @@ def _pages(owner) -> tuple[list[str], list[str]]:
     _, folder_token = link(owner, photos)
     _, locked_token = link(owner, report, "locked")
     _, drop_token = link(owner, photos, is_drop=True)
+    # A visitor's unfinished drop: a row on Settings → Unfinished uploads.
+    dropped = {"name": "dropped.txt", "size": 3, "content_type": "text/plain"}
+    Client().post(f"/s/{drop_token}/uploads/", dropped, content_type="application/json")
     Star.objects.create(user=owner, file=report)  # Starred shows a row with its star
     # An unread notice (the header's count, the list) and an invitation's landing page.
     friend = user("friend")
@@ -65,6 +69,7 @@ def _pages(owner) -> tuple[list[str], list[str]]:
         "/settings/",
         "/settings/plan/",
         "/settings/app-passwords/",
+        "/settings/uploads/",
         "/accounts/email/",
         "/accounts/password/change/",
         "/activity/",

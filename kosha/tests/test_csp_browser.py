@@ -57,6 +57,7 @@ def test_no_page_breaks_the_content_security_policy(store, chromium, live_server
         "/trash/",
         "/settings/",
         "/settings/plan/",
+        "/settings/uploads/",
         "/settings/delete/",
         "/activity/",
         "/shared/",

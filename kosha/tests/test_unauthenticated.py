@@ -51,6 +51,7 @@ SIGNED_IN_PAGES = [
     "trash",
     "settings",
     "settings_plan",
+    "settings_uploads",
     "mfa_index",
     "account_email",
     "account_change_password",

@@ -210,6 +210,8 @@ TABLE: dict[tuple[str, str], Row] = {
     ),
     ("settings", "get"): page("get", lambda w, x: "/settings/", 200, 200, 200, 200),
     ("settings_plan", "get"): page("get", lambda w, x: "/settings/plan/", 200, 200, 200, 200),
+    # Each person's own unfinished uploads: the page is scoped to the caller, never by an id.
+    ("settings_uploads", "get"): page("get", lambda w, x: "/settings/uploads/", 200, 200, 200, 200),
     ("settings_token_create", "post"): page(
         "post", lambda w, x: "/settings/tokens/", 200, 200, 200, 200, body=lambda w, x: {"name": "laptop"}
     ),
