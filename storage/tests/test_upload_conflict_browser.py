@@ -12,7 +12,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kosha.testing import factories
-from kosha.testing.browser import drop_files, row_option
+from kosha.testing.browser import drop_files, row_option, store_put_gate
 from plans.models import Usage
 from storage.models import File, Folder, UploadSession
 
@@ -88,11 +88,26 @@ def _report_chosen_again(page, live_server, owner, data: bytes):
     return kept, dialog
 
 
-def _reload_and_resume(page, live_server, chosen) -> None:
-    """Let the store's requests through again, reload, resume the interrupted upload of the
-    file at `chosen` (a Path) through its offer in the panel, and wait until it is done;
+def _hold_store_puts(page, live_server, *, let_through: int) -> dict:
+    """Hold every PUT to the local store after the first `let_through` (never answered:
+    the reload cancels them) while the returned gate's "holding" is true. The route stays:
+    unrouting would let the held PUTs go on."""
+    gate = {"holding": True, "held": [], "failed": 0, "through": 0}
+
+    def handle(route):
+        if route.request.method != "PUT":
+            return route.continue_()
+        return store_put_gate(route, gate, counted="through", hold_after=let_through)
+
+    page.route(f"{live_server.url}/storage/local/**", handle)
+    return gate
+
+
+def _reload_and_resume(page, gate: dict, chosen) -> None:
+    """Stop holding the store's PUTs, reload, resume the interrupted upload of the file at
+    `chosen` (a Path) through its offer in the panel, and wait until it is done;
     window.conflictDialogs counts the dialogs opened since the reload."""
-    page.unroute(f"{live_server.url}/storage/local/**")
+    gate["holding"] = False
     page.reload()
     _count_dialogs(page)
     offer = page.locator(f"[data-upload-resumable][data-name='{chosen.name}']")
@@ -250,8 +265,7 @@ def test_an_upload_resumed_after_a_reload_keeps_the_choice_and_does_not_ask_agai
     chosen.write_bytes(b"second draft")
     page = owner_page
     page.on("dialog", lambda dialog: dialog.accept())  # "leave the page?" while uploading
-    held = []
-    page.route(f"{live_server.url}/storage/local/**", lambda route: held.append(route))  # the PUT never lands
+    gate = _hold_store_puts(page, live_server, let_through=0)  # the PUT never lands
     page.goto(live_server.url + "/")
     row_option(page, "report.txt").wait_for()
 
@@ -259,11 +273,12 @@ def test_an_upload_resumed_after_a_reload_keeps_the_choice_and_does_not_ask_agai
     _dialog(page, "report.txt").get_by_role("button", name="Replace (new version)").click()
     page.wait_for_function("() => JSON.parse(localStorage.getItem('kosha.uploads.v1') || '[]').length === 1")
     assert page.evaluate("() => JSON.parse(localStorage.getItem('kosha.uploads.v1'))[0].onConflict") == "version"
-    _reload_and_resume(page, live_server, chosen)
+    assert UploadSession.objects.get(owner=owner, status=UploadSession.Status.PENDING).on_conflict == "version"
+    _reload_and_resume(page, gate, chosen)
 
     # A single PUT starts over after a reload: with the choice made before it, unasked.
     assert page.evaluate("() => window.conflictDialogs") == 0
-    assert starts[-1] == ("api/v1/uploads/batch/", ["version"])
+    assert starts == [("api/v1/uploads/batch/", [policy]) for policy in ("fail", "version", "version")]
     kept.refresh_from_db()
     assert kept.versions.count() == 2
     assert File.objects.filter(owner=owner).count() == 1
@@ -322,15 +337,7 @@ def test_a_multipart_upload_resumed_after_a_reload_completes_as_chosen_without_a
     chosen.write_bytes(b"y" * (12 * MiB))  # two parts: 8 MiB and 4 MiB
     page = owner_page
     page.on("dialog", lambda dialog: dialog.accept())  # "leave the page?" while uploading
-    through = []
-
-    def first_part_only(route):
-        if route.request.method == "PUT" and through:
-            return None  # held: never answered, the reload cancels it
-        through.append(route.request.url)
-        return route.continue_()
-
-    page.route(f"{live_server.url}/storage/local/**", first_part_only)
+    gate = _hold_store_puts(page, live_server, let_through=1)  # the first part only
     page.goto(live_server.url + "/")
     row_option(page, "video.bin").wait_for()
     page.locator("[data-upload-input]").set_input_files(chosen)
@@ -341,7 +348,7 @@ def test_a_multipart_upload_resumed_after_a_reload_completes_as_chosen_without_a
         if page.context.request.get(f"{live_server.url}/api/v1/uploads/{upload.pk}/").json()["parts"]:
             break
         page.wait_for_timeout(100)
-    _reload_and_resume(page, live_server, chosen)
+    _reload_and_resume(page, gate, chosen)
 
     # The session goes on (no new start) and records what was chosen before the reload.
     assert page.evaluate("() => window.conflictDialogs") == 0
