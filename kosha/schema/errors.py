@@ -10,7 +10,7 @@ kosha/errors). They come from two places, neither a hand-kept table:
   (400), an id in the path (404), authentication (401 with WWW-Authenticate), the CSRF
   check of a session on a write (403), the rate limits (429 with Retry-After);
 - the domain errors its handler can raise, read from the code (kosha/schema/raises.py).
-A view's own declaration of a status wins. kosha/tests/test_schema_fuzz.py fails when an
+A view's own declaration of a status wins (given the envelope when it names none). kosha/tests/test_schema_fuzz.py fails when an
 operation answers a status (or a code) it does not declare.
 """
 
@@ -126,7 +126,11 @@ def error_responses_add(*, view, method: str, path: str, operation: dict[str, An
         return
     responses = operation.setdefault("responses", {})
     for status, (codes, reasons) in sorted(operation_errors(view=view, method=method, operation=operation).items()):
-        responses.setdefault(status, _response(status, codes, reasons))
+        derived = _response(status, codes, reasons)
+        declared = responses.setdefault(status, derived)
+        if "content" not in declared:  # the view's words, with the envelope it is sent in
+            declared["content"] = derived["content"]
+            declared.setdefault("headers", derived.get("headers", {}))
 
 
 def _paged(schema: dict[str, Any], components: dict[str, Any]) -> dict[str, Any]:

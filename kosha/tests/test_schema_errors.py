@@ -93,3 +93,60 @@ def test_the_walk_finds_errors_raised_through_helpers_names_and_annotations():
 
 def test_the_walk_counts_every_sub_error_a_kind_can_be_answered_as():
     assert StoreBusy in raised_by(_store_failed)
+
+
+# --- what the domain answers, the schema says --------------------------------------------------
+
+
+def _assert_documented(paths, method: str, template: str, response) -> None:
+    """The answer's status, code and reason are among those the operation documents."""
+    operation = paths[template][method]
+    status = str(response.status_code)
+    assert status in operation["responses"], (method, template, status, response.content)
+    if status < "400":
+        return
+    error = response.json()["error"]
+    narrowed = operation["responses"][status]["content"]["application/json"]["schema"]["allOf"][1]
+    documented = narrowed["properties"]["error"]["properties"]
+    assert error["code"] in documented["code"]["enum"], (method, template, error)
+    if "reason" in error:
+        assert error["reason"] in documented["reason"]["enum"], (method, template, error)
+
+
+def test_the_errors_the_domain_answers_are_the_ones_documented(
+    paths, local_settings, owner, owner_client, stranger_client
+):
+    docs = owner_client.post("/api/v1/folders/", {"name": "Docs"}, format="json").json()
+    sub = owner_client.post("/api/v1/folders/", {"name": "Sub", "parent": docs["id"]}, format="json").json()
+    started = owner_client.post("/api/v1/uploads/", {"name": "a.txt", "size": 5}, format="json").json()
+    answers = [
+        ("post", "/api/v1/folders/", owner_client.post("/api/v1/folders/", {"name": "Docs"}, format="json")),
+        (
+            "patch",
+            "/api/v1/folders/{id}/",
+            owner_client.patch(f"/api/v1/folders/{docs['id']}/", {"parent": sub["id"]}, format="json"),
+        ),
+        (
+            "post",
+            "/api/v1/uploads/",
+            owner_client.post("/api/v1/uploads/", {"name": "big.bin", "size": 5 * 1024**4}, format="json"),
+        ),
+        (
+            "post",
+            "/api/v1/uploads/{id}/complete/",
+            owner_client.post(f"/api/v1/uploads/{started['id']}/complete/", {}, format="json"),
+        ),
+        ("delete", "/api/v1/uploads/{id}/", owner_client.delete(f"/api/v1/uploads/{started['id']}/")),
+        (
+            "post",
+            "/api/v1/uploads/{id}/complete/",
+            owner_client.post(f"/api/v1/uploads/{started['id']}/complete/", {}, format="json"),
+        ),
+        ("get", "/api/v1/folders/{id}/items/", stranger_client.get(f"/api/v1/folders/{docs['id']}/items/")),
+    ]
+
+    statuses = [response.status_code for _method, _template, response in answers]
+    for method, template, response in answers:
+        _assert_documented(paths, method, template, response)
+    assert statuses[:3] == [409, 400, 413] and statuses[-1] == 404
+    assert all(status >= 400 for status in statuses[3:4] + statuses[5:6])

@@ -59,12 +59,14 @@ class ChangesView(APIView):
             OpenApiParameter(
                 "cursor",
                 OpenApiTypes.STR,
-                description="The `cursor` of the previous answer; none for a cursor at now.",
+                allow_blank=True,
+                description="The `cursor` of the previous answer; none (or empty) for a cursor at now.",
             ),
             OpenApiParameter(
                 "limit",
                 limit_schema(default=DEFAULT_LIMIT, maximum=MAX_LIMIT),
-                description=f"1 to {MAX_LIMIT}, default {DEFAULT_LIMIT}.",
+                allow_blank=True,
+                description=f"1 to {MAX_LIMIT}, default {DEFAULT_LIMIT} (also when empty).",
             ),
         ],
         responses={

@@ -52,14 +52,19 @@ class ArchiveView(APIView):
         return Response(ArchiveOutput(archive, context={"request": request, "url": url}).data)
 
 
+def _id() -> JsonTextField:
+    return JsonTextField(min_length=1, max_length=64, trim_whitespace=False)
+
+
 class SelectionArchiveInput(JsonInput):
     # At least one id in all (sharing.access.selection_for_actor).
     schema_rules = {
         "anyOf": [{"required": [key], "properties": {key: {"minItems": 1}}} for key in ("files", "folders")]
     }
 
-    files = serializers.ListField(child=JsonTextField(max_length=64), max_length=MAX_SELECTION, default=list)
-    folders = serializers.ListField(child=JsonTextField(max_length=64), max_length=MAX_SELECTION, default=list)
+    # Ids as sent (one that names nothing you may see is a 404), never trimmed or empty.
+    files = serializers.ListField(child=_id(), max_length=MAX_SELECTION, default=list)
+    folders = serializers.ListField(child=_id(), max_length=MAX_SELECTION, default=list)
 
 
 class SelectionArchiveView(APIView):

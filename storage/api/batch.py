@@ -83,7 +83,8 @@ class BatchStartOutput(serializers.Serializer):
 
 
 class BatchCompleteInput(JsonInput):
-    uploads = _batch_list(JsonTextField(max_length=64))
+    # Ids as sent: one that names no upload of yours is that entry's 404, never trimmed or empty.
+    uploads = _batch_list(JsonTextField(min_length=1, max_length=64, trim_whitespace=False))
 
 
 class BatchCompleteResultOutput(serializers.Serializer):

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from kosha.origin import Origin
+from kosha.pages import page_parameters
 from sharing.access import Need, folder_for_actor, is_root, place_for_actor
 from sharing.selectors import folder_items_for_grant, shared_ids_in_folder
 from storage.api.destinations import copy_destination, move_changes
@@ -161,8 +162,7 @@ class FolderViewSet(viewsets.ViewSet):
     @extend_schema(
         parameters=[
             OpenApiParameter("sort", OpenApiTypes.STR, enum=SORT_CHOICES, description="Default: name"),
-            OpenApiParameter("cursor", OpenApiTypes.STR, description="The `next` of the previous page"),
-            OpenApiParameter("limit", OpenApiTypes.INT, description=f"Default {DEFAULT_LIMIT}, at most {MAX_LIMIT}"),
+            *page_parameters(default=DEFAULT_LIMIT, maximum=MAX_LIMIT),
         ],
         responses=ListingOutput,
     )
