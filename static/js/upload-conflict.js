@@ -22,13 +22,20 @@ export function isNameTaken(error) {
 /**
  * The choices of one upload (one batch of files, a drop, a folder): one question at a
  * time, and a choice made "for all" answers the rest without asking.
- * ask(name) resolves with { choice: "replace" | "keep" | "skip", all: boolean }.
+ * ask(name, { many }) resolves with { choice: "replace" | "keep" | "skip", all: boolean };
+ * `many` says whether the upload holds more than one file (else "for all" means nothing).
  */
 export class ConflictChoices {
   constructor(ask = askConflict) {
     this.ask = ask;
     this.remembered = null; // the choice made for all, once made
     this.queue = Promise.resolve(); // the question being asked: the next waits for it
+    this.files = 0; // how many files the upload holds so far
+  }
+
+  /** Count `count` more files in this upload (a dropped folder is queued in several calls). */
+  add(count) {
+    this.files += count;
   }
 
   /** The on_conflict a new start of this upload sends: the choice made for all, or ASK. */
@@ -40,7 +47,7 @@ export class ConflictChoices {
   choose(name) {
     const answer = this.queue.then(async () => {
       if (this.remembered) return this.remembered;
-      const { choice, all } = await this.ask(name);
+      const { choice, all } = await this.ask(name, { many: this.files > 1 });
       if (all) this.remembered = choice;
       return choice;
     });
@@ -52,14 +59,17 @@ export class ConflictChoices {
 // One dialog on the page at a time, also across uploads (a second drop while a question is open).
 let dialogs = Promise.resolve();
 
-/** The dialog for one taken name, after any other upload's open question; Escape skips that file only. */
-export function askConflict(name) {
-  const answer = dialogs.then(() => conflictDialog(name));
+/**
+ * The dialog for one taken name, after any other upload's open question; Escape skips that
+ * file only. `many`: offer "Apply to all" (not for an upload of one file).
+ */
+export function askConflict(name, { many = true } = {}) {
+  const answer = dialogs.then(() => conflictDialog(name, many));
   dialogs = answer.catch(() => {});
   return answer;
 }
 
-async function conflictDialog(name) {
+async function conflictDialog(name, many) {
   const { value, checked } = await choiceDialog({
     title: `“${name}” already exists`,
     body: `This folder already has a file named “${name}”. Replace it (the current file is kept as an earlier version), keep both (the new file gets a new name), or skip it?`,
@@ -68,7 +78,7 @@ async function conflictDialog(name) {
       { value: "keep", label: "Keep both" },
       { value: "skip", label: "Skip" },
     ],
-    check: "Apply to all remaining conflicts in this upload",
+    check: many ? "Apply to all remaining conflicts in this upload" : null,
     cancel: "skip",
   });
   return { choice: value, all: checked };

@@ -85,6 +85,7 @@ function pump() {
 export function enqueueUploads(files, { folderId = null, conflicts = new ConflictChoices() } = {}) {
   const ui = ensurePanel();
   const asks = choosesOnConflict(ui.uploads) ? conflicts : null;
+  asks?.add(files.length);
   let added = 0;
   for (const file of files) {
     const offer = [...offers.values()].find(

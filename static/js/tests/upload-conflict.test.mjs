@@ -94,6 +94,21 @@ describe("ConflictChoices", () => {
     assert.equal(choices.startPolicy(), ASK);
   });
 
+  it("tells the question whether the upload holds more than one file", async () => {
+    const seen = [];
+    const choices = new ConflictChoices(async (name, { many }) => {
+      seen.push([name, many]);
+      return { choice: "keep", all: false };
+    });
+
+    choices.add(1);
+    await choices.choose("a.txt");
+    choices.add(2); // a dropped folder's next folder joins the same upload
+    await choices.choose("b.txt");
+
+    assert.deepEqual(seen, [["a.txt", false], ["b.txt", true]]);
+  });
+
   it("answers skip for a file whose question failed, and goes on asking for the next", async () => {
     let calls = 0;
     const choices = new ConflictChoices(async () => {
