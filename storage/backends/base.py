@@ -163,14 +163,16 @@ class StorageBackend(abc.ABC):
         """What the store holds at key, or None."""
 
     def fetch(self, *, key: str, max_bytes: int) -> tuple[ObjectInfo, bytes | None] | None:
-        """What the store holds at key (as head answers) and, when it is at most max_bytes
-        long, its bytes (None otherwise: nothing beyond max_bytes is read); None when
-        nothing is there. For verifying a small object in one request where the store
-        can (S3: one GET). Raises BackendError."""
+        """What the store holds at key (as head answers) and its bytes when they are needed
+        to check its SHA-256: only when the store reports no whole-object checksum for it
+        and it is at most max_bytes long (None otherwise: nothing beyond max_bytes is
+        read, and nothing at all where the checksum says it). None when nothing is there.
+        For verifying a small object in as few requests as the store allows (S3: one GET
+        where the store keeps no checksum, one HEAD where it does). Raises BackendError."""
         info = self.head(key=key)
         if info is None:
             return None
-        if info.size_bytes > max_bytes:
+        if info.sha256_b64 or info.size_bytes > max_bytes:
             return info, None
         try:
             with self.open(key=key) as stream:

@@ -109,6 +109,9 @@ class S3Backend(StorageBackend):
         self._put_signer: Presigner | None = None
         self._direct: DirectReads | None = None
         self._put_signer_checked = False
+        # Learned from the store's answers: it reports the SHA-256 of a whole object
+        # (AWS, SeaweedFS), so verifying one needs a HEAD, never its bytes (fetch).
+        self._reports_checksums = False
         config = Config(
             signature_version="s3v4",
             s3={"addressing_style": addressing_style},
@@ -309,6 +312,26 @@ class S3Backend(StorageBackend):
         return None if response is None else parsed_info(response)
 
     def fetch(self, *, key: str, max_bytes: int) -> tuple[ObjectInfo, bytes | None] | None:
+        """As StorageBackend.fetch. A store that keeps no checksum (moto, Ceph RGW) is asked
+        one GET; once the store has answered a whole-object checksum, it is asked a HEAD
+        (the server is not a pipe where the store can vouch for the bytes), and a GET only
+        for an object it holds without one. Raises BackendError."""
+        if self._reports_checksums:
+            info = self.head(key=key)
+            if info is None or info.sha256_b64 or info.size_bytes > max_bytes:
+                return None if info is None else (info, None)
+        found = self._get_small(key=key, max_bytes=max_bytes)
+        if found is None:
+            return None
+        info, data = found
+        if info.sha256_b64:
+            self._reports_checksums = True
+            return info, None
+        return info, data
+
+    def _get_small(self, *, key: str, max_bytes: int) -> tuple[ObjectInfo, bytes | None] | None:
+        """One GET of key: what head answers and the bytes when at most max_bytes; None when
+        nothing is there. Raises BackendError."""
         direct = self._direct_reads()
         if direct is not None:
             found = direct.fetch(key=key, max_bytes=max_bytes)

@@ -127,8 +127,9 @@ def stored_object_check(upload: UploadSession) -> tuple[ObjectInfo, str]:
     """What the store holds at the session's key: its HEAD, and the hex sha256 of its
     bytes when the session declared one ("" otherwise; read from the store's checksum, or
     from the bytes when the store keeps none). A small object with a declared checksum
-    is fetched whole in one request (what a HEAD says, and the bytes in case the store
-    keeps no checksum, as moto and Ceph RGW do: else a second request would read them).
+    is checked in one request (StorageBackend.fetch: a HEAD where the store reports the
+    checksum, one GET of the bytes where it keeps none, as moto and Ceph RGW do: else a
+    HEAD and then a GET).
     Store calls only, no query: a batch complete runs it in worker threads. Raises
     UploadIncomplete (nothing there yet), StoreUnavailable."""
     backend = get_backend()

@@ -23,7 +23,7 @@ def test_put_bytes_and_open_round_trip_bytes_and_streams(store):
     assert store.head(key=second).size_bytes == 10000
 
 
-def test_fetch_answers_the_head_and_the_bytes_up_to_a_size_and_only_the_head_beyond(store):
+def test_fetch_answers_the_head_and_the_unvouched_bytes_up_to_a_size_and_only_the_head_beyond(store):
     small, large = new_key(), new_key()
     store.put_bytes(key=small, data=b"thumbnail", content_type="image/webp")
     store.put_bytes(key=large, data=b"x" * 2000, content_type="text/plain")
@@ -32,7 +32,8 @@ def test_fetch_answers_the_head_and_the_bytes_up_to_a_size_and_only_the_head_bey
     large_info, large_data = store.fetch(key=large, max_bytes=1000)
 
     assert small_info == store.head(key=small)
-    assert small_data == b"thumbnail"
+    # The bytes only where the store reports no checksum of them (moto); else the HEAD is enough.
+    assert small_data == (None if small_info.sha256_b64 else b"thumbnail")
     assert (large_info.size_bytes, large_info.etag, large_data) == (2000, store.head(key=large).etag, None)
     assert store.fetch(key=new_key(), max_bytes=1000) is None
 

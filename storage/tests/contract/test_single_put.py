@@ -55,7 +55,30 @@ def test_sha256_checksum_is_stored_and_reported(upload_store):
         assert reported == checksum
     else:
         assert reported in (checksum, None)
-    assert (fetched.sha256_b64, data) == (reported, body)  # one GET says what the HEAD says
+    # What the HEAD says; the bytes only where the store cannot vouch for them.
+    assert (fetched.sha256_b64, data) == (reported, None if reported else body)
+
+
+def test_fetch_reads_no_bytes_once_the_store_vouches_for_checksums(upload_store, monkeypatch):
+    store, absolute, open_upload = upload_store
+    first, second, body = new_key(), new_key(), b"vouched-for bytes"
+    for key in (first, second):
+        open_upload(key)
+        upload(store, absolute, key, body, content_type="text/plain", sha256_b64=checksum_b64(body))
+    reported = store.fetch(key=first, max_bytes=1024)[0].sha256_b64
+
+    if reported:
+        # A store that reports checksums (local, SeaweedFS, AWS) is asked a HEAD from now on.
+        def no_reads(**kwargs):
+            raise AssertionError("the bytes of an object the store vouches for were read")
+
+        monkeypatch.setattr(store, "open", no_reads)
+        if hasattr(store, "_get_small"):
+            monkeypatch.setattr(store, "_get_small", no_reads)
+        assert store.fetch(key=second, max_bytes=1024) == (store.head(key=second), None)
+    else:
+        # One that keeps none (moto) is read, in the one request.
+        assert store.fetch(key=second, max_bytes=1024) == (store.head(key=second), body)
 
 
 def test_presigned_put_returns_the_headers_the_client_must_send(store):
