@@ -77,6 +77,8 @@ def test_an_account_deletion_refuses_its_cached_token(owner, owner_token, seeded
 def test_a_revocation_committed_after_a_concurrent_read_is_not_left_cached(owner, owner_token, seeded_tiers):
     """A request that read the token inside the revoking transaction's window could cache
     it again; the delete repeated on commit removes that entry."""
+    import time
+
     from django.core.cache import cache
     from django.db import transaction
 
@@ -86,7 +88,7 @@ def test_a_revocation_committed_after_a_concurrent_read_is_not_left_cached(owner
     with transaction.atomic():
         ApiToken.objects.filter(pk=token.pk).first().delete()
         # As if another process read the committed (old) row just now and cached it.
-        cache.set(token_cache_key(token.prefix), token, 60)
+        cache.set(token_cache_key(token.prefix), (time.time(), token), 60)
     assert cache.get(token_cache_key(token.prefix)) is None
     assert api_token_cached(prefix=token.prefix) is None
     assert token_client(key).get(USAGE_URL).status_code in REFUSED
@@ -107,3 +109,22 @@ def test_a_revocation_during_a_requests_last_used_touch_is_not_cached_again(owne
 
     assert client.get(USAGE_URL).status_code in REFUSED
     assert racing.status_code in REFUSED
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_token_read_before_its_revocation_commits_is_not_cached_after_it(owner, owner_token, seeded_tiers):
+    """A request read the token row; then another process revoked the token and committed
+    (its delete of the entry ran); then the request cached what it had read. The next
+    request must be refused at once, not for as long as that entry lives."""
+    token, key = owner_token
+    client = token_client(key)
+    assert client.get(USAGE_URL).status_code == 200  # touches last_used_at: no touch due next
+
+    def revoke() -> None:
+        api_token_revoke(user=owner, token_id=token.pk)
+
+    with run_after("accounts.token_cache.api_token_read", revoke, in_thread=True):
+        racing = client.get(USAGE_URL)
+
+    assert racing.status_code == 200  # it read the token before the revocation
+    assert client.get(USAGE_URL).status_code in REFUSED
