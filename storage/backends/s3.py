@@ -28,62 +28,22 @@ from storage.backends.base import (
     UploadNotFound,
 )
 from storage.backends.s3_direct import DirectReads, parsed_info
+from storage.backends.s3_errors import (
+    BAD_PART_CODES,
+    MISCONFIGURED_CODES,
+    MISSING_CODES,
+    UPLOAD_MISSING_CODES,
+    error_code,
+    store_error,
+)
 from storage.backends.sigv4 import Presigner
 from storage.disposition import content_disposition
 
 # CopyObject refuses sources over 5 GiB; bigger ones need a multipart copy.
 MAX_SINGLE_COPY_BYTES = 5 * 1024**3
 DELETE_BATCH = 1000
-# Error codes, as AWS documents them (S3 API reference, "Error responses") and as the
-# S3-compatible stores we test or know answer them. Stores differ: for a multipart upload
-# that is gone, AWS, MinIO and SeaweedFS answer NoSuchUpload, Ceph RGW NoSuchKey.
-_MISSING_CODES = frozenset({"404", "NoSuchKey", "NotFound"})
 # The API's own names of the calls, as store errors name them.
 _OPERATION_NAMES = {"head_object": "HeadObject", "get_object": "GetObject"}
-_UPLOAD_MISSING_CODES = frozenset({"NoSuchUpload", "NoSuchKey", "404", "NotFound"})
-_BAD_PART_CODES = frozenset({"InvalidPart", "InvalidPartOrder", "EntityTooSmall", "MalformedXML", "InvalidRequest"})
-_BUSY_CODES = frozenset(
-    {"SlowDown", "ServiceUnavailable", "InternalError", "RequestTimeout", "Throttling", "TooManyRequests", "503", "500"}
-)
-_MISCONFIGURED_CODES = frozenset(
-    {
-        "NoSuchBucket",
-        "AccessDenied",
-        "AllAccessDisabled",
-        "AccountProblem",
-        "InvalidAccessKeyId",
-        "InvalidBucketName",
-        "InvalidToken",
-        "ExpiredToken",
-        "SignatureDoesNotMatch",
-        "AuthorizationHeaderMalformed",
-        "PermanentRedirect",
-        "RequestTimeTooSkewed",
-        "301",
-        "403",
-    }
-)
-
-
-def _error_code(error: ClientError) -> str:
-    return str(error.response.get("Error", {}).get("Code", ""))
-
-
-def _status(error: ClientError) -> int:
-    return int(error.response.get("ResponseMetadata", {}).get("HTTPStatusCode") or 0)
-
-
-def store_error(error: ClientError, *, operation: str) -> BackendError:
-    """The named BackendError for a store's refusal that the caller did not expect: busy
-    (retry later), misconfigured (an operator must act) or another failure. Never lets a
-    raw ClientError, and so an unexplained 500, reach a user."""
-    code = _error_code(error)
-    message = f"S3 {operation} failed: {code or _status(error)}"
-    if code in _BUSY_CODES or _status(error) >= 500:
-        return BackendBusy(message)
-    if code in _MISCONFIGURED_CODES:
-        return BackendMisconfigured(message)
-    return BackendError(message)
 
 
 def _strip_etag(etag: str) -> str:
@@ -238,7 +198,7 @@ class S3Backend(StorageBackend):
                 "upload_part", Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=part_number, Body=data
             )
         except ClientError as exc:
-            if _error_code(exc) in ("NoSuchUpload", "NoSuchKey"):
+            if error_code(exc) in ("NoSuchUpload", "NoSuchKey"):
                 raise UploadNotFound(f"no upload {upload_id!r}") from exc
             raise store_error(exc, operation="UploadPart") from exc
         return _strip_etag(response["ETag"])
@@ -253,8 +213,8 @@ class S3Backend(StorageBackend):
                         StoredPart(number=part["PartNumber"], etag=_strip_etag(part["ETag"]), size_bytes=part["Size"])
                     )
         except ClientError as exc:
-            if _error_code(exc) in _UPLOAD_MISSING_CODES:
-                raise UploadNotFound(f"S3 ListParts: no upload {upload_id} ({_error_code(exc)})") from exc
+            if error_code(exc) in UPLOAD_MISSING_CODES:
+                raise UploadNotFound(f"S3 ListParts: no upload {upload_id} ({error_code(exc)})") from exc
             raise store_error(exc, operation="ListParts") from exc
         except BotoCoreError as exc:
             raise BackendError(f"S3 ListParts failed: {exc}") from exc
@@ -271,10 +231,10 @@ class S3Backend(StorageBackend):
                 MultipartUpload={"Parts": listed},
             )
         except ClientError as exc:
-            code = _error_code(exc)
-            if code in _UPLOAD_MISSING_CODES:
+            code = error_code(exc)
+            if code in UPLOAD_MISSING_CODES:
                 raise UploadNotFound(f"S3 CompleteMultipartUpload: no upload {upload_id} ({code})") from exc
-            if code in _BAD_PART_CODES:
+            if code in BAD_PART_CODES:
                 raise PartsRejected(f"S3 refused the parts: {code}", code=code) from exc
             error = store_error(exc, operation="CompleteMultipartUpload")
             # Some stores answer an unknown upload with a bare 500 (moto does): ask
@@ -287,7 +247,7 @@ class S3Backend(StorageBackend):
         try:
             self._call("abort_multipart_upload", Bucket=self.bucket, Key=key, UploadId=upload_id)
         except ClientError as exc:
-            if _error_code(exc) not in _UPLOAD_MISSING_CODES:
+            if error_code(exc) not in UPLOAD_MISSING_CODES:
                 raise store_error(exc, operation="AbortMultipartUpload") from exc
 
     # --- objects --------------------------------------------------------------------
@@ -298,7 +258,7 @@ class S3Backend(StorageBackend):
         try:
             return self._call(operation, Bucket=self.bucket, Key=key, ChecksumMode="ENABLED")
         except ClientError as exc:
-            if _error_code(exc) in _MISSING_CODES:
+            if error_code(exc) in MISSING_CODES:
                 return None
             raise store_error(exc, operation=_OPERATION_NAMES[operation]) from exc
 
@@ -361,7 +321,7 @@ class S3Backend(StorageBackend):
         try:
             response = self._call("get_object", Bucket=self.bucket, Key=key)
         except ClientError as exc:
-            if _error_code(exc) in _MISSING_CODES:
+            if error_code(exc) in MISSING_CODES:
                 raise FileNotFoundError(key) from exc
             raise store_error(exc, operation="GetObject") from exc
         return response["Body"]
@@ -408,7 +368,7 @@ class S3Backend(StorageBackend):
             errors = [error for error in response.get("Errors", []) if error.get("Code") != "NoSuchKey"]
             if errors:
                 first = errors[0].get("Code", "")
-                kind = BackendMisconfigured if first in _MISCONFIGURED_CODES else BackendBusy
+                kind = BackendMisconfigured if first in MISCONFIGURED_CODES else BackendBusy
                 raise kind(f"S3 could not delete {len(errors)} objects, first: {errors[0]}")
 
     def list_prefix(self, *, prefix: str) -> Iterator[ListedObject]:
