@@ -30,6 +30,7 @@ run: $(VENV)/.installed-run
 
 test: $(VENV)/.installed-dev lint-js test-js
 	$(BIN)/ruff check .
+	$(BIN)/ruff format --check .
 	# Types of the domain apps (pyproject.toml [tool.mypy] lists the modules).
 	KOSHA_EMBEDDED=true $(BIN)/mypy
 	KOSHA_EMBEDDED=true $(BIN)/python manage.py makemigrations --check --dry-run
