@@ -35,7 +35,7 @@ function itemRow(item, rows) {
   const tr = el(
     "tr",
     { "data-id": item.id },
-    el("td", {}, el("span", { class: "file-name" }, icon(fileType(item)), item.name)),
+    el("td", {}, el("span", { class: "file-name" }, icon(fileType(item)), el("span", { class: "truncate", title: item.name }, item.name))),
     el("td", { class: "num col-size" }, item.kind === "folder" ? "—" : formatBytes(item.size)),
     el("td", { class: "actions" }, actions),
   );

@@ -49,7 +49,7 @@ function trashRow(item) {
   const tr = el(
     "tr",
     { "data-id": item.id },
-    el("td", {}, el("span", { class: "file-name" }, icon(fileType(item)), item.name)),
+    el("td", {}, el("span", { class: "file-name" }, icon(fileType(item)), el("span", { class: "truncate", title: item.name }, item.name))),
     el("td", { class: "col-origin" }, origin),
     el("td", { class: "col-date" }, timeEl(item.deleted_at), el("div", { class: "muted small" }, `Purged ${formatDateFull(item.purge_at)}`)),
     el("td", { class: "num col-size" }, formatBytes(item.size)),
