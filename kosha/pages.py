@@ -6,7 +6,8 @@ django.core.signing under a salt naming the list and whose list it is (`scope`, 
 `f"trash:{user.pk}"`): a client can neither forge a position nor replay a cursor in
 another list, folder, sort or account. A tampered, malformed or foreign cursor and a bad
 limit (not a whole number, below 1 or above the list's maximum: refused, never capped)
-are InvalidInput naming the field (400). Lists with a shape of their own (the
+are InvalidInput naming the field (400; a cursor's is the sub-error InvalidCursor, reason
+`invalid_cursor`). Lists with a shape of their own (the
 folder listing's two phases, ranked search) sign their positions with `cursor_sign`.
 """
 
@@ -27,7 +28,7 @@ from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, inline_serializer
 from rest_framework import serializers
 
-from kosha.errors import InvalidInput
+from kosha.errors import InvalidCursor, InvalidInput
 
 T = TypeVar("T")
 
@@ -61,9 +62,9 @@ def limit_clean(raw: Any, *, default: int, maximum: int) -> int:
     return min(raw, maximum)
 
 
-def cursor_invalid() -> InvalidInput:
+def cursor_invalid() -> InvalidCursor:
     """The error for a cursor that is not good here (field cursor)."""
-    return InvalidInput("This cursor is not valid here; start again from the first page.", field="cursor")
+    return InvalidCursor(field="cursor")
 
 
 def _encode(value: Any) -> Any:
@@ -92,7 +93,7 @@ def cursor_sign(values: Sequence[Any], *, scope: str) -> str:
 
 def cursor_unsign(raw: Any, *, scope: str, length: int | None = None) -> list[Any]:
     """The values a cursor of this scope carries (UUIDs come back as text). Raises
-    InvalidInput (field cursor) for anything tampered, malformed, of another scope, or
+    InvalidCursor (field cursor) for anything tampered, malformed, of another scope, or
     not `length` values long."""
     if not isinstance(raw, str) or not raw or len(raw) > _MAX_CURSOR_CHARS:
         raise cursor_invalid()
@@ -135,7 +136,7 @@ def keyset_page(
     """One page of `queryset` ordered by `keys` then the primary key, all ascending or
     all descending, starting after `cursor` (None or "": the first page). One query
     (limit + 1 rows: the extra one says whether a next page exists). `limit` comes from
-    limit_clean; `scope` names the list and its user. Raises InvalidInput (cursor)."""
+    limit_clean; `scope` names the list and its user. Raises InvalidCursor (an InvalidInput)."""
     order = [*keys, "pk"]
     if cursor not in (None, ""):
         after = cursor_unsign(cursor, scope=scope, length=len(order))
@@ -195,15 +196,16 @@ def page_schema(name: str, item_serializer: serializers.Serializer) -> serialize
 
 def restart_on_bad_cursor(url_name: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """For a page (HTML) view that lists with cursors from its query string: a malformed,
-    tampered or stale cursor (InvalidInput from the selector) redirects to the first page,
-    the view named `url_name`, instead of an error page."""
+    tampered or stale cursor (InvalidCursor from the selector) redirects to the first page,
+    the view named `url_name`, instead of an error page. Any other error, another input's
+    InvalidInput included, goes on as it would undecorated."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             try:
                 return view(request, *args, **kwargs)
-            except InvalidInput:
+            except InvalidCursor:
                 return redirect(url_name)
 
         return wrapper

@@ -13,7 +13,7 @@ if TYPE_CHECKING:
 
 def notifications_for_user(*, user: User, cursor: str | None = None, limit: int | None = None) -> Page:
     """The user's notices, newest first, keyset-paged on (created_at, id): one query.
-    Raises InvalidInput (cursor)."""
+    Raises InvalidCursor (an InvalidInput)."""
     limit = limit_clean(limit, default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
     return keyset_page(
         Notification.objects.filter(user=user),

@@ -151,7 +151,7 @@ def changes_list_for_user(*, user: User, cursor: Any, limit: int, now: datetime 
     kosha.pages.limit_clean). At most four queries whatever the page or the shares: the
     live items shared with user and the folders under them (sharing.access, the second
     only if a folder is shared), the shares' items also in the trash, the events with
-    their actors. Raises InvalidInput (a tampered, malformed or foreign cursor, field
+    their actors. Raises InvalidCursor (a tampered, malformed or foreign cursor, field
     cursor), CursorExpired (older than KOSHA_ACTIVITY_RETENTION_DAYS). Locks nothing."""
     scope = _scope_name(user)
     after = cursor_unsign(cursor, scope=scope, length=len(_KEYS))

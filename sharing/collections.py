@@ -74,7 +74,7 @@ def recent_for_actor(*, actor: User, cursor: str | None = None, limit: Any = Non
     """The live files actor may see, most recently changed first (an upload, a new or
     restored version, a rename or a move bumps a file), by anyone: in actor's own space
     and in what is shared with them. Keyset on (updated_at, id) descending. Raises
-    InvalidInput (limit, cursor). Locks nothing."""
+    InvalidInput (limit) or InvalidCursor. Locks nothing."""
     limit = limit_clean(limit, default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
     scope = shared_scope_for_actor(actor=actor)
     queryset = file_rows_annotate(File.objects.filter(_files_visible(actor=actor, scope=scope)), viewer=actor)
@@ -97,7 +97,7 @@ def recent_for_actor(*, actor: User, cursor: str | None = None, limit: Any = Non
 def starred_for_actor(*, actor: User, cursor: str | None = None, limit: Any = None) -> Page[dict[str, Any]]:
     """The items actor starred that they may still see (live, theirs or shared with
     them), most recently starred first. Keyset on the star's (created_at, id)
-    descending. Raises InvalidInput (limit, cursor). Locks nothing."""
+    descending. Raises InvalidInput (limit) or InvalidCursor. Locks nothing."""
     limit = limit_clean(limit, default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
     scope = shared_scope_for_actor(actor=actor)
     visible = (Q(file__isnull=False) & _files_visible(actor=actor, scope=scope, prefix="file__")) | (

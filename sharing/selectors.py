@@ -47,7 +47,7 @@ def share_list_for_owner(*, owner: User, cursor: str | None = None, limit: int |
     """The shares the owner has made and their pending, unexpired invitations, merged
     newest first on (created_at, id): two queries per page (limit + 1 rows of each),
     whatever the mix. An invitation lists like a share (its address as the grantee) so
-    the list never tells which addresses have accounts. Raises InvalidInput (cursor)."""
+    the list never tells which addresses have accounts. Raises InvalidCursor (an InvalidInput)."""
     limit = limit_clean(limit, default=DEFAULT_LIMIT, maximum=MAX_LIMIT)
     scope = f"sharing.shares:{owner.pk}"
     order = ["created_at", "pk"]
@@ -174,7 +174,7 @@ def trash_list_for_actor(*, actor: User, cursor: str | None = None, limit: int) 
     actor may still edit the folder each was in. Two queries, and two more (the shares
     and the folders under them) only when the page holds another person's items. A page
     may come back shorter than `limit` when some of those are no longer restorable; its
-    cursor still goes on from the last row read. Raises InvalidInput (cursor)."""
+    cursor still goes on from the last row read. Raises InvalidCursor (an InvalidInput)."""
     page = trash_roots_for_user(user=actor, cursor=cursor, limit=limit)
     if all(item.owner_id == actor.pk for item in page.items):
         return page

@@ -107,7 +107,7 @@ def trash_roots_for_user(*, user: User, cursor: str | None = None, limit: int) -
     sum of its batch's file sizes; each item's original folder, owner (with usage and
     plan, for the retention) and trasher are joined in. Two queries whatever the page
     size. Whether the user may still act on another person's item is sharing's to say.
-    Raises InvalidInput (cursor)."""
+    Raises InvalidCursor (an InvalidInput)."""
     # Two tables in one order, so not keyset_page: each is cut at the same position.
     scope = f"storage.trash:{user.pk}"
     keys = ["deleted_at", "pk"]

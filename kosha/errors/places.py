@@ -58,6 +58,14 @@ class InvalidCharacter(InvalidInput):
 
 class NumberOutOfRange(InvalidInput):
     reason = "number_out_of_range"
+
+
+class InvalidCursor(InvalidInput):
+    """A list's cursor that is tampered, malformed, stale or of another list; carries
+    field ("cursor"). Pages start the list again from its first page (kosha.pages)."""
+
+    reason = "invalid_cursor"
+    default_message = "This cursor is not valid here; start again from the first page."
     default_message = "The body holds a number no field can take."
 
 

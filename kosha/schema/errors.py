@@ -21,6 +21,7 @@ from typing import Any
 from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
 
+from kosha.errors import InvalidCursor
 from kosha.schema.raises import raised_by
 
 ERROR_STATUSES = {
@@ -82,6 +83,8 @@ def operation_errors(*, view, method: str, operation: dict[str, Any]) -> dict[st
         add(415, "unsupported_media_type")
     if "query" in parameters:
         add(400, "invalid")
+    if any(parameter["name"] == "cursor" for parameter in operation.get("parameters", [])):
+        add(400, "invalid", InvalidCursor.reason)
     if "path" in parameters:
         add(404, "not_found")
     if not all(isinstance(permission, AllowAny) for permission in view.get_permissions()):

@@ -6,10 +6,21 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 from django.db import connection
+from django.http import HttpResponse
+from django.test import RequestFactory
 from django.test.utils import CaptureQueriesContext
+from django.urls import reverse
 
-from kosha.errors import InvalidInput
-from kosha.pages import Page, cursor_sign, cursor_unsign, keyset_page, limit_clean, page_response
+from kosha.errors import InvalidCursor, InvalidInput
+from kosha.pages import (
+    Page,
+    cursor_sign,
+    cursor_unsign,
+    keyset_page,
+    limit_clean,
+    page_response,
+    restart_on_bad_cursor,
+)
 from kosha.testing.factories import stored_file
 from storage.models import Folder
 
@@ -65,10 +76,11 @@ def test_a_cursor_carries_its_values_back_for_its_scope():
 def test_a_cursor_not_made_for_this_list_is_invalid_input_on_the_cursor_field(make):
     good = cursor_sign(["a"], scope="list:1")
 
-    with pytest.raises(InvalidInput) as refused:
+    with pytest.raises(InvalidCursor) as refused:
         cursor_unsign(make(good), scope="list:1", length=1)
 
-    assert refused.value.details == {"field": "cursor"}
+    assert isinstance(refused.value, InvalidInput)
+    assert refused.value.details == {"reason": "invalid_cursor", "field": "cursor"}
 
 
 def test_a_cursor_cannot_carry_an_unexpected_type():
@@ -187,3 +199,35 @@ def test_a_cursor_of_one_list_is_refused_by_another(local_settings, owner, owner
 
         assert response.status_code == 400, url
         assert response.json()["error"]["field"] == "cursor"
+
+
+def _listing_view(work):
+    """A page view decorated like the lists' pages: runs `work(request)`, then answers 200."""
+
+    @restart_on_bad_cursor("notifications")
+    def view(request):
+        work(request)
+        return HttpResponse("listed")
+
+    return view
+
+
+def test_a_page_given_a_bad_cursor_goes_back_to_its_first_page():
+    request = RequestFactory().get("/notifications/", {"cursor": "garbage"})
+    view = _listing_view(lambda request: cursor_unsign(request.GET["cursor"], scope="notifications:1"))
+
+    response = view(request)
+
+    assert response.status_code == 302 and response["Location"] == reverse("notifications")
+
+
+def test_a_page_lets_other_input_errors_through_rather_than_restart():
+    def refuse_the_limit(request):
+        raise InvalidInput("limit must be a whole number.", field="limit")
+
+    request = RequestFactory().get("/notifications/", {"limit": "ten"})
+
+    with pytest.raises(InvalidInput) as raised:
+        _listing_view(refuse_the_limit)(request)
+
+    assert raised.value.details == {"field": "limit"}

@@ -182,7 +182,7 @@ def search_ranked(
     and the cursor of the next page (None on the last). `scope` names whose search this
     is (the searcher, the folder searched): a cursor is good for the same search only.
     Two queries per area (one when a filter leaves only files or folders), in one
-    transaction on PostgreSQL. Raises InvalidInput (cursor). Locks nothing."""
+    transaction on PostgreSQL. Raises InvalidCursor (an InvalidInput). Locks nothing."""
     query, filters, page_size = request.query, request.filters, request.page_size
     cursor_scope = f"storage.search:{_fingerprint(*scope, query, filters, page_size)}"
     offset = _cursor_offset(cursor, scope=cursor_scope)
