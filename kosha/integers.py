@@ -8,9 +8,14 @@ on every database, so an input is good or bad regardless of where it is stored.
 
 The JSON body guard (kosha/json_body.py) already refuses any integer past 64 bits; a
 service cleaning an integer for a narrower column calls `int_clean` with `column_range`.
+An output serializer shows an integer column through `column_integer_field`, so the API
+schema's bounds are the same whatever database generates it
+(kosha/tests/test_schema_integers.py).
 """
 
 from __future__ import annotations
+
+from typing import Any
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -35,6 +40,19 @@ def column_validators(internal_type: str) -> list:
     on SQLite what PostgreSQL would)."""
     lowest, highest = BaseDatabaseOperations.integer_field_ranges[internal_type]
     return [MinValueValidator(lowest), MaxValueValidator(highest)]
+
+
+def column_integer_field(model: type[models.Model], field_name: str, **kwargs: Any) -> serializers.IntegerField:
+    """A DRF IntegerField showing model.field_name's integer column, bounded by its
+    PostgreSQL range (`column_range`), nullable and required as a ModelSerializer makes
+    it. A ModelSerializer's own field takes its bounds from the live connection (64-bit
+    on SQLite for every column type), so the schema would depend on the database
+    generating it."""
+    lowest, highest = column_range(model, field_name)
+    column = model._meta.get_field(field_name)
+    optional = column.has_default() or column.blank or column.null
+    kwargs.setdefault("required", not optional)
+    return serializers.IntegerField(min_value=lowest, max_value=highest, allow_null=column.null, **kwargs)
 
 
 def int_clean(raw, *, field: str, minimum: int, maximum: int, what: str = "a whole number") -> int:

@@ -1,10 +1,12 @@
 from rest_framework import serializers
 
+from kosha.integers import column_integer_field
 from notifications.models import Kind, Notification
 
 
 class NotificationOutput(serializers.ModelSerializer):
     kind = serializers.ChoiceField(choices=Kind.choices)
+    count = column_integer_field(Notification, "count")
     text = serializers.CharField(help_text="The notice in one sentence.")
     url = serializers.CharField(help_text="The page it is about (a path on this site).")
     read = serializers.SerializerMethodField()

@@ -5,7 +5,7 @@ from drf_spectacular.utils import extend_schema_field
 from rest_framework import serializers
 
 from kosha.datetimes import AwareDateTimeField
-from kosha.integers import INT_MAX, JsonIntegerField
+from kosha.integers import INT_MAX, JsonIntegerField, column_integer_field
 from kosha.json_fields import (
     JsonBooleanField,
     JsonChoiceField,
@@ -104,6 +104,8 @@ class ShareLinkCreateInput(ShareLinkUpdateInput):
 
 class ShareLinkOutput(serializers.ModelSerializer):
     item = ItemRefOutput()
+    max_downloads = column_integer_field(ShareLink, "max_downloads")
+    download_count = column_integer_field(ShareLink, "download_count")
     has_password = serializers.BooleanField()
     is_live = serializers.SerializerMethodField()
     state = serializers.SerializerMethodField(

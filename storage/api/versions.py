@@ -8,6 +8,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from kosha.integers import column_integer_field
 from kosha.origin import Origin
 from kosha.pages import DEFAULT_LIMIT, MAX_LIMIT, keyset_page, limit_clean, page_parameters, page_response, page_schema
 from sharing.access import Need, file_for_actor, version_for_actor
@@ -17,6 +18,7 @@ from storage.services.versions import file_version_delete, file_version_restore
 
 
 class VersionOutput(serializers.ModelSerializer):
+    number = column_integer_field(FileVersion, "number")
     size = serializers.IntegerField(source="size_bytes")
     is_current = serializers.SerializerMethodField()
 
