@@ -1,7 +1,7 @@
 """The API's rate limits (REST_FRAMEWORK's DEFAULT_THROTTLE_CLASSES): DRF's per-user and
 per-address throttles with their rates, keys and Retry-After, counted by
-kosha.cache.rate_window_hit: on Redis one pipelined round trip per request instead of a
-read and a write of the pickled list of every request time of the last minute.
+kosha.cache.rate_window_hit: on Redis one command per request (a Lua script, atomic)
+instead of a read and a write of the pickled list of every request time of the last minute.
 
 The same sliding window as DRF's: a request is refused when the `duration` seconds
 before it hold `num_requests` allowed requests; refused requests are not counted.
