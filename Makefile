@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 HOST ?= 127.0.0.1
 PORT ?= 8000
 
-.PHONY: run test lint lint-js test-js bench bench-requests screenshots clean
+.PHONY: run test lint lint-js test-js bench bench-requests bench-batch screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -63,6 +63,12 @@ bench: $(VENV)/.installed-dev
 bench-requests: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.request_bench
 	BENCH_DB=sqlite $(BIN)/python -m bench.request_bench
+
+# 200 small files through the batch protocol vs boto3 put_object and a proxy (issue 12,
+# BENCHMARKS.md): PostgreSQL + Redis, production throttles; on moto, then on SeaweedFS.
+bench-batch: $(VENV)/.installed-dev
+	$(BIN)/python -m bench.batch_bench
+	BENCH_STORE=seaweedfs $(BIN)/python -m bench.batch_bench
 
 clean:
 	rm -rf $(VENV) node_modules .pytest_cache .ruff_cache

@@ -1,9 +1,12 @@
 """Batch upload benchmark (issue 12): many small files through the batch protocol.
 
-Starts moto's S3 HTTP server and Kosha (gunicorn as upload_bench starts it: 1 worker, 8
-threads, the S3 backend) on PostgreSQL with the Redis cache and production's throttles
-and rates (BENCH_DB=sqlite: the embedded default, SQLite and the file cache), and
-measures, in one run, rounds that alternate their order:
+Starts an S3 store, moto's HTTP server (BENCH_STORE=moto, the default) or SeaweedFS's S3
+gateway as the test suite starts it (BENCH_STORE=seaweedfs, storage/tests/stores.py: it
+keeps each object's SHA-256, so a complete verifies with a HEAD where moto needs a GET),
+and Kosha (gunicorn as upload_bench starts it: 1 worker, 8 threads, the S3 backend) on
+PostgreSQL with the Redis cache and production's throttles and rates (BENCH_DB=sqlite:
+the embedded default, SQLite and the file cache), and measures, in one run, rounds that
+alternate their order:
   - batch: the files uploaded as the browser uploads small files (bench/browser_batches.py,
     a port of static/js/upload-panel.js and upload-batch.js): each hashed, started in
     batches, PUT straight to the store CONCURRENCY at a time, completed a chunk at a time;
@@ -15,9 +18,10 @@ Reports the per-round ratios batch/boto3 (wall) and batch/proxy (app CPU per fil
 min/median/max. (The single-file protocol is bench/request_bench.py's: at production's
 1200 requests a minute it could not upload 200 files a round here.)
 
-Run: `.venv/bin/python -m bench.batch_bench` (and `BENCH_DB=sqlite ...`). BENCH_PG_URL
-names the PostgreSQL server (a database kosha_bench_batch is created and dropped),
-BENCH_REDIS_URL the Redis database. Prints a JSON summary.
+Run: `make bench-batch` (moto, then SeaweedFS), or `.venv/bin/python -m bench.batch_bench`
+(and `BENCH_DB=sqlite ...`, `BENCH_STORE=seaweedfs ...`). BENCH_PG_URL names the
+PostgreSQL server (a database BENCH_PG_NAME, kosha_bench_batch unless set, is created and
+dropped), BENCH_REDIS_URL the Redis database. Prints a JSON summary.
 """
 
 import concurrent.futures
@@ -34,6 +38,7 @@ import requests
 from bench.browser_batches import upload_like_the_browser
 from bench.stack import cpu_delta, cpu_seconds, proxy_post
 from bench.upload_bench import Bench
+from storage.tests.stores import ACCESS_KEY, SECRET_KEY, SeaweedFS
 
 FILES = int(os.environ.get("BENCH_BATCH_FILES", "200"))
 FILE_BYTES = 64 * 1024
@@ -41,8 +46,9 @@ CONCURRENCY = int(os.environ.get("BENCH_BATCH_CONCURRENCY", "8"))
 ROUNDS = int(os.environ.get("BENCH_BATCH_ROUNDS", "5"))
 KINDS = ("batch", "boto3", "proxy")
 DB = os.environ.get("BENCH_DB", "postgres")
+STORE = os.environ.get("BENCH_STORE", "moto")  # or "seaweedfs"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
-PG_NAME = "kosha_bench_batch"
+PG_NAME = os.environ.get("BENCH_PG_NAME", "kosha_bench_batch")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 # The browser sends each small file's SHA-256; BENCH_BATCH_SHA256=0 measures a client that sends none.
 SHA256 = os.environ.get("BENCH_BATCH_SHA256", "1") == "1"
@@ -55,6 +61,35 @@ def _pool_session() -> requests.Session:
 
 
 class BatchBench(Bench):
+    def __init__(self, workdir: Path):
+        super().__init__(workdir)
+        self.seaweed: SeaweedFS | None = None
+        if STORE == "seaweedfs":
+            # Volumes of 1 GiB: the suite's 64 MiB fill every ~1.7 rounds, and writes stall
+            # ~0.7 s while the next volume grows (SeaweedFS's own default is 30 GiB).
+            self.seaweed = SeaweedFS(workdir / "seaweedfs", volume_size_limit_mb=1024)
+            self.store_url, self.store_keys = self.seaweed.endpoint, (ACCESS_KEY, SECRET_KEY)
+            self.env.update(
+                KOSHA_S3_ENDPOINT_URL=self.store_url,
+                KOSHA_S3_ACCESS_KEY_ID=ACCESS_KEY,
+                KOSHA_S3_SECRET_ACCESS_KEY=SECRET_KEY,
+            )
+            self.s3 = self._client(checksums="when_required")
+        elif STORE != "moto":
+            raise SystemExit(f"BENCH_STORE={STORE}: moto or seaweedfs")
+
+    def store_start(self) -> None:
+        if self.seaweed is None:
+            super().store_start()
+            return
+        self.seaweed.root.mkdir()
+        self.seaweed.start()
+
+    def stop(self) -> None:
+        super().stop()
+        if self.seaweed is not None:
+            self.seaweed.stop()
+
     def configure(self) -> None:
         """Production's cache, throttles and rates (bench/settings.py keeps them with
         BENCH_USER_RATE=production) on PostgreSQL with Redis, or the embedded default."""
@@ -127,6 +162,7 @@ class BatchBench(Bench):
             "file_bytes": FILE_BYTES,
             "concurrency": CONCURRENCY,
             "rounds": ROUNDS,
+            "store": STORE,
             "database": self.env["DATABASE_URL"].split(":", 1)[0],
             "cache": self.env["KOSHA_CACHE"],
             "sha256_sent": SHA256,

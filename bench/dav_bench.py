@@ -161,7 +161,7 @@ class DavBench(Bench):
             "file_mib": size // MiB,
             "kosha_status": kosha.status_code,
             "kosha_body_bytes": kosha_body_bytes,
-            "bytes_from_store_host": len(body) if answer.url.startswith(self.moto_url) else 0,
+            "bytes_from_store_host": len(body) if answer.url.startswith(self.store_url) else 0,
             "same_bytes": body == data,
             "without_redirect_kosha_body_bytes": len(streamed.content),
         }

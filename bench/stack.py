@@ -84,14 +84,15 @@ def app_env(*, workdir: Path, moto_url: str) -> dict[str, str]:
     }
 
 
-def s3_client(moto_url: str, **config):
-    """A boto3 client of moto's server; `config` adds to botocore's Config."""
+def s3_client(store_url: str, *, access_key: str = "bench", secret_key: str = "bench", **config):  # noqa: S107
+    """A boto3 client of the store at store_url (moto's server takes any key and secret);
+    `config` adds to botocore's Config."""
     return boto3.client(
         "s3",
-        endpoint_url=moto_url,
+        endpoint_url=store_url,
         region_name="us-east-1",
-        aws_access_key_id="bench",
-        aws_secret_access_key="bench",
+        aws_access_key_id=access_key,
+        aws_secret_access_key=secret_key,
         config=Config(s3={"addressing_style": "path"}, max_pool_connections=16, **config),
     )
 

@@ -50,10 +50,11 @@ class Bench:
         self.workdir = workdir
         self.moto_port = free_port()
         self.app_port = free_port()
-        self.moto_url = f"http://127.0.0.1:{self.moto_port}"
+        self.store_url = f"http://127.0.0.1:{self.moto_port}"
+        self.store_keys = ("bench", "bench")  # moto takes any access key and secret
         self.app_url = f"http://127.0.0.1:{self.app_port}"
         self.bucket = BUCKET
-        self.env = app_env(workdir=workdir, moto_url=self.moto_url)
+        self.env = app_env(workdir=workdir, moto_url=self.store_url)
         self.env["DATABASE_URL"] = f"sqlite:///{workdir / 'bench.sqlite3'}"
         self.env.pop("REDIS_URL", None)
         self.processes: list[subprocess.Popen] = []
@@ -64,12 +65,21 @@ class Bench:
         self.s3_default = self._client(checksums="when_supported")
 
     def _client(self, *, checksums: str):
+        access_key, secret_key = self.store_keys
         return s3_client(
-            self.moto_url, request_checksum_calculation=checksums, response_checksum_validation="when_required"
+            self.store_url,
+            access_key=access_key,
+            secret_key=secret_key,
+            request_checksum_calculation=checksums,
+            response_checksum_validation="when_required",
         )
 
-    def start(self) -> None:
+    def store_start(self) -> None:
+        """The object store at store_url: moto's S3 server (bench/batch_bench.py can start SeaweedFS)."""
         self.processes.append(moto_start(self.moto_port))
+
+    def start(self) -> None:
+        self.store_start()
         self.s3.create_bucket(Bucket=self.bucket)
         manage("migrate", "--noinput", "-v", "0", env=self.env)
         self.token = manage("shell", "-c", BOOTSTRAP, env=self.env).strip().splitlines()[-1]

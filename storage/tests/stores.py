@@ -70,10 +70,13 @@ class SeaweedFS:
     Iceberg, Lance, WebDAV, SFTP, message queue, metrics, debug) are left off, and the
     master sends no telemetry. `master.toml` in the working directory makes each new
     collection grow one volume instead of seven, so a bucket's first write is quick.
+    Volumes hold `volume_size_limit_mb` MiB (64: the suite's objects are few); a write
+    that fills one waits for the next to grow, so bench/batch_bench.py asks for more.
     """
 
-    def __init__(self, root: Path) -> None:
+    def __init__(self, root: Path, *, volume_size_limit_mb: int = 64) -> None:
         self.root = root
+        self.volume_size_limit_mb = volume_size_limit_mb
         self.ports = {
             name: free_port()
             for name in (
@@ -125,7 +128,7 @@ class SeaweedFS:
             "filer.localSocket": str(self.root / "filer.sock"),
             "s3.localSocket": str(self.root / "s3.sock"),
             "master.telemetry": "false",
-            "master.volumeSizeLimitMB": "64",
+            "master.volumeSizeLimitMB": str(self.volume_size_limit_mb),
             "volume.max": "0",
             "volume.preStopSeconds": "0",
             **{name: str(port) for name, port in self.ports.items()},
