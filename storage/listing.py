@@ -14,7 +14,6 @@ kosha.pages for one user's listing of one folder in one sort.
 from __future__ import annotations
 
 import uuid
-from collections.abc import Callable
 from dataclasses import dataclass
 from functools import partial
 from typing import TYPE_CHECKING, Any
@@ -23,9 +22,9 @@ from django.db.models import BooleanField, Count, Exists, F, IntegerField, Outer
 from django.db.models.functions import Coalesce
 
 from kosha.errors import InvalidInput, NotFound
-from kosha.pages import Page, cursor_invalid, cursor_sign, cursor_unsign, keyset_after, keyset_order, limit_clean
-from storage.collation import name_collated
-from storage.models import File, FileVersion, Folder, Star
+from kosha.pages import Page, cursor_invalid, cursor_sign, cursor_unsign, limit_clean
+from storage.listing_rows import db_id, keyset_parameters, rows_fetch, rows_query
+from storage.models import FileVersion, Star
 from storage.tree import Breadcrumb, folder_ancestry, folder_chain
 
 if TYPE_CHECKING:
@@ -81,11 +80,6 @@ def _starred(viewer: User | None, kind: str) -> Exists | Value:
     return Exists(Star.objects.filter(user=viewer, **{kind: OuterRef("pk")}))
 
 
-def folder_rows_annotate(queryset: QuerySet, *, viewer: User | None) -> QuerySet:
-    """Folders with what a listing row shows beyond the columns: `starred` by viewer."""
-    return queryset.annotate(starred=_starred(viewer, "folder"))
-
-
 def file_rows_annotate(queryset: QuerySet, *, viewer: User | None) -> QuerySet:
     """Files with what a listing row shows beyond the columns, in the same query:
     `version_count`, `thumbnail_key` and `starred` by viewer (None: never)."""
@@ -117,38 +111,9 @@ FILE_ROW_FIELDS = [
 ]
 
 
-def _alive(trash_batch: uuid.UUID | None) -> dict[str, Any]:
-    """Live rows, or (inside a trashed folder) the rows of its trash batch."""
-    return {"deleted_at__isnull": True} if trash_batch is None else {"trash_batch": trash_batch}
-
-
-def _keyset_slice(queryset: QuerySet, *, keys: list[str], descending: bool, after: tuple[Any, ...] | None) -> QuerySet:
-    """queryset with its collated name (`name_sort`), past the keyset cursor `after`, in
-    the listing's order (kosha.pages keyset_after / keyset_order)."""
-    queryset = queryset.annotate(name_sort=name_collated())
-    if after is not None:
-        queryset = queryset.filter(keyset_after(keys, after, descending=descending))
-    return queryset.order_by(*keyset_order(keys, descending=descending))
-
-
-@dataclass(frozen=True)
-class _Children:
-    """One kind of a folder's children, as a listing reads its rows: the model, the field
-    naming the folder they are in, the annotations and the values of a row."""
-
-    model: type[Folder] | type[File]
-    parent_field: str
-    annotate: Callable[..., QuerySet]
-    fields: list[str]
-
-
-_FOLDERS = _Children(Folder, "parent_id", folder_rows_annotate, FOLDER_ROW_FIELDS)
-_FILES = _Children(File, "folder", file_rows_annotate, FILE_ROW_FIELDS)
-
-
 def _rows(
-    children: _Children,
     *,
+    files: bool,
     user: User,
     parent_id: uuid.UUID | None,
     keys: list[str],
@@ -158,11 +123,33 @@ def _rows(
     viewer: User | None = None,
     trash_batch: uuid.UUID | None = None,
 ) -> list[dict[str, Any]]:
-    queryset = children.model._default_manager.filter(
-        owner=user, **{children.parent_field: parent_id}, **_alive(trash_batch)
+    """Up to `limit` of the folder's child folders (or files) past `after`, in the
+    listing's order, as row dicts (FOLDER_ROW_FIELDS / FILE_ROW_FIELDS and "name_sort"):
+    one fixed statement of storage/listing_rows.py."""
+    query = rows_query(
+        files=files,
+        keys=tuple(keys),
+        descending=descending,
+        after=after is not None,
+        starred=viewer is not None,
+        at_root=parent_id is None,
+        in_trash=trash_batch is not None,
     )
-    page = _keyset_slice(queryset, keys=keys, descending=descending, after=after)
-    return list(children.annotate(page, viewer=viewer).values("name_sort", *children.fields)[:limit])
+    # In the order of the statement's placeholders (rows_query).
+    parameters = [db_id(viewer.pk)] if viewer is not None else []
+    parameters.append(db_id(user.pk))
+    if parent_id is not None:
+        parameters.append(db_id(parent_id))
+    if trash_batch is not None:
+        parameters.append(db_id(trash_batch))
+    if after is not None:
+        parameters.extend(keyset_parameters(query, after))
+    parameters.append(limit)
+    rows = rows_fetch(query, parameters)
+    if viewer is None:
+        for row in rows:
+            row["starred"] = False
+    return rows
 
 
 def folder_item(row: dict[str, Any]) -> dict[str, Any]:
@@ -245,7 +232,7 @@ def folder_items_list_for_user(
     items: list[dict[str, Any]] = []
     if phase == PHASE_FOLDERS:
         # One row more than asked says whether another page of folders follows.
-        folders = rows(_FOLDERS, keys=folder_keys, after=after, limit=limit + 1)
+        folders = rows(files=False, keys=folder_keys, after=after, limit=limit + 1)
         if len(folders) > limit:
             folders = folders[:limit]
             return ListingPage(
@@ -260,7 +247,7 @@ def folder_items_list_for_user(
 
     room = limit - len(items)
     # With no room left this still reads one file, to know whether a files page follows.
-    files = rows(_FILES, keys=file_keys, after=files_after, limit=room + 1)
+    files = rows(files=True, keys=file_keys, after=files_after, limit=room + 1)
     next_cursor = None
     if room == 0:
         if files:

@@ -2,12 +2,19 @@
 through its DRF serializer: here both give the same bytes, for a page with every kind of
 value, and only the folder's own children carry the "shared" marker."""
 
+import uuid
+from datetime import UTC, datetime
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.utils import timezone
+from rest_framework.fields import DateTimeField
 from rest_framework.renderers import JSONRenderer
 
 from kosha.testing.factories import folder, link, share, stored_file
 from sharing.access import Need, folder_for_actor
 from sharing.selectors import folder_items_for_grant
-from storage.api.folders import ListingOutput, mark_shared
+from storage.api.folders import ListingOutput, listing_json, mark_shared
 from storage.models import FileVersion
 from storage.services.stars import star_set
 
@@ -75,3 +82,24 @@ def test_only_the_folders_own_shared_children_are_marked(local_settings, owner, 
         "plain.txt": False,
     }
     assert {item["name"]: item["shared"] for item in at_root} == {"Elsewhere": False, "Here": False, "root.txt": True}
+
+
+@pytest.mark.parametrize("zone", ["UTC", "Asia/Kolkata", "America/St_Johns"])
+def test_a_listings_times_are_written_as_drf_writes_them(zone):
+    times = [
+        datetime(2026, 12, 1, 11, 30, 0, tzinfo=UTC),
+        datetime(2026, 6, 30, 23, 59, 59, 123456, tzinfo=UTC),
+        datetime(2026, 3, 29, 1, 0, 0, 1, tzinfo=ZoneInfo("Europe/Berlin")),
+        datetime(2026, 12, 1, 11, 30, 0),  # naive: DRF's own path
+    ]
+    items = [
+        {"kind": "file", "id": uuid.uuid4(), "name": "a", "size": 1, "content_type": "text/plain", "modified": value}
+        | {"version_count": 1, "thumbnail_url": None, "shared": False, "starred": False}
+        for value in times
+    ]
+
+    with timezone.override(zone):
+        written = listing_json(items=items, next_cursor=None, breadcrumbs=[], role="owner", owner="a@example.com")
+        expected = [DateTimeField().to_representation(value) for value in times]
+
+    assert [item["modified"] for item in written["items"]] == expected
