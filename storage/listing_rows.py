@@ -24,6 +24,7 @@ from typing import Any
 from django.db import connection
 
 from storage.collation import NAME_COLLATION
+from storage.fixed_reads import Converters, converters_of, row_convert
 from storage.models import File, FileVersion, Folder, Star
 
 # The values of a listing row, in the order a statement selects them; "name_sort" (the
@@ -40,7 +41,7 @@ class RowsQuery:
     sql: str
     names: tuple[str, ...]
     key_preps: tuple[Callable[[Any], Any], ...]
-    converters: tuple[tuple[int, tuple[Callable, ...], Any], ...]
+    converters: Converters
 
 
 def _quote(name: str) -> str:
@@ -111,21 +112,13 @@ def rows_query(
         f"SELECT {', '.join(selected)} FROM {_quote(model._meta.db_table)} {table}{joins}"  # noqa: S608
         f" WHERE {' AND '.join(where)} ORDER BY {order} LIMIT %s"
     )
-    fields = {name: model._meta.get_field(name) for name in ("id", "updated_at")}
-    converters = []
-    for position, name in enumerate(names):
-        if name not in fields:
-            continue
-        expression = fields[name].get_col(table)
-        functions = tuple(connection.ops.get_db_converters(expression) + expression.get_db_converters(connection))
-        if functions:
-            converters.append((position, functions, expression))
+    converters = converters_of({names.index(name): model._meta.get_field(name) for name in ("id", "updated_at")}, table)
     key_fields = {key: model._meta.get_field("name" if key == "name_sort" else key) for key in keys}
     return RowsQuery(
         sql=sql,
         names=tuple(names),
         key_preps=tuple(functools.partial(_prep, key_fields[key]) for key in keys),
-        converters=tuple(converters),
+        converters=converters,
     )
 
 
@@ -158,12 +151,7 @@ def rows_fetch(query: RowsQuery, parameters: list[Any]) -> list[dict[str, Any]]:
     rows = []
     for values in fetched:
         if query.converters:
-            values = list(values)
-            for position, functions, expression in query.converters:
-                value = values[position]
-                for convert in functions:
-                    value = convert(value, expression, connection)
-                values[position] = value
+            values = row_convert(list(values), query.converters)
         row = dict(zip(query.names, values, strict=True))
         row["name_sort"] = row["name"]
         rows.append(row)

@@ -20,6 +20,7 @@ from sharing.access.rule import (
     grant_for_user,
 )
 from sharing.models import Invitation, Share, ShareLink
+from storage.fixed_reads import live_folder_with_owner
 from storage.ids import parse_id
 from storage.models import File, FileVersion, Folder, FolderArchive, UploadSession
 from storage.places import Place
@@ -39,7 +40,8 @@ def _live_folder(folder_id: object) -> Folder | None:
     parsed = parse_id(folder_id)
     if parsed is None:
         return None
-    return Folder.objects.select_related("owner").filter(pk=parsed, deleted_at__isnull=True).first()
+    # Every folder request asks this: one fixed statement, not an ORM query compiled each time.
+    return live_folder_with_owner(parsed)
 
 
 def file_for_actor(*, actor: Actor, file_id: object, need: Need = Need.VIEW) -> File:
