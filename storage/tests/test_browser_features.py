@@ -155,6 +155,7 @@ def test_the_details_panel_in_the_viewer_s_time_zone(chromium, live_server, loca
     report = factories.stored_file(owner, "report.txt", b"first")
     factories.stored_version(report, b"second draft")
     factories.share(owner, report, collaborator, "editor")
+    factories.share(owner, report, factories.user("accounts-payable.department.viewer"))  # an address on two lines
     File.objects.filter(pk=report.pk).update(
         created_at=datetime(2025, 3, 4, 8, 35, tzinfo=UTC), updated_at=datetime(2025, 3, 5, 18, 40, tzinfo=UTC)
     )
@@ -177,7 +178,11 @@ def test_the_details_panel_in_the_viewer_s_time_zone(chromium, live_server, loca
     modified = facts.locator("div", has_text="Modified").locator("time").inner_text().replace("\u202f", " ")
     assert (created, modified) == ("Mar 4, 2025, 2:05 PM", "Mar 6, 2025, 12:10 AM")
     expect(facts).to_contain_text("Versions2")
-    expect(panel.get_by_role("list", name="People and links with access")).to_contain_text(collaborator.email)
+    people = panel.get_by_role("list", name="People and links with access")
+    expect(people).to_contain_text(collaborator.email)
+    expect(people.locator(".badge")).to_have_count(2)
+    heights = [badge.bounding_box()["height"] for badge in people.locator(".badge").all()]
+    assert max(heights) < 30  # one line each, beside an address of one line or two
     expect(panel.locator(".details__activity")).to_contain_text("Shared")
     expect(panel.locator(".details__activity")).to_contain_text("You")
     _readme_shot(page, "details-panel.png")
