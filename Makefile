@@ -53,7 +53,7 @@ test-js:
 screenshots: $(VENV)/.installed-dev
 	KOSHA_REFRESH_SCREENSHOTS=1 $(BIN)/pytest -q -p no:cacheprovider storage/tests/test_browser_ui.py \
 		storage/tests/test_browser_layout.py storage/tests/test_e2e_browser.py sharing/tests/test_share_browser.py \
-		storage/tests/test_browser_features.py
+		storage/tests/test_browser_features.py storage/tests/test_upload_conflict_browser.py
 
 bench: $(VENV)/.installed-dev
 	$(BIN)/python -m bench.upload_bench

@@ -7,12 +7,14 @@ a folder shared with an editor; and a resumed upload keeps the choice made befor
 
 import json
 import re
+from pathlib import Path
 
 import pytest
+from django.conf import settings
 from playwright.sync_api import expect
 
 from kosha.testing import factories
-from kosha.testing.browser import drop_files, row_option, store_put_gate
+from kosha.testing.browser import docs_screenshot_refresh, drop_files, row_option, store_put_gate
 from plans.models import Usage
 from storage.models import File, Folder, UploadSession
 
@@ -189,6 +191,11 @@ def test_apply_to_all_asks_once_for_several_conflicts_and_leaves_free_names_alon
 
     _choose(page, {"a.txt": b"new a", "b.txt": b"new b", "c.txt": b"new c", "d.txt": b"new d"})
     dialog = page.get_by_role("dialog", name=re.compile("already exists"))
+    expect(dialog.get_by_role("button", name="Replace (new version)")).to_be_focused()
+    shot = Path(settings.BASE_DIR) / "test-artifacts" / "screenshots" / "upload-conflict.png"
+    shot.parent.mkdir(parents=True, exist_ok=True)
+    page.screenshot(path=str(shot))
+    docs_screenshot_refresh(shot, "upload-conflict.png")  # the README's, under `make screenshots`
     dialog.get_by_label("Apply to all remaining conflicts in this upload").check()
     dialog.get_by_role("button", name="Keep both").click()
 
