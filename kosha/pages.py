@@ -165,15 +165,13 @@ def limit_schema(*, default: int, maximum: int) -> dict[str, Any]:
     return {"type": "integer", "minimum": 1, "maximum": maximum, "default": default}
 
 
-def page_parameters(*, default: int, maximum: int) -> list[OpenApiParameter]:
-    """The OpenAPI description of a list's `cursor` and `limit` query parameters."""
+def page_parameters(
+    *, default: int, maximum: int, cursor: str = "The `next` of the previous page; empty: the first."
+) -> list[OpenApiParameter]:
+    """The OpenAPI description of a list's `cursor` and `limit` query parameters; `cursor`
+    is the cursor parameter's description."""
     return [
-        OpenApiParameter(
-            "cursor",
-            OpenApiTypes.STR,
-            allow_blank=True,
-            description="The `next` of the previous page; empty: the first.",
-        ),
+        OpenApiParameter("cursor", OpenApiTypes.STR, allow_blank=True, description=cursor),
         OpenApiParameter(
             "limit",
             limit_schema(default=default, maximum=maximum),

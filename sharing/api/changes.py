@@ -17,7 +17,7 @@ from rest_framework import serializers
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kosha.pages import limit_clean, limit_schema
+from kosha.pages import limit_clean, page_parameters
 from sharing.change_marks import changes_tag_for_user
 from sharing.changes import EVENTS, changes_list_for_user, changes_start_cursor
 
@@ -55,20 +55,11 @@ _FEED = inline_serializer(
 class ChangesView(APIView):
     @extend_schema(
         summary="What changed after a cursor",
-        parameters=[
-            OpenApiParameter(
-                "cursor",
-                OpenApiTypes.STR,
-                allow_blank=True,
-                description="The `cursor` of the previous answer; none (or empty) for a cursor at now.",
-            ),
-            OpenApiParameter(
-                "limit",
-                limit_schema(default=DEFAULT_LIMIT, maximum=MAX_LIMIT),
-                allow_blank=True,
-                description=f"1 to {MAX_LIMIT}, default {DEFAULT_LIMIT} (also when empty).",
-            ),
-        ],
+        parameters=page_parameters(
+            default=DEFAULT_LIMIT,
+            maximum=MAX_LIMIT,
+            cursor="The `cursor` of the previous answer; none (or empty) for a cursor at now.",
+        ),
         responses={
             200: _FEED,
             400: OpenApiResponse(description="A bad cursor or limit."),
