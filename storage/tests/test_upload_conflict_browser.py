@@ -264,21 +264,29 @@ def test_an_editor_of_a_shared_folder_is_asked_the_same(chromium, live_server, l
     _nothing_reserved(owner)
 
 
+def _replace_while_held(page, live_server, owner, tmp_path, name, data, let_through):
+    """Upload `data` over the owner's file `name`, choose Replace, and hold the store's PUTs
+    after `let_through` of them, with the upload recorded for resuming. Returns the kept
+    file, the chosen path and the gate."""
+    kept = factories.stored_file(owner, name, b"first " + name.encode())
+    chosen = tmp_path / name
+    chosen.write_bytes(data)
+    page.on("dialog", lambda dialog: dialog.accept())  # "leave the page?" while uploading
+    gate = _hold_store_puts(page, live_server, let_through=let_through)
+    page.goto(live_server.url + "/")
+    row_option(page, name).wait_for()
+    page.locator("[data-upload-input]").set_input_files(chosen)
+    _dialog(page, name).get_by_role("button", name="Replace (new version)").click()
+    page.wait_for_function("() => JSON.parse(localStorage.getItem('kosha.uploads.v1') || '[]').length === 1")
+    return kept, chosen, gate
+
+
 def test_an_upload_resumed_after_a_reload_keeps_the_choice_and_does_not_ask_again(
     owner_page, live_server, owner, starts, tmp_path
 ):
-    kept = factories.stored_file(owner, "report.txt", b"first draft")
-    chosen = tmp_path / "report.txt"
-    chosen.write_bytes(b"second draft")
     page = owner_page
-    page.on("dialog", lambda dialog: dialog.accept())  # "leave the page?" while uploading
-    gate = _hold_store_puts(page, live_server, let_through=0)  # the PUT never lands
-    page.goto(live_server.url + "/")
-    row_option(page, "report.txt").wait_for()
-
-    page.locator("[data-upload-input]").set_input_files(chosen)
-    _dialog(page, "report.txt").get_by_role("button", name="Replace (new version)").click()
-    page.wait_for_function("() => JSON.parse(localStorage.getItem('kosha.uploads.v1') || '[]').length === 1")
+    # The PUT never lands.
+    kept, chosen, gate = _replace_while_held(page, live_server, owner, tmp_path, "report.txt", b"second draft", 0)
     assert page.evaluate("() => JSON.parse(localStorage.getItem('kosha.uploads.v1'))[0].onConflict") == "version"
     assert UploadSession.objects.get(owner=owner, status=UploadSession.Status.PENDING).on_conflict == "version"
     _reload_and_resume(page, gate, chosen)
@@ -338,17 +346,9 @@ def test_a_drop_of_several_taken_names_asks_once_with_replace_for_all(owner_page
 def test_a_multipart_upload_resumed_after_a_reload_completes_as_chosen_without_asking(
     owner_page, live_server, owner, starts, tmp_path
 ):
-    kept = factories.stored_file(owner, "video.bin", b"first cut")
-    chosen = tmp_path / "video.bin"
-    chosen.write_bytes(b"y" * (12 * MiB))  # two parts: 8 MiB and 4 MiB
     page = owner_page
-    page.on("dialog", lambda dialog: dialog.accept())  # "leave the page?" while uploading
-    gate = _hold_store_puts(page, live_server, let_through=1)  # the first part only
-    page.goto(live_server.url + "/")
-    row_option(page, "video.bin").wait_for()
-    page.locator("[data-upload-input]").set_input_files(chosen)
-    _dialog(page, "video.bin").get_by_role("button", name="Replace (new version)").click()
-    page.wait_for_function("() => JSON.parse(localStorage.getItem('kosha.uploads.v1') || '[]').length === 1")
+    # Two parts (8 MiB and 4 MiB); the first one only lands.
+    kept, chosen, gate = _replace_while_held(page, live_server, owner, tmp_path, "video.bin", b"y" * (12 * MiB), 1)
     upload = UploadSession.objects.get(owner=owner, name="video.bin", status=UploadSession.Status.PENDING)
     for _ in range(200):
         if page.context.request.get(f"{live_server.url}/api/v1/uploads/{upload.pk}/").json()["parts"]:
