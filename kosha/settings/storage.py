@@ -20,6 +20,10 @@ KOSHA_S3_ADDRESSING_STYLE = env_choice("KOSHA_S3_ADDRESSING_STYLE", "path", ("pa
 # Sign single PUTs as conditional writes (If-None-Match: *). Turn off only for a store that
 # refuses the header; then a late PUT is removed by the delayed delete (docs/deployment.md).
 KOSHA_S3_CONDITIONAL_PUT = env_bool("KOSHA_S3_CONDITIONAL_PUT", True)
+# Whether the store refuses a PUT whose body does not match the SHA-256 its URL signed:
+# then a batch complete verifies checksummed files with one listing instead of a HEAD or
+# GET each. "auto" asks the store once per process (storage/backends/s3_probe.py).
+KOSHA_S3_VERIFIES_CHECKSUMS = env_choice("KOSHA_S3_VERIFIES_CHECKSUMS", "auto", ("auto", "true", "false"))
 if KOSHA_STORAGE == "s3" and not KOSHA_S3_BUCKET:
     raise ImproperlyConfigured("KOSHA_S3_BUCKET must be set when KOSHA_STORAGE=s3")
 

@@ -167,8 +167,8 @@ class UploadBatchCompleteView(APIView):
         request=BatchCompleteInput,
         responses={200: BatchCompleteOutput},
         description="Complete up to KOSHA_UPLOAD_BATCH_MAX (500) single-PUT uploads: each object is "
-        "HEAD-verified (in parallel), then every verified one is recorded in one transaction. One entry per "
-        "id, in order: `file` as the single complete answers, or `error` with its status (404 for an id that "
+        "verified in the store (one listing for the objects a listing can vouch for, a HEAD of each other one, "
+        "in parallel), then every verified one is recorded in one transaction. One entry per id, in order: `file` as the single complete answers, or `error` with its status (404 for an id that "
         "is unknown or not yours, 409 incomplete, 422 size or checksum mismatch, 410 gone...). Idempotent: "
         "completing again answers the same file. Multipart uploads complete alone, with their parts.",
     )

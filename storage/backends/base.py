@@ -40,9 +40,13 @@ class ObjectInfo:
 
 @dataclass(frozen=True)
 class ListedObject:
+    """One object as a listing describes it (S3 ListObjectsV2's `Contents`: Key, Size,
+    LastModified, ETag). No type and no checksum: a listing carries neither."""
+
     key: str
     size_bytes: int
     last_modified: datetime
+    etag: str = ""
 
 
 class BackendError(Exception):
@@ -112,6 +116,16 @@ class StorageBackend(abc.ABC):
 
     def replicate(self, *, key: str) -> bool:
         """Copy key to the replica; a backend without one has nothing to do (False)."""
+        return False
+
+    @property
+    def verifies_signed_checksums(self) -> bool:
+        """Whether the store refuses a PUT through a presign_put URL whose body does not
+        match the SHA-256 the URL signed (`x-amz-checksum-sha256`; AWS S3 User Guide,
+        "Checking object integrity": S3 compares a checksum sent with an upload with the one
+        it computes, and reports an error when they differ). Then an object that exists at a fresh key with the signed size
+        holds the signed bytes, and a listing can vouch for it (list_keys). False unless the
+        backend knows: a store may keep the header without checking it (moto does)."""
         return False
 
     # --- uploads --------------------------------------------------------------------
@@ -204,6 +218,13 @@ class StorageBackend(abc.ABC):
     @abc.abstractmethod
     def list_prefix(self, *, prefix: str) -> Iterator[ListedObject]:
         """Every object under prefix, paged lazily."""
+
+    def list_keys(self, *, keys: list[str]) -> dict[str, ListedObject]:
+        """What the store lists at these keys (size and ETag), by key, in fewer requests
+        than a HEAD each (S3: one listing for up to 1,000 neighbouring keys). A key absent
+        from the answer is undecided, not missing (not uploaded yet, or not reached by the
+        listing): ask head. This default lists nothing. Raises BackendError."""
+        return {}
 
     def delete_prefix(self, *, prefix: str) -> int:
         """Delete everything under prefix in batches; returns how many were deleted."""

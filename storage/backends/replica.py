@@ -162,6 +162,11 @@ class ReplicatingBackend(StorageBackend):
         return True
 
     @property
+    def verifies_signed_checksums(self) -> bool:
+        """The primary's answer: uploads go to the primary only."""
+        return self.primary.verifies_signed_checksums
+
+    @property
     def primary_healthy(self) -> bool:
         return not self.breaker.is_open
 
@@ -282,6 +287,12 @@ class ReplicatingBackend(StorageBackend):
                 raise
 
         return self._read(open_on)
+
+    def list_keys(self, *, keys: list[str]) -> dict[str, ListedObject]:
+        """What the primary lists at keys (uploads go to the primary only, and a key the
+        replica lacks says nothing about the primary). Raises PrimaryDown while the
+        primary is down, BackendError when it fails (the caller HEADs instead)."""
+        return self._on_primary(lambda: self.primary.list_keys(keys=keys))
 
     def list_prefix(self, *, prefix: str) -> Iterator[ListedObject]:
         """Every object under prefix in the primary, then those only the replica holds: an

@@ -27,7 +27,7 @@ from storage.backends.base import (
     StoredPart,
     UploadNotFound,
 )
-from storage.backends.s3_direct import DirectReads, parsed_info
+from storage.backends.s3_direct import DirectReads, http_session_of, parsed_info
 from storage.backends.s3_errors import (
     BAD_PART_CODES,
     MISCONFIGURED_CODES,
@@ -36,6 +36,8 @@ from storage.backends.s3_errors import (
     error_code,
     store_error,
 )
+from storage.backends.s3_listing import blob_runs, run_walk
+from storage.backends.s3_probe import ChecksumVerdict, store_verifies_checksums
 from storage.backends.sigv4 import Presigner
 from storage.disposition import content_disposition
 
@@ -44,6 +46,22 @@ MAX_SINGLE_COPY_BYTES = 5 * 1024**3
 DELETE_BATCH = 1000
 # The API's own names of the calls, as store errors name them.
 _OPERATION_NAMES = {"head_object": "HeadObject", "get_object": "GetObject"}
+
+
+# How many batch completes one process runs at once, at most: gunicorn's default threads
+# per worker in the Dockerfile and docker-compose.yml (WEB_THREADS=4).
+_CONCURRENT_COMPLETES = 4
+
+
+def pool_connections_for(*, workers: int) -> int:
+    """How many connections to the store the S3 client keeps open (botocore's
+    max_pool_connections; the direct HEADs and GETs of s3_direct.py share its pool): room
+    for the store workers of a few batch completes at once (KOSHA_UPLOAD_BATCH_STORE_WORKERS
+    each) and the requests beside them. A smaller pool does not limit the requests in
+    flight: urllib3 opens a connection for each request beyond it and closes it after
+    ("Connection pool is full, discarding connection"), so every such request pays a new
+    TCP (and TLS) handshake."""
+    return max(20, _CONCURRENT_COMPLETES * workers + 4)
 
 
 def _strip_etag(etag: str) -> str:
@@ -63,9 +81,14 @@ class S3Backend(StorageBackend):
         secret_access_key: str | None,
         addressing_style: str = "path",
         conditional_put: bool = True,
+        pool_connections: int = 20,
+        verifies_checksums: str = "auto",
     ) -> None:
         self.bucket = bucket
         self.conditional_put = conditional_put
+        # "true"/"false": the operator's word; "auto": the store's answer to a probe.
+        self._verifies_checksums = verifies_checksums
+        self._checksum_verdict = ChecksumVerdict(self._checksum_probe)
         self._put_signer: Presigner | None = None
         self._direct: DirectReads | None = None
         self._put_signer_checked = False
@@ -82,7 +105,7 @@ class S3Backend(StorageBackend):
             retries={"mode": "standard", "max_attempts": 4},
             connect_timeout=5,
             read_timeout=60,
-            max_pool_connections=20,
+            max_pool_connections=pool_connections,
         )
         self.client = boto3.session.Session().client(
             "s3",
@@ -103,6 +126,8 @@ class S3Backend(StorageBackend):
             secret_access_key=settings.KOSHA_S3_SECRET_ACCESS_KEY,
             addressing_style=settings.KOSHA_S3_ADDRESSING_STYLE,
             conditional_put=settings.KOSHA_S3_CONDITIONAL_PUT,
+            pool_connections=pool_connections_for(workers=settings.KOSHA_UPLOAD_BATCH_STORE_WORKERS),
+            verifies_checksums=settings.KOSHA_S3_VERIFIES_CHECKSUMS,
         )
 
     def _call(self, operation: str, **params: Any) -> dict[str, Any]:
@@ -138,6 +163,20 @@ class S3Backend(StorageBackend):
         where the fast signer cannot sign for this bucket."""
         self._put_presigner()
         return self._direct
+
+    @property
+    def verifies_signed_checksums(self) -> bool:
+        """As StorageBackend.verifies_signed_checksums: KOSHA_S3_VERIFIES_CHECKSUMS "true"
+        or "false", or with "auto" the store's answer to a probe (s3_probe.py) made the
+        first time it is asked in this process (two PUTs and a delete; False until the
+        probe decides)."""
+        if self._verifies_checksums != "auto":
+            return self._verifies_checksums == "true"
+        return self._checksum_verdict.get()
+
+    def _checksum_probe(self) -> bool | None:
+        http = http_session_of(self.client)
+        return None if http is None else store_verifies_checksums(self, http)
 
     # --- uploads --------------------------------------------------------------------
 
@@ -371,11 +410,51 @@ class S3Backend(StorageBackend):
                 kind = BackendMisconfigured if first in MISCONFIGURED_CODES else BackendBusy
                 raise kind(f"S3 could not delete {len(errors)} objects, first: {errors[0]}")
 
+    def list_keys(self, *, keys: list[str]) -> dict[str, ListedObject]:
+        """As StorageBackend.list_keys: blob keys made close together (UUIDv7 ids,
+        storage/keys.py) are found by walking ListObjectsV2 from just before the first of
+        them to past the last (s3_listing.py: usually one request for a batch of up to
+        1,000); other keys are left undecided. Raises BackendError."""
+        found: dict[str, ListedObject] = {}
+        for run in blob_runs(keys):
+            found.update(run_walk(run, page=self._list_page))
+        return found
+
+    def _list_page(self, prefix: str, start_after: str, max_keys: int) -> tuple[list[ListedObject], bool]:
+        """One ListObjectsV2 page (s3_listing.Page): signed here and parsed with ElementTree,
+        or, when that is undecided, botocore's call. Raises BackendError."""
+        direct = self._direct_reads()
+        if direct is not None:
+            answer = direct.list_page(prefix=prefix, start_after=start_after, max_keys=max_keys)
+            if isinstance(answer, tuple):
+                return answer
+        try:
+            response = self._call(
+                "list_objects_v2", Bucket=self.bucket, Prefix=prefix, StartAfter=start_after, MaxKeys=max_keys
+            )
+        except ClientError as exc:
+            raise store_error(exc, operation="ListObjectsV2") from exc
+        listed = [
+            ListedObject(
+                key=item["Key"],
+                size_bytes=item["Size"],
+                last_modified=item["LastModified"],
+                etag=_strip_etag(item.get("ETag", "")),
+            )
+            for item in response.get("Contents", [])
+        ]
+        return listed, bool(response.get("IsTruncated"))
+
     def list_prefix(self, *, prefix: str) -> Iterator[ListedObject]:
         try:
             for page in self.client.get_paginator("list_objects_v2").paginate(Bucket=self.bucket, Prefix=prefix):
                 for item in page.get("Contents", []):
-                    yield ListedObject(key=item["Key"], size_bytes=item["Size"], last_modified=item["LastModified"])
+                    yield ListedObject(
+                        key=item["Key"],
+                        size_bytes=item["Size"],
+                        last_modified=item["LastModified"],
+                        etag=_strip_etag(item.get("ETag", "")),
+                    )
         except ClientError as exc:
             raise store_error(exc, operation="ListObjectsV2") from exc
         except BotoCoreError as exc:

@@ -12,20 +12,28 @@ at the key, as botocore's 404 maps). Anything else (another status, a connection
 failure) is undecided (UNDECIDED from head, None from open): the caller makes botocore's call, which retries and maps the error
 as every other store call does, so no error path differs from the botocore one.
 
+The same goes for one page of a listing (ListObjectsV2), parsed with defusedxml.
+
 Spec: AWS S3 API reference, HeadObject and GetObject (request header
 x-amz-checksum-mode; response headers Content-Length, Content-Type, ETag,
-x-amz-checksum-sha256, x-amz-checksum-type).
+x-amz-checksum-sha256, x-amz-checksum-type); ListObjectsV2 (request parameters
+list-type=2, prefix, start-after, max-keys; response elements Contents with Key,
+LastModified, ETag and Size, and IsTruncated).
 """
 
 from __future__ import annotations
 
+from datetime import datetime
 from typing import Any, BinaryIO, Final
+from xml.etree.ElementTree import ParseError
 
 from botocore.awsrequest import AWSPreparedRequest
 from botocore.exceptions import BotoCoreError
 from botocore.response import StreamingBody
+from defusedxml import DefusedXmlException
+from defusedxml import ElementTree as DefusedElementTree
 
-from storage.backends.base import ObjectInfo
+from storage.backends.base import ListedObject, ObjectInfo
 from storage.backends.sigv4 import Presigner
 
 UNDECIDED: Final = object()
@@ -71,6 +79,41 @@ def _info(headers: Any) -> ObjectInfo:
     )
 
 
+def http_session_of(client: Any) -> Any | None:
+    """botocore's URLLib3Session of `client` (its pool, TLS and proxy settings), or None."""
+    http = getattr(getattr(client, "_endpoint", None), "http_session", None)
+    return http if http is not None and hasattr(http, "send") else None
+
+
+def _local_name(tag: str) -> str:
+    return tag.rpartition("}")[2]
+
+
+def listing_page(body: bytes) -> tuple[list[ListedObject], bool]:
+    """The objects of one ListObjectsV2 answer, in the order listed, and IsTruncated.
+    Raises ValueError for an answer that is not a listing."""
+    root = DefusedElementTree.fromstring(body)
+    if _local_name(root.tag) != "ListBucketResult":
+        raise ValueError(f"not a listing: {_local_name(root.tag)}")
+    listed: list[ListedObject] = []
+    truncated = False
+    for element in root:
+        name = _local_name(element.tag)
+        if name == "Contents":
+            fields = {_local_name(child.tag): child.text or "" for child in element}
+            listed.append(
+                ListedObject(
+                    key=fields["Key"],
+                    size_bytes=int(fields["Size"]),
+                    last_modified=datetime.fromisoformat(fields["LastModified"]),
+                    etag=fields.get("ETag", "").strip('"'),
+                )
+            )
+        elif name == "IsTruncated":
+            truncated = (element.text or "").strip().lower() == "true"
+    return listed, truncated
+
+
 class DirectReads:
     """HEAD and GET of one bucket's objects. `signer`: the bucket's Presigner; `http`:
     botocore's URLLib3Session of the client (thread-safe, pooled)."""
@@ -83,13 +126,17 @@ class DirectReads:
     def for_client(cls, client: Any, *, signer: Presigner | None) -> DirectReads | None:
         """The reads for `client`'s bucket, or None when there is no signer (botocore's
         URL for the bucket is not one sigv4.py reproduces) or no HTTP session to reuse."""
-        http = getattr(getattr(client, "_endpoint", None), "http_session", None)
-        if signer is None or http is None or not hasattr(http, "send"):
+        http = http_session_of(client)
+        if signer is None or http is None:
             return None
         return cls(signer=signer, http=http)
 
-    def _send(self, method: str, key: str, headers: dict[str, str], *, stream: bool) -> Any:
-        url = self.signer.presign(method=method, key=key, headers=headers, expires_seconds=_EXPIRES_SECONDS)
+    def _send(
+        self, method: str, key: str, headers: dict[str, str], *, stream: bool, query: dict[str, str] | None = None
+    ) -> Any:
+        url = self.signer.presign(
+            method=method, key=key, headers=headers, expires_seconds=_EXPIRES_SECONDS, query=query
+        )
         try:
             return self.http.send(AWSPreparedRequest(method, url, dict(headers), None, stream))
         except BotoCoreError:
@@ -132,3 +179,18 @@ class DirectReads:
             response.content  # noqa: B018 - read the (small) error body: the connection goes back to the pool
             return None
         return StreamingBody(response.raw, int(response.headers["content-length"]))
+
+    def list_page(self, *, prefix: str, start_after: str, max_keys: int) -> tuple[list[ListedObject], bool] | object:
+        """One page of ListObjectsV2: the objects under prefix listed after start_after, at
+        most max_keys of them, and whether the listing goes on (IsTruncated); UNDECIDED for
+        anything but a 200 that parses."""
+        query = {"list-type": "2", "max-keys": str(max_keys), "prefix": prefix, "start-after": start_after}
+        response = self._send("GET", "", {}, stream=False, query=query)
+        if response is None:
+            return UNDECIDED
+        if response.status_code != 200:
+            return UNDECIDED
+        try:
+            return listing_page(response.content)
+        except (ValueError, KeyError, ParseError, DefusedXmlException):
+            return UNDECIDED

@@ -90,11 +90,20 @@ class Presigner:
         return self.presign(method="PUT", key=key, headers=headers, expires_seconds=expires_seconds, now=now)
 
     def presign(
-        self, *, method: str, key: str, headers: dict[str, str], expires_seconds: int, now: datetime | None = None
+        self,
+        *,
+        method: str,
+        key: str,
+        headers: dict[str, str],
+        expires_seconds: int,
+        now: datetime | None = None,
+        query: dict[str, str] | None = None,
     ) -> str:
         """The URL that lets a `method` request (PUT, GET, HEAD) of `key` with exactly
         `headers` (and Host) through for expires_seconds from now; every header is signed
-        (S3 refuses unsigned x-amz-* headers on a presigned URL)."""
+        (S3 refuses unsigned x-amz-* headers on a presigned URL). `query`: the request's
+        own parameters (a listing's `list-type`, `prefix`, ...), signed with the rest; key
+        "" names the bucket itself."""
         frozen = self.credentials.get_frozen_credentials()
         moment = (now or _now()).astimezone(UTC)
         stamp, day = moment.strftime("%Y%m%dT%H%M%SZ"), moment.strftime("%Y%m%d")
@@ -102,7 +111,7 @@ class Presigner:
         signed["host"] = self.host
         names = sorted(signed)
         scope = f"{day}/{self.region}/s3/aws4_request"
-        query = {
+        signing = {
             "X-Amz-Algorithm": ALGORITHM,
             "X-Amz-Credential": f"{frozen.access_key}/{scope}",
             "X-Amz-Date": stamp,
@@ -110,8 +119,10 @@ class Presigner:
             "X-Amz-SignedHeaders": ";".join(names),
         }
         if frozen.token:
-            query["X-Amz-Security-Token"] = frozen.token
-        canonical_query = "&".join(f"{_quote(name)}={_quote(value)}" for name, value in sorted(query.items()))
+            signing["X-Amz-Security-Token"] = frozen.token
+        parameters = {**(query or {}), **signing}
+        encoded = sorted((_quote(name), _quote(value)) for name, value in parameters.items())
+        canonical_query = "&".join(f"{name}={value}" for name, value in encoded)
         path = f"{self.base_path}/{_quote(key, safe='/~')}"
         canonical_request = "\n".join(
             [
@@ -126,5 +137,5 @@ class Presigner:
         to_sign = "\n".join([ALGORITHM, stamp, scope, hashlib.sha256(canonical_request.encode()).hexdigest()])
         signature = hmac.new(self._signing_key(frozen.secret_key, day), to_sign.encode(), hashlib.sha256).hexdigest()
         # botocore's order in the URL (the signature covers the sorted form).
-        in_url = "&".join(f"{_quote(name)}={_quote(value)}" for name, value in query.items())
+        in_url = "&".join(f"{_quote(name)}={_quote(value)}" for name, value in parameters.items())
         return f"{self.base_url}/{_quote(key, safe='/~')}?{in_url}&X-Amz-Signature={signature}"

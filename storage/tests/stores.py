@@ -253,6 +253,10 @@ class FaultyBackend(StorageBackend):
     def innermost(self) -> StorageBackend:
         return self.inner.innermost
 
+    @property
+    def verifies_signed_checksums(self) -> bool:
+        return self.inner.verifies_signed_checksums
+
     def fail(self, operation: str, error: Callable[[], BaseException] | None = None, *, times: int | None = 1) -> None:
         self.faults[operation] = (error or (lambda: BackendError(f"injected fault in {operation}")), times)
 
@@ -287,6 +291,7 @@ FAULTABLE_OPERATIONS = (
     "copy",
     "delete",
     "list_prefix",
+    "list_keys",
 )
 
 

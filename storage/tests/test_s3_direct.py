@@ -50,3 +50,54 @@ def test_an_answer_it_does_not_expect_is_left_to_botocores_call(request, store_s
     assert direct.http.sent == 2  # both tried the direct way first
     assert info.size_bytes == 5
     assert data == b"hello"
+
+
+@pytest.mark.parametrize("store_settings", S3_STORES)
+def test_a_direct_listing_page_answers_what_botocores_listing_answers(request, store_settings):
+    request.getfixturevalue(store_settings)
+    backend = get_backend()
+    owner = new_key().split("/")[1]
+    made = [f"users/{owner}/blobs/{name}" for name in ("a", "b", "c", "d")]
+    for number, key in enumerate(made):
+        backend.put_bytes(key=key, data=b"x" * number, content_type="text/plain")
+
+    page, truncated = backend._direct_reads().list_page(prefix=f"users/{owner}/", start_after=made[0], max_keys=2)
+    raw = backend.client.list_objects_v2(Bucket=backend.bucket, Prefix=f"users/{owner}/", StartAfter=made[0], MaxKeys=2)
+
+    assert truncated is raw["IsTruncated"] is True
+    expected = [(item["Key"], item["Size"], item["ETag"].strip('"'), item["LastModified"]) for item in raw["Contents"]]
+    assert [(item.key, item.size_bytes, item.etag, item.last_modified) for item in page] == expected
+    assert [item.key for item in page] == made[1:3]
+
+
+@pytest.mark.parametrize("workers", [16])
+def test_the_client_keeps_a_connection_for_each_store_worker_of_a_few_completes(s3_settings, caplog, workers, settings):
+    from concurrent.futures import ThreadPoolExecutor
+
+    from storage.backends.s3 import S3Backend, pool_connections_for
+
+    settings.KOSHA_UPLOAD_BATCH_STORE_WORKERS = workers
+    get_backend.cache_clear()
+    backend = get_backend()
+    key = new_key()
+    backend.put_bytes(key=key, data=b"x", content_type="text/plain")
+    small = S3Backend(
+        bucket=backend.bucket,
+        endpoint_url=settings.KOSHA_S3_ENDPOINT_URL,
+        region="us-east-1",
+        access_key_id="testing",
+        secret_access_key="testing",  # noqa: S106
+        pool_connections=20,
+    )
+
+    def heads(store) -> list[str]:
+        caplog.clear()
+        with caplog.at_level("WARNING", logger="urllib3.connectionpool"):
+            with ThreadPoolExecutor(max_workers=4 * workers) as pool:
+                list(pool.map(lambda _: store.head(key=key), range(16 * workers)))
+        return [record.getMessage() for record in caplog.records if "pool is full" in record.getMessage()]
+
+    assert backend.client.meta.config.max_pool_connections == pool_connections_for(workers=workers) >= 4 * workers
+    assert heads(backend) == []
+    # The control: botocore's default-sized pool discards connections under the same load.
+    assert heads(small) != []

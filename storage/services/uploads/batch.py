@@ -3,8 +3,9 @@
 - `uploads_start_batch`: validate every file, check the names in two queries, reserve
   quota for all of them under one Usage lock, create the sessions in one INSERT, then
   (no transaction open) sign each PUT or start each multipart upload.
-- `uploads_complete_batch`: HEAD-verify every object in parallel (a bounded thread
-  pool, no transaction open), then record every verified upload in one transaction:
+- `uploads_complete_batch`: verify every object, no transaction open (one listing of
+  the store for the objects it can vouch for, a HEAD or GET of each other one in a
+  bounded thread pool), then record every verified upload in one transaction:
   the files and versions in bulk INSERTs, the reservations moved in one UPDATE per
   space, the sessions closed and the activity written, each in one statement.
 
@@ -35,7 +36,7 @@ from kosha.metrics import UPLOADS_COMPLETED, UPLOADS_STARTED
 from kosha.origin import Origin
 from plans.services import quota_commit_each, quota_reserve_each, usage_lock
 from storage.audit import item_event_build
-from storage.backends import ObjectInfo
+from storage.backends import BackendError, ObjectInfo, get_backend
 from storage.locks import folders_lock
 from storage.models import File, FileVersion, Folder, UploadSession
 from storage.places import Place
@@ -139,8 +140,9 @@ def uploads_complete_batch(
     UploadExpired, UploadIncomplete, SizeMismatch or ChecksumMismatch (the session ends,
     its reservation is given back), StoreUnavailable (nothing recorded, reservation
     kept), InvalidInput for a multipart session (it completes alone, with its parts), and
-    the errors of version_record. The HEADs (and sha256 reads) run in parallel, at most
-    KOSHA_UPLOAD_BATCH_STORE_WORKERS at a time, with no transaction open; then one
+    the errors of version_record. The store is asked with no transaction open: one
+    listing for the objects it can vouch for (_listed), then the HEADs (and sha256 reads)
+    of the others in parallel, at most KOSHA_UPLOAD_BATCH_STORE_WORKERS at a time; then one
     transaction records every upload it can in bulk (locks: each space's Usage in id
     order, the sessions, their folders, the files that get versions); the few it cannot
     (a conflict that appeared since the start, a rename, a file slot short) are recorded
@@ -195,7 +197,11 @@ def uploads_complete_batch(
 
 
 def _store_checks(uploads: list[UploadSession]) -> list[tuple[ObjectInfo, str] | DomainError]:
-    """stored_object_check of each upload, in parallel threads (store calls only)."""
+    """stored_object_check of each upload, with as few store requests as the store allows:
+    first one listing for the uploads a listing can vouch for (_listed), then
+    stored_object_check (a HEAD, or a GET) of the rest in parallel threads. Store calls
+    only, no query."""
+    listed = _listed(uploads)
 
     def check(upload: UploadSession) -> tuple[ObjectInfo, str] | DomainError:
         try:
@@ -203,11 +209,45 @@ def _store_checks(uploads: list[UploadSession]) -> list[tuple[ObjectInfo, str] |
         except DomainError as exc:
             return exc
 
-    if len(uploads) <= 1:
-        return [check(upload) for upload in uploads]
-    workers = min(settings.KOSHA_UPLOAD_BATCH_STORE_WORKERS, len(uploads))
-    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="upload-batch-head") as pool:
-        return list(pool.map(check, uploads))
+    results: list[tuple[ObjectInfo, str] | DomainError | None] = [listed.get(upload.pk) for upload in uploads]
+    rest = [upload for upload, result in zip(uploads, results, strict=True) if result is None]
+    if len(rest) <= 1:
+        checked = [check(upload) for upload in rest]
+    else:
+        workers = min(settings.KOSHA_UPLOAD_BATCH_STORE_WORKERS, len(rest))
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="upload-batch-head") as pool:
+            checked = list(pool.map(check, rest))
+    answers = iter(checked)
+    return [result if result is not None else next(answers) for result in results]
+
+
+def _listed(uploads: list[UploadSession]) -> dict[Any, tuple[ObjectInfo, str]]:
+    """What stored_object_check would answer, by session id, for the uploads that one
+    listing (StorageBackend.list_keys) shows at their keys with their declared size: an
+    upload without a checksum (the HEAD checks the size alone, and the listing gives the
+    size and ETag a HEAD gives), or with one on a store that verifies signed checksums
+    (the PUT URL signed the session's SHA-256 and length, and the key is fresh: the
+    object there holds the signed bytes, so their SHA-256 is the session's). Anything
+    else, an upload the listing does not show, or shows with another size, is left to
+    stored_object_check, which decides it exactly as for a single complete. A store
+    that fails the listing leaves everything to it."""
+    backend = get_backend()
+    signed = [upload for upload in uploads if upload.sha256]
+    trusted = bool(signed) and len(uploads) > 1 and backend.verifies_signed_checksums
+    candidates = uploads if trusted else [upload for upload in uploads if not upload.sha256]
+    if len(candidates) < 2:
+        return {}
+    try:
+        listed = backend.list_keys(keys=[upload.key for upload in candidates])
+    except BackendError:
+        return {}
+    found: dict[Any, tuple[ObjectInfo, str]] = {}
+    for upload in candidates:
+        stored = listed.get(upload.key)
+        if stored is not None and stored.size_bytes == upload.size_bytes:
+            info = ObjectInfo(size_bytes=stored.size_bytes, content_type=upload.content_type, etag=stored.etag)
+            found[upload.pk] = (info, upload.sha256)
+    return found
 
 
 @dataclass
