@@ -208,12 +208,13 @@ class S3Backend(StorageBackend):
             required.add("x-amz-checksum-sha256")
         signer = self._put_presigner()
         if signer is not None:
+            # sigv4.py signs every header it is given: these, the length and Host.
             url = signer.presign_put(
                 key=key, headers={**headers, "Content-Length": str(size_bytes)}, expires_seconds=expires_seconds
             )
         else:
             url = self._presign("put_object", params, expires_seconds)
-        self._require_signed(url, required, "PUT")
+            self._require_signed(url, required, "PUT")
         return PresignedRequest(url=url, method="PUT", headers=headers)
 
     def multipart_start(self, *, key: str, content_type: str) -> str:
@@ -226,6 +227,17 @@ class S3Backend(StorageBackend):
     def presign_part(
         self, *, key: str, upload_id: str, part_number: int, size_bytes: int, expires_seconds: int
     ) -> PresignedRequest:
+        signer = self._put_presigner()
+        if signer is not None:
+            # The query in botocore's order for these Params; the length is signed.
+            url = signer.presign(
+                method="PUT",
+                key=key,
+                headers={"Content-Length": str(size_bytes)},
+                query={"uploadId": upload_id, "partNumber": str(part_number)},
+                expires_seconds=expires_seconds,
+            )
+            return PresignedRequest(url=url, method="PUT", headers={})
         params = {"Key": key, "UploadId": upload_id, "PartNumber": part_number, "ContentLength": size_bytes}
         url = self._presign("upload_part", params, expires_seconds)
         self._require_signed(url, {"content-length"}, "UploadPart")
@@ -344,11 +356,12 @@ class S3Backend(StorageBackend):
             return info, body.read() if info.size_bytes <= max_bytes else None
 
     def presign_get(self, *, key: str, filename: str, content_type: str, inline: bool, expires_seconds: int) -> str:
-        params = {
-            "Key": key,
-            "ResponseContentDisposition": content_disposition(filename, inline=inline, content_type=content_type),
-            "ResponseContentType": content_type,
-        }
+        disposition = content_disposition(filename, inline=inline, content_type=content_type)
+        signer = self._put_presigner()
+        if signer is not None:
+            query = {"response-content-disposition": disposition, "response-content-type": content_type}
+            return signer.presign(method="GET", key=key, headers={}, query=query, expires_seconds=expires_seconds)
+        params = {"Key": key, "ResponseContentDisposition": disposition, "ResponseContentType": content_type}
         return self._presign("get_object", params, expires_seconds)
 
     def open(self, *, key: str) -> BinaryIO:

@@ -2,9 +2,11 @@
 
 import hashlib
 import uuid
+from datetime import timedelta
 
 import pytest
 import requests
+from django.utils import timezone
 
 from storage.backends import get_backend
 from storage.backends.base import (
@@ -102,6 +104,44 @@ def test_presigned_get_can_answer_inline(store, absolute):
     assert response.content == body
     assert response.headers["Content-Type"] == "image/png"
     assert response.headers["Content-Disposition"] == "inline; filename=\"cat.png\"; filename*=UTF-8''cat.png"
+
+
+@pytest.mark.parametrize(
+    "change",
+    [
+        lambda url: url.replace("response-content-disposition=attachment", "response-content-disposition=inline"),
+        lambda url: url.replace("response-content-type=application%2Fpdf", "response-content-type=text%2Fhtml"),
+        lambda url: url[:-2] + ("00" if url[-2:] != "00" else "11"),
+    ],
+    ids=["disposition", "type", "signature"],
+)
+def test_seaweedfs_refuses_a_download_url_changed_after_signing(seaweed_settings, change):
+    store, key = get_backend(), new_key()
+    store.put_bytes(key=key, data=b"%PDF-1.4", content_type="application/pdf")
+    url = store.presign_get(key=key, filename="a.pdf", content_type="application/pdf", inline=False, expires_seconds=60)
+    assert requests.get(url, timeout=TIMEOUT).status_code == 200
+
+    changed = change(url)
+
+    assert changed != url
+    response = requests.get(changed, timeout=TIMEOUT)
+    assert response.status_code == 403
+    assert error_code(response) == "SignatureDoesNotMatch"
+
+
+def test_seaweedfs_refuses_an_expired_download_url(seaweed_settings, monkeypatch):
+    store, key = get_backend(), new_key()
+    store.put_bytes(key=key, data=b"%PDF-1.4", content_type="application/pdf")
+    real_now = timezone.now()
+    monkeypatch.setattr("storage.backends.sigv4._now", lambda: real_now - timedelta(seconds=120))
+    url = store.presign_get(key=key, filename="a.pdf", content_type="application/pdf", inline=False, expires_seconds=60)
+    monkeypatch.undo()
+
+    response = requests.get(url, timeout=TIMEOUT)
+
+    assert response.status_code == 403
+    assert error_code(response) == "AccessDenied"
+    assert "expired" in response.text
 
 
 def test_local_get_streams_with_nosniff_and_answers_head_and_ranges(local_store, local_absolute):

@@ -1,13 +1,16 @@
 """Multipart uploads: parts, listing, completion, abort, and signed part lengths."""
 
 import hashlib
+from datetime import timedelta
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
+from django.utils import timezone
 
 from storage.backends import get_backend
 from storage.backends.base import (
     PartsRejected,
+    PresignedRequest,
     StoredPart,
     UploadNotFound,
 )
@@ -131,3 +134,50 @@ def test_s3_part_url_signs_its_exact_length(s3_settings):
     assert query["X-Amz-SignedHeaders"] == ["content-length;host"]
     assert query["X-Amz-Expires"] == ["600"]
     store.multipart_abort(key=key, upload_id=upload_id)
+
+
+def test_enforcing_store_refuses_a_part_url_with_a_tampered_signature(enforcing_store):
+    store, absolute, open_upload = enforcing_store
+    key, upload_id = multipart_opened(store, open_upload)
+    presigned = store.presign_part(key=key, upload_id=upload_id, part_number=1, size_bytes=4, expires_seconds=600)
+    url = presigned.url
+    tampered = url[:-2] + ("00" if url[-2:] != "00" else "11")
+
+    response = put_to_url(absolute, PresignedRequest(tampered, "PUT", presigned.headers), b"four")
+
+    assert response.status_code == 403
+    assert error_code(response) in {"AccessDenied", "SignatureDoesNotMatch"}
+    assert store.multipart_list_parts(key=key, upload_id=upload_id) == []
+    store.multipart_abort(key=key, upload_id=upload_id)
+
+
+def test_enforcing_store_refuses_an_expired_part_url(enforcing_store, monkeypatch):
+    store, absolute, open_upload = enforcing_store
+    key, upload_id = multipart_opened(store, open_upload)
+    # Signed two minutes ago for one minute: past its expiry when used.
+    real_now = timezone.now()
+    monkeypatch.setattr("storage.backends.local.signing._now", lambda: real_now.timestamp() - 120)
+    monkeypatch.setattr("storage.backends.sigv4._now", lambda: real_now - timedelta(seconds=120))
+    presigned = store.presign_part(key=key, upload_id=upload_id, part_number=1, size_bytes=4, expires_seconds=60)
+    monkeypatch.undo()
+
+    response = put_to_url(absolute, presigned, b"four")
+
+    assert response.status_code == 403
+    assert error_code(response) == "AccessDenied"
+    assert "expired" in response.text
+    assert store.multipart_list_parts(key=key, upload_id=upload_id) == []
+    store.multipart_abort(key=key, upload_id=upload_id)
+
+
+def test_seaweedfs_refuses_a_part_url_moved_to_another_upload_of_the_key(seaweed_settings):
+    # The upload id is signed: a URL moved to another upload of the same key is refused.
+    store, key = get_backend(), new_key()
+    first = store.multipart_start(key=key, content_type="application/octet-stream")
+    second = store.multipart_start(key=key, content_type="application/octet-stream")
+    presigned = store.presign_part(key=key, upload_id=first, part_number=1, size_bytes=4, expires_seconds=600)
+
+    response = put_to_url(lambda url: url.replace(first, second), presigned, b"four")
+
+    _assert_part_refused_then_abort(store, response, key=key, upload_id=second)
+    store.multipart_abort(key=key, upload_id=first)
