@@ -8,10 +8,13 @@ item's owner (whose space), the item's name and folder at the time, and the orig
 from __future__ import annotations
 
 import uuid
+from datetime import datetime
 from typing import TYPE_CHECKING
 
+from django.utils import timezone
+
 from activity.models import ActivityEvent
-from activity.services import activity_record, activity_record_many
+from activity.services import activity_event_build, activity_record, activity_record_many
 from kosha.origin import Origin
 from storage.models import File, Folder
 
@@ -74,21 +77,28 @@ def rename_move_record(
 
 
 def item_event_build(
-    *, kind: str, actor: User | AnonymousUser | None, item: File | Folder, origin: Origin, detail: dict | None = None
+    *,
+    kind: str,
+    actor: User | AnonymousUser | None,
+    item: File | Folder,
+    origin: Origin,
+    detail: dict | None = None,
+    at: datetime | None = None,
 ) -> ActivityEvent:
     """The (unsaved) event of `kind` for `item` in its owner's space, for
-    activity_record_many: bulk writes record many events in one INSERT."""
-    return ActivityEvent(
+    activity_record_many: bulk writes record many events in one INSERT. `at`: when
+    (aware; default now)."""
+    return activity_event_build(
         kind=kind,
-        actor=actor if actor is not None and actor.is_authenticated else None,
+        actor=actor,
         owner_id=item.owner_id,
+        origin=origin,
         item_type=item_type(item),
-        item_id=str(item.pk),
-        item_name=item.name[:255],
+        item_id=item.pk,
+        item_name=item.name,
         item_parent_id=item_parent_id(item),
         detail=detail or {},
-        via=origin.via,
-        ip_address=origin.ip,
+        at=at or timezone.now(),
     )
 
 

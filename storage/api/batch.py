@@ -19,7 +19,8 @@ from kosha.origin import Origin
 from kosha.throttles import UserRateThrottle
 from plans.services import STORE_MAX_OBJECT_BYTES
 from sharing.access import Need, place_for_actor, uploads_for_actor
-from storage.api.serializers import FileOutput, upload_start_body
+from storage.api.serializers import FileOutput, file_json, upload_start_body
+from storage.api.times import times_json
 from storage.models import UploadSession
 from storage.services.uploads.batch import uploads_complete_batch, uploads_start_batch
 
@@ -182,13 +183,12 @@ class UploadBatchCompleteView(APIView):
         results = [
             done[reached[raw].pk] if raw in reached else NotFound("Upload not found.", resource="upload") for raw in ids
         ]
-        # One serializer for all the files: its fields are built once, not once per file.
-        recorded = [result.file for result in results if not isinstance(result, DomainError)]
-        bodies = iter(FileOutput(recorded, many=True).data)
+        # FileOutput's JSON from plain values (file_json), the time format read once.
+        time_json = times_json()
         answers = [
             {"id": raw, **_failed(result)}
             if isinstance(result, DomainError)
-            else {"id": raw, "status": status.HTTP_200_OK, "file": next(bodies)}
+            else {"id": raw, "status": status.HTTP_200_OK, "file": file_json(result.file, time_json)}
             for raw, result in zip(ids, results, strict=True)
         ]
         return Response({"uploads": answers})

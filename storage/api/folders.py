@@ -2,15 +2,11 @@
 owners and collaborators alike (sharing.access decides; a folder shared with you has
 the same URL as for its owner)."""
 
-import datetime
-from collections.abc import Callable
-
 from drf_spectacular.types import OpenApiTypes
 from drf_spectacular.utils import OpenApiParameter, extend_schema
-from rest_framework import ISO_8601, serializers, status, viewsets
+from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
-from rest_framework.settings import api_settings
 
 from kosha.origin import Origin
 from kosha.pages import page_parameters
@@ -18,6 +14,7 @@ from sharing.access import Need, folder_for_actor, is_root, place_for_actor
 from sharing.selectors import folder_items_for_grant, shared_ids_in_folder
 from storage.api.destinations import copy_destination, move_changes
 from storage.api.fields import FolderCopyInput, FolderCreateInput, FolderUpdateInput, input_clean
+from storage.api.times import times_json
 from storage.listing import DEFAULT_LIMIT, MAX_LIMIT, SORT_CHOICES
 from storage.models import Folder
 from storage.services.copies import folder_copy
@@ -62,35 +59,11 @@ class ListingOutput(serializers.Serializer):
     owner = serializers.EmailField(help_text="Whose space this folder is in.")
 
 
-_DATETIME = serializers.DateTimeField()  # DRF's representation of a time, as ListingOutput gives it
-
-
-def _times_json() -> Callable[[object], object]:
-    """_DATETIME.to_representation for the times of one answer, with its settings read
-    once instead of per value: an aware time in ISO 8601 in the current time zone (DRF's
-    default format; "Z" for UTC), as DRF writes it. Anything else (another format, no
-    time zones, a naive time) goes through DRF's field."""
-    field_timezone = _DATETIME.default_timezone()
-    if field_timezone is None or str(api_settings.DATETIME_FORMAT).lower() != ISO_8601:
-        return _DATETIME.to_representation
-
-    def time_json(value: object) -> object:
-        if not isinstance(value, datetime.datetime) or value.tzinfo is None or value.utcoffset() is None:
-            return _DATETIME.to_representation(value)
-        try:
-            text = value.astimezone(field_timezone).isoformat()
-        except OverflowError:
-            return _DATETIME.to_representation(value)  # DRF's own refusal
-        return text[:-6] + "Z" if text.endswith("+00:00") else text
-
-    return time_json
-
-
 def listing_json(*, items: list[dict], next_cursor: str | None, breadcrumbs: list, role: str, owner: str) -> dict:
     """ListingOutput's JSON, built from the listing's plain values: field for field what
     `ListingOutput({...}).data` gives (storage/tests/test_listing_json.py compares the
     two), without a DRF field call per value (ten per item)."""
-    time_json = _times_json()
+    time_json = times_json()
     return {
         "items": [
             {

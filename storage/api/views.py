@@ -30,6 +30,7 @@ from storage.api.serializers import (
     PartUrlOutput,
     StoredPartOutput,
     UploadOutput,
+    file_json,
     parts_body,
     upload_start_body,
     upload_state_body,
@@ -157,7 +158,7 @@ class UploadViewSet(viewsets.ViewSet):
         version = upload_complete(
             actor=request.user, upload=upload, parts=data.get("parts"), origin=Origin.of_api(request)
         )
-        return Response(FileOutput(version.file).data)
+        return Response(file_json(version.file))
 
 
 class FileViewSet(viewsets.ViewSet):

@@ -82,15 +82,15 @@ def _queries(protocol: ProtocolClient, count: int) -> tuple[int, int]:
 
 @LOCAL_AND_S3
 def test_start_and_complete_cost_the_same_queries_for_10_and_50_files(protocol, owner):
-    # Into a folder that already holds files, one of which each batch adds a version to.
+    # New files at the root of the space, every one recorded in bulk.
     assert _queries(protocol, 10) == _queries(protocol, 50)
     ten = _queries(protocol, 10)
     # start: authentication, the two name checks, savepoint, the Usage lock and its
     # UPDATE, the sessions' INSERT, release.
     # complete: authentication, the sessions, savepoint, the Usage lock, the session
-    # locks, the name checks (2), the Usage UPDATE, the file INSERT (in its savepoint: 3),
-    # the version INSERT, the sessions' UPDATE, the activity INSERT, release.
-    assert ten == (7, 15)
+    # locks, the name checks (2), the Usage UPDATE, the files' INSERT, the versions'
+    # INSERT, the sessions' UPDATE, the activity INSERT, release.
+    assert ten == (7, 13)
     assert_usage_consistent(owner)
 
 

@@ -18,20 +18,22 @@ recorder after the batch commits, so the rules live in one place.
 
 from __future__ import annotations
 
+import uuid
 from collections import defaultdict
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from functools import partial
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, NamedTuple
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
-from django.db.models import Max, OuterRef, Q, Subquery
+from django.db import IntegrityError, connection, transaction
+from django.db.models import Max, Q
 from django.utils import timezone
 
 from activity.models import ActivityEvent
 from activity.services import activity_record_many
-from kosha.errors import DomainError, InvalidInput, NameTaken, NameTakenByFolder
+from kosha.errors import DomainError, InvalidInput, NameTaken, NameTakenByFolder, UploadGone
+from kosha.fixed_writes import rows_insert, rows_insert_write, rows_update, rows_update_write
 from kosha.metrics import UPLOADS_COMPLETED, UPLOADS_STARTED
 from kosha.origin import Origin
 from plans.services import quota_commit_each, quota_reserve_each, usage_lock
@@ -53,6 +55,8 @@ if TYPE_CHECKING:
     from accounts.models import User
 
 UPLOADED = ActivityEvent.Kind.UPLOAD_COMPLETED
+_VERSION_FILE = FileVersion._meta.get_field("file")
+_FILE_CURRENT_VERSION = File._meta.get_field("current_version")
 
 # What each file of a batch gets: its start (or recorded version), or the error the
 # single-file request would have answered with.
@@ -259,6 +263,26 @@ class _Bulk:
     alone: list[_Verified] = field(default_factory=list)
 
 
+class _Locked(NamedTuple):
+    """A session's row as read under its lock: what recording it needs."""
+
+    pk: uuid.UUID
+    status: str
+    version_id: uuid.UUID | None
+    owner_id: uuid.UUID
+    created_by_id: uuid.UUID | None
+    folder_id: uuid.UUID | None
+    name: str
+    size_bytes: int
+    content_type: str
+    on_conflict: str
+    key: str
+    reserved_files: int
+
+
+_LOCKED_FIELDS = _Locked._fields
+
+
 def _record_in_bulk(items: list[_Verified], *, actor: User | None, origin: Origin) -> _Bulk:
     """Record in one transaction what can be recorded plainly: a new file under a free
     name, or a new version of the live file of that name (on_conflict "version"). The
@@ -270,12 +294,18 @@ def _record_in_bulk(items: list[_Verified], *, actor: User | None, origin: Origi
         return bulk
     with transaction.atomic():
         usages = {owner_id: usage_lock(user=owner_id) for owner_id in sorted({i.upload.owner_id for i in items})}
-        locked = UploadSession.objects.select_for_update().in_bulk([item.upload.pk for item in items])
+        # The sessions' rows as values, not instances (storage/locks.py's order: after Usage).
+        locked = {
+            row[0]: _Locked(*row)
+            for row in UploadSession.objects.select_for_update()
+            .filter(pk__in=[item.upload.pk for item in items])
+            .values_list(*_LOCKED_FIELDS)
+        }
         folder_ids = {item.upload.folder_id for item in items if item.upload.folder_id is not None}
         folders = {folder.pk: folder for folder in folders_lock(folder_ids=folder_ids)} if folder_ids else {}
         taken_by_folder, files_by_name = _names_taken(items)
 
-        plain: dict[Any, list[tuple[_Verified, UploadSession, File | None]]] = defaultdict(list)
+        plain: dict[Any, list[tuple[_Verified, _Locked, File | None]]] = defaultdict(list)
         claimed: set[tuple] = set()
         for item in items:
             session = locked[item.upload.pk]
@@ -283,10 +313,7 @@ def _record_in_bulk(items: list[_Verified], *, actor: User | None, origin: Origi
                 bulk.completed_before[session.pk] = session.version_id
                 continue
             if session.status != UploadSession.Status.PENDING:
-                try:
-                    upload_require_pending(session)
-                except DomainError as exc:
-                    bulk.results[session.pk] = exc
+                bulk.results[session.pk] = UploadGone.for_status(session.status, f"This upload was {session.status}.")
                 continue
             place = (session.owner_id, session.folder_id, session.name)
             folder = folders.get(session.folder_id) if session.folder_id is not None else None
@@ -304,7 +331,7 @@ def _record_in_bulk(items: list[_Verified], *, actor: User | None, origin: Origi
             claimed.add(place)
             plain[session.owner_id].append((item, session, existing))
 
-        recorded: list[tuple[_Verified, UploadSession, File | None]] = []
+        recorded: list[tuple[_Verified, _Locked, File | None]] = []
         for owner_id, entries in plain.items():
             # One that needs a file slot the plan no longer has is recorded alone (and
             # refused there with TooManyFiles).
@@ -320,7 +347,7 @@ def _record_in_bulk(items: list[_Verified], *, actor: User | None, origin: Origi
                     bulk.alone.append(entry[0])
         if recorded:
             kept = {owner_id: usage.plan.versions_kept for owner_id, usage in usages.items()}
-            bulk.results.update(_bulk_rows(recorded, folders=folders, kept=kept, actor=actor, origin=origin))
+            bulk.results.update(_bulk_rows(recorded, kept=kept, actor=actor, origin=origin))
     return bulk
 
 
@@ -341,88 +368,111 @@ def _names_taken(items: list[_Verified]) -> tuple[set[tuple], dict[tuple, File]]
     return taken_by_folder, {(file.owner_id, file.folder_id, file.name): file for file in files}
 
 
+_FILE_VERSION_SET = ("current_version_id", "size_bytes", "content_type", "updated_at")
+_SESSION_CLOSE_SET = ("status", "finished_at", "version_id")
+
+
 def _bulk_rows(
-    entries: list[tuple[_Verified, UploadSession, File | None]],
+    entries: list[tuple[_Verified, _Locked, File | None]],
     *,
-    folders: dict,
     kept: dict,
     actor: User | None,
     origin: Origin,
 ) -> dict[Any, CompleteResult]:
-    """The rows of the plainly recorded uploads, each kind in one statement: new files,
-    versions, the files that got a new version, the sessions, the activity."""
+    """The rows of the plainly recorded uploads, each kind in one fixed statement
+    (kosha/fixed_writes.py): new files, versions, the files that got a new version, the
+    sessions, the activity. Returns each session's version, with its file, as built
+    from the rows written."""
     now = timezone.now()
     existing_ids = [existing.pk for _, _, existing in entries if existing is not None]
-    numbers = dict(
-        FileVersion.objects.filter(file_id__in=existing_ids)
-        .values("file_id")
-        .annotate(last=Max("number"))
-        .values_list("file_id", "last")
-        .order_by()
+    numbers = (
+        dict(
+            FileVersion.objects.filter(file_id__in=existing_ids)
+            .values("file_id")
+            .annotate(last=Max("number"))
+            .values_list("file_id", "last")
+            .order_by()
+        )
+        if existing_ids
+        else {}
     )
-    new_files: list[File] = []
-    updated_files: list[File] = []
-    versions: list[FileVersion] = []
+    file_insert, version_insert = rows_insert(File), rows_insert(FileVersion)
+    file_rows: list[list] = []
+    version_rows: list[list] = []
+    file_updates: list[tuple] = []
+    session_updates: list[tuple] = []
     events: list[ActivityEvent] = []
+    follow_ups: list[tuple[uuid.UUID, uuid.UUID, str, bool]] = []
     results: dict[Any, CompleteResult] = {}
+    alias = connection.alias
+    completed = UploadSession.Status.COMPLETED
     for item, session, existing in entries:
-        file = existing or File(
-            owner_id=session.owner_id,
-            folder=folders.get(session.folder_id),
-            name=session.name,
-            content_type=session.content_type,
+        version_id = uuid.uuid4()
+        if existing is None:
+            number = 1
+            file_row = file_insert.row(
+                {
+                    "id": uuid.uuid4(),
+                    "name": session.name,
+                    "created_at": now,
+                    "updated_at": now,
+                    "owner_id": session.owner_id,
+                    "folder_id": session.folder_id,
+                    # Born pointing at its version (a deferred foreign key, as version_record).
+                    "current_version_id": version_id,
+                    "size_bytes": session.size_bytes,
+                    "content_type": session.content_type,
+                }
+            )
+            file_rows.append(file_row)
+            file = File.from_db(alias, file_insert.attnames, file_row)
+        else:
+            number = numbers.get(existing.pk, 0) + 1
+            file = existing
+            file.current_version_id = version_id
+            file.size_bytes = session.size_bytes
+            file.content_type = session.content_type
+            file.updated_at = now
+            file_updates.append((version_id, session.size_bytes, session.content_type, now, file.pk))
+        version_row = version_insert.row(
+            {
+                "id": version_id,
+                "file_id": file.pk,
+                "number": number,
+                "key": session.key,
+                "size_bytes": session.size_bytes,
+                "content_type": session.content_type,
+                "sha256": item.sha256_hex,
+                "etag": item.etag.strip('"'),
+                "created_at": now,
+                "created_by_id": session.created_by_id,
+            }
         )
-        number = numbers.get(file.pk, 0) + 1 if existing is not None else 1
-        version = FileVersion(
-            file=file,
-            number=number,
-            key=session.key,
-            size_bytes=session.size_bytes,
-            content_type=session.content_type,
-            sha256=item.sha256_hex,
-            etag=item.etag.strip('"'),
-            created_by_id=session.created_by_id,
-        )
-        file.current_version = version
-        file.size_bytes = version.size_bytes
-        file.content_type = version.content_type
-        file.updated_at = now
-        (updated_files if existing is not None else new_files).append(file)
-        versions.append(version)
-        session.status = UploadSession.Status.COMPLETED
-        session.version = version
-        session.finished_at = now
-        detail = {"version": number, "size_bytes": version.size_bytes}
-        events.append(item_event_build(kind=UPLOADED, actor=actor, item=file, origin=origin, detail=detail))
+        version_rows.append(version_row)
+        version = FileVersion.from_db(alias, version_insert.attnames, version_row)
+        _VERSION_FILE.set_cached_value(version, file)
+        _FILE_CURRENT_VERSION.set_cached_value(file, version)
+        session_updates.append((completed, now, version_id, session.pk))
+        detail = {"version": number, "size_bytes": session.size_bytes}
+        events.append(item_event_build(kind=UPLOADED, actor=actor, item=file, origin=origin, detail=detail, at=now))
         results[session.pk] = version
+        follow_ups.append((version_id, file.pk, session.content_type, number > kept[session.owner_id]))
     try:
-        # The unique live-name constraints still guard a file created since the name check.
-        with transaction.atomic():
-            File.objects.bulk_create(new_files)
+        # The unique live-name constraints still guard a file created since the name
+        # check; the exception leaving the caller's atomic() rolls everything back.
+        rows_insert_write(file_insert, file_rows)
     except IntegrityError:
         raise NameTaken("Another file with this name appeared here; try again.") from None
-    FileVersion.objects.bulk_create(versions)
-    if updated_files:
-        File.objects.bulk_update(updated_files, ["current_version", "size_bytes", "content_type", "updated_at"])
-    # One plain UPDATE (bulk_update's CASE per row costs more to build than to run): each
-    # session's version is the one recorded from its key.
-    UploadSession.objects.filter(pk__in=[session.pk for _, session, _ in entries]).update(
-        status=UploadSession.Status.COMPLETED,
-        finished_at=now,
-        version_id=Subquery(FileVersion.objects.filter(key=OuterRef("key")).values("pk")[:1]),
-    )
+    rows_insert_write(version_insert, version_rows)
+    rows_update_write(rows_update(File, _FILE_VERSION_SET), file_updates)
+    rows_update_write(rows_update(UploadSession, _SESSION_CLOSE_SET), session_updates)
     activity_record_many(events)
-    count = len(versions)
+    count = len(version_rows)
     transaction.on_commit(lambda: UPLOADS_COMPLETED.inc(count))
-    for version, (_, session, _) in zip(versions, entries, strict=True):
-        needs_prune = version.number > kept[session.owner_id]
-        transaction.on_commit(
-            partial(
-                after_version_recorded,
-                version.pk,
-                file_id=version.file_id,
-                content_type=version.content_type,
-                needs_prune=needs_prune,
-            )
-        )
+    transaction.on_commit(partial(_after_versions_recorded, follow_ups))
     return results
+
+
+def _after_versions_recorded(follow_ups: list[tuple[uuid.UUID, uuid.UUID, str, bool]]) -> None:
+    for version_id, file_id, content_type, needs_prune in follow_ups:
+        after_version_recorded(version_id, file_id=file_id, content_type=content_type, needs_prune=needs_prune)

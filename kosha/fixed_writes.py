@@ -1,0 +1,238 @@
+"""Writes of many rows as fixed SQL, for the hottest writes (recording a batch of
+uploads: files, versions, activity events, the sessions closed): one INSERT per model
+for many rows, and one UPDATE by primary key for many rows, each written once from the
+model's table and columns and run with every value bound as a parameter, never
+interpolated. Django's bulk_create builds a model instance per row, then prepares every
+field of it through the compiler (a pre_save and a get_db_prep_save per value) and
+compiles a new INSERT of N rows on each call; bulk_update builds a CASE per field.
+
+A row is a list of every concrete field's value in the model's field order (the order
+`Model(*row)` and `Model.from_db` take), as Python values; `RowsInsert.row` lays one out
+from the values a caller gives, with the fields' constant defaults for the rest. Values
+are converted for the database as the ORM converts them (`Field.get_db_prep_save`),
+except the kinds that psycopg takes as they are on PostgreSQL (text, integers, booleans,
+UUIDs, aware datetimes). kosha/tests/test_fixed_writes.py writes the same rows through
+the ORM and through these statements and compares every column, on PostgreSQL and SQLite.
+
+PostgreSQL gets one statement whatever the number of rows: one parameter per column, the
+column's values as an array, unnested (`INSERT ... SELECT * FROM unnest(...)`, `UPDATE
+... FROM unnest(...)`), so the statement's text is the same on every call. SQLite, which
+has no arrays, gets a multi-row VALUES per chunk of its parameter limit for an INSERT and
+one executemany of a one-row UPDATE.
+"""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from django.db import connection
+from django.db.models import Field, Model
+
+# On PostgreSQL, get_db_prep_save returns the value itself for these kinds (psycopg
+# adapts str, int, bool, uuid.UUID and aware datetimes); every other kind (JSON, IP
+# addresses) and every kind on SQLite (text ids and times) goes through the field.
+_AS_IS_ON_POSTGRESQL = frozenset(
+    {
+        "AutoField",
+        "BigAutoField",
+        "BigIntegerField",
+        "BooleanField",
+        "CharField",
+        "DateTimeField",
+        "ForeignKey",
+        "IntegerField",
+        "OneToOneField",
+        "PositiveIntegerField",
+        "PositiveSmallIntegerField",
+        "SmallIntegerField",
+        "TextField",
+        "UUIDField",
+    }
+)
+
+# A field with no value given and no constant default: the caller must give it.
+_REQUIRED = object()
+
+Prep = Callable[[Any], Any] | None
+
+
+def _quote(name: str) -> str:
+    return connection.ops.quote_name(name)
+
+
+def _prep_of(field: Field) -> Prep:
+    if connection.vendor == "postgresql" and field.get_internal_type() in _AS_IS_ON_POSTGRESQL:
+        return None
+    return functools.partial(_prep_save, field)
+
+
+def _prep_save(field: Field, value: Any) -> Any:
+    return field.get_db_prep_save(value, connection)
+
+
+def _array_type(field: Field) -> str:
+    return f"{field.db_type(connection)}[]"
+
+
+def _default_of(field: Field) -> Any:
+    """What the ORM writes for a field given no value, when that is a constant: its
+    default, else "" for a text field and None for a nullable one (Field.get_default).
+    _REQUIRED for a callable default (a value made per row: an id, a time, a dict) and
+    for a field the ORM would write NULL into: the caller gives those."""
+    if field.has_default():
+        return _REQUIRED if callable(field.default) else field.default
+    if field.empty_strings_allowed and not field.null:
+        return ""
+    if field.null:
+        return None
+    return _REQUIRED
+
+
+@dataclass(frozen=True)
+class RowsInsert:
+    """The INSERT of many rows of `model`: every concrete field but an automatic
+    primary key, which the statement returns instead."""
+
+    model: type[Model]
+    attnames: tuple[str, ...]  # every concrete field, in field order (a row's layout)
+    defaults: tuple[Any, ...]  # per field: its constant default, or _REQUIRED
+    written: tuple[int, ...]  # positions in a row of the columns written
+    preps: tuple[Prep, ...]  # per written column
+    sql: str  # PostgreSQL: the whole statement; SQLite: up to VALUES
+    one_row: str  # SQLite: one row's placeholders
+    returns_pk: bool
+
+    def row(self, values: dict[str, Any]) -> list[Any]:
+        """A row from `values` (by attname), each other field at its constant default.
+        Raises ValueError for a field without one."""
+        row = []
+        for attname, default in zip(self.attnames, self.defaults, strict=True):
+            value = values.get(attname, default)
+            if value is _REQUIRED:
+                if attname == self.model._meta.pk.attname and self.returns_pk:
+                    value = None
+                else:
+                    raise ValueError(f"{self.model.__name__}.{attname} needs a value")
+            row.append(value)
+        return row
+
+
+@functools.cache
+def rows_insert(model: type[Model]) -> RowsInsert:
+    """The INSERT statement of `model`'s rows, made once per process."""
+    meta = model._meta
+    fields: list[Field] = list(meta.concrete_fields)
+    auto_pk = meta.pk in fields and meta.pk.get_internal_type() in ("AutoField", "BigAutoField")
+    written = [position for position, field in enumerate(fields) if not (auto_pk and field is meta.pk)]
+    columns = ", ".join(_quote(fields[position].column) for position in written)
+    returning = f" RETURNING {_quote(meta.pk.column)}" if auto_pk else ""
+    table = _quote(meta.db_table)
+    if connection.vendor == "postgresql":
+        arrays = ", ".join(f"%s::{_array_type(fields[position])}" for position in written)
+        # Only the model's table, column names and types are interpolated, never a value.
+        sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}){returning}"  # noqa: S608
+    else:
+        sql = f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
+    return RowsInsert(
+        model=model,
+        attnames=tuple(field.attname for field in fields),
+        defaults=tuple(_REQUIRED if field is meta.pk and auto_pk else _default_of(field) for field in fields),
+        written=tuple(written),
+        preps=tuple(_prep_of(fields[position]) for position in written),
+        sql=sql,
+        one_row="(" + ", ".join(["%s"] * len(written)) + ")",
+        returns_pk=auto_pk,
+    )
+
+
+def _prepared_columns(rows: Sequence[Sequence[Any]], positions: Sequence[int], preps: Sequence[Prep]) -> list[list]:
+    """The values of `rows` at `positions`, column by column, each converted by its prep."""
+    columns = []
+    for position, prep in zip(positions, preps, strict=True):
+        values = [row[position] for row in rows]
+        columns.append(values if prep is None else [prep(value) for value in values])
+    return columns
+
+
+def rows_insert_write(statement: RowsInsert, rows: Sequence[Sequence[Any]]) -> list[Any]:
+    """Insert `rows` (laid out as statement.row lays them out) in one statement (a few
+    on SQLite, by its parameter limit). Returns the new primary keys in row order when
+    the model's is automatic, else []. Raises IntegrityError as the ORM's insert would
+    (the caller decides what a broken constraint means). Locks nothing beyond the rows."""
+    if not rows:
+        return []
+    columns = _prepared_columns(rows, statement.written, statement.preps)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(statement.sql, columns)
+            return [pk for (pk,) in cursor.fetchall()] if statement.returns_pk else []
+        returning = f" RETURNING {_quote(statement.model._meta.pk.column)}" if statement.returns_pk else ""
+        max_params = connection.features.max_query_params or 999
+        per_chunk = max(1, max_params // max(1, len(statement.written)))
+        pks = []
+        values = list(zip(*columns, strict=True))
+        for start in range(0, len(values), per_chunk):
+            chunk = values[start : start + per_chunk]
+            cursor.execute(
+                statement.sql + ", ".join([statement.one_row] * len(chunk)) + returning,
+                [value for row in chunk for value in row],
+            )
+            if statement.returns_pk:
+                pks.extend(statement.model._meta.pk.to_python(pk) for (pk,) in cursor.fetchall())
+        return pks
+
+
+@dataclass(frozen=True)
+class RowsUpdate:
+    """The UPDATE of some fields of many rows of `model`, each row by its primary key."""
+
+    attnames: tuple[str, ...]  # the fields set, in a row's order; the primary key comes last
+    preps: tuple[Prep, ...]  # per value of a row, the primary key's last
+    sql: str
+
+
+@functools.cache
+def rows_update(model: type[Model], attnames: tuple[str, ...]) -> RowsUpdate:
+    """The statement setting `attnames` of `model` rows by primary key, made once per
+    process. Its rows: the new values in attnames' order, then the primary key."""
+    meta = model._meta
+    fields = [meta.get_field(attname) for attname in attnames]
+    table = _quote(meta.db_table)
+    pk_column = _quote(meta.pk.column)
+    if connection.vendor == "postgresql":
+        names = [f"v{position}" for position in range(len(fields))]
+        arrays = ", ".join(f"%s::{_array_type(field)}" for field in [*fields, meta.pk])
+        assignments = ", ".join(
+            f"{_quote(field.column)} = given.{name}" for field, name in zip(fields, names, strict=True)
+        )
+        # Only the model's table, column names and types are interpolated, never a value.
+        sql = (
+            f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS given({', '.join([*names, 'pk'])})"  # noqa: S608
+            f" WHERE {table}.{pk_column} = given.pk"
+        )
+    else:
+        assignments = ", ".join(f"{_quote(field.column)} = %s" for field in fields)
+        sql = f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s"  # noqa: S608
+    return RowsUpdate(attnames=tuple(attnames), preps=tuple(_prep_of(field) for field in [*fields, meta.pk]), sql=sql)
+
+
+def rows_update_write(statement: RowsUpdate, rows: Sequence[Sequence[Any]]) -> None:
+    """Set the fields of `rows` (each: the new values, then the primary key) in one
+    statement (one executemany on SQLite). Locks the rows it changes."""
+    if not rows:
+        return
+    positions = range(len(statement.preps))
+    columns = _prepared_columns(rows, positions, statement.preps)
+    with connection.cursor() as cursor:
+        if connection.vendor == "postgresql":
+            cursor.execute(statement.sql, columns)
+        else:
+            cursor.executemany(statement.sql, list(zip(*columns, strict=True)))
+
+
+def instances_of(model: type[Model], attnames: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[Model]:
+    """Model instances of rows just written (as Model.from_db builds them from a read)."""
+    return [model.from_db(connection.alias, attnames, row) for row in rows]

@@ -1,0 +1,290 @@
+"""kosha.fixed_writes against the ORM writes they replace: the same rows written through
+bulk_create / save and through the fixed statements hold the same value in every column,
+as the database stores it (read back raw), on PostgreSQL and on SQLite; the constraints
+still refuse what they refused."""
+
+import uuid
+from datetime import UTC, datetime, timedelta
+from unittest import mock
+from zoneinfo import ZoneInfo
+
+import pytest
+from django.db import IntegrityError, connection, transaction
+
+from activity.models import ActivityEvent
+from kosha.fixed_writes import rows_insert, rows_insert_write, rows_update, rows_update_write
+from kosha.testing import factories
+from storage.models import File, FileVersion, UploadSession
+
+pytestmark = pytest.mark.django_db
+
+KOLKATA = ZoneInfo("Asia/Kolkata")
+
+
+def _stored(model, pks) -> list[tuple]:
+    """The rows of `model` with these primary keys, every column as the database holds it
+    (no conversion: what a reader of the table sees), in the order of `pks`."""
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    columns = ", ".join(connection.ops.quote_name(field.column) for field in model._meta.concrete_fields)
+    found = {}
+    with connection.cursor() as cursor:
+        for value in pks:
+            cursor.execute(
+                f"SELECT {columns} FROM {table} WHERE {pk} = %s",  # noqa: S608
+                [model._meta.pk.get_db_prep_value(value, connection)],
+            )
+            found[value] = cursor.fetchone()
+    return [found[value] for value in pks]
+
+
+def _without_pk(model, rows: list[tuple]) -> list[tuple]:
+    at = [field.attname for field in model._meta.concrete_fields].index(model._meta.pk.attname)
+    return [row[:at] + row[at + 1 :] for row in rows]
+
+
+NOW = datetime(2026, 12, 1, 13, 14, 15, 123456, tzinfo=KOLKATA)
+
+
+def _files_and_versions(owner, folder):
+    """Rows of two files (one in a folder, one at the root) and their versions, with
+    every kind of value: unicode names, times in another zone, a null creator. Their
+    auto_now times are NOW, what the ORM's writes below take as the time."""
+    now = NOW
+    file_insert, version_insert = rows_insert(File), rows_insert(FileVersion)
+    files, versions = [], []
+    for number, (name, where) in enumerate([("Résumé ✓.pdf", folder), ("a" * 255, None)]):
+        file_id, version_id = uuid.uuid4(), uuid.uuid4()
+        files.append(
+            file_insert.row(
+                {
+                    "id": file_id,
+                    "name": name,
+                    "created_at": now,
+                    "updated_at": now,
+                    "owner_id": owner.pk,
+                    "folder_id": where.pk if where else None,
+                    "current_version_id": version_id,
+                    "size_bytes": 5 * 1024**4 + number,
+                    "content_type": "application/pdf",
+                }
+            )
+        )
+        versions.append(
+            version_insert.row(
+                {
+                    "id": version_id,
+                    "file_id": file_id,
+                    "number": number + 1,
+                    "key": f"users/{owner.pk}/blobs/{version_id}",
+                    "size_bytes": 5 * 1024**4 + number,
+                    "content_type": "application/pdf",
+                    "sha256": "ab" * 32 if number else "",
+                    "etag": "d41d8cd98f00b204e9800998ecf8427e",
+                    "created_at": now.astimezone(UTC),  # the same instant
+                    "created_by_id": owner.pk if number else None,
+                }
+            )
+        )
+    return files, versions
+
+
+def _orm_then_fixed(orm_write, fixed_write, snapshot):
+    """What `snapshot` reads after orm_write, and after fixed_write instead (the ORM's
+    rows rolled back in between, to a savepoint). Foreign keys are checked after each."""
+    with transaction.atomic():
+        orm_write()
+        connection.check_constraints()
+        by_orm = snapshot()
+        transaction.set_rollback(True)
+    with transaction.atomic():
+        fixed_write()
+        connection.check_constraints()
+        return by_orm, snapshot()
+
+
+def test_files_and_versions_are_written_as_bulk_create_writes_them(owner):
+    folder = factories.folder(owner, "Papers")
+    files, versions = _files_and_versions(owner, folder)
+    file_ids, version_ids = [row[0] for row in files], [row[0] for row in versions]
+
+    def orm_write():
+        # The ORM stamps auto_now and auto_now_add fields itself, with the time now.
+        with mock.patch("django.utils.timezone.now", return_value=NOW):
+            File.objects.bulk_create([File(*row) for row in files])
+            FileVersion.objects.bulk_create([FileVersion(*row) for row in versions])
+
+    def fixed_write():
+        assert rows_insert_write(rows_insert(File), files) == []
+        assert rows_insert_write(rows_insert(FileVersion), versions) == []
+
+    by_orm, by_statements = _orm_then_fixed(
+        orm_write, fixed_write, lambda: (_stored(File, file_ids), _stored(FileVersion, version_ids))
+    )
+
+    assert by_statements == by_orm
+    assert None not in by_orm[0] + by_orm[1]  # every row was there
+
+
+def test_events_are_written_as_bulk_create_writes_them_and_their_ids_come_back_in_order(owner, collaborator):
+    at = datetime(2026, 12, 1, 23, 59, 59, 999999, tzinfo=KOLKATA)
+    statement = rows_insert(ActivityEvent)
+    rows = [
+        statement.row(
+            {
+                "actor_id": actor,
+                "owner_id": owner.pk,
+                "kind": ActivityEvent.Kind.UPLOAD_COMPLETED,
+                "item_type": "file",
+                "item_id": str(uuid.uuid4()),
+                "item_name": name,
+                "item_parent_id": parent,
+                "detail": detail,
+                "via": via,
+                "ip_address": ip,
+                "at": at + timedelta(microseconds=number),
+            }
+        )
+        for number, (actor, name, parent, detail, via, ip) in enumerate(
+            [
+                (
+                    owner.pk,
+                    "photo ✓.jpg",
+                    uuid.uuid4(),
+                    {"version": 2, "size_bytes": 5 * 1024**4},
+                    "api",
+                    "203.0.113.9",
+                ),
+                (
+                    None,
+                    'quote " and \\ back',
+                    None,
+                    {"from": "é", "nested": {"a": [1, None, "x"]}},
+                    "link",
+                    "2001:db8::1",
+                ),
+                (collaborator.pk, "", None, {}, "web", None),
+            ]
+        )
+    ]
+    item_ids = [row[5] for row in rows]
+    written = {}
+
+    def orm_write():
+        written["last"] = [
+            event.pk for event in ActivityEvent.objects.bulk_create([ActivityEvent(*row) for row in rows])
+        ]
+
+    def fixed_write():
+        written["last"] = rows_insert_write(statement, rows)
+
+    by_orm, by_statement = _orm_then_fixed(
+        orm_write, fixed_write, lambda: _without_pk(ActivityEvent, _stored(ActivityEvent, written["last"]))
+    )
+
+    assert by_statement == by_orm
+    assert len(written["last"]) == 3 and all(isinstance(pk, int) for pk in written["last"])
+    assert [ActivityEvent.objects.get(pk=pk).item_id for pk in written["last"]] == item_ids
+
+
+def test_many_rows_in_one_statement_each(owner, django_assert_num_queries):
+    folder = factories.folder(owner, "Many")
+    statement = rows_insert(File)
+    now = datetime.now(UTC)
+    rows = [
+        statement.row(
+            {
+                "id": uuid.uuid4(),
+                "name": f"f{number}",
+                "created_at": now,
+                "updated_at": now,
+                "owner_id": owner.pk,
+                "folder_id": folder.pk,
+                "size_bytes": number,
+                "content_type": "text/plain",
+            }
+        )
+        for number in range(60)
+    ]
+
+    # One statement on PostgreSQL; SQLite's chunks of its parameter limit hold these too.
+    with django_assert_num_queries(1):
+        rows_insert_write(statement, rows)
+    with django_assert_num_queries(1):
+        rows_update_write(rows_update(File, ("size_bytes",)), [(7, row[0]) for row in rows])
+
+    assert sorted(File.objects.filter(folder=folder).values_list("name", flat=True)) == sorted(
+        f"f{n}" for n in range(60)
+    )
+    assert set(File.objects.filter(folder=folder).values_list("size_bytes", flat=True)) == {7}
+
+
+def test_updates_by_primary_key_write_what_the_orm_writes(local_settings, owner):
+    versioned = factories.stored_file(owner, "a.txt", b"one")
+    first = versioned.current_version_id
+    versioned = factories.stored_version(versioned, b"two").file
+    other = factories.stored_file(owner, "b.txt", b"three")
+    # The first version as no session's any more (a session points at one version).
+    UploadSession.objects.filter(version_id=first).update(version=None)
+    sessions = [factories.pending_upload(owner, f"s{number}.bin") for number in range(2)]
+    when = datetime(2027, 1, 2, 3, 4, 5, 678901, tzinfo=KOLKATA)
+    file_fields = ("current_version_id", "size_bytes", "content_type", "updated_at")
+    changes = [(first, 12, "text/csv", when, versioned.pk)]
+    closes = [
+        (UploadSession.Status.COMPLETED, when, first, sessions[0].pk),
+        (UploadSession.Status.FAILED, None, None, sessions[1].pk),
+    ]
+    files, session_ids = [versioned.pk, other.pk], [session.pk for session in sessions]
+
+    def orm_write():
+        for attname, value in zip(file_fields, changes[0], strict=False):
+            setattr(versioned, attname, value)
+        File.objects.bulk_update([versioned], ["current_version", "size_bytes", "content_type", "updated_at"])
+        for (status, finished_at, version_id, _), session in zip(closes, sessions, strict=True):
+            session.status, session.finished_at, session.version_id = status, finished_at, version_id
+            session.save(update_fields=["status", "finished_at", "version"])
+
+    def fixed_write():
+        rows_update_write(rows_update(File, file_fields), changes)
+        rows_update_write(rows_update(UploadSession, ("status", "finished_at", "version_id")), closes)
+
+    before = (_stored(File, files), _stored(UploadSession, session_ids))
+    by_orm, by_statements = _orm_then_fixed(
+        orm_write, fixed_write, lambda: (_stored(File, files), _stored(UploadSession, session_ids))
+    )
+
+    assert by_statements == by_orm
+    assert by_orm != before
+
+
+def test_the_unique_live_name_still_refuses_a_second_file_of_a_name(local_settings, owner):
+    factories.stored_file(owner, "taken.txt", b"x")
+    statement = rows_insert(File)
+    now = datetime.now(UTC)
+    row = statement.row(
+        {"id": uuid.uuid4(), "name": "taken.txt", "created_at": now, "updated_at": now, "owner_id": owner.pk}
+    )
+
+    with pytest.raises(IntegrityError), transaction.atomic():
+        rows_insert_write(statement, [row])
+
+    assert File.objects.filter(owner=owner, name="taken.txt").count() == 1
+
+
+def test_a_row_gets_the_orms_constant_defaults_and_must_be_given_the_rest():
+    now = datetime.now(UTC)
+
+    with pytest.raises(ValueError, match="File.id needs a value"):
+        rows_insert(File).row({"name": "x"})
+    with pytest.raises(ValueError, match="ActivityEvent.at needs a value"):
+        rows_insert(ActivityEvent).row({"kind": "upload_completed", "detail": {}})
+    row = rows_insert(FileVersion).row(
+        {"id": uuid.uuid4(), "file_id": uuid.uuid4(), "number": 1, "size_bytes": 0, "created_at": now}
+    )
+    made_up = dict(zip(rows_insert(FileVersion).attnames, row, strict=True))
+    assert (made_up["thumbnail_key"], made_up["sha1"], made_up["width"], made_up["replicated_at"]) == (
+        "",
+        "",
+        None,
+        None,
+    )
