@@ -4,15 +4,16 @@ stops twenty simultaneous initiations from overrunning the plan."""
 import pytest
 from django.db import connection
 
-from kosha.errors import QuotaExceeded
+from kosha.errors import NameTaken, QuotaExceeded
 from kosha.origin import TASK
 from kosha.testing.factories import pending_upload
-from kosha.testing.races import run_concurrently
+from kosha.testing.races import run_after, run_concurrently
 from plans.models import Plan
 from storage.backends import get_backend
-from storage.models import UploadSession
+from storage.models import File, FileVersion, UploadSession
 from storage.places import Place
 from storage.services.uploads import upload_abort, upload_complete, upload_start
+from storage.services.uploads.batch import uploads_complete_batch
 from storage.tests.protocol import assert_usage_consistent, usage_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -95,3 +96,31 @@ def test_concurrent_same_name_uploads_become_versions_of_one_file(local_settings
     assert len({version.file_id for version in results}) == 1
     assert sorted(version.number for version in results) == [1, 2, 3, 4]
     assert_usage_consistent(owner)
+
+
+def test_a_name_taken_between_a_batchs_check_and_its_insert_records_nothing_until_retried(local_settings, owner):
+    uploads = [pending_upload(owner, f"b{number}.txt", b"w" * SIZE) for number in range(3)]
+
+    def appears():
+        # A file of one of the batch's names, committed on another connection after the
+        # batch checked the names and before it inserts its files: the unique live-name
+        # constraint is what stops a second live "b1.txt".
+        return File.objects.create(owner=owner, name="b1.txt", content_type="text/plain")
+
+    with run_after("storage.services.uploads.batch._names_taken", appears, in_thread=True) as race:
+        with pytest.raises(NameTaken):
+            uploads_complete_batch(actor=owner, uploads=uploads, origin=TASK)
+
+    assert race.fired and race.result.name == "b1.txt"
+    assert not FileVersion.objects.filter(file__owner=owner).exists()
+    assert set(UploadSession.objects.filter(owner=owner).values_list("status", flat=True)) == {"pending"}
+    usage = usage_of(owner)
+    assert (usage.used_bytes, usage.file_count, usage.reserved_bytes, usage.reserved_files) == (0, 0, 3 * SIZE, 3)
+
+    retried = uploads_complete_batch(actor=owner, uploads=uploads, origin=TASK)
+
+    # The retry finds the file and, as on_conflict "version" says, adds a version to it.
+    assert [retried[upload.pk].file.name for upload in uploads] == ["b0.txt", "b1.txt", "b2.txt"]
+    assert retried[uploads[1].pk].file_id == race.result.pk
+    assert File.objects.filter(owner=owner, deleted_at__isnull=True).count() == 3
+    assert set(UploadSession.objects.filter(owner=owner).values_list("status", flat=True)) == {"completed"}
