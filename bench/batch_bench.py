@@ -24,7 +24,9 @@ PostgreSQL server (a database BENCH_PG_NAME, kosha_bench_batch unless set, is cr
 dropped), BENCH_REDIS_URL the Redis database. Prints a JSON summary.
 """
 
+import base64
 import concurrent.futures
+import hashlib
 import json
 import os
 import statistics
@@ -34,6 +36,7 @@ from pathlib import Path
 
 import psycopg
 import requests
+from urllib3.util.retry import Retry
 
 from bench.browser_batches import upload_like_the_browser
 from bench.stack import cpu_delta, cpu_seconds, proxy_post
@@ -44,7 +47,7 @@ FILES = int(os.environ.get("BENCH_BATCH_FILES", "200"))
 FILE_BYTES = 64 * 1024
 CONCURRENCY = int(os.environ.get("BENCH_BATCH_CONCURRENCY", "8"))
 ROUNDS = int(os.environ.get("BENCH_BATCH_ROUNDS", "5"))
-KINDS = ("batch", "boto3", "proxy")
+KINDS = ("batch", "boto3", "boto3_checked", "proxy")
 DB = os.environ.get("BENCH_DB", "postgres")
 STORE = os.environ.get("BENCH_STORE", "moto")  # or "seaweedfs"
 PG_URL = os.environ.get("BENCH_PG_URL", "postgres://postgres@127.0.0.1:5432")
@@ -52,11 +55,20 @@ PG_NAME = os.environ.get("BENCH_PG_NAME", "kosha_bench_batch")
 REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 # The browser sends each small file's SHA-256; BENCH_BATCH_SHA256=0 measures a client that sends none.
 SHA256 = os.environ.get("BENCH_BATCH_SHA256", "1") == "1"
+# BENCH_BATCH_TRACE=1 adds each round's timeline of the batch's requests (and boto3's PUTs).
+TRACE = os.environ.get("BENCH_BATCH_TRACE", "0") == "1"
 
 
-def _pool_session() -> requests.Session:
+def _pool_session(*, resend: bool = False) -> requests.Session:
+    """A session of CONCURRENCY connections per host. resend=True sends a request again once
+    when its kept-alive connection was closed under it (gunicorn closes an idle one after
+    2 s, and may do so just as the next round reuses it): for the proxy's POSTs, which
+    put the same key again."""
+    retries = Retry(total=1, connect=1, read=1, status=0, allowed_methods=None) if resend else 0
     http = requests.Session()
-    http.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=CONCURRENCY, pool_connections=4))
+    http.mount(
+        "http://", requests.adapters.HTTPAdapter(pool_maxsize=CONCURRENCY, pool_connections=4, max_retries=retries)
+    )
     return http
 
 
@@ -64,6 +76,7 @@ class BatchBench(Bench):
     def __init__(self, workdir: Path):
         super().__init__(workdir)
         self.seaweed: SeaweedFS | None = None
+        self.trace: list[tuple[str, float, float, int]] | None = None  # the round's, when BENCH_BATCH_TRACE=1
         if STORE == "seaweedfs":
             # Volumes of 1 GiB: the suite's 64 MiB fill every ~1.7 rounds, and writes stall
             # ~0.7 s while the next volume grows (SeaweedFS's own default is 30 GiB).
@@ -77,6 +90,11 @@ class BatchBench(Bench):
             self.s3 = self._client(checksums="when_required")
         elif STORE != "moto":
             raise SystemExit(f"BENCH_STORE={STORE}: moto or seaweedfs")
+
+    @property
+    def store_pid(self) -> int:
+        """The object store's process: SeaweedFS's, or moto's (the first Bench started)."""
+        return self.seaweed.process.pid if self.seaweed is not None else self.processes[0].pid
 
     def store_start(self) -> None:
         if self.seaweed is None:
@@ -117,12 +135,39 @@ class BatchBench(Bench):
             files=[(f"{prefix}-{index}.bin", blob) for index, blob in enumerate(blobs)],
             connections=CONCURRENCY,
             sha256=SHA256,
+            trace=self.trace,
         )
 
     def run_boto3(self, prefix: str, blobs: list[bytes], http: requests.Session) -> None:
         def put(pair) -> None:
             index, blob = pair
+            began = time.perf_counter()
             self.s3.put_object(Bucket=self.bucket, Key=f"raw/{prefix}-{index}.bin", Body=blob)
+            if self.trace is not None:
+                self.trace.append(("put", began, time.perf_counter(), 1))
+
+        with concurrent.futures.ThreadPoolExecutor(CONCURRENCY) as pool:
+            list(pool.map(put, enumerate(blobs)))
+
+    def run_boto3_checked(self, prefix: str, blobs: list[bytes], http: requests.Session) -> None:
+        """put_object asking the store for what the browser's presigned PUT asks of it: a
+        SHA-256 the store checks (hashed here, as the browser hashes) and a conditional write
+        (If-None-Match: *). The like-for-like baseline of the store's work; `boto3` stays the target's."""
+
+        def put(pair) -> None:
+            index, blob = pair
+            began = time.perf_counter()
+            checksum = base64.b64encode(hashlib.sha256(blob).digest()).decode()
+            self.s3.put_object(
+                Bucket=self.bucket,
+                Key=f"raw/{prefix}-{index}.bin",
+                Body=blob,
+                ContentType="application/octet-stream",
+                ChecksumSHA256=checksum,
+                IfNoneMatch="*",
+            )
+            if self.trace is not None:
+                self.trace.append(("put", began, time.perf_counter(), 1))
 
         with concurrent.futures.ThreadPoolExecutor(CONCURRENCY) as pool:
             list(pool.map(put, enumerate(blobs)))
@@ -131,7 +176,12 @@ class BatchBench(Bench):
         def post(pair) -> None:
             index, blob = pair
             proxy_post(
-                http, app_url=self.app_url, route="proxy-small", name=f"{prefix}-{index}.bin", data=blob, timeout=120
+                self.proxy_http,
+                app_url=self.app_url,
+                route="proxy-small",
+                name=f"{prefix}-{index}.bin",
+                data=blob,
+                timeout=120,
             )
 
         with concurrent.futures.ThreadPoolExecutor(CONCURRENCY) as pool:
@@ -140,20 +190,30 @@ class BatchBench(Bench):
     def rounds(self) -> dict:
         blobs = [os.urandom(FILE_BYTES) for _ in range(FILES)]
         http = _pool_session()
+        self.proxy_http = _pool_session(resend=True)
         # One unmeasured pass of each warms the imports, connections and caches.
         for kind in KINDS:
             getattr(self, f"run_{kind}")(f"warm-{kind}", blobs[:CONCURRENCY], http)
+        timelines: dict[str, list[dict]] = {kind: [] for kind in ("batch", "boto3", "boto3_checked")}
         wall: dict[str, list[float]] = {kind: [] for kind in KINDS}
+        store_cpu: dict[str, list[float]] = {kind: [] for kind in KINDS}
+        client_cpu: dict[str, list[float]] = {kind: [] for kind in KINDS}
         cpu: dict[str, list[float]] = {kind: [] for kind in KINDS}
         app_requests: list[int] = []
         for number in range(ROUNDS):
             # Rotate the order, so that a slow patch of the machine hits each kind alike.
             order = KINDS[number % len(KINDS) :] + KINDS[: number % len(KINDS)]
             for kind in order:
-                cpu_before = cpu_seconds(self.app.pid)
+                self.trace = [] if TRACE else None
+                cpu_before, store_before = cpu_seconds(self.app.pid), cpu_seconds(self.store_pid)
+                client_before = time.process_time()
                 started = time.perf_counter()
                 made = getattr(self, f"run_{kind}")(f"r{number}-{kind}", blobs, http)
                 wall[kind].append(time.perf_counter() - started)
+                client_cpu[kind].append(time.process_time() - client_before)
+                store_cpu[kind].append(cpu_delta(store_before, cpu_seconds(self.store_pid)))
+                if self.trace is not None and kind in timelines:
+                    timelines[kind].append(_timeline(self.trace, started, wall[kind][-1]))
                 cpu[kind].append(cpu_delta(cpu_before, cpu_seconds(self.app.pid)) / FILES)
                 if kind == "batch":
                     app_requests.append(made)
@@ -170,10 +230,39 @@ class BatchBench(Bench):
             "app_cpu_ms_per_file_each_round": {
                 kind: [round(1000 * value, 3) for value in values] for kind, values in cpu.items()
             },
+            # The machine's 2 cores carry the store and this client too: their CPU per round.
+            "store_cpu_ms_each_round": {
+                kind: [round(1000 * value) for value in values] for kind, values in store_cpu.items()
+            },
+            "client_cpu_ms_each_round": {
+                kind: [round(1000 * value) for value in values] for kind, values in client_cpu.items()
+            },
             "batch_app_requests_each_round": app_requests,
             "wall_ratio_batch_over_boto3": _spread(wall["batch"], wall["boto3"]),
+            "wall_ratio_batch_over_boto3_checked": _spread(wall["batch"], wall["boto3_checked"]),
             "cpu_ratio_batch_over_proxy": _spread(cpu["batch"], cpu["proxy"]),
+            **({"timelines_ms": timelines} if TRACE else {}),
         }
+
+
+def _timeline(trace: list[tuple[str, float, float, int]], started: float, wall: float) -> dict:
+    """A round's requests in milliseconds from its start: every start and complete as
+    [began, ended, files], the PUTs' span and mean duration, the hashing's total."""
+    ms = lambda seconds: round(1000 * (seconds - started))  # noqa: E731
+    puts = [(began, ended) for kind, began, ended, _ in trace if kind == "put"]
+    timeline: dict = {"wall": round(1000 * wall)}
+    for kind in ("start", "complete"):
+        timeline[kind] = sorted([ms(began), ms(ended), files] for what, began, ended, files in trace if what == kind)
+    timeline["puts"] = {
+        "count": len(puts),
+        "first_began": ms(min(began for began, _ in puts)),
+        "last_ended": ms(max(ended for _, ended in puts)),
+        "mean_ms": round(1000 * statistics.mean(ended - began for began, ended in puts), 1),
+    }
+    hashing = [ended - began for kind, began, ended, _ in trace if kind == "hash"]
+    if hashing:
+        timeline["hash_total_ms"] = round(1000 * sum(hashing), 1)
+    return timeline
 
 
 def _spread(values: list[float], baseline: list[float]) -> dict:

@@ -95,10 +95,13 @@ def upload_like_the_browser(
     connections: int,
     folder=None,
     sha256: bool = True,
+    trace: list[tuple[str, float, float, int]] | None = None,
 ) -> int:
     """Upload `files` (name, bytes) as the browser does; `api(path, body)` POSTs to the app
     and answers its JSON, `http` PUTs to the store. sha256=False leaves the checksum out
     (as the browser does for a file it cannot hash, or an API client that sends none).
+    `trace`, when given, gets one (kind, began, ended, files) per request and hash
+    ("start", "put", "complete", "hash"; time.perf_counter() seconds).
     Returns how many requests the app got. Raises the first failure."""
     lock = threading.Lock()
     finished = threading.Event()
@@ -109,8 +112,14 @@ def upload_like_the_browser(
     requests_pool = ThreadPoolExecutor(16, thread_name_prefix="app")
     puts = ThreadPoolExecutor(connections, thread_name_prefix="store")
 
+    def traced(kind: str, began: float, files: int) -> None:
+        if trace is not None:
+            trace.append((kind, began, time.perf_counter(), files))
+
     def send_starts(key: str, bodies: list[dict]) -> list[dict]:
+        began = time.perf_counter()
         entries = api("/api/v1/uploads/batch/", {"folder": folder, "files": bodies})["files"]
+        traced("start", began, len(bodies))
         started = [entry["upload"]["id"] for entry in entries if entry["status"] == 201]
         with lock:
             state["requests"] += 1
@@ -121,7 +130,10 @@ def upload_like_the_browser(
     def send_completes(key: str, ids: list[str]) -> list[dict]:
         with lock:
             state["requests"] += 1
-        return api("/api/v1/uploads/batch/complete/", {"uploads": ids})["uploads"]
+        began = time.perf_counter()
+        entries = api("/api/v1/uploads/batch/complete/", {"uploads": ids})["uploads"]
+        traced("complete", began, len(ids))
+        return entries
 
     starts = Gatherer(send_starts, requests_pool, gather_s=GATHER_S, gather_max_s=GATHER_MAX_S)
     completes = Gatherer(send_completes, requests_pool, gather_s=COMPLETE_GATHER_S, gather_max_s=COMPLETE_GATHER_MAX_S)
@@ -146,12 +158,15 @@ def upload_like_the_browser(
                 count, held = count + 1, held + len(data)
                 chosen.append((name, data))
         for name, data in chosen:
+            began = time.perf_counter()
+            digest = hashlib.sha256(data).hexdigest() if sha256 else None
+            traced("hash", began, 1)
             body = {
                 "name": name,
                 "size": len(data),
                 "content_type": "application/octet-stream",
                 "on_conflict": "fail",
-                **({"sha256": hashlib.sha256(data).hexdigest()} if sha256 else {}),
+                **({"sha256": digest} if digest else {}),
             }
             starts.add("start", body).add_done_callback(lambda done, name=name, data=data: started(name, data, done))
 
@@ -162,8 +177,10 @@ def upload_like_the_browser(
 
     def put(name: str, data: bytes, upload: dict) -> None:
         try:
+            began = time.perf_counter()
             answer = http.put(upload["url"], data=data, headers=upload["headers"], timeout=120)
             answer.raise_for_status()
+            traced("put", began, 1)
         except Exception as exc:  # noqa: BLE001 - reported by the caller
             return fail(exc)
         with lock:

@@ -85,7 +85,7 @@ class Bench:
         self.token = manage("shell", "-c", BOOTSTRAP, env=self.env).strip().splitlines()[-1]
         self.app = gunicorn_start(port=self.app_port, workers=1, threads=8, env=self.env)
         self.processes.append(self.app)
-        wait_for(f"{self.app_url}/api/schema/")
+        wait_for(f"{self.app_url}/healthz")  # the schema takes seconds to build on a loaded machine
         self.session = requests.Session()
         self.session.headers["Authorization"] = f"Token {self.token}"
         self.app_requests = 0
