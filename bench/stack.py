@@ -28,7 +28,10 @@ def wait_for(url: str, timeout: float = 60) -> None:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
         try:
-            requests.get(url, timeout=2)
+            # Any answer will do; the first may take long on a loaded machine (the schema
+            # view builds the whole OpenAPI document): a short timeout would ask it again
+            # and again, and never see one.
+            requests.get(url, timeout=max(1.0, deadline - time.monotonic()))
             return
         except (requests.ConnectionError, requests.Timeout):  # a busy machine: try again
             time.sleep(0.2)
