@@ -168,7 +168,7 @@ class S3Backend(StorageBackend):
     def verifies_signed_checksums(self) -> bool:
         """As StorageBackend.verifies_signed_checksums: KOSHA_S3_VERIFIES_CHECKSUMS "true"
         or "false", or with "auto" the store's answer to a probe (s3_probe.py) made the
-        first time it is asked in this process (two PUTs and a delete; False until the
+        first time it is asked in this process (two PUTs, a HEAD and a delete; False until the
         probe decides)."""
         if self._verifies_checksums != "auto":
             return self._verifies_checksums == "true"

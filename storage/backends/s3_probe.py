@@ -6,9 +6,11 @@ trust: reporting is not verifying. So the backend asks the store itself, once pe
 process (KOSHA_S3_VERIFIES_CHECKSUMS=auto): two PUTs through URLs made by presign_put,
 as a browser sends them, to two fresh keys under `kosha-probes/`, one whose body matches
 its signed checksum (the control) and one whose body does not. The store verifies when it
-takes the first and refuses the second with a 4xx: the two requests differ only in the
-checksum's agreement with the bytes. It does not when it takes both. Anything else (the
-control refused, a 5xx, no answer) decides nothing; the probe objects are deleted.
+takes the first, refuses the second with a 4xx, and holds nothing at the second's key
+afterwards (a store that answers an error but keeps the bytes it refused verifies
+nothing): the two requests differ only in the checksum's agreement with the bytes. It
+does not when it takes both. Anything else (the control refused, a 5xx, no answer)
+decides nothing; the probe objects are deleted.
 
 Spec: AWS S3 User Guide, "Checking object integrity" (S3 compares a checksum sent with an
 upload with the one it computes and reports an error when they differ); AWS S3 API
@@ -51,12 +53,16 @@ def store_verifies_checksums(backend: S3Backend, http: Any) -> bool | None:
     """Whether the store behind backend refused a body that does not match the checksum
     its presigned PUT signed (True), took it (False), or None when the probe decides
     nothing. `http`: botocore's HTTP session to send the PUTs with. Deletes what it stored.
-    Makes two PUTs and a delete; raises nothing."""
+    Makes two PUTs, a HEAD of the refused one's key and a delete; raises nothing."""
     body = os.urandom(32)
     good_key, bad_key = f"{PROBE_PREFIX}{uuid7()}", f"{PROBE_PREFIX}{uuid7()}"
+    kept_refused: bool | None = None
     try:
         good = _put(backend, http, key=good_key, body=body, sha256_b64=_sha256_b64(body))
         bad = _put(backend, http, key=bad_key, body=body, sha256_b64=_sha256_b64(body[::-1]))
+        if good == 200 and bad is not None and 400 <= bad < 500:
+            # A refusal vouches for nothing if the store kept the bytes it refused.
+            kept_refused = _present(backend, bad_key)
     finally:
         try:
             backend.delete(keys=[good_key, bad_key])
@@ -67,8 +73,16 @@ def store_verifies_checksums(backend: S3Backend, http: Any) -> bool | None:
     if bad == 200:
         return False
     if bad is not None and 400 <= bad < 500:
-        return True
+        return None if kept_refused is None else not kept_refused
     return None
+
+
+def _present(backend: S3Backend, key: str) -> bool | None:
+    """Whether the store holds an object at key (its HEAD), or None when it fails."""
+    try:
+        return backend.head(key=key) is not None
+    except BackendError:
+        return None
 
 
 def _put(backend: S3Backend, http: Any, *, key: str, body: bytes, sha256_b64: str) -> int | None:
