@@ -24,6 +24,7 @@ one executemany of a one-row UPDATE.
 from __future__ import annotations
 
 import functools
+import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -53,6 +54,9 @@ _AS_IS_ON_POSTGRESQL = frozenset(
     }
 )
 
+# A type's modifier, as in varchar(255) or numeric(10, 2).
+_TYPE_MODIFIER = re.compile(r"\([^)]*\)")
+
 # A field with no value given and no constant default: the caller must give it.
 _REQUIRED = object()
 
@@ -74,7 +78,11 @@ def _prep_save(field: Field, value: Any) -> Any:
 
 
 def _array_type(field: Field) -> str:
-    return f"{field.db_type(connection)}[]"
+    """The array type of the field's column without its length ("varchar[]" for
+    varchar(255)): PostgreSQL cuts an over-long value silently under an explicit cast to
+    varchar(n), whereas storing a value of the bare type in the column is an assignment
+    cast, which refuses it (DataError) as the ORM's INSERT and UPDATE do."""
+    return f"{_TYPE_MODIFIER.sub('', field.db_type(connection))}[]"
 
 
 def _default_of(field: Field) -> Any:

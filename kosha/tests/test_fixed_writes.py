@@ -9,7 +9,7 @@ from unittest import mock
 from zoneinfo import ZoneInfo
 
 import pytest
-from django.db import IntegrityError, connection, transaction
+from django.db import DataError, IntegrityError, connection, transaction
 
 from activity.models import ActivityEvent
 from kosha.fixed_writes import rows_insert, rows_insert_write, rows_update, rows_update_write
@@ -288,3 +288,25 @@ def test_a_row_gets_the_orms_constant_defaults_and_must_be_given_the_rest():
         None,
         None,
     )
+
+
+@pytest.mark.postgres
+def test_a_value_too_long_for_its_column_is_refused_as_the_orm_refuses_it_not_cut(owner):
+    # PostgreSQL cuts an over-long value silently under an explicit cast to varchar(n)
+    # (and so under ::varchar(n)[]); the ORM's INSERT and UPDATE refuse it (DataError).
+    statement = rows_insert(File)
+    now = datetime.now(UTC)
+    row = statement.row(
+        {"id": uuid.uuid4(), "name": "n" * 256, "created_at": now, "updated_at": now, "owner_id": owner.pk}
+    )
+    with pytest.raises(DataError), transaction.atomic():
+        File.objects.create(owner=owner, name="n" * 256)
+
+    with pytest.raises(DataError), transaction.atomic():
+        rows_insert_write(statement, [row])
+    stored = factories.stored_file(owner, "a.txt", b"x")
+    with pytest.raises(DataError), transaction.atomic():
+        rows_update_write(rows_update(File, ("content_type",)), [("t" * 256, stored.pk)])
+
+    assert not File.objects.filter(owner=owner, name__startswith="nn").exists()
+    assert File.objects.get(pk=stored.pk).content_type == "text/plain"
