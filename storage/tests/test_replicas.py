@@ -334,3 +334,28 @@ def test_a_local_directory_replica_serves_downloads_while_the_s3_primary_is_down
     assert replicas_verify().problems == 0
     backend.delete(keys=[key])
     assert backend.replica.head(key=key) is None
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_batchs_listing_asks_the_primary_and_fails_over_to_heads_while_it_is_down(
+    replica_settings, primary_server, owner
+):
+    from storage import keys as object_keys
+
+    backend = get_backend()
+    # The primary's word (SeaweedFS verifies), not the replica's (moto does not).
+    assert backend.verifies_signed_checksums is True
+    assert backend.replica.verifies_signed_checksums is False
+    only_replica, *in_primary = (object_keys.blob_key(owner.pk) for _ in range(3))
+    backend.replica.put_bytes(key=only_replica, data=b"old", content_type="text/plain")
+    for key in in_primary:
+        backend.primary.put_bytes(key=key, data=b"fresh", content_type="text/plain")
+
+    listed = backend.list_keys(keys=[only_replica, *in_primary])
+
+    assert set(listed) == set(in_primary)
+    assert {item.size_bytes for item in listed.values()} == {5}
+    backend.breaker.trip()
+    primary_server.stop()
+    with pytest.raises(PrimaryDown):
+        backend.list_keys(keys=in_primary)
