@@ -7,8 +7,9 @@ nothing else.
   is refilled, a chunk at a time. A file whose PUT is done holds no room.
 - Each file is hashed (SHA-256, as upload.js `sha256Hex`) and starts with on_conflict
   "fail" (upload-conflict.js ASK: a taken name would ask the user); its start goes through a
-  Gatherer: starts asked for together go as one POST .../uploads/batch/ of up to
-  BATCH_MAX_FILES, after GATHER_MS without a new one (at most GATHER_MAX_MS after the first).
+  Gatherer: the files the queue chose in one pass are a wave (upload-batch.js `batchWave`),
+  whose starts go as one POST .../uploads/batch/ of up to BATCH_MAX_FILES as soon as the last
+  of them asks (GATHER_S / GATHER_MAX_S only as a backstop).
 - The PUT goes straight to the store (`connections` at a time: the browser's connections
   per host).
 - The completes of the files started together go as one POST .../batch/complete/ as soon as
@@ -117,7 +118,7 @@ def upload_like_the_browser(
     queued = list(files)
     holding: dict[str, int] = {}  # name -> bytes: started, PUT not done
     chunks: dict[str, tuple[int, int]] = {}  # upload id -> (chunk number, files in it)
-    state = {"left": len(files), "error": None, "chunks": 0, "requests": 0}
+    state = {"left": len(files), "error": None, "chunks": 0, "waves": 0, "requests": 0}
     requests_pool = ThreadPoolExecutor(16, thread_name_prefix="app")
     puts = ThreadPoolExecutor(connections, thread_name_prefix="store")
 
@@ -166,6 +167,8 @@ def upload_like_the_browser(
                 holding[name] = len(data)
                 count, held = count + 1, held + len(data)
                 chosen.append((name, data))
+            state["waves"] += 1
+            wave = state["waves"]  # upload-batch.js batchWave: the files chosen in one pass
         for name, data in chosen:
             began = time.perf_counter()
             digest = hashlib.sha256(data).hexdigest() if sha256 else None
@@ -177,7 +180,9 @@ def upload_like_the_browser(
                 "on_conflict": "fail",
                 **({"sha256": digest} if digest else {}),
             }
-            starts.add("start", body).add_done_callback(lambda done, name=name, data=data: started(name, data, done))
+            starts.add(f"start#{wave}", body, len(chosen)).add_done_callback(
+                lambda done, name=name, data=data: started(name, data, done)
+            )
 
     def started(name: str, data: bytes, done: Future) -> None:
         if done.exception():

@@ -5,10 +5,13 @@
 // of a thousand photos thus costs a handful of requests to the app; the bytes still go
 // straight to the store, one PUT per file.
 //
-// The files started together complete together: a start batch's completes go as one
-// request as soon as the last of its files asks (the PUTs of a chunk finish close to each
-// other), with the timers only as a backstop for a file that failed or was cancelled on
-// the way. The queue (upload-panel.js) starts the next chunk while this one's PUTs run.
+// The queue (upload-panel.js) starts small files in waves (batchWave): a wave's starts go
+// as one request as soon as the last of its files asks, with the gather timers only as a
+// backstop for a file that never asks (cancelled, or resumed as a multipart upload). The
+// files started together complete together: a start batch's completes go as one request as
+// soon as the last of its files asks (the PUTs of a chunk finish close to each other), with
+// the timers only as a backstop for a file that failed or was cancelled on the way. The
+// queue starts the next chunk while this one's PUTs run.
 //
 // Only the signed-in API has batches; a drop link's uploads use the single requests.
 import { ApiError, api } from "./lib/api.js";
@@ -16,7 +19,7 @@ import { withRetry } from "./lib/retry.js";
 
 export const BATCH_MAX_FILES = 100; // per request (the server takes up to 500)
 export const BATCH_FILE_MAX_BYTES = 8 * 1024 * 1024; // larger files upload alone
-const GATHER_MS = 100; // a batch of starts waits this long after its latest request for more...
+const GATHER_MS = 100; // starts outside a wave (or a wave short of files) wait this long for more...
 const GATHER_MAX_MS = 1000; // ...but never longer than this after its first
 // Backstop for a chunk whose completes do not all arrive (a file failed or was cancelled
 // between its start and its complete): what came goes after this pause, or this long after
@@ -94,6 +97,7 @@ export class Gatherer {
 // Upload id -> the chunk it started in ({ id, size }): its completes go together.
 const chunks = new Map();
 let chunkCount = 0;
+let waveCount = 0;
 
 const starts = new Gatherer(async (key, files) => {
   const { uploads, folder } = JSON.parse(key);
@@ -114,10 +118,22 @@ const completes = new Gatherer(
   { gatherMs: COMPLETE_GATHER_MS, gatherMaxMs: COMPLETE_GATHER_MAX_MS },
 );
 
-/** Start one file's upload within a batch: resolves with the session, as uploadStart does. */
-export async function batchStart(body, { uploads }) {
+/**
+ * A wave of `size` small files that the queue starts together: pass it to batchStart (through
+ * uploadStart) with each, and their starts go as one request once all `size` have asked.
+ */
+export function batchWave(size) {
+  waveCount += 1;
+  return { id: waveCount, size };
+}
+
+/**
+ * Start one file's upload within a batch: resolves with the session, as uploadStart does.
+ * `wave`: the batchWave() it belongs to, or null (it waits GATHER_MS for others).
+ */
+export async function batchStart(body, { uploads, wave = null }) {
   const { folder = null, ...file } = body;
-  const entry = await starts.add(JSON.stringify({ uploads, folder }), file);
+  const entry = await starts.add(JSON.stringify({ uploads, folder, wave: wave?.id ?? null }), file, wave?.size);
   return entry.upload;
 }
 

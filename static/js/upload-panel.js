@@ -12,7 +12,7 @@
 import { el, progressBar, setProgress } from "./lib/dom.js";
 import { countOf, formatBytes, formatDuration } from "./lib/format.js";
 import { UPLOADS_URL, choosesOnConflict, uploadAbort, uploadState } from "./upload.js";
-import { batchable } from "./upload-batch.js";
+import { batchWave, batchable } from "./upload-batch.js";
 import { ConflictChoices } from "./upload-conflict.js";
 import { recordMatchesFile, uploadForget, uploadRecords } from "./upload-store.js";
 import { actionButton, uploadRow } from "./upload-row.js";
@@ -46,6 +46,10 @@ const hooks = {
 // A file whose PUT is done ("finishing": only its complete is left) holds no URL and no
 // bytes any more, so it makes room; the room is refilled a chunk at a time, once half of it
 // is free, so the next chunk's start request runs while the previous chunk's PUTs still do.
+// The small files started for the first time in one pass are a wave (batchWave): their
+// starts go as one request as soon as the last of them asks, not after a gathering pause.
+// A file started again (retried, resumed, or re-started with the user's choice for a taken
+// name) wakes the queue on its own, so it gathers with the others for a moment instead.
 const isSmall = (task) => batchable(task.file.size, task.uploads);
 const holdsSlot = (task) => task.running && task.state !== "finishing";
 
@@ -56,6 +60,7 @@ function pump() {
   let smallBytes = small.reduce((sum, task) => sum + task.file.size, 0);
   const refill = smallCount <= SMALL_FILES_AT_ONCE / 2 && smallBytes <= SMALL_BYTES_AT_ONCE / 2;
   let large = tasks.filter((task) => task.running && !isSmall(task)).length;
+  const wave = [];
   for (const task of tasks) {
     if (task.state !== "queued" || task.running) continue;
     if (isSmall(task)) {
@@ -65,11 +70,17 @@ function pump() {
       if (!room) continue;
       smallCount += 1;
       smallBytes += task.file.size;
+      if (task.runs) task.start();
+      else wave.push(task);
     } else {
       if (large >= FILES_AT_ONCE) continue;
       large += 1;
+      task.start();
     }
-    task.start();
+  }
+  if (wave.length) {
+    const started = batchWave(wave.length);
+    for (const task of wave) task.start({ wave: started });
   }
   scheduleRender();
 }

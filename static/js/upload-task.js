@@ -63,6 +63,8 @@ export class UploadTask {
     this.running = false;
     this.starting = false; // the start request is in flight: cancelling must wait for its session
     this.cancelRequested = false;
+    this.wave = null; // the batchWave() this run starts with (upload-panel.js), if any
+    this.runs = 0; // how many times the queue has started this task
     this.meter = new SpeedMeter();
     this.row = this.render();
   }
@@ -235,7 +237,9 @@ export class UploadTask {
     this.onConflict ??= this.conflicts?.startPolicy() ?? null;
     let session;
     try {
-      session = await uploadStart(this.file, { folder: this.folderId, uploads: this.uploads, onConflict: this.onConflict });
+      const { wave } = this;
+      this.wave = null; // a second start (an expired URL, a conflict's choice) goes on its own
+      session = await uploadStart(this.file, { folder: this.folderId, uploads: this.uploads, onConflict: this.onConflict, wave });
     } finally {
       this.starting = false;
     }
@@ -329,7 +333,10 @@ export class UploadTask {
     this.hooks.removed(this);
   }
 
-  start() {
+  /** Run the task; `wave` is the batchWave() its start belongs to (small files), or null. */
+  start({ wave = null } = {}) {
+    this.wave = wave;
+    this.runs += 1;
     this.running = true;
     this.run().finally(() => {
       this.running = false;

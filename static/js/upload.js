@@ -129,8 +129,9 @@ export function choosesOnConflict(uploads) {
  * could leave a second reservation. Quota errors (413 quota_exceeded) come from here, before
  * any byte is sent; with onConflict "fail", so does a taken name (409, reason name_taken).
  * onConflict: "version" | "rename" | "fail", or null for the server's default (version).
+ * wave: the batchWave() a small file starts with (upload-panel.js), or null.
  */
-export async function uploadStart(file, { folder = null, uploads = UPLOADS_URL, onConflict = null, signal } = {}) {
+export async function uploadStart(file, { folder = null, uploads = UPLOADS_URL, onConflict = null, signal, wave = null } = {}) {
   const sha256 = await sha256Hex(file);
   const body = {
     name: file.name,
@@ -143,7 +144,7 @@ export async function uploadStart(file, { folder = null, uploads = UPLOADS_URL, 
     ...(onConflict ? { on_conflict: onConflict } : {}),
   };
   // Small files start together: one request for the starts asked for at about the same time.
-  if (batchable(file.size, uploads)) return batchStart(body, { uploads });
+  if (batchable(file.size, uploads)) return batchStart(body, { uploads, wave });
   return oneStartAtATime(uploads, () => api("POST", uploads, body, { signal }));
 }
 

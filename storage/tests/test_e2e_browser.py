@@ -7,12 +7,13 @@ from the browser to the store exactly as in production.
 """
 
 import os
+import time
 from pathlib import Path
 
 import pytest
 from playwright.sync_api import expect
 
-from kosha.testing.browser import docs_screenshot_refresh, drop_file, store_put_gate
+from kosha.testing.browser import docs_screenshot_refresh, drop_file, drop_files, store_put_gate
 from plans.models import Plan
 from storage.models import UploadSession
 
@@ -210,6 +211,36 @@ def test_cancel_aborts_the_session_and_releases_the_reservation(store, signed_up
     expect(item).to_have_attribute("data-state", "cancelled")
     assert UploadSession.objects.get(name="big.bin").status == UploadSession.Status.ABORTED
     assert puts["through"] == 0
+
+
+def test_a_drop_of_small_files_starts_and_completes_them_without_waiting_for_a_timer(
+    store, signed_up_page, live_server
+):
+    page = signed_up_page
+    batches = []  # (start or complete, how many files)
+
+    def app_request(request):
+        if request.url.endswith("/api/v1/uploads/batch/"):
+            batches.append(("start", len(request.post_data_json["files"])))
+        elif request.url.endswith("/api/v1/uploads/batch/complete/"):
+            batches.append(("complete", len(request.post_data_json["uploads"])))
+
+    page.on("request", app_request)
+    contents = {f"scan {number:02d}.txt": f"scan number {number}\n" * (number + 1) for number in range(12)}
+    # The page's timers stop: a request that waited for a gathering pause would never go.
+    page.clock.install()
+    page.clock.pause_at(int(time.time() * 1000) + 60_000)
+
+    drop_files(page, contents)
+
+    for _ in range(UPLOAD_TIMEOUT_MS // 100):
+        if set(_root_files(page, live_server)) == set(contents):
+            break
+        page.wait_for_timeout(100)
+    # The queue started the 12 files as one wave: one start as soon as the 12th asked, one
+    # complete as soon as the 12th PUT ended.
+    assert set(_root_files(page, live_server)) == set(contents), batches
+    assert batches == [("start", 12), ("complete", 12)], batches
 
 
 def test_a_drop_of_sixty_small_files_costs_a_handful_of_app_requests(store, signed_up_page, live_server):

@@ -3,7 +3,7 @@ import assert from "node:assert/strict";
 import { describe, it } from "node:test";
 
 import { ApiError } from "../lib/api.js";
-import { BATCH_FILE_MAX_BYTES, Gatherer, batchable, entryError } from "../upload-batch.js";
+import { BATCH_FILE_MAX_BYTES, Gatherer, batchWave, batchable, entryError } from "../upload-batch.js";
 
 function recorder(answer = (items) => items.map((item) => ({ status: 200, item }))) {
   const sent = [];
@@ -42,6 +42,25 @@ describe("Gatherer", () => {
 
     assert.deepEqual(sent, [["chunk", ["a", "b"]]]);
     assert.equal(answers.length, 2);
+  });
+
+  it("sends each wave of starts (a key and its size) the moment its last file asks, with no timer", async () => {
+    const { sent, send } = recorder();
+    const stopped = { setTimeout: () => 0, clearTimeout: () => {} }; // a gathering pause would never end
+    const gatherer = new Gatherer(send, { timers: stopped });
+    const [first, second] = [batchWave(2), batchWave(1)];
+
+    await Promise.all([
+      gatherer.add(`wave ${first.id}`, "a", first.size),
+      gatherer.add(`wave ${second.id}`, "c", second.size),
+      gatherer.add(`wave ${first.id}`, "b", first.size),
+    ]);
+
+    assert.notEqual(first.id, second.id);
+    assert.deepEqual(sent, [
+      [`wave ${second.id}`, ["c"]],
+      [`wave ${first.id}`, ["a", "b"]],
+    ]);
   });
 
   it("rejects only the items whose entry is an error, with the single request's ApiError", async () => {
