@@ -94,6 +94,32 @@ def test_start_and_complete_cost_the_same_queries_for_10_and_50_files(protocol, 
     assert_usage_consistent(owner)
 
 
+def _version_queries(protocol: ProtocolClient, count: int) -> int:
+    """The queries of a batch complete that adds a version to each of count live files."""
+    names = list(_files(count, prefix=f"v{count}", size=64))
+    for _round in range(2):
+        contents = {name: os.urandom(64) for name in names}
+        started = protocol.batch_start(_described(contents))
+        ids = protocol.batch_put(started.json()["files"], contents)
+        with CaptureQueriesContext(connection) as complete_queries:
+            completed = protocol.batch_complete(ids)
+        answers = completed.json()["uploads"]
+        assert [answer["status"] for answer in answers] == [200] * count
+    assert {answer["file"]["version"] for answer in answers} == {2}
+    return len(complete_queries)
+
+
+@pytest.mark.parametrize("store_name", ["local"])
+def test_a_batch_of_new_versions_costs_the_same_queries_for_10_and_50_files(protocol, owner):
+    # complete: the sessions, BEGIN, the Usage lock, the session locks, the name checks
+    # (2), the Usage UPDATE, the last version numbers, the versions' INSERT, the files'
+    # UPDATE, the sessions' UPDATE, the activity INSERT, COMMIT (no files' INSERT: no
+    # file is new; the token is cached).
+    assert _version_queries(protocol, 10) == _version_queries(protocol, 50) == 13
+    assert FileVersion.objects.filter(file__owner=owner).count() == 2 * 60
+    assert_usage_consistent(owner)
+
+
 @LOCAL_AND_S3
 def test_one_bad_file_gets_its_own_error_and_the_others_start(protocol, owner):
     factories.folder(owner, "Albums")
