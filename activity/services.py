@@ -18,7 +18,7 @@ from django.conf import settings
 from django.db import connection, transaction
 from django.utils import timezone
 
-from activity.hooks import events_committed, events_recorded
+from activity.hooks import events_committed
 from activity.models import ActivityEvent
 from kosha.fixed_writes import rows_insert, rows_insert_write
 from kosha.origin import Origin
@@ -76,7 +76,6 @@ def activity_record(
         via=origin.via if origin is not None else "",
         ip_address=origin.ip if origin is not None else None,
     )
-    events_recorded.send(sender=ActivityEvent, events=[event])
     transaction.on_commit(lambda: activity_committed(events=[event]), robust=True)
     return event
 
@@ -102,7 +101,6 @@ def activity_record_many(events: list[ActivityEvent]) -> list[ActivityEvent]:
         event.pk = pk
         event._state.adding = False
         event._state.db = alias
-    events_recorded.send(sender=ActivityEvent, events=events)
     transaction.on_commit(lambda: activity_committed(events=events), robust=True)
     return events
 
@@ -148,8 +146,8 @@ def activity_event_build(
 
 def activity_committed(*, events: list[ActivityEvent]) -> None:
     """Called once the transaction that recorded `events` has committed: sends
-    activity.hooks.events_committed with their ids and the events themselves. The hook for what reads events after commit
-    (notifications, e-mail); today nothing listens. A receiver's error is logged, never
+    activity.hooks.events_committed with their ids and the events themselves: the hook for what reads events after commit
+    (notifications.receivers writes the notices). A receiver's error is logged, never
     raised into the request whose change has already committed."""
     event_ids = [event.pk for event in events]
     for receiver, result in events_committed.send_robust(sender=ActivityEvent, event_ids=event_ids, events=events):

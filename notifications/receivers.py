@@ -1,13 +1,17 @@
-"""Notices from what happened, written in the same transaction (activity.hooks.events_recorded,
-plans.hooks.usage_grew): a share received, files dropped through a link, a collaborator's
-changes in my space, my storage crossing 80/95/100 %."""
+"""Notices from what happened, written after the change commits (activity.hooks.events_committed,
+plans.hooks.usage_grew; DESIGN.md: notifications are fed by activity events after commit): a
+share received, files dropped through a link, a collaborator's changes in my space, my storage
+crossing 80/95/100 %. A change that rolls back tells nobody; a notice that fails to be
+written is logged by the hook and never undoes the change. The notices of one commit are
+written in one transaction of their own, their e-mail queued when it commits."""
 
 from __future__ import annotations
 
+from django.db import transaction
 from django.dispatch import receiver
 from django.urls import reverse
 
-from activity.hooks import events_recorded
+from activity.hooks import events_committed
 from activity.models import ActivityEvent
 from notifications.models import Kind
 from notifications.services import notify, notify_batched
@@ -36,6 +40,21 @@ def _folder_url(folder_id) -> str:
     return reverse("folder", args=[folder_id]) if folder_id else reverse("home")
 
 
+def _tells_someone(event: ActivityEvent) -> bool:
+    """Whether `event` makes a notice (decided from its fields alone, no query)."""
+    return (
+        (event.kind == K.SHARE_CREATED and bool(event.detail.get("grantee")))
+        or (event.kind == K.UPLOAD_COMPLETED and event.via == "link" and event.owner_id is not None)
+        or (
+            event.kind in CHANGE_KINDS
+            and event.via in PERSON_VIAS
+            and event.actor_id is not None
+            and event.owner_id is not None
+            and event.actor_id != event.owner_id
+        )
+    )
+
+
 def _from_event(event: ActivityEvent) -> None:
     if event.kind == K.SHARE_CREATED and event.detail.get("grantee"):
         # An invitation (no account yet) is told by its own e-mail, not here.
@@ -48,7 +67,7 @@ def _from_event(event: ActivityEvent) -> None:
             url=url,
             key=event.item_id,
         )
-    elif event.kind == K.UPLOAD_COMPLETED and event.via == "link" and event.owner_id:
+    elif event.kind == K.UPLOAD_COMPLETED and event.via == "link":
         # One notice per drop folder (a drop link's folder) per batch window.
         notify_batched(
             user_id=event.owner_id,
@@ -57,13 +76,7 @@ def _from_event(event: ActivityEvent) -> None:
             about=event.item_name,
             url=_folder_url(event.item_parent_id),
         )
-    elif (
-        event.kind in CHANGE_KINDS
-        and event.via in PERSON_VIAS
-        and event.actor_id is not None
-        and event.owner_id is not None
-        and event.actor_id != event.owner_id
-    ):
+    else:  # a collaborator's change (_tells_someone said so)
         notify_batched(
             user_id=event.owner_id,
             kind=Kind.COLLABORATOR_CHANGES,
@@ -74,10 +87,14 @@ def _from_event(event: ActivityEvent) -> None:
         )
 
 
-@receiver(events_recorded, dispatch_uid="notifications.from_activity")
+@receiver(events_committed, dispatch_uid="notifications.from_activity")
 def _notices_from_events(sender, events, **kwargs) -> None:
-    for event in events:
-        _from_event(event)
+    telling = [event for event in events if _tells_someone(event)]
+    if not telling:  # most events (the owner's own changes): no transaction opened
+        return
+    with transaction.atomic():
+        for event in telling:
+            _from_event(event)
 
 
 @receiver(usage_grew, dispatch_uid="notifications.quota")

@@ -1,11 +1,11 @@
-"""Writes of the notifications app: notices made in the transaction of what they are about,
+"""Writes of the notifications app: notices made after what they are about has committed,
 read marks, e-mail choices, and the worker's mail.
 
-Who calls: notifications.receivers (activity.hooks.events_recorded and
-plans.hooks.usage_grew, both sent inside the change's transaction) and the
-link-expiry task. E-mail is never sent here in the request: notify() queues the mail
-task on commit (a rolled-back change sends nothing), batched notices are mailed by
-batches_close() (a scheduled task) once their window ends.
+Who calls: notifications.receivers (activity.hooks.events_committed and
+plans.hooks.usage_grew, both sent after the change's transaction commits, so a rolled-back
+change tells nobody) and the link-expiry task. E-mail is never sent here in the request:
+notify() queues the mail task when the notice's own transaction commits, batched notices
+are mailed by batches_close() (a scheduled task) once their window ends.
 """
 
 from __future__ import annotations
@@ -41,7 +41,8 @@ def notify(
     *, user_id: uuid.UUID | str, kind: str, who: str = "", about: str = "", url: str = "", key: str = ""
 ) -> Notification:
     """One notice for user_id, its e-mail queued for after commit (when the user wants
-    that kind by e-mail: the task checks). Call inside the change's transaction. One INSERT."""
+    that kind by e-mail: the task checks). Call once the change it tells of has committed
+    (a receiver of an after-commit hook, or a task). One INSERT."""
     notification = Notification.objects.create(
         user_id=user_id, kind=kind, batch_key=key[:64], who=who[:254], about=about[:255], url=url[:500]
     )

@@ -95,12 +95,18 @@ def _check_fits(usage: Usage, *, size_bytes: int, files: int, largest_file_bytes
 
 
 def _announce_growth(usage: Usage, before: int) -> None:
-    # Inside the caller's transaction, under the Usage lock: receivers (notifications'
-    # quota thresholds) see each growth once, in order.
+    # The numbers are taken now, under the Usage lock, so each growth is its own range
+    # and a threshold falls in exactly one whatever order the announcements run in; the
+    # receivers (notifications' quota thresholds) run after the commit, so a growth that
+    # rolls back tells nobody (DESIGN.md: notifications after commit).
     if usage.used_bytes > before:
-        usage_grew.send(
-            sender=Usage, user_id=usage.user_id, before=before, after=usage.used_bytes, limit=usage.plan.storage_bytes
-        )
+        growth = {
+            "user_id": usage.user_id,
+            "before": before,
+            "after": usage.used_bytes,
+            "limit": usage.plan.storage_bytes,
+        }
+        transaction.on_commit(lambda: usage_grew.send(sender=Usage, **growth), robust=True)
 
 
 # How often a refused conditional reservation is tried again when reading the row shows

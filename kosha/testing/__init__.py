@@ -18,6 +18,8 @@ What is where:
 - `kosha.testing.races`: `run_concurrently(count, work)` (threads with their own
   connections, released together) and `run_before` / `run_after` (a competing change run
   at the exact moment a given function is called; `in_thread=True` inside a lock).
+- `kosha.testing.commits`: `committed()`, a block whose on-commit work (notices, e-mail,
+  tasks) runs when it ends, as after its own commit, and never again.
 - `kosha.testing.network`: `free_port()` on 127.0.0.1 for a server a test starts.
 - `kosha.testing.bad_input`: `BAD_NAMES`, the names every door that takes a name refuses
   (parametrize with it).

@@ -13,6 +13,7 @@ from django.contrib.auth import get_user_model
 from django.utils import timezone
 
 from kosha.origin import TASK
+from kosha.testing.commits import committed
 from sharing.models import Share, ShareLink
 from sharing.services.links import share_link_create
 from sharing.services.shares import share_create
@@ -115,8 +116,10 @@ def unreachable_folder_ids(owner, stranger) -> list[str]:
 
 
 def share(owner, item: File | Folder, grantee, role: str = "viewer") -> Share:
-    """Share the owner's file or folder with `grantee` as "viewer" or "editor"."""
-    return share_create(actor=owner, item=item, email=grantee.email, role=role, origin=TASK)
+    """Share the owner's file or folder with `grantee` as "viewer" or "editor", committed:
+    its after-commit work (the grantee's notice) runs too, as after a real request."""
+    with committed():
+        return share_create(actor=owner, item=item, email=grantee.email, role=role, origin=TASK)
 
 
 def link(

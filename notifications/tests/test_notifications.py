@@ -1,6 +1,7 @@
-"""Notifications (issue 11 item 6): each kind made once per event, in the change's
-transaction; batched kinds coalesce; e-mail leaves only after commit, by the worker, and
-only for the kinds a person keeps on."""
+"""Notifications (issue 11 item 6): each kind made once per event, after the change
+commits (DESIGN.md: notifications are fed by activity events after commit), never for a
+change that rolls back; batched kinds coalesce; e-mail leaves only after commit, by the
+worker, and only for the kinds a person keeps on."""
 
 from datetime import timedelta
 
@@ -10,13 +11,14 @@ from django.db import transaction
 from django.test import Client
 from django.utils import timezone
 
-from kosha.origin import TASK, Origin
+from kosha.origin import Origin
 from kosha.testing.clients import api_as, web_as
-from kosha.testing.factories import folder, link, pending_upload, stored_file, user
+from kosha.testing.commits import committed
+from kosha.testing.factories import folder, link, pending_upload, share, stored_file, user
 from notifications.models import Kind, Notification, Preference
 from notifications.services import batches_close
 from notifications.tasks import links_expiring_task
-from plans.models import Plan
+from plans.models import Plan, Usage
 from plans.services import usage_set_plan
 from sharing.services.shares import share_create
 from storage.services.folders import folder_update
@@ -37,6 +39,60 @@ def _close_batches(capture):
         return batches_close(now=timezone.now() + timedelta(days=1))
 
 
+# --- written after the change commits, never for one that rolls back ----------------------
+
+
+def _dropped_through_a_link(world):
+    upload = pending_upload(world.owner, "scan.pdf", b"dropped", folder=world.shared)
+    return lambda: upload_complete(actor=None, upload=upload, origin=LINK), Kind.LINK_DROP
+
+
+def _changed_by_a_collaborator(world):
+    upload = pending_upload(world.owner, "edit.txt", b"x", folder=world.shared, by=world.editor)
+    return lambda: upload_complete(actor=world.editor, upload=upload, origin=WEB), Kind.COLLABORATOR_CHANGES
+
+
+def _filling_the_storage(world):
+    used_bytes = Usage.objects.get(user=world.owner).used_bytes
+    plan = Plan.objects.create(
+        code="exact", name="Exact", storage_bytes=used_bytes + 10, max_files=100, max_file_bytes=100, versions_kept=1
+    )
+    usage_set_plan(user=world.owner, plan=plan)
+    upload = pending_upload(world.owner, "last.bin", b"x" * 10)  # completed: 100 % full
+    return lambda: upload_complete(actor=world.owner, upload=upload, origin=WEB), Kind.QUOTA
+
+
+@pytest.mark.parametrize("change_of", [_dropped_through_a_link, _changed_by_a_collaborator, _filling_the_storage])
+def test_a_change_that_rolls_back_tells_nobody_and_the_same_change_committed_tells_once(world, change_of):
+    change, kind = change_of(world)
+
+    with committed(), pytest.raises(RuntimeError), transaction.atomic():
+        change()
+        assert not notices(world.owner, kind)  # never written inside the change's transaction
+        raise RuntimeError("abandon")
+    assert not notices(world.owner, kind)
+
+    with committed():
+        change()
+    assert len(notices(world.owner, kind)) == 1
+
+
+@pytest.mark.django_db(transaction=True)
+def test_with_real_commits_a_share_tells_its_grantee_only_once_it_has_committed(owner):
+    friend = user("friend")
+    team = folder(owner, "Team")
+    with pytest.raises(RuntimeError), transaction.atomic():
+        share_create(actor=owner, item=team, email=friend.email, origin=WEB)
+        raise RuntimeError("abandon")
+    assert not Notification.objects.filter(user=friend).exists()
+
+    share_create(actor=owner, item=team, email=friend.email, origin=WEB)  # commits
+
+    (notice,) = notices(friend, Kind.SHARE_RECEIVED)
+    assert notice.about == "Team"
+    assert [message.to for message in mail.outbox] == [[friend.email]]
+
+
 # --- a share received ------------------------------------------------------------------------
 
 
@@ -47,6 +103,7 @@ def test_a_share_received_is_one_notice_and_one_mail_after_commit(owner, django_
         with transaction.atomic():
             share_create(actor=owner, item=team, email=friend.email, role="editor", origin=WEB)
             assert mail.outbox == []  # nothing leaves inside the transaction
+            assert not notices(friend, Kind.SHARE_RECEIVED)  # nor is the notice written in it
 
     (notice,) = notices(friend, Kind.SHARE_RECEIVED)
     assert notice.text == f"{owner.email} shared “Team” with you"
@@ -124,10 +181,13 @@ def test_drops_through_a_link_coalesce_into_one_notice_and_one_mail(
 
 
 def test_a_collaborators_changes_coalesce_per_collaborator(world, local_settings, django_capture_on_commit_callbacks):
+    mail.outbox.clear()  # the world's two grantees were told of their shares
     for number in range(2):
         upload = pending_upload(world.owner, f"edit-{number}.txt", b"x", folder=world.shared, by=world.editor)
-        upload_complete(actor=world.editor, upload=upload, origin=WEB)
-    folder_update(actor=world.editor, folder=world.sub, name="Renamed sub", origin=WEB)
+        with committed():
+            upload_complete(actor=world.editor, upload=upload, origin=WEB)
+    with committed():
+        folder_update(actor=world.editor, folder=world.sub, name="Renamed sub", origin=WEB)
     # The owner's own changes and a task's are nobody's collaboration.
     folder(world.owner, "Mine", world.shared)
     stored_file(world.owner, "own.txt", b"own", folder=world.shared)
@@ -154,11 +214,14 @@ def small_plan(owner):
 
 
 def test_quota_thresholds_are_told_once_per_crossing(owner, small_plan, local_settings):
-    stored_file(owner, "a.bin", b"x" * 50)  # 50 %
-    assert not notices(owner, Kind.QUOTA)
-    stored_file(owner, "b.bin", b"x" * 30)  # 80 %
-    stored_file(owner, "c.bin", b"x" * 5)  # 85 %: no new crossing
-    stored_file(owner, "d.bin", b"x" * 15)  # 100 %: 95 and 100 crossed at once, the highest told
+    for name, size_bytes in [
+        ("a.bin", 50),  # 50 %
+        ("b.bin", 30),  # 80 %
+        ("c.bin", 5),  # 85 %: no new crossing
+        ("d.bin", 15),  # 100 %: 95 and 100 crossed at once, the highest told
+    ]:
+        with committed():
+            stored_file(owner, name, b"x" * size_bytes)
 
     assert [(n.about, n.text) for n in reversed(notices(owner, Kind.QUOTA))] == [
         ("80", "Your storage is 80 % full"),
@@ -192,9 +255,7 @@ def test_a_link_about_to_expire_is_told_once(owner, django_capture_on_commit_cal
 
 def test_the_api_pages_marks_read_and_counts(world):
     for number in range(3):
-        share_create(
-            actor=world.owner, item=stored_file(world.owner, f"f{number}.txt"), email=world.stranger.email, origin=TASK
-        )
+        share(world.owner, stored_file(world.owner, f"f{number}.txt"), world.stranger)
     client = api_as(world.stranger)
     assert client.get(f"{API}/notifications/unread/").json() == {"unread": 3}
 
@@ -217,9 +278,7 @@ def test_the_api_pages_marks_read_and_counts(world):
 
 def test_the_list_is_one_query_whatever_its_length(world, django_assert_num_queries):
     for number in range(4):
-        share_create(
-            actor=world.owner, item=stored_file(world.owner, f"f{number}.txt"), email=world.stranger.email, origin=TASK
-        )
+        share(world.owner, stored_file(world.owner, f"f{number}.txt"), world.stranger)
     client = api_as(world.stranger)
     with django_assert_num_queries(1):
         assert len(client.get(f"{API}/notifications/").json()["items"]) == 4

@@ -93,6 +93,8 @@ def test_the_rate_limit_counts_known_and_unknown_addresses_alike(world, settings
 
 
 def test_the_invitation_mail_leaves_after_commit_only(world, django_capture_on_commit_callbacks):
+    mail.outbox.clear()  # the world's two grantees were told of their shares
+
     with django_capture_on_commit_callbacks(execute=True):
         with transaction.atomic():
             share_create(actor=world.owner, item=world.sub, email=NEW_ADDRESS, role="editor", origin=TASK)
@@ -112,6 +114,7 @@ def test_a_rolled_back_share_sends_no_mail(world, django_capture_on_commit_callb
     class Abandon(Exception):
         pass
 
+    mail.outbox.clear()  # the world's two grantees were told of their shares
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         with pytest.raises(Abandon):
             with transaction.atomic():
@@ -290,6 +293,7 @@ def test_sign_up_does_not_say_whether_an_address_is_registered(world, mandatory_
     def sign_up(email):
         return Client().post("/accounts/signup/", {"email": email, "password1": PASSWORD, "password2": PASSWORD})
 
+    mail.outbox.clear()  # the world's two grantees were told of their shares
     taken = sign_up(world.stranger.email)
     free = sign_up("free-address@example.org")
 
