@@ -58,6 +58,7 @@ class InvalidCharacter(InvalidInput):
 
 class NumberOutOfRange(InvalidInput):
     reason = "number_out_of_range"
+    default_message = "The body holds a number no field can take."
 
 
 class InvalidCursor(InvalidInput):
@@ -66,7 +67,6 @@ class InvalidCursor(InvalidInput):
 
     reason = "invalid_cursor"
     default_message = "This cursor is not valid here; start again from the first page."
-    default_message = "The body holds a number no field can take."
 
 
 class FolderCycle(InvalidInput):

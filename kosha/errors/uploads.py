@@ -87,7 +87,7 @@ class UploadExpired(UploadGone):
 class UploadFailed(UploadGone):
     reason = "upload_failed"
     session_status = "failed"
-    default_message = "This upload was failed."
+    default_message = "This upload failed before it was recorded; start it again."
 
 
 class CopyGone(SessionGone, abstract=True):
@@ -95,18 +95,26 @@ class CopyGone(SessionGone, abstract=True):
 
 
 class CopyAborted(CopyGone):
+    """Its session was cancelled meanwhile (Settings, Unfinished uploads; or the account's deletion)."""
+
     reason = "copy_aborted"
     session_status = "aborted"
-    default_message = "This copy took too long and was cancelled."
+    default_message = "This copy was cancelled before it finished; nothing was copied."
 
 
 class CopyExpired(CopyGone):
+    """Its session outlived KOSHA_UPLOAD_SESSION_HOURS and the sweeper ended it."""
+
     reason = "copy_expired"
     session_status = "expired"
-    default_message = "This copy took too long and was cancelled."
+    default_message = "This copy took too long and was cancelled; nothing was copied."
 
 
 class CopyFailed(CopyGone):
+    """Its session was failed meanwhile (its destination folder was deleted from the trash)."""
+
     reason = "copy_failed"
     session_status = "failed"
-    default_message = "This copy took too long and was cancelled."
+    default_message = (
+        "This copy failed before it was recorded (its destination folder may have been deleted); nothing was copied."
+    )

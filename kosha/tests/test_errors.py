@@ -10,13 +10,17 @@ from kosha import errors
 from kosha.api import error_json
 from kosha.errors import (
     Conflict,
+    CopyAborted,
     CopyExpired,
+    CopyFailed,
     CopyGone,
     DomainError,
     FinalConflict,
     FolderTrashed,
+    InvalidCursor,
     NameTaken,
     NameTakenByFolder,
+    NumberOutOfRange,
     RateLimited,
     SizeMismatch,
     UploadAborted,
@@ -77,6 +81,53 @@ def test_every_error_code_and_reason_is_unique():
 
     assert len(concrete) > 40
     assert sorted(identities) == sorted(set(identities)), [i for i in identities if identities.count(i) > 1]
+
+
+# Errors that say the same thing because the same thing is true: a file's name is taken,
+# whether a file or a folder wanted it.
+SAME_MESSAGE_ON_PURPOSE = {frozenset({"name_taken", "name_taken_by_file"})}
+
+
+def test_no_two_errors_share_a_message_of_their_own():
+    """A message pasted from a neighbour (three copy statuses that all "took too long", a
+    cursor error that spoke of numbers) tells a client the wrong story."""
+    _import_project_modules()
+    by_message: dict[str, set[str]] = {}
+    for cls in _every_error_class():
+        if not cls.abstract and "default_message" in vars(cls):
+            by_message.setdefault(cls.default_message, set()).add(_identity(cls))
+
+    shared = {frozenset(names) for names in by_message.values() if len(names) > 1}
+
+    assert shared <= SAME_MESSAGE_ON_PURPOSE, shared
+
+
+@pytest.mark.parametrize(
+    ("error", "says"),
+    [
+        (CopyAborted(), "cancelled before it finished"),
+        (CopyExpired(), "took too long"),
+        (CopyFailed(), "failed before it was recorded"),
+        (UploadFailed(), "failed before it was recorded"),
+        (InvalidCursor(), "cursor"),
+        (NumberOutOfRange(), "number"),
+    ],
+)
+def test_an_error_says_what_happened(error, says):
+    assert says in error.message
+
+
+def test_a_session_that_ended_unrecorded_is_told_by_its_own_message():
+    messages = {status: UploadGone.for_status(status).message for status in ("aborted", "expired", "failed")}
+    copies = {status: CopyGone.for_status(status).message for status in ("aborted", "expired", "failed")}
+
+    assert messages == {
+        "aborted": "This upload was aborted.",
+        "expired": "This upload has expired.",
+        "failed": "This upload failed before it was recorded; start it again.",
+    }
+    assert all("copy" in message and "nothing was copied" in message for message in copies.values())
+    assert len(set(copies.values())) == 3
 
 
 def test_a_class_that_names_neither_a_code_nor_a_reason_is_refused():

@@ -92,7 +92,7 @@ def version_record(
                 raise FileVersion.DoesNotExist("The version this upload recorded was deleted.")
             return FileVersion.objects.select_related("file__current_version").get(pk=locked.version_id)
         if locked.status != UploadSession.Status.PENDING:
-            raise UploadGone.for_status(locked.status, f"This upload was {locked.status}.")
+            raise UploadGone.for_status(locked.status)
         # Lock the destination so a concurrent trash of the folder cannot miss this file.
         folder = None
         if locked.folder_id is not None:

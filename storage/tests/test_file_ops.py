@@ -9,11 +9,13 @@ from rest_framework.test import APIClient
 from kosha.testing import factories
 from kosha.testing.bad_input import BAD_NAMES
 from kosha.testing.factories import stored_file
+from kosha.testing.races import run_before
 from plans.models import Plan
 from plans.services import usage_set_plan
 from storage.backends import get_backend
 from storage.keys import user_prefix
 from storage.models import File, FileVersion, UploadSession
+from storage.services.recording import session_abandon
 from storage.tests.protocol import assert_usage_consistent, usage_of
 
 pytestmark = pytest.mark.django_db
@@ -283,6 +285,36 @@ def test_a_copy_the_store_cannot_make_is_503_and_releases_the_reservation(store,
     assert response.json()["error"]["code"] == "store_unavailable"
     assert (_snapshot(owner), _usage_numbers(owner)) == before
     assert _objects(owner) == []
+    assert_usage_consistent(owner)
+
+
+@pytest.mark.parametrize(
+    ("status", "says"),
+    [
+        ("aborted", "This copy was cancelled before it finished; nothing was copied."),
+        ("expired", "This copy took too long and was cancelled; nothing was copied."),
+        (
+            "failed",
+            "This copy failed before it was recorded (its destination folder may have been deleted); "
+            "nothing was copied.",
+        ),
+    ],
+)
+def test_a_copy_whose_session_ended_meanwhile_is_410_and_says_how_it_ended(
+    local_settings, owner_client, owner, status, says
+):
+    file = stored_file(owner, "a.txt", b"abc")
+
+    def end_the_copys_session():
+        session = UploadSession.objects.get(owner=owner, status=UploadSession.Status.PENDING)
+        session_abandon(session=session, status=status)
+
+    with run_before("storage.services.copies.version_record", end_the_copys_session):
+        response = owner_client.post(f"/api/v1/files/{file.pk}/copy/", {}, format="json")
+
+    assert response.status_code == 410
+    assert response.json()["error"] == {"code": "gone", "message": says, "reason": f"copy_{status}"}
+    assert File.objects.filter(owner=owner).count() == 1
     assert_usage_consistent(owner)
 
 

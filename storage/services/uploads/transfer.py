@@ -28,7 +28,7 @@ def upload_require_pending(upload: UploadSession) -> None:
     if upload.status == UploadSession.Status.COMPLETED:
         raise UploadCompleted()
     if upload.status != UploadSession.Status.PENDING:
-        raise UploadGone.for_status(upload.status, f"This upload was {upload.status}.")
+        raise UploadGone.for_status(upload.status)
     if upload.expires_at <= timezone.now():
         raise UploadExpired("This upload has expired.")
 
