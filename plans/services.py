@@ -19,12 +19,13 @@ an account that has none (a raw loaddata). Reads and locks never create it.
 
 from __future__ import annotations
 
+import functools
 import uuid
 from collections.abc import Iterable
 from typing import TYPE_CHECKING
 
-from django.db import transaction
-from django.db.models import Exists, F, OuterRef
+from django.db import connection, transaction
+from django.db.models import Field
 from django.utils import timezone
 
 from kosha.errors import FileTooLarge, QuotaExceeded, StorageFull, TooManyFiles
@@ -114,6 +115,55 @@ def _announce_growth(usage: Usage, before: int) -> None:
 _RESERVE_ATTEMPTS = 3
 
 
+@functools.cache
+def _reserve_statement(*, with_files: bool) -> str:
+    """The conditional UPDATE of a reservation, written once from the models' tables and
+    columns (only names are interpolated; every value is bound): the counters grow only if
+    the row still fits the plan after it (the largest file, the bytes and, when `with_files`,
+    the file slots), checked by the database on the row it changes. The same statement as
+    the ORM's `Usage.objects.filter(Exists(room), user_id=...).update(...)`, without
+    compiling it on every start (plans/tests/test_quota_sql.py compares the two)."""
+    quote = connection.ops.quote_name
+    usage, plan = quote(Usage._meta.db_table), quote(Plan._meta.db_table)
+
+    def column(model: type[Usage] | type[Plan], name: str) -> str:
+        field = model._meta.get_field(name)
+        assert isinstance(field, Field)  # a concrete column, never a relation's reverse side
+        return quote(field.column)
+
+    def counter(name: str) -> str:
+        return f"{usage}.{column(Usage, name)}"
+
+    def limit(name: str) -> str:
+        return f"p.{column(Plan, name)}"
+
+    files_fit = (
+        f" AND {limit('max_files')} >= {counter('file_count')} + {counter('reserved_files')} + %s" if with_files else ""
+    )
+    return (
+        f"UPDATE {usage} SET {column(Usage, 'reserved_bytes')} = {counter('reserved_bytes')} + %s,"  # noqa: S608
+        f" {column(Usage, 'reserved_files')} = {counter('reserved_files')} + %s, {column(Usage, 'updated_at')} = %s"
+        f" WHERE {counter('user')} = %s AND EXISTS (SELECT 1 FROM {plan} p"
+        f" WHERE {limit('id')} = {counter('plan')} AND {limit('max_file_bytes')} >= %s"
+        f" AND {limit('storage_bytes')} >= {counter('used_bytes')} + {counter('reserved_bytes')} + %s{files_fit})"
+    )
+
+
+def _reserve_values(*, user_id: uuid.UUID, size_bytes: int, files: int, largest: int) -> list:
+    """The values _reserve_statement binds, in its order, prepared as the ORM prepares them."""
+    values = [
+        size_bytes,
+        files,
+        Usage._meta.get_field("updated_at").get_db_prep_value(timezone.now(), connection),
+        Usage._meta.get_field("user").get_db_prep_value(user_id, connection),
+        largest,
+        size_bytes,
+    ]
+    if files:
+        values.append(files)
+    return values
+
+
 def quota_reserve(
     *, user: User | uuid.UUID, size_bytes: int, files: int = 1, largest_file_bytes: int | None = None
 ) -> None:
@@ -136,21 +186,13 @@ def quota_reserve(
         _check_fits(usage, size_bytes=size_bytes, files=files, largest_file_bytes=largest_file_bytes)
 
     if largest <= STORE_MAX_OBJECT_BYTES:
-        room = Plan.objects.filter(
-            pk=OuterRef("plan_id"),
-            max_file_bytes__gte=largest,
-            storage_bytes__gte=OuterRef("used_bytes") + OuterRef("reserved_bytes") + size_bytes,
-        )
-        if files:
-            room = room.filter(max_files__gte=OuterRef("file_count") + OuterRef("reserved_files") + files)
-        reserve = Usage.objects.filter(Exists(room), user_id=user_id)
+        sql = _reserve_statement(with_files=bool(files))
+        values = _reserve_values(user_id=user_id, size_bytes=size_bytes, files=files, largest=largest)
         for _ in range(_RESERVE_ATTEMPTS):
-            if reserve.update(
-                reserved_bytes=F("reserved_bytes") + size_bytes,
-                reserved_files=F("reserved_files") + files,
-                updated_at=timezone.now(),
-            ):
-                return
+            with connection.cursor() as cursor:
+                cursor.execute(sql, values)
+                if cursor.rowcount:
+                    return
             refuse()  # a row that fits now had room freed in between: try again
     refuse()  # over the store's own per-object limit: FileTooLarge
     raise StorageFull(

@@ -1,9 +1,9 @@
-"""Hot reads by primary key as fixed SQL statements, for the requests every page and API
-call makes (the access rule's fetch of a folder): the statement is written once from
-the models' tables and columns and run with the id bound as a parameter, and the rows
-become model instances as the ORM builds them (every concrete field, converted as the
-ORM converts it, the owner set as select_related sets it), without the ORM compiling
-the same query on every request.
+"""Hot reads as fixed SQL statements, for the requests every page and API call makes (the
+access rule's fetch of a folder) and every upload start and complete makes (who holds a
+name): each statement is written once from the models' tables and columns and run with
+its values bound as parameters, and the rows become model instances or values as the ORM
+builds them (every concrete field, converted as the ORM converts it, the owner set as
+select_related sets it), without the ORM compiling the same query on every request.
 """
 
 from __future__ import annotations
@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Field
 
-from storage.models import Folder
+from storage.models import File, Folder
 
 Converters = list[tuple[int, tuple[Callable, ...], Any]]
 
@@ -96,3 +96,40 @@ def live_folder_with_owner(folder_id: uuid.UUID) -> Folder | None:
     owner = get_user_model().from_db(connection.alias, owner_shape.attnames, values[split:])
     Folder._meta.get_field("owner").set_cached_value(folder, owner)
     return folder
+
+
+@functools.cache
+def _name_holders_query(at_root: bool) -> tuple[str, Converters]:
+    """SELECT of the live file and the live folder holding a name in one folder (at_root:
+    the root, a NULL parent), one UNION ALL: what storage.names.name_holders read with
+    the ORM (File and Folder filtered by owner, folder, name and deleted_at IS NULL)."""
+    quote = connection.ops.quote_name
+
+    def part(model: Any, parent: str, kind: str) -> str:
+        column = quote(model._meta.get_field(parent).column)
+        where_parent = f"{column} IS NULL" if at_root else f"{column} = %s"
+        # Only the models' table and column names are interpolated, never a value.
+        return (
+            f"SELECT {quote(model._meta.pk.column)}, '{kind}' FROM {quote(model._meta.db_table)}"  # noqa: S608
+            f" WHERE {quote(model._meta.get_field('owner').column)} = %s AND {where_parent}"
+            f" AND {quote(model._meta.get_field('name').column)} = %s"
+            f" AND {quote(model._meta.get_field('deleted_at').column)} IS NULL"
+        )
+
+    sql = f"{part(File, 'folder', 'file')} UNION ALL {part(Folder, 'parent', 'folder')}"
+    return sql, converters_of({0: File._meta.pk}, "holder")
+
+
+def name_holder_rows(*, owner_id: uuid.UUID, folder_id: uuid.UUID | None, name: str) -> list[tuple[uuid.UUID, str]]:
+    """(id, "file" or "folder") of each live file and folder named `name` in folder_id
+    (None: the root) of owner_id: at most one of each, live names being unique. One
+    query; locks nothing."""
+    sql, converters = _name_holders_query(folder_id is None)
+    owner = File._meta.pk.get_db_prep_value(owner_id, connection)
+    params: list[Any] = (
+        [owner] if folder_id is None else [owner, File._meta.pk.get_db_prep_value(folder_id, connection)]
+    )
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*params, name, *params, name])
+        rows = cursor.fetchall()
+    return [tuple(row_convert(list(row), converters)) for row in rows]  # type: ignore[misc]

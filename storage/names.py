@@ -31,9 +31,9 @@ import uuid
 
 import idna.core
 import regex
-from django.db.models import Value
 
 from kosha.errors import InvalidName
+from storage.fixed_reads import name_holder_rows
 from storage.models import File, Folder
 
 MAX_NAME_BYTES = 255
@@ -149,15 +149,10 @@ def name_with_counter(name: str, counter: int, *, suffix: str = "") -> str:
 def name_holders(*, owner, folder_id, name: str) -> tuple[bool, uuid.UUID | None]:
     """Who holds `name` in folder_id (None: the root) of `owner` (a user or its id): (a
     live folder does, the live file's id or None), in one query (a UNION of the two
-    lookups). Locks nothing: under the owner's usage_lock the answer still holds when
-    written."""
-    live = {"owner": owner, "deleted_at__isnull": True, "name": name}
-    # order_by(): no ORDER BY inside the compound statement (SQLite refuses one).
-    files = File.objects.filter(folder_id=folder_id, **live).order_by().annotate(kind=Value("file"))
-    folders = Folder.objects.filter(parent_id=folder_id, **live).order_by().annotate(kind=Value("folder"))
-    rows = list(
-        files.values_list("pk", "kind").union(folders.values_list("pk", "kind"), all=True)
-    )  # live names are unique: at most one of each
+    lookups, fixed SQL: storage.fixed_reads.name_holder_rows). Locks nothing: under the
+    owner's usage_lock the answer still holds when written."""
+    owner_id = owner if isinstance(owner, uuid.UUID) else owner.pk
+    rows = name_holder_rows(owner_id=owner_id, folder_id=folder_id, name=name)
     file_id = next((pk for pk, kind in rows if kind == "file"), None)
     return any(kind == "folder" for _, kind in rows), file_id
 

@@ -1,14 +1,18 @@
 """storage.fixed_reads against the ORM query each statement replaces: the same instances,
-field for field, with the owner loaded, and nothing for a trashed or unknown id."""
+field for field, with the owner loaded, and nothing for a trashed or unknown id; the
+same holders of a name."""
 
 import uuid
 
 import pytest
+from django.db.models import Value
 from django.utils import timezone
 
+from kosha.origin import TASK
 from kosha.testing import factories
-from storage.fixed_reads import live_folder_with_owner
-from storage.models import Folder
+from storage.fixed_reads import live_folder_with_owner, name_holder_rows
+from storage.models import File, Folder
+from storage.services.trash import file_trash
 
 pytestmark = pytest.mark.django_db
 
@@ -39,3 +43,36 @@ def test_a_trashed_or_unknown_folder_is_not_read(owner):
 
     assert live_folder_with_owner(trashed.pk) is None
     assert live_folder_with_owner(uuid.uuid4()) is None
+
+
+def _orm_name_holders(owner, folder_id, name) -> list:
+    """What storage.names.name_holders read with the ORM before name_holder_rows."""
+    live = {"owner": owner, "deleted_at__isnull": True, "name": name}
+    files = File.objects.filter(folder_id=folder_id, **live).order_by().annotate(kind=Value("file"))
+    folders = Folder.objects.filter(parent_id=folder_id, **live).order_by().annotate(kind=Value("folder"))
+    return sorted(files.values_list("pk", "kind").union(folders.values_list("pk", "kind"), all=True))
+
+
+def test_who_holds_a_name_is_read_as_the_orm_reads_it(owner, stranger, local_settings, django_assert_num_queries):
+    photos = factories.folder(owner, "Photos")
+    factories.folder(owner, "Photos", photos)  # a folder named as its parent, inside it
+    factories.stored_file(owner, "a.txt", folder=photos)
+    factories.stored_file(owner, "café.txt")  # NFC, at the root
+    old = factories.stored_file(owner, "old.txt", folder=photos)
+    file_trash(actor=owner, file=old, origin=TASK)
+    factories.stored_file(stranger, "a.txt")
+    factories.folder(stranger, "Photos")
+    cases = [
+        (folder_id, name)
+        for folder_id in (None, photos.pk, uuid.uuid4())
+        for name in ("Photos", "a.txt", "café.txt", "cafe\u0301.txt", "old.txt", "A.TXT", "none")
+    ]
+
+    for folder_id, name in cases:
+        with django_assert_num_queries(1):
+            found = name_holder_rows(owner_id=owner.pk, folder_id=folder_id, name=name)
+        expected = _orm_name_holders(owner, folder_id, name)
+        assert sorted(found) == expected, (folder_id, name)
+        assert [type(pk) for pk, _ in found] == [uuid.UUID] * len(found)
+    assert sorted(kind for _, kind in name_holder_rows(owner_id=owner.pk, folder_id=None, name="Photos")) == ["folder"]
+    assert [kind for _, kind in name_holder_rows(owner_id=owner.pk, folder_id=photos.pk, name="a.txt")] == ["file"]

@@ -15,6 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kosha.errors import InvalidInput, NameTaken, NameTakenByFolder, StoreUnavailable
+from kosha.fixed_inserts import row_insert
 from kosha.metrics import UPLOADS_STARTED
 from plans.services import STORE_MAX_OBJECT_BYTES, quota_reserve
 from storage import keys
@@ -189,17 +190,17 @@ def upload_start(
     *, actor: User | None, place: Place, lifetime: timedelta | None = None, **fields: Unpack[StartFields]
 ) -> UploadStart:
     """Validate, create the session and reserve quota in one transaction (the bytes, and a
-        file slot unless it will be a new version of a live file: one conditional UPDATE of
-        the Usage row, plans.services.quota_reserve), sign the PUT (or start
-        the multipart upload). `place` is where the file lands (the door checked
-        that actor may add there): its owner's plan limits and quota apply, whoever the
-        actor is; actor (an editor, the owner, or None for a drop through a link) is the
-    X to 5 GiB) makes it a multipart upload
-        with parts of that size whatever size_bytes is: a body of unknown length whose
-        reservation then grows with it (storage/services/uploads/reserve.py). `lifetime`: how
-        long the session and its reservation last (default KOSHA_UPLOAD_SESSION_HOURS; shorter
-        for an anonymous drop). Raises InvalidName, InvalidInput, QuotaExceeded (before any
-        byte moves), NameTaken, NameTakenByFolder, StoreUnavailable."""
+    file slot unless it will be a new version of a live file: one conditional UPDATE of
+    the Usage row, plans.services.quota_reserve), sign the PUT (or start
+    the multipart upload). `place` is where the file lands (the door checked
+    that actor may add there): its owner's plan limits and quota apply, whoever the
+    actor is; actor (an editor, the owner, or None for a drop through a link) is the
+    session's `created_by`. `part_size_bytes` (8 MiB to 5 GiB) makes it a multipart upload
+    with parts of that size whatever size_bytes is: a body of unknown length whose
+    reservation then grows with it (storage/services/uploads/reserve.py). `lifetime`: how
+    long the session and its reservation last (default KOSHA_UPLOAD_SESSION_HOURS; shorter
+    for an anonymous drop). Raises InvalidName, InvalidInput, QuotaExceeded (before any
+    byte moves), NameTaken, NameTakenByFolder, StoreUnavailable."""
     owner = place.owner
     folder = place.folder
     request = start_request_clean(**fields)
@@ -218,7 +219,7 @@ def upload_start(
         upload = session_build(
             actor=actor, place=place, request=request, reserved_files=reserved_files, lifetime=lifetime
         )
-        upload.save(force_insert=True)
+        row_insert(upload)  # fixed SQL: the hottest INSERT of the protocol (kosha/fixed_inserts.py)
         # Last before the commit: the conditional UPDATE holds the Usage row only from
         # here to the commit, and a refusal rolls the session back.
         quota_reserve(user=owner, size_bytes=request.size_bytes, files=reserved_files)
