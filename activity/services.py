@@ -61,23 +61,21 @@ def activity_record(
     item_name (the name at the time), item_parent_id (the folder holding it after the
     change, a UUID; None at the top of the space). Call inside the transaction of the change it
     records. Raises ValueError for an unknown kind. Locks nothing."""
-    if kind not in ActivityEvent.Kind.values:
-        raise ValueError(f"Unknown activity kind {kind!r}")
     owner_id = owner if owner is None or isinstance(owner, uuid.UUID | str) else owner.pk
-    event = ActivityEvent.objects.create(
-        actor=_user_or_none(actor),
-        owner_id=owner_id,
+    event = activity_event_build(
         kind=kind,
+        actor=actor,
+        # An id as text is read as the ORM's UUID field reads it.
+        owner_id=uuid.UUID(owner_id) if isinstance(owner_id, str) else owner_id,
+        origin=origin,
         item_type=item_type,
-        item_id="" if item_id is None else str(item_id),
-        item_name=(item_name or "")[:255],
+        item_id=item_id,
+        item_name=item_name,
         item_parent_id=item_parent_id,
         detail=detail or {},
-        via=origin.via if origin is not None else "",
-        ip_address=origin.ip if origin is not None else None,
+        at=timezone.now(),
     )
-    transaction.on_commit(lambda: activity_committed(events=[event]), robust=True)
-    return event
+    return activity_record_many([event])[0]
 
 
 def activity_record_many(events: list[ActivityEvent]) -> list[ActivityEvent]:
@@ -110,18 +108,18 @@ def activity_event_build(
     kind: str,
     actor: User | AnonymousUser | None,
     owner_id: uuid.UUID | None,
-    origin: Origin,
+    origin: Origin | None,
     item_type: str,
-    item_id: uuid.UUID | str,
+    item_id: uuid.UUID | str | None,
     item_name: str,
     item_parent_id: uuid.UUID | None,
     detail: dict,
     at: datetime,
 ) -> ActivityEvent:
-    """The unsaved event, for activity_record_many, as activity_record would write it
-    (the actor loaded, an anonymous one as None; the name cut to 255 characters), built
+    """The unsaved event, for activity_record_many (the arguments as activity_record's;
+    the actor loaded, an anonymous one as None; the name cut to 255 characters), built
     from its row (kosha.fixed_writes) without the keyword __init__'s work per field. `at`
-    is when it happened (aware)."""
+    is when it happened (aware). Raises ValueError for an unknown kind (when recorded)."""
     person = cast("User | None", _user_or_none(actor))
     row = rows_insert(ActivityEvent).row(
         {
@@ -129,12 +127,12 @@ def activity_event_build(
             "owner_id": owner_id,
             "kind": kind,
             "item_type": item_type,
-            "item_id": str(item_id),
-            "item_name": item_name[:255],
+            "item_id": "" if item_id is None else str(item_id),
+            "item_name": (item_name or "")[:255],
             "item_parent_id": item_parent_id,
             "detail": detail,
-            "via": origin.via,
-            "ip_address": origin.ip,
+            "via": origin.via if origin is not None else "",
+            "ip_address": origin.ip if origin is not None else None,
             "at": at,
         }
     )

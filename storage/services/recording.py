@@ -19,15 +19,17 @@ from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, TypedDict
 
 from django.conf import settings
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
 from django_q.tasks import async_task
 
 from activity.models import ActivityEvent
 from kosha.errors import AccountDeleting, FolderTrashed, NameTaken, NameTakenByFolder, UploadGone
+from kosha.fixed_writes import rows_insert, rows_insert_write, rows_update, rows_update_write
 from kosha.metrics import UPLOADS_COMPLETED
 from kosha.origin import Origin
+from kosha.task_broker import task_broker
 from plans.services import quota_commit, quota_release, usage_lock
 from storage.audit import item_event_record
 from storage.backends import BackendError, get_backend
@@ -48,6 +50,14 @@ class _LastNumber(TypedDict):
 
 
 logger = logging.getLogger(__name__)
+
+# The fields a recorded version changes on its file and on its session.
+_FILE_VERSION_SET = ("current_version_id", "size_bytes", "content_type", "updated_at")
+_SESSION_CLOSE_SET = ("status", "finished_at", "version_id")
+_FILE_OWNER = File._meta.get_field("owner")
+_FILE_FOLDER = File._meta.get_field("folder")
+_FILE_CURRENT_VERSION = File._meta.get_field("current_version")
+_VERSION_FILE = FileVersion._meta.get_field("file")
 
 
 def version_record(
@@ -104,6 +114,8 @@ def version_record(
         name, existing_id = _name_for(session=locked, owner=owner, name_policy=name_policy)
         now = timezone.now()
         version_id = uuid.uuid4()
+        alias = connection.alias
+        # The rows by fixed statements (kosha/fixed_writes.py), as the batch writes them.
         if existing_id is not None:
             joined = _file_lock_with_last_number(file_id=existing_id)
             number = (joined.last_number or 0) + 1
@@ -113,43 +125,60 @@ def version_record(
             file.size_bytes = locked.size_bytes
             file.content_type = locked.content_type
             file.updated_at = now
-            file.save(update_fields=["current_version", "size_bytes", "content_type", "updated_at"])
+            rows_update_write(
+                rows_update(File, _FILE_VERSION_SET), [(version_id, file.size_bytes, file.content_type, now, file.pk)]
+            )
         else:
             # Born pointing at its first version (inserted next): the foreign key is
             # checked at commit (Django makes it DEFERRABLE INITIALLY DEFERRED), so the
             # file needs no UPDATE after the version exists.
-            file = File(
-                owner=owner,
-                folder=folder,
-                name=name,
-                content_type=locked.content_type,
-                current_version_id=version_id,
-                size_bytes=locked.size_bytes,
-                updated_at=now,
+            file_insert = rows_insert(File)
+            file_row = file_insert.row(
+                {
+                    "id": uuid.uuid4(),
+                    "name": name,
+                    "created_at": now,
+                    "updated_at": now,
+                    "owner_id": owner.pk,
+                    "folder_id": folder.pk if folder is not None else None,
+                    "current_version_id": version_id,
+                    "size_bytes": locked.size_bytes,
+                    "content_type": locked.content_type,
+                }
             )
             try:
-                file.save(force_insert=True)
+                rows_insert_write(file_insert, [file_row])
             except IntegrityError:
                 # The name was taken meanwhile: the exception leaving this atomic() block
                 # rolls the whole transaction back (no savepoint needed).
                 raise NameTaken("Another file with this name appeared here; try again.") from None
+            file = File.from_db(alias, file_insert.attnames, file_row)
+            _FILE_OWNER.set_cached_value(file, owner)
+            _FILE_FOLDER.set_cached_value(file, folder)
             number, files_added = 1, 1
 
-        version = FileVersion.objects.create(
-            id=version_id,
-            file=file,
-            number=number,
-            key=locked.key,
-            size_bytes=locked.size_bytes,
-            content_type=locked.content_type,
-            sha256=sha256,
-            etag=etag.strip('"'),
-            created_by_id=locked.created_by_id,
-            width=copied_from.width if copied_from else None,
-            height=copied_from.height if copied_from else None,
-            sha1=copied_from.sha1 if copied_from else "",  # the same bytes
+        version_insert = rows_insert(FileVersion)
+        version_row = version_insert.row(
+            {
+                "id": version_id,
+                "file_id": file.pk,
+                "number": number,
+                "key": locked.key,
+                "size_bytes": locked.size_bytes,
+                "content_type": locked.content_type,
+                "sha256": sha256,
+                "sha1": copied_from.sha1 if copied_from else "",  # the same bytes
+                "etag": etag.strip('"'),
+                "created_at": now,
+                "created_by_id": locked.created_by_id,
+                "width": copied_from.width if copied_from else None,
+                "height": copied_from.height if copied_from else None,
+            }
         )
-        file.current_version = version
+        rows_insert_write(version_insert, [version_row])
+        version = FileVersion.from_db(alias, version_insert.attnames, version_row)
+        _VERSION_FILE.set_cached_value(version, file)
+        _FILE_CURRENT_VERSION.set_cached_value(file, version)
         usage = quota_commit(
             user=owner,
             size_bytes=locked.size_bytes,
@@ -160,7 +189,7 @@ def version_record(
         locked.status = UploadSession.Status.COMPLETED
         locked.version = version
         locked.finished_at = now
-        locked.save(update_fields=["status", "version", "finished_at"])
+        rows_update_write(rows_update(UploadSession, _SESSION_CLOSE_SET), [(locked.status, now, version_id, locked.pk)])
         if copied_from is None:
             transaction.on_commit(UPLOADS_COMPLETED.inc)  # once per recorded version, not per retry
             item_event_record(
@@ -235,11 +264,11 @@ def after_version_recorded(
         file_id, content_type = found
     replication_enqueue(version_id)
     if needs_prune:
-        async_task("storage.tasks.file_versions_prune_task", file_id)
+        async_task("storage.tasks.file_versions_prune_task", file_id, broker=task_broker())
     if content_type in THUMBNAIL_CONTENT_TYPES:
-        async_task("storage.tasks.version_thumbnail_task", str(version_id))
+        async_task("storage.tasks.version_thumbnail_task", str(version_id), broker=task_broker())
     if needs_sha1:
-        async_task("storage.tasks.version_sha1_task", str(version_id))
+        async_task("storage.tasks.version_sha1_task", str(version_id), broker=task_broker())
 
 
 def session_abandon(*, session: UploadSession, status: str) -> bool:
