@@ -65,22 +65,28 @@ def run_walk(run: list[str], *, page: Page) -> dict[str, ListedObject]:
     """The keys of one run (blob_runs) that the listing holds, by key: pages from just
     before the first key (start-after the first key without its last character, which
     sorts right before it) until a page reaches the last key, the listing ends, every key
-    was found, or WALK_SLACK foreign keys were listed. Raises what page raises."""
+    was found, WALK_SLACK foreign keys were listed, or its pages found no more keys than
+    there were pages (so the walk plus a HEAD of each key it missed never costs more
+    requests than a HEAD of every key). Raises what page raises."""
     prefix = run[0].rpartition("/")[0] + "/"
     wanted = set(run)
     last = run[-1]
     found: dict[str, ListedObject] = {}
     start_after = run[0][:-1]
     listed = 0
+    pages = 0
     while True:
         missing = len(wanted) - len(found)
         objects, truncated = page(prefix, start_after, min(MAX_KEYS, missing + PAGE_SLACK))
+        pages += 1
         for listed_object in objects:
             if listed_object.key in wanted:
                 found[listed_object.key] = listed_object
         listed += len(objects)
         if not objects or not truncated or objects[-1].key >= last or len(found) == len(wanted):
             return found
-        if listed - len(found) > WALK_SLACK:
+        if listed - len(found) > WALK_SLACK or pages >= len(found):
+            # Pages that found fewer keys than they cost: another one that finds nothing
+            # would make the walk and the HEADs of the rest cost more than a HEAD a key.
             return found
         start_after = objects[-1].key
