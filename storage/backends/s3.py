@@ -7,6 +7,7 @@ only signs, HEADs, copies and deletes.
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import replace
 from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlsplit
 
@@ -313,20 +314,31 @@ class S3Backend(StorageBackend):
                 return None
             raise store_error(exc, operation=_OPERATION_NAMES[operation]) from exc
 
+    def _vouched(self, info: ObjectInfo) -> ObjectInfo:
+        """info, with the SHA-256 the store reports only where the store verifies what it is
+        sent (verifies_signed_checksums): a store that keeps an x-amz-checksum-sha256
+        header without checking it reports the client's word, not the bytes' (reporting is
+        not verifying), so the caller must hash the bytes itself."""
+        if info.sha256_b64 and not self.verifies_signed_checksums:
+            return replace(info, sha256_b64=None)
+        return info
+
     def head(self, *, key: str) -> ObjectInfo | None:
+        """As StorageBackend.head; the SHA-256 as _vouched allows."""
         direct = self._direct_reads()
         if direct is not None:
             found = direct.head(key=key)
             if found is None or isinstance(found, ObjectInfo):
-                return found
+                return None if found is None else self._vouched(found)
         response = self._object_read("head_object", key=key)
-        return None if response is None else parsed_info(response)
+        return None if response is None else self._vouched(parsed_info(response))
 
     def fetch(self, *, key: str, max_bytes: int) -> tuple[ObjectInfo, bytes | None] | None:
-        """As StorageBackend.fetch. A store that keeps no checksum (moto, Ceph RGW) is asked
-        one GET; once the store has answered a whole-object checksum, it is asked a HEAD
-        (the server is not a pipe where the store can vouch for the bytes), and a GET only
-        for an object it holds without one. Raises BackendError."""
+        """As StorageBackend.fetch. A store that keeps no checksum (moto, Ceph RGW), or
+        keeps one without verifying it (_vouched), is asked one GET; once the store has
+        answered a whole-object checksum it vouches for, it is asked a HEAD (the server is
+        not a pipe where the store can vouch for the bytes), and a GET only for an object
+        it holds without one. Raises BackendError."""
         if self._reports_checksums:
             info = self.head(key=key)
             if info is None or info.sha256_b64 or info.size_bytes > max_bytes:
@@ -335,6 +347,7 @@ class S3Backend(StorageBackend):
         if found is None:
             return None
         info, data = found
+        info = self._vouched(info)
         if info.sha256_b64:
             self._reports_checksums = True
             return info, None

@@ -126,3 +126,22 @@ def test_a_store_that_verifies_refuses_a_body_that_does_not_match_its_signed_che
     assert store.verifies_signed_checksums
     assert response.status_code == 400
     assert store.head(key=key) is None
+
+
+@pytest.mark.parametrize("store_name", ["seaweedfs"])
+def test_a_reported_checksum_counts_only_from_a_store_that_verifies(store, settings, absolute):
+    from storage.backends import get_backend
+
+    key, body = keys.blob_key(uuid.uuid4()), os.urandom(64)
+    upload(store, absolute, key, body, content_type="application/octet-stream", sha256_b64=checksum_b64(body))
+    settings.KOSHA_S3_VERIFIES_CHECKSUMS = "false"
+    get_backend.cache_clear()
+    unvouched = get_backend()
+
+    info, data = unvouched.fetch(key=key, max_bytes=1024)
+
+    # SeaweedFS reports the SHA-256 it was sent; said not to verify, it is not believed,
+    # and the bytes are read to be hashed.
+    assert store.head(key=key).sha256_b64 == checksum_b64(body)
+    assert unvouched.head(key=key).sha256_b64 is None
+    assert (info.sha256_b64, data) == (None, body)
