@@ -107,7 +107,10 @@ class ChecksumVerdict:
     def __init__(self, probe: Callable[[], bool | None], *, clock: Callable[[], float] = time.monotonic) -> None:
         self._probe = probe
         self._clock = clock
-        self._lock = threading.Lock()
+        # Reentrant: the probe HEADs a key, and the backend's head asks this verdict
+        # whether to believe a reported checksum; asked again by the probing thread, it
+        # is undecided (False), not a deadlock.
+        self._lock = threading.RLock()
         self._verdict: bool | None = None
         self._tried_at: float | None = None
 

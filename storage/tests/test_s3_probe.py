@@ -82,3 +82,16 @@ def test_an_undecided_verdict_is_asked_again_only_after_a_while():
     now[0] = 1000.0
     assert verdict.get() is True
     assert calls == [0.0, 60.0]
+
+
+def test_the_verdict_asked_again_while_its_probe_runs_is_undecided_not_a_deadlock():
+    inside = []
+
+    def probe():
+        inside.append(verdict.get())  # as the backend's head asks during the probe's HEAD
+        return True
+
+    verdict = ChecksumVerdict(probe)
+
+    assert verdict.get() is True
+    assert inside == [False]
