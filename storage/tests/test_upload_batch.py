@@ -389,3 +389,21 @@ def test_a_thousand_file_folder_through_batches_is_not_throttled_but_a_loop_on_t
     assert refused.status_code == 429
     assert int(refused["Retry-After"]) > 0
     assert UploadSession.objects.filter(owner=owner).count() == 1000
+
+
+def test_a_session_ended_meanwhile_gets_its_own_statuss_message(local_settings, owner):
+    from kosha.errors import UploadAborted, UploadFailed
+    from kosha.origin import TASK
+    from storage.services.uploads.batch import uploads_complete_batch
+
+    uploads = [factories.pending_upload(owner, f"{name}.txt", b"bytes") for name in ("failed", "aborted", "kept")]
+    # Ended after the door read them, before the batch locked them.
+    UploadSession.objects.filter(pk=uploads[0].pk).update(status=UploadSession.Status.FAILED)
+    UploadSession.objects.filter(pk=uploads[1].pk).update(status=UploadSession.Status.ABORTED)
+
+    results = uploads_complete_batch(actor=owner, uploads=uploads, origin=TASK)
+
+    assert isinstance(results[uploads[0].pk], UploadFailed)
+    assert results[uploads[0].pk].as_dict()["message"] == UploadFailed.default_message
+    assert results[uploads[1].pk].as_dict()["message"] == UploadAborted.default_message
+    assert results[uploads[2].pk].file.name == "kept.txt"

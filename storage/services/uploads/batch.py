@@ -313,7 +313,7 @@ def _record_in_bulk(items: list[_Verified], *, actor: User | None, origin: Origi
                 bulk.completed_before[session.pk] = session.version_id
                 continue
             if session.status != UploadSession.Status.PENDING:
-                bulk.results[session.pk] = UploadGone.for_status(session.status, f"This upload was {session.status}.")
+                bulk.results[session.pk] = UploadGone.for_status(session.status)  # its own message
                 continue
             place = (session.owner_id, session.folder_id, session.name)
             folder = folders.get(session.folder_id) if session.folder_id is not None else None
