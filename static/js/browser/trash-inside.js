@@ -35,8 +35,8 @@ function itemRow(item, rows) {
   const tr = el(
     "tr",
     { "data-id": item.id },
-    el("td", {}, el("span", { class: "file-name" }, icon(fileType(item)), el("span", { class: "truncate", title: item.name }, item.name))),
-    el("td", { class: "num col-size" }, item.kind === "folder" ? "—" : formatBytes(item.size)),
+    el("td", { "data-label": "Name" }, el("span", { class: "file-name" }, icon(fileType(item)), el("span", { class: "truncate", title: item.name }, item.name))),
+    el("td", { class: "num col-size", "data-label": "Size" }, item.kind === "folder" ? "—" : formatBytes(item.size)),
     el("td", { class: "actions" }, actions),
   );
   restore.addEventListener("click", async () => {

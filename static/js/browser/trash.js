@@ -49,10 +49,10 @@ function trashRow(item) {
   const tr = el(
     "tr",
     { "data-id": item.id },
-    el("td", {}, el("span", { class: "file-name" }, icon(fileType(item)), el("span", { class: "truncate", title: item.name }, item.name))),
-    el("td", { class: "col-origin" }, origin),
-    el("td", { class: "col-date" }, timeEl(item.deleted_at), el("div", { class: "muted small" }, `Purged ${formatDateFull(item.purge_at)}`)),
-    el("td", { class: "num col-size" }, formatBytes(item.size)),
+    el("td", { "data-label": "Name" }, el("span", { class: "file-name" }, icon(fileType(item)), el("span", { class: "truncate", title: item.name }, item.name))),
+    el("td", { class: "col-origin", "data-label": "Was in" }, origin),
+    el("td", { class: "col-date", "data-label": "Deleted" }, timeEl(item.deleted_at), el("div", { class: "muted small" }, `Purged ${formatDateFull(item.purge_at)}`)),
+    el("td", { class: "num col-size", "data-label": "Size" }, formatBytes(item.size)),
     el("td", { class: "actions" }, el("div", { class: "button-group" }, ...(item.kind === "folder" ? [openButton(item)] : []), restore, forever)),
   );
   restore.addEventListener("click", async () => {
