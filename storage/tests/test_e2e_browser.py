@@ -113,6 +113,8 @@ def test_journey_sign_up_upload_four_files_download_and_rename(store, signed_up_
     expect(page.locator("[data-upload-overall]")).to_have_attribute("aria-valuenow", "100")
     expect(page.locator("[data-upload-summary]")).to_have_text("4 of 4 uploaded")
     expect(page.locator('[role="option"]')).to_have_count(4)  # the listing caught up: the shot shows both
+    # The drop's "Uploading 1 file…" toast lives its few seconds past the uploads: the shot waits it out.
+    expect(page.locator("[data-toasts] .toast")).to_have_count(0, timeout=10_000)
     done = _screenshot(page, f"upload-panel-done-{store['name']}.png")
     if store["name"] == "s3":
         docs_screenshot_refresh(done, "upload-panel.png")
