@@ -2,7 +2,7 @@
 
 from django.dispatch import Signal
 
-# Sent after the transaction that grew a user's used bytes (quota_commit, quota_charge)
+# Sent after the transaction that grew a user's used bytes (quota_commit, quota_commit_each, quota_charge)
 # commits, with user_id, before and after (used bytes, as that transaction saw them under
 # the Usage row lock, so two growths never overlap) and limit (the plan's storage bytes).
 # A growth that rolls back is never sent. Notifications connect the 80/95/100 % notices to

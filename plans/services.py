@@ -286,8 +286,10 @@ def quota_commit_each(
     as quota_commit takes them. One that adds more files than it reserved takes the extra
     slots only if the plan has room after the ones before it: False for it (nothing of
     it applied; the caller records it alone, which raises TooManyFiles), True for the
-    others. `usage`: the row if the caller locked it already. Locks Usage; needs atomic()."""
+    others. `usage`: the row if the caller locked it already. The growth is announced
+    after commit (plans.hooks.usage_grew), as quota_commit's. Locks Usage; needs atomic()."""
     usage = _locked(user, usage)
+    before = usage.used_bytes
     applied: list[bool] = []
     for size_bytes, files, files_added in commits:
         if files_added > files and usage.file_count + usage.reserved_files + files_added - files > usage.plan.max_files:
@@ -300,6 +302,7 @@ def quota_commit_each(
         applied.append(True)
     if any(applied):
         usage.save(update_fields=["reserved_bytes", "reserved_files", "used_bytes", "file_count", "updated_at"])
+        _announce_growth(usage, before)  # a batch that fills the storage tells as one upload does
     return applied
 
 

@@ -12,6 +12,7 @@ from django.test.utils import CaptureQueriesContext
 from activity.models import ActivityEvent
 from kosha.testing import factories
 from kosha.testing.clients import api_as
+from notifications.models import Kind, Notification
 from plans.models import Plan
 from storage.api.batch import UploadBatchThrottle
 from storage.models import File, FileVersion, UploadSession
@@ -157,6 +158,21 @@ def test_one_bad_file_gets_its_own_error_and_the_others_start(protocol, owner):
     sessions = UploadSession.objects.filter(owner=owner, status="pending").order_by("name")
     assert [(s.name, s.reserved_files) for s in sessions] == [("good one.txt", 1), ("kept.txt", 0)]
     assert_usage_consistent(owner)
+
+
+@pytest.mark.parametrize("store_name", ["local"])
+def test_a_batch_that_fills_the_storage_tells_its_owner_once(protocol, owner, django_capture_on_commit_callbacks):
+    plan = Plan.objects.create(
+        code="tiny", name="Tiny", storage_bytes=1000, max_files=10, max_file_bytes=1000, versions_kept=2
+    )
+    usage = usage_of(owner)
+    usage.plan = plan
+    usage.save()
+
+    with django_capture_on_commit_callbacks(execute=True):
+        _upload_all(protocol, _files(4, size=200))  # 80 % full
+
+    assert list(Notification.objects.filter(user=owner, kind=Kind.QUOTA).values_list("about", flat=True)) == ["80"]
 
 
 @LOCAL_AND_S3
