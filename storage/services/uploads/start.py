@@ -15,7 +15,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from kosha.errors import InvalidInput, NameTaken, NameTakenByFolder, StoreUnavailable
-from kosha.fixed_inserts import row_insert
+from kosha.fixed_writes import instance_insert
 from kosha.metrics import UPLOADS_STARTED
 from plans.services import STORE_MAX_OBJECT_BYTES, quota_reserve
 from storage import keys
@@ -219,7 +219,7 @@ def upload_start(
         upload = session_build(
             actor=actor, place=place, request=request, reserved_files=reserved_files, lifetime=lifetime
         )
-        row_insert(upload)  # fixed SQL: the hottest INSERT of the protocol (kosha/fixed_inserts.py)
+        instance_insert(upload)  # fixed SQL: the hottest INSERT of the protocol (kosha/fixed_writes.py)
         # Last before the commit: the conditional UPDATE holds the Usage row only from
         # here to the commit, and a refusal rolls the session back.
         quota_reserve(user=owner, size_bytes=request.size_bytes, files=reserved_files)

@@ -1,4 +1,4 @@
-"""kosha.fixed_inserts.row_insert against the ORM's INSERT it replaces: the same row,
+"""kosha.fixed_writes.instance_insert against the ORM's INSERT it replaces: the same row,
 column for column (times, nulls, UUIDs as each vendor stores them); the same refusals."""
 
 import uuid
@@ -8,7 +8,7 @@ import pytest
 from django.db import IntegrityError, transaction
 from django.utils import timezone
 
-from kosha.fixed_inserts import row_insert
+from kosha.fixed_writes import instance_insert
 from kosha.testing import factories
 from storage.models import UploadSession
 
@@ -45,7 +45,7 @@ def _row(pk) -> dict:
 
 
 def _pair(owner, **kwargs) -> tuple[UploadSession, UploadSession]:
-    """Two equal sessions but for their id and key: one for row_insert, one for the ORM."""
+    """Two equal sessions but for their id and key: one for instance_insert, one for the ORM."""
     mine = _session(owner, **kwargs)
     orm = _session(owner, **kwargs)
     orm.expires_at = mine.expires_at
@@ -63,7 +63,7 @@ def test_a_row_inserted_is_the_row_the_orm_inserts(owner, collaborator, shape, d
     orm.save(force_insert=True)
 
     with django_assert_num_queries(1):
-        row_insert(mine)
+        instance_insert(mine)
 
     assert _row(mine.pk) == {**_row(orm.pk), "created_at": mine.created_at}
     assert abs(mine.created_at - orm.created_at) < timedelta(minutes=1)  # auto_now_add set, as save() sets it
@@ -78,7 +78,7 @@ def test_a_duplicate_key_is_refused_as_save_refuses_it(owner):
     clash.key = first.key
 
     with pytest.raises(IntegrityError), transaction.atomic():
-        row_insert(clash)
+        instance_insert(clash)
 
     assert list(UploadSession.objects.filter(owner=owner).values_list("pk", flat=True)) == [first.pk]
 
@@ -88,4 +88,4 @@ def test_an_instance_without_a_primary_key_is_refused_before_any_query(owner, dj
     session.pk = None
 
     with django_assert_num_queries(0), pytest.raises(ValueError, match="primary key"):
-        row_insert(session)
+        instance_insert(session)
