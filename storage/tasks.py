@@ -45,6 +45,15 @@ def version_sha1_task(version_id: str) -> bool:
     return bool(version and version.sha1)
 
 
+def versions_sha1_task(version_ids: list[str]) -> int:
+    """Enqueued once per batch of versions recorded from bytes that did not pass through
+    Kosha (a batch upload): version_sha1_task for each, one after the other. Returns how
+    many have a SHA-1 now. Raises BackendError when the store is unavailable: the task is
+    retried and the versions done already are skipped (they have their SHA-1)."""
+    versions = (version_sha1_compute(version_id=version_id) for version_id in version_ids)
+    return sum(bool(version and version.sha1) for version in versions)
+
+
 def folder_archive_task(archive_id: str) -> str | None:
     """Enqueued when a folder zip is asked for. Returns the archive's final status."""
     archive = folder_archive_build(archive_id=archive_id)

@@ -271,6 +271,19 @@ def after_version_recorded(
         async_task("storage.tasks.version_sha1_task", str(version_id), broker=task_broker())
 
 
+# Versions per versions_sha1_task: a batch of the browser's (at most 100 files) is one task.
+SHA1_TASK_VERSIONS = 100
+
+
+def versions_sha1_enqueue(version_ids: list[uuid.UUID]) -> None:
+    """Enqueue the SHA-1 (WebDAV's oc:checksums) of versions whose bytes went straight to
+    the store: one storage.tasks.versions_sha1_task per SHA1_TASK_VERSIONS of them. Call
+    after commit. Locks nothing."""
+    ids = [str(version_id) for version_id in version_ids]
+    for first in range(0, len(ids), SHA1_TASK_VERSIONS):
+        async_task("storage.tasks.versions_sha1_task", ids[first : first + SHA1_TASK_VERSIONS], broker=task_broker())
+
+
 def session_abandon(*, session: UploadSession, status: str) -> bool:
     """End a pending session as `status` (aborted, expired, failed): release its
     reservation in one transaction, then clean the store with none open (abort the

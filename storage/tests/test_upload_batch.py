@@ -74,6 +74,7 @@ def _queries(protocol: ProtocolClient, count: int) -> tuple[int, int]:
     contents = _files(count, prefix=f"n{count}", size=64)
     with CaptureQueriesContext(connection) as start_queries:
         started = protocol.batch_start(_described(contents))
+    assert started.status_code == 200, started.json()
     ids = protocol.batch_put(started.json()["files"], contents)
     with CaptureQueriesContext(connection) as complete_queries:
         completed = protocol.batch_complete(ids)
@@ -82,7 +83,7 @@ def _queries(protocol: ProtocolClient, count: int) -> tuple[int, int]:
 
 
 @LOCAL_AND_S3
-def test_start_and_complete_cost_the_same_queries_for_10_and_50_files(protocol, owner):
+def test_start_and_complete_cost_the_same_queries_for_10_and_50_files(protocol, owner, tasks_queued):
     # New files at the root of the space, every one recorded in bulk.
     assert _queries(protocol, 10) == _queries(protocol, 50)
     ten = _queries(protocol, 10)
@@ -93,6 +94,8 @@ def test_start_and_complete_cost_the_same_queries_for_10_and_50_files(protocol, 
     # INSERT, the sessions' UPDATE, the activity INSERT, release.
     assert ten == (7, 13)
     assert_usage_consistent(owner)
+    # The SHA-1s of the files (WebDAV's oc:checksums) are one task per complete, not one a file.
+    assert tasks_queued == ["storage.tasks.versions_sha1_task"] * 3
 
 
 def _version_queries(protocol: ProtocolClient, count: int) -> int:
@@ -111,7 +114,7 @@ def _version_queries(protocol: ProtocolClient, count: int) -> int:
 
 
 @pytest.mark.parametrize("store_name", ["local"])
-def test_a_batch_of_new_versions_costs_the_same_queries_for_10_and_50_files(protocol, owner):
+def test_a_batch_of_new_versions_costs_the_same_queries_for_10_and_50_files(protocol, owner, tasks_queued):
     # complete: the sessions, BEGIN, the Usage lock, the session locks, the name checks
     # (2), the Usage UPDATE, the last version numbers, the versions' INSERT, the files'
     # UPDATE, the sessions' UPDATE, the activity INSERT, COMMIT (no files' INSERT: no

@@ -20,15 +20,8 @@ MiB = 1024 * 1024
 
 
 @pytest.fixture(autouse=True)
-def tasks_queued(monkeypatch):
-    """The tasks a complete enqueues (the SHA-1 of the new version), recorded instead of
-    run: in tests django-q runs a task inline, and its queries are the worker's, not the
-    request's (with Redis as the broker, enqueueing costs the database nothing)."""
-    from storage.services import recording
-
-    queued = []
-    monkeypatch.setattr(recording, "async_task", lambda name, *args, **kwargs: queued.append(name))
-    return queued
+def _tasks_recorded(tasks_queued):
+    """Every test here counts the request's queries, not those of the tasks it enqueues."""
 
 
 def _start(client, **body):

@@ -42,7 +42,7 @@ from storage.backends import BackendError, ObjectInfo, get_backend
 from storage.locks import folders_lock
 from storage.models import File, FileVersion, Folder, UploadSession
 from storage.places import Place
-from storage.services.recording import after_version_recorded, session_abandon
+from storage.services.recording import after_version_recorded, session_abandon, versions_sha1_enqueue
 from storage.services.uploads.complete import (
     stored_object_check,
     stored_object_verdict,
@@ -474,5 +474,9 @@ def _bulk_rows(
 
 
 def _after_versions_recorded(follow_ups: list[tuple[uuid.UUID, uuid.UUID, str, bool]]) -> None:
+    """after_version_recorded of each version (prune, thumbnail, replica), and the SHA-1
+    WebDAV's oc:checksums serves (the bytes went straight to the store) from a task per
+    many versions instead of one each."""
     for version_id, file_id, content_type, needs_prune in follow_ups:
         after_version_recorded(version_id, file_id=file_id, content_type=content_type, needs_prune=needs_prune)
+    versions_sha1_enqueue([version_id for version_id, *_ in follow_ups])
