@@ -107,7 +107,7 @@ def test_a_name_taken_between_a_batchs_check_and_its_insert_records_nothing_unti
         # constraint is what stops a second live "b1.txt".
         return File.objects.create(owner=owner, name="b1.txt", content_type="text/plain")
 
-    with run_after("storage.services.uploads.batch._names_taken", appears, in_thread=True) as race:
+    with run_after("storage.services.uploads.batch_record._names_taken", appears, in_thread=True) as race:
         with pytest.raises(NameTaken):
             uploads_complete_batch(actor=owner, uploads=uploads, origin=TASK)
 
