@@ -22,22 +22,18 @@ from storage.backends.base import (
     BackendMisconfigured,
     ListedObject,
     ObjectInfo,
-    PartsRejected,
     PresignedRequest,
     StorageBackend,
-    StoredPart,
-    UploadNotFound,
 )
 from storage.backends.s3_direct import DirectReads, http_session_of, parsed_info
 from storage.backends.s3_errors import (
-    BAD_PART_CODES,
     MISCONFIGURED_CODES,
     MISSING_CODES,
-    UPLOAD_MISSING_CODES,
     error_code,
     store_error,
 )
 from storage.backends.s3_listing import blob_runs, run_walk
+from storage.backends.s3_multipart import S3Multipart, strip_etag
 from storage.backends.s3_probe import ChecksumVerdict, store_verifies_checksums
 from storage.backends.sigv4 import Presigner
 from storage.disposition import content_disposition
@@ -65,11 +61,7 @@ def pool_connections_for(*, workers: int) -> int:
     return max(20, _CONCURRENT_COMPLETES * workers + 4)
 
 
-def _strip_etag(etag: str) -> str:
-    return etag.strip('"')
-
-
-class S3Backend(StorageBackend):
+class S3Backend(S3Multipart, StorageBackend):
     name = "s3"
 
     def __init__(
@@ -218,13 +210,6 @@ class S3Backend(StorageBackend):
             self._require_signed(url, required, "PUT")
         return PresignedRequest(url=url, method="PUT", headers=headers)
 
-    def multipart_start(self, *, key: str, content_type: str) -> str:
-        try:
-            response = self._call("create_multipart_upload", Bucket=self.bucket, Key=key, ContentType=content_type)
-        except ClientError as exc:
-            raise store_error(exc, operation="CreateMultipartUpload") from exc
-        return response["UploadId"]
-
     def presign_part(
         self, *, key: str, upload_id: str, part_number: int, size_bytes: int, expires_seconds: int
     ) -> PresignedRequest:
@@ -243,64 +228,6 @@ class S3Backend(StorageBackend):
         url = self._presign("upload_part", params, expires_seconds)
         self._require_signed(url, {"content-length"}, "UploadPart")
         return PresignedRequest(url=url, method="PUT", headers={})
-
-    def multipart_part_put(self, *, key: str, upload_id: str, part_number: int, data: bytes) -> str:
-        try:
-            response = self._call(
-                "upload_part", Bucket=self.bucket, Key=key, UploadId=upload_id, PartNumber=part_number, Body=data
-            )
-        except ClientError as exc:
-            if error_code(exc) in ("NoSuchUpload", "NoSuchKey"):
-                raise UploadNotFound(f"no upload {upload_id!r}") from exc
-            raise store_error(exc, operation="UploadPart") from exc
-        return _strip_etag(response["ETag"])
-
-    def multipart_list_parts(self, *, key: str, upload_id: str) -> list[StoredPart]:
-        parts: list[StoredPart] = []
-        try:
-            pages = self.client.get_paginator("list_parts").paginate(Bucket=self.bucket, Key=key, UploadId=upload_id)
-            for page in pages:
-                for part in page.get("Parts", []):
-                    parts.append(
-                        StoredPart(number=part["PartNumber"], etag=_strip_etag(part["ETag"]), size_bytes=part["Size"])
-                    )
-        except ClientError as exc:
-            if error_code(exc) in UPLOAD_MISSING_CODES:
-                raise UploadNotFound(f"S3 ListParts: no upload {upload_id} ({error_code(exc)})") from exc
-            raise store_error(exc, operation="ListParts") from exc
-        except BotoCoreError as exc:
-            raise BackendError(f"S3 ListParts failed: {exc}") from exc
-        return sorted(parts, key=lambda part: part.number)
-
-    def multipart_complete(self, *, key: str, upload_id: str, parts: list[tuple[int, str]]) -> None:
-        listed = [{"PartNumber": number, "ETag": f'"{_strip_etag(etag)}"'} for number, etag in parts]
-        try:
-            self._call(
-                "complete_multipart_upload",
-                Bucket=self.bucket,
-                Key=key,
-                UploadId=upload_id,
-                MultipartUpload={"Parts": listed},
-            )
-        except ClientError as exc:
-            code = error_code(exc)
-            if code in UPLOAD_MISSING_CODES:
-                raise UploadNotFound(f"S3 CompleteMultipartUpload: no upload {upload_id} ({code})") from exc
-            if code in BAD_PART_CODES:
-                raise PartsRejected(f"S3 refused the parts: {code}", code=code) from exc
-            error = store_error(exc, operation="CompleteMultipartUpload")
-            # Some stores answer an unknown upload with a bare 500 (moto does): ask
-            # ListParts, whose answer for a missing upload is reliable everywhere.
-            if isinstance(error, BackendBusy):
-                self.multipart_list_parts(key=key, upload_id=upload_id)
-            raise error from exc
-
-    def multipart_abort(self, *, key: str, upload_id: str) -> None:
-        try:
-            self._call("abort_multipart_upload", Bucket=self.bucket, Key=key, UploadId=upload_id)
-        except ClientError as exc:
-            if error_code(exc) not in UPLOAD_MISSING_CODES:
-                raise store_error(exc, operation="AbortMultipartUpload") from exc
 
     # --- objects --------------------------------------------------------------------
 
@@ -465,7 +392,7 @@ class S3Backend(StorageBackend):
                 key=item["Key"],
                 size_bytes=item["Size"],
                 last_modified=item["LastModified"],
-                etag=_strip_etag(item.get("ETag", "")),
+                etag=strip_etag(item.get("ETag", "")),
             )
             for item in response.get("Contents", [])
         ]
@@ -479,7 +406,7 @@ class S3Backend(StorageBackend):
                         key=item["Key"],
                         size_bytes=item["Size"],
                         last_modified=item["LastModified"],
-                        etag=_strip_etag(item.get("ETag", "")),
+                        etag=strip_etag(item.get("ETag", "")),
                     )
         except ClientError as exc:
             raise store_error(exc, operation="ListObjectsV2") from exc
