@@ -6,6 +6,7 @@ import pytest
 
 from kosha.testing.bad_input import BAD_NAMES
 from plans.models import Plan
+from plans.services import usage_set_plan
 from storage.models import Folder, UploadSession
 from storage.tests.protocol import usage_of
 
@@ -98,12 +99,12 @@ def test_zero_byte_files_are_allowed(local_settings, owner_client):
 
 
 def test_over_quota_is_refused_with_the_numbers_and_reserves_nothing(local_settings, owner_client, owner):
-    plan = Plan.objects.create(
-        code="tiny", name="Tiny", storage_bytes=100, max_files=10, max_file_bytes=1000, versions_kept=1
+    usage_set_plan(
+        user=owner,
+        plan=Plan.objects.create(
+            code="tiny", name="Tiny", storage_bytes=100, max_files=10, max_file_bytes=1000, versions_kept=1
+        ),
     )
-    usage = usage_of(owner)
-    usage.plan = plan
-    usage.save()
 
     response = owner_client.post("/api/v1/uploads/", {**GOOD, "size": 101}, format="json")
 
@@ -121,12 +122,12 @@ def test_over_quota_is_refused_with_the_numbers_and_reserves_nothing(local_setti
 
 
 def test_file_count_limit_counts_pending_uploads(local_settings, owner_client, owner):
-    plan = Plan.objects.create(
-        code="few", name="Few", storage_bytes=10**9, max_files=2, max_file_bytes=10**9, versions_kept=1
+    usage_set_plan(
+        user=owner,
+        plan=Plan.objects.create(
+            code="few", name="Few", storage_bytes=10**9, max_files=2, max_file_bytes=10**9, versions_kept=1
+        ),
     )
-    usage = usage_of(owner)
-    usage.plan = plan
-    usage.save()
 
     statuses = [
         owner_client.post("/api/v1/uploads/", {**GOOD, "name": f"{i}.txt"}, format="json").status_code for i in range(3)

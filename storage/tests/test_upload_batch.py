@@ -14,6 +14,7 @@ from kosha.testing import factories
 from kosha.testing.clients import api_as
 from notifications.models import Kind, Notification
 from plans.models import Plan
+from plans.services import usage_set_plan
 from storage.api.batch import UploadBatchThrottle
 from storage.models import File, FileVersion, UploadSession
 from storage.tests.protocol import ProtocolClient, assert_usage_consistent, usage_of
@@ -165,12 +166,12 @@ def test_one_bad_file_gets_its_own_error_and_the_others_start(protocol, owner):
 
 @pytest.mark.parametrize("store_name", ["local"])
 def test_a_batch_that_fills_the_storage_tells_its_owner_once(protocol, owner, django_capture_on_commit_callbacks):
-    plan = Plan.objects.create(
-        code="tiny", name="Tiny", storage_bytes=1000, max_files=10, max_file_bytes=1000, versions_kept=2
+    usage_set_plan(
+        user=owner,
+        plan=Plan.objects.create(
+            code="tiny", name="Tiny", storage_bytes=1000, max_files=10, max_file_bytes=1000, versions_kept=2
+        ),
     )
-    usage = usage_of(owner)
-    usage.plan = plan
-    usage.save()
 
     with django_capture_on_commit_callbacks(execute=True):
         _upload_all(protocol, _files(4, size=200))  # 80 % full
@@ -180,12 +181,12 @@ def test_a_batch_that_fills_the_storage_tells_its_owner_once(protocol, owner, dj
 
 @LOCAL_AND_S3
 def test_quota_is_decided_file_by_file_in_request_order(protocol, owner):
-    plan = Plan.objects.create(
-        code="tiny", name="Tiny", storage_bytes=100, max_files=10, max_file_bytes=100, versions_kept=2
+    usage_set_plan(
+        user=owner,
+        plan=Plan.objects.create(
+            code="tiny", name="Tiny", storage_bytes=100, max_files=10, max_file_bytes=100, versions_kept=2
+        ),
     )
-    usage = usage_of(owner)
-    usage.plan = plan
-    usage.save()
 
     answer = protocol.batch_start([{"name": n, "size": s} for n, s in [("a", 60), ("b", 50), ("c", 40), ("d", 1)]])
 

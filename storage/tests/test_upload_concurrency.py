@@ -9,6 +9,7 @@ from kosha.origin import TASK
 from kosha.testing.factories import pending_upload
 from kosha.testing.races import run_after, run_concurrently
 from plans.models import Plan
+from plans.services import usage_set_plan
 from storage.backends import get_backend
 from storage.models import File, FileVersion, UploadSession
 from storage.places import Place
@@ -23,17 +24,17 @@ SIZE = 1000
 
 def test_twenty_concurrent_initiations_with_room_for_five_reserve_exactly_five(local_settings, owner):
     assert connection.vendor == "postgresql"
-    plan = Plan.objects.create(
-        code="room5",
-        name="Room for five",
-        storage_bytes=5 * SIZE,
-        max_files=100,
-        max_file_bytes=SIZE,
-        versions_kept=5,
+    usage_set_plan(
+        user=owner,
+        plan=Plan.objects.create(
+            code="room5",
+            name="Room for five",
+            storage_bytes=5 * SIZE,
+            max_files=100,
+            max_file_bytes=SIZE,
+            versions_kept=5,
+        ),
     )
-    usage = usage_of(owner)
-    usage.plan = plan
-    usage.save()
 
     results = run_concurrently(
         20,
