@@ -23,11 +23,11 @@ from django.db.models import Q
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from activity.models import ActivityEvent
 from kosha.errors import AlreadyShared, Gone, NotFound
 from kosha.origin import Origin
+from kosha.task_broker import task_enqueue
 from sharing.link_tokens import TOKEN_LENGTH, token_new, token_open, token_seal, token_sha256
 from sharing.models import Invitation, Share, item_fields
 from storage.audit import item_event_record
@@ -71,7 +71,7 @@ def invitation_create(*, actor: User, item: File | Folder, email: str, role: str
                 detail={"with": email, "role": role},
             )
             invitation_id = str(invitation.pk)
-            transaction.on_commit(lambda: async_task("sharing.tasks.invitation_mail_task", invitation_id))
+            transaction.on_commit(lambda: task_enqueue("sharing.tasks.invitation_mail_task", invitation_id))
     except IntegrityError:
         raise AlreadyShared() from None
     return invitation

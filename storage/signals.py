@@ -15,16 +15,16 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
-from django_q.tasks import async_task
 
 from accounts.signals import account_deletion_requested
+from kosha.task_broker import task_enqueue
 
 logger = logging.getLogger(__name__)
 
 
 @receiver(account_deletion_requested, dispatch_uid="storage_purge_deleted_account")
 def purge_deleted_account(sender, user_id, source, **kwargs):
-    async_task("storage.tasks.account_purge_task", str(user_id))
+    task_enqueue("storage.tasks.account_purge_task", str(user_id))
 
 
 @receiver(pre_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="accounts_objects_of_deleted_user")
@@ -33,4 +33,4 @@ def objects_of_deleted_user(sender, instance, **kwargs):
         return  # the purge flow: the prefix is already empty
     logger.warning("User %s deleted outside the purge flow; deleting its objects after commit", instance.pk)
     user_id = str(instance.pk)
-    transaction.on_commit(lambda: async_task("storage.tasks.account_objects_delete_task", user_id))
+    transaction.on_commit(lambda: task_enqueue("storage.tasks.account_objects_delete_task", user_id))

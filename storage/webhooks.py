@@ -34,9 +34,9 @@ from dataclasses import dataclass
 from urllib.parse import unquote_plus
 
 from django.conf import settings
-from django_q.tasks import async_task
 
 from kosha.errors import DomainError, InvalidInput, StorageWebhookUnauthorized, StoreUnavailable
+from kosha.task_broker import task_enqueue
 from storage.services.uploads import upload_complete_from_event
 
 logger = logging.getLogger(__name__)
@@ -192,5 +192,5 @@ def storage_event_handle(*, event: StorageEvent) -> str:
     if version is not None:
         return "completed"
     # No session is waiting for this key: the orphan check deletes it unless a row holds it.
-    async_task("storage.tasks.orphan_check_task", event.key)
+    task_enqueue("storage.tasks.orphan_check_task", event.key)
     return "orphan_check"

@@ -30,12 +30,12 @@ from django.conf import settings
 from django.db import transaction
 from django.db.models import Q, QuerySet
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from activity.models import ActivityEvent
 from kosha.errors import Gone, RateLimited
 from kosha.origin import Origin
 from kosha.sizes import size_text
+from kosha.task_broker import task_enqueue
 from plans.selectors import usage_get_for_user
 from plans.services import usage_lock
 from storage import keys
@@ -185,7 +185,7 @@ def _archive_start(
         archive = FolderArchive.objects.create(
             owner_id=owner_id, folder=folder, selection=selection or {}, expires_at=now + ARCHIVE_LIFETIME
         )
-        transaction.on_commit(lambda: async_task("storage.tasks.folder_archive_task", str(archive.pk)))
+        transaction.on_commit(lambda: task_enqueue("storage.tasks.folder_archive_task", str(archive.pk)))
     return archive
 
 

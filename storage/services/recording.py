@@ -22,14 +22,13 @@ from django.conf import settings
 from django.db import IntegrityError, connection, transaction
 from django.db.models import OuterRef, Subquery
 from django.utils import timezone
-from django_q.tasks import async_task
 
 from activity.models import ActivityEvent
 from kosha.errors import AccountDeleting, FolderTrashed, NameTaken, NameTakenByFolder, UploadGone
 from kosha.fixed_writes import rows_insert, rows_insert_write, rows_update, rows_update_write
 from kosha.metrics import UPLOADS_COMPLETED
 from kosha.origin import Origin
-from kosha.task_broker import task_broker
+from kosha.task_broker import task_enqueue
 from plans.services import quota_commit, quota_release, usage_lock
 from storage.audit import item_event_record
 from storage.backends import BackendError, get_backend
@@ -264,11 +263,11 @@ def after_version_recorded(
         file_id, content_type = found
     replication_enqueue(version_id)
     if needs_prune:
-        async_task("storage.tasks.file_versions_prune_task", file_id, broker=task_broker())
+        task_enqueue("storage.tasks.file_versions_prune_task", file_id)
     if content_type in THUMBNAIL_CONTENT_TYPES:
-        async_task("storage.tasks.version_thumbnail_task", str(version_id), broker=task_broker())
+        task_enqueue("storage.tasks.version_thumbnail_task", str(version_id))
     if needs_sha1:
-        async_task("storage.tasks.version_sha1_task", str(version_id), broker=task_broker())
+        task_enqueue("storage.tasks.version_sha1_task", str(version_id))
 
 
 # Versions per versions_sha1_task: a batch of the browser's (at most 100 files) is one task.
@@ -281,7 +280,7 @@ def versions_sha1_enqueue(version_ids: list[uuid.UUID]) -> None:
     after commit. Locks nothing."""
     ids = [str(version_id) for version_id in version_ids]
     for first in range(0, len(ids), SHA1_TASK_VERSIONS):
-        async_task("storage.tasks.versions_sha1_task", ids[first : first + SHA1_TASK_VERSIONS], broker=task_broker())
+        task_enqueue("storage.tasks.versions_sha1_task", ids[first : first + SHA1_TASK_VERSIONS])
 
 
 def session_abandon(*, session: UploadSession, status: str) -> bool:

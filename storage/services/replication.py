@@ -16,8 +16,8 @@ from datetime import datetime, timedelta
 from django.db.models import Count, Min
 from django.utils import timezone
 from django_q.models import Schedule
-from django_q.tasks import async_task
 
+from kosha.task_broker import task_enqueue
 from storage.backends import BackendError, get_backend
 from storage.backends.replica import ReplicatingBackend, same_object
 from storage.models import FileVersion, FolderArchive
@@ -36,7 +36,7 @@ USERS_PREFIX = "users/"  # storage/keys.py: every user's objects live under it
 def replication_enqueue(version_id: uuid.UUID) -> None:
     """Queue the copy of a version to the replica; call after commit. Nothing without one."""
     if get_backend().replicating:
-        async_task("storage.tasks.version_replicate_task", str(version_id))
+        task_enqueue("storage.tasks.version_replicate_task", str(version_id))
 
 
 def retry_delay_seconds(attempt: int) -> int:

@@ -19,11 +19,11 @@ from typing import TYPE_CHECKING
 
 from django.db import transaction
 from django.db.models import Max
-from django_q.tasks import async_task
 
 from activity.models import ActivityEvent
 from kosha.errors import FileTrashed, LastVersion, NotFound, StoreUnavailable
 from kosha.origin import Origin
+from kosha.task_broker import task_enqueue
 from plans.services import quota_commit, quota_credit, quota_release, quota_reserve, usage_lock
 from storage import keys
 from storage.audit import item_event_record
@@ -51,7 +51,7 @@ def version_blob_keys(versions: Iterable[FileVersion]) -> list[str]:
 def blobs_delete_enqueue(blob_keys: list[str]) -> None:
     """Delete blobs once the surrounding transaction commits (the rows are gone first)."""
     if blob_keys:
-        transaction.on_commit(lambda: async_task("storage.tasks.blobs_delete_task", keys=list(blob_keys)))
+        transaction.on_commit(lambda: task_enqueue("storage.tasks.blobs_delete_task", keys=list(blob_keys)))
 
 
 def blobs_delete(*, blob_keys: list[str]) -> None:

@@ -282,7 +282,7 @@ def test_a_multi_selection_downloads_as_one_zip(owner_page, live_server, owner, 
     from storage.services import archives
 
     # The zip is built at once, in the server's thread, instead of by a worker.
-    monkeypatch.setattr(archives, "async_task", lambda name, archive_id: tasks.folder_archive_task(archive_id))
+    monkeypatch.setattr(archives, "task_enqueue", lambda name, archive_id: tasks.folder_archive_task(archive_id))
     photos = factories.folder(owner, "Photos")
     factories.stored_file(owner, "beach.txt", b"sand", folder=photos)
     factories.stored_file(owner, "notes.txt", b"hello")
