@@ -13,7 +13,7 @@ from plans.services import usage_set_plan
 from storage.backends import get_backend
 from storage.models import File, FileVersion, UploadSession
 from storage.places import Place
-from storage.services.uploads import upload_abort, upload_complete, upload_start
+from storage.services.uploads import batch_record, upload_abort, upload_complete, upload_start
 from storage.services.uploads.batch import uploads_complete_batch
 from storage.tests.protocol import assert_usage_consistent, usage_of
 
@@ -99,29 +99,59 @@ def test_concurrent_same_name_uploads_become_versions_of_one_file(local_settings
     assert_usage_consistent(owner)
 
 
-def test_a_name_taken_between_a_batchs_check_and_its_insert_records_nothing_until_retried(local_settings, owner):
-    uploads = [pending_upload(owner, f"b{number}.txt", b"w" * SIZE) for number in range(3)]
+def test_a_name_taken_between_a_batchs_check_and_its_insert_fails_no_other_file(local_settings, owner):
+    uploads = [pending_upload(owner, f"b{number}.txt", b"w" * SIZE) for number in range(4)]
+    # b3.txt refuses a taken name (on_conflict "fail"); the others become a version of it.
+    UploadSession.objects.filter(pk=uploads[3].pk).update(on_conflict=UploadSession.OnConflict.FAIL)
+    uploads[3].on_conflict = UploadSession.OnConflict.FAIL
 
     def appears():
-        # A file of one of the batch's names, committed on another connection after the
+        # Files of two of the batch's names, committed on another connection after the
         # batch checked the names and before it inserts its files: the unique live-name
         # constraint is what stops a second live "b1.txt".
-        return File.objects.create(owner=owner, name="b1.txt", content_type="text/plain")
+        return [File.objects.create(owner=owner, name=name, content_type="text/plain") for name in ("b1.txt", "b3.txt")]
 
     with run_after("storage.services.uploads.batch_record._names_taken", appears, in_thread=True) as race:
-        with pytest.raises(NameTaken):
-            uploads_complete_batch(actor=owner, uploads=uploads, origin=TASK)
+        results = uploads_complete_batch(actor=owner, uploads=uploads, origin=TASK)
 
-    assert race.fired and race.result.name == "b1.txt"
-    assert not FileVersion.objects.filter(file__owner=owner).exists()
-    assert set(UploadSession.objects.filter(owner=owner).values_list("status", flat=True)) == {"pending"}
+    # The batch is recorded again once it failed on the name, with nothing of the first
+    # attempt kept: each file as its on_conflict says, one refusal for one file only.
+    assert race.fired
+    assert [results[upload.pk].file.name for upload in uploads[:3]] == ["b0.txt", "b1.txt", "b2.txt"]
+    assert results[uploads[1].pk].file_id == race.result[0].pk
+    assert isinstance(results[uploads[3].pk], NameTaken)
+    assert File.objects.filter(owner=owner, deleted_at__isnull=True).count() == 4
+    statuses = dict(UploadSession.objects.filter(owner=owner).values_list("id", "status"))
+    assert [statuses[upload.pk] for upload in uploads] == ["completed", "completed", "completed", "failed"]
+    assert FileVersion.objects.filter(file__owner=owner).count() == 3
     usage = usage_of(owner)
-    assert (usage.used_bytes, usage.file_count, usage.reserved_bytes, usage.reserved_files) == (0, 0, 3 * SIZE, 3)
+    assert (usage.used_bytes, usage.file_count, usage.reserved_bytes, usage.reserved_files) == (3 * SIZE, 2, 0, 0)
 
-    retried = uploads_complete_batch(actor=owner, uploads=uploads, origin=TASK)
 
-    # The retry finds the file and, as on_conflict "version" says, adds a version to it.
-    assert [retried[upload.pk].file.name for upload in uploads] == ["b0.txt", "b1.txt", "b2.txt"]
-    assert retried[uploads[1].pk].file_id == race.result.pk
-    assert File.objects.filter(owner=owner, deleted_at__isnull=True).count() == 3
+def test_a_batch_whose_names_are_taken_again_on_its_retry_records_each_upload_alone(local_settings, owner, monkeypatch):
+    uploads = [pending_upload(owner, f"c{number}.txt", b"w" * SIZE) for number in range(4)]
+    original = batch_record._names_taken
+    appeared = []
+
+    def names_taken_then_a_file_appears(items):
+        # Each of the first two attempts checks the names, then (committed on another
+        # connection) a file takes one of them before the attempt inserts its files.
+        taken = original(items)
+        if len(appeared) < 2:
+            name = f"c{len(appeared) + 1}.txt"
+            created = run_concurrently(
+                1, lambda _: File.objects.create(owner=owner, name=name, content_type="text/plain")
+            )
+            appeared.append(created[0])
+        return taken
+
+    monkeypatch.setattr(batch_record, "_names_taken", names_taken_then_a_file_appears)
+
+    results = uploads_complete_batch(actor=owner, uploads=uploads, origin=TASK)
+
+    assert [file.name for file in appeared] == ["c1.txt", "c2.txt"]
+    assert [results[upload.pk].file.name for upload in uploads] == ["c0.txt", "c1.txt", "c2.txt", "c3.txt"]
+    assert [results[upload.pk].file_id for upload in uploads[1:3]] == [file.pk for file in appeared]
     assert set(UploadSession.objects.filter(owner=owner).values_list("status", flat=True)) == {"completed"}
+    usage = usage_of(owner)
+    assert (usage.used_bytes, usage.file_count, usage.reserved_bytes, usage.reserved_files) == (4 * SIZE, 2, 0, 0)

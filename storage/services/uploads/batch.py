@@ -32,7 +32,7 @@ from storage.backends import BackendError, ObjectInfo, get_backend
 from storage.models import File, FileVersion, Folder, UploadSession
 from storage.places import Place
 from storage.services.recording import session_abandon
-from storage.services.uploads.batch_record import CompleteResult, Verified, record_in_bulk
+from storage.services.uploads.batch_record import Bulk, CompleteResult, Verified, record_in_bulk
 from storage.services.uploads.complete import (
     stored_object_check,
     stored_object_verdict,
@@ -129,7 +129,8 @@ def uploads_complete_batch(
     transaction records every upload it can in bulk (locks: each space's Usage in id
     order, the sessions, their folders, the files that get versions); the few it cannot
     (a conflict that appeared since the start, a rename, a file slot short) are recorded
-    one by one after it, by the single-file recorder."""
+    one by one after it, by the single-file recorder. A file that takes one of the names
+    while the batch records fails no other upload (_record)."""
     results: dict[Any, CompleteResult] = {}
     done_version_ids = {}
     pending: list[UploadSession] = []
@@ -162,7 +163,7 @@ def uploads_complete_batch(
             continue
         verified.append(Verified(upload=upload, etag=info.etag, sha256_hex=sha256_hex))
 
-    bulk = record_in_bulk(verified, actor=actor, origin=origin)
+    bulk = _record(verified, actor=actor, origin=origin)
     results.update(bulk.results)
     done_version_ids.update(bulk.completed_before)
     for item in bulk.alone:
@@ -177,6 +178,19 @@ def uploads_complete_batch(
         versions = FileVersion.objects.select_related("file__current_version").in_bulk(done_version_ids.values())
         results.update({pk: versions[version_id] for pk, version_id in done_version_ids.items()})
     return results
+
+
+def _record(verified: list[Verified], *, actor: User | None, origin: Origin) -> Bulk:
+    """record_in_bulk, once more when a file took one of the names between its check and
+    its INSERT (NameTaken, nothing recorded): the second attempt sees that file and
+    decides its upload as on_conflict says, so one file's race never fails the batch. A
+    second race leaves every upload to the single-file recorder, which decides each alone."""
+    for _attempt in range(2):
+        try:
+            return record_in_bulk(verified, actor=actor, origin=origin)
+        except NameTaken:
+            continue
+    return Bulk(alone=list(verified))
 
 
 def _store_checks(uploads: list[UploadSession]) -> list[tuple[ObjectInfo, str] | DomainError]:

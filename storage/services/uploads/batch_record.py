@@ -88,7 +88,7 @@ def record_in_bulk(items: list[Verified], *, actor: User | None, origin: Origin)
     name, or a new version of the live file of that name (on_conflict "version"). The
     rest (see uploads_complete_batch) is left for the single-file recorder. Raises
     NameTaken, with nothing recorded, when a file took one of the names between the
-    check and the insert (the retry records that upload alone)."""
+    check and the insert (uploads_complete_batch then records the batch again)."""
     bulk = Bulk()
     if not items:
         return bulk
