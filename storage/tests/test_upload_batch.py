@@ -427,3 +427,22 @@ def test_a_session_ended_meanwhile_gets_its_own_statuss_message(local_settings, 
     assert results[uploads[0].pk].as_dict()["message"] == UploadFailed.default_message
     assert results[uploads[1].pk].as_dict()["message"] == UploadAborted.default_message
     assert results[uploads[2].pk].file.name == "kept.txt"
+
+
+def test_a_completed_upload_whose_version_was_deleted_meanwhile_answers_as_the_single_complete(local_settings, owner):
+    from kosha.errors import UploadCompleted
+    from kosha.origin import TASK
+    from storage.services.uploads import upload_complete
+    from storage.services.uploads.batch import uploads_complete_batch
+
+    first = factories.pending_upload(owner, "kept.txt", b"one")
+    upload_complete(actor=owner, upload=first, origin=TASK)
+    factories.stored_file(owner, "kept.txt", b"two")  # its second version
+    # As the door read it (completed, its version id set); then the old version is pruned.
+    read = UploadSession.objects.get(pk=first.pk)
+    FileVersion.objects.filter(pk=read.version_id).delete()
+
+    results = uploads_complete_batch(actor=owner, uploads=[read], origin=TASK)
+
+    # What the single complete answers for a completed session that lost its version.
+    assert isinstance(results[read.pk], UploadCompleted)

@@ -24,7 +24,7 @@ from typing import TYPE_CHECKING, Any
 from django.conf import settings
 from django.db import transaction
 
-from kosha.errors import DomainError, InvalidInput, NameTaken, NameTakenByFolder
+from kosha.errors import DomainError, InvalidInput, NameTaken, NameTakenByFolder, UploadCompleted
 from kosha.metrics import UPLOADS_STARTED
 from kosha.origin import Origin
 from plans.services import quota_reserve_each
@@ -119,11 +119,11 @@ def uploads_complete_batch(
     sharing.access.uploads_for_actor), one result per session, keyed by session id.
 
     Each gets its recorded FileVersion (also when it was completed before: idempotent
-    like upload_complete), or the error upload_complete raises for it: UploadGone,
-    UploadExpired, UploadIncomplete, SizeMismatch or ChecksumMismatch (the session ends,
-    its reservation is given back), StoreUnavailable (nothing recorded, reservation
-    kept), InvalidInput for a multipart session (it completes alone, with its parts), and
-    the errors of version_record. The store is asked with no transaction open: one
+    like upload_complete; UploadCompleted once that version was deleted), or the error
+    upload_complete raises for it: UploadGone, UploadExpired, UploadIncomplete,
+    SizeMismatch or ChecksumMismatch (the session ends, its reservation is given back),
+    StoreUnavailable (nothing recorded, reservation kept), InvalidInput for a multipart
+    session (it completes alone, with its parts), and the errors of version_record. The store is asked with no transaction open: one
     listing for the objects it can vouch for (_listed), then the HEADs (and sha256 reads)
     of the others in parallel, at most KOSHA_UPLOAD_BATCH_STORE_WORKERS at a time; then one
     transaction records every upload it can in bulk (locks: each space's Usage in id
@@ -176,7 +176,11 @@ def uploads_complete_batch(
 
     if done_version_ids:
         versions = FileVersion.objects.select_related("file__current_version").in_bulk(done_version_ids.values())
-        results.update({pk: versions[version_id] for pk, version_id in done_version_ids.items()})
+        # A version deleted since (pruned; the session's version_id is then null): what
+        # the single complete answers for that session.
+        results.update(
+            {pk: versions.get(version_id) or UploadCompleted() for pk, version_id in done_version_ids.items()}
+        )
     return results
 
 
