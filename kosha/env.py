@@ -33,9 +33,10 @@ def env_bool(name: str, default: bool = False) -> bool:
     raise ImproperlyConfigured(f"{name} must be a boolean (true/false), got {raw!r}")
 
 
-def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
-    """A decimal integer (in the unit its name says), at least `minimum`; `default` when
-    unset or empty. Raises ImproperlyConfigured for a non-integer or a value below minimum."""
+def env_int(name: str, default: int, *, minimum: int | None = None, maximum: int | None = None) -> int:
+    """A decimal integer (in the unit its name says), at least `minimum` and at most
+    `maximum`; `default` when unset or empty. Raises ImproperlyConfigured for a
+    non-integer or a value out of those bounds."""
     raw = os.environ.get(name)
     if raw is None or raw == "":
         return default
@@ -45,6 +46,8 @@ def env_int(name: str, default: int, *, minimum: int | None = None) -> int:
         raise ImproperlyConfigured(f"{name} must be an integer, got {raw!r}") from None
     if minimum is not None and value < minimum:
         raise ImproperlyConfigured(f"{name} must be at least {minimum}, got {value}")
+    if maximum is not None and value > maximum:
+        raise ImproperlyConfigured(f"{name} must be at most {maximum}, got {value}")
     return value
 
 

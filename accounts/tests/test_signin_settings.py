@@ -1,17 +1,11 @@
 """Sign-in and mail settings read from the environment: a mistake stops start-up with a
 message that names the variable, never a 500 on a page."""
 
-import os
-import subprocess
-import sys
-from pathlib import Path
-
 import pytest
 from django.core.exceptions import ImproperlyConfigured
 
 from kosha.sso import sso_config_from_env
-
-ROOT = Path(__file__).resolve().parents[2]
+from kosha.testing.startup import start_up
 
 KEYCLOAK = {
     "KOSHA_OIDC_PROVIDERS": "keycloak",
@@ -106,31 +100,15 @@ def test_a_misconfigured_provider_is_refused_with_a_message_naming_the_variable(
         sso_config_from_env(environ)
 
 
-def _start(tmp_path, **environ) -> subprocess.CompletedProcess:
-    """`manage.py check` in a fresh process with exactly these variables (and the embedded
-    defaults): what an operator sees when Kosha starts."""
-    env = {
-        "PATH": os.environ["PATH"],
-        "KOSHA_EMBEDDED": "true",
-        "KOSHA_VAR_DIR": str(tmp_path),
-        "KOSHA_CACHE": "locmem",
-        "LOG_FORMAT": "text",
-        **environ,
-    }
-    return subprocess.run(  # noqa: S603 - our own interpreter and manage.py
-        [sys.executable, "manage.py", "check"], cwd=ROOT, env=env, capture_output=True, text=True, timeout=120
-    )
-
-
 def test_start_up_stops_on_a_missing_client_secret_and_names_it(tmp_path):
-    result = _start(tmp_path, **{**KEYCLOAK, "KOSHA_OIDC_KEYCLOAK_CLIENT_SECRET": ""})
+    result = start_up(tmp_path, **{**KEYCLOAK, "KOSHA_OIDC_KEYCLOAK_CLIENT_SECRET": ""})
 
     assert result.returncode != 0
     assert "ImproperlyConfigured: KOSHA_OIDC_KEYCLOAK_CLIENT_SECRET must be set" in result.stderr
 
 
 def test_start_up_passes_allauths_checks_with_sso_only_and_a_provider(tmp_path):
-    result = _start(tmp_path, KOSHA_SSO_ONLY="true", **KEYCLOAK)
+    result = start_up(tmp_path, KOSHA_SSO_ONLY="true", **KEYCLOAK)
 
     assert result.returncode == 0, result.stderr
     assert "no issues" in result.stdout
@@ -149,7 +127,7 @@ def test_start_up_passes_allauths_checks_with_sso_only_and_a_provider(tmp_path):
     ],
 )
 def test_start_up_stops_on_a_bad_mail_or_sign_in_setting(tmp_path, environ, message):
-    result = _start(tmp_path, **environ)
+    result = start_up(tmp_path, **environ)
 
     assert result.returncode != 0
     assert message in result.stderr

@@ -47,9 +47,19 @@ if KOSHA_REPLICA_STORAGE == "s3" and not KOSHA_REPLICA_S3_BUCKET:
 
 # Upload protocol tuning (DESIGN.md): single PUT up to the threshold, multipart above.
 KOSHA_MULTIPART_THRESHOLD_BYTES = env_int("KOSHA_MULTIPART_THRESHOLD_BYTES", 64 * 1024 * 1024, minimum=5 * 1024 * 1024)
-KOSHA_PUT_URL_EXPIRES_SECONDS = env_int("KOSHA_PUT_URL_EXPIRES_SECONDS", 60, minimum=1)
-KOSHA_PART_URL_EXPIRES_SECONDS = env_int("KOSHA_PART_URL_EXPIRES_SECONDS", 600, minimum=1)
-KOSHA_DOWNLOAD_URL_EXPIRES_SECONDS = env_int("KOSHA_DOWNLOAD_URL_EXPIRES_SECONDS", 300, minimum=1)
+# A SigV4 presigned URL lives at most 7 days (AWS S3 user guide, "Sharing objects with
+# presigned URLs"): a longer lifetime is refused at start-up, on either store, rather
+# than by the store at the first upload.
+PRESIGNED_URL_MAX_SECONDS = 7 * 24 * 3600
+KOSHA_PUT_URL_EXPIRES_SECONDS = env_int(
+    "KOSHA_PUT_URL_EXPIRES_SECONDS", 60, minimum=1, maximum=PRESIGNED_URL_MAX_SECONDS
+)
+KOSHA_PART_URL_EXPIRES_SECONDS = env_int(
+    "KOSHA_PART_URL_EXPIRES_SECONDS", 600, minimum=1, maximum=PRESIGNED_URL_MAX_SECONDS
+)
+KOSHA_DOWNLOAD_URL_EXPIRES_SECONDS = env_int(
+    "KOSHA_DOWNLOAD_URL_EXPIRES_SECONDS", 300, minimum=1, maximum=PRESIGNED_URL_MAX_SECONDS
+)
 KOSHA_UPLOAD_SESSION_HOURS = env_int("KOSHA_UPLOAD_SESSION_HOURS", 24, minimum=1)
 KOSHA_PART_URL_BATCH_MAX = env_int("KOSHA_PART_URL_BATCH_MAX", 100, minimum=1)
 # Anonymous drop links (sharing/drops.py): what one link may take per window, however

@@ -21,6 +21,8 @@ What is where:
 - `kosha.testing.commits`: `committed()`, a block whose on-commit work (notices, e-mail,
   tasks) runs when it ends, as after its own commit, and never again.
 - `kosha.testing.network`: `free_port()` on 127.0.0.1 for a server a test starts.
+- `kosha.testing.startup`: `start_up(tmp_path, **environ)`, `manage.py check` in a fresh
+  process with exactly those variables (a bad setting's refusal, as an operator sees it).
 - `kosha.testing.bad_input`: `BAD_NAMES`, the names every door that takes a name refuses
   (parametrize with it).
 - `kosha.testing.fixtures`: the shared fixtures, pytest plugins the root `conftest.py`
