@@ -12,6 +12,10 @@ from storage.ids import parse_id, uuid7, uuid7_milliseconds
 
 _BLOBS = "blobs"
 
+# The store probe's objects (storage/backends/s3_probe.py): never under users/, so no
+# user's listing, quota or purge sees them; the orphan sweep deletes stale ones.
+PROBES_PREFIX = "kosha-probes/"
+
 
 def user_prefix(user_id: uuid.UUID | str) -> str:
     return f"users/{user_id}/"

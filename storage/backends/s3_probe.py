@@ -10,7 +10,8 @@ takes the first, refuses the second with a 4xx, and holds nothing at the second'
 afterwards (a store that answers an error but keeps the bytes it refused verifies
 nothing): the two requests differ only in the checksum's agreement with the bytes. It
 does not when it takes both. Anything else (the control refused, a 5xx, no answer)
-decides nothing; the probe objects are deleted.
+decides nothing; the probe objects are deleted (and, if the process dies first, swept by
+the orphan sweep an hour later).
 
 Spec: AWS S3 User Guide, "Checking object integrity" (S3 compares a checksum sent with an
 upload with the one it computes and reports an error when they differ); AWS S3 API
@@ -33,13 +34,14 @@ from botocore.exceptions import BotoCoreError
 
 from storage.backends.base import BackendError
 from storage.ids import uuid7
+from storage.keys import PROBES_PREFIX
 
 if TYPE_CHECKING:
     from storage.backends.s3 import S3Backend
 
 logger = logging.getLogger(__name__)
 
-PROBE_PREFIX = "kosha-probes/checksum/"
+PROBE_PREFIX = f"{PROBES_PREFIX}checksum/"
 # An undecided probe (the store failed, or refused the control) is tried again after this long.
 RETRY_SECONDS = 60.0
 _PROBE_TYPE = "application/octet-stream"

@@ -1,7 +1,9 @@
 """Janitors: idempotent repairs of what a crash, a bug or a hand edit can leave behind.
 
 - `orphans_sweep` deletes objects in the store that no row references (a crash between
-  a PUT and the transaction that records it, an account whose purge was interrupted).
+  a PUT and the transaction that records it, an account whose purge was interrupted),
+  and the store probe's objects that a process dying mid-probe left under
+  `kosha-probes/` (storage/backends/s3_probe.py) once they are an hour old.
 - `orphan_check` does the same for one key (a storage event about a key we don't know).
 - `usage_reconcile` recomputes each user's Usage counters from the rows and records drift.
 
@@ -26,13 +28,16 @@ from plans import services as plan_services
 from plans.models import UsageDrift
 from storage import keys
 from storage.accounting import usage_actual_for_user
-from storage.backends import ListedObject, get_backend
+from storage.backends import ListedObject, StorageBackend, get_backend
 from storage.models import FileVersion, FolderArchive, UploadSession
 
 logger = logging.getLogger(__name__)
 
 USERS_PREFIX = "users/"
 BATCH = 1000
+# A store probe's URLs live 60 seconds and the probe deletes its objects when it ends:
+# a probe object older than this belongs to no running probe (its process died).
+PROBE_STALE_AFTER = timedelta(hours=1)
 
 
 def default_grace() -> timedelta:
@@ -134,12 +139,18 @@ def orphans_sweep(
     that no FileVersion (blob or thumbnail), pending UploadSession or FolderArchive
     references, or whose user no longer exists. Objects younger than `grace` are kept
     unless a row says they can belong to nothing (an ended session's key, a gone owner's
-    prefix). Safe to run twice; no lock, no transaction (the grace period covers writes
-    in flight). Raises BackendError."""
-    cutoff = (now or timezone.now()) - (default_grace() if grace is None else grace)
+    prefix). A sweep of the whole store (no user_id) also finds the store probe's
+    objects under `kosha-probes/` older than PROBE_STALE_AFTER (one hour, whatever the
+    grace; younger ones may be a probe running now). The orphans found are in the
+    result, probe objects with the others. Safe to run twice; no lock, no transaction
+    (the grace period covers writes in flight). Raises BackendError."""
+    now = now or timezone.now()
+    cutoff = now - (default_grace() if grace is None else grace)
     prefix = keys.user_prefix(uuid.UUID(str(user_id))) if user_id is not None else USERS_PREFIX
     backend = get_backend()
     result = OrphanSweepResult(dry_run=dry_run)
+    if user_id is None:
+        _stale_probes_sweep(backend, result, cutoff=now - PROBE_STALE_AFTER)
     # Listing pages lazily while deleting what was listed is fine on both stores: a
     # listing continues after the last key it returned.
     for batch in _batches(backend.list_prefix(prefix=prefix)):
@@ -157,6 +168,24 @@ def orphans_sweep(
             " (dry run, nothing deleted)" if dry_run else " deleted",
         )
     return result
+
+
+def _stale_probes_sweep(backend: StorageBackend, result: OrphanSweepResult, *, cutoff: datetime) -> None:
+    """Add the probe objects last modified before cutoff to result.orphans, and delete them
+    unless result.dry_run (counted in result.deleted). Raises BackendError."""
+    for batch in _batches(backend.list_prefix(prefix=keys.PROBES_PREFIX)):
+        stale = [listed for listed in batch if listed.last_modified < cutoff]
+        result.orphans.extend(stale)
+        if stale and not result.dry_run:
+            backend.delete(keys=[listed.key for listed in stale])
+            result.deleted += len(stale)
+        if stale:
+            logger.info(
+                "Orphan sweep under %s: %d stale probe objects%s",
+                keys.PROBES_PREFIX,
+                len(stale),
+                " (dry run, nothing deleted)" if result.dry_run else " deleted",
+            )
 
 
 def orphan_check(*, key: str, grace: timedelta | None = None, now: datetime | None = None) -> bool:

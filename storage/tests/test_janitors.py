@@ -12,7 +12,9 @@ from django.utils import timezone
 from kosha.testing import factories
 from kosha.testing.factories import stored_file
 from storage import keys
-from storage.backends import get_backend
+from storage.backends import BackendError, get_backend
+from storage.backends.s3_direct import http_session_of
+from storage.backends.s3_probe import PROBE_PREFIX, store_verifies_checksums
 from storage.models import FileVersion, FolderArchive
 from storage.places import Place
 from storage.services.janitors import orphan_check, orphans_sweep
@@ -148,6 +150,47 @@ def test_objects_outside_users_are_never_touched(store, owner):
 
     assert orphan_check(key=sentinel, now=timezone.now() + LATER) is False
     assert stored_keys("health/") == {sentinel}
+
+
+def _probe_dying_before_its_delete(monkeypatch) -> set[str]:
+    """The store probe run as a process that dies before deleting its objects (its delete
+    fails): the keys it leaves under kosha-probes/."""
+    backend = get_backend()
+
+    def died(*, keys):
+        raise BackendError("the process died here")
+
+    with monkeypatch.context() as patched:
+        patched.setattr(backend, "delete", died)
+        store_verifies_checksums(backend, http_session_of(backend.client))
+    return stored_keys(PROBE_PREFIX)
+
+
+def test_the_sweep_deletes_the_objects_of_a_probe_that_died_once_they_are_an_hour_old(s3_settings, owner, monkeypatch):
+    left = _probe_dying_before_its_delete(monkeypatch)
+    unknown = put(keys.blob_key(owner.pk))  # young, no row knows it: kept by the grace
+    assert len(left) == 2  # moto takes both PUTs: the control and the mismatching one
+
+    running = orphans_sweep(dry_run=False)  # a probe this young may still be running
+    one_user = orphans_sweep(user_id=owner.pk, dry_run=False, now=timezone.now() + timedelta(minutes=61))
+    reported = orphans_sweep(dry_run=True, now=timezone.now() + timedelta(minutes=61))
+    assert running.orphans == one_user.orphans == []
+    assert stored_keys(PROBE_PREFIX) == left
+
+    swept = orphans_sweep(dry_run=False, now=timezone.now() + timedelta(minutes=61))
+
+    assert {listed.key for listed in reported.orphans} == {listed.key for listed in swept.orphans} == left
+    assert (reported.deleted, swept.deleted) == (0, 2)
+    assert stored_keys("kosha-probes/") == set()
+    assert stored_keys() == {unknown}
+
+
+def test_the_scheduled_sweep_deletes_stale_probe_objects(local_settings):
+    stale, fresh = put(f"{PROBE_PREFIX}stale"), put(f"{PROBE_PREFIX}fresh")
+    _age(stale, hours=2)
+
+    assert orphan_sweep_task() == 1
+    assert stored_keys(PROBE_PREFIX) == {fresh}
 
 
 def test_orphan_check_deletes_one_unknown_old_key_and_keeps_referenced_ones(world):
