@@ -48,7 +48,9 @@ export function entryError(entry) {
 /**
  * Gathers items for `send(items)` (which answers one entry per item, in order) and settles
  * each item's promise with its entry. `key` groups what may share a request; `expected`
- * (optional) is how many items the key will get: the request goes once they are all there.
+ * (optional) is how many items the key will get in all: each request goes once it is full
+ * (maxItems) or holds all of the key's items not sent yet, so a wave larger than maxItems
+ * sends its remainder at once too.
  */
 export class Gatherer {
   constructor(send, { maxItems = BATCH_MAX_FILES, gatherMs = GATHER_MS, gatherMaxMs = GATHER_MAX_MS, timers = globalThis } = {}) {
@@ -57,20 +59,22 @@ export class Gatherer {
     this.gatherMs = gatherMs;
     this.gatherMaxMs = gatherMaxMs;
     this.timers = timers;
-    this.open = new Map(); // key -> { key, items, waiters, timer, firstAt }
+    this.open = new Map(); // key -> { key, items, waiters, timer, firstAt, expected }
+    this.sent = new Map(); // key (given `expected`) -> how many of its items went in earlier requests
   }
 
-  add(key, item, expected = this.maxItems) {
+  add(key, item, expected = undefined) {
     return new Promise((resolve, reject) => {
       let batch = this.open.get(key);
       if (!batch) {
-        batch = { key, items: [], waiters: [], timer: null, firstAt: Date.now() };
+        batch = { key, items: [], waiters: [], timer: null, firstAt: Date.now(), expected };
         this.open.set(key, batch);
       }
       batch.items.push(item);
       batch.waiters.push({ resolve, reject });
       this.timers.clearTimeout(batch.timer);
-      if (batch.items.length >= Math.min(this.maxItems, expected)) return this.flush(batch);
+      const due = expected === undefined ? this.maxItems : expected - (this.sent.get(key) ?? 0);
+      if (batch.items.length >= Math.min(this.maxItems, due)) return this.flush(batch);
       const left = this.gatherMaxMs - (Date.now() - batch.firstAt);
       batch.timer = this.timers.setTimeout(() => this.flush(batch), Math.max(0, Math.min(this.gatherMs, left)));
       return undefined;
@@ -81,6 +85,11 @@ export class Gatherer {
     if (this.open.get(batch.key) !== batch) return;
     this.open.delete(batch.key);
     this.timers.clearTimeout(batch.timer);
+    if (batch.expected !== undefined) {
+      const sent = (this.sent.get(batch.key) ?? 0) + batch.items.length;
+      if (sent >= batch.expected) this.sent.delete(batch.key);
+      else this.sent.set(batch.key, sent);
+    }
     try {
       const entries = await this.send(batch.key, batch.items);
       batch.waiters.forEach(({ resolve, reject }, index) => {

@@ -63,6 +63,28 @@ describe("Gatherer", () => {
     ]);
   });
 
+  it("sends a wave larger than maxItems in full requests and its remainder at once, with no timer", async () => {
+    const { sent, send } = recorder();
+    const stopped = { setTimeout: () => 0, clearTimeout: () => {} }; // a gathering pause would never end
+    const gatherer = new Gatherer(send, { maxItems: 100, timers: stopped });
+    const wave = batchWave(250);
+    const files = Array.from({ length: 250 }, (_, index) => `photo ${index}`);
+
+    const answers = await Promise.all(files.map((file) => gatherer.add(`wave ${wave.id}`, file, wave.size)));
+
+    assert.deepEqual(
+      sent.map(([key, items]) => [key, items.length]),
+      [
+        [`wave ${wave.id}`, 100],
+        [`wave ${wave.id}`, 100],
+        [`wave ${wave.id}`, 50],
+      ],
+    );
+    assert.deepEqual(sent.flatMap(([, items]) => items), files);
+    assert.deepEqual(answers.map((entry) => entry.item), files);
+    assert.equal(gatherer.sent.size, 0); // nothing kept once the wave is sent
+  });
+
   it("rejects only the items whose entry is an error, with the single request's ApiError", async () => {
     const { send } = recorder(() => [
       { status: 201 },
