@@ -1,6 +1,6 @@
 """Hot reads as fixed SQL statements, for the requests every page and API call makes (the
 access rule's fetch of a folder) and every upload start and complete makes (who holds a
-name): each statement is written once from the models' tables and columns and run with
+name; the access rule's fetch of the session): each statement is written once from the models' tables and columns and run with
 its values bound as parameters, and the rows become model instances or values as the ORM
 builds them (every concrete field, converted as the ORM converts it, the owner set as
 select_related sets it), without the ORM compiling the same query on every request.
@@ -18,7 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Field
 
-from storage.models import File, Folder
+from storage.models import File, Folder, UploadSession
 
 Converters = list[tuple[int, tuple[Callable, ...], Any]]
 
@@ -96,6 +96,56 @@ def live_folder_with_owner(folder_id: uuid.UUID) -> Folder | None:
     owner = get_user_model().from_db(connection.alias, owner_shape.attnames, values[split:])
     Folder._meta.get_field("owner").set_cached_value(folder, owner)
     return folder
+
+
+@functools.cache
+def _upload_query() -> tuple[str, _Columns, _Columns, _Columns]:
+    """SELECT of an upload session with its owner and its folder (NULL columns for a
+    session at the root) by the session's id: what
+    UploadSession.objects.select_related("owner", "folder").filter(pk=...) reads."""
+    user = get_user_model()
+    quote = connection.ops.quote_name
+    upload_columns, upload_shape = _columns(UploadSession, "upload", 0)
+    owner_columns, owner_shape = _columns(user, "owner", len(upload_columns))
+    folder_columns, folder_shape = _columns(Folder, "folder", len(upload_columns) + len(owner_columns))
+    upload_owner = quote(UploadSession._meta.get_field("owner").column)
+    upload_folder = quote(UploadSession._meta.get_field("folder").column)
+    # Only the models' table and column names are interpolated, never a value.
+    sql = (
+        f"SELECT {', '.join(upload_columns + owner_columns + folder_columns)}"  # noqa: S608
+        f" FROM {quote(UploadSession._meta.db_table)} upload"
+        f" INNER JOIN {quote(user._meta.db_table)} owner"
+        f" ON upload.{upload_owner} = owner.{quote(user._meta.pk.column)}"
+        f" LEFT OUTER JOIN {quote(Folder._meta.db_table)} folder"
+        f" ON upload.{upload_folder} = folder.{quote(Folder._meta.pk.column)}"
+        f" WHERE upload.{quote(UploadSession._meta.pk.column)} = %s"
+    )
+    return sql, upload_shape, owner_shape, folder_shape
+
+
+def upload_with_owner_and_folder(upload_id: uuid.UUID) -> UploadSession | None:
+    """The upload session `upload_id` with its owner and its folder loaded (`upload.owner`
+    and `upload.folder`, None at the root, cost no query), whatever its status, or None.
+    One query; locks nothing."""
+    sql, upload_shape, owner_shape, folder_shape = _upload_query()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [UploadSession._meta.pk.get_db_prep_value(upload_id, connection)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    values = row_convert(list(row), upload_shape.converters + owner_shape.converters + folder_shape.converters)
+    owner_at = len(upload_shape.attnames)
+    folder_at = owner_at + len(owner_shape.attnames)
+    alias = connection.alias
+    upload = UploadSession.from_db(alias, upload_shape.attnames, values[:owner_at])
+    owner = get_user_model().from_db(alias, owner_shape.attnames, values[owner_at:folder_at])
+    # A session at the root joins no folder: its id is NULL (select_related's test too).
+    folder_values = values[folder_at:]
+    folder_pk = folder_values[folder_shape.attnames.index(Folder._meta.pk.attname)]
+    folder = None if folder_pk is None else Folder.from_db(alias, folder_shape.attnames, folder_values)
+    UploadSession._meta.get_field("owner").set_cached_value(upload, owner)
+    UploadSession._meta.get_field("folder").set_cached_value(upload, folder)
+    return upload
 
 
 @functools.cache

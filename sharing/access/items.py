@@ -20,7 +20,7 @@ from sharing.access.rule import (
     grant_for_user,
 )
 from sharing.models import Invitation, Share, ShareLink
-from storage.fixed_reads import live_folder_with_owner
+from storage.fixed_reads import live_folder_with_owner, upload_with_owner_and_folder
 from storage.ids import parse_id
 from storage.models import File, FileVersion, Folder, FolderArchive, UploadSession
 from storage.places import Place
@@ -125,7 +125,8 @@ def upload_for_actor(*, actor: Actor, upload_id: object, need: Need = Need.EDIT)
     next step. VIEW (abort) does not: giving the owner's reservation back is always
     allowed. Other sessions are NotFound."""
     parsed = parse_id(upload_id)
-    upload = UploadSession.objects.select_related("owner", "folder").filter(pk=parsed).first() if parsed else None
+    # Every step of an upload asks this: one fixed statement, not an ORM query compiled each time.
+    upload = upload_with_owner_and_folder(parsed) if parsed else None
     if upload is None or not _upload_reached(actor, upload, need=need, grants={}):
         raise NotFound("Upload not found.", resource="upload")
     return upload

@@ -1,6 +1,6 @@
 """storage.fixed_reads against the ORM query each statement replaces: the same instances,
-field for field, with the owner loaded, and nothing for a trashed or unknown id; the
-same holders of a name."""
+field for field, with the owner (and a session's folder) loaded, and nothing for a
+trashed or unknown id; the same holders of a name."""
 
 import uuid
 
@@ -10,9 +10,11 @@ from django.utils import timezone
 
 from kosha.origin import TASK
 from kosha.testing import factories
-from storage.fixed_reads import live_folder_with_owner, name_holder_rows
-from storage.models import File, Folder
+from storage.fixed_reads import live_folder_with_owner, name_holder_rows, upload_with_owner_and_folder
+from storage.models import File, Folder, UploadSession
+from storage.places import Place
 from storage.services.trash import file_trash
+from storage.services.uploads import upload_start
 
 pytestmark = pytest.mark.django_db
 
@@ -76,3 +78,45 @@ def test_who_holds_a_name_is_read_as_the_orm_reads_it(owner, stranger, local_set
         assert [type(pk) for pk, _ in found] == [uuid.UUID] * len(found)
     assert sorted(kind for _, kind in name_holder_rows(owner_id=owner.pk, folder_id=None, name="Photos")) == ["folder"]
     assert [kind for _, kind in name_holder_rows(owner_id=owner.pk, folder_id=photos.pk, name="a.txt")] == ["file"]
+
+
+def _orm_upload(upload_id):
+    """What sharing.access.upload_for_actor read with the ORM before upload_with_owner_and_folder."""
+    return UploadSession.objects.select_related("owner", "folder").filter(pk=upload_id).first()
+
+
+@pytest.mark.parametrize("in_folder", [False, True])
+def test_an_upload_is_read_as_the_orm_reads_it_with_its_owner_and_folder(
+    owner, local_settings, in_folder, django_assert_num_queries
+):
+    folder = factories.folder(owner, "Inbox ✓") if in_folder else None
+    started = upload_start(
+        actor=owner,
+        place=Place(owner=owner, folder=folder),
+        name="a.bin",
+        size_bytes=3,
+        content_type="text/plain",
+        sha256=None,
+        on_conflict=None,
+    )
+    expected = _orm_upload(started.upload.pk)
+
+    with django_assert_num_queries(1):
+        found = upload_with_owner_and_folder(started.upload.pk)
+        assert found.owner.email == owner.email
+        assert (found.folder is None) is (folder is None)
+
+    assert _values(found) == _values(expected)
+    assert [type(value) for value in _values(found)] == [type(value) for value in _values(expected)]
+    assert _values(found.owner) == _values(expected.owner)
+    assert [type(value) for value in _values(found.owner)] == [type(value) for value in _values(expected.owner)]
+    if in_folder:
+        assert _values(found.folder) == _values(expected.folder)
+        assert [type(value) for value in _values(found.folder)] == [type(v) for v in _values(expected.folder)]
+        assert found.folder._state.adding is False
+    assert (found._state.adding, found._state.db) == (False, expected._state.db)
+    assert found.owner._state.adding is False
+
+
+def test_an_unknown_upload_is_not_read():
+    assert upload_with_owner_and_folder(uuid.uuid4()) is None
