@@ -197,6 +197,25 @@ def rows_insert_write(statement: RowsInsert, rows: Sequence[Sequence[Any]]) -> l
         return pks
 
 
+def row_insert_unless_taken(statement: RowsInsert, row: Sequence[Any]) -> bool:
+    """Insert one row (laid out as statement.row lays it out) unless a unique constraint
+    refuses it: False then, with nothing written and the transaction still usable
+    (PostgreSQL: ON CONFLICT DO NOTHING, which waits for a transaction inserting a
+    clashing row and inserts nothing if that one commits; SQLite, whose write transactions
+    run one at a time, finds a clash only by reading first: the IntegrityError of the
+    plain insert is raised there). For a model whose primary key is not automatic. Locks
+    nothing beyond the row."""
+    if statement.returns_pk:
+        raise ValueError("row_insert_unless_taken takes a model whose primary key is given")
+    if connection.vendor != "postgresql":
+        rows_insert_write(statement, [row])
+        return True
+    columns = _prepared_columns([row], statement.written, statement.preps)
+    with connection.cursor() as cursor:
+        cursor.execute(statement.sql + " ON CONFLICT DO NOTHING", columns)
+        return cursor.rowcount == 1
+
+
 @dataclass(frozen=True)
 class RowsUpdate:
     """The UPDATE of some fields of many rows of `model`, each row by its primary key."""

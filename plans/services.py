@@ -8,8 +8,8 @@ and none holds the row longer than from its UPDATE to its commit: one user's par
 uploads do not queue behind each other's SELECT ... FOR UPDATE. The other operations lock
 the user's Usage row (SELECT ... FOR UPDATE) inside the caller's transaction, or take the
 row the caller already locked with `usage_lock` (`usage=`), so a request locks it once.
-The Usage row is the first lock of the project's lock order, which storage/locks.py
-writes down.
+The Usage row is the last lock of the project's lock order, which storage/locks.py
+writes down (with why): a caller takes it at the end of its transaction.
 
 Every account has its Usage row from the moment it is created (plans/signals.py runs
 `usage_create` on every new user, whichever door made it: sign-up, the admin,
@@ -22,7 +22,7 @@ from __future__ import annotations
 import functools
 import uuid
 from collections.abc import Iterable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from django.db import connection, transaction
 from django.db.models import Field
@@ -96,17 +96,16 @@ def _check_fits(usage: Usage, *, size_bytes: int, files: int, largest_file_bytes
 
 
 def _announce_growth(usage: Usage, before: int) -> None:
+    _announce(user_id=usage.user_id, before=before, after=usage.used_bytes, limit=usage.plan.storage_bytes)
+
+
+def _announce(*, user_id: uuid.UUID, before: int, after: int, limit: int) -> None:
     # The numbers are taken now, under the Usage lock, so each growth is its own range
     # and a threshold falls in exactly one whatever order the announcements run in; the
     # receivers (notifications' quota thresholds) run after the commit, so a growth that
     # rolls back tells nobody (DESIGN.md: notifications after commit).
-    if usage.used_bytes > before:
-        growth = {
-            "user_id": usage.user_id,
-            "before": before,
-            "after": usage.used_bytes,
-            "limit": usage.plan.storage_bytes,
-        }
+    if after > before:
+        growth = {"user_id": user_id, "before": before, "after": after, "limit": limit}
         transaction.on_commit(lambda: usage_grew.send(sender=Usage, **growth), robust=True)
 
 
@@ -241,6 +240,92 @@ def quota_commit(
     usage.save(update_fields=["reserved_bytes", "reserved_files", "used_bytes", "file_count", "updated_at"])
     _announce_growth(usage, before)
     return usage
+
+
+class Committed(NamedTuple):
+    """What quota_commit_last read back from the row it changed."""
+
+    used_bytes: int  # after the commit
+    storage_bytes: int  # the plan's
+    versions_kept: int  # the plan's
+
+
+@functools.cache
+def _commit_statement(*, checks_files: bool) -> str:
+    """The UPDATE of quota_commit_last, written once from the models' tables and columns
+    (only names are interpolated; every value is bound). With `checks_files`, the row
+    changes only if the plan holds the extra file slots (max_files >= file_count +
+    reserved_files + extra), checked by the database on the row it changes."""
+    quote = connection.ops.quote_name
+    usage, plan = quote(Usage._meta.db_table), quote(Plan._meta.db_table)
+
+    def column(model: type[Usage] | type[Plan], name: str) -> str:
+        field = model._meta.get_field(name)
+        assert isinstance(field, Field)  # a concrete column, never a relation's reverse side
+        return quote(field.column)
+
+    def counter(name: str) -> str:
+        return f"{usage}.{column(Usage, name)}"
+
+    def limit(name: str) -> str:
+        # A scalar subquery, not UPDATE ... FROM: SQLite's RETURNING cannot name a FROM table.
+        return f"(SELECT p.{column(Plan, name)} FROM {plan} p WHERE p.{column(Plan, 'id')} = {counter('plan')})"  # noqa: S608
+
+    files_fit = (
+        f" AND {limit('max_files')} >= {counter('file_count')} + {counter('reserved_files')} + %s"
+        if checks_files
+        else ""
+    )
+    return (
+        f"UPDATE {usage} SET {column(Usage, 'reserved_bytes')} = {counter('reserved_bytes')} - %s,"  # noqa: S608
+        f" {column(Usage, 'reserved_files')} = {counter('reserved_files')} - %s,"
+        f" {column(Usage, 'used_bytes')} = {counter('used_bytes')} + %s,"
+        f" {column(Usage, 'file_count')} = {counter('file_count')} + %s, {column(Usage, 'updated_at')} = %s"
+        f" WHERE {counter('user')} = %s{files_fit}"
+        f" RETURNING {counter('used_bytes')}, {limit('storage_bytes')}, {limit('versions_kept')}"
+    )
+
+
+def quota_commit_last(*, user_id: uuid.UUID, size_bytes: int, files: int, files_added: int) -> Committed:
+    """Turn a reservation into usage in one UPDATE, as quota_commit does (`files` file
+    slots were reserved, `files_added` files now exist that did not before), for a caller
+    that has not locked the row: the row is locked by this statement until the commit, so
+    call it last in the caller's atomic() block (storage/locks.py: Usage is the last lock
+    of the order). One that adds more files than it reserved (the file it was to version
+    went away meanwhile) takes the extra slots only if the plan has room, checked by the
+    database on the row it changes: raises TooManyFiles otherwise, with nothing changed
+    (the numbers in the error from an unlocked read). The growth is announced after
+    commit (plans.hooks.usage_grew). Returns the used bytes after it and the plan's
+    storage_bytes and versions_kept."""
+    extra_files = files_added - files
+    values = [
+        size_bytes,
+        files,
+        size_bytes,
+        files_added,
+        Usage._meta.get_field("updated_at").get_db_prep_value(timezone.now(), connection),
+        Usage._meta.get_field("user").get_db_prep_value(user_id, connection),
+    ]
+    if extra_files > 0:
+        values.append(extra_files)
+    with connection.cursor() as cursor:
+        cursor.execute(_commit_statement(checks_files=extra_files > 0), values)
+        row = cursor.fetchone()
+    if row is None:
+        usage = Usage.objects.select_related("plan").get(user_id=user_id)
+        raise TooManyFiles(
+            f"The {usage.plan.name} plan holds at most {usage.plan.max_files:,} files.",
+            size_bytes=size_bytes,
+            **_numbers(usage),
+        )
+    committed = Committed(*row)
+    _announce(
+        user_id=user_id,
+        before=committed.used_bytes - size_bytes,
+        after=committed.used_bytes,
+        limit=committed.storage_bytes,
+    )
+    return committed
 
 
 def quota_release(*, user: User | uuid.UUID, size_bytes: int, files: int = 1, usage: Usage | None = None) -> Usage:

@@ -1,15 +1,129 @@
-"""The project's lock order, kept in one place: Usage -> UploadSession -> Folder -> File,
-each by primary key. Every write that takes more than one of these locks takes them in
-this order, so two writes never wait on each other in a cycle.
+"""The project's lock order, kept in one place:
 
-Usage is locked by `plans.services.usage_lock`; the rest here. This is the only place
-the order is written: plans/services.py and the storage services point here.
+    the owner's space lock -> UploadSession -> Folder -> File -> the owner's Usage row,
+
+sessions, folders and files each by primary key, several owners' space locks and Usage rows
+by owner. Every write that takes more than one of these takes them in this order, so two
+writes never wait on each other in a cycle. plans/services.py and the storage services
+point here.
+
+Why this order (issue 12: one user's completes ran one at a time)
+-----------------------------------------------------------------
+Until December 2026 the order began with the owner's Usage row, locked (SELECT ... FOR
+UPDATE) first by every write of a space and held to its commit. It served two purposes:
+
+1. the quota counters (used and reserved bytes, file count and reserved file slots),
+   read and written by the quota operations of plans/services.py;
+2. the owner's mutex: every write that changes a space's names or shape (upload and batch
+   completes, copies, folder create, rename, move, trash, restore, purge, version
+   restore, delete and prune, archives) ran one at a time per owner, so that
+   - a name is held by one live item of a folder across both kinds: the database keeps
+     names unique within each kind (storage.models.unique_live_names: two partial unique
+     indexes per kind, on (owner, folder, name) and (owner, name) at the root), but no
+     constraint spans a File and a Folder;
+   - a move's cycle and depth checks hold against a tree no other write is changing, and
+     a folder trash collects a subtree that cannot gain a folder or a file meanwhile;
+   - a new version of the live file of a name finds that file still live and still
+     holding the name when it locks it;
+   - the file-count rule at a complete (one that reserved no file slot, because its name
+     was a live file at the start, becomes a new file when that file went away) reads
+     counters nobody else changes before its write.
+What a complete itself needs of its session (two completes of one session, a complete
+racing an abort or the sweep) is the session's own row lock; version pruning and version
+numbers, the file's row lock.
+
+Holding Usage from the first statement of a complete to its commit made one user's
+completes queue: a user uploading with 8 connections reached 0.66-0.93x the files/s of
+eight users with one each (BENCHMARKS.md, issue 12). The two purposes now have two locks:
+
+1. The space lock (`space_lock`), first: a transaction-scoped lock per owner, shared or
+   exclusive (PostgreSQL advisory locks, `pg_advisory_xact_lock_shared` and
+   `pg_advisory_xact_lock`, keyed by the owner's id; on SQLite, where every write
+   transaction already holds the database's one write lock from its BEGIN
+   (transaction_mode IMMEDIATE in kosha/settings), it is nothing). Writes that only add
+   files under names they check (a single-file complete or a copy, `version_record`) and
+   version pruning take it shared, so they run side by side; every other write of the
+   space's names or shape (folder create, rename, move; file rename, move; trash,
+   restore, purge; version restore and delete; batch completes; folder copies; archives)
+   takes it exclusive, so it runs alone as it ran under the Usage row, and none of the
+   shared holders runs meanwhile. Between shared holders:
+   - two files of one name: the unique index decides. The complete inserts its file with
+     ON CONFLICT DO NOTHING; on PostgreSQL an insert that meets an uncommitted row of the
+     same name waits for that transaction, then inserts nothing if it committed. The
+     complete then reads the name again and does what its policy says about the file
+     that is there now (a new version of it, the next free "name (n).ext", or NameTaken),
+     as it would have had it come second under the old lock;
+   - a file against a folder of the same name: shared holders create no folders, and
+     whoever creates one holds the space lock exclusive;
+   - the destination folder: only exclusive holders trash, move or purge folders, so a
+     plain read of it under the shared lock stays true until the commit (no FOR UPDATE
+     of the folder, which queued every complete into one folder);
+   - the file a new version joins: its row lock (FOR UPDATE, by the complete and by the
+     prune) orders the version numbers; only exclusive holders trash, rename or move it.
+2. The Usage row, last: the counters, changed by one UPDATE at the end of the
+   transaction (a conditional one where a plan limit applies: `quota_reserve` at a start,
+   `quota_commit_last` at a complete, which refuses a file beyond the plan's file count
+   with TooManyFiles) or read under its row lock just before they are written
+   (SELECT ... FOR UPDATE, then the UPDATE). The row is then held only from that
+   statement to the commit. Because every write of the counters changes them in the same
+   transaction as the rows they count, `usage_reconcile` still counts right under the
+   Usage lock alone: a write that has not got the row yet has not committed its rows.
+   Writes that hold no space lock lock at most a session, then Usage: a start (its new
+   session, then the reservation), an abort or the sweep (`session_abandon`), a WebDAV
+   body's reservation growing (uploads/reserve.py).
+
+Taking Usage last in every write is what keeps the order one order now that Usage is no
+longer the first lock: a complete holds its session (and a file's row, or an uncommitted
+name in the unique index) when it reaches Usage, so no write may hold Usage and then wait
+for any of those. An exclusive holder also takes Usage last: it runs alone in its space,
+yet an abort (session, then Usage) or a start could be under way.
 """
 
 import uuid
 from collections.abc import Iterable
 
+from django.db import connection
+
 from storage.models import File, Folder, UploadSession
+
+# (one owner, several owners) by shared; for several, unnest returns the sorted keys in
+# array order, so the locks are taken in key order, in one statement.
+_SPACE_LOCK_SQL = {
+    True: (
+        "SELECT pg_advisory_xact_lock_shared(%s)",
+        "SELECT pg_advisory_xact_lock_shared(key) FROM unnest(%s::bigint[]) AS key",
+    ),
+    False: (
+        "SELECT pg_advisory_xact_lock(%s)",
+        "SELECT pg_advisory_xact_lock(key) FROM unnest(%s::bigint[]) AS key",
+    ),
+}
+
+
+def space_lock_key(owner_id: uuid.UUID) -> int:
+    """The advisory lock key of an owner's space: the first 64 bits of the id, as the
+    signed bigint PostgreSQL takes. Two owners sharing a key (one pair in 2**64) would
+    only wait for each other."""
+    return int.from_bytes(owner_id.bytes[:8], "big", signed=True)
+
+
+def space_lock(*, owner_ids: Iterable[uuid.UUID], shared: bool) -> None:
+    """Take the space lock of each owner (see above), until the end of the transaction:
+    shared (writes that only add files or versions: version_record, version pruning) or
+    exclusive (every other write of names or shape). Several owners are locked in key
+    order. Call first in the transaction (atomic()); one statement on PostgreSQL, none on
+    SQLite."""
+    if connection.vendor != "postgresql":
+        return  # SQLite: the write transaction holds the database's write lock already
+    keys = sorted({space_lock_key(owner_id) for owner_id in owner_ids})
+    if not keys:
+        return
+    one, many = _SPACE_LOCK_SQL[shared]
+    with connection.cursor() as cursor:
+        if len(keys) == 1:
+            cursor.execute(one, keys)
+        else:
+            cursor.execute(many, [keys])
 
 
 def upload_lock(*, upload_id: uuid.UUID) -> UploadSession:

@@ -150,7 +150,8 @@ def name_holders(*, owner, folder_id, name: str) -> tuple[bool, uuid.UUID | None
     """Who holds `name` in folder_id (None: the root) of `owner` (a user or its id): (a
     live folder does, the live file's id or None), in one query (a UNION of the two
     lookups, fixed SQL: storage.fixed_reads.name_holder_rows). Locks nothing: under the
-    owner's usage_lock the answer still holds when written."""
+    owner's space lock (storage/locks.py) the answer still holds when written, but for a
+    file name a concurrent complete inserts, which the unique index refuses."""
     owner_id = owner if isinstance(owner, uuid.UUID) else owner.pk
     rows = name_holder_rows(owner_id=owner_id, folder_id=folder_id, name=name)
     file_id = next((pk for pk, kind in rows if kind == "file"), None)
@@ -161,7 +162,8 @@ def name_free(*, owner, folder_id, name: str, suffix: str = "") -> str:
     """`name` if no live file or folder in folder_id (None: the root) of `owner` (a user
     or its id) holds it, else the first free variant: "name (2).ext", "name (3).ext", ...
     or, with a suffix, "name (restored).ext", "name (restored 2).ext", ... Two queries.
-    Call under the owner's usage_lock, so that the name is still free when written."""
+    Call under the owner's space lock (storage/locks.py), so that the name is still free
+    when written (but for a concurrent complete's, which the unique index refuses)."""
     live = {"owner": owner, "deleted_at__isnull": True}
     taken = set(File.objects.filter(folder_id=folder_id, **live).values_list("name", flat=True))
     taken |= set(Folder.objects.filter(parent_id=folder_id, **live).values_list("name", flat=True))

@@ -37,11 +37,11 @@ from kosha.origin import Origin
 from kosha.sizes import size_text
 from kosha.task_broker import task_enqueue
 from plans.selectors import usage_get_for_user
-from plans.services import usage_lock
 from storage import keys
 from storage.audit import item_events_record_many
 from storage.backends import BackendError, get_backend
 from storage.collation import name_sort_key
+from storage.locks import space_lock
 from storage.models import File, Folder, FolderArchive
 from storage.names import name_with_counter
 from storage.tree import folder_subtree, folder_subtrees
@@ -155,7 +155,8 @@ def _archive_start(
     fingerprint = _fingerprint(entries, directories)
     now = timezone.now()
     with transaction.atomic():
-        usage_lock(user=owner_id)
+        # Exclusive: one archive of a selection at a time per space (the reuse below).
+        space_lock(owner_ids=[owner_id], shared=False)
         item_events_record_many(
             kind=ActivityEvent.Kind.DOWNLOAD,
             actor=actor,

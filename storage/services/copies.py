@@ -30,11 +30,11 @@ from django.utils import timezone
 from activity.models import ActivityEvent
 from kosha.errors import CopyGone, DomainError, NotFound, StoreUnavailable, UploadGone
 from kosha.origin import Origin
-from plans.services import quota_reserve, usage_lock
+from plans.services import quota_reserve
 from storage import keys
 from storage.audit import item_event_record
 from storage.backends import BackendError, get_backend
-from storage.locks import folders_lock, upload_lock
+from storage.locks import folders_lock, space_lock, upload_lock
 from storage.models import File, FileVersion, Folder, UploadSession
 from storage.names import name_clean, name_free
 from storage.places import Place
@@ -142,8 +142,9 @@ def folder_copy(*, actor: User | None, folder: Folder, place: Place, name: str |
     the files with no transaction open, and one transaction records the folders and
     files (COPY events for the folder and each file). Raises also InvalidName, NotFound
     (the source or the destination was trashed meanwhile), StoreUnavailable (nothing
-    recorded, reservation released). Locks Usage, the sessions, the destination folder,
-    in the order of storage/locks.py. Returns the new top folder."""
+    recorded, reservation released). Locks the owner's space (exclusive: it names
+    folders), the sessions, the destination folder, then Usage, in the order of
+    storage/locks.py. Returns the new top folder."""
     owner = place.owner
     wanted = folder.name if name is None else name_clean(name)
 
@@ -177,7 +178,7 @@ def folder_copy(*, actor: User | None, folder: Folder, place: Place, name: str |
     # 3. Record the folders and the files in one transaction.
     try:
         with transaction.atomic():
-            usage_lock(user=owner)
+            space_lock(owner_ids=[owner.pk], shared=False)
             for session in sorted(sessions, key=lambda session: session.pk):
                 upload_lock(upload_id=session.pk)
             top = _tree_create(owner=owner, folder=folder, place=place, name=wanted, rows=rows)
@@ -222,7 +223,7 @@ class _Tree:
 
 def _tree_create(*, owner: User, folder: Folder, place: Place, name: str, rows: list[SubtreeRow]) -> _Tree:
     """Create the copied folders under place, parents before children. Call under
-    usage_lock, inside the record step's transaction."""
+    the owner's space lock (exclusive), inside the record step's transaction."""
     parent = None
     if place.folder is not None:
         locked = folders_lock(folder_ids=[place.folder.pk])

@@ -6,7 +6,7 @@ reserve quota (and record a pending UploadSession for the new key, so the upload
 cleans up after a crash), copy with no transaction open, then record it with the same
 step an upload completes with (storage/services/recording.py).
 
-Every name-changing write locks the owner's Usage row first (see services/folders.py):
+Every name-changing write takes the owner's space lock first (see services/folders.py):
 no database constraint spans files and folders, the lock keeps the cross-kind check
 honest. Locks are taken in the order of storage/locks.py.
 
@@ -30,9 +30,8 @@ from kosha.errors import (
 )
 from kosha.origin import Origin
 from kosha.sentinels import UNCHANGED, Unchanged
-from plans.services import usage_lock
 from storage.audit import rename_move_record
-from storage.locks import file_lock, folders_lock
+from storage.locks import file_lock, folders_lock, space_lock
 from storage.models import File, Folder
 from storage.names import name_clean
 from storage.places import Place, move_clean
@@ -43,7 +42,7 @@ if TYPE_CHECKING:
 
 
 def _lock_target(*, owner: User, folder_id: uuid.UUID | None) -> None:
-    """Lock the target folder and make sure it is the owner's and live. Under usage_lock."""
+    """Lock the target folder and make sure it is the owner's and live. Under the space lock."""
     if folder_id is None:
         return
     locked = folders_lock(folder_ids=[folder_id])
@@ -77,14 +76,15 @@ def file_update(
     may arrange the file and add to the place. Records RENAME and MOVE (each when it
     happened). Raises InvalidName, InvalidInput (nothing to change), OtherSpace (a
     place in another person's space), NotFound (the file or the target was trashed
-    meanwhile), NameTaken, NameTakenByFolder. Locks Usage, the target folder, the file.
+    meanwhile), NameTaken, NameTakenByFolder. Locks the owner's space (exclusive), the
+    target folder, the file.
     Returns `file`, changed."""
     new_name = move_clean(name=name, place=place, owner_id=file.owner_id, field="folder")
     moving = not isinstance(place, Unchanged)
     owner = file.owner
 
     with transaction.atomic():
-        usage_lock(user=owner)
+        space_lock(owner_ids=[owner.pk], shared=False)
         target_id = place.folder_id if not isinstance(place, Unchanged) else None
         if moving:
             _lock_target(owner=owner, folder_id=target_id)

@@ -2,10 +2,11 @@
 
 Names are unique among a folder's live children across both kinds (a folder and a file
 may not share a name). The database enforces it within each kind; across kinds no
-constraint can, so every name-changing write (these, file rename/move/copy and the
-upload record step) first locks the owner's Usage row, which serialises them per space.
-The same lock makes the cycle and depth checks of a move safe: two moves in one space
-cannot both pass the checks against a tree the other is changing.
+constraint can, so every write that names a folder (these, folder copies, restores)
+first takes the owner's space lock exclusive (storage/locks.py), which serialises them
+per space and against the writes that name files (which take it at least shared). The
+same lock makes the cycle and depth checks of a move safe: two moves in one space cannot
+both pass the checks against a tree the other is changing.
 
 Depth: no folder sits deeper than KOSHA_MAX_FOLDER_DEPTH (storage/tree.py), checked on
 create and move; a move's cycle check climbs the target's whole chain to the root, so it
@@ -27,9 +28,8 @@ from activity.models import ActivityEvent
 from kosha.errors import NameTaken, NameTakenByFile, NotFound
 from kosha.origin import Origin
 from kosha.sentinels import UNCHANGED, Unchanged
-from plans.services import usage_lock
 from storage.audit import item_event_record, rename_move_record
-from storage.locks import folders_lock
+from storage.locks import folders_lock, space_lock
 from storage.models import File, Folder
 from storage.names import name_clean
 from storage.places import Place, move_clean
@@ -43,7 +43,7 @@ def _check_name_free(
     *, owner: User, parent_id: uuid.UUID | None, name: str, exclude_folder_id: uuid.UUID | None = None
 ) -> None:
     """NameTaken or NameTakenByFile if a live child of parent_id (None: the root) already has this name.
-    Call under usage_lock."""
+    Call under the owner's space lock (exclusive)."""
     folders = Folder.objects.filter(owner=owner, parent_id=parent_id, name=name, deleted_at__isnull=True)
     if exclude_folder_id is not None:
         folders = folders.exclude(pk=exclude_folder_id)
@@ -64,11 +64,11 @@ def folder_create(*, actor: User | None, place: Place, name: str, origin: Origin
     `actor` (the owner, or an editor of that folder) and counted in the place owner's
     space. Records FOLDER_CREATED. Raises InvalidName, NotFound (the parent was trashed
     meanwhile), NameTaken, NameTakenByFile, FolderTooDeep, FolderCycle (the parent's chain
-    does not reach the root). Locks Usage, then the parent folder."""
+    does not reach the root). Locks the owner's space (exclusive), then the parent folder."""
     name = name_clean(name)
     owner = place.owner
     with transaction.atomic():
-        usage_lock(user=owner)
+        space_lock(owner_ids=[owner.pk], shared=False)
         parent = None
         if place.folder is not None:
             parent = _lock_live_folders(owner=owner, folder_ids=[place.folder.pk]).get(place.folder.pk)
@@ -103,14 +103,14 @@ def folder_update(
     was trashed meanwhile), FolderCycle (a move into itself or one of its own
     subfolders, or below a chain that does not reach the root), FolderTooDeep (its
     deepest subfolder would pass KOSHA_MAX_FOLDER_DEPTH), NameTaken, NameTakenByFile.
-    Locks Usage, then both folders by pk."""
+    Locks the owner's space (exclusive), then both folders by pk."""
     new_name = move_clean(name=name, place=place, owner_id=folder.owner_id, field="parent")
     moving = not isinstance(place, Unchanged)
     owner = folder.owner
     target_id = place.folder_id if not isinstance(place, Unchanged) else None
 
     with transaction.atomic():
-        usage_lock(user=owner)
+        space_lock(owner_ids=[owner.pk], shared=False)
         live = _lock_live_folders(owner=owner, folder_ids=[folder.pk, target_id])
         locked = live.get(folder.pk)
         if locked is None:

@@ -13,40 +13,35 @@ crash between the two steps leaves a pending session that the upload sweeper fin
 
 from __future__ import annotations
 
+import functools
 import logging
 import uuid
 from datetime import datetime, timedelta
-from typing import TYPE_CHECKING, TypedDict
+from typing import TYPE_CHECKING
 
 from django.conf import settings
 from django.db import IntegrityError, connection, transaction
-from django.db.models import OuterRef, Subquery
+from django.db.models import Field
 from django.utils import timezone
 
 from activity.models import ActivityEvent
 from kosha.errors import AccountDeleting, FolderTrashed, NameTaken, NameTakenByFolder, UploadGone
-from kosha.fixed_writes import rows_insert, rows_insert_write, rows_update, rows_update_write
+from kosha.fixed_writes import row_insert_unless_taken, rows_insert, rows_insert_write, rows_update, rows_update_write
 from kosha.metrics import UPLOADS_COMPLETED
 from kosha.origin import Origin
 from kosha.task_broker import task_enqueue
-from plans.services import quota_commit, quota_release, usage_lock
+from plans.services import quota_commit_last, quota_release
 from storage.audit import item_event_record
 from storage.backends import BackendError, get_backend
-from storage.locks import folders_lock, upload_lock
-from storage.models import File, FileVersion, UploadSession
+from storage.fixed_reads import Converters, converters_of, row_convert
+from storage.locks import space_lock, upload_lock
+from storage.models import File, FileVersion, Folder, UploadSession
 from storage.names import name_free, name_holders
 from storage.services.replication import replication_enqueue
 from storage.thumbnails import THUMBNAIL_CONTENT_TYPES
 
 if TYPE_CHECKING:
-    from django_stubs_ext import WithAnnotations
-
     from accounts.models import User
-
-
-class _LastNumber(TypedDict):
-    last_number: int | None
-
 
 logger = logging.getLogger(__name__)
 
@@ -84,15 +79,17 @@ def version_record(
     Raises AccountDeleting, UploadGone (the session ended meanwhile), the FinalConflicts
     FolderTrashed, NameTakenByFolder, NameTaken, and TooManyFiles (a session that reserved
     no file slot, for a version of a file gone meanwhile, became a new file and the plan
-    has no room for it). Locks Usage, the session,
-    the destination folder, then the file it adds a version to. Calls no store."""
+    has no room for it). Locks the owner's space (shared), the session, then the file it
+    adds a version to, and the owner's Usage row last, by the UPDATE of the counters
+    (storage/locks.py). Calls no store."""
     owner = session.owner
     if owner.deleting_at is not None:
         # The account is being purged: record nothing more (the purge removes the bytes).
         raise AccountDeleting()
     with transaction.atomic():
-        # The one lock of Usage in this request; the commit below writes the row it read.
-        usage = usage_lock(user=owner)
+        # Shared: other completes of this space run alongside; whatever renames, moves,
+        # trashes or creates folders here waits (storage/locks.py says why that suffices).
+        space_lock(owner_ids=[owner.pk], shared=True)
         locked = upload_lock(upload_id=session.pk)
         if locked.status == UploadSession.Status.COMPLETED:
             # A concurrent complete (or a storage event about the key) recorded it first.
@@ -102,60 +99,20 @@ def version_record(
             return FileVersion.objects.select_related("file__current_version").get(pk=locked.version_id)
         if locked.status != UploadSession.Status.PENDING:
             raise UploadGone.for_status(locked.status)
-        # Lock the destination so a concurrent trash of the folder cannot miss this file.
+        # A plain read: a trash of the folder takes the space lock exclusive, so it waits
+        # for this commit (and then trashes this file too) or went first (then this read
+        # sees it).
         folder = None
         if locked.folder_id is not None:
-            found = folders_lock(folder_ids=[locked.folder_id])
-            if not found or found[0].deleted_at is not None:
+            folder = Folder.objects.filter(pk=locked.folder_id, deleted_at__isnull=True).first()
+            if folder is None:
                 raise FolderTrashed()
-            folder = found[0]
 
-        name, existing_id = _name_for(session=locked, owner=owner, name_policy=name_policy)
         now = timezone.now()
         version_id = uuid.uuid4()
-        alias = connection.alias
-        # The rows by fixed statements (kosha/fixed_writes.py), as the batch writes them.
-        if existing_id is not None:
-            joined = _file_lock_with_last_number(file_id=existing_id)
-            number = (joined.last_number or 0) + 1
-            file: File = joined
-            files_added = 0
-            file.current_version_id = version_id
-            file.size_bytes = locked.size_bytes
-            file.content_type = locked.content_type
-            file.updated_at = now
-            rows_update_write(
-                rows_update(File, _FILE_VERSION_SET), [(version_id, file.size_bytes, file.content_type, now, file.pk)]
-            )
-        else:
-            # Born pointing at its first version (inserted next): the foreign key is
-            # checked at commit (Django makes it DEFERRABLE INITIALLY DEFERRED), so the
-            # file needs no UPDATE after the version exists.
-            file_insert = rows_insert(File)
-            file_row = file_insert.row(
-                {
-                    "id": uuid.uuid4(),
-                    "name": name,
-                    "created_at": now,
-                    "updated_at": now,
-                    "owner_id": owner.pk,
-                    "folder_id": folder.pk if folder is not None else None,
-                    "current_version_id": version_id,
-                    "size_bytes": locked.size_bytes,
-                    "content_type": locked.content_type,
-                }
-            )
-            try:
-                rows_insert_write(file_insert, [file_row])
-            except IntegrityError:
-                # The name was taken meanwhile: the exception leaving this atomic() block
-                # rolls the whole transaction back (no savepoint needed).
-                raise NameTaken("Another file with this name appeared here; try again.") from None
-            file = File.from_db(alias, file_insert.attnames, file_row)
-            _FILE_OWNER.set_cached_value(file, owner)
-            _FILE_FOLDER.set_cached_value(file, folder)
-            number, files_added = 1, 1
-
+        file, number, files_added = _file_for(
+            session=locked, owner=owner, folder=folder, name_policy=name_policy, version_id=version_id, now=now
+        )
         version_insert = rows_insert(FileVersion)
         version_row = version_insert.row(
             {
@@ -175,16 +132,9 @@ def version_record(
             }
         )
         rows_insert_write(version_insert, [version_row])
-        version = FileVersion.from_db(alias, version_insert.attnames, version_row)
+        version = FileVersion.from_db(connection.alias, version_insert.attnames, version_row)
         _VERSION_FILE.set_cached_value(version, file)
         _FILE_CURRENT_VERSION.set_cached_value(file, version)
-        usage = quota_commit(
-            user=owner,
-            size_bytes=locked.size_bytes,
-            files=locked.reserved_files,
-            files_added=files_added,
-            usage=usage,
-        )
         locked.status = UploadSession.Status.COMPLETED
         locked.version = version
         locked.finished_at = now
@@ -206,7 +156,11 @@ def version_record(
                 origin=origin,
                 detail={"from": str(copied_from.file_id), "size_bytes": version.size_bytes},
             )
-        needs_prune = number > usage.plan.versions_kept
+        # Last: the Usage row is locked from this UPDATE to the commit (storage/locks.py).
+        committed = quota_commit_last(
+            user_id=owner.pk, size_bytes=locked.size_bytes, files=locked.reserved_files, files_added=files_added
+        )
+        needs_prune = number > committed.versions_kept
         # WebDAV computes the SHA-1 while the bytes stream in and a copy carries its
         # source's; other uploads (presigned: the bytes never pass here), and copies of
         # a version that had none, get it from a task reading the store.
@@ -223,6 +177,65 @@ def version_record(
     return version
 
 
+# How many times a complete chooses its name again after a concurrent complete took it.
+_NAME_ATTEMPTS = 4
+
+
+def _file_for(
+    *,
+    session: UploadSession,
+    owner: User,
+    folder: Folder | None,
+    name_policy: str,
+    version_id: uuid.UUID,
+    now: datetime,
+) -> tuple[File, int, int]:
+    """The file the session's version goes to, pointing at version_id already: the live
+    file of its name, locked and updated (VERSION), or a new file inserted under the name
+    name_policy gives. Returns (file, the version's number, files added: 0 or 1). A new
+    file's name that a concurrent complete inserted first (the unique index refuses it,
+    storage/locks.py) is chosen again, as if this complete had come second. Raises
+    NameTakenByFolder, NameTaken."""
+    for _ in range(_NAME_ATTEMPTS):
+        name, existing_id = _name_for(session=session, owner=owner, name_policy=name_policy)
+        if existing_id is not None:
+            updated = _file_version_set(
+                file_id=existing_id, values=(version_id, session.size_bytes, session.content_type, now)
+            )
+            if updated is not None:  # else gone meanwhile (not under the space lock): choose again
+                return updated, _last_number(file_id=existing_id) + 1, 0
+            continue
+        # Born pointing at its first version (inserted next): the foreign key is checked
+        # at commit (Django makes it DEFERRABLE INITIALLY DEFERRED), so the file needs no
+        # UPDATE after the version exists.
+        file_insert = rows_insert(File)
+        file_row = file_insert.row(
+            {
+                "id": uuid.uuid4(),
+                "name": name,
+                "created_at": now,
+                "updated_at": now,
+                "owner_id": owner.pk,
+                "folder_id": folder.pk if folder is not None else None,
+                "current_version_id": version_id,
+                "size_bytes": session.size_bytes,
+                "content_type": session.content_type,
+            }
+        )
+        try:
+            inserted = row_insert_unless_taken(file_insert, file_row)
+        except IntegrityError:
+            # SQLite: the exception leaving the atomic() block rolls the whole
+            # transaction back (no savepoint needed).
+            raise NameTaken("Another file with this name appeared here; try again.") from None
+        if inserted:
+            file = File.from_db(connection.alias, file_insert.attnames, file_row)
+            _FILE_OWNER.set_cached_value(file, owner)
+            _FILE_FOLDER.set_cached_value(file, folder)
+            return file, 1, 1
+    raise NameTaken("Other files with this name kept appearing here; try again.")
+
+
 def _name_for(*, session: UploadSession, owner: User, name_policy: str) -> tuple[str, uuid.UUID | None]:
     """The name the recorded file gets and, for a new version, the id of the live file it
     joins. One query (two for RENAME)."""
@@ -236,11 +249,51 @@ def _name_for(*, session: UploadSession, owner: User, name_policy: str) -> tuple
     return session.name, file_id
 
 
-def _file_lock_with_last_number(*, file_id: uuid.UUID) -> WithAnnotations[File, _LastNumber]:
-    """file_lock (storage/locks.py) and the file's highest version number as
-    `last_number`, in one SELECT ... FOR UPDATE."""
-    last = FileVersion.objects.filter(file_id=OuterRef("pk")).order_by("-number").values("number")[:1]
-    return File.objects.select_for_update(of=("self",)).annotate(last_number=Subquery(last)).get(pk=file_id)
+def _file_field(attname: str) -> Field:
+    field = File._meta.get_field(attname)
+    assert isinstance(field, Field)  # a concrete column
+    return field
+
+
+@functools.cache
+def _file_version_set_statement() -> tuple[str, list[str], Converters]:
+    """UPDATE of a file to its new current version, RETURNING every column of the row as
+    it is then: the statement text, the attnames in column order, and their converters
+    (storage.fixed_reads). Only the model's table and column names are interpolated."""
+    quote = connection.ops.quote_name
+    fields = list(File._meta.concrete_fields)
+    table = File._meta.db_table
+    assignments = ", ".join(f"{quote(_file_field(name).column)} = %s" for name in _FILE_VERSION_SET)
+    returning = ", ".join(quote(field.column) for field in fields)
+    sql = (
+        f"UPDATE {quote(table)} SET {assignments} WHERE {quote(File._meta.pk.column)} = %s"  # noqa: S608
+        f" RETURNING {returning}"
+    )
+    return sql, [field.attname for field in fields], converters_of(dict(enumerate(fields)), table)
+
+
+def _file_version_set(*, file_id: uuid.UUID, values: tuple) -> File | None:
+    """Point the live file file_id at its new version (values: _FILE_VERSION_SET's), and
+    return the row as it is then; None if it is gone. The UPDATE locks the row, so
+    concurrent new versions of one file take their numbers one after the other."""
+    sql, attnames, converters = _file_version_set_statement()
+    fields = [_file_field(name) for name in _FILE_VERSION_SET]
+    prepared = [field.get_db_prep_save(value, connection) for field, value in zip(fields, values, strict=True)]
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [*prepared, File._meta.pk.get_db_prep_value(file_id, connection)])
+        row = cursor.fetchone()
+    if row is None:
+        return None
+    return File.from_db(connection.alias, attnames, row_convert(list(row), converters))
+
+
+def _last_number(*, file_id: uuid.UUID) -> int:
+    """The highest version number of a file (0 for none). Read after the file's row is
+    locked, in a statement of its own: a number read in the locking statement itself
+    would come from the snapshot taken before a concurrent version's commit it waited for
+    (PostgreSQL READ COMMITTED re-reads only the locked row)."""
+    last = FileVersion.objects.filter(file_id=file_id).order_by("-number").values_list("number", flat=True).first()
+    return last or 0
 
 
 def after_version_recorded(
@@ -287,17 +340,16 @@ def session_abandon(*, session: UploadSession, status: str) -> bool:
     """End a pending session as `status` (aborted, expired, failed): release its
     reservation in one transaction, then clean the store with none open (abort the
     multipart upload, delete the key) and stamp finished_at. Returns False when the
-    session was no longer pending (completed or ended meanwhile). Locks Usage, then the
-    session."""
+    session was no longer pending (completed or ended meanwhile). Locks the session, then
+    Usage (storage/locks.py)."""
     with transaction.atomic():
-        usage = usage_lock(user=session.owner_id)
         locked = upload_lock(upload_id=session.pk)
         if locked.status != UploadSession.Status.PENDING:
             return False
-        quota_release(user=session.owner_id, size_bytes=locked.size_bytes, files=locked.reserved_files, usage=usage)
         locked.status = status
         locked.delete_after = late_writes_end(session=locked, now=timezone.now())
         locked.save(update_fields=["status", "delete_after"])
+        quota_release(user=session.owner_id, size_bytes=locked.size_bytes, files=locked.reserved_files)
     session_store_clean(session=locked)
     return True
 

@@ -33,10 +33,10 @@ from activity.models import ActivityEvent
 from kosha.errors import FolderCycle, FolderTooDeep, FolderTrashed, NameTaken, NotFound, StoreUnavailable
 from kosha.origin import Origin
 from plans.models import Plan
-from plans.services import quota_credit, quota_release, usage_lock
+from plans.services import quota_credit, quota_release
 from storage.audit import item_event_record, item_events_record_many
 from storage.backends import BackendError
-from storage.locks import file_lock, folders_lock
+from storage.locks import file_lock, folders_lock, space_lock
 from storage.models import File, FileVersion, Folder, FolderArchive, UploadSession
 from storage.names import name_free
 from storage.services.recording import late_writes_end
@@ -61,9 +61,9 @@ def _trash_fields(*, now: datetime, batch: uuid.UUID, root_id: uuid.UUID, actor:
 def file_trash(*, actor: User | None, file: File, origin: Origin) -> File:
     """Move a live file (the door checked that actor may arrange it) to the trash as its
     own batch, trashed by actor. Records TRASH. Raises NotFound (trashed meanwhile).
-    Locks Usage, then the File."""
+    Locks the owner's space (exclusive), then the File."""
     with transaction.atomic():
-        usage_lock(user=file.owner_id)  # first, in the order of storage/locks.py
+        space_lock(owner_ids=[file.owner_id], shared=False)  # first, in the order of storage/locks.py
         locked = file_lock(file_id=file.pk)
         if locked.deleted_at is not None:
             raise NotFound("File not found.", resource="file")
@@ -86,11 +86,13 @@ def folder_trash(*, actor: User | None, folder: Folder, origin: Origin) -> Folde
     subtree (folders and files) to the trash as one batch, trashed by actor, with bulk
     UPDATEs: one recursive query to find the folders, one lock of them (pk order), two
     updates. Items already in the trash keep their own batch. Records TRASH. Raises
-    NotFound (trashed meanwhile). Locks Usage, then the subtree's Folders."""
+    NotFound (trashed meanwhile). Locks the owner's space (exclusive), then the subtree's
+    Folders."""
     with transaction.atomic():
-        # Usage first (the project's lock order): uploads recording into this subtree and
-        # folder moves take it too, so the subtree cannot change while it is collected.
-        usage_lock(user=folder.owner_id)
+        # The space lock first (the project's lock order): uploads recording into this
+        # subtree (shared) and folder moves take it too, so the subtree cannot change
+        # while it is collected.
+        space_lock(owner_ids=[folder.owner_id], shared=False)
         folder_ids = _live_subtree_ids(owner_id=folder.owner_id, root_id=folder.pk)
         locked = {row.pk: row for row in folders_lock(folder_ids=folder_ids)}
         root = locked.get(folder.pk)
@@ -159,9 +161,10 @@ def trash_restore_inside(*, actor: User | None, item: Folder | File, root: Folde
     subfolder would nest too deep there, the owner's restore puts it in the owner's root
     and an editor's is refused, as for trash_restore. A taken name becomes "name
     (restored)". Records RESTORE. Raises NotFound (restored or purged meanwhile),
-    FolderTrashed, FolderTooDeep, NameTaken. Locks Usage, then the trash root, then item."""
+    FolderTrashed, FolderTooDeep, NameTaken. Locks the owner's space (exclusive), then the
+    trash root, then item."""
     with transaction.atomic():
-        usage_lock(user=root.owner_id)
+        space_lock(owner_ids=[root.owner_id], shared=False)
         locked_root = _trash_root_lock(root)
         batch = locked_root.trash_batch
         picked = (
@@ -210,8 +213,9 @@ def trash_restore(*, actor: User | None, item: Folder | File, origin: Origin) ->
     meanwhile) also comes back at the owner's root, where it always fits (an editor's
     restore: FolderTooDeep). Records RESTORE. Raises NotFound (purged or restored
     meanwhile), FolderTrashed, FolderTooDeep, NameTaken (a name appeared concurrently;
-    try again). Locks the root row."""
+    try again). Locks the owner's space (exclusive: it names items), then the root row."""
     with transaction.atomic():
+        space_lock(owner_ids=[item.owner_id], shared=False)
         root = _trash_root_lock(item)
         is_folder = isinstance(root, Folder)
         parent_id = _restore_parent(actor=actor, root=root, folder=root if isinstance(root, Folder) else None)
@@ -282,8 +286,8 @@ def trash_batches_purge(
     between the two steps. Trashed items of other batches that sat inside a purged
     folder stay in the trash and will restore to the root. With an origin (a person
     deleting forever), records PURGE for each trash root, in the last transaction; the
-    retention purge records nothing. Raises StoreUnavailable. Locks Usage, then the
-    batches' Folders."""
+    retention purge records nothing. Raises StoreUnavailable. Locks the owner's space
+    (exclusive), the batches' Folders, the pending sessions aimed at them, then Usage."""
     live_batches = [batch for batch in batches if batch is not None]
     if not live_batches:
         return PurgeResult(batches=0, files=0, size_bytes=0)
@@ -308,7 +312,7 @@ def trash_batches_purge(
         raise StoreUnavailable() from exc
 
     with transaction.atomic():
-        usage_lock(user=owner_id)  # first, in the order of storage/locks.py
+        space_lock(owner_ids=[owner_id], shared=False)  # first, in the order of storage/locks.py
         batch_folder_ids = Folder.objects.filter(in_batches).values_list("pk", flat=True)
         folder_ids = [folder.pk for folder in folders_lock(folder_ids=batch_folder_ids)]
         file_ids = list(File.objects.filter(in_batches).values_list("pk", flat=True))
@@ -317,10 +321,12 @@ def trash_batches_purge(
         # Anything that became a blob after the listing above (it should not happen:
         # trashed files take no new versions) still goes, after the commit.
         blobs_delete_enqueue(sorted(set(version_blob_keys(held.only("key", "thumbnail_key"))) - set(deleted_keys)))
-        if folder_ids:
-            _detach_from_folders(owner_id=owner_id, folder_ids=folder_ids, batches=live_batches)
+        released = _detach_from_folders(folder_ids=folder_ids, batches=live_batches) if folder_ids else (0, 0)
         File.objects.filter(pk__in=file_ids).delete()
         Folder.objects.filter(pk__in=folder_ids).delete()
+        # Usage last (storage/locks.py).
+        if released != (0, 0):
+            quota_release(user=owner_id, size_bytes=released[0], files=released[1])
         quota_credit(user=owner_id, size_bytes=size_bytes, files=len(file_ids))
         if roots and origin is not None:  # roots were collected only with an origin
             item_events_record_many(
@@ -329,27 +335,24 @@ def trash_batches_purge(
     return PurgeResult(batches=len(live_batches), files=len(file_ids), size_bytes=size_bytes)
 
 
-def _detach_from_folders(*, owner_id: uuid.UUID, folder_ids: list[uuid.UUID], batches: list[uuid.UUID]) -> None:
+def _detach_from_folders(*, folder_ids: list[uuid.UUID], batches: list[uuid.UUID]) -> tuple[int, int]:
     """Keep what a folder delete would cascade to but must not: other trash batches
     inside these folders move to the root (still trashed), and uploads aimed at them
-    stop: pending ones fail and give their reservation back (the upload sweep then
-    deletes whatever the client had sent)."""
+    stop: pending ones fail (the upload sweep then deletes whatever the client had sent).
+    Returns the reservation they held, (bytes, file slots), for the caller to release
+    last."""
     Folder.objects.filter(parent_id__in=folder_ids).exclude(trash_batch__in=batches).update(parent=None)
     File.objects.filter(folder_id__in=folder_ids).exclude(trash_batch__in=batches).update(folder=None)
     pending_query = UploadSession.objects.filter(folder_id__in=folder_ids, status=UploadSession.Status.PENDING)
     pending = list(pending_query.select_for_update())
     if pending:
-        quota_release(
-            user=owner_id,
-            size_bytes=sum(session.size_bytes for session in pending),
-            files=sum(session.reserved_files for session in pending),
-        )
         now = timezone.now()
         for session in pending:
             session.status = UploadSession.Status.FAILED
             session.delete_after = late_writes_end(session=session, now=now)
         UploadSession.objects.bulk_update(pending, ["status", "delete_after"])
     UploadSession.objects.filter(folder_id__in=folder_ids).update(folder=None)
+    return sum(session.size_bytes for session in pending), sum(session.reserved_files for session in pending)
 
 
 def trash_purge_expired(*, now: datetime | None = None, limit: int = 500) -> int:

@@ -24,11 +24,12 @@ from activity.models import ActivityEvent
 from kosha.errors import FileTrashed, LastVersion, NotFound, StoreUnavailable
 from kosha.origin import Origin
 from kosha.task_broker import task_enqueue
-from plans.services import quota_commit, quota_credit, quota_release, quota_reserve, usage_lock
+from plans.models import Usage
+from plans.services import quota_commit, quota_credit, quota_release, quota_reserve
 from storage import keys
 from storage.audit import item_event_record
 from storage.backends import BackendError, get_backend
-from storage.locks import file_lock
+from storage.locks import file_lock, space_lock
 from storage.models import File, FileVersion
 from storage.services.recording import after_version_recorded
 
@@ -67,7 +68,7 @@ def file_version_restore(*, actor: User | None, version: FileVersion, origin: Or
     upload: reserve (one short transaction), copy and HEAD with no transaction open,
     then record and commit the reservation (and VERSION_RESTORED); any failure releases
     it. Raises QuotaExceeded, FileTrashed (the file went to the trash meanwhile),
-    StoreUnavailable. Locks Usage, then the File."""
+    StoreUnavailable. Locks the owner's space (exclusive), the File, then Usage."""
     file, source = version.file, version
     owner = file.owner
     with transaction.atomic():
@@ -87,7 +88,7 @@ def file_version_restore(*, actor: User | None, version: FileVersion, origin: Or
 
     try:
         with transaction.atomic():
-            usage_lock(user=owner)  # first, in the order of storage/locks.py
+            space_lock(owner_ids=[owner.pk], shared=False)  # first, in the order of storage/locks.py
             locked = file_lock(file_id=file.pk)
             if locked.deleted_at is not None:
                 raise FileTrashed()
@@ -137,9 +138,9 @@ def file_version_delete(*, actor: User | None, version: FileVersion, origin: Ori
     blob is deleted after commit. Deleting the current version makes the newest
     remaining one current. Raises NotFound (the file or the version went meanwhile),
     LastVersion (the last version of a file cannot be deleted: trash the file instead).
-    Locks Usage, then the File."""
+    Locks the owner's space (exclusive), the File, then Usage."""
     with transaction.atomic():
-        usage_lock(user=version.file.owner_id)  # first, in the order of storage/locks.py
+        space_lock(owner_ids=[version.file.owner_id], shared=False)  # first (storage/locks.py)
         locked = file_lock(file_id=version.file_id)
         if locked.deleted_at is not None:
             raise NotFound("File not found.", resource="file")
@@ -171,14 +172,16 @@ def file_versions_prune(*, file_id: uuid.UUID) -> int:
     """Keep the newest `versions_kept` (from the owner's plan) versions of a file and
     delete the rest: rows and usage credit in one transaction, blobs after commit. The
     current version is always kept. Safe to run twice. Returns how many were deleted.
-    Locks Usage, then the File."""
+    Locks the owner's space (shared: completes adding versions run alongside, the file's
+    row orders them), the File, then Usage."""
     owner_id = File.objects.filter(pk=file_id).values_list("owner_id", flat=True).first()
     if owner_id is None:
         return 0
     with transaction.atomic():
-        usage = usage_lock(user=owner_id)  # first, in the order of storage/locks.py
+        space_lock(owner_ids=[owner_id], shared=True)  # first, in the order of storage/locks.py
         locked = file_lock(file_id=file_id)
-        kept = usage.plan.versions_kept
+        # Read, not locked: a plan changed meanwhile is applied by the next prune.
+        kept = Usage.objects.filter(user_id=owner_id).values_list("plan__versions_kept", flat=True).get()
         doomed = [
             version for version in locked.versions.order_by("-number")[kept:] if version.pk != locked.current_version_id
         ]

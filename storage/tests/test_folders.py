@@ -304,8 +304,8 @@ def test_breadcrumbs_come_from_one_query(owner, django_assert_num_queries):
 @pytest.mark.django_db(transaction=True)
 def test_crossing_moves_cannot_make_a_cycle(owner):
     """a into b, and b into a once the first move has checked its target's ancestors: each
-    check alone passes, so only the Usage row lock (taken first by every move) keeps the
-    second from seeing a stale tree."""
+    check alone passes, so only the owner's space lock (taken first and exclusive by every
+    move, storage/locks.py) keeps the second from seeing a stale tree."""
     a = factories.folder(owner, "a")
     b = factories.folder(owner, "b")
 

@@ -91,8 +91,9 @@ def test_concurrent_same_name_uploads_become_versions_of_one_file(local_settings
 
     results = run_concurrently(4, lambda i: upload_complete(actor=owner, upload=uploads[i], origin=TASK))
 
-    # Completes of one owner serialise on the Usage row lock, so the first creates the
-    # file and the rest become its versions: no duplicate names, no lost upload.
+    # The first to insert the name creates the file; the others' inserts wait for it on
+    # the unique index, then find the file and become its versions (storage/locks.py):
+    # no duplicate names, no lost upload.
     assert not [result for result in results if isinstance(result, Exception)], results
     assert len({version.file_id for version in results}) == 1
     assert sorted(version.number for version in results) == [1, 2, 3, 4]

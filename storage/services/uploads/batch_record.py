@@ -26,7 +26,7 @@ from kosha.metrics import UPLOADS_COMPLETED
 from kosha.origin import Origin
 from plans.services import quota_commit_each, usage_lock
 from storage.audit import item_event_build
-from storage.locks import folders_lock
+from storage.locks import folders_lock, space_lock
 from storage.models import File, FileVersion, Folder, UploadSession
 from storage.services.recording import after_version_recorded, versions_sha1_enqueue
 
@@ -88,13 +88,17 @@ def record_in_bulk(items: list[Verified], *, actor: User | None, origin: Origin)
     name, or a new version of the live file of that name (on_conflict "version"). The
     rest (see uploads_complete_batch) is left for the single-file recorder. Raises
     NameTaken, with nothing recorded, when a file took one of the names between the
-    check and the insert (uploads_complete_batch then records the batch again)."""
+    check and the insert (uploads_complete_batch then records the batch again). Locks the
+    owners' spaces (exclusive: single completes wait, so the names checked stay free), the
+    sessions, the folders, the files that get a version, then the owners' Usage rows
+    (storage/locks.py)."""
     bulk = Bulk()
     if not items:
         return bulk
     with transaction.atomic():
-        usages = {owner_id: usage_lock(user=owner_id) for owner_id in sorted({i.upload.owner_id for i in items})}
-        # The sessions' rows as values, not instances (storage/locks.py's order: after Usage).
+        owner_ids = sorted({i.upload.owner_id for i in items})
+        space_lock(owner_ids=owner_ids, shared=False)
+        # The sessions' rows as values, not instances (storage/locks.py's order: after the spaces).
         locked = {
             row[0]: _Locked(*row)
             for row in UploadSession.objects.select_for_update()
@@ -132,6 +136,8 @@ def record_in_bulk(items: list[Verified], *, actor: User | None, origin: Origin)
             plain[session.owner_id].append((item, session, existing))
 
         recorded: list[tuple[Verified, _Locked, File | None]] = []
+        # Usage last (storage/locks.py), by owner.
+        usages = {owner_id: usage_lock(user=owner_id) for owner_id in owner_ids}
         for owner_id, entries in plain.items():
             # One that needs a file slot the plan no longer has is recorded alone (and
             # refused there with TooManyFiles).

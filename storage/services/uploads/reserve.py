@@ -20,14 +20,14 @@ def upload_reservation_grow(*, upload: UploadSession, by_bytes: int) -> int:
     size_bytes by as much: a full part when the owner's quota has room for it, else what
     is left. Returns the bytes added (upload.size_bytes is updated in place). Raises
     StorageFull (the plan) or FileTooLarge (the plan's file size) when not one byte is left, UploadGone/UploadExpired/UploadCompleted
-    when the session cannot take bytes, InvalidInput for by_bytes <= 0. Locks Usage,
-    then the session, in one transaction."""
+    when the session cannot take bytes, InvalidInput for by_bytes <= 0. Locks the
+    session, then Usage, in one transaction."""
     if by_bytes <= 0:
         raise InvalidInput("A reservation grows by a positive number of bytes.", field="size")
     with transaction.atomic():
-        usage = usage_lock(user=upload.owner_id)
         locked = upload_lock(upload_id=upload.pk)
         upload_require_pending(locked)
+        usage = usage_lock(user=upload.owner_id)  # after the session (storage/locks.py)
         plan = usage.plan
         file_room = min(plan.max_file_bytes, STORE_MAX_OBJECT_BYTES) - locked.size_bytes
         if file_room <= 0:
@@ -53,16 +53,15 @@ def upload_reservation_settle(*, upload: UploadSession, size_bytes: int) -> None
     """Set a pending session's size to the bytes that actually arrived (size_bytes, no
     more than it reserved) and give the rest of its reservation back, before
     upload_complete verifies the object against it. Raises InvalidInput (more than was
-    reserved), UploadGone/UploadExpired/UploadCompleted. Locks Usage, then the session."""
+    reserved), UploadGone/UploadExpired/UploadCompleted. Locks the session, then Usage."""
     with transaction.atomic():
-        usage = usage_lock(user=upload.owner_id)
         locked = upload_lock(upload_id=upload.pk)
         upload_require_pending(locked)
         if not 0 <= size_bytes <= locked.size_bytes:
             raise InvalidInput("The upload is larger than its reservation.", field="size")
         surplus = locked.size_bytes - size_bytes
         if surplus:
-            quota_release(user=upload.owner_id, size_bytes=surplus, files=0, usage=usage)
             locked.size_bytes = size_bytes
             locked.save(update_fields=["size_bytes"])
+            quota_release(user=upload.owner_id, size_bytes=surplus, files=0)  # Usage last (storage/locks.py)
     upload.size_bytes = size_bytes

@@ -23,7 +23,7 @@ _ALREADY_COMPLETE = "This upload is already complete; delete the file instead."
 def upload_abort(*, upload: UploadSession) -> None:
     """Abort a session the door got through sharing.access: the multipart upload is
     aborted, any object deleted, the reservation given back to the owner. Idempotent for
-    an upload already aborted. Raises UploadCompleted. Locks Usage, then the session."""
+    an upload already aborted. Raises UploadCompleted. Locks the session, then Usage."""
     if upload.status == UploadSession.Status.COMPLETED:
         raise UploadCompleted(_ALREADY_COMPLETE)
     if upload.status != UploadSession.Status.PENDING:
