@@ -77,6 +77,21 @@ longer the first lock: a complete holds its session (and a file's row, or an unc
 name in the unique index) when it reaches Usage, so no write may hold Usage and then wait
 for any of those. An exclusive holder also takes Usage last: it runs alone in its space,
 yet an abort (session, then Usage) or a start could be under way.
+
+Deferred key checks
+-------------------
+PostgreSQL checks a new row's foreign keys (Django makes them DEFERRABLE INITIALLY
+DEFERRED) at the commit, with FOR KEY SHARE on each row pointed at: the session's folder
+and owner at a start, the file's folder and the version's file at a complete. By then the
+transaction holds the owner's Usage row, so those key checks come after Usage in fact.
+No lock of this order may refuse them to a transaction that holds Usage while its holder
+waits for Usage: `folders_lock` takes FOR NO KEY UPDATE (renames, moves and trashes of
+folders, UPDATEs of non-key columns, still wait for it), and files are locked FOR UPDATE
+only by writes of their own space (prune, version restore and delete, batch completes),
+whose key checks are their own. Left: a purge DELETEs folders of its trash batches, which
+refuses the key check of a start that read the folder live before it was trashed and
+holds Usage when the purge waits for it; PostgreSQL then aborts one of the two (the
+purge is retried by the hourly task, the start answers an error).
 """
 
 import uuid
@@ -131,7 +146,16 @@ def upload_lock(*, upload_id: uuid.UUID) -> UploadSession:
 
 
 def folders_lock(*, folder_ids: Iterable[uuid.UUID]) -> list[Folder]:
-    return list(Folder.objects.select_for_update().filter(pk__in=list(folder_ids)).order_by("pk"))
+    """Lock the folders (pk order) against other writers of their rows, but not against
+    the foreign-key checks of rows that point at them (PostgreSQL FOR NO KEY UPDATE, which
+    FOR KEY SHARE passes). Those checks are deferred to the commit (Django's foreign keys
+    are DEFERRABLE INITIALLY DEFERRED), so a start or a complete makes them while it
+    already holds the owner's Usage row, taken last; a FOR UPDATE here, by a write that
+    then waits for that Usage row (a batch complete, a folder copy), closed a cycle that
+    PostgreSQL broke by aborting one of them. Renames, moves and trashes of folders are
+    UPDATEs of non-key columns and still wait for this lock; a purge's DELETE of a folder
+    does not pass it to a key check (storage/locks.py, "Deferred key checks")."""
+    return list(Folder.objects.select_for_update(no_key=True).filter(pk__in=list(folder_ids)).order_by("pk"))
 
 
 def file_lock(*, file_id: uuid.UUID) -> File:

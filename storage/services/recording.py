@@ -177,8 +177,10 @@ def version_record(
     return version
 
 
-# How many times a complete chooses its name again after a concurrent complete took it.
-_NAME_ATTEMPTS = 4
+# How many times a complete chooses its name again after the live file it was to version
+# went away: never under the space lock (only exclusive holders trash or purge files), so
+# a guard, not a policy.
+_GONE_ATTEMPTS = 4
 
 
 def _file_for(
@@ -194,16 +196,23 @@ def _file_for(
     file of its name, locked and updated (VERSION), or a new file inserted under the name
     name_policy gives. Returns (file, the version's number, files added: 0 or 1). A new
     file's name that a concurrent complete inserted first (the unique index refuses it,
-    storage/locks.py) is chosen again, as if this complete had come second. Raises
+    storage/locks.py) is chosen again, as if this complete had come second: with no bound,
+    since each time another transaction has committed a live file of that name (so RENAME,
+    which cannot fail under the old lock, finishes whatever the number of concurrent
+    completes of one name; VERSION and FAIL stop at the second choice). Raises
     NameTakenByFolder, NameTaken."""
-    for _ in range(_NAME_ATTEMPTS):
+    gone = 0
+    while True:
         name, existing_id = _name_for(session=session, owner=owner, name_policy=name_policy)
         if existing_id is not None:
             updated = _file_version_set(
                 file_id=existing_id, values=(version_id, session.size_bytes, session.content_type, now)
             )
-            if updated is not None:  # else gone meanwhile (not under the space lock): choose again
+            if updated is not None:
                 return updated, _last_number(file_id=existing_id) + 1, 0
+            gone += 1  # gone meanwhile (cannot happen under the space lock): choose again
+            if gone >= _GONE_ATTEMPTS:
+                raise NameTaken("The file of this name kept changing; try again.")
             continue
         # Born pointing at its first version (inserted next): the foreign key is checked
         # at commit (Django makes it DEFERRABLE INITIALLY DEFERRED), so the file needs no
@@ -233,7 +242,6 @@ def _file_for(
             _FILE_OWNER.set_cached_value(file, owner)
             _FILE_FOLDER.set_cached_value(file, folder)
             return file, 1, 1
-    raise NameTaken("Other files with this name kept appearing here; try again.")
 
 
 def _name_for(*, session: UploadSession, owner: User, name_policy: str) -> tuple[str, uuid.UUID | None]:

@@ -1,0 +1,70 @@
+"""Races the lock order of storage/locks.py must survive, on PostgreSQL (review of the
+space lock, 12f7b5b): a write that takes the Usage row last must not hold a lock that a
+transaction already holding Usage waits for at its commit, and a complete that renames
+must not give up while other completes keep taking the names it tries."""
+
+import pytest
+
+from kosha.origin import TASK
+from kosha.testing import factories
+from kosha.testing.races import run_after, run_concurrently
+from storage.backends import get_backend
+from storage.models import File, UploadSession
+from storage.places import Place
+from storage.services.uploads import upload_complete, upload_start
+from storage.services.uploads.batch import uploads_complete_batch
+from storage.tests.protocol import assert_usage_consistent, usage_of
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+DATA = b"r" * 500
+
+
+def _sent(owner, name: str, *, folder=None, on_conflict: str = "version") -> UploadSession:
+    """A started upload whose bytes are in the store, not completed."""
+    started = upload_start(
+        actor=owner,
+        place=Place(owner=owner, folder=folder),
+        name=name,
+        size_bytes=len(DATA),
+        on_conflict=on_conflict,
+    )
+    get_backend().put_bytes(key=started.upload.key, data=DATA, content_type="application/octet-stream")
+    return started.upload
+
+
+def test_a_batch_complete_into_a_folder_and_a_start_into_it_both_finish(local_settings, owner):
+    folder = factories.folder(owner, "Inbox")
+    sent = _sent(owner, "first.bin", folder=folder)
+
+    # The start holds the owner's Usage row (its reservation) until its commit, where
+    # PostgreSQL checks its session's (deferred) foreign key to the folder. The batch
+    # complete, meanwhile, locks the folder and then waits for Usage: a folder lock that
+    # refuses the key check closes a cycle, and PostgreSQL aborts one of the two.
+    with run_after(
+        "storage.services.uploads.start.quota_reserve",
+        lambda: uploads_complete_batch(actor=owner, uploads=[sent], origin=TASK),
+        in_thread=True,
+    ) as race:
+        started = upload_start(
+            actor=owner, place=Place(owner=owner, folder=folder), name="second.bin", size_bytes=len(DATA)
+        )
+
+    assert started.upload.status == UploadSession.Status.PENDING
+    assert not isinstance(race.result[sent.pk], Exception), race.result
+    assert list(File.objects.filter(owner=owner).values_list("name", flat=True)) == ["first.bin"]
+    assert_usage_consistent(owner)
+
+
+def test_many_completes_of_one_name_that_rename_all_record(local_settings, owner):
+    count = 8
+    uploads = [_sent(owner, "photo.jpg", on_conflict="rename") for _ in range(count)]
+
+    results = run_concurrently(count, lambda i: upload_complete(actor=owner, upload=uploads[i], origin=TASK))
+
+    assert [type(result).__name__ for result in results] == ["FileVersion"] * count, results
+    names = sorted(File.objects.filter(owner=owner, deleted_at__isnull=True).values_list("name", flat=True))
+    assert names == sorted(["photo.jpg"] + [f"photo ({n}).jpg" for n in range(2, count + 1)])
+    usage = usage_of(owner)
+    assert (usage.file_count, usage.reserved_bytes, usage.reserved_files) == (count, 0, 0)
+    assert_usage_consistent(owner)
