@@ -127,7 +127,10 @@ def space_lock(*, owner_ids: Iterable[uuid.UUID], shared: bool) -> None:
     shared (writes that only add files or versions: version_record, version pruning) or
     exclusive (every other write of names or shape). Several owners are locked in key
     order. Call first in the transaction (atomic()); one statement on PostgreSQL, none on
-    SQLite."""
+    SQLite. Raises RuntimeError outside atomic(): in autocommit the lock would end with
+    its own statement and guard nothing."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("space_lock needs a transaction (atomic()): in autocommit it would guard nothing")
     if connection.vendor != "postgresql":
         return  # SQLite: the write transaction holds the database's write lock already
     keys = sorted({space_lock_key(owner_id) for owner_id in owner_ids})
