@@ -91,7 +91,8 @@ class Worker:
     def _file(self, **filters):
         owner = self._user()
         found = list(File.objects.filter(owner=owner, **filters).values_list("pk", flat=True)[:20])
-        return File.objects.get(pk=self.rng.choice(found)) if found else None
+        # None when another thread's purge deleted the one picked since the listing.
+        return File.objects.filter(pk=self.rng.choice(found)).first() if found else None
 
     def op_start(self) -> None:
         owner = self._user()
