@@ -2,7 +2,13 @@
 its BooleanField takes "yes", 1 and "on": an API whose schema says string or boolean
 refuses anything else with a 400 (the integer kin is kosha.integers.JsonIntegerField)."""
 
+from django.utils.functional import cached_property
 from rest_framework import serializers
+from rest_framework.utils.serializer_helpers import BindingDict
+
+# The fields of each input class, bound once (JsonInput.fields).
+_BOUND_FIELDS: dict[type, BindingDict] = {}
+_drf_fields = serializers.Serializer.__dict__["fields"].func
 
 
 class JsonTextField(serializers.CharField):
@@ -59,7 +65,31 @@ class JsonInput(serializers.Serializer):
     """A request body: a JSON object holding only the keys it declares. A key it does not
     declare is a 400 naming it (`field`), never silently ignored, so a typo (`parnet`) is
     told, not lost; the schema says the same with `additionalProperties: false`
-    (kosha/schema/bodies.py)."""
+    (kosha/schema/bodies.py).
+
+    Its fields are bound once per class and shared by every instance: DRF deep-copies
+    and binds the declared fields for each serializer instance, which cost more than
+    validating the body (an upload start's body 1.1M instructions, 0.32M with the fields
+    bound once; a complete's 0.58M, 0.13M: BENCHMARKS.md, issue 12). Sharing is safe because an input's fields are its class's declared ones
+    (no get_fields override, no field changed in __init__), and DRF's fields keep no state
+    while they validate. Only an instance given a context or `partial` (which a field may
+    read through its root) binds its own, as in DRF."""
+
+    @property
+    def fields(self) -> BindingDict:  # type: ignore[override]
+        if self._context or self.partial:
+            return self._own_fields
+        cls = type(self)
+        bound = _BOUND_FIELDS.get(cls)
+        if bound is None:
+            # Bound to an instance of their own (no context, not partial); two threads
+            # racing here bind equal fields and keep one.
+            bound = _BOUND_FIELDS.setdefault(cls, _drf_fields(cls()))
+        return bound
+
+    @cached_property
+    def _own_fields(self) -> BindingDict:
+        return _drf_fields(self)
 
     def to_internal_value(self, data):
         if isinstance(data, dict):

@@ -2,11 +2,15 @@
 once"): the schema shows each request body's required fields, types and limits, and a
 value of the wrong JSON type is a 400 naming the field before any service runs."""
 
+import concurrent.futures
+
 import pytest
 
 from accounts.models import ApiToken, AppPassword
+from kosha.errors import DomainError
 from kosha.testing import factories
 from sharing.models import Share
+from storage.api.fields import CompleteInput, PartsInput, UploadStartInput
 from storage.models import Folder
 
 pytestmark = pytest.mark.django_db
@@ -115,3 +119,54 @@ def test_drop_start_parses_the_same_typed_body(client, owner):
 
     assert response.status_code == 400
     assert response.json()["error"]["field"] == "size"
+
+
+def _verdict(serializer):
+    """What validating gives: the data, the field errors, or the domain error raised."""
+    try:
+        if serializer.is_valid():
+            return "valid", dict(serializer.validated_data)
+        return "invalid", serializer.errors
+    except DomainError as exc:
+        return type(exc).__name__, exc.as_dict()
+
+
+_BODIES = [
+    {"name": "a.txt", "size": 3},
+    {"name": "a.txt", "size": 3, "folder": None, "content_type": "text/plain; charset=utf-8", "on_conflict": "fail"},
+    {"name": "a.txt", "size": 3, "content_type": "  ", "sha256": "", "folder": "nope"},
+    {"name": "a.txt", "size": 3, "sha256": "A" * 64, "on_conflict": None, "content_type": None},
+    {"name": " a.txt", "size": 3},
+    {"name": "x" * 256, "size": 3},
+    {"name": "a.txt", "size": -1},
+    {"name": "a.txt", "size": True},
+    {"name": "a.txt", "size": "3"},
+    {"name": 7, "size": 1.5, "folder": "", "on_conflict": 1},
+    {"size": 3, "parnet": None},
+    {"name": "a.txt", "size": 3, "content_type": "no type", "sha256": "xyz"},
+    {},
+    [],
+    "text",
+    {"parts": []},
+    {"parts": None},
+    {"parts": [{"number": 1, "etag": "e1"}, {"number": 2, "etag": "e2"}]},
+    {"parts": [{"number": 0, "etag": ""}, {"number": "1", "etag": 5}, {"etag": "e"}, 3]},
+    {"parts": {"number": 1}},
+    {"numbers": [1, 2, 3]},
+    {"numbers": [0, True, "2"]},
+]
+
+
+@pytest.mark.parametrize("input_class", [UploadStartInput, CompleteInput, PartsInput])
+def test_inputs_share_their_bound_fields_and_validate_as_drf_does(input_class):
+    # A context makes an instance bind its own fields, as DRF does for every instance.
+    own = [_verdict(input_class(data=body, context={"own": True})) for body in _BODIES]
+
+    shared = [_verdict(input_class(data=body)) for body in _BODIES]
+    with concurrent.futures.ThreadPoolExecutor(8) as pool:
+        threaded = list(pool.map(lambda body: _verdict(input_class(data=body)), _BODIES * 8))
+
+    assert input_class().fields is input_class().fields
+    assert input_class(context={"own": True}).fields is not input_class().fields
+    assert shared == own
+    assert threaded == own * 8
