@@ -7,12 +7,13 @@ public link's drop uploads). Both add the error's `extra_headers`.
 import logging
 
 from django.core.exceptions import PermissionDenied, RequestDataTooBig
+from django.db import OperationalError
 from django.http import Http404, JsonResponse
 from rest_framework import exceptions, status
 from rest_framework.response import Response
 from rest_framework.views import exception_handler as drf_exception_handler
 
-from kosha.errors import BodyTooLarge, DomainError, StoreMisconfigured, StoreUnavailable
+from kosha.errors import BodyTooLarge, DatabaseBusy, DomainError, StoreMisconfigured, StoreUnavailable
 from kosha.json_body import body_limit_bytes
 from kosha.sizes import size_text
 from storage.backends.base import BackendError
@@ -45,16 +46,42 @@ def validation_flatten(detail) -> tuple[str, dict]:
     return str(detail), {}
 
 
+# PostgreSQL's SQLSTATEs for a transaction it rolled back so that another could finish
+# (PostgreSQL docs, Appendix A, class 40: deadlock_detected, serialization_failure), and
+# SQLite's message for a write lock not free within the connection's timeout.
+_RETRYABLE_SQLSTATES = frozenset({"40P01", "40001"})
+_SQLITE_LOCKED = ("database is locked", "database table is locked")
+
+
+def database_busy(exc: BaseException) -> bool:
+    """Whether `exc` is the database giving up this transaction for another's sake (a
+    deadlock victim, a serialization failure, SQLite's lock timeout), which the same
+    request can retry: django.db.OperationalError wrapping psycopg's error (its
+    `sqlstate`) or sqlite3's. No I/O."""
+    if not isinstance(exc, OperationalError):
+        return False
+    cause = exc.__cause__
+    if getattr(cause, "sqlstate", None) in _RETRYABLE_SQLSTATES:
+        return True
+    return str(exc).startswith(_SQLITE_LOCKED)
+
+
 def _explained(exc: Exception) -> Exception:
     """Store failures answered by their kind: a BackendError no service translated (still
     a 503 that says what happened, never a 500 with a store's code inside), and a plain
-    StoreUnavailable raised from one (busy, misconfigured or unreachable)."""
+    StoreUnavailable raised from one (busy, misconfigured or unreachable). A transaction
+    the database rolled back for another's sake (`database_busy`) is DatabaseBusy, 503."""
     if isinstance(exc, BackendError):
         logger.warning("Store error reached a view unmapped", exc_info=exc)
         exc = StoreUnavailable.caused_by(exc)
     elif type(exc) is StoreUnavailable and exc.__cause__ is not None:
         custom = exc.message if exc.message != StoreUnavailable.default_message else None
         exc = StoreUnavailable.caused_by(exc.__cause__, custom)
+    if database_busy(exc):
+        logger.warning("The database rolled a request back for another's sake", exc_info=exc)
+        busy = DatabaseBusy()
+        busy.__cause__ = exc
+        return busy
     if isinstance(exc, StoreMisconfigured):
         logger.error("The object store refuses Kosha: check the storage settings", exc_info=exc.__cause__)
     return exc

@@ -91,7 +91,8 @@ only by writes of their own space (prune, version restore and delete, batch comp
 whose key checks are their own. Left: a purge DELETEs folders of its trash batches, which
 refuses the key check of a start that read the folder live before it was trashed and
 holds Usage when the purge waits for it; PostgreSQL then aborts one of the two (the
-purge is retried by the hourly task, the start answers an error).
+purge is retried by the hourly task; the start answers 503 `database_busy` with
+Retry-After, kosha.api.database_busy, which clients retry).
 """
 
 import uuid

@@ -24,6 +24,7 @@ from kosha.errors.base import (
 from kosha.errors.kinds import (
     BodyTooLarge,
     Conflict,
+    DatabaseBusy,
     Forbidden,
     Gone,
     InvalidInput,
@@ -111,6 +112,7 @@ __all__ = [
     "CopyFailed",
     "CopyGone",
     "CursorExpired",
+    "DatabaseBusy",
     "DomainError",
     "DropNeedsFolder",
     "ExpiryBeyondPlan",

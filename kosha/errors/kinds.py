@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import ClassVar
+
 from kosha.errors.base import DomainError
 
 
@@ -74,6 +76,23 @@ class StoreUnavailable(DomainError):
         mapped = kind(message)
         mapped.__cause__ = error
         return mapped
+
+
+class DatabaseBusy(DomainError):
+    """The database gave up this request's transaction to let another one finish: a
+    deadlock victim or a serialization failure on PostgreSQL (SQLSTATE 40P01, 40001), or
+    SQLite's write lock not free within its timeout. Nothing was changed (the transaction
+    rolled back) and the same request can succeed at once, so the answer is 503 with
+    Retry-After (RFC 9110, 15.6.4 and 10.2.3), which clients retry."""
+
+    code = "database_busy"
+    status = 503
+    default_message = "Another change to the same items was being saved; nothing was changed. Try again."
+    retry_after_seconds: ClassVar[int] = 1
+
+    @property
+    def extra_headers(self) -> dict[str, str]:
+        return {"Retry-After": str(self.retry_after_seconds)}
 
 
 class BodyTooLarge(DomainError):
