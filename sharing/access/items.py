@@ -20,7 +20,7 @@ from sharing.access.rule import (
     grant_for_user,
 )
 from sharing.models import Invitation, Share, ShareLink
-from storage.fixed_reads import live_folder_with_owner, upload_with_owner_and_folder
+from storage.fixed_reads import live_folder_with_owner, sessions_with_places, upload_with_owner_and_folder
 from storage.ids import parse_id
 from storage.models import File, FileVersion, Folder, FolderArchive, UploadSession
 from storage.places import Place
@@ -136,15 +136,14 @@ def uploads_for_actor(*, actor: Actor, upload_ids: list, need: Need = Need.EDIT)
     """The sessions among `upload_ids` (as sent: strings) the actor may reach, as
     upload_for_actor decides for each, by the id as sent; the others (malformed, unknown,
     someone else's) are absent, so a caller answers them NotFound without telling which.
-    One query for the sessions, and two per distinct folder shared with the actor."""
+    One query for the sessions (a fixed statement: a batch reads up to 500), and two per
+    distinct folder shared with the actor. The sessions of one owner share one `owner`
+    instance, those of one folder one `folder` instance."""
     parsed = {raw: parse_id(raw) for raw in upload_ids}
     wanted = {value for value in parsed.values() if value}
     found = {}
     if wanted and actor is not None and actor.is_authenticated:
-        found = {
-            upload.pk: upload
-            for upload in UploadSession.objects.select_related("owner", "folder").filter(pk__in=wanted)
-        }
+        found = {upload.pk: upload for upload in sessions_with_places(wanted)}
     grants: dict[uuid.UUID | None, Grant | None] = {}
     return {
         raw: found[value]

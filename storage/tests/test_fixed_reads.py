@@ -10,7 +10,12 @@ from django.utils import timezone
 
 from kosha.origin import TASK
 from kosha.testing import factories
-from storage.fixed_reads import live_folder_with_owner, name_holder_rows, upload_with_owner_and_folder
+from storage.fixed_reads import (
+    live_folder_with_owner,
+    name_holder_rows,
+    sessions_with_places,
+    upload_with_owner_and_folder,
+)
 from storage.models import File, Folder, UploadSession
 from storage.places import Place
 from storage.services.trash import file_trash
@@ -120,3 +125,31 @@ def test_an_upload_is_read_as_the_orm_reads_it_with_its_owner_and_folder(
 
 def test_an_unknown_upload_is_not_read():
     assert upload_with_owner_and_folder(uuid.uuid4()) is None
+
+
+def test_many_uploads_are_read_as_the_orm_reads_them_with_shared_owners_and_folders(
+    owner, local_settings, django_assert_num_queries
+):
+    inbox = factories.folder(owner, "Inbox ✓")
+    place_ids = []
+    for index, folder in enumerate([inbox, None, inbox]):
+        started = upload_start(
+            actor=owner, place=Place(owner=owner, folder=folder), name=f"{index}.bin", size_bytes=3, sha256=None
+        )
+        place_ids.append(started.upload.pk)
+    unknown = uuid.uuid4()
+
+    with django_assert_num_queries(1):
+        found = {upload.pk: upload for upload in sessions_with_places([*place_ids, unknown])}
+        assert {upload.folder.name if upload.folder else None for upload in found.values()} == {"Inbox ✓", None}
+
+    assert set(found) == set(place_ids)
+    for upload_id in place_ids:
+        expected = _orm_upload(upload_id)
+        assert _values(found[upload_id]) == _values(expected)
+        assert _values(found[upload_id].owner) == _values(expected.owner)
+        assert (_values(found[upload_id].folder) if expected.folder else None) == (
+            _values(expected.folder) if expected.folder else None
+        )
+    assert found[place_ids[0]].folder is found[place_ids[2]].folder
+    assert found[place_ids[0]].owner is found[place_ids[1]].owner
