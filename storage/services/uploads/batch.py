@@ -18,16 +18,21 @@ recorder after the batch commits, so the rules live in one place.
 
 from __future__ import annotations
 
+import uuid
 from concurrent.futures import ThreadPoolExecutor
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
+from django.utils import timezone
 
 from kosha.errors import DomainError, InvalidInput, NameTaken, NameTakenByFolder, UploadCompleted
+from kosha.fixed_writes import RowsInsert, rows_insert, rows_insert_write
 from kosha.metrics import UPLOADS_STARTED
 from kosha.origin import Origin
 from plans.services import quota_reserve_each
+from storage import keys
 from storage.backends import BackendError, ObjectInfo, get_backend
 from storage.models import File, FileVersion, Folder, UploadSession
 from storage.places import Place
@@ -38,7 +43,7 @@ from storage.services.uploads.complete import (
     stored_object_verdict,
     verified_record,
 )
-from storage.services.uploads.start import StartRequest, UploadStart, session_build, session_sign, start_request_clean
+from storage.services.uploads.start import StartRequest, UploadStart, session_sign, start_request_clean
 from storage.services.uploads.transfer import upload_require_pending
 
 if TYPE_CHECKING:
@@ -61,8 +66,9 @@ def uploads_start_batch(*, actor: User | None, place: Place, files: list[dict[st
     in the batch unless on_conflict is "rename"), a QuotaExceeded (decided in request
     order: a file that does not fit is refused and later ones may still fit), or
     StoreUnavailable. Two queries for the names, then one transaction (the Usage lock,
-    one UPDATE of it, one INSERT of the sessions), then the signing with none open
-    (no store call for single PUTs on S3; one per multipart file)."""
+    one UPDATE of it, one INSERT of the sessions: kosha.fixed_writes' statement, which on
+    PostgreSQL binds one array per column), then the signing with none open (no store
+    call for single PUTs on S3; one per multipart file)."""
     owner, folder = place.owner, place.folder
     results: list[StartResult | None] = [None] * len(files)
     cleaned: dict[int, StartRequest] = {}
@@ -93,15 +99,18 @@ def uploads_start_batch(*, actor: User | None, place: Place, files: list[dict[st
 
     sessions: list[tuple[int, UploadSession]] = []
     if wanted:
+        insert = rows_insert(UploadSession)
+        rows: list[tuple[int, list]] = []
         with transaction.atomic():
             refused = quota_reserve_each(user=owner, requests=[(req.size_bytes, slots) for _, req, slots in wanted])
+            now = timezone.now()
             for (index, request, slots), error in zip(wanted, refused, strict=True):
                 if error is not None:
                     results[index] = error
                 else:
-                    upload = session_build(actor=actor, place=place, request=request, reserved_files=slots)
-                    sessions.append((index, upload))
-            UploadSession.objects.bulk_create([upload for _, upload in sessions])
+                    rows.append((index, session_row(actor=actor, place=place, request=request, slots=slots, now=now)))
+            rows_insert_write(insert, [row for _, row in rows])
+        sessions = [(index, _session_of(row, insert=insert, actor=actor, place=place)) for index, row in rows]
     UPLOADS_STARTED.inc(len(sessions))
 
     for index, upload in sessions:
@@ -110,6 +119,46 @@ def uploads_start_batch(*, actor: User | None, place: Place, files: list[dict[st
         except DomainError as exc:
             results[index] = exc
     return [result for result in results if result is not None]
+
+
+def session_row(*, actor: User | None, place: Place, request: StartRequest, slots: int, now: datetime) -> list:
+    """The row (kosha.fixed_writes.rows_insert's layout) of the pending session that
+    session_build makes for one start, with `now` as its creation time: a fresh id and
+    key, expiring KOSHA_UPLOAD_SESSION_HOURS after now, holding `slots` file slots."""
+    return rows_insert(UploadSession).row(
+        {
+            "id": uuid.uuid4(),
+            "owner_id": place.owner.pk,
+            "created_by_id": actor.pk if actor is not None else None,
+            "folder_id": place.folder.pk if place.folder is not None else None,
+            "name": request.name,
+            "size_bytes": request.size_bytes,
+            "content_type": request.content_type,
+            "sha256": request.sha256,
+            "on_conflict": request.on_conflict,
+            "key": keys.blob_key(place.owner.pk),
+            "strategy": request.strategy,
+            "part_size_bytes": request.part_size_bytes,
+            "expires_at": now + timedelta(hours=settings.KOSHA_UPLOAD_SESSION_HOURS),
+            "created_at": now,
+            "reserved_files": slots,
+        }
+    )
+
+
+def _session_of(row: list, *, insert: RowsInsert, actor: User | None, place: Place) -> UploadSession:
+    """The saved session of a row session_row made, its owner, starter and folder set
+    as session_build sets them."""
+    upload = UploadSession.from_db(connection.alias, insert.attnames, row)
+    _SESSION_OWNER.set_cached_value(upload, place.owner)
+    _SESSION_CREATED_BY.set_cached_value(upload, actor)
+    _SESSION_FOLDER.set_cached_value(upload, place.folder)
+    return upload
+
+
+_SESSION_OWNER = UploadSession._meta.get_field("owner")
+_SESSION_CREATED_BY = UploadSession._meta.get_field("created_by")
+_SESSION_FOLDER = UploadSession._meta.get_field("folder")
 
 
 def uploads_complete_batch(
