@@ -25,7 +25,7 @@ from django.db.models import Field
 from django.utils import timezone
 
 from activity.models import ActivityEvent
-from kosha.errors import AccountDeleting, FolderTrashed, NameTaken, NameTakenByFolder, UploadGone
+from kosha.errors import AccountDeleting, FolderTrashed, NameTaken, NameTakenByFolder, UploadCompleted, UploadGone
 from kosha.fixed_writes import row_insert_unless_taken, rows_insert, rows_insert_write, rows_update, rows_update_write
 from kosha.metrics import UPLOADS_COMPLETED
 from kosha.origin import Origin
@@ -76,7 +76,8 @@ def version_record(
     session's starter, the owner, or None for a drop through a link); origin: the door.
     Records UPLOAD_COMPLETED (or COPY) in the session owner's space, in the transaction.
 
-    Raises AccountDeleting, UploadGone (the session ended meanwhile), the FinalConflicts
+    Raises AccountDeleting, UploadGone (the session ended meanwhile), UploadCompleted (it
+    was completed meanwhile and its version deleted since), the FinalConflicts
     FolderTrashed, NameTakenByFolder, NameTaken, and TooManyFiles (a session that reserved
     no file slot, for a version of a file gone meanwhile, became a new file and the plan
     has no room for it). Locks the owner's space (shared), the session, then the file it
@@ -93,10 +94,15 @@ def version_record(
         locked = upload_lock(upload_id=session.pk)
         if locked.status == UploadSession.Status.COMPLETED:
             # A concurrent complete (or a storage event about the key) recorded it first.
-            if locked.version_id is None:
-                # Its version was deleted since (SET_NULL): as the lookup by a null pk did.
-                raise FileVersion.DoesNotExist("The version this upload recorded was deleted.")
-            return FileVersion.objects.select_related("file__current_version").get(pk=locked.version_id)
+            version = (
+                FileVersion.objects.select_related("file__current_version").filter(pk=locked.version_id).first()
+                if locked.version_id is not None
+                else None
+            )
+            if version is None:
+                # Its version was deleted since (SET_NULL): complete, with nothing to return.
+                raise UploadCompleted()
+            return version
         if locked.status != UploadSession.Status.PENDING:
             raise UploadGone.for_status(locked.status)
         # A plain read: a trash of the folder takes the space lock exclusive, so it waits

@@ -459,3 +459,28 @@ def test_a_completed_upload_whose_version_was_deleted_meanwhile_answers_as_the_s
 
     # What the single complete answers for a completed session that lost its version.
     assert isinstance(results[read.pk], UploadCompleted)
+
+
+def test_a_single_complete_of_an_upload_whose_version_was_deleted_meanwhile_is_a_409_not_a_500(local_settings, owner):
+    # The same race on the single complete's two paths: the session read as completed
+    # (its version id set), and read as still pending by a complete that then waits for
+    # the session's lock while another complete records it and the version is deleted.
+    from kosha.errors import UploadCompleted
+    from kosha.origin import TASK
+    from storage.services.uploads import upload_complete
+
+    completed = factories.pending_upload(owner, "kept.txt", b"one")
+    stale_pending = UploadSession.objects.get(pk=completed.pk)
+    upload_complete(actor=owner, upload=completed, origin=TASK)
+    factories.stored_file(owner, "kept.txt", b"two")  # its second version
+    read_completed = UploadSession.objects.get(pk=completed.pk)
+    FileVersion.objects.filter(pk=read_completed.version_id).delete()
+    usage_before = usage_of(owner)
+
+    with pytest.raises(UploadCompleted):
+        upload_complete(actor=owner, upload=read_completed, origin=TASK)
+    with pytest.raises(UploadCompleted):
+        upload_complete(actor=owner, upload=stale_pending, origin=TASK)
+
+    assert usage_of(owner) == usage_before
+    assert UploadSession.objects.get(pk=completed.pk).status == UploadSession.Status.COMPLETED

@@ -17,6 +17,7 @@ from kosha.errors import (
     SizeMismatch,
     StoreUnavailable,
     TooManyFiles,
+    UploadCompleted,
     UploadIncomplete,
     UploadVanished,
     VerificationFailed,
@@ -70,7 +71,7 @@ def upload_complete(*, actor: User | None, upload: UploadSession, parts: object 
     of version_record, StoreUnavailable (nothing recorded, reservation kept until
     expiry)."""
     if upload.status == UploadSession.Status.COMPLETED and upload.version_id:
-        return FileVersion.objects.select_related("file__current_version").get(pk=upload.version_id)
+        return _recorded_version(upload)
     upload_require_pending(upload)
     backend = get_backend()
 
@@ -107,11 +108,21 @@ def upload_complete_from_event(*, key: str) -> FileVersion | None:
     if upload is None:
         return None
     if upload.status == UploadSession.Status.COMPLETED and upload.version_id:
-        return FileVersion.objects.select_related("file__current_version").get(pk=upload.version_id)
+        return _recorded_version(upload)
     if upload.status != UploadSession.Status.PENDING:
         return None
     upload_require_pending(upload)
     return _verify_and_record(upload, actor=upload.created_by, origin=TASK)
+
+
+def _recorded_version(upload: UploadSession) -> FileVersion:
+    """The version a completed session recorded, with its file; UploadCompleted (409) when
+    that version was deleted since (pruned, or deleted by its owner) but the session read
+    before the delete still names it. One query."""
+    version = FileVersion.objects.select_related("file__current_version").filter(pk=upload.version_id).first()
+    if version is None:
+        raise UploadCompleted()
+    return version
 
 
 def _verify_and_record(upload: UploadSession, *, actor: User | None, origin: Origin) -> FileVersion:
