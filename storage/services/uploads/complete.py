@@ -119,7 +119,12 @@ def _recorded_version(upload: UploadSession) -> FileVersion:
     """The version a completed session recorded, with its file; UploadCompleted (409) when
     that version was deleted since (pruned, or deleted by its owner) but the session read
     before the delete still names it. One query."""
-    version = FileVersion.objects.select_related("file__current_version").filter(pk=upload.version_id).first()
+    version_id = upload.version_id
+    version = (
+        FileVersion.objects.select_related("file__current_version").filter(pk=version_id).first()
+        if version_id is not None
+        else None
+    )
     if version is None:
         raise UploadCompleted()
     return version
