@@ -114,6 +114,28 @@ def _announce(*, user_id: uuid.UUID, before: int, after: int, limit: int) -> Non
 _RESERVE_ATTEMPTS = 3
 
 
+class _Names(NamedTuple):
+    """Quoted table and column names of Usage and Plan, for the fixed statements below."""
+
+    usage: str  # Usage's table
+    plan: str  # Plan's table
+
+    def column(self, model: type[Usage] | type[Plan], name: str) -> str:
+        """The quoted column of a concrete field (never a relation's reverse side)."""
+        field = model._meta.get_field(name)
+        assert isinstance(field, Field)
+        return connection.ops.quote_name(field.column)
+
+    def counter(self, name: str) -> str:
+        """A Usage column, qualified by its table (`"plans_usage"."used_bytes"`)."""
+        return f"{self.usage}.{self.column(Usage, name)}"
+
+
+def _names() -> _Names:
+    quote = connection.ops.quote_name
+    return _Names(usage=quote(Usage._meta.db_table), plan=quote(Plan._meta.db_table))
+
+
 @functools.cache
 def _reserve_statement(*, with_files: bool) -> str:
     """The conditional UPDATE of a reservation, written once from the models' tables and
@@ -122,16 +144,8 @@ def _reserve_statement(*, with_files: bool) -> str:
     the file slots), checked by the database on the row it changes. The same statement as
     the ORM's `Usage.objects.filter(Exists(room), user_id=...).update(...)`, without
     compiling it on every start (plans/tests/test_quota_sql.py compares the two)."""
-    quote = connection.ops.quote_name
-    usage, plan = quote(Usage._meta.db_table), quote(Plan._meta.db_table)
-
-    def column(model: type[Usage] | type[Plan], name: str) -> str:
-        field = model._meta.get_field(name)
-        assert isinstance(field, Field)  # a concrete column, never a relation's reverse side
-        return quote(field.column)
-
-    def counter(name: str) -> str:
-        return f"{usage}.{column(Usage, name)}"
+    names = _names()
+    usage, plan, column, counter = names.usage, names.plan, names.column, names.counter
 
     def limit(name: str) -> str:
         return f"p.{column(Plan, name)}"
@@ -256,16 +270,8 @@ def _commit_statement(*, checks_files: bool) -> str:
     (only names are interpolated; every value is bound). With `checks_files`, the row
     changes only if the plan holds the extra file slots (max_files >= file_count +
     reserved_files + extra), checked by the database on the row it changes."""
-    quote = connection.ops.quote_name
-    usage, plan = quote(Usage._meta.db_table), quote(Plan._meta.db_table)
-
-    def column(model: type[Usage] | type[Plan], name: str) -> str:
-        field = model._meta.get_field(name)
-        assert isinstance(field, Field)  # a concrete column, never a relation's reverse side
-        return quote(field.column)
-
-    def counter(name: str) -> str:
-        return f"{usage}.{column(Usage, name)}"
+    names = _names()
+    usage, plan, column, counter = names.usage, names.plan, names.column, names.counter
 
     def limit(name: str) -> str:
         # A scalar subquery, not UPDATE ... FROM: SQLite's RETURNING cannot name a FROM table.
