@@ -135,14 +135,19 @@ def name_clean(raw) -> str:
 
 
 def name_with_counter(name: str, counter: int, *, suffix: str = "") -> str:
-    """`report.pdf` → `report (2).pdf`; keeps the extension and the byte limit."""
+    """`report.pdf` → `report (2).pdf`: at most MAX_NAME_BYTES of UTF-8, the stem cut to
+    fit; keeps the extension unless it alone leaves no room for the stem."""
     stem, dot, extension = name.rpartition(".")
     if not stem:  # no extension, or a dotfile such as ".env"
         stem, dot, extension = name, "", ""
     label = f" ({suffix} {counter})" if suffix and counter > 1 else f" ({suffix})" if suffix else f" ({counter})"
+    if len(f"{label}{dot}{extension}".encode()) >= MAX_NAME_BYTES:
+        # An extension so long that no byte of the stem would fit before it ("a." and 253
+        # more): the label goes last and the name is cut before it, as one without one.
+        stem, dot, extension = name, "", ""
     tail = f"{label}{dot}{extension}"
     budget = MAX_NAME_BYTES - len(tail.encode("utf-8"))
-    stem_bytes = stem.encode("utf-8")[: max(budget, 1)]
+    stem_bytes = stem.encode("utf-8")[:budget]
     return stem_bytes.decode("utf-8", errors="ignore").rstrip() + tail
 
 

@@ -16,7 +16,7 @@ from kosha.testing.factories import pending_upload, stored_file
 from kosha.testing.races import run_before
 from storage.backends import get_backend
 from storage.models import File, FileVersion, Folder, UploadSession
-from storage.names import name_free
+from storage.names import MAX_NAME_BYTES, name_clean, name_free
 from storage.places import Place
 from storage.services.files import file_copy
 from storage.services.recording import session_abandon, version_record
@@ -164,3 +164,37 @@ def test_a_suffix_numbers_from_the_bare_suffix(owner):
     File.objects.create(owner=owner, folder=None, name="a (restored).txt")
 
     assert name_free(owner=owner.pk, folder_id=None, name="a.txt", suffix="restored") == "a (restored 2).txt"
+
+
+# 255 bytes of UTF-8 each; the first two are all extension but for "a".
+LONG_NAMES = ["a." + "x" * 253, "a." + "\u00e9" * 126, "\u00e9" * 120 + "." + "x" * 13]
+
+
+@pytest.mark.parametrize("suffix", ["", "restored"])
+@pytest.mark.parametrize("name", LONG_NAMES)
+def test_the_free_variants_of_a_long_name_stay_valid_names(owner, name, suffix):
+    File.objects.create(owner=owner, folder=None, name=name)
+    variants = []
+    for _ in range(3):
+        variant = name_free(owner=owner, folder_id=None, name=name, suffix=suffix)
+        File.objects.create(owner=owner, folder=None, name=variant)
+        variants.append(variant)
+
+    assert all(len(variant.encode()) <= MAX_NAME_BYTES and name_clean(variant) == variant for variant in variants)
+    assert len({name, *variants}) == 4
+
+
+def test_a_renamed_complete_of_a_long_name_records_a_valid_name(local_settings, owner_client, owner):
+    # The variant once kept the 253-byte extension whole: 259 characters, which
+    # PostgreSQL refused with a DataError (a 500, the session left pending) and SQLite stored.
+    name = LONG_NAMES[0]
+    stored_file(owner, name)
+    started = owner_client.post("/api/v1/uploads/", {"name": name, "size": 3, "on_conflict": "rename"}, format="json")
+    upload = UploadSession.objects.get(pk=started.json()["id"])
+    get_backend().put_bytes(key=upload.key, data=b"abc", content_type="application/octet-stream")
+
+    response = owner_client.post(f"/api/v1/uploads/{upload.pk}/complete/", {}, format="json")
+
+    assert response.status_code == 200, response.content
+    assert response.json()["name"] == name[:251] + " (2)"
+    assert_usage_consistent(owner)
