@@ -147,8 +147,14 @@ def name_with_counter(name: str, counter: int, *, suffix: str = "") -> str:
         stem, dot, extension = name, "", ""
     tail = f"{label}{dot}{extension}"
     budget = MAX_NAME_BYTES - len(tail.encode("utf-8"))
-    stem_bytes = stem.encode("utf-8")[:budget]
-    return stem_bytes.decode("utf-8", errors="ignore").rstrip() + tail
+    encoded = stem.encode("utf-8")
+    kept = encoded[:budget].decode("utf-8", errors="ignore")
+    if len(encoded) > budget:
+        # A cut inside an emoji sequence leaves a joiner (U+200D) or tag characters
+        # without their cancel tag at the end, which name_clean refuses: drop them.
+        while kept and (kept[-1].isspace() or unicodedata.category(kept[-1]) == "Cf"):
+            kept = kept[:-1]
+    return kept.rstrip() + tail
 
 
 def name_holders(*, owner, folder_id, name: str) -> tuple[bool, uuid.UUID | None]:
