@@ -68,9 +68,10 @@ eight users with one each (BENCHMARKS.md, issue 12). The two purposes now have t
    statement to the commit. Because every write of the counters changes them in the same
    transaction as the rows they count, `usage_reconcile` still counts right under the
    Usage lock alone: a write that has not got the row yet has not committed its rows.
-   Writes that hold no space lock lock at most a session, then Usage: a start (its new
-   session, then the reservation), an abort or the sweep (`session_abandon`), a WebDAV
-   body's reservation growing (uploads/reserve.py).
+   Writes that hold no space lock lock at most a folder (key share), a session, then
+   Usage: a start or a copy's reservation (its folder's key-share lock, its new sessions,
+   then the reservation; "Deferred key checks" below), an abort or the sweep
+   (`session_abandon`), a WebDAV body's reservation growing (uploads/reserve.py).
 
 Taking Usage last in every write is what keeps the order one order now that Usage is no
 longer the first lock: a complete holds its session (and a file's row, or an uncommitted
@@ -88,13 +89,34 @@ No lock of this order may refuse them to a transaction that holds Usage while it
 waits for Usage: `folders_lock` takes FOR NO KEY UPDATE (renames, moves and trashes of
 folders, UPDATEs of non-key columns, still wait for it), and files are locked FOR UPDATE
 only by writes of their own space (prune, version restore and delete, batch completes),
-whose key checks are their own. Left: a purge DELETEs folders of its trash batches, which
-refuses the key check of a start that read the folder live before it was trashed and
-holds Usage when the purge waits for it; PostgreSQL then aborts one of the two (the
-purge is retried by the hourly task; the start answers 503 `database_busy` with
-Retry-After, kosha.api.database_busy, which clients retry).
+whose key checks are their own.
+
+The one lock that refuses a key check is a purge's: it DELETEs the folders of its trash
+batches. Completes and copies' records hold the space lock, which the purge holds
+exclusive, so only the writes that hold no space lock and insert sessions into a folder
+meet it: a start (single or batch) and a copy's reservation, which read their folder live
+through the door before their transaction, and may find it trashed and then purged. They
+take their folder's key-share lock first in their transaction, before Usage, and check
+there that it is still live (`folder_key_share`): the key check at their commit then asks
+for a lock they hold already. The purge locks its folders FOR UPDATE
+(`folders_lock_to_delete`), which waits for those key-share holders, before it reads the
+sessions aimed at them:
+- a start that has its folder's key-share lock first commits its session; the purge then
+  finds it pending, fails it and releases its reservation with the others (no session
+  left in a deleted folder, no reservation leaked); the client's complete finds the
+  session failed;
+- a start that reaches its folder after it was trashed (a purge deletes only trashed
+  folders) finds it not live: it answers NotFound (404, the folder) with nothing recorded
+  and nothing reserved, as the door would have answered a moment later (on SQLite too).
+Other rows that point at folders (stars, links, shares) are inserted by writes that do not
+take Usage, so their key checks close no cycle with the purge.
+Before December 2026 the start took no folder lock before Usage: a purge that had deleted
+the folder and then waited for Usage refused the start's key check at its commit, and
+PostgreSQL aborted one of the two (the start answered 503 `database_busy`;
+storage/tests/test_lock_order_races.py).
 """
 
+import functools
 import uuid
 from collections.abc import Iterable
 
@@ -157,9 +179,46 @@ def folders_lock(*, folder_ids: Iterable[uuid.UUID]) -> list[Folder]:
     already holds the owner's Usage row, taken last; a FOR UPDATE here, by a write that
     then waits for that Usage row (a batch complete, a folder copy), closed a cycle that
     PostgreSQL broke by aborting one of them. Renames, moves and trashes of folders are
-    UPDATEs of non-key columns and still wait for this lock; a purge's DELETE of a folder
-    does not pass it to a key check (storage/locks.py, "Deferred key checks")."""
+    UPDATEs of non-key columns and still wait for this lock. A purge, which deletes its
+    folders, locks them with folders_lock_to_delete instead ("Deferred key checks")."""
     return list(Folder.objects.select_for_update(no_key=True).filter(pk__in=list(folder_ids)).order_by("pk"))
+
+
+def folders_lock_to_delete(*, folder_ids: Iterable[uuid.UUID]) -> list[uuid.UUID]:
+    """Lock the folders a purge is about to DELETE (pk order), FOR UPDATE: the lock their
+    DELETE takes anyway, taken before the purge reads what points at them, so that it
+    waits first for every start holding one of them by `folder_key_share` and then sees
+    that start's committed session ("Deferred key checks" above). Call under the owner's
+    space lock (exclusive), before Usage. Returns the ids locked (those still there)."""
+    return list(
+        Folder.objects.select_for_update().filter(pk__in=list(folder_ids)).order_by("pk").values_list("pk", flat=True)
+    )
+
+
+@functools.cache
+def _folder_key_share_sql(vendor: str) -> str:
+    table = connection.ops.quote_name(Folder._meta.db_table)
+    pk = connection.ops.quote_name(Folder._meta.pk.column)
+    deleted_at = connection.ops.quote_name(Folder._meta.get_field("deleted_at").column)
+    lock = " FOR KEY SHARE" if vendor == "postgresql" else ""  # SQLite: the write transaction is alone
+    # Only the model's table and column names are interpolated; the id is a parameter.
+    return f"SELECT 1 FROM {table} WHERE {pk} = %s AND {deleted_at} IS NULL{lock}"  # noqa: S608
+
+
+def folder_key_share(*, folder_id: uuid.UUID) -> bool:
+    """Whether folder `folder_id` is live (not trashed, not deleted), and if it is, hold
+    it, until the end of the transaction, against being deleted, but not against renames,
+    moves or trashes (PostgreSQL FOR KEY SHARE, the lock the deferred foreign-key check of
+    a row pointing at it takes at the commit). A write that inserts sessions into a
+    folder without holding the space lock (a start, a copy's reservation) calls it first
+    in its transaction, before Usage ("Deferred key checks" above). One query; locks
+    nothing on SQLite. Raises RuntimeError outside atomic()."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("folder_key_share needs a transaction (atomic()): in autocommit it would guard nothing")
+    folder_pk = Folder._meta.pk.get_db_prep_value(folder_id, connection)
+    with connection.cursor() as cursor:
+        cursor.execute(_folder_key_share_sql(connection.vendor), [folder_pk])
+        return cursor.fetchone() is not None
 
 
 def file_lock(*, file_id: uuid.UUID) -> File:

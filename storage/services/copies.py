@@ -39,6 +39,7 @@ from storage.models import File, FileVersion, Folder, UploadSession
 from storage.names import name_clean, name_free
 from storage.places import Place
 from storage.services.recording import session_abandon, version_record
+from storage.services.uploads.start import folder_pin
 from storage.tree import SubtreeRow, chain_for_attaching, depth_check, folder_subtree, subtree_levels
 
 if TYPE_CHECKING:
@@ -62,11 +63,17 @@ class CopyEntry:
 def copies_reserve(*, actor: User | None, owner: User, entries: list[CopyEntry]) -> list[UploadSession]:
     """Reserve room for every entry in `owner`'s space in one check (QuotaExceeded: the
     whole copy does not fit, with nothing reserved) and record a pending session per
-    entry, in entry order. Locks Usage. One transaction, no store call."""
+    entry, in entry order. Raises NotFound (an entry's folder was trashed or deleted
+    since the door read it: nothing reserved). Locks the entries' folders (key share, pk
+    order), then Usage (storage/locks.py, "Deferred key checks"). One transaction, no
+    store call."""
     total_bytes = sum(entry.version.size_bytes for entry in entries)
     largest_bytes = max((entry.version.size_bytes for entry in entries), default=0)
     expires_at = timezone.now() + timedelta(hours=settings.KOSHA_UPLOAD_SESSION_HOURS)
     with transaction.atomic():
+        # First, before Usage: the sessions' folders, against a purge (storage/locks.py).
+        for folder_id in sorted({entry.folder_id for entry in entries if entry.folder_id is not None}):
+            folder_pin(folder_id=folder_id)
         quota_reserve(user=owner, size_bytes=total_bytes, files=len(entries), largest_file_bytes=largest_bytes)
         return UploadSession.objects.bulk_create(
             UploadSession(

@@ -118,9 +118,12 @@ def file_copy(
     the copy goes, in any space actor may add to (None: beside the source); it is
     counted against the place owner's quota like an upload, made by actor. name None
     keeps the source's name; a taken name becomes "name (2).ext". Records COPY.
-    Raises InvalidName, NoContent, QuotaExceeded, FolderTrashed, CopyGone (the copy's
-    session ended meanwhile), StoreUnavailable (nothing recorded, reservation released).
-    Locks as version_record does."""
+    Raises InvalidName, NoContent, QuotaExceeded, NotFound (the destination folder went
+    to the trash or away before the reservation: nothing reserved), FolderTrashed (it
+    went to the trash after), CopyGone (the copy's session ended meanwhile, a purge of
+    the folder failing it), StoreUnavailable (nothing recorded, reservation released).
+    Locks the destination folder (key share), then Usage, to reserve
+    (copies_reserve); then as version_record does."""
     version = file.current_version
     if version is None:
         raise NoContent()

@@ -36,7 +36,7 @@ from plans.models import Plan
 from plans.services import quota_credit, quota_release
 from storage.audit import item_event_record, item_events_record_many
 from storage.backends import BackendError
-from storage.locks import file_lock, folders_lock, space_lock
+from storage.locks import file_lock, folders_lock, folders_lock_to_delete, space_lock
 from storage.models import File, FileVersion, Folder, FolderArchive, UploadSession
 from storage.names import name_free
 from storage.services.recording import late_writes_end
@@ -287,7 +287,9 @@ def trash_batches_purge(
     folder stay in the trash and will restore to the root. With an origin (a person
     deleting forever), records PURGE for each trash root, in the last transaction; the
     retention purge records nothing. Raises StoreUnavailable. Locks the owner's space
-    (exclusive), the batches' Folders, the pending sessions aimed at them, then Usage."""
+    (exclusive), the batches' Folders (FOR UPDATE: it deletes them, after every start
+    holding one by its key-share lock has committed), the pending sessions aimed at them,
+    then Usage (storage/locks.py, "Deferred key checks")."""
     live_batches = [batch for batch in batches if batch is not None]
     if not live_batches:
         return PurgeResult(batches=0, files=0, size_bytes=0)
@@ -313,8 +315,10 @@ def trash_batches_purge(
 
     with transaction.atomic():
         space_lock(owner_ids=[owner_id], shared=False)  # first, in the order of storage/locks.py
-        batch_folder_ids = Folder.objects.filter(in_batches).values_list("pk", flat=True)
-        folder_ids = [folder.pk for folder in folders_lock(folder_ids=batch_folder_ids)]
+        # FOR UPDATE, before the sessions aimed at these folders are read: it waits for a
+        # start that holds one of them (key share, before its Usage), whose session is
+        # then pending here and is failed with the others (storage/locks.py).
+        folder_ids = folders_lock_to_delete(folder_ids=Folder.objects.filter(in_batches).values_list("pk", flat=True))
         file_ids = list(File.objects.filter(in_batches).values_list("pk", flat=True))
         held = FileVersion.objects.filter(file_id__in=file_ids)
         size_bytes = held.aggregate(total=Sum("size_bytes"))["total"] or 0

@@ -1,18 +1,22 @@
 """Races the lock order of storage/locks.py must survive, on PostgreSQL (review of the
 space lock, 12f7b5b): a write that takes the Usage row last must not hold a lock that a
-transaction already holding Usage waits for at its commit, and a complete that renames
+transaction already holding Usage waits for at its commit (a batch complete's folder
+lock, a purge's DELETE of the folder a start is going into), and a complete that renames
 must not give up while other completes keep taking the names it tries."""
 
 import pytest
 
+from kosha.errors import CopyGone
 from kosha.origin import TASK
 from kosha.testing import factories
 from kosha.testing.races import run_after, run_concurrently
 from storage.backends import get_backend
-from storage.models import File, UploadSession
+from storage.models import File, Folder, UploadSession
 from storage.places import Place
+from storage.services.files import file_copy
+from storage.services.trash import folder_trash, trash_batches_purge
 from storage.services.uploads import upload_complete, upload_start
-from storage.services.uploads.batch import uploads_complete_batch
+from storage.services.uploads.batch import uploads_complete_batch, uploads_start_batch
 from storage.tests.protocol import assert_usage_consistent, usage_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
@@ -68,3 +72,61 @@ def test_many_completes_of_one_name_that_rename_all_record(local_settings, owner
     usage = usage_of(owner)
     assert (usage.file_count, usage.reserved_bytes, usage.reserved_files) == (count, 0, 0)
     assert_usage_consistent(owner)
+
+
+def _trash_and_purge(owner, folder) -> None:
+    trashed = folder_trash(actor=owner, folder=folder, origin=TASK)
+    trash_batches_purge(owner_id=owner.pk, batches=[trashed.trash_batch])
+
+
+def _assert_the_folder_and_the_session_are_gone(owner, folder, upload_id) -> None:
+    """The purge deleted the folder and its file, and failed the session aimed at it,
+    giving its reservation back: nothing left behind, nothing reserved."""
+    upload = UploadSession.objects.get(pk=upload_id)
+    assert (upload.status, upload.folder_id) == (UploadSession.Status.FAILED, None)
+    assert not Folder.objects.filter(pk=folder.pk).exists()
+    usage = usage_of(owner)
+    assert (usage.reserved_bytes, usage.reserved_files) == (0, 0)
+    assert_usage_consistent(owner)
+
+
+@pytest.mark.parametrize("batch", [False, True], ids=["single", "batch"])
+def test_a_start_into_a_folder_and_a_purge_of_it_both_finish(local_settings, owner, batch):
+    folder = factories.folder(owner, "Old")
+    factories.stored_file(owner, "kept.txt", b"kept", folder=folder)
+    place = Place(owner=owner, folder=folder)  # read live by the door before the trash
+
+    # The folder is trashed and purged while the start holds the owner's Usage row (its
+    # reservation). Before the fix the purge DELETEd the folder, then waited for Usage,
+    # and the start's deferred key check of its session's folder waited at its commit
+    # for the deleted row: a cycle, PostgreSQL aborted one (the start answered 503). Now
+    # the start holds the folder's key-share lock from before Usage: the purge waits
+    # for the start's commit, then fails its session with the others.
+    target = (
+        "storage.services.uploads.batch.quota_reserve_each" if batch else "storage.services.uploads.start.quota_reserve"
+    )
+    with run_after(target, lambda: _trash_and_purge(owner, folder), in_thread=True):
+        if batch:
+            [started] = uploads_start_batch(actor=owner, place=place, files=[{"name": "late.bin", "size_bytes": 500}])
+        else:
+            started = upload_start(actor=owner, place=place, name="late.bin", size_bytes=500)
+
+    assert not isinstance(started, Exception), started
+    assert not File.objects.filter(owner=owner).exists()
+    _assert_the_folder_and_the_session_are_gone(owner, folder, started.upload.pk)
+
+
+def test_a_copy_into_a_folder_and_a_purge_of_it_both_finish(local_settings, owner):
+    source = factories.stored_file(owner, "source.txt", b"copied bytes")
+    folder = factories.folder(owner, "Old")
+    place = Place(owner=owner, folder=folder)  # read live by the door before the trash
+
+    # The copy's reservation is a start's (sessions into the folder, then Usage): the
+    # same cycle, the same lock. The copy then finds its session failed by the purge.
+    with run_after("storage.services.copies.quota_reserve", lambda: _trash_and_purge(owner, folder), in_thread=True):
+        with pytest.raises(CopyGone):
+            file_copy(actor=owner, file=source, place=place, origin=TASK)
+
+    assert list(File.objects.filter(owner=owner).values_list("name", flat=True)) == ["source.txt"]
+    [session] = UploadSession.objects.filter(owner=owner, name="source.txt", on_conflict="rename")
+    _assert_the_folder_and_the_session_are_gone(owner, folder, session.pk)

@@ -43,7 +43,7 @@ from storage.services.uploads.complete import (
     stored_object_verdict,
     verified_record,
 )
-from storage.services.uploads.start import StartRequest, UploadStart, session_sign, start_request_clean
+from storage.services.uploads.start import StartRequest, UploadStart, folder_pin, session_sign, start_request_clean
 from storage.services.uploads.transfer import upload_require_pending
 
 if TYPE_CHECKING:
@@ -65,10 +65,13 @@ def uploads_start_batch(*, actor: User | None, place: Place, files: list[dict[st
     NameTaken (on_conflict "fail" and a live file of that name, or the same name earlier
     in the batch unless on_conflict is "rename"), a QuotaExceeded (decided in request
     order: a file that does not fit is refused and later ones may still fit), or
-    StoreUnavailable. Two queries for the names, then one transaction (the Usage lock,
-    one UPDATE of it, one INSERT of the sessions: kosha.fixed_writes' statement, which on
-    PostgreSQL binds one array per column), then the signing with none open (no store
-    call for single PUTs on S3; one per multipart file)."""
+    StoreUnavailable. Raises NotFound for the whole batch (the place's folder was trashed
+    or deleted since the door read it; nothing recorded, nothing reserved). Two queries
+    for the names, then one transaction (the folder's key-share lock, then the Usage
+    lock, one UPDATE of it, one INSERT of the sessions: kosha.fixed_writes' statement,
+    which on PostgreSQL binds one array per column; storage/locks.py, "Deferred key
+    checks"), then the signing with none open (no store call for single PUTs on S3; one
+    per multipart file)."""
     owner, folder = place.owner, place.folder
     results: list[StartResult | None] = [None] * len(files)
     cleaned: dict[int, StartRequest] = {}
@@ -102,6 +105,7 @@ def uploads_start_batch(*, actor: User | None, place: Place, files: list[dict[st
         insert = rows_insert(UploadSession)
         rows: list[tuple[int, list]] = []
         with transaction.atomic():
+            folder_pin(folder_id=place.folder_id)  # first: the folder's key-share lock, before Usage (storage/locks.py)
             refused = quota_reserve_each(user=owner, requests=[(req.size_bytes, slots) for _, req, slots in wanted])
             now = timezone.now()
             for (index, request, slots), error in zip(wanted, refused, strict=True):

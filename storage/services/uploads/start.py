@@ -6,6 +6,7 @@ from __future__ import annotations
 import base64
 import math
 import re
+import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Required, TypedDict, Unpack
@@ -14,12 +15,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from kosha.errors import InvalidInput, NameTaken, NameTakenByFolder, StoreUnavailable
+from kosha.errors import InvalidInput, NameTaken, NameTakenByFolder, NotFound, StoreUnavailable
 from kosha.fixed_writes import instance_insert
 from kosha.metrics import UPLOADS_STARTED
 from plans.services import STORE_MAX_OBJECT_BYTES, quota_reserve
 from storage import keys
 from storage.backends import BackendError, PresignedRequest, get_backend
+from storage.locks import folder_key_share
 from storage.models import UploadSession
 from storage.names import name_clean, name_holders
 from storage.places import Place
@@ -186,6 +188,17 @@ def session_sign(upload: UploadSession) -> UploadStart:
     return UploadStart(upload=upload, put=None)
 
 
+def folder_pin(*, folder_id: uuid.UUID | None) -> None:
+    """Hold folder `folder_id` (key share) until the end of the transaction, after checking
+    that it is still live: first in the transaction of a write that inserts sessions into
+    it holding no space lock (a start, a batch start, a copy's reservation), before Usage
+    (storage/locks.py, "Deferred key checks"). None, the root, needs nothing. Raises
+    NotFound (the folder, field "folder"), as the door answers for a folder trashed or
+    deleted before it read it. One query for a folder."""
+    if folder_id is not None and not folder_key_share(folder_id=folder_id):
+        raise NotFound("Folder not found.", resource="folder", field="folder")
+
+
 def upload_start(
     *, actor: User | None, place: Place, lifetime: timedelta | None = None, **fields: Unpack[StartFields]
 ) -> UploadStart:
@@ -200,7 +213,9 @@ def upload_start(
     reservation then grows with it (storage/services/uploads/reserve.py). `lifetime`: how
     long the session and its reservation last (default KOSHA_UPLOAD_SESSION_HOURS; shorter
     for an anonymous drop). Raises InvalidName, InvalidInput, QuotaExceeded (before any
-    byte moves), NameTaken, NameTakenByFolder, StoreUnavailable."""
+    byte moves), NameTaken, NameTakenByFolder, NotFound (the folder was trashed or deleted
+    since the door read it: nothing recorded, nothing reserved), StoreUnavailable. Locks
+    the folder (key share), then Usage (storage/locks.py, "Deferred key checks")."""
     owner = place.owner
     folder = place.folder
     request = start_request_clean(**fields)
@@ -216,6 +231,7 @@ def upload_start(
     reserved_files = 0 if name_taken and request.on_conflict == UploadSession.OnConflict.VERSION else 1
 
     with transaction.atomic():
+        folder_pin(folder_id=place.folder_id)  # first: the folder's key-share lock, before Usage (storage/locks.py)
         upload = session_build(
             actor=actor, place=place, request=request, reserved_files=reserved_files, lifetime=lifetime
         )
