@@ -66,9 +66,10 @@ def file_version_restore(*, actor: User | None, version: FileVersion, origin: Or
     the newest: copy its blob to a new key inside the store and record it as the next
     version, made by actor, which becomes current. Charged to the file owner like an
     upload: reserve (one short transaction), copy and HEAD with no transaction open,
-    then record and commit the reservation (and VERSION_RESTORED); any failure releases
-    it. Raises QuotaExceeded, FileTrashed (the file went to the trash meanwhile),
-    StoreUnavailable. Locks the owner's space (exclusive), the File, then Usage."""
+    then record and commit the reservation (and VERSION_RESTORED); any failure before the
+    commit releases it. Raises QuotaExceeded, FileTrashed (the file went to the trash
+    meanwhile), StoreUnavailable, the database's errors (DatabaseBusy). Locks the owner's
+    space (exclusive), the File, then Usage."""
     file, source = version.file, version
     owner = file.owner
     with transaction.atomic():
@@ -116,8 +117,13 @@ def file_version_restore(*, actor: User | None, version: FileVersion, origin: Or
                 detail={"from_version": source.number, "version": number},
             )
             transaction.on_commit(lambda: after_version_recorded(version.pk))
-    except FileTrashed:
-        _restore_abandon(owner=owner, size_bytes=source.size_bytes, dest_key=dest_key)
+    except Exception:
+        # Whatever ended the record step (FileTrashed, the database giving the transaction
+        # up for another's sake: DatabaseBusy, which clients retry) gives the reservation
+        # back: no session holds it for the upload sweep. Unless it committed and only a
+        # follow-up run at the commit failed: the version is then recorded.
+        if not FileVersion.objects.filter(key=dest_key).exists():
+            _restore_abandon(owner=owner, size_bytes=source.size_bytes, dest_key=dest_key)
         raise
     return version
 

@@ -5,11 +5,14 @@ lock, a purge's DELETE of the folder a start is going into), and a complete that
 must not give up while other completes keep taking the names it tries."""
 
 import pytest
+from django.db import connection, transaction
 
 from kosha.errors import CopyGone
 from kosha.origin import TASK
 from kosha.testing import factories
+from kosha.testing.clients import api_as
 from kosha.testing.races import run_after, run_concurrently
+from plans.models import Usage
 from storage.backends import get_backend
 from storage.models import File, Folder, UploadSession
 from storage.places import Place
@@ -130,3 +133,31 @@ def test_a_copy_into_a_folder_and_a_purge_of_it_both_finish(local_settings, owne
     assert list(File.objects.filter(owner=owner).values_list("name", flat=True)) == ["source.txt"]
     [session] = UploadSession.objects.filter(owner=owner, name="source.txt", on_conflict="rename")
     _assert_the_folder_and_the_session_are_gone(owner, folder, session.pk)
+
+
+def test_a_version_restore_the_database_gives_up_gives_its_reservation_back(local_settings, owner):
+    file = factories.stored_file(owner, "notes.txt", b"v" * 10)
+    factories.stored_version(file, b"v" * 20)
+    first = file.versions.get(number=1)
+
+    def competing() -> None:
+        # Holds the owner's Usage row, then waits for the file the restore holds: a cycle
+        # once the restore asks for Usage. A longer deadlock_timeout here makes PostgreSQL
+        # abort the restore's transaction, not this one.
+        with transaction.atomic():
+            with connection.cursor() as cursor:
+                cursor.execute("SET LOCAL deadlock_timeout = '10s'")
+            Usage.objects.select_for_update().get(user_id=owner.pk)
+            File.objects.select_for_update().get(pk=file.pk)
+
+    with run_after("storage.services.versions.file_lock", competing, in_thread=True):
+        response = api_as(owner).post(f"/api/v1/files/{file.pk}/versions/{first.pk}/restore/")
+
+    # 503 says nothing was changed and the client may retry: the reservation the restore
+    # made before its copy (no session holds it for the sweep) was kept until this fix.
+    assert response.status_code == 503, response.content
+    assert response.json()["error"]["code"] == "database_busy"
+    assert file.versions.count() == 2
+    assert usage_of(owner).reserved_bytes == 0
+    assert_usage_consistent(owner)
+    assert sum(1 for _ in get_backend().list_prefix(prefix=f"users/{owner.pk}/")) == 2  # the copy deleted
