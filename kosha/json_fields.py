@@ -72,12 +72,14 @@ class JsonInput(serializers.Serializer):
     validating the body (an upload start's body 1.1M instructions, 0.32M with the fields
     bound once; a complete's 0.58M, 0.13M: BENCHMARKS.md, issue 12). Sharing is safe because an input's fields are its class's declared ones
     (no get_fields override, no field changed in __init__), and DRF's fields keep no state
-    while they validate. Only an instance given a context or `partial` (which a field may
-    read through its root) binds its own, as in DRF."""
+    while they validate. Only an instance whose root (itself, or for a nested input the
+    instance validating) has a context or `partial` (which a field reads through its
+    root) binds its own, as in DRF."""
 
     @property
     def fields(self) -> BindingDict:  # type: ignore[override]
-        if self._context or self.partial:
+        root = self.root
+        if getattr(root, "_context", None) or getattr(root, "partial", False):
             return self._own_fields
         cls = type(self)
         bound = _BOUND_FIELDS.get(cls)

@@ -170,3 +170,16 @@ def test_inputs_share_their_bound_fields_and_validate_as_drf_does(input_class):
     assert input_class(context={"own": True}).fields is not input_class().fields
     assert shared == own
     assert threaded == own * 8
+
+
+def test_a_partial_or_contextual_input_reaches_its_nested_inputs_as_in_drf():
+    # A nested input (CompleteInput's parts) reads `partial` and the context through its
+    # root, the instance validating, as DRF's own nested serializers do.
+    partial = CompleteInput(data={"parts": [{"etag": "e1"}]}, partial=True)
+    assert partial.is_valid(), partial.errors  # partial skips the nested required `number`
+    assert not CompleteInput(data={"parts": [{"etag": "e1"}]}).is_valid()
+
+    contextual = CompleteInput(data={"parts": [{"number": 1, "etag": "e1"}]}, context={"request": "this one"})
+    assert contextual.is_valid(), contextual.errors
+    assert contextual.fields["parts"].child.fields["etag"].context == {"request": "this one"}
+    assert CompleteInput().fields["parts"].child.fields["etag"].context == {}
