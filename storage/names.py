@@ -37,6 +37,11 @@ from storage.fixed_reads import name_holder_rows
 from storage.models import File, Folder
 
 MAX_NAME_BYTES = 255
+# No text of more code points than this is a name of MAX_NAME_BYTES or fewer once NFC
+# composes it: a character composes at most 4 code points (its canonical decomposition:
+# U+1FAF has the longest, and Unicode's stability policy lets no later character compose
+# more), and takes at least one byte.
+_MAX_NAME_CODE_POINTS = 4 * MAX_NAME_BYTES
 _CONTROL = re.compile(r"[\x00-\x1f\x7f-\x9f\u2028\u2029]")
 # Lone surrogates and the 66 non-characters (U+FDD0..U+FDEF, U+xFFFE and U+xFFFF).
 _NOT_TEXT = re.compile(
@@ -108,6 +113,8 @@ def name_clean(raw) -> str:
     context (see the module's docstring). No I/O, no lock."""
     if not isinstance(raw, str):
         raise InvalidName("A name must be a string.", field="name")
+    if len(raw) > _MAX_NAME_CODE_POINTS:  # before the work below, whatever the body's size
+        raise _too_long()
     # Before anything encodes it: a lone surrogate has no UTF-8 form.
     if found := _NOT_TEXT.search(raw):
         raise _refuse_character(found.group(), "it is not a character of any text")
@@ -130,8 +137,12 @@ def name_clean(raw) -> str:
     if name != name.strip():
         raise InvalidName("A name cannot start or end with a space.", field="name")
     if len(name.encode("utf-8")) > MAX_NAME_BYTES:
-        raise InvalidName(f"A name can be at most {MAX_NAME_BYTES} bytes long in UTF-8.", field="name")
+        raise _too_long()
     return name
+
+
+def _too_long() -> InvalidName:
+    return InvalidName(f"A name can be at most {MAX_NAME_BYTES} bytes long in UTF-8.", field="name")
 
 
 def name_with_counter(name: str, counter: int, *, suffix: str = "") -> str:

@@ -39,13 +39,17 @@ def _batch_list(child: serializers.Field) -> serializers.ListField:
 
 
 class BatchFileInput(JsonInput):
-    # Typed here; the rules of a name, a MIME type and a checksum are the service's, and
-    # what breaks them is that file's error, not the batch's.
-    name = JsonTextField(max_length=1024, trim_whitespace=False, allow_blank=True)
+    # Typed here; the rules of a name, a MIME type and a checksum, their lengths among
+    # them, are the service's (the single start's cleaners), and what breaks them is that
+    # file's error, not the batch's. No length bound here, then: the body's size bounds
+    # every string (DATA_UPLOAD_MAX_MEMORY_SIZE, 413 before parsing: kosha/json_body.py),
+    # and no cleaner spends more on an over-long value than one pass of C code over it
+    # (name_clean refuses a name longer than any name can be before its per-character work).
+    name = JsonTextField(trim_whitespace=False, allow_blank=True)
     size = JsonIntegerField(min_value=0, max_value=STORE_MAX_OBJECT_BYTES, help_text="Bytes.")
-    content_type = JsonTextField(max_length=300, required=False, allow_blank=True, allow_null=True)
+    content_type = JsonTextField(required=False, allow_blank=True, allow_null=True)
     sha256 = JsonTextField(
-        max_length=64, required=False, allow_blank=True, allow_null=True, help_text="Hex digest; the store checks it."
+        required=False, allow_blank=True, allow_null=True, help_text="Hex digest; the store checks it."
     )
     on_conflict = JsonChoiceField(choices=UploadSession.OnConflict.choices, required=False)
 

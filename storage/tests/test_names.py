@@ -182,3 +182,31 @@ def test_a_file_renamed_to_another_normalisation_of_a_taken_name_conflicts(local
 def test_scripts_and_emoji_without_format_characters_are_accepted(owner):
     for name in ("報告書.pdf", "Ärzte Rechnung.pdf", "تقرير.txt", "📁 photos", "Ελληνικά"):
         assert factories.folder(owner, name).name == name
+
+
+def test_the_longest_name_in_decomposed_characters_is_kept():
+    # U+1FAF (3 bytes) decomposes into 4 code points, the most any character does:
+    # 85 of them, sent decomposed, are 340 code points and 255 bytes once composed.
+    decomposed = unicodedata.normalize("NFD", "\u1faf") * 85
+
+    assert name_clean(decomposed) == "\u1faf" * 85
+
+
+def test_a_name_longer_than_any_name_can_be_is_refused_as_too_long_before_any_other_check():
+    # More than 4 x 255 code points cannot compose into 255 bytes: refused at once, not
+    # after a pass over each of them (a batch start's field is bounded by the body's size only).
+    too_long = "a/" * 511
+
+    with pytest.raises(InvalidName) as refused:
+        name_clean(too_long)
+
+    assert refused.value.message == "A name can be at most 255 bytes long in UTF-8."
+
+
+def test_no_character_composes_more_code_points_than_name_clean_assumes():
+    # The premise of name_clean's early bound (storage/names.py, _MAX_NAME_CODE_POINTS).
+    longest = max(
+        len(unicodedata.normalize("NFD", chr(point))) for point in range(0x110000) if not 0xD800 <= point <= 0xDFFF
+    )
+
+    assert longest <= 4
