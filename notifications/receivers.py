@@ -7,6 +7,8 @@ written in one transaction of their own, their e-mail queued when it commits."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.db import transaction
 from django.dispatch import receiver
 from django.urls import reverse
@@ -55,36 +57,39 @@ def _tells_someone(event: ActivityEvent) -> bool:
     )
 
 
-def _from_event(event: ActivityEvent) -> None:
+def _notice_of(event: ActivityEvent) -> tuple[bool, dict[str, Any]]:
+    """What `event` tells (one that _tells_someone says tells someone): whether it counts
+    into a batched notice, and that notice's fields (notify's or notify_batched's
+    keyword arguments). No query."""
     if event.kind == K.SHARE_CREATED and event.detail.get("grantee"):
         # An invitation (no account yet) is told by its own e-mail, not here.
         url = _folder_url(event.item_id) if event.item_type == "folder" else reverse("sharing:shared-with-me")
-        notify(
-            user_id=event.detail["grantee"],
-            kind=Kind.SHARE_RECEIVED,
-            who=event.actor.email if event.actor else "",
-            about=event.item_name,
-            url=url,
-            key=event.item_id,
-        )
-    elif event.kind == K.UPLOAD_COMPLETED and event.via == "link":
+        return False, {
+            "user_id": event.detail["grantee"],
+            "kind": Kind.SHARE_RECEIVED,
+            "who": event.actor.email if event.actor else "",
+            "about": event.item_name,
+            "url": url,
+            "key": event.item_id,
+        }
+    if event.kind == K.UPLOAD_COMPLETED and event.via == "link":
         # One notice per drop folder (a drop link's folder) per batch window.
-        notify_batched(
-            user_id=event.owner_id,
-            kind=Kind.LINK_DROP,
-            key=str(event.item_parent_id or ""),
-            about=event.item_name,
-            url=_folder_url(event.item_parent_id),
-        )
-    else:  # a collaborator's change (_tells_someone said so)
-        notify_batched(
-            user_id=event.owner_id,
-            kind=Kind.COLLABORATOR_CHANGES,
-            key=str(event.actor_id),
-            who=event.actor.email if event.actor else "",
-            about=event.item_name,
-            url=reverse("activity"),
-        )
+        return True, {
+            "user_id": event.owner_id,
+            "kind": Kind.LINK_DROP,
+            "key": str(event.item_parent_id or ""),
+            "about": event.item_name,
+            "url": _folder_url(event.item_parent_id),
+        }
+    # A collaborator's change (_tells_someone said so).
+    return True, {
+        "user_id": event.owner_id,
+        "kind": Kind.COLLABORATOR_CHANGES,
+        "key": str(event.actor_id),
+        "who": event.actor.email if event.actor else "",
+        "about": event.item_name,
+        "url": reverse("activity"),
+    }
 
 
 @receiver(events_committed, dispatch_uid="notifications.from_activity")
@@ -92,9 +97,30 @@ def _notices_from_events(sender, events, **kwargs) -> None:
     telling = [event for event in events if _tells_someone(event)]
     if not telling:  # most events (the owner's own changes): no transaction opened
         return
+    # The events of one commit that count into one batched notice (an editor's batch of N
+    # files into a shared folder: N events) are counted in by one write, not one each:
+    # `count` of them, `who` from the first (as the INSERT that opens a notice takes it),
+    # `about` and `url` from the latest, written where the first of them came: what N
+    # calls of notify_batched would leave, in the same order of writes.
+    writes: list[tuple[bool, dict[str, Any]]] = []
+    batched: dict[tuple[str, str, str], dict[str, Any]] = {}
+    for event in telling:
+        is_batched, fields = _notice_of(event)
+        if not is_batched:
+            writes.append((False, fields))
+            continue
+        notice = (str(fields["user_id"]), fields["kind"], fields["key"])
+        counted = batched.get(notice)
+        if counted is None:
+            counted = batched[notice] = {**fields, "count": 0}
+            writes.append((True, counted))
+        counted.update(about=fields["about"], url=fields["url"], count=counted["count"] + 1)
     with transaction.atomic():
-        for event in telling:
-            _from_event(event)
+        for is_batched, fields in writes:
+            if is_batched:
+                notify_batched(**fields)
+            else:
+                notify(**fields)
 
 
 @receiver(usage_grew, dispatch_uid="notifications.quota")

@@ -51,16 +51,20 @@ def notify(
 
 
 def notify_batched(
-    *, user_id: uuid.UUID | str, kind: str, key: str, who: str = "", about: str = "", url: str = ""
+    *, user_id: uuid.UUID | str, kind: str, key: str, who: str = "", about: str = "", url: str = "", count: int = 1
 ) -> None:
-    """Count one more event into user_id's open notice of (kind, key), or open one for
-    KOSHA_NOTIFY_BATCH_MINUTES: one UPDATE, plus an INSERT (in a savepoint) when none is
-    open. The latest event's `about` and `url` win; an open notice read meanwhile is
-    unread again. Mailed once, by batches_close, when the window ends."""
+    """Count `count` more events (at least 1) into user_id's open notice of (kind, key), or
+    open one with them for KOSHA_NOTIFY_BATCH_MINUTES: one UPDATE, plus an INSERT (in a
+    savepoint) when none is open. `about` and `url` are the latest event's, and win; `who`
+    is kept from the event that opened the notice; an open notice read meanwhile is
+    unread again. Mailed once, by batches_close, when the window ends. Raises ValueError
+    for a count below 1."""
+    if count < 1:
+        raise ValueError("notify_batched counts at least one event")
     now = timezone.now()
     batch = Notification.objects.filter(user_id=user_id, kind=kind, batch_key=key[:64], is_open=True)
     fields = {"about": about[:255], "url": url[:500], "updated_at": now, "read_at": None}
-    if batch.update(count=F("count") + 1, **fields):
+    if batch.update(count=F("count") + count, **fields):
         return
     try:
         with transaction.atomic():
@@ -71,11 +75,12 @@ def notify_batched(
                 who=who[:254],
                 is_open=True,
                 open_until=now + timedelta(minutes=settings.KOSHA_NOTIFY_BATCH_MINUTES),
+                count=count,
                 about=about[:255],
                 url=url[:500],
             )
     except IntegrityError:  # another transaction opened it first: count into theirs
-        batch.update(count=F("count") + 1, **fields)
+        batch.update(count=F("count") + count, **fields)
 
 
 def batches_close(*, now: datetime | None = None) -> int:

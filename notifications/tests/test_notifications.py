@@ -3,14 +3,18 @@ commits (DESIGN.md: notifications are fed by activity events after commit), neve
 change that rolls back; batched kinds coalesce; e-mail leaves only after commit, by the
 worker, and only for the kinds a person keeps on."""
 
+import uuid
 from datetime import timedelta
 
 import pytest
 from django.core import mail
-from django.db import transaction
+from django.db import connection, transaction
 from django.test import Client
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
+from activity.hooks import events_committed
+from activity.models import ActivityEvent
 from kosha.origin import Origin
 from kosha.testing.clients import api_as, web_as
 from kosha.testing.commits import committed
@@ -23,6 +27,7 @@ from plans.services import usage_set_plan
 from sharing.services.shares import share_create
 from storage.services.folders import folder_update
 from storage.services.uploads import upload_complete
+from storage.services.uploads.batch import uploads_complete_batch
 
 pytestmark = pytest.mark.django_db
 API = "/api/v1"
@@ -297,3 +302,93 @@ def test_every_signed_in_page_shows_the_unread_count_in_the_header(world):
     assert "data-unread-count" not in page.get("/").content.decode()
     assert web_as(world.stranger).post(f"/notifications/{notice.pk}/open").status_code == 404
     assert Client().get("/notifications/").status_code == 302
+
+
+# --- a commit's many events: one write per notice ----------------------------------------------
+
+
+def _notice_writes(queries) -> list[str]:
+    return [
+        query["sql"].split()[0]
+        for query in queries.captured_queries
+        if '"notifications_notification"' in query["sql"] and not query["sql"].startswith("SELECT")
+    ]
+
+
+@pytest.mark.parametrize("count", [3, 9])
+def test_an_editors_batch_counts_into_the_owners_notice_in_one_write(world, count):
+    def batch_complete(prefix: str) -> list[str]:
+        uploads = [
+            pending_upload(world.owner, f"{prefix}-{number}.txt", b"x", folder=world.shared, by=world.editor)
+            for number in range(count)
+        ]
+        with CaptureQueriesContext(connection) as queries, committed():
+            results = uploads_complete_batch(actor=world.editor, uploads=uploads, origin=WEB)
+        assert not [result for result in results.values() if isinstance(result, Exception)], results
+        return _notice_writes(queries)
+
+    # The first batch opens the owner's notice: an UPDATE finds none open, an INSERT opens
+    # it with every file counted (before: one UPDATE more per file after the first).
+    assert batch_complete("first") == ["UPDATE", "INSERT"]
+    # The second counts into it: one UPDATE for the batch (before: one per file).
+    assert batch_complete("second") == ["UPDATE"]
+
+    (notice,) = notices(world.owner, Kind.COLLABORATOR_CHANGES)
+    latest = ActivityEvent.objects.filter(actor=world.editor, kind=ActivityEvent.Kind.UPLOAD_COMPLETED).latest("id")
+    assert (notice.count, notice.who, notice.about) == (2 * count, world.editor.email, latest.item_name)
+    assert notice.about.startswith("second-")
+
+
+def _tellings(world) -> list[ActivityEvent]:
+    """One commit's events, interleaved: an editor's changes, drops through a link into two
+    folders, a share received, the owner's own change (tells nobody)."""
+    kinds = ActivityEvent.Kind
+
+    def event(kind, *, actor, name, parent=None, via="web", detail=None):
+        return ActivityEvent(
+            kind=kind,
+            actor=actor,
+            owner=world.owner,
+            item_type="file",
+            item_id=str(uuid.uuid4()),
+            item_name=name,
+            item_parent_id=parent,
+            detail=detail or {},
+            via=via,
+        )
+
+    drop = {"actor": None, "via": "link"}
+    return [
+        event(kinds.UPLOAD_COMPLETED, actor=world.editor, name="edit-1.txt"),
+        event(kinds.UPLOAD_COMPLETED, name="drop-1.pdf", parent=world.shared.pk, **drop),
+        event(kinds.SHARE_CREATED, actor=world.owner, name="shared.txt", detail={"grantee": str(world.viewer.pk)}),
+        event(kinds.RENAME, actor=world.editor, name="renamed.txt"),
+        event(kinds.UPLOAD_COMPLETED, name="drop-2.pdf", parent=world.sub.pk, **drop),
+        event(kinds.UPLOAD_COMPLETED, actor=world.owner, name="own.txt"),
+        event(kinds.UPLOAD_COMPLETED, name="drop-3.pdf", parent=world.shared.pk, **drop),
+        event(kinds.TRASH, actor=world.editor, name="trashed.txt"),
+    ]
+
+
+def _notices_now() -> list[tuple]:
+    fields = ("user_id", "kind", "batch_key", "count", "who", "about", "url", "is_open")
+    return list(Notification.objects.order_by("id").values_list(*fields))
+
+
+def test_a_commits_events_make_the_notices_the_same_events_make_one_by_one(world):
+    events = _tellings(world)
+    Notification.objects.all().delete()
+
+    events_committed.send(sender=ActivityEvent, event_ids=[], events=events)
+    together = _notices_now()
+    Notification.objects.all().delete()
+    for event in events:
+        events_committed.send(sender=ActivityEvent, event_ids=[], events=[event])
+
+    assert _notices_now() == together
+    assert [(kind, count) for _user, kind, _key, count, *_rest in together] == [
+        (Kind.COLLABORATOR_CHANGES, 3),
+        (Kind.LINK_DROP, 2),
+        (Kind.SHARE_RECEIVED, 1),
+        (Kind.LINK_DROP, 1),
+    ]
