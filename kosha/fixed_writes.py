@@ -11,8 +11,12 @@ A row is a list of every concrete field's value in the model's field order (the 
 from the values a caller gives, with the fields' constant defaults for the rest. Values
 are converted for the database as the ORM converts them (`Field.get_db_prep_save`),
 except the kinds that psycopg takes as they are on PostgreSQL (text, integers, booleans,
-UUIDs, aware datetimes). kosha/tests/test_fixed_writes.py writes the same rows through
-the ORM and through these statements and compares every column, on PostgreSQL and SQLite.
+UUIDs), and there a time only when it is aware: any other value of a DateTimeField (a
+naive time, which the ORM takes as local to TIME_ZONE with a RuntimeWarning; a date;
+text) goes through the field as well, never to psycopg, which would read a naive time
+in the connection's zone (UTC). kosha/tests/test_fixed_writes.py writes the same rows
+through the ORM and through these statements and compares every column, on PostgreSQL
+and SQLite.
 
 One model instance (an upload start's session) has its own one-row INSERT,
 `instance_insert`, which takes the instance as save() does (pre_save, then
@@ -31,14 +35,16 @@ import functools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
 from django.db import connection
 from django.db.models import Field, Model
 
 # On PostgreSQL, get_db_prep_save returns the value itself for these kinds (psycopg
-# adapts str, int, bool, uuid.UUID and aware datetimes); every other kind (JSON, IP
-# addresses) and every kind on SQLite (text ids and times) goes through the field.
+# adapts str, int, bool and uuid.UUID), and for an aware datetime (_prep_time); every
+# other kind (JSON, IP addresses) and every kind on SQLite (text ids and times) goes
+# through the field.
 _AS_IS_ON_POSTGRESQL = frozenset(
     {
         "AutoField",
@@ -46,7 +52,6 @@ _AS_IS_ON_POSTGRESQL = frozenset(
         "BigIntegerField",
         "BooleanField",
         "CharField",
-        "DateTimeField",
         "ForeignKey",
         "IntegerField",
         "OneToOneField",
@@ -72,12 +77,26 @@ def _quote(name: str) -> str:
 
 
 def _prep_of(field: Field) -> Prep:
-    if connection.vendor == "postgresql" and field.get_internal_type() in _AS_IS_ON_POSTGRESQL:
-        return None
+    if connection.vendor == "postgresql":
+        kind = field.get_internal_type()
+        if kind == "DateTimeField":
+            return functools.partial(_prep_time, field)
+        if kind in _AS_IS_ON_POSTGRESQL:
+            return None
     return functools.partial(_prep_save, field)
 
 
 def _prep_save(field: Field, value: Any) -> Any:
+    return field.get_db_prep_save(value, connection)
+
+
+def _prep_time(field: Field, value: Any) -> Any:
+    """A DateTimeField's value on PostgreSQL: None or an aware datetime as it is (what
+    get_db_prep_save returns for them there, without its calls), anything else through
+    the field as the ORM prepares it (a naive time made aware in TIME_ZONE, with Django's
+    RuntimeWarning; a date or text parsed, or refused with ValidationError)."""
+    if value is None or (isinstance(value, datetime) and value.utcoffset() is not None):
+        return value
     return field.get_db_prep_save(value, connection)
 
 

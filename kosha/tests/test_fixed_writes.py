@@ -310,3 +310,65 @@ def test_a_value_too_long_for_its_column_is_refused_as_the_orm_refuses_it_not_cu
 
     assert not File.objects.filter(owner=owner, name__startswith="nn").exists()
     assert File.objects.get(pk=stored.pk).content_type == "text/plain"
+
+
+def test_a_naive_time_is_written_as_the_orm_writes_it_local_to_time_zone_with_its_warning(owner, settings):
+    # The ORM takes a naive time as local to TIME_ZONE (with a RuntimeWarning); psycopg,
+    # given it as it is, would take it as the connection's zone, UTC: 5.5 hours off here.
+    settings.TIME_ZONE = "Asia/Kolkata"
+    naive = datetime(2026, 12, 1, 13, 14, 15, 123456)
+    statement = rows_insert(ActivityEvent)
+    row = statement.row(
+        {
+            "owner_id": owner.pk,
+            "kind": ActivityEvent.Kind.UPLOAD_COMPLETED,
+            "item_type": "file",
+            "item_id": str(uuid.uuid4()),
+            "item_name": "late.txt",
+            "detail": {},
+            "at": naive,
+        }
+    )
+    file = factories.stored_file(owner, "a.txt", b"one")
+    written = {}
+
+    def orm_write():
+        with pytest.warns(RuntimeWarning, match="naive datetime"):
+            written["event"] = ActivityEvent.objects.bulk_create([ActivityEvent(*row)])[0].pk
+            File.objects.filter(pk=file.pk).update(updated_at=naive)
+
+    def fixed_write():
+        with pytest.warns(RuntimeWarning, match="naive datetime"):
+            [written["event"]] = rows_insert_write(statement, [row])
+            rows_update_write(rows_update(File, ("updated_at",)), [(naive, file.pk)])
+
+    def snapshot():
+        return _without_pk(ActivityEvent, _stored(ActivityEvent, [written["event"]])), _stored(File, [file.pk])
+
+    by_orm, by_statements = _orm_then_fixed(orm_write, fixed_write, snapshot)
+
+    assert by_statements == by_orm
+    assert ActivityEvent.objects.get(pk=written["event"]).at == naive.replace(tzinfo=KOLKATA)
+    assert File.objects.get(pk=file.pk).updated_at == naive.replace(tzinfo=KOLKATA)
+
+
+def test_an_aware_time_goes_to_the_database_as_it_is_and_text_as_the_orm_parses_it(owner):
+    statement = rows_insert(ActivityEvent)
+    aware = datetime(2026, 12, 1, 13, 14, 15, 123456, tzinfo=KOLKATA)
+    rows = [
+        statement.row(
+            {
+                "owner_id": owner.pk,
+                "kind": ActivityEvent.Kind.UPLOAD_COMPLETED,
+                "item_type": "file",
+                "item_id": str(uuid.uuid4()),
+                "detail": {},
+                "at": at,
+            }
+        )
+        for at in (aware, "2026-12-01T07:44:15.123456Z")
+    ]
+
+    pks = rows_insert_write(statement, rows)
+
+    assert [ActivityEvent.objects.get(pk=pk).at for pk in pks] == [aware, aware]
