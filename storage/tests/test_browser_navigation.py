@@ -107,10 +107,27 @@ def test_a_move_into_the_same_folder_says_nothing_moved(owner_page, live_server,
     File.objects.create(owner=owner, name="stays.txt")
     page = owner_page
     page.goto(live_server.url + "/")
-
     row_option(page, "stays.txt").click()
+
+    # The picker's folder list is held back, as on a slow server: its buttons must not
+    # jump when the list and the path arrive (a click aimed at "Move here" lands on it).
+    held = []
+    page.route(re.compile(r"/api/v1/folders/root/items/\?.*limit=200"), lambda route: held.append(route))
     page.locator('[data-selection-bar] [data-action="move"]').click()
-    page.locator("[data-picker]").get_by_role("button", name=re.compile("^Move here")).click()
+    picker = page.locator("[data-picker]")
+    move_here = picker.get_by_role("button", name=re.compile("^Move here"))
+    expect(picker).to_be_visible()
+    for _ in range(250):  # the route handler runs while Playwright waits
+        if held:
+            break
+        page.wait_for_timeout(20)
+    assert held, "the picker never asked for the folder list"
+    before = move_here.bounding_box()
+    held[0].continue_()
+    expect(move_here).to_have_accessible_name("Move here: My files")
+    assert move_here.bounding_box() == before
+
+    move_here.click()
 
     expect(page.get_by_text("It is already in that folder; nothing moved.")).to_be_visible()
     expect(page.get_by_text("Moved 1 item.")).to_have_count(0)
