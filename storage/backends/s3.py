@@ -6,8 +6,9 @@ only signs, HEADs, copies and deletes.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Iterator
-from dataclasses import replace
+from dataclasses import dataclass, replace
 from typing import Any, BinaryIO
 from urllib.parse import parse_qs, urlsplit
 
@@ -61,6 +62,14 @@ def pool_connections_for(*, workers: int) -> int:
     return max(20, _CONCURRENT_COMPLETES * workers + 4)
 
 
+@dataclass(frozen=True)
+class _FastPaths:
+    """What S3Backend signs and reads with, past botocore, when it can (None: botocore)."""
+
+    signer: Presigner | None
+    direct: DirectReads | None
+
+
 class S3Backend(S3Multipart, StorageBackend):
     name = "s3"
 
@@ -82,9 +91,9 @@ class S3Backend(S3Multipart, StorageBackend):
         # "true"/"false": the operator's word; "auto": the store's answer to a probe.
         self._verifies_checksums = verifies_checksums
         self._checksum_verdict = ChecksumVerdict(self._checksum_probe)
-        self._put_signer: Presigner | None = None
-        self._direct: DirectReads | None = None
-        self._put_signer_checked = False
+        # The fast signer and reads (_fast_paths), made once, published whole.
+        self._fast: _FastPaths | None = None
+        self._fast_lock = threading.Lock()
         # Learned from the store's answers: it reports the SHA-256 of a whole object
         # (AWS, SeaweedFS), so verifying one needs a HEAD, never its bytes (fetch).
         self._reports_checksums = False
@@ -139,23 +148,35 @@ class S3Backend(S3Multipart, StorageBackend):
         except BotoCoreError as exc:
             raise BackendError(f"S3 presign {operation} failed: {exc}") from exc
 
+    def _fast_paths(self) -> _FastPaths:
+        """The fast signer and reads of this bucket, made by the first caller while any
+        other waits (a lock, taken only until they exist), then published in one
+        assignment: no caller sees the one without the other, or neither while they are
+        being made (before, a second thread saw "checked" with no signer yet and signed
+        through botocore), and they are made once. An unexpected error of the making
+        publishes nothing: the next call tries again."""
+        fast = self._fast
+        if fast is None:
+            with self._fast_lock:
+                fast = self._fast
+                if fast is None:
+                    try:
+                        signer = Presigner.for_client(self.client, bucket=self.bucket)
+                    except (BotoCoreError, KeyError, AttributeError):
+                        signer = None
+                    fast = _FastPaths(signer=signer, direct=DirectReads.for_client(self.client, signer=signer))
+                    self._fast = fast
+        return fast
+
     def _put_presigner(self) -> Presigner | None:
         """The fast PUT signer (storage/backends/sigv4.py) for this bucket, made once; None
         where it cannot reproduce botocore's URL (then botocore signs)."""
-        if not self._put_signer_checked:
-            self._put_signer_checked = True
-            try:
-                self._put_signer = Presigner.for_client(self.client, bucket=self.bucket)
-            except (BotoCoreError, KeyError, AttributeError):
-                self._put_signer = None
-            self._direct = DirectReads.for_client(self.client, signer=self._put_signer)
-        return self._put_signer
+        return self._fast_paths().signer
 
     def _direct_reads(self) -> DirectReads | None:
         """HEAD and GET without botocore's machinery (storage/backends/s3_direct.py), or None
         where the fast signer cannot sign for this bucket."""
-        self._put_presigner()
-        return self._direct
+        return self._fast_paths().direct
 
     @property
     def verifies_signed_checksums(self) -> bool:
