@@ -24,9 +24,13 @@ get_db_prep_save for every field; kosha/tests/test_fixed_writes_instance.py).
 
 PostgreSQL gets one statement whatever the number of rows: one parameter per column, the
 column's values as an array, unnested (`INSERT ... SELECT * FROM unnest(...)`, `UPDATE
-... FROM unnest(...)`), so the statement's text is the same on every call. SQLite, which
-has no arrays, gets a multi-row VALUES per chunk of its parameter limit for an INSERT and
-one executemany of a one-row UPDATE.
+... FROM unnest(...)`), so the statement's text is the same on every call. One row (a
+single-file complete's file, version, event and session) gets the one-row statement
+instead, a VALUES row or an UPDATE ... WHERE pk = %s, as fixed: psycopg dumps an array
+parameter element by element in Python, which cost a one-row write about 0.8M
+instructions against about 0.15M for its values as scalars (BENCHMARKS.md, issue 12).
+SQLite, which has no arrays, gets a multi-row VALUES per chunk of its parameter limit for
+an INSERT and one executemany of a one-row UPDATE.
 """
 
 from __future__ import annotations
@@ -132,9 +136,11 @@ class RowsInsert:
     defaults: tuple[Any, ...]  # per field: its constant default, or _REQUIRED
     written: tuple[int, ...]  # positions in a row of the columns written
     preps: tuple[Prep, ...]  # per written column
-    sql: str  # PostgreSQL: the whole statement; SQLite: up to VALUES
-    one_row: str  # SQLite: one row's placeholders
+    sql: str  # PostgreSQL: the whole statement (unnest); SQLite: values_sql
+    values_sql: str  # the statement up to VALUES (one row on PostgreSQL, chunks on SQLite)
+    one_row: str  # one row's placeholders
     returns_pk: bool
+    returning: str  # " RETURNING <pk>" when returns_pk, else ""
 
     def row(self, values: dict[str, Any]) -> list[Any]:
         """A row from `values` (by attname), each other field at its constant default.
@@ -161,12 +167,13 @@ def rows_insert(model: type[Model]) -> RowsInsert:
     columns = ", ".join(_quote(fields[position].column) for position in written)
     returning = f" RETURNING {_quote(meta.pk.column)}" if auto_pk else ""
     table = _quote(meta.db_table)
+    # Only the model's table, column names and types are interpolated, never a value.
+    values_sql = f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
     if connection.vendor == "postgresql":
         arrays = ", ".join(f"%s::{_array_type(fields[position])}" for position in written)
-        # Only the model's table, column names and types are interpolated, never a value.
         sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}){returning}"  # noqa: S608
     else:
-        sql = f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
+        sql = values_sql
     return RowsInsert(
         model=model,
         attnames=tuple(field.attname for field in fields),
@@ -174,8 +181,10 @@ def rows_insert(model: type[Model]) -> RowsInsert:
         written=tuple(written),
         preps=tuple(_prep_of(fields[position]) for position in written),
         sql=sql,
+        values_sql=values_sql,
         one_row="(" + ", ".join(["%s"] * len(written)) + ")",
         returns_pk=auto_pk,
+        returning=returning,
     )
 
 
@@ -188,19 +197,37 @@ def _prepared_columns(rows: Sequence[Sequence[Any]], positions: Sequence[int], p
     return columns
 
 
+def _prepared_row(row: Sequence[Any], positions: Sequence[int], preps: Sequence[Prep]) -> list[Any]:
+    """The values of one row at `positions`, each converted by its prep."""
+    return [
+        row[position] if prep is None else prep(row[position]) for position, prep in zip(positions, preps, strict=True)
+    ]
+
+
 def rows_insert_write(statement: RowsInsert, rows: Sequence[Sequence[Any]]) -> list[Any]:
     """Insert `rows` (laid out as statement.row lays them out) in one statement (a few
-    on SQLite, by its parameter limit). Returns the new primary keys in row order when
-    the model's is automatic, else []. Raises IntegrityError as the ORM's insert would
-    (the caller decides what a broken constraint means). Locks nothing beyond the rows."""
+    on SQLite, by its parameter limit; one row by the one-row VALUES statement). Returns
+    the new primary keys in row order when the model's is automatic, else []. Raises
+    IntegrityError as the ORM's insert would (the caller decides what a broken
+    constraint means). Locks nothing beyond the rows."""
     if not rows:
         return []
+    returning = statement.returning
+    if len(rows) == 1:
+        with connection.cursor() as cursor:
+            cursor.execute(
+                statement.values_sql + statement.one_row + returning,
+                _prepared_row(rows[0], statement.written, statement.preps),
+            )
+            if not statement.returns_pk:
+                return []
+            (pk,) = cursor.fetchone()
+            return [statement.model._meta.pk.to_python(pk)]
     columns = _prepared_columns(rows, statement.written, statement.preps)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             cursor.execute(statement.sql, columns)
             return [pk for (pk,) in cursor.fetchall()] if statement.returns_pk else []
-        returning = f" RETURNING {_quote(statement.model._meta.pk.column)}" if statement.returns_pk else ""
         max_params = connection.features.max_query_params or 999
         per_chunk = max(1, max_params // max(1, len(statement.written)))
         pks = []
@@ -229,9 +256,11 @@ def row_insert_unless_taken(statement: RowsInsert, row: Sequence[Any]) -> bool:
     if connection.vendor != "postgresql":
         rows_insert_write(statement, [row])
         return True
-    columns = _prepared_columns([row], statement.written, statement.preps)
     with connection.cursor() as cursor:
-        cursor.execute(statement.sql + " ON CONFLICT DO NOTHING", columns)
+        cursor.execute(
+            statement.values_sql + statement.one_row + " ON CONFLICT DO NOTHING",
+            _prepared_row(row, statement.written, statement.preps),
+        )
         return cursor.rowcount == 1
 
 
@@ -241,7 +270,8 @@ class RowsUpdate:
 
     attnames: tuple[str, ...]  # the fields set, in a row's order; the primary key comes last
     preps: tuple[Prep, ...]  # per value of a row, the primary key's last
-    sql: str
+    sql: str  # PostgreSQL: the statement of many rows (unnest); SQLite: one_row_sql
+    one_row_sql: str  # UPDATE ... SET a = %s, ... WHERE pk = %s
 
 
 @functools.cache
@@ -252,29 +282,40 @@ def rows_update(model: type[Model], attnames: tuple[str, ...]) -> RowsUpdate:
     fields = [meta.get_field(attname) for attname in attnames]
     table = _quote(meta.db_table)
     pk_column = _quote(meta.pk.column)
+    one_assignments = ", ".join(f"{_quote(field.column)} = %s" for field in fields)
+    # Only the model's table, column names and types are interpolated, never a value.
+    one_row_sql = f"UPDATE {table} SET {one_assignments} WHERE {pk_column} = %s"  # noqa: S608
     if connection.vendor == "postgresql":
         names = [f"v{position}" for position in range(len(fields))]
         arrays = ", ".join(f"%s::{_array_type(field)}" for field in [*fields, meta.pk])
         assignments = ", ".join(
             f"{_quote(field.column)} = given.{name}" for field, name in zip(fields, names, strict=True)
         )
-        # Only the model's table, column names and types are interpolated, never a value.
         sql = (
             f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS given({', '.join([*names, 'pk'])})"  # noqa: S608
             f" WHERE {table}.{pk_column} = given.pk"
         )
     else:
-        assignments = ", ".join(f"{_quote(field.column)} = %s" for field in fields)
-        sql = f"UPDATE {table} SET {assignments} WHERE {pk_column} = %s"  # noqa: S608
-    return RowsUpdate(attnames=tuple(attnames), preps=tuple(_prep_of(field) for field in [*fields, meta.pk]), sql=sql)
+        sql = one_row_sql
+    return RowsUpdate(
+        attnames=tuple(attnames),
+        preps=tuple(_prep_of(field) for field in [*fields, meta.pk]),
+        sql=sql,
+        one_row_sql=one_row_sql,
+    )
 
 
 def rows_update_write(statement: RowsUpdate, rows: Sequence[Sequence[Any]]) -> None:
     """Set the fields of `rows` (each: the new values, then the primary key) in one
-    statement (one executemany on SQLite). Locks the rows it changes."""
+    statement (one executemany on SQLite; one row by the one-row UPDATE). Locks the rows
+    it changes."""
     if not rows:
         return
     positions = range(len(statement.preps))
+    if len(rows) == 1:
+        with connection.cursor() as cursor:
+            cursor.execute(statement.one_row_sql, _prepared_row(rows[0], positions, statement.preps))
+        return
     columns = _prepared_columns(rows, positions, statement.preps)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":

@@ -12,7 +12,7 @@ import pytest
 from django.db import DataError, IntegrityError, connection, transaction
 
 from activity.models import ActivityEvent
-from kosha.fixed_writes import rows_insert, rows_insert_write, rows_update, rows_update_write
+from kosha.fixed_writes import row_insert_unless_taken, rows_insert, rows_insert_write, rows_update, rows_update_write
 from kosha.testing import factories
 from storage.models import File, FileVersion, UploadSession
 
@@ -103,7 +103,21 @@ def _orm_then_fixed(orm_write, fixed_write, snapshot):
         return by_orm, snapshot()
 
 
-def test_files_and_versions_are_written_as_bulk_create_writes_them(owner):
+def _written(write, rows, *, one_by_one: bool) -> list:
+    """write(rows) in one call, or row by row (each call then takes the one-row
+    statement); what the calls returned, concatenated."""
+    if not one_by_one:
+        return write(rows)
+    return [value for row in rows for value in write([row])]
+
+
+# Many rows (PostgreSQL: the arrays, unnested) and one row at a time (the one-row VALUES
+# or UPDATE ... WHERE pk = %s), which the single-file complete writes.
+ONE_BY_ONE = pytest.mark.parametrize("one_by_one", [False, True], ids=["many", "one_by_one"])
+
+
+@ONE_BY_ONE
+def test_files_and_versions_are_written_as_bulk_create_writes_them(owner, one_by_one):
     folder = factories.folder(owner, "Papers")
     files, versions = _files_and_versions(owner, folder)
     file_ids, version_ids = [row[0] for row in files], [row[0] for row in versions]
@@ -115,8 +129,11 @@ def test_files_and_versions_are_written_as_bulk_create_writes_them(owner):
             FileVersion.objects.bulk_create([FileVersion(*row) for row in versions])
 
     def fixed_write():
-        assert rows_insert_write(rows_insert(File), files) == []
-        assert rows_insert_write(rows_insert(FileVersion), versions) == []
+        assert _written(lambda rows: rows_insert_write(rows_insert(File), rows), files, one_by_one=one_by_one) == []
+        versions_written = _written(
+            lambda rows: rows_insert_write(rows_insert(FileVersion), rows), versions, one_by_one=one_by_one
+        )
+        assert versions_written == []
 
     by_orm, by_statements = _orm_then_fixed(
         orm_write, fixed_write, lambda: (_stored(File, file_ids), _stored(FileVersion, version_ids))
@@ -126,7 +143,10 @@ def test_files_and_versions_are_written_as_bulk_create_writes_them(owner):
     assert None not in by_orm[0] + by_orm[1]  # every row was there
 
 
-def test_events_are_written_as_bulk_create_writes_them_and_their_ids_come_back_in_order(owner, collaborator):
+@ONE_BY_ONE
+def test_events_are_written_as_bulk_create_writes_them_and_their_ids_come_back_in_order(
+    owner, collaborator, one_by_one
+):
     at = datetime(2026, 12, 1, 23, 59, 59, 999999, tzinfo=KOLKATA)
     statement = rows_insert(ActivityEvent)
     rows = [
@@ -176,7 +196,7 @@ def test_events_are_written_as_bulk_create_writes_them_and_their_ids_come_back_i
         ]
 
     def fixed_write():
-        written["last"] = rows_insert_write(statement, rows)
+        written["last"] = _written(lambda some: rows_insert_write(statement, some), rows, one_by_one=one_by_one)
 
     by_orm, by_statement = _orm_then_fixed(
         orm_write, fixed_write, lambda: _without_pk(ActivityEvent, _stored(ActivityEvent, written["last"]))
@@ -219,7 +239,8 @@ def test_many_rows_in_one_statement_each(owner, django_assert_num_queries):
     assert set(File.objects.filter(folder=folder).values_list("size_bytes", flat=True)) == {7}
 
 
-def test_updates_by_primary_key_write_what_the_orm_writes(local_settings, owner):
+@ONE_BY_ONE
+def test_updates_by_primary_key_write_what_the_orm_writes(local_settings, owner, one_by_one):
     versioned = factories.stored_file(owner, "a.txt", b"one")
     first = versioned.current_version_id
     versioned = factories.stored_version(versioned, b"two").file
@@ -245,8 +266,9 @@ def test_updates_by_primary_key_write_what_the_orm_writes(local_settings, owner)
             session.save(update_fields=["status", "finished_at", "version"])
 
     def fixed_write():
-        rows_update_write(rows_update(File, file_fields), changes)
-        rows_update_write(rows_update(UploadSession, ("status", "finished_at", "version_id")), closes)
+        statement = rows_update(UploadSession, ("status", "finished_at", "version_id"))
+        rows_update_write(rows_update(File, file_fields), changes)  # one row: the one-row UPDATE
+        _written(lambda rows: rows_update_write(statement, rows) or [], closes, one_by_one=one_by_one)
 
     before = (_stored(File, files), _stored(UploadSession, session_ids))
     by_orm, by_statements = _orm_then_fixed(
@@ -302,14 +324,22 @@ def test_a_value_too_long_for_its_column_is_refused_as_the_orm_refuses_it_not_cu
     with pytest.raises(DataError), transaction.atomic():
         File.objects.create(owner=owner, name="n" * 256)
 
-    with pytest.raises(DataError), transaction.atomic():
-        rows_insert_write(statement, [row])
+    fitting = statement.row(
+        {"id": uuid.uuid4(), "name": "fits", "created_at": now, "updated_at": now, "owner_id": owner.pk}
+    )
+    for rows in ([row], [fitting, row]):  # the one-row statement, and the arrays
+        with pytest.raises(DataError), transaction.atomic():
+            rows_insert_write(statement, rows)
     stored = factories.stored_file(owner, "a.txt", b"x")
-    with pytest.raises(DataError), transaction.atomic():
-        rows_update_write(rows_update(File, ("content_type",)), [("t" * 256, stored.pk)])
+    other = factories.stored_file(owner, "b.txt", b"x")
+    for changes in ([("t" * 256, stored.pk)], [("text/csv", other.pk), ("t" * 256, stored.pk)]):
+        with pytest.raises(DataError), transaction.atomic():
+            rows_update_write(rows_update(File, ("content_type",)), changes)
 
     assert not File.objects.filter(owner=owner, name__startswith="nn").exists()
+    assert not File.objects.filter(owner=owner, name="fits").exists()
     assert File.objects.get(pk=stored.pk).content_type == "text/plain"
+    assert File.objects.get(pk=other.pk).content_type == "text/plain"
 
 
 def test_a_naive_time_is_written_as_the_orm_writes_it_local_to_time_zone_with_its_warning(owner, settings):
@@ -372,3 +402,36 @@ def test_an_aware_time_goes_to_the_database_as_it_is_and_text_as_the_orm_parses_
     pks = rows_insert_write(statement, rows)
 
     assert [ActivityEvent.objects.get(pk=pk).at for pk in pks] == [aware, aware]
+
+
+def test_a_row_inserted_unless_taken_is_written_as_the_orm_writes_it(owner):
+    folder = factories.folder(owner, "Papers")
+    files, versions = _files_and_versions(owner, folder)
+
+    def orm_write():
+        with mock.patch("django.utils.timezone.now", return_value=NOW):
+            File.objects.bulk_create([File(*files[0])])
+        FileVersion.objects.bulk_create([FileVersion(*versions[0])])  # the file's current version
+
+    def fixed_write():
+        assert row_insert_unless_taken(rows_insert(File), files[0]) is True
+        FileVersion.objects.bulk_create([FileVersion(*versions[0])])
+
+    by_orm, by_statement = _orm_then_fixed(orm_write, fixed_write, lambda: _stored(File, [files[0][0]]))
+
+    assert by_statement == by_orm
+    assert None not in by_orm[0][:2]
+
+
+@pytest.mark.postgres
+def test_a_row_whose_name_is_taken_is_not_inserted_and_the_transaction_goes_on(owner):
+    factories.stored_file(owner, "taken.txt", b"x")
+    statement = rows_insert(File)
+    now = datetime.now(UTC)
+    row = statement.row(
+        {"id": uuid.uuid4(), "name": "taken.txt", "created_at": now, "updated_at": now, "owner_id": owner.pk}
+    )
+
+    with transaction.atomic():
+        assert row_insert_unless_taken(statement, row) is False
+        assert File.objects.filter(owner=owner, name="taken.txt").count() == 1  # still usable
