@@ -1,6 +1,6 @@
 """Hot reads as fixed SQL statements, for the requests every page and API call makes (the
 access rule's fetch of a folder) and every upload start and complete makes (who holds a
-name; the access rule's fetch of the session): each statement is written once from the models' tables and columns and run with
+name; the access rule's fetch of the session; the complete's lock of it): each statement is written once from the models' tables and columns and run with
 its values bound as parameters, and the rows become model instances or values as the ORM
 builds them (every concrete field, converted as the ORM converts it, the owner set as
 select_related sets it), without the ORM compiling the same query on every request.
@@ -146,6 +146,38 @@ def upload_with_owner_and_folder(upload_id: uuid.UUID) -> UploadSession | None:
     UploadSession._meta.get_field("owner").set_cached_value(upload, owner)
     UploadSession._meta.get_field("folder").set_cached_value(upload, folder)
     return upload
+
+
+@functools.cache
+def _upload_lock_query() -> tuple[str, _Columns]:
+    """SELECT ... FOR UPDATE of an upload session by its id: what
+    UploadSession.objects.select_for_update().get(pk=...) reads (on SQLite, which has no
+    FOR UPDATE, the ORM leaves it out, and so does this)."""
+    quote = connection.ops.quote_name
+    upload_columns, upload_shape = _columns(UploadSession, "upload", 0)
+    # Only the model's table and column names are interpolated, never a value.
+    sql = (
+        f"SELECT {', '.join(upload_columns)} FROM {quote(UploadSession._meta.db_table)} upload"  # noqa: S608
+        f" WHERE upload.{quote(UploadSession._meta.pk.column)} = %s"
+    )
+    if connection.features.has_select_for_update:
+        sql += " FOR UPDATE"
+    return sql, upload_shape
+
+
+def upload_locked(upload_id: uuid.UUID) -> UploadSession:
+    """The upload session `upload_id`, whatever its status, its row locked until the end
+    of the transaction (PostgreSQL: FOR UPDATE; SQLite's write transaction holds the
+    database already). One query. Raises UploadSession.DoesNotExist."""
+    sql, upload_shape = _upload_lock_query()
+    with connection.cursor() as cursor:
+        cursor.execute(sql, [UploadSession._meta.pk.get_db_prep_value(upload_id, connection)])
+        row = cursor.fetchone()
+    if row is None:
+        raise UploadSession.DoesNotExist("UploadSession matching query does not exist.")
+    return UploadSession.from_db(
+        connection.alias, upload_shape.attnames, row_convert(list(row), upload_shape.converters)
+    )
 
 
 @functools.cache

@@ -122,6 +122,7 @@ from collections.abc import Iterable
 
 from django.db import connection
 
+from storage.fixed_reads import upload_locked
 from storage.models import File, Folder, UploadSession
 
 # (one owner, several owners) by shared; for several, unnest returns the sorted keys in
@@ -168,7 +169,10 @@ def space_lock(*, owner_ids: Iterable[uuid.UUID], shared: bool) -> None:
 
 
 def upload_lock(*, upload_id: uuid.UUID) -> UploadSession:
-    return UploadSession.objects.select_for_update().get(pk=upload_id)
+    """The session, its row locked (FOR UPDATE) until the transaction ends, read by one
+    fixed statement (storage.fixed_reads.upload_locked; every complete, abort and sweep
+    of a session takes it). Raises UploadSession.DoesNotExist."""
+    return upload_locked(upload_id)
 
 
 def folders_lock(*, folder_ids: Iterable[uuid.UUID]) -> list[Folder]:

@@ -2,9 +2,11 @@
 field for field, with the owner (and a session's folder) loaded, and nothing for a
 trashed or unknown id; the same holders of a name."""
 
+import threading
 import uuid
 
 import pytest
+from django.db import DatabaseError, connection, transaction
 from django.db.models import Value
 from django.utils import timezone
 
@@ -14,6 +16,7 @@ from storage.fixed_reads import (
     live_folder_with_owner,
     name_holder_rows,
     sessions_with_places,
+    upload_locked,
     upload_with_owner_and_folder,
 )
 from storage.models import File, Folder, UploadSession
@@ -85,6 +88,19 @@ def test_who_holds_a_name_is_read_as_the_orm_reads_it(owner, stranger, local_set
     assert [kind for _, kind in name_holder_rows(owner_id=owner.pk, folder_id=photos.pk, name="a.txt")] == ["file"]
 
 
+def _started(owner, folder, *, sha256):
+    """A 3-byte upload of a.bin started into folder (None: the root)."""
+    return upload_start(
+        actor=owner,
+        place=Place(owner=owner, folder=folder),
+        name="a.bin",
+        size_bytes=3,
+        content_type="text/plain",
+        sha256=sha256,
+        on_conflict=None,
+    )
+
+
 def _orm_upload(upload_id):
     """What sharing.access.upload_for_actor read with the ORM before upload_with_owner_and_folder."""
     return UploadSession.objects.select_related("owner", "folder").filter(pk=upload_id).first()
@@ -95,15 +111,7 @@ def test_an_upload_is_read_as_the_orm_reads_it_with_its_owner_and_folder(
     owner, local_settings, in_folder, django_assert_num_queries
 ):
     folder = factories.folder(owner, "Inbox ✓") if in_folder else None
-    started = upload_start(
-        actor=owner,
-        place=Place(owner=owner, folder=folder),
-        name="a.bin",
-        size_bytes=3,
-        content_type="text/plain",
-        sha256=None,
-        on_conflict=None,
-    )
+    started = _started(owner, folder, sha256=None)
     expected = _orm_upload(started.upload.pk)
 
     with django_assert_num_queries(1):
@@ -153,3 +161,60 @@ def test_many_uploads_are_read_as_the_orm_reads_them_with_shared_owners_and_fold
         )
     assert found[place_ids[0]].folder is found[place_ids[2]].folder
     assert found[place_ids[0]].owner is found[place_ids[1]].owner
+
+
+@pytest.mark.parametrize("status", ["pending", "completed"])
+def test_a_locked_upload_is_read_as_the_orms_select_for_update_reads_it(
+    owner, local_settings, status, django_assert_num_queries
+):
+    started = _started(owner, factories.folder(owner, "Inbox ✓"), sha256="ab" * 32)
+    if status == "completed":
+        version = factories.stored_file(owner, "b.bin", b"xyz").current_version
+        UploadSession.objects.filter(version=version).update(version=None)  # one session per version
+        UploadSession.objects.filter(pk=started.upload.pk).update(
+            status=UploadSession.Status.COMPLETED, version=version, finished_at=timezone.now()
+        )
+
+    with transaction.atomic():
+        expected = UploadSession.objects.select_for_update().get(pk=started.upload.pk)
+        with django_assert_num_queries(1) as captured:
+            found = upload_locked(started.upload.pk)
+
+    if connection.features.has_select_for_update:
+        assert captured.captured_queries[0]["sql"].endswith(" FOR UPDATE")
+    assert _values(found) == _values(expected)
+    assert [type(value) for value in _values(found)] == [type(value) for value in _values(expected)]
+    assert (found._state.adding, found._state.db) == (False, expected._state.db)
+
+
+def test_locking_an_unknown_upload_raises_as_the_orms_get_does():
+    with pytest.raises(UploadSession.DoesNotExist), transaction.atomic():
+        upload_locked(uuid.uuid4())
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_a_locked_upload_is_locked_until_the_transaction_ends(owner, local_settings):
+    started = upload_start(actor=owner, place=Place(owner=owner), name="a.bin", size_bytes=3, sha256=None)
+    seen: list = []
+
+    def other_connection() -> None:
+        try:
+            with transaction.atomic():
+                UploadSession.objects.select_for_update(nowait=True).get(pk=started.upload.pk)
+            seen.append("locked it")
+        except DatabaseError as exc:
+            seen.append(type(exc).__name__)
+        finally:
+            connection.close()
+
+    with transaction.atomic():
+        upload_locked(started.upload.pk)
+        thread = threading.Thread(target=other_connection)
+        thread.start()
+        thread.join(timeout=30)
+    thread = threading.Thread(target=other_connection)
+    thread.start()
+    thread.join(timeout=30)
+
+    assert seen == ["OperationalError", "locked it"]
