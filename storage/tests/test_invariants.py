@@ -1,10 +1,11 @@
 """A Jepsen-style check of the store/rows/quota invariants (issue 9).
 
 A seeded, randomized workload runs in concurrent threads (each with its own database
-connection) through the real services, against PostgreSQL and a real store (the local one
-and moto's S3 server): upload starts (some over quota), PUTs (right, short, oversized,
-repeated), completes, aborts, copies, moves, trash, restore and purge, new versions of
-live files, and the sweeps. After the run the checker asserts, and reports as violations:
+connection) through the real services, against PostgreSQL (or SQLite, on a file:
+_file_backed_sqlite) and a real store (the local one and moto's S3 server): upload
+starts (some over quota), PUTs (right, short, oversized, repeated), completes, aborts,
+copies, moves, trash, restore and purge, new versions of live files, and the sweeps.
+After the run the checker asserts, and reports as violations:
 
 1. every object under users/ is accounted for by a version row (blob or thumbnail), a
    pending session, or a session that ended within the late-write grace;
@@ -22,11 +23,13 @@ from __future__ import annotations
 
 import os
 import random
+import sqlite3
 from datetime import timedelta
 
 import pytest
 import requests
 from django.conf import settings
+from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 
@@ -224,6 +227,44 @@ def _usage_violations(user) -> list[str]:
         for name, value in expected.items()
         if getattr(usage, name) != value
     ]
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _file_backed_sqlite(django_db_setup, django_db_blocker, live_server, tmp_path_factory):
+    """On SQLite, this module's database is a file (a copy of the in-memory test
+    database), and the live server's requests open their own connections to it.
+
+    Django's in-memory test database is one shared-cache database: its connections lock
+    whole tables and a writer that meets a lock fails at once ("database table is
+    locked"; the busy timeout does not apply), and the live server's requests all share
+    the test's one connection. The workload's threads need what the embedded deployment
+    has: a file in WAL mode whose writers wait for each other (kosha/settings: IMMEDIATE
+    transactions, a 20 s busy timeout), each on its own connection. PostgreSQL: nothing."""
+    if connection.vendor != "sqlite" or not connection.is_in_memory_db():
+        yield
+        return
+    settings_dict = connection.settings_dict
+    memory_name = settings_dict["NAME"]
+    path = tmp_path_factory.mktemp("invariants") / "test.sqlite3"
+    override = live_server.thread.connections_override or {}
+    with django_db_blocker.unblock():
+        connection.ensure_connection()
+        in_memory = connection.connection  # kept open: closing it would drop the in-memory database
+        copy = sqlite3.connect(path)
+        in_memory.backup(copy)
+        copy.close()
+        connection.connection = None  # the wrapper reconnects, to the file (every thread's does)
+        settings_dict["NAME"] = str(path)
+        shared = override.pop(connection.alias, None)
+    try:
+        yield
+    finally:
+        with django_db_blocker.unblock():
+            connection.close()
+            settings_dict["NAME"] = memory_name
+            connection.connection = in_memory
+            if shared is not None:
+                override[connection.alias] = shared
 
 
 @pytest.fixture(params=["local", "moto"])
