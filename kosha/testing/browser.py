@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 
 from django.conf import settings
+from django.db import connections
 
 from kosha.testing.clients import web_as
 
@@ -24,6 +25,29 @@ CONTEXT_ARGS = {"viewport": {"width": 1280, "height": 860}, "color_scheme": "lig
 def chromium_launch(playwright):
     """The system Chromium, headless, started by a `sync_playwright()` instance."""
     return playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+
+
+@contextmanager
+def system_chromium() -> Iterator:
+    """The system Chromium under a `sync_playwright()` of its own, for one test; closed at
+    the end, with the database connections the test's code opened while it ran.
+
+    Django keeps its connections per context (asgiref.local), and code run while
+    Playwright's sync API is started runs in another context than the one that made the
+    test database: the connections it opens are not the ones pytest-django closes, and
+    one left open made DROP DATABASE fail at the end of the run ("being accessed by other
+    users"). A connection inside a transaction (a test's atomic block) is left to it."""
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = chromium_launch(playwright)
+        try:
+            yield browser
+        finally:
+            browser.close()
+            for connection in connections.all(initialized_only=True):
+                if not connection.in_atomic_block:
+                    connection.close()
 
 
 def signed_in_context(browser, base_url: str, user, **context_args):

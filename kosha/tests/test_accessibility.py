@@ -6,7 +6,7 @@ from django.test import Client
 
 from accounts.services import app_password_create
 from kosha.origin import TASK
-from kosha.testing.browser import CHROMIUM, CHROMIUM_ARGS, signed_in_context
+from kosha.testing.browser import signed_in_context, system_chromium
 from kosha.testing.factories import folder, link, stored_file, user
 from sharing.link_tokens import token_open
 from sharing.services.shares import share_create
@@ -91,12 +91,9 @@ def _pages(owner) -> tuple[list[str], list[str]]:
 
 @pytest.mark.parametrize("mode", list(MODES))
 def test_every_page_has_no_critical_or_serious_axe_violation(mode, live_server, local_settings, owner, axe):
-    from playwright.sync_api import sync_playwright
-
     signed_in, public = _pages(owner)
     found: dict[str, list[str]] = {}
-    with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS)
+    with system_chromium() as browser:
         owner_context = signed_in_context(browser, live_server.url, owner)
         cookies = owner_context.cookies()
         owner_context.close()
@@ -112,6 +109,5 @@ def test_every_page_has_no_critical_or_serious_axe_violation(mode, live_server, 
                 if problems:
                     found[path] = problems
             context.close()
-        browser.close()
 
     assert found == {}, f"axe-core ({mode}): {found}"
