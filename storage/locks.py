@@ -108,8 +108,15 @@ sessions aimed at them:
 - a start that reaches its folder after it was trashed (a purge deletes only trashed
   folders) finds it not live: it answers NotFound (404, the folder) with nothing recorded
   and nothing reserved, as the door would have answered a moment later (on SQLite too).
-Other rows that point at folders (stars, links, shares) are inserted by writes that do not
-take Usage, so their key checks close no cycle with the purge.
+Other rows that point at folders are inserted by writes that do not take Usage (a star, a
+public link, a share, an invitation) or that hold the space lock (a zip of a folder or of
+a selection in one), so their key checks close no cycle with the purge; but one whose door
+read the folder live before it was trashed and purged failed that check at its commit (an
+IntegrityError, a 500). The first ones pin the folder the same way (`folder_pin`, first in
+their transaction): pinned first, the row commits and the purge, whose FOR UPDATE waited
+for it, deletes it with the folder (Django's cascade reads it after the lock); a folder
+already trashed answers NotFound with nothing written. A zip checks the folder is live
+under the space lock, which the purge takes exclusive (storage/services/archives.py).
 Before December 2026 the start took no folder lock before Usage: a purge that had deleted
 the folder and then waited for Usage refused the start's key check at its commit, and
 PostgreSQL aborted one of the two (the start answered 503 `database_busy`;
@@ -122,6 +129,7 @@ from collections.abc import Iterable
 
 from django.db import connection
 
+from kosha.errors import NotFound
 from storage.fixed_reads import upload_locked
 from storage.models import File, Folder, UploadSession
 
@@ -223,6 +231,21 @@ def folder_key_share(*, folder_id: uuid.UUID) -> bool:
     with connection.cursor() as cursor:
         cursor.execute(_folder_key_share_sql(connection.vendor), [folder_pk])
         return cursor.fetchone() is not None
+
+
+def folder_pin(*, folder_id: uuid.UUID | None, field: str | None = "folder") -> None:
+    """Hold folder `folder_id` (key share, `folder_key_share`) until the end of the
+    transaction, after checking that it is still live: first in the transaction of a write
+    that inserts a row pointing at it holding no space lock (a start, a batch start, a
+    copy's reservation, before Usage; a star, a public link, a share or an invitation), so
+    that it either commits before a purge deletes the folder (which then takes the new row
+    with it) or finds the folder gone ("Deferred key checks" above). None, the root, needs
+    nothing. Raises NotFound (resource "folder", and `field`, the request's field naming
+    the folder, when not None), as the door answers for a folder trashed or deleted before
+    it read it. One query for a folder. Raises RuntimeError outside atomic()."""
+    if folder_id is not None and not folder_key_share(folder_id=folder_id):
+        where = {"field": field} if field is not None else {}
+        raise NotFound("Folder not found.", resource="folder", **where)
 
 
 def file_lock(*, file_id: uuid.UUID) -> File:

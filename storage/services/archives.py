@@ -41,7 +41,7 @@ from storage import keys
 from storage.audit import item_events_record_many
 from storage.backends import BackendError, get_backend
 from storage.collation import name_sort_key
-from storage.locks import space_lock
+from storage.locks import folder_pin, space_lock
 from storage.models import File, Folder, FolderArchive
 from storage.names import name_with_counter
 from storage.tree import folder_subtree, folder_subtrees
@@ -113,8 +113,10 @@ def folder_archive_start(*, actor: User | None, folder: Folder, origin: Origin) 
     archive of the folder asked for moments ago, or a ready one built from exactly what
     the folder holds now (same fingerprint, REUSE_READY_MARGIN still to live). Records
     DOWNLOAD of the folder. Raises RateLimited (429, retry_after seconds) when the owner
-    has MAX_ARCHIVES_BUILDING building or MAX_ARCHIVES_STORED stored. Locks the owner's
-    Usage row, so that two requests cannot both pass the caps (count under the lock)."""
+    has MAX_ARCHIVES_BUILDING building or MAX_ARCHIVES_STORED stored, NotFound (the
+    folder was trashed or deleted since the door read it: nothing written). Locks the
+    owner's space (exclusive), so that two requests cannot both pass the caps (count under
+    the lock), then the folder (key share, storage.locks.folder_pin)."""
     return _archive_start(actor=actor, owner_id=folder.owner_id, folder=folder, items=[folder], origin=origin)
 
 
@@ -132,7 +134,8 @@ def selection_archive_start(
     The zip holds each chosen file at its top and each chosen folder with all it holds,
     under names unique as in a folder's zip. Reuse, caps, locking and the build are those
     of folder_archive_start (a selection is reused only for the very same items); records
-    DOWNLOAD of each chosen item in one INSERT. Raises RateLimited as it does."""
+    DOWNLOAD of each chosen item in one INSERT. Raises RateLimited and NotFound (`parent`)
+    as it does."""
     selection = {
         "files": sorted(str(file.pk) for file in files),
         "folders": sorted(str(folder.pk) for folder in folders),
@@ -157,6 +160,9 @@ def _archive_start(
     with transaction.atomic():
         # Exclusive: one archive of a selection at a time per space (the reuse below).
         space_lock(owner_ids=[owner_id], shared=False)
+        # Still live under the lock a purge takes exclusive: the archive's key to a folder
+        # deleted since the door read it failed at the commit (storage/locks.py).
+        folder_pin(folder_id=folder.pk if folder is not None else None, field=None)
         item_events_record_many(
             kind=ActivityEvent.Kind.DOWNLOAD,
             actor=actor,

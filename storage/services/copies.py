@@ -34,12 +34,11 @@ from plans.services import quota_reserve
 from storage import keys
 from storage.audit import item_event_record
 from storage.backends import BackendError, get_backend
-from storage.locks import folders_lock, space_lock, upload_lock
+from storage.locks import folder_pin, folders_lock, space_lock, upload_lock
 from storage.models import File, FileVersion, Folder, UploadSession
 from storage.names import name_clean, name_free
 from storage.places import Place
 from storage.services.recording import session_abandon, version_record
-from storage.services.uploads.start import folder_pin
 from storage.tree import SubtreeRow, chain_for_attaching, depth_check, folder_subtree, subtree_levels
 
 if TYPE_CHECKING:

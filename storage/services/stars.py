@@ -10,6 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 
+from storage.locks import folder_pin
 from storage.models import File, Folder, Star
 
 if TYPE_CHECKING:
@@ -22,12 +23,16 @@ def _item_filter(item: File | Folder) -> dict:
 
 def star_set(*, actor: User, item: File | Folder) -> tuple[Star, bool]:
     """Star `item` for actor; idempotent. Returns the star and whether it is new. A
-    concurrent star of the same item is caught by the unique constraint. Locks nothing."""
+    concurrent star of the same item is caught by the unique constraint. Raises NotFound
+    (the folder was trashed or deleted since the door read it: nothing written). A new
+    star of a folder pins it first (storage.locks.folder_pin: key share, one query)."""
     found = Star.objects.filter(user=actor, **_item_filter(item)).first()
     if found is not None:
         return found, False
     try:
         with transaction.atomic():
+            if isinstance(item, Folder):
+                folder_pin(folder_id=item.pk, field=None)  # first (storage/locks.py, "Deferred key checks")
             return Star.objects.create(user=actor, **_item_filter(item)), True
     except IntegrityError:
         return Star.objects.get(user=actor, **_item_filter(item)), False

@@ -1,7 +1,8 @@
 """Races the lock order of storage/locks.py must survive, on PostgreSQL (review of the
 space lock, 12f7b5b): a write that takes the Usage row last must not hold a lock that a
 transaction already holding Usage waits for at its commit (a batch complete's folder
-lock, a purge's DELETE of the folder a start is going into), and a complete that renames
+lock, a purge's DELETE of the folder a start is going into; a row pointing at a folder
+must commit before the purge deletes it, and go with it), and a complete that renames
 must not give up while other completes keep taking the names it tries."""
 
 import pytest
@@ -13,10 +14,15 @@ from kosha.testing import factories
 from kosha.testing.clients import api_as
 from kosha.testing.races import run_after, run_concurrently
 from plans.models import Usage
+from sharing.models import Invitation, Share, ShareLink
+from sharing.services.links import share_link_create
+from sharing.services.shares import share_create
 from storage.backends import get_backend
-from storage.models import File, Folder, UploadSession
+from storage.models import File, Folder, FolderArchive, Star, UploadSession
 from storage.places import Place
+from storage.services.archives import folder_archive_start
 from storage.services.files import file_copy
+from storage.services.stars import star_set
 from storage.services.trash import folder_trash, trash_batches_purge
 from storage.services.uploads import upload_complete, upload_start
 from storage.services.uploads.batch import uploads_complete_batch, uploads_start_batch
@@ -161,3 +167,43 @@ def test_a_version_restore_the_database_gives_up_gives_its_reservation_back(loca
     assert usage_of(owner).reserved_bytes == 0
     assert_usage_consistent(owner)
     assert sum(1 for _ in get_backend().list_prefix(prefix=f"users/{owner.pk}/")) == 2  # the copy deleted
+
+
+def _pointer_writes(owner, collaborator):
+    """(the function the write calls first in its transaction, the write), by case."""
+    return {
+        "star": ("storage.services.stars.folder_pin", lambda folder: star_set(actor=owner, item=folder)),
+        "link": (
+            "sharing.services.links.folder_pin",
+            lambda folder: share_link_create(actor=owner, item=folder, origin=TASK),
+        ),
+        "share": (
+            "sharing.services.shares.folder_pin",
+            lambda folder: share_create(actor=owner, item=folder, email=collaborator.email, origin=TASK),
+        ),
+        "invitation": (
+            "sharing.invitations.folder_pin",
+            lambda folder: share_create(actor=owner, item=folder, email="nobody-yet@example.com", origin=TASK),
+        ),
+        "archive": (
+            "storage.services.archives.folder_pin",
+            lambda folder: folder_archive_start(actor=owner, folder=folder, origin=TASK),
+        ),
+    }
+
+
+@pytest.mark.parametrize("case", ["star", "link", "share", "invitation", "archive"])
+def test_a_row_pointing_at_a_folder_and_a_purge_of_it_both_finish(local_settings, owner, collaborator, case):
+    folder = factories.folder(owner, "Old")
+    factories.stored_file(owner, "kept.txt", b"kept", folder=folder)
+    pin, write = _pointer_writes(owner, collaborator)[case]
+
+    # The folder is trashed and purged while the write holds it (key share; an archive:
+    # the space lock too). The purge waits for the write's commit, then deletes the new
+    # row with the folder: no key check refused, nothing left pointing at nothing.
+    with run_after(pin, lambda: _trash_and_purge(owner, folder), in_thread=True):
+        write(folder)
+
+    assert not Folder.objects.filter(pk=folder.pk).exists()
+    for model in (Star, ShareLink, Share, Invitation, FolderArchive):
+        assert not model.objects.filter(folder_id=folder.pk).exists(), model

@@ -34,6 +34,7 @@ from kosha.origin import Origin
 from plans.services import quota_reserve_each
 from storage import keys
 from storage.backends import BackendError, ObjectInfo, get_backend
+from storage.locks import folder_pin
 from storage.models import File, FileVersion, Folder, UploadSession
 from storage.places import Place
 from storage.services.recording import session_abandon
@@ -43,7 +44,7 @@ from storage.services.uploads.complete import (
     stored_object_verdict,
     verified_record,
 )
-from storage.services.uploads.start import StartRequest, UploadStart, folder_pin, session_sign, start_request_clean
+from storage.services.uploads.start import StartRequest, UploadStart, session_sign, start_request_clean
 from storage.services.uploads.transfer import upload_require_pending
 
 if TYPE_CHECKING:

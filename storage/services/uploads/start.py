@@ -6,7 +6,6 @@ from __future__ import annotations
 import base64
 import math
 import re
-import uuid
 from dataclasses import dataclass
 from datetime import timedelta
 from typing import TYPE_CHECKING, Any, Required, TypedDict, Unpack
@@ -15,13 +14,13 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 
-from kosha.errors import InvalidInput, NameTaken, NameTakenByFolder, NotFound, StoreUnavailable
+from kosha.errors import InvalidInput, NameTaken, NameTakenByFolder, StoreUnavailable
 from kosha.fixed_writes import instance_insert
 from kosha.metrics import UPLOADS_STARTED
 from plans.services import STORE_MAX_OBJECT_BYTES, quota_reserve
 from storage import keys
 from storage.backends import BackendError, PresignedRequest, get_backend
-from storage.locks import folder_key_share
+from storage.locks import folder_pin
 from storage.models import UploadSession
 from storage.names import name_clean, name_holders
 from storage.places import Place
@@ -186,17 +185,6 @@ def session_sign(upload: UploadSession) -> UploadStart:
     UploadSession.objects.filter(pk=upload.pk).update(multipart_upload_id=upload_id)
     upload.multipart_upload_id = upload_id
     return UploadStart(upload=upload, put=None)
-
-
-def folder_pin(*, folder_id: uuid.UUID | None) -> None:
-    """Hold folder `folder_id` (key share) until the end of the transaction, after checking
-    that it is still live: first in the transaction of a write that inserts sessions into
-    it holding no space lock (a start, a batch start, a copy's reservation), before Usage
-    (storage/locks.py, "Deferred key checks"). None, the root, needs nothing. Raises
-    NotFound (the folder, field "folder"), as the door answers for a folder trashed or
-    deleted before it read it. One query for a folder."""
-    if folder_id is not None and not folder_key_share(folder_id=folder_id):
-        raise NotFound("Folder not found.", resource="folder", field="folder")
 
 
 def upload_start(
