@@ -3,10 +3,10 @@ resource (dav/resources.py). Paths are per user: `/` is the actor's own root."""
 
 from __future__ import annotations
 
-from wsgidav.dav_error import HTTP_CONFLICT, HTTP_FORBIDDEN, DAVError
+from wsgidav.dav_error import HTTP_FORBIDDEN, DAVError
 from wsgidav.dav_provider import DAVProvider
 
-from dav.errors import dav_errors
+from dav.errors import dav_errors, parent_missing
 from dav.resources import FileResource, FolderResource, SharedResource
 from kosha.errors import NotFound
 from sharing.access import Need, place_for_actor
@@ -51,12 +51,12 @@ class KoshaProvider(DAVProvider):
         try:
             parent = item_at_path_for_actor(actor=actor, names=names[:-1])
         except NotFound:
-            raise DAVError(HTTP_CONFLICT, context_info="The parent collection does not exist.") from None
+            raise parent_missing() from None
         if parent.kind == "root":
             return Place(owner=actor, folder=None), names[-1]
         if parent.kind != "folder":
             raise DAVError(HTTP_FORBIDDEN, context_info="Nothing can be added here.")
-        with dav_errors():
+        with dav_errors(making=True):  # the parent gone since it was read: 409 too
             return place_for_actor(actor=actor, folder_id=parent.item.pk, need=Need.EDIT), names[-1]
 
     def place_of_file(self, file: File) -> Place:

@@ -46,10 +46,22 @@ def dav_error_for(error: DomainError) -> DAVError:
     return DAVError(status, context_info=str(error))
 
 
+def parent_missing() -> DAVError:
+    """409 Conflict for something new whose parent collection does not exist (RFC 4918
+    sections 9.3.1 MKCOL, 9.7.1 PUT)."""
+    return DAVError(HTTP_CONFLICT, context_info="The parent collection does not exist.")
+
+
 @contextmanager
-def dav_errors() -> Iterator[None]:
-    """Raise a service's DomainError as the DAVError WsgiDAV answers with."""
+def dav_errors(*, making: bool = False) -> Iterator[None]:
+    """Raise a service's DomainError as the DAVError WsgiDAV answers with. `making`: a
+    write that makes something in a folder resolved from the path (a PUT's start, a
+    MKCOL), for which that folder gone since (NotFound, resource "folder": trashed or
+    deleted forever meanwhile) is the parent collection missing, 409 (`parent_missing`),
+    as for a parent that never was."""
     try:
         yield
     except DomainError as error:
+        if making and isinstance(error, NotFound) and error.details.get("resource") == "folder":
+            raise parent_missing() from error
         raise dav_error_for(error) from error

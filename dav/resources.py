@@ -162,7 +162,7 @@ class FolderResource(_Kosha, DAVCollection):
         return place
 
     def create_collection(self, name):
-        with dav_errors():
+        with dav_errors(making=True):  # this folder gone since the path was resolved: 409
             folder_create(actor=self.actor, place=self._place(), name=name, origin=self.origin)
 
     def create_empty_resource(self, name):

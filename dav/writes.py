@@ -107,7 +107,8 @@ class StoreWriter:
         return self.declared is None
 
     def _start(self, size_bytes: int, *, part_size_bytes: int | None = None) -> None:
-        with dav_errors():
+        # The folder gone since the path was resolved: 409, as for a parent that never was.
+        with dav_errors(making=True):
             started = upload_start(
                 actor=self.actor,
                 place=self.place,

@@ -1,0 +1,65 @@
+"""A PUT or a MKCOL whose parent collection is missing answers 409 Conflict (RFC 4918
+sections 9.7.1 and 9.3.1): a parent that never was (WsgiDAV and the provider's
+place_for_path), and a parent folder trashed and deleted forever between the path's
+resolution and the write (the start or the folder create finds it gone: NotFound, the
+folder), which answered 404 before. Nothing is written either way."""
+
+import pytest
+
+from kosha.origin import TASK
+from kosha.testing import factories
+from kosha.testing.races import run_before
+from plans.models import Usage
+from storage.models import File, Folder, UploadSession
+from storage.services.trash import folder_trash, trash_batches_purge
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+def _trash_and_purge(owner, folder) -> None:
+    trashed = folder_trash(actor=owner, folder=folder, origin=TASK)
+    trash_batches_purge(owner_id=owner.pk, batches=[trashed.trash_batch])
+
+
+def _assert_nothing_written(owner) -> None:
+    assert not File.objects.filter(owner=owner).exists()
+    assert not UploadSession.objects.filter(owner=owner).exists()
+    assert list(Folder.objects.filter(owner=owner).values_list("name", flat=True)) == []
+    usage = Usage.objects.get(user=owner)
+    assert (usage.reserved_bytes, usage.reserved_files) == (0, 0)
+
+
+def test_a_put_into_a_parent_that_does_not_exist_is_409(owner_dav, owner):
+    response = owner_dav.request("PUT", "Nowhere/notes.txt", data=b"notes")
+
+    assert response.status_code == 409, response.text
+    _assert_nothing_written(owner)
+
+
+def test_a_mkcol_in_a_parent_that_does_not_exist_is_409(owner_dav, owner):
+    response = owner_dav.request("MKCOL", "Nowhere/Inner/")
+
+    assert response.status_code == 409, response.text
+    _assert_nothing_written(owner)
+
+
+@pytest.mark.parametrize("length", ["declared", "chunked"])
+def test_a_put_into_a_parent_deleted_since_its_path_was_resolved_is_409(owner_dav, owner, length):
+    folder = factories.folder(owner, "Inbox")
+    body = b"notes" if length == "declared" else iter([b"no", b"tes"])  # no length: a growing body
+
+    with run_before("dav.writes.upload_start", lambda: _trash_and_purge(owner, folder)):
+        response = owner_dav.request("PUT", "Inbox/notes.txt", data=body)
+
+    assert response.status_code == 409, response.text
+    _assert_nothing_written(owner)
+
+
+def test_a_mkcol_in_a_parent_deleted_since_its_path_was_resolved_is_409(owner_dav, owner):
+    folder = factories.folder(owner, "Inbox")
+
+    with run_before("dav.resources.folder_create", lambda: _trash_and_purge(owner, folder)):
+        response = owner_dav.request("MKCOL", "Inbox/Inner/")
+
+    assert response.status_code == 409, response.text
+    _assert_nothing_written(owner)
