@@ -18,10 +18,6 @@ in the connection's zone (UTC). kosha/tests/test_fixed_writes.py writes the same
 through the ORM and through these statements and compares every column, on PostgreSQL
 and SQLite.
 
-One model instance (an upload start's session) has its own one-row INSERT,
-`instance_insert`, which takes the instance as save() does (pre_save, then
-get_db_prep_save for every field; kosha/tests/test_fixed_writes_instance.py).
-
 PostgreSQL gets one statement whatever the number of rows: one parameter per column, the
 column's values as an array, unnested (`INSERT ... SELECT * FROM unnest(...)`, `UPDATE
 ... FROM unnest(...)`), so the statement's text is the same on every call. One row (a
@@ -327,32 +323,3 @@ def rows_update_write(statement: RowsUpdate, rows: Sequence[Sequence[Any]]) -> N
 def instances_of(model: type[Model], attnames: Sequence[str], rows: Sequence[Sequence[Any]]) -> list[Model]:
     """Model instances of rows just written (as Model.from_db builds them from a read)."""
     return [model.from_db(connection.alias, attnames, row) for row in rows]
-
-
-@functools.cache
-def _one_row_insert(model: type[Model]) -> tuple[str, tuple[Field, ...]]:
-    """The INSERT of one row of `model` and its fields in column order. Only the model's
-    table and column names are interpolated; every value is a placeholder."""
-    fields = tuple(model._meta.concrete_fields)
-    quote = connection.ops.quote_name
-    columns = ", ".join(quote(field.column) for field in fields)
-    placeholders = ", ".join(["%s"] * len(fields))
-    return f"INSERT INTO {quote(model._meta.db_table)} ({columns}) VALUES ({placeholders})", fields  # noqa: S608
-
-
-def instance_insert(instance: Model) -> None:
-    """INSERT `instance`, whose primary key is already set (as a UUID default sets it), as
-    Model.save(force_insert=True) would (each field's pre_save, so auto_now_add times are
-    set, then get_db_prep_save), in one query, sending no signals: the hottest one-row
-    write, an upload start's session (about a quarter of save()'s CPU saved; the
-    statement is one VALUES row, written once per model). Raises
-    ValueError for an instance without a primary key, and the database's IntegrityError as
-    save() would. The row is locked until the caller's transaction ends."""
-    sql, fields = _one_row_insert(type(instance))
-    if instance.pk is None:
-        raise ValueError(f"instance_insert needs the {type(instance).__name__}'s primary key set")
-    values = [field.get_db_prep_save(field.pre_save(instance, True), connection) for field in fields]
-    with connection.cursor() as cursor:
-        cursor.execute(sql, values)
-    instance._state.adding = False
-    instance._state.db = connection.alias

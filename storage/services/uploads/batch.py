@@ -18,21 +18,18 @@ recorder after the batch commits, so the rules live in one place.
 
 from __future__ import annotations
 
-import uuid
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any
 
 from django.conf import settings
-from django.db import connection, transaction
+from django.db import transaction
 from django.utils import timezone
 
 from kosha.errors import DomainError, InvalidInput, NameTaken, NameTakenByFolder, UploadCompleted
-from kosha.fixed_writes import RowsInsert, rows_insert, rows_insert_write
+from kosha.fixed_writes import rows_insert, rows_insert_write
 from kosha.metrics import UPLOADS_STARTED
 from kosha.origin import Origin
 from plans.services import quota_reserve_each
-from storage import keys
 from storage.backends import BackendError, ObjectInfo, get_backend
 from storage.locks import folder_pin
 from storage.models import File, FileVersion, Folder, UploadSession
@@ -44,7 +41,14 @@ from storage.services.uploads.complete import (
     stored_object_verdict,
     verified_record,
 )
-from storage.services.uploads.start import StartRequest, UploadStart, session_sign, start_request_clean
+from storage.services.uploads.start import (
+    StartRequest,
+    UploadStart,
+    session_of_row,
+    session_row,
+    session_sign,
+    start_request_clean,
+)
 from storage.services.uploads.transfer import upload_require_pending
 
 if TYPE_CHECKING:
@@ -115,7 +119,7 @@ def uploads_start_batch(*, actor: User | None, place: Place, files: list[dict[st
                 else:
                     rows.append((index, session_row(actor=actor, place=place, request=request, slots=slots, now=now)))
             rows_insert_write(insert, [row for _, row in rows])
-        sessions = [(index, _session_of(row, insert=insert, actor=actor, place=place)) for index, row in rows]
+        sessions = [(index, session_of_row(row, actor=actor, place=place)) for index, row in rows]
     UPLOADS_STARTED.inc(len(sessions))
 
     for index, upload in sessions:
@@ -124,46 +128,6 @@ def uploads_start_batch(*, actor: User | None, place: Place, files: list[dict[st
         except DomainError as exc:
             results[index] = exc
     return [result for result in results if result is not None]
-
-
-def session_row(*, actor: User | None, place: Place, request: StartRequest, slots: int, now: datetime) -> list:
-    """The row (kosha.fixed_writes.rows_insert's layout) of the pending session that
-    session_build makes for one start, with `now` as its creation time: a fresh id and
-    key, expiring KOSHA_UPLOAD_SESSION_HOURS after now, holding `slots` file slots."""
-    return rows_insert(UploadSession).row(
-        {
-            "id": uuid.uuid4(),
-            "owner_id": place.owner.pk,
-            "created_by_id": actor.pk if actor is not None else None,
-            "folder_id": place.folder.pk if place.folder is not None else None,
-            "name": request.name,
-            "size_bytes": request.size_bytes,
-            "content_type": request.content_type,
-            "sha256": request.sha256,
-            "on_conflict": request.on_conflict,
-            "key": keys.blob_key(place.owner.pk),
-            "strategy": request.strategy,
-            "part_size_bytes": request.part_size_bytes,
-            "expires_at": now + timedelta(hours=settings.KOSHA_UPLOAD_SESSION_HOURS),
-            "created_at": now,
-            "reserved_files": slots,
-        }
-    )
-
-
-def _session_of(row: list, *, insert: RowsInsert, actor: User | None, place: Place) -> UploadSession:
-    """The saved session of a row session_row made, its owner, starter and folder set
-    as session_build sets them."""
-    upload = UploadSession.from_db(connection.alias, insert.attnames, row)
-    _SESSION_OWNER.set_cached_value(upload, place.owner)
-    _SESSION_CREATED_BY.set_cached_value(upload, actor)
-    _SESSION_FOLDER.set_cached_value(upload, place.folder)
-    return upload
-
-
-_SESSION_OWNER = UploadSession._meta.get_field("owner")
-_SESSION_CREATED_BY = UploadSession._meta.get_field("created_by")
-_SESSION_FOLDER = UploadSession._meta.get_field("folder")
 
 
 def uploads_complete_batch(

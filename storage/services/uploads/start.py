@@ -6,16 +6,17 @@ from __future__ import annotations
 import base64
 import math
 import re
+import uuid
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, Any, Required, TypedDict, Unpack
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.utils import timezone
 
 from kosha.errors import InvalidInput, NameTaken, NameTakenByFolder, StoreUnavailable
-from kosha.fixed_writes import instance_insert
+from kosha.fixed_writes import rows_insert, rows_insert_write
 from kosha.metrics import UPLOADS_STARTED
 from plans.services import STORE_MAX_OBJECT_BYTES, quota_reserve
 from storage import keys
@@ -146,20 +147,53 @@ def start_request_clean(**fields: Unpack[StartFields]) -> StartRequest:
     return StartRequest(name, size_bytes, content_type, sha256, on_conflict, strategy, part_size_bytes)
 
 
-def session_build(
-    *, actor: User | None, place: Place, request: StartRequest, reserved_files: int, lifetime: timedelta | None = None
-) -> UploadSession:
-    """The (unsaved) pending session of one start: its key, and its expiry `lifetime` from
-    now (default KOSHA_UPLOAD_SESSION_HOURS)."""
-    return UploadSession(
-        owner=place.owner,
-        created_by=actor,
-        folder=place.folder,
-        key=keys.blob_key(place.owner.pk),
-        expires_at=timezone.now() + (lifetime or timedelta(hours=settings.KOSHA_UPLOAD_SESSION_HOURS)),
-        reserved_files=reserved_files,
-        **{field: getattr(request, field) for field in _REQUEST_FIELDS},
+def session_row(
+    *,
+    actor: User | None,
+    place: Place,
+    request: StartRequest,
+    slots: int,
+    now: datetime,
+    lifetime: timedelta | None = None,
+) -> list:
+    """The row (kosha.fixed_writes.rows_insert's layout) of the pending session of one
+    start, created `now`: a fresh id and key, expiring `lifetime` after now (default
+    KOSHA_UPLOAD_SESSION_HOURS), holding `slots` file slots; every other column as the
+    ORM's save() of the session wrote it (storage/tests/test_upload_batch_rows.py)."""
+    return rows_insert(UploadSession).row(
+        {
+            "id": uuid.uuid4(),
+            "owner_id": place.owner.pk,
+            "created_by_id": actor.pk if actor is not None else None,
+            "folder_id": place.folder.pk if place.folder is not None else None,
+            "name": request.name,
+            "size_bytes": request.size_bytes,
+            "content_type": request.content_type,
+            "sha256": request.sha256,
+            "on_conflict": request.on_conflict,
+            "key": keys.blob_key(place.owner.pk),
+            "strategy": request.strategy,
+            "part_size_bytes": request.part_size_bytes,
+            "expires_at": now + (lifetime or timedelta(hours=settings.KOSHA_UPLOAD_SESSION_HOURS)),
+            "created_at": now,
+            "reserved_files": slots,
+        }
     )
+
+
+def session_of_row(row: list, *, actor: User | None, place: Place) -> UploadSession:
+    """The saved session of a row session_row made and inserted, its owner, starter and
+    folder set (they cost no query)."""
+    upload = UploadSession.from_db(connection.alias, rows_insert(UploadSession).attnames, row)
+    _SESSION_OWNER.set_cached_value(upload, place.owner)
+    _SESSION_CREATED_BY.set_cached_value(upload, actor)
+    _SESSION_FOLDER.set_cached_value(upload, place.folder)
+    return upload
+
+
+_SESSION_OWNER = UploadSession._meta.get_field("owner")
+_SESSION_CREATED_BY = UploadSession._meta.get_field("created_by")
+_SESSION_FOLDER = UploadSession._meta.get_field("folder")
 
 
 def session_sign(upload: UploadSession) -> UploadStart:
@@ -220,12 +254,13 @@ def upload_start(
 
     with transaction.atomic():
         folder_pin(folder_id=place.folder_id)  # first: the folder's key-share lock, before Usage (storage/locks.py)
-        upload = session_build(
-            actor=actor, place=place, request=request, reserved_files=reserved_files, lifetime=lifetime
+        row = session_row(
+            actor=actor, place=place, request=request, slots=reserved_files, now=timezone.now(), lifetime=lifetime
         )
-        instance_insert(upload)  # fixed SQL: the hottest INSERT of the protocol (kosha/fixed_writes.py)
+        # Fixed SQL (kosha/fixed_writes.py: the one-row INSERT), as the batch start writes its sessions.
+        rows_insert_write(rows_insert(UploadSession), [row])
         # Last before the commit: the conditional UPDATE holds the Usage row only from
         # here to the commit, and a refusal rolls the session back.
         quota_reserve(user=owner, size_bytes=request.size_bytes, files=reserved_files)
     UPLOADS_STARTED.inc()
-    return session_sign(upload)
+    return session_sign(session_of_row(row, actor=actor, place=place))
