@@ -31,7 +31,7 @@ from kosha.task_broker import task_enqueue
 from sharing.link_tokens import TOKEN_LENGTH, token_new, token_open, token_seal, token_sha256
 from sharing.models import Invitation, Share, item_fields
 from storage.audit import item_event_record
-from storage.locks import folder_pin
+from storage.locks import item_pin
 from storage.models import File, Folder
 
 if TYPE_CHECKING:
@@ -48,15 +48,14 @@ def invitation_create(*, actor: User, item: File | Folder, email: str, role: str
     as `role`, recorded as SHARE_CREATED like a share, and its e-mail queued for after
     commit (sharing.tasks.invitation_mail_task). An expired invitation of the same address
     to the same item is replaced. Raises AlreadyShared when one is pending, NotFound (the
-    folder was trashed or deleted since the door read it: nothing written; a folder is
-    pinned first, storage.locks.folder_pin). Call from share_create only: it has checked
+    item was trashed or deleted since the door read it: nothing written; the item is
+    pinned first, storage.locks.item_pin). Call from share_create only: it has checked
     ownership, role and the rate limit."""
     email = email.lower()
     token = token_new()
     try:
         with transaction.atomic():
-            if isinstance(item, Folder):
-                folder_pin(folder_id=item.pk)  # first (storage/locks.py, "Deferred key checks")
+            item_pin(item=item, field="folder" if isinstance(item, Folder) else "file")  # first (storage/locks.py)
             Invitation.objects.filter(
                 email=email, accepted_at__isnull=True, expires_at__lte=timezone.now(), **item_fields(item)
             ).delete()

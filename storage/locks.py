@@ -108,15 +108,17 @@ sessions aimed at them:
 - a start that reaches its folder after it was trashed (a purge deletes only trashed
   folders) finds it not live: it answers NotFound (404, the folder) with nothing recorded
   and nothing reserved, as the door would have answered a moment later (on SQLite too).
-Other rows that point at folders are inserted by writes that do not take Usage (a star, a
-public link, a share, an invitation) or that hold the space lock (a zip of a folder or of
-a selection in one), so their key checks close no cycle with the purge; but one whose door
-read the folder live before it was trashed and purged failed that check at its commit (an
-IntegrityError, a 500). The first ones pin the folder the same way (`folder_pin`, first in
-their transaction): pinned first, the row commits and the purge, whose FOR UPDATE waited
-for it, deletes it with the folder (Django's cascade reads it after the lock); a folder
-already trashed answers NotFound with nothing written. A zip checks the folder is live
-under the space lock, which the purge takes exclusive (storage/services/archives.py).
+Other rows that point at folders or files are inserted by writes that do not take Usage
+(a star, a public link, a share, an invitation) or that hold the space lock (a zip of a
+folder or of a selection in one), so their key checks close no cycle with the purge; but
+one whose door read its item live before it was trashed and purged failed that check at
+its commit (an IntegrityError, a 500). The first ones pin their item the same way
+(`item_pin`, first in their transaction), and the purge locks the files it deletes FOR
+UPDATE too, before it deletes anything: pinned first, the row commits and the purge,
+whose FOR UPDATE waited for it, deletes it with its item (Django's cascade reads it after
+the lock); an item already trashed answers NotFound with nothing written. A zip checks
+its folder is live under the space lock, which the purge takes exclusive
+(storage/services/archives.py).
 Before December 2026 the start took no folder lock before Usage: a purge that had deleted
 the folder and then waited for Usage refused the start's key check at its commit, and
 PostgreSQL aborted one of the two (the start answered 503 `database_busy`;
@@ -208,13 +210,21 @@ def folders_lock_to_delete(*, folder_ids: Iterable[uuid.UUID]) -> list[uuid.UUID
 
 
 @functools.cache
-def _folder_key_share_sql(vendor: str) -> str:
-    table = connection.ops.quote_name(Folder._meta.db_table)
-    pk = connection.ops.quote_name(Folder._meta.pk.column)
-    deleted_at = connection.ops.quote_name(Folder._meta.get_field("deleted_at").column)
+def _key_share_sql(model: type[File] | type[Folder], vendor: str) -> str:
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    deleted_at = connection.ops.quote_name(model._meta.get_field("deleted_at").column)
     lock = " FOR KEY SHARE" if vendor == "postgresql" else ""  # SQLite: the write transaction is alone
     # Only the model's table and column names are interpolated; the id is a parameter.
     return f"SELECT 1 FROM {table} WHERE {pk} = %s AND {deleted_at} IS NULL{lock}"  # noqa: S608
+
+
+def _live_key_share(model: type[File] | type[Folder], pk: uuid.UUID) -> bool:
+    if not connection.in_atomic_block:
+        raise RuntimeError("a key-share lock needs a transaction (atomic()): in autocommit it would guard nothing")
+    with connection.cursor() as cursor:
+        cursor.execute(_key_share_sql(model, connection.vendor), [model._meta.pk.get_db_prep_value(pk, connection)])
+        return cursor.fetchone() is not None
 
 
 def folder_key_share(*, folder_id: uuid.UUID) -> bool:
@@ -225,27 +235,38 @@ def folder_key_share(*, folder_id: uuid.UUID) -> bool:
     folder without holding the space lock (a start, a copy's reservation) calls it first
     in its transaction, before Usage ("Deferred key checks" above). One query; locks
     nothing on SQLite. Raises RuntimeError outside atomic()."""
-    if not connection.in_atomic_block:
-        raise RuntimeError("folder_key_share needs a transaction (atomic()): in autocommit it would guard nothing")
-    folder_pk = Folder._meta.pk.get_db_prep_value(folder_id, connection)
-    with connection.cursor() as cursor:
-        cursor.execute(_folder_key_share_sql(connection.vendor), [folder_pk])
-        return cursor.fetchone() is not None
+    return _live_key_share(Folder, folder_id)
 
 
 def folder_pin(*, folder_id: uuid.UUID | None, field: str | None = "folder") -> None:
     """Hold folder `folder_id` (key share, `folder_key_share`) until the end of the
     transaction, after checking that it is still live: first in the transaction of a write
     that inserts a row pointing at it holding no space lock (a start, a batch start, a
-    copy's reservation, before Usage; a star, a public link, a share or an invitation), so
-    that it either commits before a purge deletes the folder (which then takes the new row
-    with it) or finds the folder gone ("Deferred key checks" above). None, the root, needs
-    nothing. Raises NotFound (resource "folder", and `field`, the request's field naming
-    the folder, when not None), as the door answers for a folder trashed or deleted before
-    it read it. One query for a folder. Raises RuntimeError outside atomic()."""
+    copy's reservation, before Usage; a star, a public link, a share or an invitation,
+    through `item_pin`), so that it either commits before a purge deletes the folder
+    (which then takes the new row with it) or finds the folder gone ("Deferred key
+    checks" above). None, the root, needs nothing. Raises NotFound (resource "folder", and
+    `field`, the request's field naming the folder, when not None), as the door answers
+    for a folder trashed or deleted before it read it. One query for a folder. Raises
+    RuntimeError outside atomic()."""
     if folder_id is not None and not folder_key_share(folder_id=folder_id):
         where = {"field": field} if field is not None else {}
         raise NotFound("Folder not found.", resource="folder", **where)
+
+
+def item_pin(*, item: File | Folder, field: str | None = None) -> None:
+    """`folder_pin` for a folder; for a file, the same: hold it (key share) until the end
+    of the transaction, after checking it is still live, first in the transaction of a
+    write that inserts a row pointing at it (a star, a public link, a share, an
+    invitation), so that a purge, which locks its files FOR UPDATE before it deletes
+    them, waits for that write and deletes its row with the file. Raises NotFound
+    (resource "folder" or "file", and `field` when not None). One query; locks nothing on
+    SQLite. Raises RuntimeError outside atomic()."""
+    if isinstance(item, Folder):
+        folder_pin(folder_id=item.pk, field=field)
+    elif not _live_key_share(File, item.pk):
+        where = {"field": field} if field is not None else {}
+        raise NotFound("File not found.", resource="file", **where)
 
 
 def file_lock(*, file_id: uuid.UUID) -> File:

@@ -25,7 +25,7 @@ from sharing.models import DEFAULT_LINK_DAYS, LINK_NAME_MAX_LENGTH, LinkEvent, S
 from sharing.services.link_visits import link_event_record
 from sharing.services.ownership import item_owner_require
 from storage.audit import item_event_record
-from storage.locks import folder_pin
+from storage.locks import item_pin
 from storage.models import File, Folder
 
 if TYPE_CHECKING:
@@ -96,8 +96,8 @@ def share_link_create(
     stored as a hash (for lookups) and encrypted (sharing.link_tokens, for the owner). name is the owner's label (text, at most
     LINK_NAME_MAX_LENGTH characters, trimmed; None or '' for none). Records LINK_CREATED
     (and the link's own CREATED event). Raises InvalidInput (name, expiry, password,
-    limit, drop on a file), LinksNotInPlan, NotFound (the folder was trashed or deleted
-    since the door read it: nothing written). Pins a folder first (storage.locks.folder_pin:
+    limit, drop on a file), LinksNotInPlan, NotFound (the item was trashed or deleted
+    since the door read it: nothing written). Pins the item first (storage.locks.item_pin:
     key share, one query)."""
     item_owner_require(actor=actor, item=item)
     if is_drop not in (True, False):
@@ -107,8 +107,7 @@ def share_link_create(
     now = timezone.now()
     token = token_new()
     with transaction.atomic():
-        if isinstance(item, Folder):
-            folder_pin(folder_id=item.pk)  # first (storage/locks.py, "Deferred key checks")
+        item_pin(item=item, field="folder" if isinstance(item, Folder) else "file")  # first (storage/locks.py)
         link = ShareLink.objects.create(
             owner=actor,
             token_sha256=token_sha256(token),

@@ -24,7 +24,7 @@ from sharing.invitations import invitation_create
 from sharing.models import Invitation, Share, item_fields
 from sharing.services.ownership import item_owner_require
 from storage.audit import item_event_record
-from storage.locks import folder_pin
+from storage.locks import item_pin
 from storage.models import File, Folder
 
 if TYPE_CHECKING:
@@ -56,9 +56,9 @@ def share_create(
     when that address signs up; the two answer alike (same fields, same errors) so the
     caller cannot tell which addresses have accounts. Records SHARE_CREATED. At most
     KOSHA_SHARES_PER_HOUR per account (either kind). Raises InvalidInput (role, email),
-    RateLimited (retry_after, seconds), ShareWithSelf, AlreadyShared, NotFound (the folder
-    was trashed or deleted since the door read it: nothing written). Pins a folder first
-    (storage.locks.folder_pin: key share, one query)."""
+    RateLimited (retry_after, seconds), ShareWithSelf, AlreadyShared, NotFound (the item
+    was trashed or deleted since the door read it: nothing written). Pins the item first
+    (storage.locks.item_pin: key share, one query)."""
     role = _clean_role(role)
     item_owner_require(actor=actor, item=item)
     if not isinstance(email, str) or not email.strip():
@@ -79,8 +79,7 @@ def share_create(
         raise ShareWithSelf(field="email")
     try:
         with transaction.atomic():
-            if isinstance(item, Folder):
-                folder_pin(folder_id=item.pk)  # first (storage/locks.py, "Deferred key checks")
+            item_pin(item=item, field="folder" if isinstance(item, Folder) else "file")  # first (storage/locks.py)
             if Invitation.objects.filter(
                 email=email.lower(), accepted_at__isnull=True, expires_at__gt=timezone.now(), **item_fields(item)
             ).exists():

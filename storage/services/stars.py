@@ -10,7 +10,7 @@ from typing import TYPE_CHECKING
 
 from django.db import IntegrityError, transaction
 
-from storage.locks import folder_pin
+from storage.locks import item_pin
 from storage.models import File, Folder, Star
 
 if TYPE_CHECKING:
@@ -24,15 +24,14 @@ def _item_filter(item: File | Folder) -> dict:
 def star_set(*, actor: User, item: File | Folder) -> tuple[Star, bool]:
     """Star `item` for actor; idempotent. Returns the star and whether it is new. A
     concurrent star of the same item is caught by the unique constraint. Raises NotFound
-    (the folder was trashed or deleted since the door read it: nothing written). A new
-    star of a folder pins it first (storage.locks.folder_pin: key share, one query)."""
+    (the item was trashed or deleted since the door read it: nothing written). A new star
+    pins its item first (storage.locks.item_pin: key share, one query)."""
     found = Star.objects.filter(user=actor, **_item_filter(item)).first()
     if found is not None:
         return found, False
     try:
         with transaction.atomic():
-            if isinstance(item, Folder):
-                folder_pin(folder_id=item.pk, field=None)  # first (storage/locks.py, "Deferred key checks")
+            item_pin(item=item)  # first (storage/locks.py, "Deferred key checks")
             return Star.objects.create(user=actor, **_item_filter(item)), True
     except IntegrityError:
         return Star.objects.get(user=actor, **_item_filter(item)), False

@@ -287,9 +287,9 @@ def trash_batches_purge(
     folder stay in the trash and will restore to the root. With an origin (a person
     deleting forever), records PURGE for each trash root, in the last transaction; the
     retention purge records nothing. Raises StoreUnavailable. Locks the owner's space
-    (exclusive), the batches' Folders (FOR UPDATE: it deletes them, after every start
-    holding one by its key-share lock has committed), the pending sessions aimed at them,
-    then Usage (storage/locks.py, "Deferred key checks")."""
+    (exclusive), the batches' Folders and Files (FOR UPDATE: it deletes them, after every
+    start, star, link or share holding one by its key-share lock has committed), the
+    pending sessions aimed at them, then Usage (storage/locks.py, "Deferred key checks")."""
     live_batches = [batch for batch in batches if batch is not None]
     if not live_batches:
         return PurgeResult(batches=0, files=0, size_bytes=0)
@@ -319,7 +319,9 @@ def trash_batches_purge(
         # start that holds one of them (key share, before its Usage), whose session is
         # then pending here and is failed with the others (storage/locks.py).
         folder_ids = folders_lock_to_delete(folder_ids=Folder.objects.filter(in_batches).values_list("pk", flat=True))
-        file_ids = list(File.objects.filter(in_batches).values_list("pk", flat=True))
+        # FOR UPDATE too, before anything that points at them is read: it waits for a star,
+        # a link or a share holding one (key share, storage.locks.item_pin), then deletes it.
+        file_ids = list(File.objects.select_for_update().filter(in_batches).order_by("pk").values_list("pk", flat=True))
         held = FileVersion.objects.filter(file_id__in=file_ids)
         size_bytes = held.aggregate(total=Sum("size_bytes"))["total"] or 0
         # Anything that became a blob after the listing above (it should not happen:

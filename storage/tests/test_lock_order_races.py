@@ -170,24 +170,24 @@ def test_a_version_restore_the_database_gives_up_gives_its_reservation_back(loca
 
 
 def _pointer_writes(owner, collaborator):
-    """(the function the write calls first in its transaction, the write), by case."""
+    """(the function the write calls first in its transaction, the write of an item), by case."""
     return {
-        "star": ("storage.services.stars.folder_pin", lambda folder: star_set(actor=owner, item=folder)),
+        "star": ("storage.services.stars.item_pin", lambda item: star_set(actor=owner, item=item)),
         "link": (
-            "sharing.services.links.folder_pin",
-            lambda folder: share_link_create(actor=owner, item=folder, origin=TASK),
+            "sharing.services.links.item_pin",
+            lambda item: share_link_create(actor=owner, item=item, origin=TASK),
         ),
         "share": (
-            "sharing.services.shares.folder_pin",
-            lambda folder: share_create(actor=owner, item=folder, email=collaborator.email, origin=TASK),
+            "sharing.services.shares.item_pin",
+            lambda item: share_create(actor=owner, item=item, email=collaborator.email, origin=TASK),
         ),
         "invitation": (
-            "sharing.invitations.folder_pin",
-            lambda folder: share_create(actor=owner, item=folder, email="nobody-yet@example.com", origin=TASK),
+            "sharing.invitations.item_pin",
+            lambda item: share_create(actor=owner, item=item, email="nobody-yet@example.com", origin=TASK),
         ),
         "archive": (
             "storage.services.archives.folder_pin",
-            lambda folder: folder_archive_start(actor=owner, folder=folder, origin=TASK),
+            lambda item: folder_archive_start(actor=owner, folder=item, origin=TASK),
         ),
     }
 
@@ -207,3 +207,23 @@ def test_a_row_pointing_at_a_folder_and_a_purge_of_it_both_finish(local_settings
     assert not Folder.objects.filter(pk=folder.pk).exists()
     for model in (Star, ShareLink, Share, Invitation, FolderArchive):
         assert not model.objects.filter(folder_id=folder.pk).exists(), model
+
+
+@pytest.mark.parametrize("case", ["star", "link", "share", "invitation"])
+def test_a_row_pointing_at_a_file_and_a_purge_of_it_both_finish(local_settings, owner, collaborator, case):
+    folder = factories.folder(owner, "Old")
+    file = factories.stored_file(owner, "notes.txt", b"notes", folder=folder)
+    pin, write = _pointer_writes(owner, collaborator)[case]
+
+    # The file's folder is trashed (which marks the file by an UPDATE that passes the
+    # write's key-share lock) and purged while the write holds the file. The purge locks
+    # its files FOR UPDATE before it reads what points at them, so it waits for the
+    # write's commit and deletes the new row with the file. Before, it read the rows
+    # first, then its DELETE of the file waited, and its own key checks failed at its
+    # commit for the row committed meanwhile (IntegrityError).
+    with run_after(pin, lambda: _trash_and_purge(owner, folder), in_thread=True):
+        write(file)
+
+    assert not File.objects.filter(pk=file.pk).exists()
+    for model in (Star, ShareLink, Share, Invitation):
+        assert not model.objects.filter(file_id=file.pk).exists(), model
