@@ -31,7 +31,7 @@ from kosha.task_broker import task_enqueue
 from sharing.link_tokens import TOKEN_LENGTH, token_new, token_open, token_seal, token_sha256
 from sharing.models import Invitation, Share, item_fields
 from storage.audit import item_event_record
-from storage.locks import item_pin
+from storage.locks import item_pin, items_key_share
 from storage.models import File, Folder
 
 if TYPE_CHECKING:
@@ -124,13 +124,24 @@ def invitation_by_token(*, token: object) -> Invitation:
 def invitations_accept(*, user: User, email: str) -> list[Share]:
     """Turn every pending, unexpired invitation of `email` (a verified address of `user`)
     into a share with `user`. An invitation by `user` themselves, or to an item already
-    shared with them, is closed without a second share. Locks the invitations (SELECT ...
-    FOR UPDATE) so two acceptances cannot both make a share. Returns the new shares."""
+    shared with them, is closed without a second share. Locks the items they name (key
+    share, storage.locks.items_key_share: a purge of one waits for this commit, or has
+    taken its invitations with it; before, the purge's DELETE of the invitation and this
+    share's key check waited for each other, a deadlock), then the invitations (SELECT ...
+    FOR UPDATE) so two acceptances cannot both make a share. An invitation made meanwhile
+    to an item not locked stays pending. Returns the new shares."""
     made: list[Share] = []
     with transaction.atomic():
+        pending_query = Invitation.objects.filter(
+            email=email.lower(), accepted_at__isnull=True, expires_at__gt=timezone.now()
+        )
+        named = list(pending_query.values_list("folder_id", "file_id"))
+        folder_ids = [folder_id for folder_id, _ in named if folder_id is not None]
+        file_ids = [file_id for _, file_id in named if file_id is not None]
+        items_key_share(folder_ids=folder_ids, file_ids=file_ids)  # first (storage/locks.py)
         pending = list(
-            Invitation.objects.select_for_update()
-            .filter(email=email.lower(), accepted_at__isnull=True, expires_at__gt=timezone.now())
+            pending_query.filter(Q(folder_id__in=folder_ids) | Q(file_id__in=file_ids))
+            .select_for_update()
             .order_by("created_at")
         )
         for invitation in pending:

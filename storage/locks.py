@@ -113,8 +113,9 @@ Other rows that point at folders or files are inserted by writes that do not tak
 folder or of a selection in one), so their key checks close no cycle with the purge; but
 one whose door read its item live before it was trashed and purged failed that check at
 its commit (an IntegrityError, a 500). The first ones pin their item the same way
-(`item_pin`, first in their transaction), and the purge locks the files it deletes FOR
-UPDATE too, before it deletes anything: pinned first, the row commits and the purge,
+(`item_pin`, first in their transaction; an invitation's acceptance, `items_key_share`,
+before it locks the invitations), and the purge locks the files it deletes FOR UPDATE too,
+before it deletes anything: pinned first, the row commits and the purge,
 whose FOR UPDATE waited for it, deletes it with its item (Django's cascade reads it after
 the lock); an item already trashed answers NotFound with nothing written. A zip checks
 its folder is live under the space lock, which the purge takes exclusive
@@ -267,6 +268,32 @@ def item_pin(*, item: File | Folder, field: str | None = None) -> None:
     elif not _live_key_share(File, item.pk):
         where = {"field": field} if field is not None else {}
         raise NotFound("File not found.", resource="file", **where)
+
+
+@functools.cache
+def _items_key_share_sql(model: type[File] | type[Folder]) -> str:
+    table = connection.ops.quote_name(model._meta.db_table)
+    pk = connection.ops.quote_name(model._meta.pk.column)
+    # Only the model's table and column names are interpolated; the ids are a parameter.
+    return f"SELECT {pk} FROM {table} WHERE {pk} = ANY(%s) ORDER BY {pk} FOR KEY SHARE"  # noqa: S608
+
+
+def items_key_share(*, folder_ids: Iterable[uuid.UUID], file_ids: Iterable[uuid.UUID]) -> None:
+    """Hold these folders, then these files (each in pk order), those still there, live
+    or trashed, against being deleted until the end of the transaction (FOR KEY SHARE):
+    first in the transaction of a write that inserts rows pointing at items it did not
+    check live (invitations_accept: shares of whatever its invitations name), so that a
+    purge of one waits for its commit or has committed before (and taken the rows naming
+    it with it). At most two queries on PostgreSQL; none on SQLite, where the write
+    transaction is alone. Raises RuntimeError outside atomic()."""
+    if not connection.in_atomic_block:
+        raise RuntimeError("items_key_share needs a transaction (atomic()): in autocommit it would guard nothing")
+    if connection.vendor != "postgresql":
+        return
+    with connection.cursor() as cursor:
+        for model, ids in ((Folder, folder_ids), (File, file_ids)):
+            if keys := sorted(set(ids)):
+                cursor.execute(_items_key_share_sql(model), [keys])
 
 
 def file_lock(*, file_id: uuid.UUID) -> File:

@@ -14,6 +14,7 @@ from kosha.testing import factories
 from kosha.testing.clients import api_as
 from kosha.testing.races import run_after, run_concurrently
 from plans.models import Usage
+from sharing.invitations import invitations_accept
 from sharing.models import Invitation, Share, ShareLink
 from sharing.services.links import share_link_create
 from sharing.services.shares import share_create
@@ -227,3 +228,24 @@ def test_a_row_pointing_at_a_file_and_a_purge_of_it_both_finish(local_settings, 
     assert not File.objects.filter(pk=file.pk).exists()
     for model in (Star, ShareLink, Share, Invitation):
         assert not model.objects.filter(file_id=file.pk).exists(), model
+
+
+def test_an_invitation_accepted_and_a_purge_of_its_folder_both_finish(local_settings, owner):
+    folder = factories.folder(owner, "Old")
+    share_create(actor=owner, item=folder, email="late@example.com", origin=TASK)
+    user = factories.user("late")
+    user.email = "late@example.com"
+    user.save(update_fields=["email"])
+
+    # The folder is trashed and purged while the acceptance has made its share. Before,
+    # the purge held the folder (FOR UPDATE) and its DELETE of the invitation waited for
+    # the acceptance's lock on it, whose share's key check waited for the folder at its
+    # commit: deadlock detected. Now the acceptance holds the folder (key share) first:
+    # the purge waits for its commit, then deletes the share and the invitation with it.
+    with run_after("sharing.models.Share.save", lambda: _trash_and_purge(owner, folder), in_thread=True):
+        [share] = invitations_accept(user=user, email="late@example.com")
+
+    assert share.folder_id == folder.pk
+    assert not Folder.objects.filter(pk=folder.pk).exists()
+    assert not Share.objects.exists()
+    assert not Invitation.objects.exists()
