@@ -30,6 +30,7 @@ from django.utils import timezone
 from kosha.errors import FileTooLarge, RateLimited, StoreUnavailable, UploadCompleted
 from kosha.sizes import size_text
 from sharing.models import DropStart, ShareLink
+from sharing.services.link_visits import link_item_pin
 from storage.models import UploadSession
 from storage.services.uploads import upload_abort
 
@@ -46,8 +47,10 @@ def drop_start_admit(*, link: ShareLink, address: str | None, size_bytes: int) -
     refuse it before anything is reserved. Returns the admission, which the caller ties
     to the upload it starts (`drop_start_attach`) or releases (`drop_start_release`).
     Raises FileTooLarge (413) over KOSHA_DROP_MAX_FILE_BYTES, RateLimited (429,
-    retry_after seconds) past a start or byte budget. Locks the ShareLink row (alone, in
-    its own short transaction: no other lock is held)."""
+    retry_after seconds) past a start or byte budget, NotFound (resource "share_link": the
+    link's folder trashed or deleted since the link was read). Holds the link's folder
+    (key share, sharing.services.link_visits.link_item_pin: a purge of it waits), then
+    locks the ShareLink row, in its own short transaction."""
     if size_bytes > settings.KOSHA_DROP_MAX_FILE_BYTES:
         raise FileTooLarge(
             f"A file dropped through a link can be at most {size_text(settings.KOSHA_DROP_MAX_FILE_BYTES)}.",
@@ -58,6 +61,7 @@ def drop_start_admit(*, link: ShareLink, address: str | None, size_bytes: int) -
     address = address or ""
     now = timezone.now()
     with transaction.atomic():
+        link_item_pin(link=link)  # first (storage/locks.py, "Deferred key checks")
         # The lock serialises the link's admissions: count, then insert, safely.
         ShareLink.objects.select_for_update().filter(pk=link.pk).values_list("pk", flat=True).get()
         starts = DropStart.objects.filter(link=link)

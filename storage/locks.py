@@ -114,7 +114,8 @@ folder or of a selection in one), so their key checks close no cycle with the pu
 one whose door read its item live before it was trashed and purged failed that check at
 its commit (an IntegrityError, a 500). The first ones pin their item the same way
 (`item_pin`, first in their transaction; an invitation's acceptance, `items_key_share`,
-before it locks the invitations), and the purge locks the files it deletes FOR UPDATE too,
+before it locks the invitations; a link's visit that records an event or admits a drop,
+sharing.services.link_visits.link_item_pin, before it locks the link), and the purge locks the files it deletes FOR UPDATE too,
 before it deletes anything: pinned first, the row commits and the purge,
 whose FOR UPDATE waited for it, deletes it with its item (Django's cascade reads it after
 the lock); an item already trashed answers NotFound with nothing written. A zip checks
@@ -239,6 +240,13 @@ def folder_key_share(*, folder_id: uuid.UUID) -> bool:
     return _live_key_share(Folder, folder_id)
 
 
+def file_key_share(*, file_id: uuid.UUID) -> bool:
+    """`folder_key_share` for a file: whether it is live, and if it is, hold it (FOR KEY
+    SHARE) against being deleted until the end of the transaction. One query; locks
+    nothing on SQLite. Raises RuntimeError outside atomic()."""
+    return _live_key_share(File, file_id)
+
+
 def folder_pin(*, folder_id: uuid.UUID | None, field: str | None = "folder") -> None:
     """Hold folder `folder_id` (key share, `folder_key_share`) until the end of the
     transaction, after checking that it is still live: first in the transaction of a write
@@ -265,7 +273,7 @@ def item_pin(*, item: File | Folder, field: str | None = None) -> None:
     SQLite. Raises RuntimeError outside atomic()."""
     if isinstance(item, Folder):
         folder_pin(folder_id=item.pk, field=field)
-    elif not _live_key_share(File, item.pk):
+    elif not file_key_share(file_id=item.pk):
         where = {"field": field} if field is not None else {}
         raise NotFound("File not found.", resource="file", **where)
 

@@ -18,6 +18,7 @@ from django.utils import timezone
 from kosha.counters import window_count
 from kosha.errors import NotFound, RateLimited, WrongPassword
 from sharing.models import LinkEvent, ShareLink
+from storage.locks import file_key_share, folder_key_share
 
 # Wrong passwords: at most this many per (link, client address), and per client address
 # across links, in a window. Never per link alone: that would let anyone lock a link
@@ -29,6 +30,22 @@ PASSWORD_FAILURES_PER_ADDRESS = 30
 PASSWORD_WINDOW_SECONDS = 300
 
 
+def link_item_pin(*, link: ShareLink) -> None:
+    """Hold the link's folder or file (key share, storage.locks) until the end of the
+    transaction, after checking it is live: first in a visitor's write that points at the
+    link (its events, a drop's admission), before it locks the link, so that a purge of
+    the item (which deletes the link with it) waits for its commit and deletes those rows
+    too ("Deferred key checks" there). Raises NotFound (resource "share_link") when the
+    item was trashed or deleted since the link was read. One query; locks nothing on
+    SQLite. Raises RuntimeError outside atomic()."""
+    if link.folder_id is not None:
+        live = folder_key_share(folder_id=link.folder_id)
+    else:
+        live = link.file_id is not None and file_key_share(file_id=link.file_id)
+    if not live:
+        raise NotFound("Not found.", resource="share_link")
+
+
 def link_event_record(*, link: ShareLink, kind: str, address: str | None = None) -> LinkEvent:
     """Record one LinkEvent of `kind` on link, from the client `address` (None when unknown)."""
     return LinkEvent.objects.create(link=link, kind=kind, address=address or None)
@@ -37,10 +54,12 @@ def link_event_record(*, link: ShareLink, kind: str, address: str | None = None)
 def link_download_count(*, link: ShareLink, address: str | None = None) -> None:
     """Count one download, atomically: the conditional UPDATE only passes while the
     count is under the limit, so racing requests cannot exceed it. Raises NotFound
-    (exhausted, revoked or expired meanwhile). The DOWNLOAD activity event is the
-    download's own (storage.services.downloads)."""
+    (exhausted, revoked or expired meanwhile, or its item trashed or deleted). The
+    DOWNLOAD activity event is the download's own (storage.services.downloads). Holds the
+    link's item (key share, `link_item_pin`), then the link's row."""
     now = timezone.now()
     with transaction.atomic():
+        link_item_pin(link=link)  # first: a purge of the item waits (storage/locks.py)
         updated = ShareLink.objects.filter(
             Q(max_downloads__isnull=True) | Q(download_count__lt=F("max_downloads")),
             pk=link.pk,
@@ -63,7 +82,9 @@ def link_password_check(*, link: ShareLink, password: Any, address: str | None) 
     """Accept the link's password, or count a failure against (the link, the client
     address) and the address alone (Django's cache, shared by every web process when it
     is Redis). Raises RateLimited (with retry_after, seconds) once either count reaches
-    its limit, WrongPassword. Another address is never throttled by this one's failures."""
+    its limit, WrongPassword, NotFound (resource "share_link": the link's item trashed or
+    deleted since the link was read, when a failure is recorded). Another address is
+    never throttled by this one's failures."""
     keys = _throttle_keys(link=link, address=address)
     if any((cache.get(key) or 0) >= limit for key, limit in keys):
         raise RateLimited(retry_after=PASSWORD_WINDOW_SECONDS)
@@ -71,5 +92,7 @@ def link_password_check(*, link: ShareLink, password: Any, address: str | None) 
         return
     for key, _limit in keys:
         window_count(key, window_seconds=PASSWORD_WINDOW_SECONDS)
-    link_event_record(link=link, kind=LinkEvent.Kind.PASSWORD_FAILED, address=address)
+    with transaction.atomic():
+        link_item_pin(link=link)  # a purge of the item waits for the event (storage/locks.py)
+        link_event_record(link=link, kind=LinkEvent.Kind.PASSWORD_FAILED, address=address)
     raise WrongPassword()

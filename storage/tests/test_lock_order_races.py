@@ -14,8 +14,10 @@ from kosha.testing import factories
 from kosha.testing.clients import api_as
 from kosha.testing.races import run_after, run_concurrently
 from plans.models import Usage
+from sharing.drops import drop_start_admit
 from sharing.invitations import invitations_accept
-from sharing.models import Invitation, Share, ShareLink
+from sharing.models import DropStart, Invitation, LinkEvent, Share, ShareLink
+from sharing.services.link_visits import link_download_count
 from sharing.services.links import share_link_create
 from sharing.services.shares import share_create
 from storage.backends import get_backend
@@ -249,3 +251,37 @@ def test_an_invitation_accepted_and_a_purge_of_its_folder_both_finish(local_sett
     assert not Folder.objects.filter(pk=folder.pk).exists()
     assert not Share.objects.exists()
     assert not Invitation.objects.exists()
+
+
+@pytest.mark.parametrize("kind", ["folder", "file"])
+def test_a_link_download_and_a_purge_of_its_item_both_finish(local_settings, owner, kind):
+    folder = factories.folder(owner, "Old")
+    file = factories.stored_file(owner, "notes.txt", b"notes", folder=folder)
+    link, _token = factories.link(owner, folder if kind == "folder" else file)
+
+    # The item is trashed and purged while a visitor's download is counted (the link's
+    # row updated, its DOWNLOADED event inserted). Before, the purge read the link's
+    # events, then its DELETE of the link waited for the count, whose event then made the
+    # purge's key check fail at its commit (IntegrityError). Now the count holds the
+    # link's item first (key share): the purge waits, then deletes the link, its events
+    # and the item.
+    with run_after(
+        "sharing.services.link_visits.link_event_record", lambda: _trash_and_purge(owner, folder), in_thread=True
+    ):
+        link_download_count(link=link, address="203.0.113.9")
+
+    assert not Folder.objects.filter(pk=folder.pk).exists()
+    assert not ShareLink.objects.filter(pk=link.pk).exists()
+    assert not LinkEvent.objects.filter(link_id=link.pk).exists()
+
+
+def test_a_drop_admission_and_a_purge_of_its_folder_both_finish(local_settings, owner):
+    folder = factories.folder(owner, "Inbox")
+    link, _token = factories.link(owner, folder, is_drop=True)
+
+    # The same race for a drop's admission (the link locked, a DropStart inserted).
+    with run_after("sharing.models.DropStart.save", lambda: _trash_and_purge(owner, folder), in_thread=True):
+        drop_start_admit(link=link, address="203.0.113.9", size_bytes=10)
+
+    assert not ShareLink.objects.filter(pk=link.pk).exists()
+    assert not DropStart.objects.filter(link_id=link.pk).exists()
