@@ -192,7 +192,7 @@ class FolderResource(_Kosha, DAVCollection):
         existing = self.provider.get_resource_inst(dest_path, self.environ)
         if existing is None or not existing.is_collection:
             place, name = self._target_for_write(dest_path)
-            with dav_errors():
+            with dav_errors(making=True):  # the destination's folder gone since: 409
                 folder_create(actor=self.actor, place=place, name=name, origin=self.origin)
         self._dead_properties(dest_path, is_move=False)
 
@@ -342,7 +342,7 @@ class FileResource(_Kosha, DAVNonCollection):
             self._arrange(self.item, dest_path)
         else:
             place, name = self._target_for_write(dest_path)
-            with dav_errors():
+            with dav_errors(making=True):  # the source gone: 404; the destination's folder: 409
                 file = file_for_actor(actor=self.actor, file_id=self.item.pk, need=Need.VIEW)
                 file_copy(actor=self.actor, file=file, place=place, name=name, origin=self.origin)
         self._dead_properties(dest_path, is_move=is_move)

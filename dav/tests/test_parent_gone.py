@@ -1,8 +1,9 @@
-"""A PUT or a MKCOL whose parent collection is missing answers 409 Conflict (RFC 4918
-sections 9.7.1 and 9.3.1): a parent that never was (WsgiDAV and the provider's
-place_for_path), and a parent folder trashed and deleted forever between the path's
-resolution and the write (the start or the folder create finds it gone: NotFound, the
-folder), which answered 404 before. Nothing is written either way."""
+"""A PUT, a MKCOL or a COPY whose (destination's) parent collection is missing answers
+409 Conflict (RFC 4918 sections 9.7.1, 9.3.1, 9.8.5): a parent that never was (WsgiDAV
+and the provider's place_for_path), and a parent folder trashed and deleted forever
+between the path's resolution and the write (the start, the folder create or the copy
+finds it gone: NotFound, the folder), which answered 404 before. Nothing is written
+either way."""
 
 import pytest
 
@@ -63,3 +64,32 @@ def test_a_mkcol_in_a_parent_deleted_since_its_path_was_resolved_is_409(owner_da
 
     assert response.status_code == 409, response.text
     _assert_nothing_written(owner)
+
+
+@pytest.mark.parametrize("kind", ["file", "folder"])
+def test_a_copy_into_a_parent_that_does_not_exist_is_409(owner_dav, owner, kind):
+    source = factories.folder(owner, "Source") if kind == "folder" else factories.stored_file(owner, "a.txt", b"a")
+    path = "Source/" if kind == "folder" else "a.txt"
+
+    response = owner_dav.request("COPY", path, headers={"Destination": owner_dav.url(f"Nowhere/{source.name}")})
+
+    assert response.status_code == 409, response.text
+
+
+@pytest.mark.parametrize("kind", ["file", "folder"])
+def test_a_copy_into_a_parent_deleted_since_its_path_was_resolved_is_409(owner_dav, owner, kind):
+    source = factories.folder(owner, "Source") if kind == "folder" else factories.stored_file(owner, "a.txt", b"a")
+    path = "Source/" if kind == "folder" else "a.txt"
+    destination = factories.folder(owner, "Dest")
+    write = "dav.resources.folder_create" if kind == "folder" else "dav.resources.file_copy"
+
+    # RFC 4918 section 9.8.5: 409 when the destination's parent collection is missing.
+    with run_before(write, lambda: _trash_and_purge(owner, destination)):
+        response = owner_dav.request("COPY", path, headers={"Destination": owner_dav.url(f"Dest/{source.name}")})
+
+    assert response.status_code == 409, response.text
+    assert not Folder.objects.filter(pk=destination.pk).exists()
+    assert File.objects.filter(owner=owner).count() == (0 if kind == "folder" else 1)
+    assert list(Folder.objects.filter(owner=owner).values_list("name", flat=True)) == (
+        ["Source"] if kind == "folder" else []
+    )
