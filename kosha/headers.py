@@ -23,6 +23,8 @@ into the logs of whatever receives them.
 
 Permissions-Policy (W3C Permissions Policy; the feature list of the HTML and device APIs)
 turns off the powerful features Kosha never uses, for the app and anything it frames.
+Only features Chromium knows are named (it logs an error for any other on every page,
+as it does for `bluetooth`; kosha/tests/test_permissions_policy_browser.py).
 """
 
 from __future__ import annotations
@@ -38,7 +40,6 @@ PERMISSIONS_POLICY = ", ".join(
     f"{feature}=()"
     for feature in (
         "accelerometer",
-        "bluetooth",
         "browsing-topics",
         "camera",
         "display-capture",
