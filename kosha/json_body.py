@@ -15,6 +15,8 @@ A body is refused before any view sees it when it is:
   reason `invalid_character`, naming the character);
 - holding a number no column can hold: an integer outside 64 bits, or a float that
   overflows to infinity (400 `invalid`, reason `number_out_of_range`).
+- naming one key twice in an object (400 `invalid`, reason `malformed_json`): RFC 8259
+  section 4 leaves which value a parser keeps open, so the client's meaning is unknown.
 
 RFC 8259 sections 2, 6, 7 and 8 (JSON text, numbers, strings, UTF-8); Unicode 15, section
 23.7 (non-characters).
@@ -113,6 +115,17 @@ def _refuse_constant(name: str):
     raise ValueError(f"{name} is not JSON")
 
 
+def _object_without_repeats(pairs: list[tuple[str, Any]]) -> dict[str, Any]:
+    value = dict(pairs)
+    if len(value) != len(pairs):
+        seen: set[str] = set()
+        for key, _ in pairs:
+            if key in seen:
+                raise ValueError(f"the object names {json.dumps(key)} twice")
+            seen.add(key)
+    return value
+
+
 def json_body_loads(raw: bytes) -> Any:
     """The decoded value of a JSON body, after every check in the module docstring.
     Raises BodyTooLarge (413), MalformedJson, JsonTooDeep, InvalidCharacter,
@@ -126,8 +139,8 @@ def json_body_loads(raw: bytes) -> Any:
         raise _malformed("The body must be JSON encoded as UTF-8.") from None
     _check_depth(text)
     try:
-        value = json.loads(text, parse_constant=_refuse_constant)
-    except ValueError as exc:  # JSONDecodeError, NaN/Infinity, a 4,300-digit integer
+        value = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_object_without_repeats)
+    except ValueError as exc:  # JSONDecodeError, NaN/Infinity, a 4,300-digit integer, a repeated key
         raise _malformed(f"The body is not valid JSON: {exc}") from None
     _check_values(value)
     return value

@@ -168,6 +168,32 @@ def test_a_body_that_is_not_utf8_is_400_malformed(owner_client):
     assert _error(response, 400)["reason"] == "malformed_json"
 
 
+@pytest.mark.parametrize(
+    "body", ['{"name": "a.txt", "name": "b.txt"}', '{"name": "a.txt", "parent": {"x": 1, "x": 2}}']
+)
+def test_a_name_given_twice_in_one_object_is_400_malformed_and_changes_nothing(owner_client, owner, body):
+    """RFC 8259 section 4: a parser may keep either value of a repeated name, so which one
+    the client meant is unknown; the body is refused rather than the last one kept."""
+    folder = factories.folder(owner, "a.txt")
+
+    response = owner_client.patch(f"/api/v1/folders/{folder.pk}/", body, content_type="application/json")
+
+    error = _error(response, 400)
+    assert error["reason"] == "malformed_json"
+    assert "twice" in error["message"]
+    folder.refresh_from_db()
+    assert folder.name == "a.txt"
+
+
+def test_a_name_given_twice_on_the_drop_endpoint_is_400_malformed(client, drop_url, owner):
+    body = '{"name": "a.txt", "size": 1, "size": 2}'
+
+    response = client.post(drop_url, body, content_type="application/json")
+
+    assert _error(response, 400)["reason"] == "malformed_json"
+    assert not UploadSession.objects.filter(owner=owner).exists()
+
+
 # --- numbers -------------------------------------------------------------------------------
 
 
