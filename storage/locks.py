@@ -305,4 +305,11 @@ def items_key_share(*, folder_ids: Iterable[uuid.UUID], file_ids: Iterable[uuid.
 
 
 def file_lock(*, file_id: uuid.UUID) -> File:
-    return File.objects.select_for_update().get(pk=file_id)
+    """Lock a file's row (FOR UPDATE) and return it, live or trashed: the caller checks
+    `deleted_at`. Raises NotFound (resource "file") when the row is gone, deleted forever
+    since the caller read it (a purge between a door's read and the write), never the
+    ORM's DoesNotExist (a 500). One query."""
+    try:
+        return File.objects.select_for_update().get(pk=file_id)
+    except File.DoesNotExist:
+        raise NotFound("File not found.", resource="file") from None

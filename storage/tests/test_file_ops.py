@@ -6,6 +6,7 @@ Rename and move change one row and no object; copy is a server-side copy in the 
 import pytest
 from rest_framework.test import APIClient
 
+from kosha.origin import TASK
 from kosha.testing import factories
 from kosha.testing.bad_input import BAD_NAMES
 from kosha.testing.factories import stored_file
@@ -16,6 +17,7 @@ from storage.backends import get_backend
 from storage.keys import user_prefix
 from storage.models import File, FileVersion, UploadSession
 from storage.services.recording import session_abandon
+from storage.services.trash import file_trash, trash_batches_purge
 from storage.tests.protocol import assert_usage_consistent, usage_of
 
 pytestmark = pytest.mark.django_db
@@ -148,6 +150,27 @@ def test_move_into_a_strangers_trashed_or_malformed_folder_is_404(local_settings
     number = owner_client.patch(f"/api/v1/files/{file.pk}/", {"folder": 12}, format="json")
     assert (number.status_code, number.json()["error"]["field"]) == (400, "folder")
     assert _snapshot(owner) == before
+
+
+@pytest.mark.parametrize("write", ["rename", "trash"])
+def test_a_file_deleted_forever_after_the_door_read_it_is_404_not_500(local_settings, owner_client, owner, write):
+    file = stored_file(owner, "a.txt", b"a")
+    service = "storage.api.views.file_update" if write == "rename" else "storage.api.views.file_trash"
+
+    def purge() -> None:
+        trashed = file_trash(actor=owner, file=File.objects.get(pk=file.pk), origin=TASK)
+        trash_batches_purge(owner_id=owner.pk, batches=[trashed.trash_batch])
+
+    # The file's row goes between the access check and the service's lock of it.
+    with run_before(service, purge):
+        if write == "rename":
+            response = owner_client.patch(f"/api/v1/files/{file.pk}/", {"name": "b.txt"}, format="json")
+        else:
+            response = owner_client.delete(f"/api/v1/files/{file.pk}/")
+
+    assert response.status_code == 404, response.content
+    assert (response.json()["error"]["code"], response.json()["error"]["resource"]) == ("not_found", "file")
+    assert not File.objects.filter(owner=owner).exists()
 
 
 def test_a_stranger_cannot_rename_move_or_copy_the_owners_file(local_settings, stranger_client, owner, stranger):
