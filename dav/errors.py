@@ -48,20 +48,33 @@ def dav_error_for(error: DomainError) -> DAVError:
 
 def parent_missing() -> DAVError:
     """409 Conflict for something new whose parent collection does not exist (RFC 4918
-    sections 9.3.1 MKCOL, 9.7.1 PUT)."""
+    sections 9.3.1 MKCOL, 9.7.1 PUT, 9.8.5 COPY, 9.9.4 MOVE)."""
     return DAVError(HTTP_CONFLICT, context_info="The parent collection does not exist.")
 
 
+def _is_parent_gone(error: DomainError, *, making: bool, moving: bool) -> bool:
+    if not isinstance(error, NotFound):
+        return False
+    if making:
+        return error.details.get("resource") == "folder"
+    # folder_update and file_update name the request's field (`parent`, `folder`) on the
+    # target's NotFound only: the moved item's own NotFound names none.
+    return moving and "field" in error.details
+
+
 @contextmanager
-def dav_errors(*, making: bool = False) -> Iterator[None]:
+def dav_errors(*, making: bool = False, moving: bool = False) -> Iterator[None]:
     """Raise a service's DomainError as the DAVError WsgiDAV answers with. `making`: a
     write that makes something in a folder resolved from the path (a PUT's start, a
     MKCOL), for which that folder gone since (NotFound, resource "folder": trashed or
     deleted forever meanwhile) is the parent collection missing, 409 (`parent_missing`),
-    as for a parent that never was."""
+    as for a parent that never was. `moving`: a MOVE's rename or move (folder_update,
+    file_update) to a place resolved from the Destination, for which that folder gone
+    since (their NotFound carrying `field`) is the destination's parent missing, 409 (RFC
+    4918 section 9.9.4), while the moved item gone (NotFound without `field`) stays 404."""
     try:
         yield
     except DomainError as error:
-        if making and isinstance(error, NotFound) and error.details.get("resource") == "folder":
+        if _is_parent_gone(error, making=making, moving=moving):
             raise parent_missing() from error
         raise dav_error_for(error) from error

@@ -58,7 +58,7 @@ class _Kosha:
     def _arrange(self, item: File | Folder, dest_path: str) -> None:
         """Rename and/or move item to dest_path, in its own space only (403 otherwise)."""
         place, name = self._target_for_write(dest_path)
-        with dav_errors():
+        with dav_errors(moving=True):  # the destination's folder gone since: 409; the item: 404
             if isinstance(item, Folder):
                 item = folder_for_actor(actor=self.actor, folder_id=item.pk, need=Need.ARRANGE)
                 update = folder_update

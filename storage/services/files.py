@@ -75,8 +75,8 @@ def file_update(
     is the new folder (or the root) in the same space: the door has checked that actor
     may arrange the file and add to the place. Records RENAME and MOVE (each when it
     happened). Raises InvalidName, InvalidInput (nothing to change), OtherSpace (a
-    place in another person's space), NotFound (the file or the target was trashed
-    meanwhile), NameTaken, NameTakenByFolder. Locks the owner's space (exclusive), the
+    place in another person's space), NotFound (the file, or with `field` "folder" the
+    target, trashed or deleted meanwhile), NameTaken, NameTakenByFolder. Locks the owner's space (exclusive), the
     target folder, the file.
     Returns `file`, changed."""
     new_name = move_clean(name=name, place=place, owner_id=file.owner_id, field="folder")

@@ -99,8 +99,8 @@ def folder_update(
     `place` is the new parent (a folder of the same space, or its root): the door has
     checked that actor may arrange the folder and add to the place. Records RENAME and
     MOVE (each when it happened). Raises InvalidName, InvalidInput (nothing to change),
-    OtherSpace (a place in another person's space), NotFound (the folder or the target
-    was trashed meanwhile), FolderCycle (a move into itself or one of its own
+    OtherSpace (a place in another person's space), NotFound (the folder, or with
+    `field` "parent" the target, trashed or deleted meanwhile), FolderCycle (a move into itself or one of its own
     subfolders, or below a chain that does not reach the root), FolderTooDeep (its
     deepest subfolder would pass KOSHA_MAX_FOLDER_DEPTH), NameTaken, NameTakenByFile.
     Locks the owner's space (exclusive), then both folders by pk."""
