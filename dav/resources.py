@@ -19,6 +19,7 @@ from wsgidav.xml_tools import etree
 from dav.errors import dav_errors
 from dav.streams import SeekableStream
 from dav.writes import StoreWriter
+from kosha.errors import NotFound
 from plans.selectors import usage_get_for_user
 from sharing.access import Need, file_for_actor, folder_for_actor
 from sharing.paths import SHARED_WITH_ME, children_for_folder, shared_items_for_actor
@@ -304,13 +305,25 @@ class FileResource(_Kosha, DAVNonCollection):
             self.item = file
         return True
 
-    def begin_write(self, *, content_type=None, length_headers: dict | None = None):
+    def _put_target(self):
+        """(place, name) a PUT writes to: the file's, when it is still there; else the
+        path's, as for a new file. A file trashed or deleted forever since the path was
+        resolved leaves the path free: the client's bytes become a new file there (RFC
+        4918 section 9.7.1, a PUT creates the resource its URL lacks) instead of a 404
+        that loses the save, with the checks of a new file's PUT (EDIT on the parent
+        folder: 403 under `Shared with me/`, 409 for a parent gone). Raises DAVError."""
         if self.item is not None:
             with dav_errors():
-                file = file_for_actor(actor=self.actor, file_id=self.item.pk, need=Need.EDIT)
-            place, name = self.provider.place_of_file(file), file.name
-        else:
-            place, name = self.provider.place_for_path(self.path, self.environ)
+                try:
+                    file = file_for_actor(actor=self.actor, file_id=self.item.pk, need=Need.EDIT)
+                except NotFound:
+                    file = None
+            if file is not None:
+                return self.provider.place_of_file(file), file.name
+        return self.provider.place_for_path(self.path, self.environ)
+
+    def begin_write(self, *, content_type=None, length_headers: dict | None = None):
+        place, name = self._put_target()
         self._writer = StoreWriter(
             actor=self.actor,
             origin=self.origin,
