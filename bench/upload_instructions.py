@@ -18,7 +18,12 @@ Measured, N requests each between two callgrind dumps, per round (ROUNDS):
   proxy_recorded  POST /bench/proxy-recorded/<name>, 64 KiB (bench/floor.py: the baseline
                   of the 0.6x target)
   proxy_small     POST /bench/proxy-small/<name>, 64 KiB (a bare put_object)
-and the figure the target reads: (start + complete) / proxy_recorded.
+  batch_start     POST /api/v1/uploads/batch/ of BENCH_BATCH (100) 64 KiB files with their
+                  SHA-256, as bench/browser_batches.py sends them (N/10 batches a round)
+  batch_complete  POST /api/v1/uploads/batch/complete/ of such a batch, after its PUTs
+                  (not counted)
+and the figure the target reads: (start + complete) / proxy_recorded; the batch phases
+are reported per file as well (millions_of_instructions_per_file).
 
 The dumps are taken by callgrind's client requests (valgrind/callgrind.h), from a ten-line
 C shim compiled with the system's C compiler into the run's temporary directory and
@@ -30,8 +35,10 @@ Run (PostgreSQL at BENCH_PG_URL, a database BENCH_PG_NAME created and dropped; R
 BENCH_REDIS_URL):
     BENCH_PG_NAME=kosha_bench_instr BENCH_REDIS_URL=redis://127.0.0.1:6379/3 \
         .venv/bin/python -m bench.upload_instructions
-BENCH_N (requests per phase, 20), BENCH_ROUNDS (3), BENCH_PHASES (comma-separated, all by
-default) scale it. BENCH_PROFILE=1 runs the same requests without valgrind under cProfile
+BENCH_N (requests per phase, 20), BENCH_ROUNDS (3), BENCH_PHASES (comma-separated, all but
+the batch phases by default) scale it. BENCH_STORE=seaweedfs runs the store as the batch
+bench does (storage/tests/stores.py: a listing vouches for a batch's signed objects, where
+moto's needs a GET of each). BENCH_PROFILE=1 runs the same requests without valgrind under cProfile
 and prints, per phase, the functions by cumulative time (where, not how much).
 BENCH_KEEP=<dir> keeps the callgrind dumps there for callgrind_annotate
 (`callgrind_annotate --inclusive=yes <dump>`).
@@ -42,6 +49,7 @@ from __future__ import annotations
 import contextlib
 import ctypes
 import functools
+import hashlib
 import importlib
 import json
 import os
@@ -60,6 +68,9 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/2")
 N = int(os.environ.get("BENCH_N", "20"))
 ROUNDS = int(os.environ.get("BENCH_ROUNDS", "3"))
 PHASES = os.environ.get("BENCH_PHASES", "floor,drf,start,complete,proxy_recorded,proxy_small").split(",")
+STORE = os.environ.get("BENCH_STORE", "moto")  # or "seaweedfs"
+BATCH = int(os.environ.get("BENCH_BATCH", "100"))  # files per batch of the batch phases
+BATCH_PHASES = ("batch_start", "batch_complete")
 PROFILE = os.environ.get("BENCH_PROFILE") == "1"
 # "phase=module:function,...": instructions inside that function only, in that phase's requests.
 SECTIONS = [section for section in os.environ.get("BENCH_SECTIONS", "").split(",") if section]
@@ -158,6 +169,26 @@ class Phases:
         self.data = os.urandom(SMALL_BYTES)
         self.serial = 0
         self.started: list[str] = []
+        self.batches: list[list[str]] = []
+        self.sha256 = hashlib.sha256(self.data).hexdigest()
+
+    def _batch_files(self) -> list[dict]:
+        return [
+            {
+                "name": self._name("b"),
+                "size": SMALL_BYTES,
+                "content_type": "application/octet-stream",
+                "on_conflict": "fail",
+                "sha256": self.sha256,
+            }
+            for _ in range(BATCH)
+        ]
+
+    def _batch_start(self) -> list[dict]:
+        entries = self.app.json("POST", "/api/v1/uploads/batch/", {"folder": None, "files": self._batch_files()}, 200)
+        uploads = [entry["upload"] for entry in entries["files"]]
+        assert len(uploads) == BATCH and all(entry["status"] == 201 for entry in entries["files"]), entries
+        return uploads
 
     def _name(self, tag: str) -> str:
         self.serial += 1
@@ -170,11 +201,25 @@ class Phases:
                 body = self.app.json("POST", "/api/v1/uploads/", {"name": self._name("c"), "size": SMALL_BYTES}, 201)
                 self.store.put(body["url"], data=self.data, headers=body["headers"], timeout=60).raise_for_status()
                 self.started.append(body["id"])
+        elif phase == "batch_complete":
+            self.batches = []
+            for _ in range(_requests(phase, count)):
+                uploads = self._batch_start()
+                for upload in uploads:
+                    self.store.put(
+                        upload["url"], data=self.data, headers=upload["headers"], timeout=60
+                    ).raise_for_status()
+                self.batches.append([upload["id"] for upload in uploads])
 
     def run(self, phase: str, count: int) -> None:
         app = self.app
-        for index in range(count):
-            if phase == "floor":
+        for index in range(_requests(phase, count)):
+            if phase == "batch_start":
+                self._batch_start()
+            elif phase == "batch_complete":
+                body = app.json("POST", "/api/v1/uploads/batch/complete/", {"uploads": self.batches[index]}, 200)
+                assert all(entry["status"] == 200 for entry in body["uploads"]), body
+            elif phase == "floor":
                 status, _ = app.call("GET", "/bench/floor/", auth=False)
                 assert status == 200, status
             elif phase == "drf":
@@ -192,6 +237,11 @@ class Phases:
                 assert status in (200, 201), (status, content[:300])
             else:
                 raise ValueError(phase)
+
+
+def _requests(phase: str, count: int) -> int:
+    """Requests of a phase of `count`: a tenth of it (at least one) for a batch phase."""
+    return max(1, count // 10) if phase in BATCH_PHASES else count
 
 
 def inner() -> None:
@@ -303,6 +353,9 @@ def _report(totals: dict[str, int]) -> dict:
     for label, instructions in totals.items():
         phase = label.rsplit(":", 1)[0]
         per_request.setdefault(phase, []).append(instructions / N / 1e6)
+    for phase, values in per_request.items():  # a batch phase (or its section) ran N // 10 requests, not N
+        scale = N / _requests(phase.partition("=")[0], N)
+        per_request[phase] = [value * scale for value in values]
     result: dict = {
         "requests_per_phase": N,
         "millions_of_instructions_per_request": {
@@ -310,6 +363,15 @@ def _report(totals: dict[str, int]) -> dict:
             for phase, values in per_request.items()
         },
     }
+    per_file = {
+        phase: [value / BATCH for value in per_request[phase]] for phase in BATCH_PHASES if phase in per_request
+    }
+    if per_file:
+        result["files_per_batch"] = BATCH
+        result["millions_of_instructions_per_file"] = {
+            phase: {"rounds": [round(value, 3) for value in values], "median": round(statistics.median(values), 3)}
+            for phase, values in per_file.items()
+        }
     if all(phase in per_request for phase in ("start", "complete", "proxy_recorded")):
         ratios = [
             (start + complete) / proxy
@@ -339,9 +401,27 @@ def main() -> None:
         moto_url = f"http://127.0.0.1:{moto_port}"
         env = app_env(workdir=workdir, moto_url=moto_url)
         env.update(DATABASE_URL=f"{PG_URL}/{PG_NAME}", REDIS_URL=REDIS_URL, KOSHA_CACHE="redis")
-        processes = [moto_start(moto_port)]
+        seaweed = None
+        if STORE == "seaweedfs":
+            from storage.tests.stores import ACCESS_KEY, SECRET_KEY, SeaweedFS
+
+            seaweed = SeaweedFS(workdir / "seaweedfs", volume_size_limit_mb=1024)
+            seaweed.root.mkdir()
+            seaweed.start()
+            store_url, keys = seaweed.endpoint, {"access_key": ACCESS_KEY, "secret_key": SECRET_KEY}
+            env.update(
+                KOSHA_S3_ENDPOINT_URL=store_url,
+                KOSHA_S3_ACCESS_KEY_ID=ACCESS_KEY,
+                KOSHA_S3_SECRET_ACCESS_KEY=SECRET_KEY,
+            )
+            processes = []
+        elif STORE == "moto":
+            store_url, keys = moto_url, {}
+            processes = [moto_start(moto_port)]
+        else:
+            raise SystemExit(f"BENCH_STORE={STORE}: moto or seaweedfs")
         try:
-            s3_client(moto_url).create_bucket(Bucket=BUCKET)
+            s3_client(store_url, **keys).create_bucket(Bucket=BUCKET)
             pg(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
             pg(f"CREATE DATABASE {PG_NAME}")
             manage("migrate", "--noinput", "-v", "0", env=env)
@@ -373,6 +453,8 @@ def main() -> None:
             print(json.dumps(_report(totals), indent=2))
         finally:
             processes_stop(processes)
+            if seaweed is not None:
+                seaweed.stop()
             pg(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
 
 
