@@ -18,13 +18,16 @@ in the connection's zone (UTC). kosha/tests/test_fixed_writes.py writes the same
 through the ORM and through these statements and compares every column, on PostgreSQL
 and SQLite.
 
-PostgreSQL gets one statement whatever the number of rows: one parameter per column, the
-column's values as an array, unnested (`INSERT ... SELECT * FROM unnest(...)`, `UPDATE
-... FROM unnest(...)`), so the statement's text is the same on every call. One row (a
+PostgreSQL gets one statement whatever the number of rows, with one parameter: the
+columns' values as one JSON document (a list per column, json.dumps' C encoder; a UUID,
+a time, an IP address as text, a JSON field's value as the text the ORM would send),
+each column unpacked server-side by jsonb_array_elements_text and cast to the column's
+type without its length (`INSERT ... SELECT ... FROM ROWS FROM (...)`, `UPDATE ... FROM
+ROWS FROM (...)`), so the statement's text is the same on every call. psycopg dumps an
+array parameter element by element in Python: one array per column cost a 100-file
+batch's writes about 0.8M instructions per file (BENCHMARKS.md, issue 12). One row (a
 single-file complete's file, version, event and session) gets the one-row statement
-instead, a VALUES row or an UPDATE ... WHERE pk = %s, as fixed: psycopg dumps an array
-parameter element by element in Python, which cost a one-row write about 0.8M
-instructions against about 0.15M for its values as scalars (BENCHMARKS.md, issue 12).
+instead, a VALUES row or an UPDATE ... WHERE pk = %s, its values as scalars.
 SQLite, which has no arrays, gets a multi-row VALUES per chunk of its parameter limit for
 an INSERT and one executemany of a one-row UPDATE.
 """
@@ -32,14 +35,19 @@ an INSERT and one executemany of a one-row UPDATE.
 from __future__ import annotations
 
 import functools
+import ipaddress
+import json
 import re
+import uuid
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import date, datetime, time
+from decimal import Decimal
 from typing import Any
 
 from django.db import connection
 from django.db.models import Field, Model
+from psycopg.types.json import Json, Jsonb
 
 # On PostgreSQL, get_db_prep_save returns the value itself for these kinds (psycopg
 # adapts str, int, bool and uuid.UUID), and for an aware datetime (_prep_time); every
@@ -100,12 +108,42 @@ def _prep_time(field: Field, value: Any) -> Any:
     return field.get_db_prep_save(value, connection)
 
 
-def _array_type(field: Field) -> str:
-    """The array type of the field's column without its length ("varchar[]" for
-    varchar(255)): PostgreSQL cuts an over-long value silently under an explicit cast to
-    varchar(n), whereas storing a value of the bare type in the column is an assignment
-    cast, which refuses it (DataError) as the ORM's INSERT and UPDATE do."""
-    return f"{_TYPE_MODIFIER.sub('', field.db_type(connection))}[]"
+def _bare_type(field: Field) -> str:
+    """The type of the field's column without its length ("varchar" for varchar(255)):
+    PostgreSQL cuts an over-long value silently under an explicit cast to varchar(n),
+    whereas storing a value of the bare type in the column is an assignment cast, which
+    refuses it (DataError) as the ORM's INSERT and UPDATE do."""
+    return _TYPE_MODIFIER.sub("", field.db_type(connection))
+
+
+def _json_text(value: Any) -> Any:
+    """json.dumps' `default`: a prepared value that JSON has no kind for, as the text its
+    column's type reads (PostgreSQL parses it back to the same value: a UUID, a time to
+    the microsecond with its offset, a decimal, an address; a JSON field's value is the
+    text psycopg would have sent, dumped as the ORM dumps it). Raises TypeError for
+    anything else."""
+    if isinstance(value, uuid.UUID | Decimal | ipaddress.IPv4Address | ipaddress.IPv6Address):
+        return str(value)
+    if isinstance(value, date | time):  # a datetime too
+        return value.isoformat()
+    if isinstance(value, Json | Jsonb):
+        return (value.dumps or json.dumps)(value.obj)
+    raise TypeError(f"kosha.fixed_writes cannot send {type(value).__name__} to PostgreSQL")
+
+
+def _columns_json(columns: list[list]) -> str:
+    """The prepared columns as the one JSON parameter of a PostgreSQL statement."""
+    return json.dumps(columns, ensure_ascii=False, default=_json_text)
+
+
+def _unpacked(count: int) -> str:
+    """The FROM items giving the JSON parameter's `count` columns as rows: given.c0,
+    given.c1, ... as text, in the parameter's order (NULL for a JSON null), and given.n,
+    each row's position from 1."""
+    elements = ", ".join(f"jsonb_array_elements_text(doc.d -> {position})" for position in range(count))
+    names = ", ".join([*(f"c{position}" for position in range(count)), "n"])
+    # Only positions are interpolated, never a value.
+    return f"(SELECT %s::jsonb AS d) AS doc, ROWS FROM ({elements}) WITH ORDINALITY AS given({names})"  # noqa: S608
 
 
 def _default_of(field: Field) -> Any:
@@ -132,7 +170,7 @@ class RowsInsert:
     defaults: tuple[Any, ...]  # per field: its constant default, or _REQUIRED
     written: tuple[int, ...]  # positions in a row of the columns written
     preps: tuple[Prep, ...]  # per written column
-    sql: str  # PostgreSQL: the whole statement (unnest); SQLite: values_sql
+    sql: str  # PostgreSQL: the whole statement (one JSON parameter); SQLite: values_sql
     values_sql: str  # the statement up to VALUES (one row on PostgreSQL, chunks on SQLite)
     one_row: str  # one row's placeholders
     returns_pk: bool
@@ -166,8 +204,9 @@ def rows_insert(model: type[Model]) -> RowsInsert:
     # Only the model's table, column names and types are interpolated, never a value.
     values_sql = f"INSERT INTO {table} ({columns}) VALUES "  # noqa: S608
     if connection.vendor == "postgresql":
-        arrays = ", ".join(f"%s::{_array_type(fields[position])}" for position in written)
-        sql = f"INSERT INTO {table} ({columns}) SELECT * FROM unnest({arrays}){returning}"  # noqa: S608
+        casts = ", ".join(f"given.c{at}::{_bare_type(fields[position])}" for at, position in enumerate(written))
+        unpacked = _unpacked(len(written))
+        sql = f"INSERT INTO {table} ({columns}) SELECT {casts} FROM {unpacked} ORDER BY given.n{returning}"  # noqa: S608
     else:
         sql = values_sql
     return RowsInsert(
@@ -222,7 +261,7 @@ def rows_insert_write(statement: RowsInsert, rows: Sequence[Sequence[Any]]) -> l
     columns = _prepared_columns(rows, statement.written, statement.preps)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(statement.sql, columns)
+            cursor.execute(statement.sql, [_columns_json(columns)])
             return [pk for (pk,) in cursor.fetchall()] if statement.returns_pk else []
         max_params = connection.features.max_query_params or 999
         per_chunk = max(1, max_params // max(1, len(statement.written)))
@@ -266,7 +305,7 @@ class RowsUpdate:
 
     attnames: tuple[str, ...]  # the fields set, in a row's order; the primary key comes last
     preps: tuple[Prep, ...]  # per value of a row, the primary key's last
-    sql: str  # PostgreSQL: the statement of many rows (unnest); SQLite: one_row_sql
+    sql: str  # PostgreSQL: the statement of many rows (one JSON parameter); SQLite: one_row_sql
     one_row_sql: str  # UPDATE ... SET a = %s, ... WHERE pk = %s
 
 
@@ -282,14 +321,12 @@ def rows_update(model: type[Model], attnames: tuple[str, ...]) -> RowsUpdate:
     # Only the model's table, column names and types are interpolated, never a value.
     one_row_sql = f"UPDATE {table} SET {one_assignments} WHERE {pk_column} = %s"  # noqa: S608
     if connection.vendor == "postgresql":
-        names = [f"v{position}" for position in range(len(fields))]
-        arrays = ", ".join(f"%s::{_array_type(field)}" for field in [*fields, meta.pk])
         assignments = ", ".join(
-            f"{_quote(field.column)} = given.{name}" for field, name in zip(fields, names, strict=True)
+            f"{_quote(field.column)} = given.c{position}::{_bare_type(field)}" for position, field in enumerate(fields)
         )
         sql = (
-            f"UPDATE {table} SET {assignments} FROM unnest({arrays}) AS given({', '.join([*names, 'pk'])})"  # noqa: S608
-            f" WHERE {table}.{pk_column} = given.pk"
+            f"UPDATE {table} SET {assignments} FROM {_unpacked(len(fields) + 1)}"  # noqa: S608
+            f" WHERE {table}.{pk_column} = given.c{len(fields)}::{_bare_type(meta.pk)}"
         )
     else:
         sql = one_row_sql
@@ -315,7 +352,7 @@ def rows_update_write(statement: RowsUpdate, rows: Sequence[Sequence[Any]]) -> N
     columns = _prepared_columns(rows, positions, statement.preps)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(statement.sql, columns)
+            cursor.execute(statement.sql, [_columns_json(columns)])
         else:
             cursor.executemany(statement.sql, list(zip(*columns, strict=True)))
 

@@ -111,7 +111,7 @@ def _written(write, rows, *, one_by_one: bool) -> list:
     return [value for row in rows for value in write([row])]
 
 
-# Many rows (PostgreSQL: the arrays, unnested) and one row at a time (the one-row VALUES
+# Many rows (PostgreSQL: one JSON parameter, unpacked server-side) and one row at a time (the one-row VALUES
 # or UPDATE ... WHERE pk = %s), which the single-file complete writes.
 ONE_BY_ONE = pytest.mark.parametrize("one_by_one", [False, True], ids=["many", "one_by_one"])
 
@@ -184,6 +184,8 @@ def test_events_are_written_as_bulk_create_writes_them_and_their_ids_come_back_i
                     "2001:db8::1",
                 ),
                 (collaborator.pk, "", None, {}, "web", None),
+                # Text JSON escapes (PostgreSQL: the one JSON parameter of many rows).
+                (owner.pk, 'tab\tnew\nline 🙂 {a,"b"} \\u0041', None, {"emoji": "🙂", "n": None}, "api", "0.0.0.0"),
             ]
         )
     ]
@@ -203,7 +205,7 @@ def test_events_are_written_as_bulk_create_writes_them_and_their_ids_come_back_i
     )
 
     assert by_statement == by_orm
-    assert len(written["last"]) == 3 and all(isinstance(pk, int) for pk in written["last"])
+    assert len(written["last"]) == 4 and all(isinstance(pk, int) for pk in written["last"])
     assert [ActivityEvent.objects.get(pk=pk).item_id for pk in written["last"]] == item_ids
 
 

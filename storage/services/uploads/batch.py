@@ -74,7 +74,7 @@ def uploads_start_batch(*, actor: User | None, place: Place, files: list[dict[st
     or deleted since the door read it; nothing recorded, nothing reserved). Two queries
     for the names, then one transaction (the folder's key-share lock, then the Usage
     lock, one UPDATE of it, one INSERT of the sessions: kosha.fixed_writes' statement,
-    which on PostgreSQL binds one array per column; storage/locks.py, "Deferred key
+    one JSON parameter on PostgreSQL; storage/locks.py, "Deferred key
     checks"), then the signing with none open (no store call for single PUTs on S3; one
     per multipart file)."""
     owner, folder = place.owner, place.folder
