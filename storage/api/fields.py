@@ -28,6 +28,7 @@ from storage.models import UploadSession
 from storage.names import MAX_NAME_BYTES, name_clean
 from storage.services.uploads.start import (
     CONTENT_TYPE,
+    MAX_CONTENT_TYPE_CHARS,
     MAX_PARTS,
     SHA256_HEX,
     content_type_clean,
@@ -119,9 +120,11 @@ class ContentTypeField(_CleanedMixin, JsonTextField):
     def __init__(self, **kwargs):
         kwargs.setdefault(
             "help_text",
-            "A MIME type such as text/plain (parameters are dropped). Absent, null or empty: application/octet-stream.",
+            f"A MIME type such as text/plain, at most {MAX_CONTENT_TYPE_CHARS} characters with any parameters"
+            " (which are dropped). Absent, null or empty: application/octet-stream.",
         )
-        super().__init__(max_length=255, allow_blank=True, allow_null=True, required=False, **kwargs)
+        # content_type_clean checks the raw value's length; max_length puts it in the schema.
+        super().__init__(max_length=MAX_CONTENT_TYPE_CHARS, allow_blank=True, allow_null=True, required=False, **kwargs)
 
 
 class Sha256Field(_CleanedMixin, JsonTextField):

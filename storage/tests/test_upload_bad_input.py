@@ -92,6 +92,35 @@ def test_bad_fields_are_refused(local_settings, owner_client, owner, field, valu
     _assert_nothing_changed(owner)
 
 
+def _content_type_max_length(client) -> int:
+    schema = client.get("/api/schema/", HTTP_ACCEPT="application/vnd.oai.openapi+json").json()
+    declared = schema["components"]["schemas"]["UploadStartInputRequest"]["properties"]["content_type"]
+    return declared["oneOf"][0]["maxLength"]
+
+
+def test_a_content_type_longer_than_the_schemas_max_length_is_refused_parameters_and_all(
+    local_settings, owner_client, owner
+):
+    max_length = _content_type_max_length(owner_client)
+    over = "text/plain; " + "x" * 400  # parameters are dropped, but the raw value is what the schema bounds
+
+    response = owner_client.post("/api/v1/uploads/", {**GOOD, "content_type": over}, format="json")
+
+    assert max_length == 255
+    assert response.status_code == 400, response.content
+    assert (response.json()["error"]["code"], response.json()["error"]["field"]) == ("invalid", "content_type")
+    _assert_nothing_changed(owner)
+
+
+def test_a_content_type_of_the_schemas_max_length_is_taken_without_its_parameters(local_settings, owner_client, owner):
+    at_bound = "text/plain; charset=" + "x" * (_content_type_max_length(owner_client) - len("text/plain; charset="))
+
+    response = owner_client.post("/api/v1/uploads/", {**GOOD, "content_type": at_bound}, format="json")
+
+    assert response.status_code == 201, response.content
+    assert UploadSession.objects.get(owner=owner).content_type == "text/plain"
+
+
 def test_zero_byte_files_are_allowed(local_settings, owner_client):
     response = owner_client.post("/api/v1/uploads/", {**GOOD, "size": 0}, format="json")
 

@@ -184,23 +184,32 @@ def test_an_over_long_field_is_that_files_error_as_the_single_start_answers_it(p
         {"name": "n" * 500_000, "size": 5},  # the body's size is the only bound of the text
         {"name": "type.txt", "size": 5, "content_type": "text/" + "p" * 300},
         {"name": "sum.txt", "size": 5, "sha256": "a" * 65},
+        # Parameters are dropped from a MIME type, but the raw value is bounded (255, the
+        # single start's schema maxLength), parameters and all.
+        {"name": "long params.txt", "size": 3, "content_type": "text/plain; " + "x" * 400},
     ]
-    # Parameters are dropped from a MIME type, however long: the single start takes it too.
-    long_parameters = {"name": "params.txt", "size": 3, "content_type": "text/plain; " + "x" * 400}
-    files = [{"name": "good.txt", "size": 5}, *over_long, long_parameters, {"name": "also good.txt", "size": 7}]
+    at_bound = {"name": "params.txt", "size": 3, "content_type": "text/plain; " + "x" * (255 - len("text/plain; "))}
+    files = [{"name": "good.txt", "size": 5}, *over_long, at_bound, {"name": "also good.txt", "size": 7}]
 
     answer = protocol.batch_start(files)
 
     assert answer.status_code == 200, str(answer.json())[:500]
     results = answer.json()["files"]
-    assert [r["status"] for r in results] == [201, 400, 400, 400, 400, 201, 201]
+    assert [r["status"] for r in results] == [201, 400, 400, 400, 400, 400, 201, 201]
     assert all(r["upload"]["url"] for r in results if r["status"] == 201)
-    for sent, result in zip(over_long, results[1:5], strict=True):
+    for sent, result in zip(over_long, results[1:6], strict=True):
         assert result["name"] == sent["name"]
         single = protocol.start(**sent)
         assert single.status_code == 400
         assert result["error"] == single.json()["error"]
-    assert [r["error"]["code"] for r in results[1:5]] == ["invalid_name", "invalid_name", "invalid", "invalid"]
+    assert [r["error"]["code"] for r in results[1:6]] == [
+        "invalid_name",
+        "invalid_name",
+        "invalid",
+        "invalid",
+        "invalid",
+    ]
+    assert results[5]["error"]["field"] == "content_type"
     assert UploadSession.objects.get(owner=owner, name="params.txt").content_type == "text/plain"
     sessions = UploadSession.objects.filter(owner=owner)
     assert sorted(sessions.values_list("name", flat=True)) == ["also good.txt", "good.txt", "params.txt"]

@@ -37,6 +37,9 @@ MAX_PART_BYTES = 5 * 1024 * MiB  # S3's largest part
 SHA256_HEX = re.compile(r"^[0-9a-fA-F]{64}$")
 CONTENT_TYPE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}/[A-Za-z0-9][A-Za-z0-9!#$&^_.+-]{0,126}$")
 DEFAULT_CONTENT_TYPE = "application/octet-stream"
+# The raw value's bound, parameters and all (the API schema's maxLength): parameters are
+# dropped, but a value is refused on what was sent, not on what is kept.
+MAX_CONTENT_TYPE_CHARS = 255
 
 
 @dataclass(frozen=True)
@@ -63,11 +66,17 @@ def upload_size_clean(raw: object) -> int:
 
 def content_type_clean(raw: object) -> str:
     """A MIME type, lowercased, parameters dropped (None or "": application/octet-stream).
-    Raises InvalidInput."""
+    Raises InvalidInput (not a string, more than MAX_CONTENT_TYPE_CHARS characters with
+    its parameters, no type/subtype)."""
     if raw in (None, ""):
         return DEFAULT_CONTENT_TYPE
     if not isinstance(raw, str):
         raise InvalidInput("content_type must be a MIME type such as text/plain.", field="content_type")
+    if len(raw) > MAX_CONTENT_TYPE_CHARS:
+        raise InvalidInput(
+            f"content_type cannot be longer than {MAX_CONTENT_TYPE_CHARS} characters, parameters included.",
+            field="content_type",
+        )
     # Parameters (charset=...) are dropped: the signed header must match byte for byte.
     value = raw.split(";", 1)[0].strip().lower()
     if not CONTENT_TYPE.match(value):
