@@ -95,7 +95,25 @@ class JsonInput(serializers.Serializer):
 
     def to_internal_value(self, data):
         if isinstance(data, dict):
-            unknown = sorted(key for key in data if key not in self.fields)
-            if unknown:
-                raise serializers.ValidationError({key: ["This request has no such field."] for key in unknown})
+            _refuse_unknown(key for key in data if key not in self.fields)
         return super().to_internal_value(data)
+
+
+def _refuse_unknown(keys) -> None:
+    unknown = sorted(keys)
+    if unknown:
+        raise serializers.ValidationError({key: ["This request has no such field."] for key in unknown})
+
+
+def body_refuse_any(request) -> None:
+    """For an operation whose schema declares no request body (`request=None`): a body
+    naming any key is refused as an input refuses an unknown field, so a client that
+    believes it sent something never has it silently ignored. No body, `{}` and `null`
+    pass. Raises ValidationError (400 `invalid`, naming the first key in `field`), or for
+    a body that is not an object (a list, a string, a number) 400 `invalid` too. Reads the
+    body through the API's guarded parser; no lock."""
+    data = request.data
+    if isinstance(data, dict):
+        _refuse_unknown(data)
+    elif data is not None:
+        raise serializers.ValidationError("This request takes no body.")

@@ -22,7 +22,8 @@ from rest_framework.authentication import SessionAuthentication
 from rest_framework.permissions import AllowAny
 
 from kosha.errors import InvalidCursor
-from kosha.schema.raises import raised_by
+from kosha.json_fields import body_refuse_any
+from kosha.schema.raises import calls, raised_by
 
 ERROR_STATUSES = {
     "400": "Bad input: the error names the field (`field`, and `fields` for several).",
@@ -75,7 +76,10 @@ def operation_errors(*, view, method: str, operation: dict[str, Any]) -> dict[st
             reasons.add(reason)
 
     parameters = {parameter["in"] for parameter in operation.get("parameters", [])}
-    if "requestBody" in operation:
+    handler, owner = _handler(view)
+    # An operation without a body that refuses one (kosha.json_fields.body_refuse_any)
+    # reads it through the same guard.
+    if "requestBody" in operation or (handler is not None and calls(handler, body_refuse_any, owner=owner)):
         add(400, "invalid")
         for reason in _BODY_REASONS:
             add(400, "invalid", reason)
@@ -93,7 +97,6 @@ def operation_errors(*, view, method: str, operation: dict[str, Any]) -> dict[st
         add(403, "permission_denied")  # DRF's CSRF refusal
     if view.get_throttles():
         add(429, "throttled")
-    handler, owner = _handler(view)
     if handler is not None:
         for error in raised_by(handler, owner=owner):
             add(error.status, error.code, error.reason)

@@ -36,6 +36,15 @@ def raised_by(handler: Any, *, owner: type | None = None) -> frozenset[type[Doma
     return frozenset(found)
 
 
+def calls(handler: Any, target: Any, *, owner: type | None = None) -> bool:
+    """Whether `handler` itself calls `target` (a call in its own source that resolves to
+    it; the code it calls is not searched)."""
+    function = inspect.unwrap(handler)
+    if not isinstance(function, types.FunctionType):
+        return False
+    return any(callee is target for callee, _ in _callees(function, owner))
+
+
 def _walk(function: Any, owner: type | None, found: set, seen: set) -> None:
     function = inspect.unwrap(function)
     if not isinstance(function, types.FunctionType) or function in seen:

@@ -5,6 +5,7 @@ from rest_framework.response import Response
 from rest_framework.views import APIView
 
 from kosha.errors import NotFound
+from kosha.json_fields import body_refuse_any
 from kosha.pages import page_query, page_response
 from notifications import selectors, services
 from notifications.api.serializers import NotificationOutput, ReadAllOutput, UnreadCountOutput
@@ -28,6 +29,7 @@ class NotificationUnreadView(APIView):
 class NotificationReadView(APIView):
     @extend_schema(request=None, responses=NotificationOutput)
     def post(self, request, pk):
+        body_refuse_any(request)
         parsed = parse_int_id(pk)
         notice = Notification.objects.filter(pk=parsed, user=request.user).first() if parsed else None
         if notice is None:
@@ -40,4 +42,5 @@ class NotificationReadView(APIView):
 class NotificationReadAllView(APIView):
     @extend_schema(request=None, responses=ReadAllOutput)
     def post(self, request):
+        body_refuse_any(request)
         return Response({"marked": services.notifications_mark_read(user=request.user)})

@@ -12,6 +12,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
+from kosha.json_fields import body_refuse_any
 from kosha.pages import DEFAULT_LIMIT, MAX_LIMIT, page_parameters, page_query, page_response, page_schema
 from sharing.access import Need, file_for_actor, folder_for_actor
 from sharing.collections import recent_for_actor, starred_for_actor
@@ -70,6 +71,7 @@ class _StarView(APIView):
 
     @extend_schema(request=None, responses={200: StarOutput, 201: StarOutput})
     def put(self, request, pk):
+        body_refuse_any(request)
         item = self._item(request, pk)
         _, created = star_set(actor=request.user, item=item)
         body = StarOutput({"kind": self.kind, "id": item.pk, "starred": True}).data
@@ -77,6 +79,7 @@ class _StarView(APIView):
 
     @extend_schema(request=None, responses={204: None})
     def delete(self, request, pk):
+        body_refuse_any(request)
         star_clear(actor=request.user, item=self._item(request, pk))
         return Response(status=status.HTTP_204_NO_CONTENT)
 

@@ -7,7 +7,7 @@ from rest_framework import serializers, status
 from rest_framework.response import Response
 from rest_framework.views import APIView
 
-from kosha.json_fields import JsonInput, JsonTextField
+from kosha.json_fields import JsonInput, JsonTextField, body_refuse_any
 from kosha.origin import Origin
 from sharing.access import MAX_SELECTION, Need, archive_for_actor, folder_for_actor, selection_for_actor
 from storage.api.fields import input_clean
@@ -39,6 +39,7 @@ class ArchiveOutput(serializers.ModelSerializer):
 class FolderArchiveView(APIView):
     @extend_schema(request=None, responses={202: ArchiveOutput})
     def post(self, request, pk):
+        body_refuse_any(request)
         folder = folder_for_actor(actor=request.user, folder_id=pk, need=Need.VIEW)
         archive = folder_archive_start(actor=request.user, folder=folder, origin=Origin.of_api(request))
         return Response(ArchiveOutput(archive, context={"request": request}).data, status=status.HTTP_202_ACCEPTED)

@@ -14,6 +14,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from kosha.errors import NotFound
+from kosha.json_fields import body_refuse_any
 from kosha.origin import Origin
 from kosha.pages import DEFAULT_LIMIT, MAX_LIMIT, Page, limit_clean, page_parameters, page_response, page_schema
 from sharing.access import Need, trash_item_for_actor, trashed_item_for_actor
@@ -119,6 +120,7 @@ class TrashViewSet(viewsets.ViewSet):
     )
     @action(detail=True, methods=["post"])
     def restore(self, request, pk=None):
+        body_refuse_any(request)
         picked, root = trashed_item_for_actor(actor=request.user, item_id=pk, need=Need.EDIT)
         if picked is root:
             item = trash_restore(actor=request.user, item=root, origin=Origin.of_api(request))
@@ -182,5 +184,6 @@ class TrashViewSet(viewsets.ViewSet):
     )
     @action(detail=False, methods=["post"])
     def empty(self, request):
+        body_refuse_any(request)
         purged = trash_empty(actor=request.user, origin=Origin.of_api(request))
         return Response({"items": purged.batches, "files": purged.files, "size": purged.size_bytes})

@@ -9,6 +9,7 @@ from rest_framework.decorators import action
 from rest_framework.response import Response
 
 from kosha.integers import column_integer_field
+from kosha.json_fields import body_refuse_any
 from kosha.origin import Origin
 from kosha.pages import DEFAULT_LIMIT, MAX_LIMIT, keyset_page, limit_clean, page_parameters, page_response, page_schema
 from sharing.access import Need, file_for_actor, version_for_actor
@@ -88,6 +89,7 @@ class FileVersionViewSet(viewsets.ViewSet):
     )
     @action(detail=True, methods=["post"])
     def restore(self, request, file_pk=None, pk=None):
+        body_refuse_any(request)
         source = version_for_actor(actor=request.user, file_id=file_pk, version_id=pk, need=Need.EDIT)
         version = file_version_restore(actor=request.user, version=source, origin=Origin.of_api(request))
         body = VersionOutput(version, context={"current_version_id": version.pk}).data
