@@ -59,6 +59,18 @@ def whitespace() -> str:
     return character_class(str.isspace, below=0x3001)
 
 
+@functools.cache
+def text_not_blank_pattern() -> str:
+    """TEXT_PATTERN with at least one character that is not whitespace: a field DRF trims
+    and refuses blank (" " is "" once trimmed, a 400)."""
+    return rf"^[^{NOT_TEXT}]*[^{NOT_TEXT}{whitespace()}][^{NOT_TEXT}]*$"
+
+
+def _may_be_blank(field) -> bool:
+    # DRF's CharField trims by default and refuses the empty string unless allow_blank.
+    return getattr(field, "allow_blank", True) or not getattr(field, "trim_whitespace", False)
+
+
 def one_of_present(*names: str) -> dict:
     """`schema_rules` for "exactly one of these fields, not null"."""
     return {"oneOf": [{"required": [name], "properties": {name: {"type": "string"}}} for name in names]}
@@ -83,7 +95,7 @@ class InputAutoSchema(AutoSchema):
             schema["pattern"] = field.schema_pattern()
         free_text = schema.get("type") == "string" and not {"enum", "format", "pattern"} & set(schema)
         if direction == "request" and free_text:
-            schema["pattern"] = TEXT_PATTERN
+            schema["pattern"] = TEXT_PATTERN if _may_be_blank(field) else text_not_blank_pattern()
         return schema
 
     def _get_request_for_media_type(self, serializer, direction="request"):

@@ -3,6 +3,7 @@ once"): the schema shows each request body's required fields, types and limits, 
 value of the wrong JSON type is a 400 naming the field before any service runs."""
 
 import concurrent.futures
+import re
 
 import pytest
 
@@ -183,3 +184,20 @@ def test_a_partial_or_contextual_input_reaches_its_nested_inputs_as_in_drf():
     assert contextual.is_valid(), contextual.errors
     assert contextual.fields["parts"].child.fields["etag"].context == {"request": "this one"}
     assert CompleteInput().fields["parts"].child.fields["etag"].context == {}
+
+
+@pytest.mark.parametrize("component", ["ApiTokenInput", "AppPasswordInput"])
+@pytest.mark.parametrize("name", [" ", "\u0085", "\t\u3000"])
+def test_a_name_of_whitespace_alone_is_outside_the_schema_as_the_api_refuses_it(
+    api_client, owner, components, component, name
+):
+    """The API trims a label and refuses it blank: the schema's pattern says so, or a
+    client (and the schema fuzzer) takes a whitespace-only name for a valid one."""
+    pattern = re.compile(_body(components, component)["properties"]["name"]["pattern"])
+    api_client.force_authenticate(owner)
+    path = {"ApiTokenInput": "/api/v1/tokens/", "AppPasswordInput": "/api/v1/app-passwords/"}[component]
+
+    assert pattern.search(name) is None
+    assert pattern.search(f"{name}laptop{name}") is not None
+    assert api_client.post(path, {"name": name}, format="json").status_code == 400
+    assert api_client.post(path, {"name": f"{name}laptop"}, format="json").status_code == 201
