@@ -44,5 +44,6 @@ SPECTACULAR_SETTINGS = {
     "POSTPROCESSING_HOOKS": [
         "drf_spectacular.hooks.postprocess_schema_enums",
         "kosha.schema.error_responses_hook",
+        "kosha.schema.empty_query_values_hook",
     ],
 }
