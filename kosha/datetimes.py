@@ -9,7 +9,7 @@ the end of a day says so with a time and its own offset; nothing is guessed.
 from __future__ import annotations
 
 import re
-from datetime import datetime
+from datetime import UTC, datetime
 
 from rest_framework import serializers
 
@@ -22,7 +22,7 @@ EXAMPLE = "2026-12-01T23:59:59+01:00"
 
 
 def datetime_clean(raw: object) -> datetime:
-    """raw (a str) as an aware datetime, or ValueError naming what is wrong: not text, a date
+    """raw (a str) as an aware datetime in UTC, or ValueError naming what is wrong: not text, a date
     alone, no time zone, or an impossible date or time. No I/O."""
     if not isinstance(raw, str):
         raise ValueError(f"Give a date and time with a time zone as text, e.g. {EXAMPLE}.")
@@ -31,14 +31,26 @@ def datetime_clean(raw: object) -> datetime:
     if not _RFC3339.fullmatch(raw):
         raise ValueError(f"Give a date and time with a time zone (RFC 3339), e.g. {EXAMPLE}.")
     try:
-        return datetime.fromisoformat(raw.upper().replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(raw.upper().replace("Z", "+00:00"))
     except ValueError:
         raise ValueError(f"{raw} is not a real date and time.") from None
+    return utc_instant(parsed, raw=raw)
+
+
+def utc_instant(value: datetime, *, raw: object) -> datetime:
+    """An aware datetime as the same instant in UTC. RFC 3339 allows offsets up to ±23:59,
+    PostgreSQL's timestamptz only up to ±15:59 (a larger one was a DataError, a 500), and
+    an instant's own offset means nothing once stored. Raises ValueError (naming `raw`) for
+    an instant that has no UTC date Python can hold (0001-01-01T00:00+01:00). No I/O."""
+    try:
+        return value.astimezone(UTC)
+    except OverflowError:
+        raise ValueError(f"{raw} is out of the range of dates this server can store.") from None
 
 
 class AwareDateTimeField(serializers.DateTimeField):
     """A DRF field for an instant: RFC 3339 with "Z" or an offset, nothing else (no date
-    alone, no zone-less time, no number). The value is an aware datetime in its own zone."""
+    alone, no zone-less time, no number). The value is an aware datetime in UTC."""
 
     def __init__(self, **kwargs):
         kwargs.setdefault(

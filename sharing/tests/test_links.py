@@ -356,3 +356,16 @@ def test_a_small_plan_over_quota_drop_is_refused(s3_drop, owner):
 
     assert response.status_code == 413
     assert usage_of(owner).reserved_bytes == 0
+
+
+def test_an_offset_beyond_postgresqls_is_the_same_instant(world):
+    # RFC 3339 allows offsets to ±23:59, PostgreSQL's timestamptz to ±15:59 (a 500 before).
+    wanted = (timezone.now() + timedelta(days=2)).replace(microsecond=0)
+    text = wanted.astimezone(timezone.get_fixed_timezone(22 * 60 + 52)).isoformat()
+
+    response = api_as(world.owner).post(
+        "/api/v1/share-links/", {"file": str(world.file.pk), "expires_at": text}, format="json"
+    )
+
+    assert response.status_code == 201, response.json()
+    assert ShareLink.objects.get(file=world.file).expires_at == wanted

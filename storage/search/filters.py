@@ -13,6 +13,7 @@ from django.db.models import Q, QuerySet
 from django.utils import timezone
 from django.utils.dateparse import parse_date, parse_datetime
 
+from kosha.datetimes import utc_instant
 from kosha.errors import InvalidInput
 from storage.models import File, Folder
 
@@ -145,8 +146,11 @@ def _clean_datetime(raw, *, field: str, end_of_day: bool = False) -> dt.datetime
     except ValueError as exc:  # well formed but impossible, such as month 13
         raise InvalidInput(message, field=field) from exc
     if timezone.is_naive(parsed):
-        parsed = timezone.make_aware(parsed, dt.UTC)
-    return parsed
+        return timezone.make_aware(parsed, dt.UTC)
+    try:
+        return utc_instant(parsed, raw=raw)
+    except ValueError as exc:
+        raise InvalidInput(str(exc), field=field) from exc
 
 
 def _clean_size(raw, *, field: str) -> int | None:

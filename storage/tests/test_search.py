@@ -363,3 +363,20 @@ def test_a_unicode_query_is_still_served_by_the_trigram_index(owner):
 
     assert "Bitmap Index Scan on storage_file_name_trgm" in plan, plan
     assert "%> 'ärzte'" in plan, plan
+
+
+def test_an_offset_beyond_postgresqls_is_the_same_instant_and_one_out_of_range_is_a_400(owner_client, owner):
+    # RFC 3339 allows offsets to ±23:59, PostgreSQL's timestamptz to ±15:59: such a time
+    # was a DataError (500) on PostgreSQL; it is the same instant in UTC.
+    old = stored_file(owner, "data old.bin", b"x")
+    File.objects.filter(pk=old.pk).update(updated_at=dt.datetime(2020, 5, 1, 12, tzinfo=dt.UTC))
+
+    assert names(search(owner_client, q="data", modified_before="2020-05-02T10:00:00+22:00")) == ["data old.bin"]
+    assert names(search(owner_client, q="data", modified_after="2020-05-02T10:00:01+22:00")) == []
+    assert names(search(owner_client, q="data", modified_before="0621-01-15T18:48:44+22:52")) == []
+
+    for too_early in ("0001-01-01T00:00:00+01:00", "0001-01-01"):
+        answer = owner_client.get("/api/v1/search/", {"q": "data", "modified_after": too_early})
+        assert answer.status_code == (400 if "T" in too_early else 200), answer.json()
+        if answer.status_code == 400:
+            assert answer.json()["error"]["field"] == "modified_after"
