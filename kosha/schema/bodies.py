@@ -17,6 +17,7 @@ from __future__ import annotations
 import functools
 import sys
 from collections.abc import Callable
+from typing import Any
 
 from drf_spectacular.openapi import AutoSchema
 from drf_spectacular.plumbing import force_instance
@@ -109,3 +110,28 @@ class InputAutoSchema(AutoSchema):
         if operation is not None:
             error_responses_add(view=self.view, method=method, path=path, operation=operation)
         return operation
+
+
+_BLANK = {"type": "string", "maxLength": 0}
+
+
+def _blank_alternatives(node: Any) -> None:
+    if isinstance(node, dict):
+        one_of = node.get("oneOf")
+        if isinstance(one_of, list) and len(one_of) == 2 and one_of[1] == _BLANK:
+            node["anyOf"] = node.pop("oneOf")
+        for value in node.values():
+            _blank_alternatives(value)
+    elif isinstance(node, list):
+        for value in node:
+            _blank_alternatives(value)
+
+
+def blank_alternatives_hook(result: dict[str, Any], generator, request, public) -> dict[str, Any]:
+    """drf-spectacular POSTPROCESSING_HOOKS entry: a text field that may be blank is `anyOf`
+    its rule or "" (drf-spectacular writes `oneOf`), because its rule may allow "" too (a
+    pattern such as `^[^\\x00]*$`, or sha256's `^(?:[0-9a-f]{64})?$`): under `oneOf` an empty
+    value then matched both and was schema-invalid, though the API takes it (JSON Schema
+    2020-12 §10.2.1.3: oneOf is valid when exactly one subschema is)."""
+    _blank_alternatives(result.get("components", {}).get("schemas", {}))
+    return result

@@ -45,5 +45,6 @@ SPECTACULAR_SETTINGS = {
         "drf_spectacular.hooks.postprocess_schema_enums",
         "kosha.schema.error_responses_hook",
         "kosha.schema.empty_query_values_hook",
+        "kosha.schema.blank_alternatives_hook",
     ],
 }
