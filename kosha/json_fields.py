@@ -12,11 +12,15 @@ _drf_fields = serializers.Serializer.__dict__["fields"].func
 
 
 class JsonTextField(serializers.CharField):
-    """A JSON string, never a number or a boolean made into text."""
+    """A JSON string, never a number or a boolean made into text. `max_length` bounds the
+    text as sent, as the schema's maxLength says: DRF measures it after trimming, so a
+    name padded past the limit with spaces was taken though the schema refused it."""
 
     def to_internal_value(self, data):
         if not isinstance(data, str):
             self.fail("invalid")
+        if self.max_length is not None and len(data) > self.max_length:
+            self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
 
 

@@ -83,3 +83,18 @@ def test_a_blank_text_is_schema_valid_where_the_api_takes_it(client_and_schema):
     assert {"type": "string", "maxLength": 0} in upload["anyOf"]
     started = client.post("/api/v1/uploads/", {"name": "a.txt", "size": 1, "sha256": ""}, format="json")
     assert started.status_code == 201, started.json()
+
+
+def test_a_text_longer_than_its_maxlength_as_sent_is_refused_even_if_trimming_shortens_it(client_and_schema):
+    # The schema's maxLength counts the text as sent; DRF counted it after trimming, so a
+    # token name of 100 characters plus a leading form feed was taken (the fuzz test).
+    client, schema = client_and_schema
+    limit = schema["components"]["schemas"]["ApiTokenInputRequest"]["properties"]["name"]["maxLength"]
+
+    padded = client.post("/api/v1/tokens/", {"name": "\f" + "n" * limit}, format="json")
+    exact = client.post("/api/v1/tokens/", {"name": " " + "n" * (limit - 1)}, format="json")
+
+    assert padded.status_code == 400, padded.json()
+    assert padded.json()["error"]["field"] == "name"
+    assert exact.status_code == 201, exact.json()
+    assert exact.json()["name"] == "n" * (limit - 1)
