@@ -40,6 +40,7 @@ ACCESS_KEY = "kosha-test"
 SECRET_KEY = "kosha-test-secret"
 REGION = "us-east-1"
 START_TIMEOUT_SECONDS = 60
+START_ATTEMPTS = 3  # a port taken between choosing it and weed binding it (SeaweedFS.start)
 
 
 def weed_binary() -> Path:
@@ -77,6 +78,11 @@ class SeaweedFS:
     def __init__(self, root: Path, *, volume_size_limit_mb: int = 64) -> None:
         self.root = root
         self.volume_size_limit_mb = volume_size_limit_mb
+        self._choose_ports()
+        self.process: subprocess.Popen | None = None
+        self.log_path = root / "weed.log"
+
+    def _choose_ports(self) -> None:
         self.ports = {
             name: free_port()
             for name in (
@@ -91,8 +97,6 @@ class SeaweedFS:
             )
         }
         self.endpoint = f"http://127.0.0.1:{self.ports['s3.port']}"
-        self.process: subprocess.Popen | None = None
-        self.log_path = root / "weed.log"
 
     def command(self) -> list[str]:
         data = self.root / "data"
@@ -136,11 +140,23 @@ class SeaweedFS:
         return [str(weed_binary()), "server", *(f"-{name}={value}" for name, value in flags.items())]
 
     def start(self) -> None:
-        with open(self.log_path, "wb") as log:
-            self.process = subprocess.Popen(
-                self.command(), cwd=self.root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
-            )
-        self._wait_until_ready()
+        """Start it and wait until it serves. A port found free can be taken before weed
+        binds it (by any connection's source port, even weed's own components connecting
+        to the filer before it listens: CI saw "bind: address already in use" once): then
+        it starts again on new ports, up to START_ATTEMPTS times. Raises RuntimeError."""
+        for attempt in range(1, START_ATTEMPTS + 1):
+            with open(self.log_path, "wb") as log:
+                self.process = subprocess.Popen(
+                    self.command(), cwd=self.root, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+                )
+            try:
+                self._wait_until_ready()
+                return
+            except RuntimeError:
+                if attempt == START_ATTEMPTS or b"address already in use" not in self.log_path.read_bytes():
+                    raise
+            self.stop()
+            self._choose_ports()
 
     def _wait_until_ready(self) -> None:
         # Ready when the gateway can make and drop a bucket: that needs master, volume
