@@ -36,7 +36,6 @@ import json
 import os
 import statistics
 import subprocess
-import sys
 import tempfile
 import time
 from pathlib import Path
@@ -46,16 +45,17 @@ import requests
 
 from bench.stack import (
     BUCKET,
-    ROOT,
     app_env,
     cpu_delta,
     cpu_seconds,
     free_port,
     gunicorn_start,
+    manage,
     moto_start,
     processes_stop,
     proxy_post,
     s3_client,
+    users_create,
     wait_for,
 )
 
@@ -72,19 +72,11 @@ CONNECTIONS = 8
 LISTING_ITEMS = 50
 PARTS = os.environ.get("BENCH_PARTS", "reads,upload_cpu,parallel").split(",")
 
-BOOTSTRAP = f"""
+# The listing's folder of bench0's LISTING_ITEMS files, run by `manage.py shell`.
+LISTING = f"""
 import uuid
-from accounts.models import ApiToken, User
-from accounts.tokens import token_generate
-from plans.models import Plan
-from plans.services import usage_set_plan
+from accounts.models import User
 from storage.models import File, FileVersion, Folder
-for number in range({USERS}):
-    user = User.objects.create_user(email=f"bench{{number}}@example.com", password="bench-password-123")
-    usage_set_plan(user=user, plan=Plan.objects.get(code="max"))
-    key, prefix, secret_hash = token_generate()
-    ApiToken.objects.create(user=user, name="bench", prefix=prefix, secret_hash=secret_hash)
-    print("token", key)
 owner = User.objects.get(email="bench0@example.com")
 folder = Folder.objects.create(owner=owner, name="listing")
 for number in range({LISTING_ITEMS}):
@@ -139,13 +131,10 @@ class Server:
         if DB == "postgres":
             self._pg(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
             self._pg(f"CREATE DATABASE {PG_NAME}")
-        manage = [sys.executable, str(ROOT / "manage.py")]
-        subprocess.run([*manage, "migrate", "--noinput", "-v", "0"], env=self.env, check=True, cwd=ROOT)
-        out = subprocess.run(
-            [*manage, "shell", "-c", BOOTSTRAP], env=self.env, check=True, cwd=ROOT, capture_output=True, text=True
-        ).stdout.split("\n")
-        self.tokens = [line.split()[1] for line in out if line.startswith("token ")]
-        self.listing_folder = next(line.split()[1] for line in out if line.startswith("folder "))
+        manage("migrate", "--noinput", "-v", "0", env=self.env)
+        self.tokens = users_create(emails=[f"bench{number}@example.com" for number in range(USERS)], env=self.env)
+        out = manage("shell", "-c", LISTING, env=self.env)  # shell prints a line of its own first
+        self.listing_folder = next(line.split()[1] for line in out.splitlines() if line.startswith("folder "))
         # As scripts/run-embedded starts it (`make run`).
         self.app = gunicorn_start(port=self.app_port, workers=2, threads=4, env=self.env)
         self.processes.append(self.app)

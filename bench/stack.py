@@ -117,6 +117,28 @@ def manage(*args: str, env: dict[str, str]) -> str:
     return subprocess.run(command, env=env, check=True, cwd=ROOT, capture_output=True, text=True).stdout
 
 
+# Run by `manage.py shell` in the app's environment: one user a line of emails.
+_USERS_CREATE = """
+from accounts.models import ApiToken, User
+from accounts.tokens import token_generate
+from plans.models import Plan
+from plans.services import usage_set_plan
+for email in {emails!r}:
+    user = User.objects.create_user(email=email, password="bench-password-123")
+    usage_set_plan(user=user, plan=Plan.objects.get(code="max"))
+    key, prefix, secret_hash = token_generate()
+    ApiToken.objects.create(user=user, name="bench", prefix=prefix, secret_hash=secret_hash)
+    print("token", key)
+"""
+
+
+def users_create(*, emails: list[str], env: dict[str, str]) -> list[str]:
+    """Create a user of each email on the max plan, each with one API token, in the app's
+    database (`manage.py shell` in `env`, after migrate); their tokens, in order."""
+    out = manage("shell", "-c", _USERS_CREATE.format(emails=list(emails)), env=env)
+    return [line.split()[1] for line in out.splitlines() if line.startswith("token ")]
+
+
 def gunicorn_start(*, port: int, workers: int, threads: int, env: dict[str, str]) -> subprocess.Popen:
     """Kosha under gunicorn on `port`, with `workers` processes of `threads` threads.
     The caller waits for the URL it needs first."""

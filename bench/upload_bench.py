@@ -34,6 +34,7 @@ from bench.stack import (
     moto_start,
     processes_stop,
     s3_client,
+    users_create,
     wait_for,
 )
 
@@ -82,7 +83,7 @@ class Bench:
         self.store_start()
         self.s3.create_bucket(Bucket=self.bucket)
         manage("migrate", "--noinput", "-v", "0", env=self.env)
-        self.token = manage("shell", "-c", BOOTSTRAP, env=self.env).strip().splitlines()[-1]
+        (self.token,) = users_create(emails=["bench@example.com"], env=self.env)
         self.app = gunicorn_start(port=self.app_port, workers=1, threads=8, env=self.env)
         self.processes.append(self.app)
         wait_for(f"{self.app_url}/healthz")  # the schema takes seconds to build on a loaded machine
@@ -232,20 +233,6 @@ class Bench:
                 cpu_median["protocol"] / (0.01 * cpu_median["proxy"] / gib), 2
             ),
         }
-
-
-BOOTSTRAP = """
-from accounts.models import User
-from accounts.tokens import token_generate
-from accounts.models import ApiToken
-from plans.models import Plan
-from plans.services import usage_set_plan
-user = User.objects.create_user(email="bench@example.com", password="bench-password-123")
-usage_set_plan(user=user, plan=Plan.objects.get(code="max"))
-key, prefix, secret_hash = token_generate()
-ApiToken.objects.create(user=user, name="bench", prefix=prefix, secret_hash=secret_hash)
-print(key)
-"""
 
 
 def main() -> None:

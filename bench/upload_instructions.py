@@ -77,17 +77,6 @@ SECTIONS = [section for section in os.environ.get("BENCH_SECTIONS", "").split(",
 SMALL_BYTES = 64 * 1024
 WARM_UP = 3
 
-BOOTSTRAP = """
-from accounts.models import ApiToken, User
-from accounts.tokens import token_generate
-from plans.models import Plan
-from plans.services import usage_set_plan
-user = User.objects.create_user(email="bench@example.com", password="bench-password-123")
-usage_set_plan(user=user, plan=Plan.objects.get(code="max"))
-key, prefix, secret_hash = token_generate()
-ApiToken.objects.create(user=user, name="bench", prefix=prefix, secret_hash=secret_hash)
-print("token", key)
-"""
 
 SHIM = r"""
 #include <valgrind/callgrind.h>
@@ -389,7 +378,17 @@ def _report(totals: dict[str, int]) -> dict:
 def main() -> None:
     import psycopg
 
-    from bench.stack import BUCKET, ROOT, app_env, free_port, manage, moto_start, processes_stop, s3_client
+    from bench.stack import (
+        BUCKET,
+        ROOT,
+        app_env,
+        free_port,
+        manage,
+        moto_start,
+        processes_stop,
+        s3_client,
+        users_create,
+    )
 
     def pg(sql: str) -> None:
         with psycopg.connect(f"{PG_URL}/postgres", autocommit=True) as conn:
@@ -425,8 +424,7 @@ def main() -> None:
             pg(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
             pg(f"CREATE DATABASE {PG_NAME}")
             manage("migrate", "--noinput", "-v", "0", env=env)
-            out = manage("shell", "-c", BOOTSTRAP, env=env)
-            env["BENCH_TOKEN"] = next(line.split()[1] for line in out.splitlines() if line.startswith("token "))
+            (env["BENCH_TOKEN"],) = users_create(emails=["bench@example.com"], env=env)
             command = [sys.executable, "-m", "bench.upload_instructions", "--inner"]
             if PROFILE:
                 subprocess.run(command, env=env, cwd=ROOT, check=True)
