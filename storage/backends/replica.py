@@ -326,7 +326,10 @@ class ReplicatingBackend(StorageBackend):
             return False
         if same_object(source, self.replica.head(key=key)):
             return True
-        stream = self._on_primary(lambda: self.primary.open(key=key))
+        try:
+            stream = self._on_primary(lambda: self.primary.open(key=key))
+        except FileNotFoundError:
+            return False  # deleted since the HEAD (its version pruned or purged meanwhile)
         try:
             self.replica.put_bytes(key=key, data=stream, content_type=source.content_type)
         finally:

@@ -306,12 +306,18 @@ def _entries(
     return entries, directories
 
 
-def _fail(archive: FolderArchive, message: str) -> FolderArchive:
+def _fail(archive: FolderArchive, message: str) -> FolderArchive | None:
     FolderArchive.objects.filter(pk=archive.pk, status=FolderArchive.Status.PENDING).update(
         status=FolderArchive.Status.FAILED, error=message[:255], finished_at=timezone.now()
     )
-    archive.refresh_from_db()
-    return archive
+    return _reread(archive)
+
+
+def _reread(archive: FolderArchive) -> FolderArchive | None:
+    """The archive as it is now, or None when its row went while it was built (its folder
+    purged, its owner deleted: the rows cascade); a zip stored meanwhile is then an
+    orphan, which the orphan sweep removes."""
+    return FolderArchive.objects.select_related("folder", "owner").filter(pk=archive.pk).first()
 
 
 def _zip_time(moment: datetime) -> tuple[int, int, int, int, int, int]:
@@ -342,7 +348,8 @@ def folder_archive_build(*, archive_id: uuid.UUID | str) -> FolderArchive | None
     """Build a pending archive: zip the folder's live subtree, store it, mark it ready.
     Marks it failed (with a message) when the folder is gone, holds more than the owner's
     plan allows in one file, or a blob cannot be read. Safe to run twice: a finished
-    archive is left alone. Store writes happen with no transaction open."""
+    archive is left alone. Returns None when the archive is gone, before or while it is
+    built (its folder purged). Store writes happen with no transaction open."""
     archive = FolderArchive.objects.select_related("folder", "owner").filter(pk=archive_id).first()
     if archive is None or archive.status != FolderArchive.Status.PENDING:
         return archive
@@ -385,6 +392,5 @@ def folder_archive_build(*, archive_id: uuid.UUID | str) -> FolderArchive | None
     )
     if not updated:
         # Finished by a concurrent run meanwhile; our object has the same key and content.
-        logger.info("Archive %s was finished by another run", archive.pk)
-    archive.refresh_from_db()
-    return archive
+        logger.info("Archive %s was finished by another run, or its row went", archive.pk)
+    return _reread(archive)

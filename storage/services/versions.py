@@ -177,15 +177,19 @@ def file_version_delete(*, actor: User | None, version: FileVersion, origin: Ori
 def file_versions_prune(*, file_id: uuid.UUID) -> int:
     """Keep the newest `versions_kept` (from the owner's plan) versions of a file and
     delete the rest: rows and usage credit in one transaction, blobs after commit. The
-    current version is always kept. Safe to run twice. Returns how many were deleted.
-    Locks the owner's space (shared: completes adding versions run alongside, the file's
-    row orders them), the File, then Usage."""
+    current version is always kept. Safe to run twice. Returns how many were deleted: 0
+    for a file deleted forever (purged) before or while it runs, which has no versions
+    left to prune. Locks the owner's space (shared: completes adding versions run
+    alongside, the file's row orders them), the File, then Usage."""
     owner_id = File.objects.filter(pk=file_id).values_list("owner_id", flat=True).first()
     if owner_id is None:
         return 0
     with transaction.atomic():
         space_lock(owner_ids=[owner_id], shared=True)  # first, in the order of storage/locks.py
-        locked = file_lock(file_id=file_id)
+        try:
+            locked = file_lock(file_id=file_id)
+        except NotFound:
+            return 0  # purged since the read above (its versions went with it)
         # Read, not locked: a plan changed meanwhile is applied by the next prune.
         kept = Usage.objects.filter(user_id=owner_id).values_list("plan__versions_kept", flat=True).get()
         doomed = [
@@ -236,7 +240,10 @@ def version_sha1_compute(*, version_id: uuid.UUID | str) -> FileVersion | None:
     if backend.head(key=version.key) is None:
         return None
     digest = hashlib.sha1(usedforsecurity=False)
-    stream = backend.open(key=version.key)
+    try:
+        stream = backend.open(key=version.key)
+    except FileNotFoundError:
+        return None  # deleted since the HEAD (the version pruned or purged meanwhile)
     try:
         while chunk := stream.read(SHA1_READ_BYTES):
             digest.update(chunk)
