@@ -79,3 +79,39 @@ def test_a_busy_store_while_listing_parts_is_a_503_to_retry_later(faulty_store, 
     assert response.json()["error"]["reason"] == "store_busy"
     assert again.status_code == 200
     assert again.json()["parts"] == []
+
+
+class SignerBug(Exception):
+    """An error no service translates (a bug in a signer, the database failing): the
+    request fails as a 500, but its sessions must not keep their reservations."""
+
+
+def test_an_unexpected_error_signing_a_start_ends_its_session_and_keeps_no_reservation(
+    faulty_store, owner, owner_client
+):
+    faulty_store.fail("presign_put", lambda: SignerBug("unexpected"))
+
+    with pytest.raises(SignerBug):
+        owner_client.post("/api/v1/uploads/", {"name": "a.txt", "size": 5}, format="json")
+
+    assert UploadSession.objects.get(owner=owner).status == UploadSession.Status.FAILED
+    assert usage_of(owner).reserved_bytes == 0
+    assert_usage_consistent(owner)
+
+
+def test_an_unexpected_error_signing_a_batch_ends_every_session_of_it_and_keeps_no_reservation(
+    faulty_store, owner, owner_client, small_multipart
+):
+    # The first file is signed; starting the second (multipart) fails: the client gets
+    # neither, so neither may hold its reservation until it expires.
+    files = [{"name": "small.txt", "size": 5}, {"name": "big.bin", "size": 6 * 1024 * 1024}]
+    faulty_store.fail("multipart_start", lambda: SignerBug("unexpected"))
+
+    with pytest.raises(SignerBug):
+        owner_client.post("/api/v1/uploads/batch/", {"files": files}, format="json")
+
+    statuses = set(UploadSession.objects.filter(owner=owner).values_list("status", flat=True))
+    assert statuses == {UploadSession.Status.FAILED}
+    assert UploadSession.objects.filter(owner=owner).count() == 2
+    assert usage_of(owner).reserved_bytes == 0
+    assert_usage_consistent(owner)

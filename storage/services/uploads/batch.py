@@ -76,7 +76,8 @@ def uploads_start_batch(*, actor: User | None, place: Place, files: list[dict[st
     lock, one UPDATE of it, one INSERT of the sessions: kosha.fixed_writes' statement,
     one JSON parameter on PostgreSQL; storage/locks.py, "Deferred key
     checks"), then the signing with none open (no store call for single PUTs on S3; one
-    per multipart file)."""
+    per multipart file). Any other error while signing fails the batch: its sessions
+    end (failed) and give their reservations back before it is raised."""
     owner, folder = place.owner, place.folder
     results: list[StartResult | None] = [None] * len(files)
     cleaned: dict[int, StartRequest] = {}
@@ -122,11 +123,20 @@ def uploads_start_batch(*, actor: User | None, place: Place, files: list[dict[st
         sessions = [(index, session_of_row(row, actor=actor, place=place)) for index, row in rows]
     UPLOADS_STARTED.inc(len(sessions))
 
-    for index, upload in sessions:
-        try:
-            results[index] = session_sign(upload)
-        except DomainError as exc:
-            results[index] = exc
+    try:
+        for index, upload in sessions:
+            try:
+                results[index] = session_sign(upload)
+            except DomainError as exc:
+                results[index] = exc
+    except Exception:
+        # An error no file answers for (a bug, the database) fails the whole request, so
+        # no URL reaches the client: every session of the batch ends now and gives its
+        # reservation back, rather than holding it until it expires (session_sign ended
+        # the one that raised; an ended session is left as it is).
+        for _, upload in sessions:
+            session_abandon(session=upload, status=UploadSession.Status.FAILED)
+        raise
     return [result for result in results if result is not None]
 
 

@@ -208,8 +208,8 @@ _SESSION_FOLDER = UploadSession._meta.get_field("folder")
 def session_sign(upload: UploadSession) -> UploadStart:
     """Sign the PUT of a saved single session (no store call for S3: signing is local),
     or start its multipart upload in the store and save the store's upload id. Call with
-    no transaction open. Raises StoreUnavailable, after ending the session and giving
-    its reservation back."""
+    no transaction open. Raises StoreUnavailable, after ending the session (failed) and
+    giving its reservation back; any other error is raised as it is, after the same."""
     backend = get_backend()
     try:
         if upload.strategy == UploadSession.Strategy.SINGLE:
@@ -222,10 +222,16 @@ def session_sign(upload: UploadSession) -> UploadStart:
             )
             return UploadStart(upload=upload, put=put)
         upload_id = backend.multipart_start(key=upload.key, content_type=upload.content_type)
+        UploadSession.objects.filter(pk=upload.pk).update(multipart_upload_id=upload_id)
     except BackendError as exc:
         session_abandon(session=upload, status=UploadSession.Status.FAILED)
         raise StoreUnavailable() from exc
-    UploadSession.objects.filter(pk=upload.pk).update(multipart_upload_id=upload_id)
+    except Exception:
+        # Not the store refusing (a bug, the database): the request fails, and its
+        # session must not hold its reservation until it expires. A multipart upload
+        # started without its id saved is aborted by the bucket's lifecycle rule.
+        session_abandon(session=upload, status=UploadSession.Status.FAILED)
+        raise
     upload.multipart_upload_id = upload_id
     return UploadStart(upload=upload, put=None)
 
