@@ -21,7 +21,7 @@ gets none: the token in the page's URL is the whole secret of a link, and a Refe
 copy it into every request the page makes (scripts, styles, the store's downloads) and
 into the logs of whatever receives them.
 Chromium then sends `Origin: null` with a form's POST there: kosha/csrf.py accepts that
-under /s/ only, the CSRF token still required.
+under /s/ only, from the same origin (Sec-Fetch-Site), the CSRF token still required.
 
 Permissions-Policy (W3C Permissions Policy; the feature list of the HTML and device APIs)
 turns off the powerful features Kosha never uses, for the app and anything it frames.

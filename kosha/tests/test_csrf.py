@@ -1,6 +1,6 @@
 """The CSRF middleware's one allowance (kosha/csrf.py): a null Origin under /s/, where the
-pages send no Referer; the token is still required there, and a null Origin elsewhere is
-refused as Django refuses it."""
+pages send no Referer, from the same origin by Fetch Metadata; the token is still required
+there, and a null Origin elsewhere or from another site is refused as Django refuses it."""
 
 import pytest
 from django.test import Client
@@ -23,12 +23,17 @@ def locked_link(local_settings, owner):
     return factories.link(owner, file, "locked")[1]
 
 
-def test_a_null_origin_with_the_token_unlocks_a_link(locked_link):
+@pytest.mark.parametrize("secure", [False, True])
+def test_a_null_origin_with_the_token_unlocks_a_link(locked_link, secure):
     client = Client(enforce_csrf_checks=True)
     token = _token(client, f"/s/{locked_link}")
 
     response = client.post(
-        f"/s/{locked_link}", {"password": factories.LINK_PASSWORD, "csrfmiddlewaretoken": token}, HTTP_ORIGIN="null"
+        f"/s/{locked_link}",
+        {"password": factories.LINK_PASSWORD, "csrfmiddlewaretoken": token},
+        HTTP_ORIGIN="null",
+        HTTP_SEC_FETCH_SITE="same-origin",
+        secure=secure,
     )
 
     assert response.status_code == 302
@@ -39,7 +44,33 @@ def test_a_null_origin_without_the_token_is_refused_on_a_link(locked_link):
     client = Client(enforce_csrf_checks=True)
     _token(client, f"/s/{locked_link}")
 
-    response = client.post(f"/s/{locked_link}", {"password": factories.LINK_PASSWORD}, HTTP_ORIGIN="null")
+    response = client.post(
+        f"/s/{locked_link}",
+        {"password": factories.LINK_PASSWORD},
+        HTTP_ORIGIN="null",
+        HTTP_SEC_FETCH_SITE="same-origin",
+    )
+
+    assert response.status_code == 403
+    assert UNLOCKED_SESSION_KEY not in client.session
+
+
+@pytest.mark.parametrize("fetch_site", ["cross-site", "same-site", "none", None])
+def test_a_null_origin_from_elsewhere_is_refused_on_a_link_even_with_the_token(locked_link, fetch_site):
+    # A sandboxed frame, a data: document or a no-referrer page on a sibling host also send
+    # Origin: null; a sibling host (or a man in the middle of plain HTTP) can write the CSRF
+    # cookie, so the token it posts proves nothing. Without Fetch Metadata nothing says the
+    # request came from the link page.
+    client = Client(enforce_csrf_checks=True)
+    token = _token(client, f"/s/{locked_link}")
+    headers = {} if fetch_site is None else {"HTTP_SEC_FETCH_SITE": fetch_site}
+
+    response = client.post(
+        f"/s/{locked_link}",
+        {"password": factories.LINK_PASSWORD, "csrfmiddlewaretoken": token},
+        HTTP_ORIGIN="null",
+        **headers,
+    )
 
     assert response.status_code == 403
     assert UNLOCKED_SESSION_KEY not in client.session
@@ -56,6 +87,7 @@ def test_a_null_origin_is_refused_outside_the_link_pages_even_with_the_token(own
         content_type="application/json",
         HTTP_X_CSRFTOKEN=token,
         HTTP_ORIGIN="null",
+        HTTP_SEC_FETCH_SITE="same-origin",
     )
 
     assert response.status_code == 403
