@@ -22,7 +22,7 @@ from django.db.models import F
 from django.template.loader import render_to_string
 from django.utils import timezone
 
-from kosha.task_broker import task_enqueue
+from kosha.task_broker import task_enqueue_after_commit
 from notifications.models import Kind, Notification, Preference
 
 if TYPE_CHECKING:
@@ -34,7 +34,7 @@ logger = logging.getLogger(__name__)
 
 
 def _mail_on_commit(notification_id: int) -> None:
-    transaction.on_commit(lambda: task_enqueue("notifications.tasks.notification_mail_task", notification_id))
+    task_enqueue_after_commit("notifications.tasks.notification_mail_task", notification_id)
 
 
 def notify(

@@ -27,7 +27,7 @@ from django.utils import timezone
 from activity.models import ActivityEvent
 from kosha.errors import AlreadyShared, Gone, NotFound
 from kosha.origin import Origin
-from kosha.task_broker import task_enqueue
+from kosha.task_broker import task_enqueue_after_commit
 from sharing.link_tokens import TOKEN_LENGTH, token_new, token_open, token_seal, token_sha256
 from sharing.models import Invitation, Share, item_fields
 from storage.audit import item_event_record
@@ -75,7 +75,7 @@ def invitation_create(*, actor: User, item: File | Folder, email: str, role: str
                 detail={"with": email, "role": role},
             )
             invitation_id = str(invitation.pk)
-            transaction.on_commit(lambda: task_enqueue("sharing.tasks.invitation_mail_task", invitation_id))
+            task_enqueue_after_commit("sharing.tasks.invitation_mail_task", invitation_id)
     except IntegrityError:
         raise AlreadyShared() from None
     return invitation

@@ -12,19 +12,19 @@ that case, so it is a fallback, and logged as such.
 import logging
 
 from django.conf import settings
-from django.db import transaction
 from django.db.models.signals import pre_delete
 from django.dispatch import receiver
 
 from accounts.signals import account_deletion_requested
-from kosha.task_broker import task_enqueue
+from kosha.task_broker import task_enqueue_after_commit, task_enqueue_logged
 
 logger = logging.getLogger(__name__)
 
 
 @receiver(account_deletion_requested, dispatch_uid="storage_purge_deleted_account")
 def purge_deleted_account(sender, user_id, source, **kwargs):
-    task_enqueue("storage.tasks.account_purge_task", str(user_id))
+    # After commit (accounts.services); with the broker down, account_purge_sweep_task purges it.
+    task_enqueue_logged("storage.tasks.account_purge_task", str(user_id))
 
 
 @receiver(pre_delete, sender=settings.AUTH_USER_MODEL, dispatch_uid="accounts_objects_of_deleted_user")
@@ -33,4 +33,4 @@ def objects_of_deleted_user(sender, instance, **kwargs):
         return  # the purge flow: the prefix is already empty
     logger.warning("User %s deleted outside the purge flow; deleting its objects after commit", instance.pk)
     user_id = str(instance.pk)
-    transaction.on_commit(lambda: task_enqueue("storage.tasks.account_objects_delete_task", user_id))
+    task_enqueue_after_commit("storage.tasks.account_objects_delete_task", user_id)

@@ -18,7 +18,7 @@ pytestmark = pytest.mark.django_db(transaction=True)
 @pytest.fixture
 def queued(monkeypatch):
     calls = []
-    monkeypatch.setattr(recording, "task_enqueue", lambda name, *args, **kwargs: calls.append((name, *args)))
+    monkeypatch.setattr(recording, "task_enqueue_logged", lambda name, *args, **kwargs: calls.append((name, *args)))
     return calls
 
 

@@ -35,7 +35,7 @@ from activity.models import ActivityEvent
 from kosha.errors import Gone, RateLimited
 from kosha.origin import Origin
 from kosha.sizes import size_text
-from kosha.task_broker import task_enqueue
+from kosha.task_broker import task_enqueue_after_commit
 from plans.selectors import usage_get_for_user
 from storage import keys
 from storage.audit import item_events_record_many
@@ -192,7 +192,8 @@ def _archive_start(
         archive = FolderArchive.objects.create(
             owner_id=owner_id, folder=folder, selection=selection or {}, expires_at=now + ARCHIVE_LIFETIME
         )
-        transaction.on_commit(lambda: task_enqueue("storage.tasks.folder_archive_task", str(archive.pk)))
+        # A broker down then leaves it pending: asked again after REUSE_PENDING_FOR, it starts anew.
+        task_enqueue_after_commit("storage.tasks.folder_archive_task", str(archive.pk))
     return archive
 
 

@@ -29,7 +29,7 @@ from kosha.errors import AccountDeleting, FolderTrashed, NameTaken, NameTakenByF
 from kosha.fixed_writes import row_insert_unless_taken, rows_insert, rows_insert_write, rows_update, rows_update_write
 from kosha.metrics import UPLOADS_COMPLETED
 from kosha.origin import Origin
-from kosha.task_broker import task_enqueue
+from kosha.task_broker import task_enqueue_logged
 from plans.services import quota_commit_last, quota_release
 from storage.audit import item_event_record
 from storage.backends import BackendError, get_backend
@@ -322,7 +322,10 @@ def after_version_recorded(
     more than the plan keeps, thumbnail images, copy to the replica if there is one, and
     (needs_sha1) compute the SHA-1 WebDAV sync clients compare (`oc:checksums`).
     Enqueues only what is needed, so a plain
-    upload costs the web process no task at all."""
+    upload costs the web process no task at all. Call after commit: a broker that fails
+    then is logged and raises nothing (kosha.task_broker), since the version is recorded;
+    the replica's backlog task still copies it, the next version's prune prunes this
+    file's too."""
     if file_id is None or content_type is None:
         found = FileVersion.objects.filter(pk=version_id).values_list("file_id", "content_type").first()
         if found is None:
@@ -330,11 +333,11 @@ def after_version_recorded(
         file_id, content_type = found
     replication_enqueue(version_id)
     if needs_prune:
-        task_enqueue("storage.tasks.file_versions_prune_task", file_id)
+        task_enqueue_logged("storage.tasks.file_versions_prune_task", file_id)
     if content_type in THUMBNAIL_CONTENT_TYPES:
-        task_enqueue("storage.tasks.version_thumbnail_task", str(version_id))
+        task_enqueue_logged("storage.tasks.version_thumbnail_task", str(version_id))
     if needs_sha1:
-        task_enqueue("storage.tasks.version_sha1_task", str(version_id))
+        task_enqueue_logged("storage.tasks.version_sha1_task", str(version_id))
 
 
 # Versions per versions_sha1_task: a batch of the browser's (at most 100 files) is one task.
@@ -347,7 +350,7 @@ def versions_sha1_enqueue(version_ids: list[uuid.UUID]) -> None:
     after commit. Locks nothing."""
     ids = [str(version_id) for version_id in version_ids]
     for first in range(0, len(ids), SHA1_TASK_VERSIONS):
-        task_enqueue("storage.tasks.versions_sha1_task", ids[first : first + SHA1_TASK_VERSIONS])
+        task_enqueue_logged("storage.tasks.versions_sha1_task", ids[first : first + SHA1_TASK_VERSIONS])
 
 
 def session_abandon(*, session: UploadSession, status: str) -> bool:

@@ -17,7 +17,7 @@ from django.db.models import Count, Min
 from django.utils import timezone
 from django_q.models import Schedule
 
-from kosha.task_broker import task_enqueue
+from kosha.task_broker import task_enqueue_logged
 from storage.backends import BackendError, get_backend
 from storage.backends.replica import ReplicatingBackend, same_object
 from storage.models import FileVersion, FolderArchive
@@ -34,9 +34,10 @@ USERS_PREFIX = "users/"  # storage/keys.py: every user's objects live under it
 
 
 def replication_enqueue(version_id: uuid.UUID) -> None:
-    """Queue the copy of a version to the replica; call after commit. Nothing without one."""
+    """Queue the copy of a version to the replica; call after commit. Nothing without one.
+    With the broker down, the backlog task copies it later (replication_backlog_drain)."""
     if get_backend().replicating:
-        task_enqueue("storage.tasks.version_replicate_task", str(version_id))
+        task_enqueue_logged("storage.tasks.version_replicate_task", str(version_id))
 
 
 def retry_delay_seconds(attempt: int) -> int:

@@ -23,7 +23,7 @@ from django.db.models import Max
 from activity.models import ActivityEvent
 from kosha.errors import FileTrashed, LastVersion, NotFound, StoreUnavailable
 from kosha.origin import Origin
-from kosha.task_broker import task_enqueue
+from kosha.task_broker import task_enqueue_after_commit
 from plans.models import Usage
 from plans.services import quota_commit, quota_credit, quota_release, quota_reserve
 from storage import keys
@@ -50,9 +50,10 @@ def version_blob_keys(versions: Iterable[FileVersion]) -> list[str]:
 
 
 def blobs_delete_enqueue(blob_keys: list[str]) -> None:
-    """Delete blobs once the surrounding transaction commits (the rows are gone first)."""
+    """Delete blobs once the surrounding transaction commits (the rows are gone first);
+    with the broker down, the orphan sweep deletes them later."""
     if blob_keys:
-        transaction.on_commit(lambda: task_enqueue("storage.tasks.blobs_delete_task", keys=list(blob_keys)))
+        task_enqueue_after_commit("storage.tasks.blobs_delete_task", keys=list(blob_keys))
 
 
 def blobs_delete(*, blob_keys: list[str]) -> None:

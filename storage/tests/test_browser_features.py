@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 from django.conf import settings
+from django.db import transaction
 from playwright.sync_api import expect
 
 from kosha.testing import factories
@@ -281,8 +282,12 @@ def test_a_multi_selection_downloads_as_one_zip(owner_page, live_server, owner, 
     from storage import tasks
     from storage.services import archives
 
-    # The zip is built at once, in the server's thread, instead of by a worker.
-    monkeypatch.setattr(archives, "task_enqueue", lambda name, archive_id: tasks.folder_archive_task(archive_id))
+    # The zip is built at the commit, in the server's thread, instead of by a worker.
+    monkeypatch.setattr(
+        archives,
+        "task_enqueue_after_commit",
+        lambda name, archive_id: transaction.on_commit(lambda: tasks.folder_archive_task(archive_id)),
+    )
     photos = factories.folder(owner, "Photos")
     factories.stored_file(owner, "beach.txt", b"sand", folder=photos)
     factories.stored_file(owner, "notes.txt", b"hello")
