@@ -192,19 +192,27 @@ def page_schema(name: str, item_serializer: serializers.Serializer) -> serialize
     )
 
 
-def restart_on_bad_cursor(url_name: str) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
+def restart_on_bad_cursor(
+    url_name: str | None = None,
+) -> Callable[[Callable[..., HttpResponse]], Callable[..., HttpResponse]]:
     """For a page (HTML) view that lists with cursors from its query string: a malformed,
-    tampered or stale cursor (InvalidCursor from the selector) redirects to the first page,
-    the view named `url_name`, instead of an error page. Any other error, another input's
-    InvalidInput included, goes on as it would undecorated."""
+    tampered or stale cursor (InvalidCursor from the selector) redirects to the first page
+    instead of an error page: the view named `url_name`, or with None (a page whose URL has
+    arguments: a link's folder) the same path and query without the bad cursor's
+    parameter. Any other error, another input's InvalidInput included, goes on as it
+    would undecorated. The JSON API answers a bad cursor with its 400 instead."""
 
     def decorate(view: Callable[..., HttpResponse]) -> Callable[..., HttpResponse]:
         @functools.wraps(view)
         def wrapper(request: HttpRequest, *args: Any, **kwargs: Any) -> HttpResponse:
             try:
                 return view(request, *args, **kwargs)
-            except InvalidCursor:
-                return redirect(url_name)
+            except InvalidCursor as exc:
+                if url_name is not None:
+                    return redirect(url_name)
+                query = request.GET.copy()
+                query.pop(exc.details.get("field", "cursor"), None)
+                return redirect(request.path + (f"?{query.urlencode()}" if query else ""))
 
         return wrapper
 

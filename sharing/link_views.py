@@ -25,6 +25,7 @@ from kosha.api import error_json
 from kosha.errors import DomainError, Gone, NotFound, PasswordRequired, QuotaExceeded, RateLimited, WrongPassword
 from kosha.json_body import json_object_read
 from kosha.origin import Origin
+from kosha.pages import restart_on_bad_cursor
 from sharing import selectors
 from sharing.access import archive_for_link, file_for_link, folder_for_link
 from sharing.models import LinkEvent, ShareLink
@@ -117,6 +118,7 @@ def _folder_context(request, link: ShareLink, folder) -> dict:
 @require_http_methods(["GET", "HEAD", "POST"])
 @ensure_csrf_cookie  # the drop page's script sends the CSRF cookie back as a header
 @public_link(needs_unlock=False)
+@restart_on_bad_cursor()  # inside public_link, which shows any other error as "unavailable"
 def link_page(request: HttpRequest, link: ShareLink) -> HttpResponse:
     token = request.resolver_match.kwargs["token"]
     if not _is_unlocked(request, link):
@@ -151,6 +153,7 @@ def link_page(request: HttpRequest, link: ShareLink) -> HttpResponse:
 @require_http_methods(["GET", "HEAD"])
 @ensure_csrf_cookie  # "Download all" posts with the CSRF cookie as a header
 @public_link()
+@restart_on_bad_cursor()
 def link_folder(request: HttpRequest, link: ShareLink, folder_id: str) -> HttpResponse:
     folder = folder_for_link(link=link, folder_id=folder_id)
     return render(request, "sharing/folder.html", _folder_context(request, link, folder))
