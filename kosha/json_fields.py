@@ -2,6 +2,10 @@
 its BooleanField takes "yes", 1 and "on": an API whose schema says string or boolean
 refuses anything else with a 400 (the integer kin is kosha.integers.JsonIntegerField)."""
 
+import re
+from collections.abc import Callable
+from typing import Any
+
 from django.utils.functional import cached_property
 from rest_framework import serializers
 from rest_framework.utils.serializer_helpers import BindingDict
@@ -22,6 +26,20 @@ class JsonTextField(serializers.CharField):
         if self.max_length is not None and len(data) > self.max_length:
             self.fail("max_length", max_length=self.max_length)
         return super().to_internal_value(data)
+
+
+# What DRF's CharField validators refuse in a text (ProhibitNullCharactersValidator,
+# ProhibitSurrogateCharactersValidator), for text_plain's one pass in C.
+_NUL_OR_SURROGATE = re.compile("[\x00\ud800-\udfff]")
+
+
+def text_plain(text: str) -> bool:
+    """Whether DRF's CharField validators take `text` as it is: no NUL, no surrogate (an
+    ASCII text is told by its NUL alone). One pass of C code, where DRF's surrogate
+    validator calls ord() on each character in Python. No I/O."""
+    if text.isascii():
+        return "\x00" not in text
+    return _NUL_OR_SURROGATE.search(text) is None
 
 
 class JsonBooleanField(serializers.BooleanField):
@@ -101,6 +119,33 @@ class JsonInput(serializers.Serializer):
         if isinstance(data, dict):
             _refuse_unknown(key for key in data if key not in self.fields)
         return super().to_internal_value(data)
+
+
+class JsonList(serializers.ListField):
+    """A ListField whose items are first given to `plain`: a function that returns the
+    value the child's validation would return for an item it can vouch for (valid, and
+    in the common shape), or None for any other item. When it vouches for every item, the
+    list is that; otherwise every item is validated by the child, as DRF does, so each
+    error (and which items have one) is the child's own. The same field to the schema
+    (a ListField of its child). For a list of many items: DRF's per-item validation of a
+    JsonInput child (field lookups, get_value, run_validation and validators for each
+    field of each item) cost a 100-file batch start about a third of its instructions
+    (BENCHMARKS.md, issue 12). The plain function's answers must equal the child's, item
+    for item (a test per use compares them over a corpus of items)."""
+
+    def __init__(self, *, plain: Callable[[Any], Any | None], **kwargs):
+        self.plain = plain
+        super().__init__(**kwargs)
+
+    def run_child_validation(self, data):
+        plain = self.plain
+        values = []
+        for item in data:
+            value = plain(item)
+            if value is None:
+                return super().run_child_validation(data)
+            values.append(value)
+        return values
 
 
 def _refuse_unknown(keys) -> None:

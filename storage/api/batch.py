@@ -6,6 +6,9 @@ body that is not a batch (malformed, over KOSHA_UPLOAD_BATCH_MAX files) is a 400
 changes nothing.
 """
 
+from collections.abc import Callable
+from typing import Any
+
 from django.conf import settings
 from drf_spectacular.utils import extend_schema
 from rest_framework import serializers, status
@@ -14,7 +17,7 @@ from rest_framework.views import APIView
 
 from kosha.errors import DomainError, NotFound
 from kosha.integers import JsonIntegerField
-from kosha.json_fields import JsonChoiceField, JsonInput, JsonTextField, JsonUuidField
+from kosha.json_fields import JsonChoiceField, JsonInput, JsonList, JsonTextField, JsonUuidField, text_plain
 from kosha.origin import Origin
 from kosha.throttles import UserRateThrottle
 from plans.services import STORE_MAX_OBJECT_BYTES
@@ -25,9 +28,11 @@ from storage.models import UploadSession
 from storage.services.uploads.batch import uploads_complete_batch, uploads_start_batch
 
 
-def _batch_list(child: serializers.Field) -> serializers.ListField:
-    """One to KOSHA_UPLOAD_BATCH_MAX entries (the schema gives both bounds)."""
-    return serializers.ListField(
+def _batch_list(child: serializers.Field, plain: Callable[[Any], Any | None]) -> JsonList:
+    """One to KOSHA_UPLOAD_BATCH_MAX entries (the schema gives both bounds), each taken by
+    `plain` when it vouches for it (kosha.json_fields.JsonList)."""
+    return JsonList(
+        plain=plain,
         child=child,
         min_length=1,
         max_length=settings.KOSHA_UPLOAD_BATCH_MAX,
@@ -54,9 +59,48 @@ class BatchFileInput(JsonInput):
     on_conflict = JsonChoiceField(choices=UploadSession.OnConflict.choices, required=False)
 
 
+_FILE_FIELDS = frozenset(BatchFileInput._declared_fields)
+_ON_CONFLICT = BatchFileInput._declared_fields["on_conflict"].choice_strings_to_values
+
+
+def _file_plain(item: object) -> dict | None:
+    """BatchFileInput's validated value of a file entry in the common shape, built
+    without DRF's per-field calls, or None for any entry it does not vouch for (then
+    DRF's validation decides, errors and all). It vouches for an object of declared keys
+    only, with `name` a string (as sent: no trimming; blank allowed), `size` a JSON whole
+    number from 0 to STORE_MAX_OBJECT_BYTES, `content_type` and `sha256` absent, null or
+    a string (trimmed, as their fields trim: blank allowed), `on_conflict` absent or one
+    of its choices, and no text holding a NUL or a surrogate (the fields' validators). The
+    value holds the keys sent, in the fields' order, as DRF's does. No I/O."""
+    if type(item) is not dict or not item.keys() <= _FILE_FIELDS:
+        return None
+    name, size = item.get("name"), item.get("size")
+    if type(name) is not str or type(size) is not int or not 0 <= size <= STORE_MAX_OBJECT_BYTES:
+        return None
+    if name and not text_plain(name):
+        return None
+    value: dict[str, Any] = {"name": name, "size": size}
+    for key in ("content_type", "sha256"):
+        if key in item:
+            text = item[key]
+            if text is not None:
+                if type(text) is not str:
+                    return None
+                text = text.strip()
+                if text and not text_plain(text):
+                    return None
+            value[key] = text
+    if "on_conflict" in item:
+        choice = item["on_conflict"]
+        if type(choice) is not str or choice not in _ON_CONFLICT:
+            return None
+        value["on_conflict"] = _ON_CONFLICT[choice]
+    return value
+
+
 class BatchStartInput(JsonInput):
     folder = JsonUuidField(required=False, allow_null=True, help_text="Absent or null: the root of your space.")
-    files = _batch_list(BatchFileInput())
+    files = _batch_list(BatchFileInput(), _file_plain)
 
 
 class BatchErrorOutput(serializers.Serializer):
@@ -87,9 +131,22 @@ class BatchStartOutput(serializers.Serializer):
     files = BatchStartResultOutput(many=True)
 
 
+_UPLOAD_ID_MAX_CHARS = 64
+
+
+def _upload_id_plain(item: object) -> str | None:
+    """The upload id field's value of an entry it vouches for (a string of 1 to 64
+    characters, no NUL, no surrogate: the id as sent), else None (DRF decides). No I/O."""
+    if type(item) is str and 0 < len(item) <= _UPLOAD_ID_MAX_CHARS and text_plain(item):
+        return item
+    return None
+
+
 class BatchCompleteInput(JsonInput):
     # Ids as sent: one that names no upload of yours is that entry's 404, never trimmed or empty.
-    uploads = _batch_list(JsonTextField(min_length=1, max_length=64, trim_whitespace=False))
+    uploads = _batch_list(
+        JsonTextField(min_length=1, max_length=_UPLOAD_ID_MAX_CHARS, trim_whitespace=False), _upload_id_plain
+    )
 
 
 class BatchCompleteResultOutput(serializers.Serializer):
