@@ -138,12 +138,48 @@ def json_body_loads(raw: bytes) -> Any:
     except UnicodeDecodeError:
         raise _malformed("The body must be JSON encoded as UTF-8.") from None
     _check_depth(text)
+    # Numbers beyond what _check_values allows, noted as the decoder meets them (the
+    # decoder's own int() and float(), so its errors are the same).
+    beyond: list[str] = []
+
+    def parse_int(digits: str) -> int:
+        number = int(digits)
+        if not INT64_MIN <= number <= INT64_MAX:
+            beyond.append(digits)
+        return number
+
+    def parse_float(digits: str) -> float:
+        number = float(digits)
+        if not math.isfinite(number):
+            beyond.append(digits)
+        return number
+
     try:
-        value = json.loads(text, parse_constant=_refuse_constant, object_pairs_hook=_object_without_repeats)
+        value = json.loads(
+            text,
+            parse_constant=_refuse_constant,
+            object_pairs_hook=_object_without_repeats,
+            parse_int=parse_int,
+            parse_float=parse_float,
+        )
     except ValueError as exc:  # JSONDecodeError, NaN/Infinity, a 4,300-digit integer, a repeated key
         raise _malformed(f"The body is not valid JSON: {exc}") from None
-    _check_values(value)
+    if beyond or not _strings_plain(text):
+        _check_values(value)  # finds what is wrong, and refuses it as it always did
     return value
+
+
+def _strings_plain(text: str) -> bool:
+    """Whether no string (value or key) decoded from the JSON `text` can hold a forbidden
+    character: the text holds none, and no \\u escape, the only escape that can make one
+    (the others make quotes, slashes and whitespace). Then _check_values, a Python step per
+    value and key (0.07M instructions a file of a 100-file batch start's 1.09M, BENCHMARKS.md,
+    issue 12), would find no string to refuse; one pass of C code here."""
+    if "\\u" in text:
+        return False
+    if text.isascii():
+        return "\x00" not in text
+    return _FORBIDDEN.search(text) is None
 
 
 def _declared_length(meta) -> int:
