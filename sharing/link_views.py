@@ -22,7 +22,16 @@ from django.views.decorators.http import require_http_methods
 
 from kosha.addresses import client_ip
 from kosha.api import error_json
-from kosha.errors import DomainError, Gone, NotFound, PasswordRequired, QuotaExceeded, RateLimited, WrongPassword
+from kosha.errors import (
+    DomainError,
+    Gone,
+    InvalidInput,
+    NotFound,
+    PasswordRequired,
+    QuotaExceeded,
+    RateLimited,
+    WrongPassword,
+)
 from kosha.json_body import json_object_read
 from kosha.origin import Origin
 from kosha.pages import restart_on_bad_cursor
@@ -30,7 +39,7 @@ from sharing import selectors
 from sharing.access import archive_for_link, file_for_link, folder_for_link
 from sharing.models import LinkEvent, ShareLink
 from sharing.services.link_visits import link_download_count, link_event_record, link_password_check
-from storage.disposition import is_inline_safe
+from storage.disposition import inline_clean, is_inline_safe
 from storage.downloads import version_download_url
 from storage.models import FolderArchive
 from storage.services.archives import archive_download_url, folder_archive_start
@@ -170,8 +179,12 @@ def link_download(request: HttpRequest, link: ShareLink, file_id: str) -> HttpRe
         # A HEAD (link checkers, previews in chat apps) is no download: nothing is counted,
         # and no signed URL is handed out that a later GET could use uncounted.
         return HttpResponse(status=200)
+    try:
+        inline = inline_clean(request.GET.get("inline"))  # before the count: bad input changes nothing
+    except InvalidInput as exc:
+        return error_json(exc)
     link_download_count(link=link, address=origin.ip)
-    url = file_download_url(actor=None, file=file, inline=request.GET.get("inline") == "1", origin=origin)
+    url = file_download_url(actor=None, file=file, inline=inline, origin=origin)
     return redirect(request.build_absolute_uri(url))
 
 

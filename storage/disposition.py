@@ -17,6 +17,8 @@ import re
 import unicodedata
 from urllib.parse import quote
 
+from kosha.errors import InvalidInput
+
 # RFC 5987 attr-char: ALPHA / DIGIT / "!" / "#" / "$" / "&" / "+" / "-" / "." / "^" / "_" / "`" / "|" / "~"
 _ATTR_CHAR_SAFE = "!#$&+-.^_`|~"
 _NOT_PLAIN_ASCII = re.compile(r'[^\x20-\x7e]|["\\%]')
@@ -45,6 +47,26 @@ INLINE_TYPES = frozenset(
         "text/plain",
     }
 )
+
+
+# A download's `inline` query parameter (a boolean in the schema: true or false); 1 and 0,
+# yes and no are taken too, as they always were for true. Absent or empty: false.
+_INLINE_VALUES = {"true": True, "1": True, "yes": True, "false": False, "0": False, "no": False, "": False}
+INLINE_PARAMETER_TEXT = (
+    "Show in the browser if the type is safe: true or false (also 1 or 0); any other value is a 400 naming inline"
+)
+
+
+def inline_clean(raw: str | None) -> bool:
+    """A download's `inline` query parameter: True for true, 1 or yes, False for false,
+    0, no, empty or absent (any case). Raises InvalidInput (field inline) for any other
+    value, rather than taking it as false."""
+    if raw is None:
+        return False
+    found = _INLINE_VALUES.get(raw.lower()) if len(raw) <= 5 else None
+    if found is None:
+        raise InvalidInput("inline must be true or false.", field="inline")
+    return found
 
 
 def is_inline_safe(content_type: str) -> bool:

@@ -13,6 +13,7 @@ from kosha.json_fields import body_refuse_any
 from kosha.origin import Origin
 from kosha.pages import DEFAULT_LIMIT, MAX_LIMIT, keyset_page, limit_clean, page_parameters, page_response, page_schema
 from sharing.access import Need, file_for_actor, version_for_actor
+from storage.disposition import INLINE_PARAMETER_TEXT, inline_clean
 from storage.models import FileVersion
 from storage.services.downloads import file_download_url
 from storage.services.versions import file_version_delete, file_version_restore
@@ -59,9 +60,7 @@ class FileVersionViewSet(viewsets.ViewSet):
 
     @extend_schema(
         summary="Download one version",
-        parameters=[
-            OpenApiParameter("inline", OpenApiTypes.BOOL, description="Show in the browser if the type is safe")
-        ],
+        parameters=[OpenApiParameter("inline", OpenApiTypes.BOOL, description=INLINE_PARAMETER_TEXT)],
         responses={302: OpenApiResponse(description="Redirect to a short-lived presigned GET")},
         tags=["versions"],
     )
@@ -72,7 +71,7 @@ class FileVersionViewSet(viewsets.ViewSet):
             actor=request.user,
             file=version.file,
             version=version,
-            inline=request.query_params.get("inline") in ("1", "true", "yes"),
+            inline=inline_clean(request.query_params.get("inline")),
             origin=Origin.of_api(request),
         )
         return redirect(url)

@@ -35,6 +35,7 @@ from storage.api.serializers import (
     upload_start_body,
     upload_state_body,
 )
+from storage.disposition import INLINE_PARAMETER_TEXT, inline_clean
 from storage.services.downloads import file_download_url
 from storage.services.files import file_copy, file_update
 from storage.services.trash import file_trash
@@ -171,9 +172,7 @@ class FileViewSet(viewsets.ViewSet):
         return Response(FileOutput(file_for_actor(actor=request.user, file_id=pk, need=Need.VIEW)).data)
 
     @extend_schema(
-        parameters=[
-            OpenApiParameter("inline", OpenApiTypes.BOOL, description="Show in the browser if the type is safe")
-        ],
+        parameters=[OpenApiParameter("inline", OpenApiTypes.BOOL, description=INLINE_PARAMETER_TEXT)],
         responses={302: OpenApiResponse(description="Redirect to a short-lived presigned GET")},
     )
     @action(detail=True, methods=["get"])
@@ -182,7 +181,7 @@ class FileViewSet(viewsets.ViewSet):
         url = file_download_url(
             actor=request.user,
             file=file,
-            inline=request.query_params.get("inline") in ("1", "true", "yes"),
+            inline=inline_clean(request.query_params.get("inline")),
             origin=Origin.of_api(request),
         )
         return redirect(request.build_absolute_uri(url))

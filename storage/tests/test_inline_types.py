@@ -4,6 +4,7 @@ whichever door asks: the API's download and preview, and the stores' presigned G
 import pytest
 import requests
 
+from activity.models import ActivityEvent
 from kosha.testing import factories
 from storage.backends import get_backend
 
@@ -68,3 +69,45 @@ def test_a_download_asked_inline_for_an_svg_is_an_attachment(store, client, owne
     _status, headers, _body = _fetch(client, redirect["Location"])
 
     assert headers["Content-Disposition"].startswith("attachment;")
+
+
+@pytest.mark.parametrize(
+    ("value", "disposition"), [("true", "inline"), ("1", "inline"), ("false", "attachment"), ("", "attachment")]
+)
+def test_inline_takes_true_or_false_on_every_download(local_settings, client, owner, owner_client, value, disposition):
+    file = factories.stored_file(owner, "notes.txt", b"hello")
+    _, token = factories.link(owner, file)
+    version = file.current_version
+
+    for url in (
+        f"/api/v1/files/{file.pk}/download/",
+        f"/api/v1/files/{file.pk}/versions/{version.pk}/download/",
+        f"/s/{token}/download/{file.pk}",
+    ):
+        redirect = (client if url.startswith("/s/") else owner_client).get(url, {"inline": value})
+        assert redirect.status_code == 302, (url, redirect.content)
+        _status, headers, _body = _fetch(client, redirect["Location"])
+        assert headers["Content-Disposition"].startswith(f"{disposition};"), url
+
+
+@pytest.mark.parametrize("value", ["ture", "2", "on", "inline", "true,false"])
+def test_any_other_inline_is_a_400_naming_it_that_counts_no_download(
+    local_settings, client, owner, owner_client, value
+):
+    file = factories.stored_file(owner, "notes.txt", b"hello")
+    made, token = factories.link(owner, file)
+    version = file.current_version
+    downloads_before = ActivityEvent.objects.filter(kind=ActivityEvent.Kind.DOWNLOAD).count()
+
+    answers = [
+        owner_client.get(f"/api/v1/files/{file.pk}/download/", {"inline": value}),
+        owner_client.get(f"/api/v1/files/{file.pk}/versions/{version.pk}/download/", {"inline": value}),
+        client.get(f"/s/{token}/download/{file.pk}", {"inline": value}),
+    ]
+
+    for response in answers:
+        assert response.status_code == 400
+        assert (response.json()["error"]["code"], response.json()["error"]["field"]) == ("invalid", "inline")
+    made.refresh_from_db()
+    assert made.download_count == 0
+    assert ActivityEvent.objects.filter(kind=ActivityEvent.Kind.DOWNLOAD).count() == downloads_before
