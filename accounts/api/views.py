@@ -13,6 +13,7 @@ from accounts.api.serializers import (
 )
 from accounts.selectors import api_token_list_for_user, app_password_list_for_user
 from accounts.services import api_token_create, api_token_revoke, app_password_create, app_password_revoke
+from kosha.json_fields import body_refuse_any
 from kosha.pages import DEFAULT_LIMIT, MAX_LIMIT, keyset_page, limit_clean, page_parameters, page_response, page_schema
 
 
@@ -59,6 +60,7 @@ class _PersonalKeyViewSet(viewsets.ViewSet):
         return Response(self.created_serializer(row).data, status=status.HTTP_201_CREATED)
 
     def destroy(self, request, pk=None):
+        body_refuse_any(request)
         self.revoke_for(request.user, pk)
         return Response(status=status.HTTP_204_NO_CONTENT)
 

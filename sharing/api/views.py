@@ -14,6 +14,7 @@ from rest_framework.response import Response
 from rest_framework.serializers import Serializer
 from rest_framework.views import APIView
 
+from kosha.json_fields import body_refuse_any
 from kosha.origin import Origin
 from kosha.pages import page_query, page_response
 from sharing import selectors
@@ -80,6 +81,7 @@ class ShareDetailView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
+        body_refuse_any(request)
         share = share_for_actor(actor=request.user, share_id=pk)
         share_delete(actor=request.user, share=share, origin=Origin.of_api(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -142,6 +144,7 @@ class ShareLinkDetailView(APIView):
 
     @extend_schema(responses={204: None})
     def delete(self, request, pk):
+        body_refuse_any(request)
         link = link_for_actor(actor=request.user, link_id=pk)
         share_link_revoke(actor=request.user, link=link, origin=Origin.of_api(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

@@ -8,6 +8,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from kosha.json_fields import body_refuse_any
 from kosha.origin import Origin
 from kosha.pages import page_parameters
 from sharing.access import Need, folder_for_actor, is_root, place_for_actor
@@ -135,6 +136,7 @@ class FolderViewSet(viewsets.ViewSet):
 
     @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):
+        body_refuse_any(request)
         folder = folder_for_actor(actor=request.user, folder_id=pk, need=Need.ARRANGE)
         folder_trash(actor=request.user, folder=folder, origin=Origin.of_api(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

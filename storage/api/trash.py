@@ -171,6 +171,7 @@ class TrashViewSet(viewsets.ViewSet):
         tags=["trash"],
     )
     def destroy(self, request, pk=None):
+        body_refuse_any(request)
         root = trash_item_for_actor(actor=request.user, item_id=pk, need=Need.OWN)
         trash_delete(actor=request.user, item=root, origin=Origin.of_api(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

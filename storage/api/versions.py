@@ -104,6 +104,7 @@ class FileVersionViewSet(viewsets.ViewSet):
         tags=["versions"],
     )
     def destroy(self, request, file_pk=None, pk=None):
+        body_refuse_any(request)
         version = version_for_actor(actor=request.user, file_id=file_pk, version_id=pk, need=Need.OWN)
         file_version_delete(actor=request.user, version=version, origin=Origin.of_api(request))
         return Response(status=status.HTTP_204_NO_CONTENT)

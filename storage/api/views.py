@@ -19,6 +19,7 @@ from rest_framework import serializers, status, viewsets
 from rest_framework.decorators import action
 from rest_framework.response import Response
 
+from kosha.json_fields import body_refuse_any
 from kosha.origin import Origin
 from kosha.pages import DEFAULT_LIMIT, MAX_LIMIT, page_parameters, page_response, page_schema
 from sharing.access import Need, file_for_actor, place_for_actor, upload_for_actor
@@ -139,6 +140,7 @@ class UploadViewSet(viewsets.ViewSet):
 
     @extend_schema(responses={204: None})
     def destroy(self, request, pk=None):
+        body_refuse_any(request)
         # VIEW: a session one started may always be aborted, even after losing access.
         upload_abort(upload=upload_for_actor(actor=request.user, upload_id=pk, need=Need.VIEW))
         return Response(status=status.HTTP_204_NO_CONTENT)
@@ -191,6 +193,7 @@ class FileViewSet(viewsets.ViewSet):
         responses={204: None},
     )
     def destroy(self, request, pk=None):
+        body_refuse_any(request)
         file = file_for_actor(actor=request.user, file_id=pk, need=Need.ARRANGE)
         file_trash(actor=request.user, file=file, origin=Origin.of_api(request))
         return Response(status=status.HTTP_204_NO_CONTENT)
