@@ -110,6 +110,8 @@ def _browser(request: HttpRequest, *, folder_id: str | None) -> HttpResponse:
         items=page.items,
         listing=listing,
         shared_by=folder.owner if folder is not None and not folder.grant.is_owner else None,
+        # Someone else's folder is under "Shared with me" in the main navigation, not "Files".
+        nav_shared=folder is not None and not folder.grant.is_owner,
         folder=page.breadcrumbs[-1] if page.breadcrumbs else None,
         breadcrumbs=page.breadcrumbs,
         folders=[item for item in page.items if item["kind"] == "folder"],

@@ -116,3 +116,29 @@ def test_a_viewer_previews_a_video_and_a_pdf_without_the_edit_actions(team, open
     expect(bar.locator("[data-action='download']")).to_be_visible()
     for action in ("rename", "move", "trash", "share"):
         expect(bar.locator(f"[data-action='{action}']")).to_be_hidden()
+
+
+def test_in_a_folder_shared_with_me_the_navigation_says_shared_with_me_and_the_storage_card_whose_storage(
+    team, owner, open_as
+):
+    folder(owner, "Minutes", team["folder"])
+    page = open_as(team["viewer"], f"/f/{team['folder'].pk}")
+    nav = page.get_by_role("navigation", name="Main")
+    note = page.locator("[data-usage-elsewhere]")
+
+    expect(nav.get_by_role("link", name="Shared with me")).to_have_attribute("aria-current", "location")
+    expect(nav.get_by_role("link", name="Files")).not_to_have_attribute("aria-current", re.compile(".*"))
+    expect(note).to_be_visible()
+    expect(note).to_contain_text(f"counts in {owner.email}’s")
+
+    # Into a subfolder without a reload: the same section.
+    row_option(page, "Minutes").locator(".item__name").click()
+    expect(page.get_by_role("heading", name="Minutes")).to_be_visible()
+    expect(nav.get_by_role("link", name="Shared with me")).to_have_attribute("aria-current", "location")
+    expect(nav.get_by_role("link", name="Files")).not_to_have_attribute("aria-current", re.compile(".*"))
+
+    mine = open_as(owner, f"/f/{team['folder'].pk}")
+    expect(mine.get_by_role("navigation", name="Main").get_by_role("link", name="Files")).to_have_attribute(
+        "aria-current", "location"
+    )
+    expect(mine.locator("[data-usage-elsewhere]")).to_be_hidden()

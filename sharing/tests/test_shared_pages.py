@@ -98,3 +98,28 @@ def test_the_nav_links_to_shared_with_me_and_activity(world):
 
     assert f'href="{reverse("sharing:shared-with-me")}" aria-current="page"' in html
     assert f'href="{reverse("activity")}"' in html
+
+
+def _nav_link(html: str, name: str) -> str:
+    nav = html.split('aria-label="Main"')[1].split("</nav>")[0]
+    start = nav.index(f'href="{reverse(name)}"')
+    return nav[nav.rindex("<a", 0, start) : nav.index(">", start)]
+
+
+def test_a_folder_shared_with_me_is_under_shared_with_me_in_the_navigation_and_says_whose_storage_it_uses(world):
+    html = html_of(web_as(world.viewer).get(reverse("folder", args=[world.sub.pk])))
+
+    assert 'aria-current="location"' in _nav_link(html, "sharing:shared-with-me")
+    assert "aria-current" not in _nav_link(html, "home")
+    # The storage card is the viewer's own (Drive's too); what is added here counts in the owner's.
+    note = html.split("data-usage-elsewhere")[1].split("</p>")[0]
+    assert "hidden" not in note.split(">")[0]
+    assert f"<span data-usage-owner>{world.owner.email}</span>" in note
+
+
+def test_my_own_folder_is_under_files_in_the_navigation(world):
+    html = html_of(web_as(world.owner).get(reverse("folder", args=[world.shared.pk])))
+
+    assert 'aria-current="location"' in _nav_link(html, "home")
+    assert "aria-current" not in _nav_link(html, "sharing:shared-with-me")
+    assert "data-usage-elsewhere hidden" in html

@@ -57,6 +57,13 @@ function renderRole() {
   for (const node of root.querySelectorAll('[data-action="new-folder"], [data-upload-chooser]')) node.hidden = !editable;
   // upload-panel.js takes drops on [data-upload-drop] zones: none where I may not add.
   root.toggleAttribute("data-upload-drop", editable);
+  siteNavMark();
+  const elsewhere = document.querySelector("[data-usage-elsewhere]");
+  if (elsewhere) {
+    // The card shows the viewer's own storage; a shared folder's uploads count in its owner's.
+    elsewhere.hidden = isOwner();
+    elsewhere.querySelector("[data-usage-owner]").textContent = state.owner ?? "";
+  }
   const sharedBy = root.querySelector("[data-shared-by]");
   if (sharedBy) {
     sharedBy.hidden = isOwner();
@@ -65,6 +72,22 @@ function renderRole() {
     badge.textContent = state.role;
     badge.classList.toggle("badge--success", editable);
   }
+}
+
+/** The main navigation's section for the folder shown: "Files" for mine, "Shared with me"
+ * for someone else's (the server marks the first page; moving between folders here does
+ * not reload it). The collections (Recent, Starred) are sections of their own. */
+function siteNavMark() {
+  if (state.collection) return;
+  const section = isOwner() ? "files" : "shared";
+  const current = isOwner() && !state.folder ? "page" : "location"; // "Files" itself is my root
+  for (const link of document.querySelectorAll("[data-site-nav-section]")) {
+    if (link.dataset.siteNavSection === section) link.setAttribute("aria-current", current);
+    else link.removeAttribute("aria-current");
+  }
+  const label = document.querySelector("[data-site-nav-here]");
+  const marked = document.querySelector("[data-site-nav-links] a[aria-current]");
+  if (label && marked) label.textContent = marked.firstChild.textContent.trim();
 }
 
 function sortButton([key, label]) {
