@@ -11,7 +11,7 @@ import pytest
 from playwright.sync_api import expect
 
 from kosha.testing.browser import drop_file, page_with_error_log, row_option, signed_in_context
-from kosha.testing.factories import folder, share, stored_file, user
+from kosha.testing.factories import folder, link, share, stored_file, user
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -142,3 +142,16 @@ def test_in_a_folder_shared_with_me_the_navigation_says_shared_with_me_and_the_s
         "aria-current", "location"
     )
     expect(mine.locator("[data-usage-elsewhere]")).to_be_hidden()
+
+
+def test_the_share_dialog_turns_a_link_off_in_the_words_of_shared_by_me(team, owner, open_as):
+    link(owner, team["folder"])
+    page = open_as(owner, "/")
+    row_option(page, "Team").locator(".item__type").click()
+    page.locator("[data-selection-bar] [data-action='share']").click()
+    dialog = page.get_by_role("dialog", name=re.compile("Share “Team”"))
+
+    dialog.get_by_role("button", name=re.compile("^Turn off ")).click()
+
+    expect(page.locator("[data-toasts]")).to_contain_text("The link is turned off")
+    expect(dialog.get_by_role("button", name=re.compile("^Revoke"))).to_have_count(0)

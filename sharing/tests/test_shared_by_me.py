@@ -1,5 +1,7 @@
 """The "Shared by me" page: my links (whether each works now) and my shares, with revoke."""
 
+from datetime import UTC, datetime
+
 import pytest
 from django.db import connection
 from django.test.utils import CaptureQueriesContext
@@ -119,3 +121,15 @@ def test_the_page_costs_the_same_queries_at_n_and_3n(owner):
         counts.append(len(captured))
 
     assert counts[0] == counts[1], counts
+
+
+def test_every_date_on_the_page_is_written_one_way(world):
+    made, _ = link(world.owner, world.file)
+    ShareLink.objects.filter(pk=made.pk).update(expires_at=datetime(2027, 3, 4, 14, 5, tzinfo=UTC))
+    Share.objects.filter(pk=world.viewer_share.pk).update(created_at=datetime(2026, 11, 30, 9, 0, tzinfo=UTC))
+
+    html = web_as(world.owner).get(PAGE).content.decode()
+
+    # Both rewritten in the browser's zone and locale (data-local-time), both "j M Y H:i UTC" without script.
+    assert "data-local-time data-link-expires>4 Mar 2027 14:05 UTC<" in _row(html, f'data-link="{made.pk}"')
+    assert "data-local-time>30 Nov 2026 09:00 UTC<" in _row(html, f'data-share="{world.viewer_share.pk}"')

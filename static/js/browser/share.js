@@ -102,16 +102,17 @@ function linkRow(link) {
     edit.setAttribute("aria-expanded", "true");
     form.elements.name.focus();
   });
-  const revoke = el("button", { type: "button", class: "btn btn-small btn-danger", "aria-label": `Revoke ${title}` }, "Revoke");
-  revoke.addEventListener("click", async () => {
-    revoke.disabled = true;
+  // "Turn off", as "Shared by me" says it and the link's state ("Turned off") reads after.
+  const turnOff = el("button", { type: "button", class: "btn btn-small btn-danger", "aria-label": `Turn off ${title}` }, "Turn off");
+  turnOff.addEventListener("click", async () => {
+    turnOff.disabled = true;
     const done = await attempt(() => del(`share-links/${link.id}/`).then(() => true));
     if (done) {
-      toast("Link revoked: it no longer opens.");
+      toast("The link is turned off: it no longer opens.");
       await loadLinks();
-    } else revoke.disabled = false;
+    } else turnOff.disabled = false;
   });
-  actions.append(edit, revoke);
+  actions.append(edit, turnOff);
   row.append(actions);
   return row;
 }
