@@ -19,8 +19,9 @@ through the ORM and through these statements and compares every column, on Postg
 and SQLite.
 
 PostgreSQL gets one statement whatever the number of rows, with one parameter: the
-columns' values as one JSON document (a list per column, json.dumps' C encoder; a UUID,
-a time, an IP address as text, a JSON field's value as the text the ORM would send),
+columns' values as one JSON document (a list per column, json.dumps' C encoder; a UUID
+as its 32 hex digits, a time, an IP address as text, a JSON field's value as the text the
+ORM would send; the ids and times made text a column at a time, _columns_json),
 each column unpacked server-side by jsonb_array_elements_text and cast to the column's
 type without its length (`INSERT ... SELECT ... FROM ROWS FROM (...)`, `UPDATE ... FROM
 ROWS FROM (...)`), so the statement's text is the same on every call. psycopg dumps an
@@ -131,8 +132,34 @@ def _json_text(value: Any) -> Any:
     raise TypeError(f"kosha.fixed_writes cannot send {type(value).__name__} to PostgreSQL")
 
 
-def _columns_json(columns: list[list]) -> str:
+def _uuid_texts(values: list) -> list:
+    """A uuid column's prepared values with each UUID as its 32 hex digits (PostgreSQL's
+    uuid input reads them, with or without hyphens), the rest as they are."""
+    return [value.hex if type(value) is uuid.UUID else value for value in values]
+
+
+def _time_texts(values: list) -> list:
+    """A timestamp column's prepared values with each datetime as _json_text writes it,
+    the rest as they are."""
+    return [value.isoformat() if type(value) is datetime else value for value in values]
+
+
+# Per column type: its values made JSON a column at a time, before json.dumps, for the
+# kinds most columns hold (ids, times). json.dumps' `default` (_json_text) is a call back
+# into Python per value: 17 a file of a batch complete cost about 0.2M instructions a file
+# (BENCHMARKS.md, issue 12). What these leave (another type, a subclass) still goes there.
+_TEXTS_BY_TYPE = {"uuid": _uuid_texts, "timestamp with time zone": _time_texts}
+
+Texts = Callable[[list], list] | None
+
+
+def _texts_of(field: Field) -> Texts:
+    return _TEXTS_BY_TYPE.get(field.db_type(connection) or "") if connection.vendor == "postgresql" else None
+
+
+def _columns_json(columns: list[list], texts: Sequence[Texts]) -> str:
     """The prepared columns as the one JSON parameter of a PostgreSQL statement."""
+    columns = [values if made is None else made(values) for values, made in zip(columns, texts, strict=True)]
     return json.dumps(columns, ensure_ascii=False, default=_json_text)
 
 
@@ -170,6 +197,7 @@ class RowsInsert:
     defaults: tuple[Any, ...]  # per field: its constant default, or _REQUIRED
     written: tuple[int, ...]  # positions in a row of the columns written
     preps: tuple[Prep, ...]  # per written column
+    texts: tuple[Texts, ...]  # per written column: its values made JSON (PostgreSQL)
     sql: str  # PostgreSQL: the whole statement (one JSON parameter); SQLite: values_sql
     values_sql: str  # the statement up to VALUES (one row on PostgreSQL, chunks on SQLite)
     one_row: str  # one row's placeholders
@@ -215,6 +243,7 @@ def rows_insert(model: type[Model]) -> RowsInsert:
         defaults=tuple(_REQUIRED if field is meta.pk and auto_pk else _default_of(field) for field in fields),
         written=tuple(written),
         preps=tuple(_prep_of(fields[position]) for position in written),
+        texts=tuple(_texts_of(fields[position]) for position in written),
         sql=sql,
         values_sql=values_sql,
         one_row="(" + ", ".join(["%s"] * len(written)) + ")",
@@ -261,7 +290,7 @@ def rows_insert_write(statement: RowsInsert, rows: Sequence[Sequence[Any]]) -> l
     columns = _prepared_columns(rows, statement.written, statement.preps)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(statement.sql, [_columns_json(columns)])
+            cursor.execute(statement.sql, [_columns_json(columns, statement.texts)])
             return [pk for (pk,) in cursor.fetchall()] if statement.returns_pk else []
         max_params = connection.features.max_query_params or 999
         per_chunk = max(1, max_params // max(1, len(statement.written)))
@@ -305,6 +334,7 @@ class RowsUpdate:
 
     attnames: tuple[str, ...]  # the fields set, in a row's order; the primary key comes last
     preps: tuple[Prep, ...]  # per value of a row, the primary key's last
+    texts: tuple[Texts, ...]  # per value of a row: its values made JSON (PostgreSQL)
     sql: str  # PostgreSQL: the statement of many rows (one JSON parameter); SQLite: one_row_sql
     one_row_sql: str  # UPDATE ... SET a = %s, ... WHERE pk = %s
 
@@ -333,6 +363,7 @@ def rows_update(model: type[Model], attnames: tuple[str, ...]) -> RowsUpdate:
     return RowsUpdate(
         attnames=tuple(attnames),
         preps=tuple(_prep_of(field) for field in [*fields, meta.pk]),
+        texts=tuple(_texts_of(field) for field in [*fields, meta.pk]),
         sql=sql,
         one_row_sql=one_row_sql,
     )
@@ -352,7 +383,7 @@ def rows_update_write(statement: RowsUpdate, rows: Sequence[Sequence[Any]]) -> N
     columns = _prepared_columns(rows, positions, statement.preps)
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
-            cursor.execute(statement.sql, [_columns_json(columns)])
+            cursor.execute(statement.sql, [_columns_json(columns, statement.texts)])
         else:
             cursor.executemany(statement.sql, list(zip(*columns, strict=True)))
 

@@ -406,6 +406,44 @@ def test_an_aware_time_goes_to_the_database_as_it_is_and_text_as_the_orm_parses_
     assert [ActivityEvent.objects.get(pk=pk).at for pk in pks] == [aware, aware]
 
 
+class _Instant(datetime):
+    """A datetime subclass (as a frozen clock makes): not the exact type the per-column
+    conversion takes, so it goes through json.dumps' default."""
+
+
+def test_ids_and_times_of_any_form_in_one_column_are_stored_as_given(owner):
+    """The ids and times of a many-row write are made text a column at a time (a UUID as
+    its hex digits); an id given as text, hyphenated or not, and a time of a datetime
+    subclass, in the same columns, are stored as the same values."""
+    statement = rows_insert(ActivityEvent)
+    at = datetime(2026, 12, 1, 13, 14, 15, 123456, tzinfo=KOLKATA)
+    parents = [uuid.uuid4() for _ in range(4)]
+    given = [parents[0], str(parents[1]), parents[2].hex, None]
+    times = [at, _Instant(2026, 12, 1, 13, 14, 15, 123456, tzinfo=KOLKATA), at.astimezone(UTC), at]
+    rows = [
+        statement.row(
+            {
+                "owner_id": str(owner.pk) if number % 2 else owner.pk,
+                "kind": ActivityEvent.Kind.UPLOAD_COMPLETED,
+                "item_type": "file",
+                "item_id": str(uuid.uuid4()),
+                "item_parent_id": parent,
+                "detail": {"n": number},
+                "at": moment,
+            }
+        )
+        for number, (parent, moment) in enumerate(zip(given, times, strict=True))
+    ]
+
+    pks = rows_insert_write(statement, rows)
+
+    events = [ActivityEvent.objects.get(pk=pk) for pk in pks]
+    assert [event.item_parent_id for event in events] == [*parents[:3], None]
+    assert [event.owner_id for event in events] == [owner.pk] * 4
+    assert [event.at for event in events] == [at] * 4
+    assert [event.detail for event in events] == [{"n": number} for number in range(4)]
+
+
 def test_a_row_inserted_unless_taken_is_written_as_the_orm_writes_it(owner):
     folder = factories.folder(owner, "Papers")
     files, versions = _files_and_versions(owner, folder)
