@@ -5,7 +5,6 @@ Kosha, which answers an over-long parameter with its JSON error, not gunicorn's 
 import os
 import subprocess
 import sys
-import time
 from pathlib import Path
 
 import pytest
@@ -13,7 +12,7 @@ import requests
 from django.db import connection
 
 from accounts.services import api_token_create
-from kosha.testing.network import free_port
+from kosha.testing.network import free_port, serving_wait
 from storage.search import MAX_QUERY_CHARS
 
 REPO = Path(__file__).resolve().parents[2]
@@ -40,15 +39,12 @@ def gunicorn_url(tmp_path):
     )
     url = f"http://127.0.0.1:{port}"
     try:
-        deadline = time.monotonic() + START_SECONDS
-        while True:
-            try:
-                requests.get(f"{url}/healthz", timeout=5)
-                break
-            except requests.ConnectionError:
-                assert server.poll() is None, server.stderr.read().decode()
-                assert time.monotonic() < deadline, "gunicorn did not start"
-                time.sleep(0.2)
+        serving_wait(
+            f"{url}/healthz",
+            process=server,
+            timeout_seconds=START_SECONDS,
+            output=lambda: server.stderr.read().decode(),
+        )
         yield url
     finally:
         server.terminate()

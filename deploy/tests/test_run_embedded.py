@@ -10,7 +10,7 @@ from pathlib import Path
 import pytest
 import requests
 
-from kosha.testing.network import free_port
+from kosha.testing.network import free_port, serving_wait
 
 REPO = Path(__file__).resolve().parents[2]
 START_SECONDS = 120
@@ -60,15 +60,13 @@ def embedded(tmp_path):
         return stderr.read_text(errors="replace")
 
     try:
-        deadline = time.monotonic() + START_SECONDS
-        while True:
-            try:
-                requests.get(f"{url}/healthz", timeout=5)
-                break
-            except requests.ConnectionError:
-                assert process.poll() is None, stderr.read_text(errors="replace")
-                assert time.monotonic() < deadline, "run-embedded did not start serving"
-                time.sleep(0.5)
+        serving_wait(
+            f"{url}/healthz",
+            process=process,
+            timeout_seconds=START_SECONDS,
+            output=lambda: stderr.read_text(errors="replace"),
+            poll_seconds=0.5,
+        )
         yield url, stop
     finally:
         stop()
