@@ -20,7 +20,7 @@ from sharing.access import drop_place_for_link, upload_for_link
 from sharing.drops import drop_reservation_lifetime, drop_start_admit, drop_start_attach, drop_start_release
 from sharing.link_views import public_link
 from sharing.models import LinkEvent, ShareLink
-from sharing.services.link_visits import link_event_record
+from sharing.services.link_visits import link_visit_record
 from storage.api.fields import CompleteInput, DropUploadStartInput, PartsInput, input_clean
 from storage.api.serializers import parts_body, upload_start_body, upload_state_body
 from storage.models import UploadSession
@@ -91,6 +91,6 @@ def drop_upload_complete(request: HttpRequest, link: ShareLink, upload_id: str) 
     origin = Origin.of(request, via="link")
     parts = input_clean(CompleteInput, json_object_read(request)).get("parts")
     version = upload_complete(actor=None, upload=upload, parts=parts, origin=origin)
-    link_event_record(link=link, kind=LinkEvent.Kind.UPLOADED, address=origin.ip)
+    link_visit_record(link=link, kind=LinkEvent.Kind.UPLOADED, address=origin.ip)
     # Only what the dropper sent: no ids or names of anything else in the folder.
     return JsonResponse({"status": "completed", "name": version.file.name, "size": version.size_bytes})

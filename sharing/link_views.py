@@ -38,7 +38,7 @@ from kosha.pages import restart_on_bad_cursor
 from sharing import selectors
 from sharing.access import archive_for_link, file_for_link, folder_for_link
 from sharing.models import LinkEvent, ShareLink
-from sharing.services.link_visits import link_download_count, link_event_record, link_password_check
+from sharing.services.link_visits import link_download_count, link_password_check, link_visit_record
 from storage.disposition import inline_clean, is_inline_safe
 from storage.downloads import version_download_url
 from storage.models import FolderArchive
@@ -144,7 +144,7 @@ def link_page(request: HttpRequest, link: ShareLink) -> HttpResponse:
     if request.method == "POST":
         return redirect(reverse("sharing:link", args=[token]))
 
-    link_event_record(link=link, kind=LinkEvent.Kind.ACCESSED, address=client_ip(request))
+    link_visit_record(link=link, kind=LinkEvent.Kind.ACCESSED, address=client_ip(request))
     if link.is_drop:
         return render(request, "sharing/drop.html", {"token": token})
     if link.folder_id:

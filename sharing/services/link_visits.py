@@ -47,8 +47,22 @@ def link_item_pin(*, link: ShareLink) -> None:
 
 
 def link_event_record(*, link: ShareLink, kind: str, address: str | None = None) -> LinkEvent:
-    """Record one LinkEvent of `kind` on link, from the client `address` (None when unknown)."""
+    """Record one LinkEvent of `kind` on link, from the client `address` (None when unknown).
+    Inside a transaction that holds the link's item first (`link_item_pin`, or the row
+    lock of a link whose item is held); a visitor's event alone is `link_visit_record`."""
     return LinkEvent.objects.create(link=link, kind=kind, address=address or None)
+
+
+def link_visit_record(*, link: ShareLink, kind: str, address: str | None = None) -> LinkEvent:
+    """Record a visitor's LinkEvent (a page opened, a drop's file recorded) holding the
+    link's item first (`link_item_pin`), in its own short transaction: a purge of the item
+    deletes the link and its events, so an event inserted holding nothing failed its key
+    check (a visitor's 500) or the purge's, by committing after the purge had read them.
+    Raises NotFound (resource "share_link") when the item was trashed or deleted since the
+    link was read."""
+    with transaction.atomic():
+        link_item_pin(link=link)
+        return link_event_record(link=link, kind=kind, address=address)
 
 
 def link_download_count(*, link: ShareLink, address: str | None = None) -> None:

@@ -14,7 +14,15 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 
 from activity.models import ActivityEvent
-from kosha.errors import DropNeedsFolder, ExpiryBeyondPlan, ExpiryInPast, InvalidInput, LinkRevoked, LinksNotInPlan
+from kosha.errors import (
+    DropNeedsFolder,
+    ExpiryBeyondPlan,
+    ExpiryInPast,
+    InvalidInput,
+    LinkRevoked,
+    LinksNotInPlan,
+    NotFound,
+)
 from kosha.integers import column_range, int_clean
 from kosha.origin import Origin
 from kosha.sentinels import UNCHANGED
@@ -25,7 +33,7 @@ from sharing.models import DEFAULT_LINK_DAYS, LINK_NAME_MAX_LENGTH, LinkEvent, S
 from sharing.services.link_visits import link_event_record
 from sharing.services.ownership import item_owner_require
 from storage.audit import item_event_record
-from storage.locks import item_pin
+from storage.locks import item_pin, items_key_share
 from storage.models import File, Folder
 
 if TYPE_CHECKING:
@@ -187,15 +195,29 @@ def _revoked_record(*, actor: User, link: ShareLink, origin: Origin) -> None:
 
 def share_link_revoke(*, actor: User, link: ShareLink, origin: Origin) -> ShareLink:
     """Revoke a link of actor's (from sharing.access.link_for_actor) at once; idempotent.
-    Records LINK_REVOKED when it was live. Then (the transaction closed: it calls the
+    Records LINK_REVOKED when it was live. Raises NotFound when the link went with its item
+    (purged) since it was read. Holds the link's item (key share) before the link's row.
+    Then (the transaction closed: it calls the
     store) aborts the uploads still pending through a drop link, releasing their
     reservations (sharing.drops.drop_uploads_abort)."""
+    now = timezone.now()
     with transaction.atomic():
-        revoked = ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=timezone.now())
+        # The item first, live or trashed (key share): a purge of it, which deletes the link
+        # and its events, waits for this commit (storage/locks.py, "Deferred key checks").
+        items_key_share(
+            folder_ids=[link.folder_id] if link.folder_id else [], file_ids=[link.file_id] if link.file_id else []
+        )
+        revoked = ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(revoked_at=now)
         if revoked:
             link_event_record(link=link, kind=LinkEvent.Kind.REVOKED, address=origin.ip)
             _revoked_record(actor=actor, link=link, origin=origin)
-    link.refresh_from_db(fields=["revoked_at"])
+            link.revoked_at = now
+        else:
+            # Revoked before, or deleted with its item by a purge since the door read it.
+            found = list(ShareLink.objects.filter(pk=link.pk).values_list("revoked_at", flat=True))
+            if not found:
+                raise NotFound("Share link not found.", resource="share_link")
+            link.revoked_at = found[0]
     if link.is_drop:
         drop_uploads_abort(link=link)
     return link

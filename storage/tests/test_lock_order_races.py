@@ -7,18 +7,19 @@ must not give up while other completes keep taking the names it tries."""
 
 import pytest
 from django.db import connection, transaction
+from django.test import Client
 
-from kosha.errors import CopyGone
+from kosha.errors import CopyGone, NotFound
 from kosha.origin import TASK
 from kosha.testing import factories
 from kosha.testing.clients import api_as
-from kosha.testing.races import run_after, run_concurrently
+from kosha.testing.races import run_after, run_before, run_concurrently
 from plans.models import Usage
 from sharing.drops import drop_start_admit
 from sharing.invitations import invitations_accept
 from sharing.models import DropStart, Invitation, LinkEvent, Share, ShareLink
 from sharing.services.link_visits import link_download_count
-from sharing.services.links import share_link_create
+from sharing.services.links import share_link_create, share_link_revoke
 from sharing.services.shares import share_create
 from storage.backends import get_backend
 from storage.models import File, Folder, FolderArchive, Star, UploadSession
@@ -285,3 +286,70 @@ def test_a_drop_admission_and_a_purge_of_its_folder_both_finish(local_settings, 
 
     assert not ShareLink.objects.filter(pk=link.pk).exists()
     assert not DropStart.objects.filter(link_id=link.pk).exists()
+
+
+@pytest.mark.parametrize("kind", ["folder", "file"])
+def test_a_link_page_visit_and_a_purge_of_its_item_both_finish(local_settings, owner, kind):
+    folder = factories.folder(owner, "Old")
+    file = factories.stored_file(owner, "notes.txt", b"notes", folder=folder)
+    _link, token = factories.link(owner, folder if kind == "folder" else file)
+
+    # The item is trashed and purged between the page's read of the link and its ACCESSED
+    # event. Before, the event was inserted holding nothing: it failed its key check to the
+    # link the purge had deleted (IntegrityError, the visitor's page a 500). Now the visit
+    # holds the link's item first (key share): the purge waits, then deletes the link, the
+    # event and the item.
+    with run_before("sharing.models.LinkEvent.save", lambda: _trash_and_purge(owner, folder), in_thread=True):
+        response = Client().get(f"/s/{token}")
+
+    # A folder's page then lists a folder trashed meanwhile (404); a file's shows the file read.
+    assert response.status_code == (404 if kind == "folder" else 200)
+    assert not Folder.objects.filter(pk=folder.pk).exists()
+    assert not ShareLink.objects.exists()
+    assert not LinkEvent.objects.exists()
+
+
+def test_a_link_page_of_an_item_purged_since_the_link_was_read_is_404(local_settings, owner):
+    folder = factories.folder(owner, "Old")
+    _link, token = factories.link(owner, folder)
+
+    # Purged after the page read the link, before the visit holds its item: the item is
+    # gone, so the link is (404; before, the ACCESSED event's IntegrityError, a 500).
+    with run_after("sharing.selectors.link_get_by_token", lambda: _trash_and_purge(owner, folder)):
+        response = Client().get(f"/s/{token}")
+
+    assert response.status_code == 404
+    assert not LinkEvent.objects.exists()
+
+
+def test_a_link_revoked_while_a_purge_of_its_item_runs_both_finish(local_settings, owner):
+    folder = factories.folder(owner, "Old")
+    link, _token = factories.link(owner, folder)
+    trashed = folder_trash(actor=owner, folder=folder, origin=TASK)
+
+    # The owner revokes the link of a trashed folder while the purge runs. Before, the
+    # revoke held the link's row (its UPDATE) and then inserted its REVOKED event; the
+    # purge had read the link's events, its DELETE of the link waited for the revoke, and
+    # the event committed meanwhile failed the purge's key check (IntegrityError: the
+    # purge a 500, or the retention task failed). Now the revoke holds the item first.
+    with run_before(
+        "sharing.models.LinkEvent.save",
+        lambda: trash_batches_purge(owner_id=owner.pk, batches=[trashed.trash_batch]),
+        in_thread=True,
+    ):
+        share_link_revoke(actor=owner, link=link, origin=TASK)
+
+    assert not Folder.objects.filter(pk=folder.pk).exists()
+    assert not ShareLink.objects.exists()
+    assert not LinkEvent.objects.exists()
+
+
+def test_a_link_revoked_after_a_purge_took_it_with_its_item_is_404(local_settings, owner):
+    folder = factories.folder(owner, "Old")
+    link, _token = factories.link(owner, folder)
+
+    # The purge commits between the door's read of the link and the revoke: the link is
+    # gone (404; before, refresh_from_db's DoesNotExist, a 500).
+    _trash_and_purge(owner, folder)
+    with pytest.raises(NotFound):
+        share_link_revoke(actor=owner, link=link, origin=TASK)
