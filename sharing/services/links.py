@@ -150,7 +150,8 @@ def share_link_update(
 ) -> ShareLink:
     """Change a link's name (as at creation), expiry, password (None or '' removes it)
     or download limit (None removes it; not below the downloads already made); a link
-    of actor's, from sharing.access.link_for_actor. Records LINK_CHANGED. Raises InvalidInput, LinkRevoked."""
+    of actor's, from sharing.access.link_for_actor. Records LINK_CHANGED. Raises InvalidInput,
+    LinkRevoked (also revoked since it was read), NotFound (deleted with its item since)."""
     if link.revoked_at is not None:
         raise LinkRevoked()
     owner = actor
@@ -173,7 +174,15 @@ def share_link_update(
         raise InvalidInput("Give name, expires_at, password or max_downloads.")
     try:
         with transaction.atomic():
-            link.save(update_fields=fields)
+            # Conditional: a link revoked since the door read it takes no change, and one
+            # deleted with its item by a purge meanwhile is not found (save() found no row).
+            changed = ShareLink.objects.filter(pk=link.pk, revoked_at__isnull=True).update(
+                **{field: getattr(link, field) for field in fields}
+            )
+            if not changed:
+                if ShareLink.objects.filter(pk=link.pk).exists():
+                    raise LinkRevoked()
+                raise NotFound("Share link not found.", resource="share_link")
             item_event_record(
                 kind=ActivityEvent.Kind.LINK_CHANGED,
                 actor=actor,

@@ -8,7 +8,7 @@ import requests
 from django.test import Client
 from django.utils import timezone
 
-from kosha.errors import NotFound
+from kosha.errors import LinkRevoked, NotFound
 from kosha.origin import TASK
 from kosha.testing.clients import api_as
 from kosha.testing.factories import LINK_PASSWORD, folder, link, stored_file
@@ -19,6 +19,7 @@ from sharing.services import link_visits
 from sharing.services.link_visits import link_download_count
 from sharing.services.links import share_link_create, share_link_update
 from storage.models import File
+from storage.services.trash import folder_trash, trash_batches_purge
 from storage.tests.protocol import assert_usage_consistent, usage_of
 
 pytestmark = pytest.mark.django_db
@@ -369,3 +370,28 @@ def test_an_offset_beyond_postgresqls_is_the_same_instant(world):
 
     assert response.status_code == 201, response.json()
     assert ShareLink.objects.get(file=world.file).expires_at == wanted
+
+
+def test_a_change_to_a_link_purged_with_its_item_since_it_was_read_is_404(local_settings, owner):
+    old = folder(owner, "Old")
+    made, _token = link(owner, old)
+    read = ShareLink.objects.get(pk=made.pk)  # the door's read
+    trashed = folder_trash(actor=owner, folder=old, origin=TASK)
+    trash_batches_purge(owner_id=owner.pk, batches=[trashed.trash_batch])
+
+    # Before: save(update_fields=...) found no row (DatabaseError, a 500).
+    with pytest.raises(NotFound):
+        share_link_update(actor=owner, link=read, name="renamed", origin=TASK)
+
+
+def test_a_change_to_a_link_revoked_since_it_was_read_is_refused_and_changes_nothing(local_settings, owner):
+    file = stored_file(owner, "a.txt", b"a")
+    made, _token = link(owner, file)
+    read = ShareLink.objects.get(pk=made.pk)  # the door's read, before the revoke
+    ShareLink.objects.filter(pk=made.pk).update(revoked_at=timezone.now())
+
+    # Before: the revoked link took the change (and its LINK_CHANGED event).
+    with pytest.raises(LinkRevoked):
+        share_link_update(actor=owner, link=read, name="renamed", origin=TASK)
+
+    assert ShareLink.objects.get(pk=made.pk).name == made.name
