@@ -18,7 +18,7 @@ from django.utils import timezone
 
 from activity.models import ActivityEvent
 from kosha.counters import window_count
-from kosha.errors import AlreadyShared, InvalidInput, RateLimited, ShareWithSelf
+from kosha.errors import AlreadyShared, InvalidInput, NotFound, RateLimited, ShareWithSelf
 from kosha.origin import Origin
 from sharing.invitations import invitation_create
 from sharing.models import Invitation, Share, item_fields
@@ -107,11 +107,14 @@ def _grantee_detail(share: Share | Invitation) -> dict[str, str]:
 def share_update(*, actor: User, share: Share | Invitation, role: Any, origin: Origin) -> Share | Invitation:
     """Change a share's (or pending invitation's: the share it becomes gets it) role, one
     of actor's, from sharing.access.share_for_actor; the grantee's next request sees it.
-    Records SHARE_CHANGED. Raises InvalidInput."""
+    Records SHARE_CHANGED. Raises InvalidInput, NotFound (the share removed, by its owner,
+    its grantee or a purge of its item, since it was read)."""
     role = _clean_role(role)
     share.role = role
     with transaction.atomic():
-        share.save(update_fields=["role"])
+        # save(update_fields=...) of a row gone meanwhile was a DatabaseError (a 500).
+        if not type(share).objects.filter(pk=share.pk).update(role=role):
+            raise NotFound("Share not found.", resource="share")
         item_event_record(
             kind=ActivityEvent.Kind.SHARE_CHANGED,
             actor=actor,

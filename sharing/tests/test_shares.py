@@ -4,7 +4,7 @@ same endpoints as owners."""
 import pytest
 import requests
 
-from kosha.errors import InvalidInput
+from kosha.errors import InvalidInput, NotFound
 from kosha.origin import TASK
 from kosha.testing.clients import api_as
 from kosha.testing.factories import folder, share
@@ -12,7 +12,7 @@ from plans.models import Plan
 from plans.services import usage_set_plan
 from sharing.access import Role, access_for_user
 from sharing.models import Share
-from sharing.services.shares import share_create
+from sharing.services.shares import share_create, share_update
 from storage.models import File, Folder, UploadSession
 from storage.tests.protocol import assert_usage_consistent, usage_of
 
@@ -243,3 +243,16 @@ def test_a_viewer_copies_into_their_own_files_on_their_own_quota(world):
     assert usage_of(world.viewer).used_bytes == world.file.size_bytes
     assert_usage_consistent(world.viewer)
     assert_usage_consistent(world.owner)
+
+
+def test_a_role_change_of_a_share_removed_since_it_was_read_is_404(owner, collaborator, local_settings):
+    shared = folder(owner, "Team")
+    made = share(owner, shared, collaborator)
+    read = Share.objects.get(pk=made.pk)  # the door's read
+    Share.objects.filter(pk=made.pk).delete()  # the grantee leaves it, or the owner revokes it, meanwhile
+
+    # Before: save(update_fields=...) found no row (DatabaseError, a 500).
+    with pytest.raises(NotFound):
+        share_update(actor=owner, share=read, role="editor", origin=TASK)
+
+    assert not Share.objects.exists()
