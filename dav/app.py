@@ -30,6 +30,8 @@ from kosha.origin import Origin
 
 DAV_PREFIX = "/dav"
 REALM = "Kosha WebDAV"
+# The last second a datetime holds, 9999-12-31T23:59:59Z, in seconds since the epoch.
+MTIME_MAX_SECONDS = 253_402_300_799
 logger = logging.getLogger(__name__)
 
 
@@ -92,6 +94,24 @@ def _challenge(start_response) -> list[bytes]:
     )
 
 
+def _mtime_header_refused(environ: dict) -> bool:
+    """X-OC-Mtime (ownCloud's client modification time, seconds since the epoch) as the
+    door takes it: WsgiDAV takes any digits and sets the time only after a PUT's body is
+    stored, and on a MKCOL's new folder. So a PUT's time past MTIME_MAX_SECONDS is refused
+    here (True: 400, nothing stored; it failed after the store, a 500 with the file
+    recorded), and a MKCOL's header is dropped: folders keep no client time (WsgiDAV's
+    set_last_modified on the new folder raised NotImplementedError, a 500 with the folder
+    made). Anything else not digits WsgiDAV refuses itself (400)."""
+    raw = environ.get("HTTP_X_OC_MTIME")
+    if raw is None:
+        return False
+    method = environ.get("REQUEST_METHOD")
+    if method == "MKCOL":
+        del environ["HTTP_X_OC_MTIME"]
+        return False
+    return method == "PUT" and raw.isascii() and raw.isdigit() and int(raw) > MTIME_MAX_SECONDS
+
+
 def dav_door(environ: dict, start_response):
     """The WebDAV door (a WSGI application for paths under DAV_PREFIX)."""
     close_old_connections()
@@ -125,6 +145,8 @@ def _dav_door(environ: dict, start_response):
     path = environ.get("PATH_INFO", "")
     environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "").rstrip("/")
     environ["PATH_INFO"] = path[len(DAV_PREFIX) :] or "/"
+    if _mtime_header_refused(environ):
+        return _simple(start_response, "400 Bad Request", [], b"X-OC-Mtime is past the year 9999.\n")
     context = LOCK_CONTEXT.set(LockContext(actor=found.user))
     try:
         if found.redirect_downloads and environ.get("REQUEST_METHOD") == "GET":
