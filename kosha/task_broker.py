@@ -13,8 +13,9 @@ prune and replica copy; blob deletes; e-mails) is enqueued with `task_enqueue_af
 or, inside an after-commit hook, `task_enqueue_logged`: a broker that fails then (Redis
 down) cannot undo the change, so it must not answer the change as failed (a 500 for an
 upload that is recorded, which a retry answers 200); the failure is logged and the work
-is left to the scheduled sweep that covers it, where there is one (storage/tasks.py: the
-replication backlog, the orphan sweep).
+is left to the scheduled sweep that covers it (storage/tasks.py: the replication
+backlog, the orphan sweep, the account purge sweep, and storage.services.followups for a
+version's SHA-1 and thumbnail).
 """
 
 import logging

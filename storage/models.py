@@ -115,6 +115,21 @@ class File(Item):
         constraints = unique_live_names(table="storage_file", parent="folder")
 
 
+# What storage.thumbnails makes a thumbnail of, and the most bytes it reads to make one.
+THUMBNAIL_CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
+THUMBNAIL_MAX_SOURCE_BYTES = 50 * 1024 * 1024
+# A version owed follow-up work the sweep has not run yet: every version gets a SHA-1
+# (WebDAV's oc:checksums), an image within the byte limit a thumbnail.
+FOLLOWUPS_DUE = Q(followups_swept_at__isnull=True) & (
+    Q(sha1="")
+    | Q(
+        thumbnail_key="",
+        content_type__in=sorted(THUMBNAIL_CONTENT_TYPES),
+        size_bytes__lte=THUMBNAIL_MAX_SOURCE_BYTES,
+    )
+)
+
+
 class FileVersion(models.Model):
     """One immutable blob. Its bytes live at `key`; its name lives on the File."""
 
@@ -144,6 +159,10 @@ class FileVersion(models.Model):
     # When a replica store is configured (KOSHA_REPLICA_STORAGE): when the worker last
     # copied this version's blob and thumbnail there; None is the replication backlog.
     replicated_at = models.DateTimeField(null=True, blank=True)
+    # When the follow-up sweep (storage.services.followups) ran this version's SHA-1 and
+    # thumbnail, whose after-commit tasks were lost (the broker down) or failed; what it
+    # could not make then (the object missing, an image refused) is not tried again.
+    followups_swept_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         ordering = ["file_id", "-number"]
@@ -151,6 +170,8 @@ class FileVersion(models.Model):
             models.Index(
                 fields=["created_at"], condition=Q(replicated_at__isnull=True), name="storage_version_unreplicated"
             ),
+            # The follow-up sweep reads the few versions still owed a SHA-1 or a thumbnail.
+            models.Index(fields=["created_at"], condition=FOLLOWUPS_DUE, name="storage_version_followups_due"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["file", "number"], name="storage_version_unique_number"),

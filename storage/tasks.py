@@ -3,6 +3,7 @@
 import uuid
 
 from storage.services.archives import folder_archive_build
+from storage.services.followups import versions_followups_sweep
 from storage.services.janitors import orphan_check, orphans_sweep, usage_reconcile
 from storage.services.replication import replicas_verify, replication_backlog_drain, version_replicate
 from storage.services.trash import trash_purge_expired
@@ -58,6 +59,12 @@ def folder_archive_task(archive_id: str) -> str | None:
     """Enqueued when a folder zip is asked for. Returns the archive's final status."""
     archive = folder_archive_build(archive_id=archive_id)
     return archive.status if archive else None
+
+
+def versions_followups_sweep_task() -> int:
+    """Scheduled every 5 minutes (see the schedules migrations): the SHA-1s and thumbnails
+    whose tasks were lost (the broker down after a complete). Returns the versions swept."""
+    return versions_followups_sweep()
 
 
 def orphan_sweep_task() -> int:

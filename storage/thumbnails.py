@@ -22,17 +22,16 @@ from PIL import Image, ImageOps
 
 from storage import keys
 from storage.backends import get_backend
-from storage.models import FileVersion
+from storage.models import THUMBNAIL_CONTENT_TYPES, THUMBNAIL_MAX_SOURCE_BYTES, FileVersion
 from storage.services.replication import replication_enqueue
 
 logger = logging.getLogger(__name__)
 
 MiB = 1024 * 1024
-THUMBNAIL_CONTENT_TYPES = frozenset({"image/jpeg", "image/png", "image/webp", "image/gif"})
 _PILLOW_FORMATS = ("JPEG", "PNG", "WEBP", "GIF")
 # Bounds on what a worker will read and decode: 50 MiB of input, 50 megapixels (a
 # 50 MP RGBA frame is 200 MB of memory once decoded).
-MAX_SOURCE_BYTES = 50 * MiB
+MAX_SOURCE_BYTES = THUMBNAIL_MAX_SOURCE_BYTES
 MAX_SOURCE_PIXELS = 50_000_000
 # One size per version, so FileVersion.thumbnail_key names every object the thumbnail
 # work made (purges delete exactly the recorded keys). 512 px is sharp in a grid on a

@@ -1,0 +1,63 @@
+"""Catch-up sweeps for the work a recorded change leaves to a task after commit, where the
+task may never run: the broker was down at the enqueue (kosha.task_broker logs it and
+fails nothing), or the worker died.
+
+- A version's SHA-1 and thumbnail: `versions_followups_sweep`, every few minutes, runs them
+  for versions recorded more than FOLLOWUPS_GRACE ago that still lack them (a partial
+  index holds just those), and stamps `followups_swept_at` so what cannot be made (the
+  object missing, an image refused) is not tried again.
+
+Each step is the task's own idempotent service, so a sweep racing the task does no harm:
+both compute the same SHA-1 and thumbnail. The replica copy, blob deletes and account
+purges have their sweeps elsewhere (storage.services.replication, storage.services.janitors,
+account_purge_sweep).
+"""
+
+from __future__ import annotations
+
+import logging
+from datetime import timedelta
+
+from django.utils import timezone
+
+from storage.backends import BackendError
+from storage.models import FOLLOWUPS_DUE, THUMBNAIL_CONTENT_TYPES, FileVersion
+from storage.services.versions import version_sha1_compute
+from storage.thumbnails import version_thumbnail_make
+
+logger = logging.getLogger(__name__)
+
+# Long enough that the task enqueued after commit has run (a queue behind a batch of
+# uploads included): the sweep is the fallback, not a second worker.
+FOLLOWUPS_GRACE = timedelta(minutes=15)
+FOLLOWUPS_BATCH = 50  # versions per run (each read from the store at most twice)
+
+
+def versions_followups_sweep(*, grace: timedelta = FOLLOWUPS_GRACE, limit: int = FOLLOWUPS_BATCH) -> int:
+    """Compute the SHA-1 and make the thumbnail (an image within the byte limit) of up to
+    `limit` versions recorded more than `grace` ago that lack them, oldest first, in this
+    process (the scheduled task), and stamp them swept. Returns how many were swept.
+    Stops at the first store failure (BackendError: the store is down, the next run tries
+    again), leaving that version and the rest unstamped. Locks nothing: each result is
+    one UPDATE. Queries: 1, then at most 4 per version (2 for its SHA-1, 2 for its
+    thumbnail; a thumbnail made also enqueues its replica copy), then 1 for the stamps."""
+    due = list(
+        FileVersion.objects.filter(FOLLOWUPS_DUE, created_at__lt=timezone.now() - grace)
+        .order_by("created_at")
+        .values_list("pk", "sha1", "content_type")[:limit]
+    )
+    swept = []
+    for version_id, sha1, content_type in due:
+        try:
+            if not sha1 and version_sha1_compute(version_id=version_id) is None:
+                logger.warning("Follow-up sweep: no SHA-1 for version %s (gone, or its object is missing)", version_id)
+            if content_type in THUMBNAIL_CONTENT_TYPES:
+                # Returns at once when the version has its thumbnail (the task won the race).
+                version_thumbnail_make(version_id=version_id)
+        except BackendError:
+            logger.warning("Follow-up sweep stopped at version %s: the store failed", version_id, exc_info=True)
+            break
+        swept.append(version_id)
+    if swept:
+        FileVersion.objects.filter(pk__in=swept).update(followups_swept_at=timezone.now())
+    return len(swept)

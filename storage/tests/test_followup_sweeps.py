@@ -1,0 +1,173 @@
+"""The catch-up sweeps (storage.services.followups) for the work a recorded change leaves
+to a task after commit: with the broker down at the complete, a version's SHA-1 and
+thumbnail are never queued; the sweep makes them later, once, and racing the tasks does
+no harm."""
+
+import hashlib
+import io
+from datetime import timedelta
+
+import pytest
+from PIL import Image
+
+from kosha.testing.factories import stored_file
+from kosha.testing.races import run_before
+from storage import tasks
+from storage.backends import BackendError, get_backend
+from storage.models import FileVersion
+from storage.services.followups import versions_followups_sweep
+
+pytestmark = pytest.mark.django_db
+
+NOW = timedelta(0)  # a grace of none: what was just recorded is due
+
+
+def _png(size=(64, 32)) -> bytes:
+    out = io.BytesIO()
+    Image.new("RGB", size, color=(20, 20, 220)).save(out, format="PNG")
+    return out.getvalue()
+
+
+def _recorded_with_the_broker_down(request, django_capture_on_commit_callbacks, *args, **kwargs) -> FileVersion:
+    """stored_file with the broker down when its after-commit tasks are enqueued."""
+    request.getfixturevalue("broker_down")
+    with django_capture_on_commit_callbacks(execute=True):
+        file = stored_file(*args, **kwargs)
+    return FileVersion.objects.get(pk=file.current_version_id)
+
+
+# --- SHA-1 and thumbnail -----------------------------------------------------------------------
+
+
+def test_a_sha1_lost_with_the_broker_down_is_computed_by_the_sweep_once_the_grace_is_past(
+    local_settings, owner, request, django_capture_on_commit_callbacks
+):
+    version = _recorded_with_the_broker_down(request, django_capture_on_commit_callbacks, owner, "notes.txt", b"hello")
+    assert version.sha1 == ""
+
+    assert versions_followups_sweep() == 0  # within the grace: the task may still run
+    assert versions_followups_sweep(grace=NOW) == 1
+
+    version.refresh_from_db()
+    assert version.sha1 == hashlib.sha1(b"hello").hexdigest()  # noqa: S324 - what WebDAV clients compare
+    assert version.followups_swept_at is not None
+
+
+def test_an_image_whose_thumbnail_task_was_lost_gets_its_thumbnail_from_the_sweep(
+    local_settings, owner, request, django_capture_on_commit_callbacks
+):
+    version = _recorded_with_the_broker_down(
+        request, django_capture_on_commit_callbacks, owner, "photo.png", _png(), content_type="image/png"
+    )
+    assert version.thumbnail_key == ""
+
+    assert versions_followups_sweep(grace=NOW) == 1
+
+    version.refresh_from_db()
+    assert version.thumbnail_key and (version.width, version.height) == (64, 32)
+    assert get_backend().head(key=version.thumbnail_key) is not None
+    assert version.sha1 == hashlib.sha1(_png()).hexdigest()  # noqa: S324
+
+
+def test_a_broken_image_is_swept_once_and_not_read_again(local_settings, owner, monkeypatch):
+    version = FileVersion.objects.get(
+        pk=stored_file(owner, "broken.png", b"not a png", content_type="image/png").current_version_id
+    )
+    versions_followups_sweep(grace=NOW)
+    version.refresh_from_db()
+    assert version.thumbnail_key == "" and version.sha1 and version.followups_swept_at is not None
+    opened = []
+    monkeypatch.setattr(type(get_backend()), "open", lambda self, *, key: opened.append(key))
+
+    assert versions_followups_sweep(grace=NOW) == 0
+
+    assert opened == []
+
+
+def test_a_version_whose_object_is_missing_is_swept_once_without_a_sha1(local_settings, owner):
+    version = FileVersion.objects.get(pk=stored_file(owner, "gone.txt", b"x").current_version_id)
+    get_backend().delete(keys=[version.key])
+
+    assert versions_followups_sweep(grace=NOW) == 1
+    assert versions_followups_sweep(grace=NOW) == 0
+
+    version.refresh_from_db()
+    assert version.sha1 == "" and version.followups_swept_at is not None
+
+
+def test_versions_that_have_their_sha1_and_thumbnail_are_not_in_the_sweep(
+    local_settings, owner, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    with django_capture_on_commit_callbacks(execute=True):  # the tasks run (synchronously)
+        stored_file(owner, "notes.txt", b"hello")
+        stored_file(owner, "photo.png", _png(), content_type="image/png")
+
+    with django_assert_num_queries(1):  # the versions due (none: the partial index is empty)
+        assert versions_followups_sweep(grace=NOW) == 0
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_the_sweep_takes_a_bounded_number_of_queries_per_version(
+    local_settings, owner, count, django_assert_num_queries
+):
+    for number in range(count):
+        stored_file(owner, f"photo {number}.png", _png(), content_type="image/png")
+
+    # 1 the versions due; per version: its SHA-1's read and UPDATE, its thumbnail's read
+    # and UPDATE; 1 the stamps.
+    with django_assert_num_queries(1 + 4 * count + 1):
+        assert versions_followups_sweep(grace=NOW) == count
+
+
+def test_the_sweep_takes_at_most_its_batch_oldest_first(local_settings, owner):
+    files = [stored_file(owner, f"{number}.txt", str(number).encode()) for number in range(3)]
+
+    assert versions_followups_sweep(grace=NOW, limit=2) == 2
+
+    swept = {
+        file.name: bool(FileVersion.objects.get(pk=file.current_version_id).sha1)
+        for file in files  # created in this order
+    }
+    assert swept == {"0.txt": True, "1.txt": True, "2.txt": False}
+
+
+def test_a_store_down_stops_the_sweep_and_leaves_the_version_for_the_next_run(local_settings, owner, monkeypatch):
+    version = FileVersion.objects.get(pk=stored_file(owner, "notes.txt", b"hello").current_version_id)
+    backend_type = type(get_backend())
+    real_head = backend_type.head
+
+    def head_down(self, *, key):
+        raise BackendError("the store is down")
+
+    monkeypatch.setattr(backend_type, "head", head_down)
+    assert versions_followups_sweep(grace=NOW) == 0
+    version.refresh_from_db()
+    assert version.sha1 == "" and version.followups_swept_at is None
+
+    monkeypatch.setattr(backend_type, "head", real_head)
+    assert versions_followups_sweep(grace=NOW) == 1
+    version.refresh_from_db()
+    assert version.sha1 == hashlib.sha1(b"hello").hexdigest()  # noqa: S324
+
+
+def test_the_sweep_racing_the_tasks_makes_one_sha1_and_one_thumbnail(local_settings, owner):
+    version = FileVersion.objects.get(
+        pk=stored_file(owner, "photo.png", _png(), content_type="image/png").current_version_id
+    )
+
+    # The tasks run between the sweep's read of the versions due and its own work.
+    with (
+        run_before("storage.services.followups.version_sha1_compute", lambda: tasks.version_sha1_task(str(version.pk))),
+        run_before(
+            "storage.services.followups.version_thumbnail_make", lambda: tasks.version_thumbnail_task(str(version.pk))
+        ),
+    ):
+        assert versions_followups_sweep(grace=NOW) == 1
+
+    made = FileVersion.objects.get(pk=version.pk)
+    assert made.sha1 == hashlib.sha1(_png()).hexdigest()  # noqa: S324
+    assert made.thumbnail_key and get_backend().head(key=made.thumbnail_key) is not None
+    thumbnails = [
+        listed.key for listed in get_backend().list_prefix(prefix=f"users/{owner.pk}/") if "thumb" in listed.key
+    ]
+    assert thumbnails == [made.thumbnail_key]
