@@ -295,6 +295,10 @@ class FolderArchive(models.Model):
 
     class Meta:
         ordering = ["-created_at", "id"]
+        indexes = [
+            # The stalled-archive sweep reads the few pending archives by age.
+            models.Index(fields=["created_at"], condition=Q(status="pending"), name="storage_archive_pending"),
+        ]
 
     def __str__(self) -> str:
         return f"Archive of {self.folder_id} ({self.status})"

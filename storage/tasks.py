@@ -3,7 +3,7 @@
 import uuid
 
 from storage.services.archives import folder_archive_build
-from storage.services.followups import versions_followups_sweep
+from storage.services.followups import archives_stalled_fail, versions_followups_sweep
 from storage.services.janitors import orphan_check, orphans_sweep, usage_reconcile
 from storage.services.replication import replicas_verify, replication_backlog_drain, version_replicate
 from storage.services.trash import trash_purge_expired
@@ -65,6 +65,12 @@ def versions_followups_sweep_task() -> int:
     """Scheduled every 5 minutes (see the schedules migrations): the SHA-1s and thumbnails
     whose tasks were lost (the broker down after a complete). Returns the versions swept."""
     return versions_followups_sweep()
+
+
+def archives_stalled_fail_task() -> int:
+    """Scheduled every 5 minutes: fail the folder zips whose build never ran, so their
+    browsers stop waiting and their owners can ask again. Returns how many."""
+    return archives_stalled_fail()
 
 
 def orphan_sweep_task() -> int:

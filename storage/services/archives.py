@@ -192,7 +192,8 @@ def _archive_start(
         archive = FolderArchive.objects.create(
             owner_id=owner_id, folder=folder, selection=selection or {}, expires_at=now + ARCHIVE_LIFETIME
         )
-        # A broker down then leaves it pending: asked again after REUSE_PENDING_FOR, it starts anew.
+        # A broker down then leaves it pending: asked again after REUSE_PENDING_FOR, it starts
+        # anew, and the stalled-archive sweep fails it (storage.services.followups).
         task_enqueue_after_commit("storage.tasks.folder_archive_task", str(archive.pk))
     return archive
 

@@ -1,21 +1,28 @@
 """The catch-up sweeps (storage.services.followups) for the work a recorded change leaves
 to a task after commit: with the broker down at the complete, a version's SHA-1 and
-thumbnail are never queued; the sweep makes them later, once, and racing the tasks does
-no harm."""
+thumbnail and a folder zip's build are never queued; the sweeps do them (or fail the zip)
+later, once, and racing the tasks does no harm."""
 
 import hashlib
 import io
 from datetime import timedelta
 
 import pytest
+from django.utils import timezone
 from PIL import Image
 
-from kosha.testing.factories import stored_file
+from kosha.testing.factories import folder, stored_file
 from kosha.testing.races import run_before
 from storage import tasks
 from storage.backends import BackendError, get_backend
-from storage.models import FileVersion
-from storage.services.followups import versions_followups_sweep
+from storage.models import FileVersion, FolderArchive
+from storage.services.archives import MAX_ARCHIVES_BUILDING
+from storage.services.followups import (
+    ARCHIVE_STALLED_ERROR,
+    archive_build_limit,
+    archives_stalled_fail,
+    versions_followups_sweep,
+)
 
 pytestmark = pytest.mark.django_db
 
@@ -171,3 +178,65 @@ def test_the_sweep_racing_the_tasks_makes_one_sha1_and_one_thumbnail(local_setti
         listed.key for listed in get_backend().list_prefix(prefix=f"users/{owner.pk}/") if "thumb" in listed.key
     ]
     assert thumbnails == [made.thumbnail_key]
+
+
+# --- folder zips -------------------------------------------------------------------------------
+
+
+def _zip_asked_with_the_broker_down(client, folder_id, request, django_capture_on_commit_callbacks) -> FolderArchive:
+    request.getfixturevalue("broker_down")
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post(f"/api/v1/folders/{folder_id}/archive/")
+    assert response.status_code == 202, response.content
+    return FolderArchive.objects.get(pk=response.json()["id"])
+
+
+def _asked_ago(archive: FolderArchive, age: timedelta) -> None:
+    FolderArchive.objects.filter(pk=archive.pk).update(created_at=timezone.now() - age)
+
+
+def test_a_zip_whose_build_was_never_queued_is_failed_once_no_build_can_be_running(
+    local_settings, owner, owner_client, request, django_capture_on_commit_callbacks
+):
+    docs = folder(owner, "Docs")
+    stored_file(owner, "a.txt", b"alpha", folder=docs)
+    archive = _zip_asked_with_the_broker_down(owner_client, docs.pk, request, django_capture_on_commit_callbacks)
+    _asked_ago(archive, archive_build_limit() - timedelta(minutes=1))
+    assert archives_stalled_fail() == 0  # a build may still be running
+
+    _asked_ago(archive, archive_build_limit() + timedelta(minutes=1))
+    assert tasks.archives_stalled_fail_task() == 1
+
+    answer = owner_client.get(f"/api/v1/archives/{archive.pk}/").json()
+    assert (answer["status"], answer["error"]) == ("failed", ARCHIVE_STALLED_ERROR)
+
+
+def test_stalled_zips_no_longer_hold_the_owners_builds_at_their_cap(
+    local_settings, owner, owner_client, request, django_capture_on_commit_callbacks
+):
+    folders = [folder(owner, f"F{number}") for number in range(MAX_ARCHIVES_BUILDING + 1)]
+    for place in folders[:MAX_ARCHIVES_BUILDING]:
+        archive = _zip_asked_with_the_broker_down(owner_client, place.pk, request, django_capture_on_commit_callbacks)
+        _asked_ago(archive, archive_build_limit() + timedelta(minutes=1))
+    assert owner_client.post(f"/api/v1/folders/{folders[-1].pk}/archive/").status_code == 429
+
+    assert archives_stalled_fail() == MAX_ARCHIVES_BUILDING
+
+    assert owner_client.post(f"/api/v1/folders/{folders[-1].pk}/archive/").status_code == 202
+
+
+def test_a_zip_built_before_the_sweep_stays_ready(
+    local_settings, owner, owner_client, django_capture_on_commit_callbacks, django_assert_num_queries
+):
+    docs = folder(owner, "Docs")
+    stored_file(owner, "a.txt", b"alpha", folder=docs)
+    with django_capture_on_commit_callbacks(execute=True):  # built: tasks run inline in the tests
+        response = owner_client.post(f"/api/v1/folders/{docs.pk}/archive/")
+    archive = FolderArchive.objects.get(pk=response.json()["id"])
+    _asked_ago(archive, archive_build_limit() + timedelta(minutes=1))
+
+    with django_assert_num_queries(1):  # one conditional UPDATE
+        assert archives_stalled_fail() == 0
+
+    archive.refresh_from_db()
+    assert archive.status == FolderArchive.Status.READY
