@@ -13,8 +13,10 @@ import base64
 import binascii
 import logging
 from functools import cache
+from urllib.parse import unquote
 
 from django.db import close_old_connections
+from wsgidav import util as wsgidav_util
 from wsgidav.error_printer import ErrorPrinter
 from wsgidav.request_resolver import RequestResolver
 from wsgidav.wsgidav_app import WsgiDAVApp
@@ -94,6 +96,33 @@ def _challenge(start_response) -> list[bytes]:
     )
 
 
+def _path_refused(environ: dict) -> bool:
+    """Whether the request path or its Destination (COPY, MOVE) names nothing Kosha can
+    hold: a path that is not UTF-8 (WsgiDAV re-decodes PATH_INFO as UTF-8 and raised
+    UnicodeDecodeError outside its own error handling, a 500) or one holding NUL (which
+    reached PostgreSQL in the path's lookup: DataError, a 500). The Destination is read as
+    WsgiDAV reads it (unquoted, UTF-8 with replacement)."""
+    try:
+        path = environ.get("PATH_INFO", "").encode("iso-8859-1").decode("utf-8")
+    except UnicodeError:
+        return True
+    return "\x00" in path or "\x00" in unquote(environ.get("HTTP_DESTINATION", ""))
+
+
+def _invalid_dates_dropped(environ: dict) -> None:
+    """Drop an If-Modified-Since or If-Unmodified-Since that is no HTTP-date a datetime
+    holds (WsgiDAV's parse raised ValueError for the year 10000, a 500): RFC 9110 sections
+    13.1.3 and 13.1.4, a recipient MUST ignore one that is not a valid HTTP-date."""
+    for header in ("HTTP_IF_MODIFIED_SINCE", "HTTP_IF_UNMODIFIED_SINCE"):
+        raw = environ.get(header)
+        if raw is None:
+            continue
+        try:
+            wsgidav_util.parse_time_string(raw)
+        except (ValueError, OverflowError):
+            del environ[header]
+
+
 def _mtime_header_refused(environ: dict) -> bool:
     """X-OC-Mtime (ownCloud's client modification time, seconds since the epoch) as the
     door takes it: WsgiDAV takes any digits and sets the time only after a PUT's body is
@@ -145,6 +174,9 @@ def _dav_door(environ: dict, start_response):
     path = environ.get("PATH_INFO", "")
     environ["SCRIPT_NAME"] = environ.get("SCRIPT_NAME", "").rstrip("/")
     environ["PATH_INFO"] = path[len(DAV_PREFIX) :] or "/"
+    if _path_refused(environ):
+        return _simple(start_response, "400 Bad Request", [], b"The path must be UTF-8 without NUL.\n")
+    _invalid_dates_dropped(environ)
     if _mtime_header_refused(environ):
         return _simple(start_response, "400 Bad Request", [], b"X-OC-Mtime is past the year 9999.\n")
     context = LOCK_CONTEXT.set(LockContext(actor=found.user))

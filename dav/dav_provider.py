@@ -30,7 +30,9 @@ class KoshaProvider(DAVProvider):
             return FolderResource(path, environ, item=item)
         return FileResource(path, environ, item=item)
 
-    def get_resource_inst(self, path: str, environ: dict):
+    def get_resource_inst(self, path: str | None, environ: dict):
+        if path is None:  # the root's parent (WsgiDAV asks for it at a COPY or MOVE onto the root)
+            return None
         try:
             target = item_at_path_for_actor(actor=environ["kosha.user"], names=path_names(path))
         except NotFound:
