@@ -15,7 +15,7 @@ down) cannot undo the change, so it must not answer the change as failed (a 500 
 upload that is recorded, which a retry answers 200); the failure is logged and the work
 is left to the scheduled sweep that covers it (storage/tasks.py: the replication
 backlog, the orphan sweep, the account purge sweep, and storage.services.followups for a
-version's SHA-1 and thumbnail and a folder zip's build).
+version's SHA-1 and thumbnail, a file's prune and a folder zip's build).
 """
 
 import logging

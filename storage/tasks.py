@@ -3,7 +3,7 @@
 import uuid
 
 from storage.services.archives import folder_archive_build
-from storage.services.followups import archives_stalled_fail, versions_followups_sweep
+from storage.services.followups import archives_stalled_fail, files_prune_sweep, versions_followups_sweep
 from storage.services.janitors import orphan_check, orphans_sweep, usage_reconcile
 from storage.services.replication import replicas_verify, replication_backlog_drain, version_replicate
 from storage.services.trash import trash_purge_expired
@@ -71,6 +71,12 @@ def archives_stalled_fail_task() -> int:
     """Scheduled every 5 minutes: fail the folder zips whose build never ran, so their
     browsers stop waiting and their owners can ask again. Returns how many."""
     return archives_stalled_fail()
+
+
+def files_prune_sweep_task() -> int:
+    """Scheduled daily: prune files holding more versions than their plan keeps (a prune
+    task lost). Returns how many versions were deleted."""
+    return files_prune_sweep()
 
 
 def orphan_sweep_task() -> int:

@@ -6,13 +6,14 @@ fails nothing), or the worker died.
   for versions recorded more than FOLLOWUPS_GRACE ago that still lack them (a partial
   index holds just those), and stamps `followups_swept_at` so what cannot be made (the
   object missing, an image refused) is not tried again.
+- A file's prune of the versions its plan does not keep: `files_prune_sweep`, daily.
 - A folder zip whose build never ran stays pending (and counts against the owner's
   archives building): `archives_stalled_fail` marks it failed once no build can still be
   running, so the person's browser stops waiting and they can ask again.
 
 Each step is the task's own idempotent service, so a sweep racing the task does no harm:
-both compute the same SHA-1 and thumbnail, and a finished archive is left as it is. The
-replica copy, blob deletes and account purges have their sweeps elsewhere
+both compute the same SHA-1 and thumbnail, and a prune or a finished archive is left as
+it is. The replica copy, blob deletes and account purges have their sweeps elsewhere
 (storage.services.replication, storage.services.janitors, account_purge_sweep).
 """
 
@@ -22,11 +23,12 @@ import logging
 from datetime import timedelta
 
 from django.conf import settings
+from django.db.models import Count, F
 from django.utils import timezone
 
 from storage.backends import BackendError
-from storage.models import FOLLOWUPS_DUE, THUMBNAIL_CONTENT_TYPES, FileVersion, FolderArchive
-from storage.services.versions import version_sha1_compute
+from storage.models import FOLLOWUPS_DUE, THUMBNAIL_CONTENT_TYPES, File, FileVersion, FolderArchive
+from storage.services.versions import file_versions_prune, version_sha1_compute
 from storage.thumbnails import version_thumbnail_make
 
 logger = logging.getLogger(__name__)
@@ -35,6 +37,7 @@ logger = logging.getLogger(__name__)
 # uploads included): the sweep is the fallback, not a second worker.
 FOLLOWUPS_GRACE = timedelta(minutes=15)
 FOLLOWUPS_BATCH = 50  # versions per run (each read from the store at most twice)
+PRUNE_BATCH = 200  # files per run
 ARCHIVE_STALLED_ERROR = "The zip could not be prepared. Try again."
 
 
@@ -66,6 +69,25 @@ def versions_followups_sweep(*, grace: timedelta = FOLLOWUPS_GRACE, limit: int =
     if swept:
         FileVersion.objects.filter(pk__in=swept).update(followups_swept_at=timezone.now())
     return len(swept)
+
+
+def files_prune_sweep(*, limit: int = PRUNE_BATCH) -> int:
+    """Prune up to `limit` files that hold more versions than their owner's plan keeps (a
+    prune task lost, or the plan lowered since the file's last version):
+    file_versions_prune on each. Returns how many versions were deleted. One query finds
+    them: only a file whose current version's number passes the plan's count can hold
+    more (numbers are unique), and only those are counted, but it reads every file (no
+    index can hold a bound that each plan sets), hence daily; then file_versions_prune's
+    queries for each file. Locks what file_versions_prune locks, a file at a time."""
+    kept = F("owner__usage__plan__versions_kept")
+    over = (
+        File.objects.filter(current_version__number__gt=kept)
+        .annotate(versions_count=Count("versions"))
+        .filter(versions_count__gt=kept)
+        .order_by()
+        .values_list("pk", flat=True)[:limit]
+    )
+    return sum(file_versions_prune(file_id=file_id) for file_id in list(over))
 
 
 def archive_build_limit() -> timedelta:

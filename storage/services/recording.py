@@ -324,9 +324,8 @@ def after_version_recorded(
     Enqueues only what is needed, so a plain
     upload costs the web process no task at all. Call after commit: a broker that fails
     then is logged and raises nothing (kosha.task_broker), since the version is recorded;
-    the replica's backlog task still copies it, storage.services.followups' sweep
-    computes its SHA-1 and makes its thumbnail, the next version's prune prunes this
-    file's too."""
+    the replica's backlog task still copies it, and storage.services.followups' sweeps
+    compute its SHA-1, make its thumbnail and prune its file."""
     if file_id is None or content_type is None:
         found = FileVersion.objects.filter(pk=version_id).values_list("file_id", "content_type").first()
         if found is None:

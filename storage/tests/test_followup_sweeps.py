@@ -1,7 +1,7 @@
 """The catch-up sweeps (storage.services.followups) for the work a recorded change leaves
 to a task after commit: with the broker down at the complete, a version's SHA-1 and
-thumbnail and a folder zip's build are never queued; the sweeps do them (or fail the zip)
-later, once, and racing the tasks does no harm."""
+thumbnail, a file's prune and a folder zip's build are never queued; the sweeps do them
+(or fail the zip) later, once, and racing the tasks does no harm."""
 
 import hashlib
 import io
@@ -11,8 +11,10 @@ import pytest
 from django.utils import timezone
 from PIL import Image
 
-from kosha.testing.factories import folder, stored_file
+from kosha.testing.factories import folder, stored_file, stored_version
 from kosha.testing.races import run_before
+from plans.models import Plan
+from plans.services import usage_set_plan
 from storage import tasks
 from storage.backends import BackendError, get_backend
 from storage.models import FileVersion, FolderArchive
@@ -21,8 +23,10 @@ from storage.services.followups import (
     ARCHIVE_STALLED_ERROR,
     archive_build_limit,
     archives_stalled_fail,
+    files_prune_sweep,
     versions_followups_sweep,
 )
+from storage.tests.protocol import assert_usage_consistent, usage_of
 
 pytestmark = pytest.mark.django_db
 
@@ -178,6 +182,92 @@ def test_the_sweep_racing_the_tasks_makes_one_sha1_and_one_thumbnail(local_setti
         listed.key for listed in get_backend().list_prefix(prefix=f"users/{owner.pk}/") if "thumb" in listed.key
     ]
     assert thumbnails == [made.thumbnail_key]
+
+
+# --- prune -------------------------------------------------------------------------------------
+
+
+def _keep_two(owner) -> None:
+    usage_set_plan(
+        user=owner,
+        plan=Plan.objects.create(
+            code="two", name="Two", storage_bytes=10**6, max_files=10, max_file_bytes=10**6, versions_kept=2
+        ),
+    )
+
+
+def test_a_prune_lost_with_the_broker_down_is_done_by_the_sweep(
+    local_settings, owner, request, django_capture_on_commit_callbacks
+):
+    _keep_two(owner)
+    file = stored_file(owner, "notes.txt", b"1")
+    stored_version(file, b"22")
+    request.getfixturevalue("broker_down")
+    with django_capture_on_commit_callbacks(execute=True):
+        newest = stored_version(file, b"333")  # its prune task is never queued
+    assert file.versions.count() == 3
+
+    assert files_prune_sweep() == 1
+
+    assert sorted(file.versions.values_list("number", flat=True)) == [2, 3]
+    assert file.versions.filter(pk=newest.pk).exists()
+    assert usage_of(owner).used_bytes == 5
+    assert_usage_consistent(owner)
+    assert files_prune_sweep() == 0
+
+
+def test_the_prune_sweep_reads_once_when_no_file_is_over_its_plan(local_settings, owner, django_assert_num_queries):
+    _keep_two(owner)
+    stored_version(stored_file(owner, "notes.txt", b"1"), b"22")
+
+    with django_assert_num_queries(1):  # the files over their plan's versions (none)
+        assert files_prune_sweep() == 0
+
+
+@pytest.mark.parametrize("count", [1, 3])
+def test_the_prune_sweep_takes_a_bounded_number_of_queries_per_file(
+    local_settings, owner, count, django_assert_num_queries
+):
+    _keep_two(owner)
+    for number in range(count):
+        stored_version(stored_version(stored_file(owner, f"{number}.txt", b"1"), b"22").file, b"333")
+
+    # 1 the files over their plan; per file, file_versions_prune's 13: its owner, the
+    # savepoint, the space lock, the file's lock, the plan's count, its versions, the
+    # delete's 4 (its collector's read, the file's and an upload session's references
+    # cleared, the rows), the usage credit's 2 (the lock, the UPDATE), the release.
+    with django_assert_num_queries(1 + 13 * count):
+        assert files_prune_sweep() == count
+
+    assert_usage_consistent(owner)
+
+
+def test_the_prune_sweep_racing_the_prune_task_deletes_each_version_once(local_settings, owner):
+    _keep_two(owner)
+    file = stored_file(owner, "notes.txt", b"1")
+    stored_version(stored_version(file, b"22").file, b"333")
+
+    # The task prunes the file between the sweep's read and its own prune.
+    with run_before(
+        "storage.services.followups.file_versions_prune", lambda: tasks.file_versions_prune_task(file.pk)
+    ) as race:
+        assert files_prune_sweep() == 0
+
+    assert race.result == 1
+    assert sorted(file.versions.values_list("number", flat=True)) == [2, 3]
+    assert usage_of(owner).used_bytes == 5
+    assert_usage_consistent(owner)
+
+
+def test_a_plan_lowered_since_the_last_version_is_applied_by_the_prune_sweep(local_settings, owner):
+    file = stored_file(owner, "notes.txt", b"1")
+    stored_version(stored_version(file, b"22").file, b"333")
+    assert file.versions.count() == 3
+
+    _keep_two(owner)
+    assert files_prune_sweep() == 1
+
+    assert sorted(file.versions.values_list("number", flat=True)) == [2, 3]
 
 
 # --- folder zips -------------------------------------------------------------------------------
