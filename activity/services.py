@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import TYPE_CHECKING, cast
 
@@ -22,6 +21,7 @@ from activity.hooks import events_committed
 from activity.models import ActivityEvent
 from kosha.fixed_writes import rows_insert, rows_insert_write
 from kosha.origin import Origin
+from kosha.row_instances import row_instance
 
 if TYPE_CHECKING:
     from django.contrib.auth.models import AnonymousUser
@@ -32,8 +32,6 @@ logger = logging.getLogger(__name__)
 
 PRUNE_BATCH = 5000
 _ACTOR = ActivityEvent._meta.get_field("actor")
-# An event from a row laid out in field order (kosha.fixed_writes): Model(*values).
-_new_event: Callable[..., ActivityEvent] = ActivityEvent
 
 
 def _user_or_none(user):
@@ -136,7 +134,7 @@ def activity_event_build(
             "at": at,
         }
     )
-    event = _new_event(*row)
+    event = row_instance(ActivityEvent, row, db=None)  # ActivityEvent(*row), without its per-field work
     if person is not None:
         _ACTOR.set_cached_value(event, person)
     return event

@@ -18,6 +18,7 @@ from django.contrib.auth import get_user_model
 from django.db import connection
 from django.db.models import Field
 
+from kosha.row_instances import row_instance
 from storage.models import File, Folder, UploadSession
 
 Converters = list[tuple[int, tuple[Callable, ...], Any]]
@@ -260,7 +261,7 @@ def sessions_with_places(session_ids: Collection[uuid.UUID]) -> list[UploadSessi
     for fetched in rows:
         row = list(fetched)
         values = row_convert(row[:session_end], session_shape.converters)
-        session = UploadSession.from_db(alias, session_shape.attnames, values)
+        session = row_instance(UploadSession, values, db=alias)  # from_db, without its per-field work
         owner = owners.get(session.owner_id)
         if owner is None:
             owner_values = row_convert(row[session_end:owner_end], _shifted(owner_shape, session_end))

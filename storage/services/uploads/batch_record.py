@@ -24,6 +24,7 @@ from kosha.errors import DomainError, NameTaken, UploadGone
 from kosha.fixed_writes import rows_insert, rows_insert_write, rows_update, rows_update_write
 from kosha.metrics import UPLOADS_COMPLETED
 from kosha.origin import Origin
+from kosha.row_instances import row_instance
 from plans.services import quota_commit_each, usage_lock
 from storage.audit import item_event_build
 from storage.locks import folders_lock, space_lock
@@ -231,7 +232,7 @@ def _bulk_rows(
                 }
             )
             file_rows.append(file_row)
-            file = File.from_db(alias, file_insert.attnames, file_row)
+            file = row_instance(File, file_row, db=alias)
         else:
             number = numbers.get(existing.pk, 0) + 1
             file = existing
@@ -255,7 +256,7 @@ def _bulk_rows(
             }
         )
         version_rows.append(version_row)
-        version = FileVersion.from_db(alias, version_insert.attnames, version_row)
+        version = row_instance(FileVersion, version_row, db=alias)
         _VERSION_FILE.set_cached_value(version, file)
         _FILE_CURRENT_VERSION.set_cached_value(file, version)
         session_updates.append((completed, now, version_id, session.pk))

@@ -18,6 +18,7 @@ from django.utils import timezone
 from kosha.errors import InvalidInput, NameTaken, NameTakenByFolder, StoreUnavailable
 from kosha.fixed_writes import rows_insert, rows_insert_write
 from kosha.metrics import UPLOADS_STARTED
+from kosha.row_instances import row_instance
 from plans.services import STORE_MAX_OBJECT_BYTES, quota_reserve
 from storage import keys
 from storage.backends import BackendError, PresignedRequest, get_backend
@@ -193,7 +194,7 @@ def session_row(
 def session_of_row(row: list, *, actor: User | None, place: Place) -> UploadSession:
     """The saved session of a row session_row made and inserted, its owner, starter and
     folder set (they cost no query)."""
-    upload = UploadSession.from_db(connection.alias, rows_insert(UploadSession).attnames, row)
+    upload = row_instance(UploadSession, row, db=connection.alias)
     _SESSION_OWNER.set_cached_value(upload, place.owner)
     _SESSION_CREATED_BY.set_cached_value(upload, actor)
     _SESSION_FOLDER.set_cached_value(upload, place.folder)
