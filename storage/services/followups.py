@@ -44,18 +44,26 @@ ARCHIVE_STALLED_ERROR = "The zip could not be prepared. Try again."
 def versions_followups_sweep(*, grace: timedelta = FOLLOWUPS_GRACE, limit: int = FOLLOWUPS_BATCH) -> int:
     """Compute the SHA-1 and make the thumbnail (an image within the byte limit) of up to
     `limit` versions recorded more than `grace` ago that lack them, oldest first, in this
-    process (the scheduled task), and stamp them swept. Returns how many were swept.
-    Stops at the first store failure (BackendError: the store is down, the next run tries
-    again), leaving that version and the rest unstamped. Locks nothing: each result is
-    one UPDATE. Queries: 1, then at most 4 per version (2 for its SHA-1, 2 for its
-    thumbnail; a thumbnail made also enqueues its replica copy), then 1 for the stamps."""
+    process (the scheduled task). Returns how many were swept. Each version is stamped
+    swept (claimed, by a conditional UPDATE) before its work, so one whose work never
+    ends (the worker killed at Q_CLUSTER's timeout while it reads an object too large to
+    read within it, or an error no service handles) is tried once, not again at the head
+    of every later run ahead of all the others; and a run still going when the next one
+    starts (the schedule is every 5 minutes, a run may last Q_TIMEOUT) skips the versions
+    it claimed. Stops at the first store failure (BackendError: the store is down, the
+    next run tries again), giving that version's claim back and leaving the rest
+    unstamped. Locks nothing. Queries: 1, then per version its claim and at most 4 (2
+    for its SHA-1, 2 for its thumbnail; a thumbnail made also enqueues its replica copy)."""
     due = list(
         FileVersion.objects.filter(FOLLOWUPS_DUE, created_at__lt=timezone.now() - grace)
         .order_by("created_at")
         .values_list("pk", "sha1", "content_type")[:limit]
     )
-    swept = []
+    swept = 0
     for version_id, sha1, content_type in due:
+        claimed = FileVersion.objects.filter(pk=version_id, followups_swept_at__isnull=True)
+        if not claimed.update(followups_swept_at=timezone.now()):
+            continue  # another run claimed it (or it went)
         try:
             if not sha1 and version_sha1_compute(version_id=version_id) is None:
                 logger.warning("Follow-up sweep: no SHA-1 for version %s (gone, or its object is missing)", version_id)
@@ -63,12 +71,11 @@ def versions_followups_sweep(*, grace: timedelta = FOLLOWUPS_GRACE, limit: int =
                 # Returns at once when the version has its thumbnail (the task won the race).
                 version_thumbnail_make(version_id=version_id)
         except BackendError:
+            FileVersion.objects.filter(pk=version_id).update(followups_swept_at=None)
             logger.warning("Follow-up sweep stopped at version %s: the store failed", version_id, exc_info=True)
             break
-        swept.append(version_id)
-    if swept:
-        FileVersion.objects.filter(pk__in=swept).update(followups_swept_at=timezone.now())
-    return len(swept)
+        swept += 1
+    return swept
 
 
 def files_prune_sweep(*, limit: int = PRUNE_BATCH) -> int:

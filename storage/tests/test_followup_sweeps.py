@@ -124,9 +124,9 @@ def test_the_sweep_takes_a_bounded_number_of_queries_per_version(
     for number in range(count):
         stored_file(owner, f"photo {number}.png", _png(), content_type="image/png")
 
-    # 1 the versions due; per version: its SHA-1's read and UPDATE, its thumbnail's read
-    # and UPDATE; 1 the stamps.
-    with django_assert_num_queries(1 + 4 * count + 1):
+    # 1 the versions due; per version: its claim, its SHA-1's read and UPDATE, its
+    # thumbnail's read and UPDATE.
+    with django_assert_num_queries(1 + 5 * count):
         assert versions_followups_sweep(grace=NOW) == count
 
 
@@ -159,6 +159,61 @@ def test_a_store_down_stops_the_sweep_and_leaves_the_version_for_the_next_run(lo
     assert versions_followups_sweep(grace=NOW) == 1
     version.refresh_from_db()
     assert version.sha1 == hashlib.sha1(b"hello").hexdigest()  # noqa: S324
+
+
+class _WorkerKilled(BaseException):
+    """Q_CLUSTER's timeout killing the worker mid-read: nothing after it runs in the sweep."""
+
+
+def test_a_version_whose_work_never_ends_is_tried_once_and_holds_no_other_back(local_settings, owner, monkeypatch):
+    stuck, later = (
+        FileVersion.objects.get(pk=stored_file(owner, name, b"x").current_version_id)
+        for name in ("huge.bin", "notes.txt")  # stuck is the older
+    )
+    backend_type = type(get_backend())
+    real_open = backend_type.open
+    opened = []
+
+    def open_killed(self, *, key):
+        if key == stuck.key:  # an object too large to read within the worker's timeout
+            opened.append(key)
+            raise _WorkerKilled
+        return real_open(self, key=key)
+
+    monkeypatch.setattr(backend_type, "open", open_killed)
+    with pytest.raises(_WorkerKilled):
+        versions_followups_sweep(grace=NOW)
+
+    assert versions_followups_sweep(grace=NOW) == 1  # the next run: the others, not stuck again
+    assert versions_followups_sweep(grace=NOW) == 0
+
+    later.refresh_from_db()
+    assert later.sha1 == hashlib.sha1(b"x").hexdigest()  # noqa: S324
+    assert opened == [stuck.key]
+
+
+def test_a_run_overlapping_another_skips_the_version_it_is_reading(local_settings, owner, monkeypatch):
+    version = FileVersion.objects.get(pk=stored_file(owner, "notes.txt", b"hello").current_version_id)
+    backend_type = type(get_backend())
+    real_open = backend_type.open
+    opened = []
+
+    def open_counted(self, *, key):
+        opened.append(key)
+        return real_open(self, key=key)
+
+    monkeypatch.setattr(backend_type, "open", open_counted)
+    overlapping = []
+    # The next scheduled run starts while this one is at the version (a run may last
+    # Q_TIMEOUT, the schedule is every 5 minutes).
+    with run_before(
+        "storage.services.followups.version_sha1_compute",
+        lambda: overlapping.append(versions_followups_sweep(grace=NOW)),
+    ):
+        assert versions_followups_sweep(grace=NOW) == 1
+
+    assert overlapping == [0]
+    assert opened == [version.key]  # read once
 
 
 def test_the_sweep_racing_the_tasks_makes_one_sha1_and_one_thumbnail(local_settings, owner):
