@@ -27,6 +27,7 @@ from django.utils import timezone
 
 from kosha.errors import DomainError, InvalidInput, NameTaken, NameTakenByFolder, UploadCompleted
 from kosha.fixed_writes import rows_insert, rows_insert_write
+from kosha.json_in import texts_in
 from kosha.metrics import UPLOADS_STARTED
 from kosha.origin import Origin
 from plans.services import quota_reserve_each
@@ -88,7 +89,7 @@ def uploads_start_batch(*, actor: User | None, place: Place, files: list[dict[st
             results[index] = exc
 
     names = {request.name for request in cleaned.values()}
-    live: dict[str, Any] = {"owner": owner, "name__in": names, "deleted_at__isnull": True}
+    live: dict[str, Any] = {"owner": owner, "name__in": texts_in(names), "deleted_at__isnull": True}
     folder_names = set(Folder.objects.filter(parent=folder, **live).values_list("name", flat=True)) if names else set()
     file_names = set(File.objects.filter(folder=folder, **live).values_list("name", flat=True)) if names else set()
     wanted: list[tuple[int, StartRequest, int]] = []

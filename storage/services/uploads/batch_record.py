@@ -22,6 +22,7 @@ from activity.models import ActivityEvent
 from activity.services import activity_record_many
 from kosha.errors import DomainError, NameTaken, UploadGone
 from kosha.fixed_writes import rows_insert, rows_insert_write, rows_update, rows_update_write
+from kosha.json_in import texts_in
 from kosha.metrics import UPLOADS_COMPLETED
 from kosha.origin import Origin
 from kosha.row_instances import row_instance
@@ -169,7 +170,7 @@ def _names_taken(items: list[Verified]) -> tuple[set[tuple], dict[tuple, File]]:
     if None in folder_ids:
         in_parent |= Q(parent__isnull=True)
         in_folder |= Q(folder__isnull=True)
-    live = Q(owner_id__in=owner_ids, name__in=names, deleted_at__isnull=True)
+    live = Q(owner_id__in=owner_ids, name__in=texts_in(names), deleted_at__isnull=True)
     taken_by_folder = set(Folder.objects.filter(live & in_parent).values_list("owner_id", "parent_id", "name"))
     files = File.objects.filter(live & in_folder).select_for_update()
     return taken_by_folder, {(file.owner_id, file.folder_id, file.name): file for file in files}
