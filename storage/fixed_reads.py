@@ -93,8 +93,8 @@ def live_folder_with_owner(folder_id: uuid.UUID) -> Folder | None:
         return None
     values = row_convert(list(row), folder_shape.converters + owner_shape.converters)
     split = len(folder_shape.attnames)
-    folder = Folder.from_db(connection.alias, folder_shape.attnames, values[:split])
-    owner = get_user_model().from_db(connection.alias, owner_shape.attnames, values[split:])
+    folder = row_instance(Folder, values[:split], db=connection.alias)
+    owner = row_instance(get_user_model(), values[split:], db=connection.alias)
     Folder._meta.get_field("owner").set_cached_value(folder, owner)
     return folder
 
@@ -138,12 +138,12 @@ def upload_with_owner_and_folder(upload_id: uuid.UUID) -> UploadSession | None:
     owner_at = len(upload_shape.attnames)
     folder_at = owner_at + len(owner_shape.attnames)
     alias = connection.alias
-    upload = UploadSession.from_db(alias, upload_shape.attnames, values[:owner_at])
-    owner = get_user_model().from_db(alias, owner_shape.attnames, values[owner_at:folder_at])
+    upload = row_instance(UploadSession, values[:owner_at], db=alias)
+    owner = row_instance(get_user_model(), values[owner_at:folder_at], db=alias)
     # A session at the root joins no folder: its id is NULL (select_related's test too).
     folder_values = values[folder_at:]
     folder_pk = folder_values[folder_shape.attnames.index(Folder._meta.pk.attname)]
-    folder = None if folder_pk is None else Folder.from_db(alias, folder_shape.attnames, folder_values)
+    folder = None if folder_pk is None else row_instance(Folder, folder_values, db=alias)
     UploadSession._meta.get_field("owner").set_cached_value(upload, owner)
     UploadSession._meta.get_field("folder").set_cached_value(upload, folder)
     return upload
@@ -176,9 +176,7 @@ def upload_locked(upload_id: uuid.UUID) -> UploadSession:
         row = cursor.fetchone()
     if row is None:
         raise UploadSession.DoesNotExist("UploadSession matching query does not exist.")
-    return UploadSession.from_db(
-        connection.alias, upload_shape.attnames, row_convert(list(row), upload_shape.converters)
-    )
+    return row_instance(UploadSession, row_convert(list(row), upload_shape.converters), db=connection.alias)
 
 
 @functools.cache
@@ -265,14 +263,14 @@ def sessions_with_places(session_ids: Collection[uuid.UUID]) -> list[UploadSessi
         owner = owners.get(session.owner_id)
         if owner is None:
             owner_values = row_convert(row[session_end:owner_end], _shifted(owner_shape, session_end))
-            owner = owners[session.owner_id] = get_user_model().from_db(alias, owner_shape.attnames, owner_values)
+            owner = owners[session.owner_id] = row_instance(get_user_model(), owner_values, db=alias)
         _SESSION_OWNER.set_cached_value(session, owner)
         folder = None
         if session.folder_id is not None:
             folder = folders.get(session.folder_id)
             if folder is None:
                 folder_values = row_convert(row[owner_end:], _shifted(folder_shape, owner_end))
-                folder = folders[session.folder_id] = Folder.from_db(alias, folder_shape.attnames, folder_values)
+                folder = folders[session.folder_id] = row_instance(Folder, folder_values, db=alias)
         _SESSION_FOLDER.set_cached_value(session, folder)
         sessions.append(session)
     return sessions

@@ -29,6 +29,7 @@ from kosha.errors import AccountDeleting, FolderTrashed, NameTaken, NameTakenByF
 from kosha.fixed_writes import row_insert_unless_taken, rows_insert, rows_insert_write, rows_update, rows_update_write
 from kosha.metrics import UPLOADS_COMPLETED
 from kosha.origin import Origin
+from kosha.row_instances import row_instance
 from kosha.task_broker import task_enqueue_logged
 from plans.services import quota_commit_last, quota_release
 from storage.audit import item_event_record
@@ -138,7 +139,7 @@ def version_record(
             }
         )
         rows_insert_write(version_insert, [version_row])
-        version = FileVersion.from_db(connection.alias, version_insert.attnames, version_row)
+        version = row_instance(FileVersion, version_row, db=connection.alias)
         _VERSION_FILE.set_cached_value(version, file)
         _FILE_CURRENT_VERSION.set_cached_value(file, version)
         locked.status = UploadSession.Status.COMPLETED
@@ -244,7 +245,7 @@ def _file_for(
             # transaction back (no savepoint needed).
             raise NameTaken("Another file with this name appeared here; try again.") from None
         if inserted:
-            file = File.from_db(connection.alias, file_insert.attnames, file_row)
+            file = row_instance(File, file_row, db=connection.alias)
             _FILE_OWNER.set_cached_value(file, owner)
             _FILE_FOLDER.set_cached_value(file, folder)
             return file, 1, 1
@@ -298,7 +299,7 @@ def _file_version_set(*, file_id: uuid.UUID, values: tuple) -> File | None:
         row = cursor.fetchone()
     if row is None:
         return None
-    return File.from_db(connection.alias, attnames, row_convert(list(row), converters))
+    return row_instance(File, row_convert(list(row), converters), db=connection.alias)
 
 
 def _last_number(*, file_id: uuid.UUID) -> int:
