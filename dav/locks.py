@@ -24,6 +24,7 @@ from urllib.parse import quote, unquote
 
 from django.db import transaction
 from django.db.models import Q
+from wsgidav.dav_error import HTTP_PRECONDITION_FAILED, DAVError, PRECONDITION_CODE_LockTokenMismatch
 from wsgidav.lock_man.lock_manager import generate_lock_token
 from wsgidav.lock_man.lock_storage import LockStorageDict, normalize_lock_root, validate_lock
 
@@ -196,9 +197,20 @@ class DatabaseLockStorage:
         return lock
 
     def refresh(self, token: str, *, timeout: float) -> dict:
+        """Extend the live lock with this token (row locked, FOR UPDATE); returns it.
+        WsgiDAV checked the token against the URL just before, but the lock may have gone
+        since (an UNLOCK, the item deleted, expiry): that is its own answer for a token
+        that locks nothing there, 412 Precondition Failed (RFC 4918 sections 9.10.2 and
+        10.4.1: the If header's token no longer matches a lock). Raises DAVError."""
         self._changed()
         with transaction.atomic():
-            found = DavLock.objects.select_for_update().get(token=token)
+            found = _live(DavLock.objects.select_for_update().filter(token=token)).first()
+            if found is None:
+                raise DAVError(
+                    HTTP_PRECONDITION_FAILED,
+                    context_info="The lock no longer exists.",
+                    err_condition=PRECONDITION_CODE_LockTokenMismatch,
+                )
             if timeout < 0 or timeout > self.LOCK_TIME_OUT_MAX:
                 timeout = self.LOCK_TIME_OUT_MAX
             lock = _loaded(found.data)
