@@ -27,7 +27,7 @@ from django.db import transaction
 from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
-from kosha.errors import FileTooLarge, RateLimited, StoreUnavailable, UploadCompleted
+from kosha.errors import FileTooLarge, NotFound, RateLimited, StoreUnavailable, UploadCompleted
 from kosha.sizes import size_text
 from sharing.models import DropStart, ShareLink
 from sharing.services.link_visits import link_item_pin
@@ -48,7 +48,8 @@ def drop_start_admit(*, link: ShareLink, address: str | None, size_bytes: int) -
     to the upload it starts (`drop_start_attach`) or releases (`drop_start_release`).
     Raises FileTooLarge (413) over KOSHA_DROP_MAX_FILE_BYTES, RateLimited (429,
     retry_after seconds) past a start or byte budget, NotFound (resource "share_link": the
-    link's folder trashed or deleted since the link was read). Holds the link's folder
+    link's folder trashed or deleted, or the link itself deleted, by its owner or an admin,
+    since the link was read: the 404 of a link that does not exist). Holds the link's folder
     (key share, sharing.services.link_visits.link_item_pin: a purge of it waits), then
     locks the ShareLink row, in its own short transaction."""
     if size_bytes > settings.KOSHA_DROP_MAX_FILE_BYTES:
@@ -63,7 +64,8 @@ def drop_start_admit(*, link: ShareLink, address: str | None, size_bytes: int) -
     with transaction.atomic():
         link_item_pin(link=link)  # first (storage/locks.py, "Deferred key checks")
         # The lock serialises the link's admissions: count, then insert, safely.
-        ShareLink.objects.select_for_update().filter(pk=link.pk).values_list("pk", flat=True).get()
+        if not ShareLink.objects.select_for_update().filter(pk=link.pk).values_list("pk", flat=True):
+            raise NotFound("Not found.", resource="share_link")
         starts = DropStart.objects.filter(link=link)
         starts.filter(created_at__lt=now - timedelta(seconds=window)).delete()
         totals = starts.aggregate(

@@ -7,8 +7,11 @@ from django.test import Client
 
 from kosha.errors import RateLimited
 from kosha.testing import factories
-from kosha.testing.races import run_concurrently
+from kosha.testing.races import run_after, run_concurrently
 from sharing.drops import drop_start_admit
+from sharing.models import DropStart, ShareLink
+from storage.models import UploadSession
+from storage.tests.protocol import usage_of
 
 pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
 
@@ -61,3 +64,25 @@ def test_concurrent_http_starts_on_one_link_create_no_more_sessions_than_the_cap
 
     assert all(not isinstance(answer, Exception) for answer in answers), [repr(a) for a in answers]
     assert sorted(answer.status_code for answer in answers) == [201, 201, 429, 429, 429, 429]
+
+
+def test_a_start_through_a_link_deleted_meanwhile_is_404_and_reserves_nothing(local_settings, owner):
+    inbox = factories.folder(owner, "Inbox")
+    link, token = factories.link(owner, inbox, is_drop=True)
+
+    # The door read the link; its owner (or an admin) deletes it while the admission holds
+    # the link's folder, before it locks the link's row.
+    with run_after(
+        "sharing.drops.link_item_pin", lambda: ShareLink.objects.filter(pk=link.pk).delete(), in_thread=True
+    ):
+        answer = Client(REMOTE_ADDR="198.51.100.7").post(
+            f"/s/{token}/uploads/", {"name": "late.txt", "size": 1}, content_type="application/json"
+        )
+
+    assert answer.status_code == 404, answer.content
+    assert answer.json()["error"]["code"] == "not_found"
+    assert not DropStart.objects.exists()
+    assert not UploadSession.objects.exists()
+    assert (usage_of(owner).reserved_bytes, usage_of(owner).reserved_files) == (0, 0)
+    gone = Client().post(f"/s/{token}/uploads/", {"name": "late.txt", "size": 1}, content_type="application/json")
+    assert gone.status_code == 404  # what any later start through it answers
