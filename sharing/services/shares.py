@@ -127,8 +127,17 @@ def share_update(*, actor: User, share: Share | Invitation, role: Any, origin: O
 
 def share_delete(*, actor: User, share: Share | Invitation, origin: Origin) -> None:
     """Revoke a share, or a pending invitation (its link stops working), one of actor's,
-    from sharing.access.share_for_actor. Records SHARE_REVOKED."""
+    from sharing.access.share_for_actor. Records SHARE_REVOKED, once: the row is deleted
+    first, and one already deleted since it was read (a second revoke racing this one,
+    the grantee's account deleted, a purge of its item) raises NotFound (resource
+    "share", the 404 of a share that does not exist) with nothing recorded. A concurrent
+    revoke's DELETE waits for this one's row lock and deletes nothing."""
     with transaction.atomic():
+        # share.delete() of a row gone meanwhile deleted nothing, silently, and the event
+        # was recorded again.
+        deleted, _ = type(share).objects.filter(pk=share.pk).delete()
+        if not deleted:
+            raise NotFound("Share not found.", resource="share")
         item_event_record(
             kind=ActivityEvent.Kind.SHARE_REVOKED,
             actor=actor,
@@ -136,4 +145,3 @@ def share_delete(*, actor: User, share: Share | Invitation, origin: Origin) -> N
             origin=origin,
             detail=_grantee_detail(share),
         )
-        share.delete()
