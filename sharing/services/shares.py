@@ -104,17 +104,43 @@ def _grantee_detail(share: Share | Invitation) -> dict[str, str]:
     return {"with": share.grantee.email, "grantee": str(share.grantee_id)}
 
 
+def _share_current(share: Share | Invitation) -> Share | Invitation:
+    """What a change of `share` (read by the door before the transaction) applies to now:
+    a share itself; an invitation itself while pending, or the share it became if it was
+    accepted since (the owner's change is meant for that person, who now holds a share;
+    the owner's list shows that share in its place). Locks the invitation (FOR UPDATE, as
+    invitations_accept does: an acceptance comes wholly before or after), then, by the
+    caller's write, the share: the order of Django's delete of a share (it sets
+    Invitation.share to NULL, then deletes the share) and of a purge's cascade. Raises
+    NotFound (resource "share": the invitation gone, or accepted by its own owner or into
+    a share revoked since). One query for a pending invitation, two for one accepted."""
+    if isinstance(share, Share):
+        return share
+    found = Invitation.objects.select_for_update().filter(pk=share.pk).values_list("accepted_at", "share_id").first()
+    if found is None:
+        raise NotFound("Share not found.", resource="share")
+    accepted_at, share_id = found
+    if accepted_at is None:
+        return share
+    became = Share.objects.select_related("grantee", "file", "folder").filter(pk=share_id).first()
+    if became is None:
+        raise NotFound("Share not found.", resource="share")
+    return became
+
+
 def share_update(*, actor: User, share: Share | Invitation, role: Any, origin: Origin) -> Share | Invitation:
     """Change a share's (or pending invitation's: the share it becomes gets it) role, one
     of actor's, from sharing.access.share_for_actor; the grantee's next request sees it.
-    Records SHARE_CHANGED. Raises InvalidInput, NotFound (the share removed, by its owner,
-    its grantee or a purge of its item, since it was read)."""
+    An invitation accepted since it was read: the share it became gets the role, and is
+    returned (`_share_current`). Records SHARE_CHANGED. Raises InvalidInput, NotFound (the
+    share removed, by its owner, its grantee or a purge of its item, since it was read)."""
     role = _clean_role(role)
-    share.role = role
     with transaction.atomic():
+        share = _share_current(share)
         # save(update_fields=...) of a row gone meanwhile was a DatabaseError (a 500).
         if not type(share).objects.filter(pk=share.pk).update(role=role):
             raise NotFound("Share not found.", resource="share")
+        share.role = role
         item_event_record(
             kind=ActivityEvent.Kind.SHARE_CHANGED,
             actor=actor,
@@ -131,8 +157,10 @@ def share_delete(*, actor: User, share: Share | Invitation, origin: Origin) -> N
     first, and one already deleted since it was read (a second revoke racing this one,
     the grantee's account deleted, a purge of its item) raises NotFound (resource
     "share", the 404 of a share that does not exist) with nothing recorded. A concurrent
-    revoke's DELETE waits for this one's row lock and deletes nothing."""
+    revoke's DELETE waits for this one's row lock and deletes nothing. An invitation
+    accepted since it was read: the share it became is revoked (`_share_current`)."""
     with transaction.atomic():
+        share = _share_current(share)
         # share.delete() of a row gone meanwhile deleted nothing, silently, and the event
         # was recorded again.
         deleted, _ = type(share).objects.filter(pk=share.pk).delete()
