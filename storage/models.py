@@ -161,7 +161,8 @@ class FileVersion(models.Model):
     replicated_at = models.DateTimeField(null=True, blank=True)
     # When the follow-up sweep (storage.services.followups) ran this version's SHA-1 and
     # thumbnail, whose after-commit tasks were lost (the broker down) or failed; what it
-    # could not make then (the object missing, an image refused) is not tried again.
+    # could not make then (the object missing, an image refused, a read the worker's
+    # timeout killed) is not tried again.
     followups_swept_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
