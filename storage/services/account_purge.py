@@ -20,9 +20,11 @@ from django.db import transaction
 from django.utils import timezone
 
 from accounts.models import User
+from plans.models import Usage
 from storage import keys
 from storage.backends import BackendError, get_backend
-from storage.models import UploadSession
+from storage.locks import folders_lock_to_delete, space_lock
+from storage.models import File, Folder, UploadSession
 
 logger = logging.getLogger(__name__)
 
@@ -75,9 +77,24 @@ def _purge_objects(*, user_id: uuid.UUID | str) -> int:
 
 
 def _purge_rows(*, user_id: uuid.UUID | str) -> bool:
-    """Delete the User; cascades take usage, folders, files, versions, sessions, tokens."""
+    """Delete the User; cascades take usage, folders, files, versions, sessions, tokens.
+    Takes the locks of storage/locks.py in their order before the User row, as every
+    other write of the space does: the space lock (exclusive: a trash purge, a complete,
+    a move runs wholly before or after), the user's sessions, folders and files (FOR
+    UPDATE, pk order: it deletes them, after every start, star, link or share holding one
+    by its key-share lock has committed, as trash_batches_purge does), then the Usage row
+    (a start or an abort holding it commits first). Before, it locked the User row first,
+    and its cascade then waited for those locks while their holders' commits waited for
+    the User row (a new row's deferred key check of its owner, FOR KEY SHARE), or for
+    Usage: PostgreSQL aborted one of the two (storage/tests/test_lock_order_races.py)."""
+    owner_id = uuid.UUID(str(user_id))  # account_purge found the user by this pk: a valid UUID
     with transaction.atomic():
-        locked = User.objects.select_for_update().filter(pk=user_id, deleting_at__isnull=False).first()
+        space_lock(owner_ids=[owner_id], shared=False)  # first, in the order of storage/locks.py
+        list(UploadSession.objects.select_for_update().filter(owner_id=owner_id).order_by("pk").values_list("pk"))
+        folders_lock_to_delete(folder_ids=Folder.objects.filter(owner_id=owner_id).values_list("pk", flat=True))
+        list(File.objects.select_for_update().filter(owner_id=owner_id).order_by("pk").values_list("pk"))
+        list(Usage.objects.select_for_update().filter(user_id=owner_id).values_list("pk"))  # Usage last
+        locked = User.objects.select_for_update().filter(pk=owner_id, deleting_at__isnull=False).first()
         if locked is None:
             return False
         locked.delete()

@@ -8,7 +8,9 @@ must not give up while other completes keep taking the names it tries."""
 import pytest
 from django.db import connection, transaction
 from django.test import Client
+from django.utils import timezone
 
+from accounts.models import User
 from kosha.errors import CopyGone, NotFound
 from kosha.origin import TASK
 from kosha.testing import factories
@@ -24,6 +26,7 @@ from sharing.services.shares import share_create
 from storage.backends import get_backend
 from storage.models import File, Folder, FolderArchive, Star, UploadSession
 from storage.places import Place
+from storage.services.account_purge import account_purge
 from storage.services.archives import folder_archive_start
 from storage.services.files import file_copy
 from storage.services.stars import star_set
@@ -353,3 +356,58 @@ def test_a_link_revoked_after_a_purge_took_it_with_its_item_is_404(local_setting
     _trash_and_purge(owner, folder)
     with pytest.raises(NotFound):
         share_link_revoke(actor=owner, link=link, origin=TASK)
+
+
+def _marked_deleting(user) -> None:
+    """The account's deletion requested (account_delete_request's lock-out), its purge not run."""
+    User.objects.filter(pk=user.pk).update(deleting_at=timezone.now(), is_active=False)
+
+
+@pytest.mark.parametrize("where", ["root", "folder"])
+def test_an_upload_start_and_the_purge_of_its_account_both_finish(local_settings, owner, where):
+    folder = factories.folder(owner, "Inbox") if where == "folder" else None
+    factories.stored_file(owner, "kept.txt", b"kept", folder=folder)
+    place = Place(owner=owner, folder=folder)  # the door let the start in before the deletion request
+    _marked_deleting(owner)
+
+    # The account purge runs while the start holds its folder (key share) and the Usage
+    # row (its reservation). Before, the purge locked the User row (FOR UPDATE), then its
+    # cascade waited for the start's locks, while the start's commit waited for the User
+    # row (its session's deferred key check of the owner, FOR KEY SHARE): a deadlock,
+    # PostgreSQL aborted one of the two. Now the purge takes the space lock, the folders
+    # and files it deletes and the Usage row before the User row: it waits for the start's
+    # commit, then deletes its session with the rest.
+    with run_after(
+        "storage.services.uploads.start.quota_reserve", lambda: account_purge(user_id=owner.pk), in_thread=True
+    ) as race:
+        started = upload_start(actor=owner, place=place, name="late.bin", size_bytes=500)
+
+    assert started.upload.status == UploadSession.Status.PENDING
+    assert race.result is True
+    assert not User.objects.filter(pk=owner.pk).exists()
+    assert not UploadSession.objects.exists()
+    assert not File.objects.exists()
+    assert not Folder.objects.exists()
+
+
+def test_a_trash_purge_and_the_purge_of_its_account_both_finish(local_settings, owner):
+    folder = factories.folder(owner, "Old")
+    factories.stored_file(owner, "old.txt", b"old", folder=folder)
+    factories.stored_file(owner, "kept.txt", b"kept")
+    trashed = folder_trash(actor=owner, folder=folder, origin=TASK)
+    _marked_deleting(owner)
+
+    # The retention purge holds the space lock, the trashed folder and file (FOR UPDATE)
+    # and goes on to Usage when the account purge starts: the account purge waits for
+    # the space lock, then deletes what is left.
+    with run_after(
+        "storage.services.trash.folders_lock_to_delete",
+        lambda: account_purge(user_id=owner.pk),
+        in_thread=True,
+    ) as race:
+        result = trash_batches_purge(owner_id=owner.pk, batches=[trashed.trash_batch])
+
+    assert (result.files, race.result) == (1, True)
+    assert not User.objects.filter(pk=owner.pk).exists()
+    assert not File.objects.exists()
+    assert not Folder.objects.exists()
