@@ -127,13 +127,14 @@ def name_clean(raw) -> str:
         raise InvalidName("A name cannot contain “/” or “\\”.", field="name")
     if _CONTROL.search(name):
         raise InvalidName("A name cannot contain control characters.", field="name")
-    tags = _tag_positions(name) if _BLACK_FLAG in name else set()
-    for position, character in enumerate(name):
-        if unicodedata.category(character) != "Cf" or position in tags:
-            continue
-        if character in (ZWNJ, ZWJ) and _joiner_fits(name, position):
-            continue
-        raise _refuse_character(character, "invisible formatting characters can disguise a name")
+    if not name.isascii():  # ASCII holds no format character (Cf): a per-character Python step saved
+        tags = _tag_positions(name) if _BLACK_FLAG in name else set()
+        for position, character in enumerate(name):
+            if unicodedata.category(character) != "Cf" or position in tags:
+                continue
+            if character in (ZWNJ, ZWJ) and _joiner_fits(name, position):
+                continue
+            raise _refuse_character(character, "invisible formatting characters can disguise a name")
     if name != name.strip():
         raise InvalidName("A name cannot start or end with a space.", field="name")
     if len(name.encode("utf-8")) > MAX_NAME_BYTES:

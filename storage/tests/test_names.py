@@ -210,3 +210,11 @@ def test_no_character_composes_more_code_points_than_name_clean_assumes():
     )
 
     assert longest <= 4
+
+
+def test_no_ascii_character_is_a_format_character_so_ascii_names_skip_that_check():
+    """name_clean looks for format characters (Cf) only in a name beyond ASCII: the check
+    would find none in ASCII, in this Python's Unicode database too; one beyond it still does."""
+    assert [code for code in range(128) if unicodedata.category(chr(code)) == "Cf"] == []
+    with pytest.raises(InvalidName):
+        name_clean("a\u200bb.txt")  # a zero-width space

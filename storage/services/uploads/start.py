@@ -94,10 +94,14 @@ def sha256_clean(raw: object) -> str:
     return raw.lower()
 
 
+# The choices' values, made once (OnConflict.values builds its list anew on each read).
+_ON_CONFLICT_VALUES = frozenset(UploadSession.OnConflict.values)
+
+
 def _clean_on_conflict(raw: object) -> str:
     if raw in (None, ""):
         return UploadSession.OnConflict.VERSION
-    if not isinstance(raw, str) or raw not in UploadSession.OnConflict.values:
+    if not isinstance(raw, str) or raw not in _ON_CONFLICT_VALUES:
         raise InvalidInput("on_conflict must be one of version, rename, fail.", field="on_conflict")
     return raw
 
