@@ -299,6 +299,8 @@ class FolderArchive(models.Model):
         indexes = [
             # The stalled-archive sweep reads the few pending archives by age.
             models.Index(fields=["created_at"], condition=Q(status="pending"), name="storage_archive_pending"),
+            # The expired-archive sweep reads the archives past their expiry, oldest first.
+            models.Index(fields=["expires_at"], name="storage_archive_expires"),
         ]
 
     def __str__(self) -> str:

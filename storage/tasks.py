@@ -2,7 +2,7 @@
 
 import uuid
 
-from storage.services.archives import folder_archive_build
+from storage.services.archives import archives_expired_delete, folder_archive_build
 from storage.services.followups import archives_stalled_fail, files_prune_sweep, versions_followups_sweep
 from storage.services.janitors import orphan_check, orphans_sweep, usage_reconcile
 from storage.services.replication import replicas_verify, replication_backlog_drain, version_replicate
@@ -59,6 +59,11 @@ def folder_archive_task(archive_id: str) -> str | None:
     """Enqueued when a folder zip is asked for. Returns the archive's final status."""
     archive = folder_archive_build(archive_id=archive_id)
     return archive.status if archive else None
+
+
+def archives_expired_delete_task() -> int:
+    """Scheduled hourly: delete archives past their expiry, rows and zips. Returns how many."""
+    return archives_expired_delete()
 
 
 def versions_followups_sweep_task() -> int:

@@ -3,7 +3,7 @@
 The worker streams each blob from the store into a zip spooled to a temporary file, so
 memory stays bounded whatever the folder holds, then puts the zip back into the store
 under the owner's prefix. Archives are not user files: they count in no usage, and they
-expire (a janitor deletes expired ones with their objects).
+expire (`archives_expired_delete`, scheduled hourly, deletes expired ones with their objects).
 
 Because they count in no usage, they are bounded another way (issue 10, fault 4): a ready,
 unexpired archive of an unchanged folder is handed out again instead of being rebuilt
@@ -61,6 +61,8 @@ REUSE_READY_MARGIN = timedelta(hours=1)
 MAX_ARCHIVES_BUILDING = 3  # per owner
 MAX_ARCHIVES_STORED = 20  # ready and unexpired, per owner
 BUILDING_RETRY_AFTER_SECONDS = 30
+# Expired archives deleted a run, oldest first (the schedule runs hourly).
+EXPIRED_DELETE_BATCH = 500
 _COPY_CHUNK_BYTES = 1024 * 1024
 # Types that are compressed already; deflating them again only costs the worker time.
 _STORED_PREFIXES = ("image/", "video/", "audio/")
@@ -104,6 +106,32 @@ def archive_download_url(*, archive: FolderArchive) -> str:
         inline=False,
         expires_seconds=settings.KOSHA_DOWNLOAD_URL_EXPIRES_SECONDS,
     )
+
+
+def archives_expired_delete(*, now: datetime | None = None, limit: int = EXPIRED_DELETE_BATCH) -> int:
+    """Delete up to `limit` archives, oldest expiry first, that expired (any status) more
+    than KOSHA_DOWNLOAD_URL_EXPIRES_SECONDS before `now` (a download URL signed just before
+    the expiry still works to its own end), then their zips in the store. Returns how many
+    rows were deleted. The rows go first, in one DELETE (no store call inside it): a zip
+    whose delete then fails is an object no row names, which the orphan sweep deletes
+    (storage.services.janitors), as is the zip of a build still running for a deleted row
+    (folder_archive_build finds the row gone). Locks the rows it deletes only. Raises
+    nothing for the store: its failure is logged and left to the orphan sweep."""
+    now = now or timezone.now()
+    bound = now - timedelta(seconds=settings.KOSHA_DOWNLOAD_URL_EXPIRES_SECONDS)
+    expired = list(
+        FolderArchive.objects.filter(expires_at__lte=bound).order_by("expires_at").values_list("pk", "key")[:limit]
+    )
+    if not expired:
+        return 0
+    deleted, _ = FolderArchive.objects.filter(pk__in=[pk for pk, _ in expired]).delete()
+    zips = [key for _, key in expired if key]
+    if zips:
+        try:
+            get_backend().delete(keys=zips)
+        except BackendError:
+            logger.warning("Could not delete %d expired zips; the orphan sweep will", len(zips), exc_info=True)
+    return deleted
 
 
 def folder_archive_start(*, actor: User | None, folder: Folder, origin: Origin) -> FolderArchive:

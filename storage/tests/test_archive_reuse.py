@@ -3,13 +3,17 @@ unchanged folder's ready archive is handed out again, a changed folder gets a ne
 and an owner's archives building and stored are capped with a 429 and Retry-After."""
 
 import datetime as dt
+import uuid
 
 import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from kosha.origin import TASK
 from kosha.testing import factories
 from kosha.testing.factories import stored_file
+from storage.backends import get_backend
 from storage.models import FolderArchive
 from storage.services import archives
 from storage.services.trash import file_trash
@@ -107,3 +111,48 @@ def test_archives_stored_are_capped_per_owner_until_the_oldest_expires(
     assert refused.status_code == 429
     assert 2 * 3600 - 60 <= int(refused["Retry-After"]) <= 2 * 3600 + 1
     assert FolderArchive.objects.count() == 2
+
+
+def test_expired_archives_are_deleted_with_their_zips_once_their_download_urls_have_ended(
+    local_settings, settings, owner, owner_client, django_capture_on_commit_callbacks
+):
+    project = factories.folder(owner, "Project")
+    stored_file(owner, "a.txt", b"alpha", folder=project)
+    expired, live = (
+        _ready_archive(owner_client, project, django_capture_on_commit_callbacks),
+        _ready_archive(owner_client, factories.folder(owner, "Other"), django_capture_on_commit_callbacks),
+    )
+    failed = FolderArchive.objects.create(
+        owner=owner, folder=project, status=FolderArchive.Status.FAILED, expires_at=timezone.now()
+    )
+    expired_key = FolderArchive.objects.get(pk=expired).key
+    now = timezone.now()
+    url_lifetime = dt.timedelta(seconds=settings.KOSHA_DOWNLOAD_URL_EXPIRES_SECONDS)
+    FolderArchive.objects.filter(pk__in=[expired, failed.pk]).update(expires_at=now - url_lifetime)
+    backend = get_backend()
+
+    just_expired = archives.archives_expired_delete(now=now - dt.timedelta(seconds=1))
+    assert just_expired == 0  # a URL signed just before the expiry may still be in use
+    assert backend.head(key=expired_key) is not None
+
+    assert archives.archives_expired_delete(now=now) == 2
+
+    assert set(FolderArchive.objects.values_list("pk", flat=True)) == {uuid.UUID(live)}
+    assert backend.head(key=expired_key) is None
+    assert owner_client.get(f"/api/v1/archives/{expired}/").status_code == 404
+    assert archives.archives_expired_delete(now=now) == 0
+
+
+def test_the_expired_archive_sweep_reads_in_one_query_and_deletes_in_batches(local_settings, owner):
+    long_ago = timezone.now() - dt.timedelta(days=2)
+    FolderArchive.objects.bulk_create(
+        FolderArchive(owner=owner, status=FolderArchive.Status.FAILED, expires_at=long_ago) for _ in range(3)
+    )
+
+    with CaptureQueriesContext(connection) as nothing_due:
+        assert archives.archives_expired_delete(now=long_ago) == 0
+    assert len(nothing_due) == 1
+
+    assert archives.archives_expired_delete(limit=2) == 2
+    assert archives.archives_expired_delete(limit=2) == 1
+    assert not FolderArchive.objects.exists()
