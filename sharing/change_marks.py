@@ -64,6 +64,13 @@ def changes_tag_for_user(*, user: User) -> str:
     return hashlib.sha256(text.encode()).hexdigest()[:32]
 
 
+def _owner_uuid(owner_id: object) -> uuid.UUID | None:
+    """An event's owner id as a UUID (an event built in this process holds one already)."""
+    if owner_id is None or type(owner_id) is uuid.UUID:
+        return owner_id
+    return uuid.UUID(str(owner_id))
+
+
 @receiver(events_committed, dispatch_uid="change_marks_from_activity")
 def change_marks_bump(
     sender: object, event_ids: list[int], events: list[ActivityEvent] | None = None, **kwargs: object
@@ -75,17 +82,15 @@ def change_marks_bump(
     kinds = [*CONTENT_EVENTS, *_SHARE_KINDS]
     rows: Iterable[tuple[uuid.UUID | None, str, Any]]
     if events is not None:
-        rows = [
-            (None if event.owner_id is None else uuid.UUID(str(event.owner_id)), event.kind, event.detail)
-            for event in events
-            if event.kind in kinds
-        ]
+        rows = [(_owner_uuid(event.owner_id), event.kind, event.detail) for event in events if event.kind in kinds]
     else:
         rows = ActivityEvent.objects.filter(pk__in=event_ids, kind__in=kinds).values_list("owner_id", "kind", "detail")
     marks: dict[str, str] = {}
     for owner_id, kind, detail in rows:
         if kind in CONTENT_EVENTS and owner_id is not None:
-            marks[_SPACE.format(owner_id)] = _new_mark()
+            key = _SPACE.format(owner_id)
+            if key not in marks:  # one new mark a space (a batch's hundred events are one space's)
+                marks[key] = _new_mark()
         elif kind in _SHARE_KINDS and (detail or {}).get("grantee"):
             marks[_PERSON.format(detail["grantee"])] = _new_mark()
             cache.delete(_SHARERS.format(detail["grantee"]))

@@ -3,9 +3,11 @@ the caller may see changed, no query beyond signing in, a new tag after a commit
 
 import pytest
 
+from activity.models import ActivityEvent
 from kosha.origin import TASK
 from kosha.testing.clients import api_as, web_as
 from kosha.testing.factories import stored_file
+from sharing.change_marks import change_marks_bump
 from sharing.services.shares import share_delete
 
 pytestmark = pytest.mark.django_db
@@ -134,3 +136,16 @@ def test_the_file_browser_page_starts_polling_from_the_tag_it_was_rendered_at(lo
     tag = tag_of(client).strip('"')
     assert f'data-changes-tag="{tag}"' in page
     assert 'data-changes-poll-seconds="10"' in page
+
+
+def test_events_given_with_their_owner_as_text_or_as_a_uuid_move_that_owners_tag_once(owner, stranger):
+    """change_marks_bump takes the events as built (an owner id as a UUID) or with the id as
+    text; a hundred events of one space make one new mark, and no other space's moves."""
+    for owner_id in (owner.pk, str(owner.pk), owner.pk.hex):
+        mine, theirs = tag_of(api_as(owner)), tag_of(api_as(stranger))
+        events = [ActivityEvent(owner_id=owner_id, kind=ActivityEvent.Kind.UPLOAD_COMPLETED) for _ in range(100)]
+
+        change_marks_bump(sender=ActivityEvent, event_ids=[], events=events)
+
+        assert api_as(owner).get(URL, HTTP_IF_NONE_MATCH=mine).status_code == 200
+        assert api_as(stranger).get(URL, HTTP_IF_NONE_MATCH=theirs).status_code == 304
