@@ -36,10 +36,9 @@ from pathlib import Path
 
 import psycopg
 import requests
-from urllib3.util.retry import Retry
 
 from bench.browser_batches import upload_like_the_browser
-from bench.stack import cpu_delta, cpu_seconds, proxy_post
+from bench.stack import cpu_delta, cpu_seconds, pool_session, proxy_post
 from bench.upload_bench import Bench
 from storage.tests.stores import ACCESS_KEY, SECRET_KEY, SeaweedFS
 
@@ -57,19 +56,6 @@ REDIS_URL = os.environ.get("BENCH_REDIS_URL", "redis://127.0.0.1:6379/3")
 SHA256 = os.environ.get("BENCH_BATCH_SHA256", "1") == "1"
 # BENCH_BATCH_TRACE=1 adds each round's timeline of the batch's requests (and boto3's PUTs).
 TRACE = os.environ.get("BENCH_BATCH_TRACE", "0") == "1"
-
-
-def _pool_session(*, resend: bool = False) -> requests.Session:
-    """A session of CONCURRENCY connections per host. resend=True sends a request again once
-    when its kept-alive connection was closed under it (gunicorn closes an idle one after
-    2 s, and may do so just as the next round reuses it): for the proxy's POSTs, which
-    put the same key again."""
-    retries = Retry(total=1, connect=1, read=1, status=0, allowed_methods=None) if resend else 0
-    http = requests.Session()
-    http.mount(
-        "http://", requests.adapters.HTTPAdapter(pool_maxsize=CONCURRENCY, pool_connections=4, max_retries=retries)
-    )
-    return http
 
 
 class BatchBench(Bench):
@@ -204,8 +190,8 @@ class BatchBench(Bench):
 
     def rounds(self) -> dict:
         blobs = [os.urandom(FILE_BYTES) for _ in range(FILES)]
-        http = _pool_session()
-        self.proxy_http = _pool_session(resend=True)
+        http = pool_session(connections=CONCURRENCY)
+        self.proxy_http = pool_session(connections=CONCURRENCY, resend=True)
         # One unmeasured pass of each warms the imports, connections and caches.
         for kind in KINDS:
             getattr(self, f"run_{kind}")(f"warm-{kind}", blobs[:CONCURRENCY], http)

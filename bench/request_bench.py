@@ -52,6 +52,7 @@ from bench.stack import (
     gunicorn_start,
     manage,
     moto_start,
+    pool_session,
     processes_stop,
     proxy_post,
     s3_client,
@@ -148,9 +149,10 @@ class Server:
             self._pg(f"DROP DATABASE IF EXISTS {PG_NAME} WITH (FORCE)")
 
     def session(self, user: int = 0) -> requests.Session:
-        http = requests.Session()
+        """User `user`'s API session. A request whose kept-alive connection gunicorn closed
+        under it is sent again (the parallel variants idle while the other one runs)."""
+        http = pool_session(connections=CONNECTIONS, resend=True)
         http.headers["Authorization"] = f"Token {self.tokens[user]}"
-        http.mount("http://", requests.adapters.HTTPAdapter(pool_maxsize=CONNECTIONS))
         return http
 
     def cpu(self):

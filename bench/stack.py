@@ -12,6 +12,7 @@ from pathlib import Path
 import boto3
 import requests
 from botocore.config import Config
+from urllib3.util.retry import Retry
 
 ROOT = Path(__file__).resolve().parent.parent
 BIN = Path(sys.executable).parent
@@ -68,9 +69,25 @@ def cpu_delta(before, after) -> float:
     return max(after[0] - before[0], after[1] - before[1])
 
 
+def pool_session(*, connections: int, resend: bool = False) -> requests.Session:
+    """A session of `connections` kept-alive connections per host. resend=True sends a
+    request again once when its kept-alive connection was closed under it with no answer
+    (gunicorn closes one idle for 2 s, and may do so just as the next round reuses it);
+    only for requests that may be sent twice (a bench's POST of a key it puts again, or
+    a start whose session nobody completes)."""
+    retries = Retry(total=1, connect=1, read=1, status=0, allowed_methods=None) if resend else 0
+    http = requests.Session()
+    http.mount(
+        "http://", requests.adapters.HTTPAdapter(pool_maxsize=connections, pool_connections=4, max_retries=retries)
+    )
+    return http
+
+
 def app_env(*, workdir: Path, moto_url: str) -> dict[str, str]:
     """The environment of the app's processes: this one's, with the S3 backend on moto's
-    BUCKET and bench/settings.py; the caller adds DATABASE_URL (and the cache)."""
+    BUCKET and bench/settings.py; the caller adds DATABASE_URL (and the cache). Makes
+    workdir/static/ (STATIC_ROOT), as scripts/run-embedded does (whitenoise warns without it)."""
+    (workdir / "static").mkdir(parents=True, exist_ok=True)
     return {
         **os.environ,
         "KOSHA_EMBEDDED": "true",  # as `make run` (scripts/run-embedded) sets it
