@@ -2,8 +2,8 @@
 
 import uuid
 
-from storage.services.archives import archives_expired_delete, folder_archive_build
-from storage.services.followups import archives_stalled_fail, files_prune_sweep, versions_followups_sweep
+from storage.services.archives import archives_expired_delete, archives_stalled_fail, folder_archive_build
+from storage.services.followups import files_prune_sweep, versions_followups_sweep
 from storage.services.janitors import orphan_check, orphans_sweep, usage_reconcile
 from storage.services.replication import replicas_verify, replication_backlog_drain, version_replicate
 from storage.services.trash import trash_purge_expired

@@ -4,6 +4,8 @@ The worker streams each blob from the store into a zip spooled to a temporary fi
 memory stays bounded whatever the folder holds, then puts the zip back into the store
 under the owner's prefix. Archives are not user files: they count in no usage, and they
 expire (`archives_expired_delete`, scheduled hourly, deletes expired ones with their objects).
+One whose build never ran (the broker down when it was asked for, a worker killed) is
+failed by `archives_stalled_fail`, every 5 minutes, so its browser stops waiting.
 
 Because they count in no usage, they are bounded another way (issue 10, fault 4): a ready,
 unexpired archive of an unchanged folder is handed out again instead of being rebuilt
@@ -24,7 +26,7 @@ import zipfile
 from contextlib import closing
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import IO, TYPE_CHECKING
+from typing import IO, TYPE_CHECKING, cast
 
 from django.conf import settings
 from django.db import transaction
@@ -63,6 +65,7 @@ MAX_ARCHIVES_STORED = 20  # ready and unexpired, per owner
 BUILDING_RETRY_AFTER_SECONDS = 30
 # Expired archives deleted a run, oldest first (the schedule runs hourly).
 EXPIRED_DELETE_BATCH = 500
+ARCHIVE_STALLED_ERROR = "The zip could not be prepared. Try again."
 _COPY_CHUNK_BYTES = 1024 * 1024
 # Types that are compressed already; deflating them again only costs the worker time.
 _STORED_PREFIXES = ("image/", "video/", "audio/")
@@ -132,6 +135,27 @@ def archives_expired_delete(*, now: datetime | None = None, limit: int = EXPIRED
         except BackendError:
             logger.warning("Could not delete %d expired zips; the orphan sweep will", len(zips), exc_info=True)
     return deleted
+
+
+def archive_build_limit() -> timedelta:
+    """How long after it was asked for a folder archive's build may still be running: a
+    worker's run is killed at Q_CLUSTER's `timeout`, and the broker hands the task out
+    again only at its `retry` (past `timeout`). A queue longer than that (every worker
+    busy) fails an archive before its build starts: the person asks again."""
+    return timedelta(seconds=cast(int, settings.Q_CLUSTER["retry"]))  # seconds (kosha/settings)
+
+
+def archives_stalled_fail(*, older_than: timedelta | None = None) -> int:
+    """Mark failed (with a message the person's browser shows) the archives still pending
+    `older_than` (default: archive_build_limit) after they were asked for: their build
+    task was never queued or died, and no build can still finish them. Returns how many.
+    One conditional UPDATE (a build that finishes first keeps its archive ready; one that
+    finishes after finds it failed and leaves it so, its zip an orphan for the orphan
+    sweep). Locks nothing."""
+    bound = timezone.now() - (older_than if older_than is not None else archive_build_limit())
+    return FolderArchive.objects.filter(status=FolderArchive.Status.PENDING, created_at__lt=bound).update(
+        status=FolderArchive.Status.FAILED, error=ARCHIVE_STALLED_ERROR, finished_at=timezone.now()
+    )
 
 
 def folder_archive_start(*, actor: User | None, folder: Folder, origin: Origin) -> FolderArchive:

@@ -8,7 +8,8 @@ fails nothing), or the worker died.
   object missing, an image refused) is not tried again.
 - A file's prune of the versions its plan does not keep: `files_prune_sweep`, daily.
 - A folder zip whose build never ran stays pending (and counts against the owner's
-  archives building): `archives_stalled_fail` marks it failed once no build can still be
+  archives building): storage.services.archives.archives_stalled_fail, with the other
+  sweep of the archives' lifecycle there, marks it failed once no build can still be
   running, so the person's browser stops waiting and they can ask again.
 
 Each step is the task's own idempotent service, so a sweep racing the task does no harm:
@@ -22,12 +23,11 @@ from __future__ import annotations
 import logging
 from datetime import timedelta
 
-from django.conf import settings
 from django.db.models import Count, F
 from django.utils import timezone
 
 from storage.backends import BackendError
-from storage.models import FOLLOWUPS_DUE, THUMBNAIL_CONTENT_TYPES, File, FileVersion, FolderArchive
+from storage.models import FOLLOWUPS_DUE, THUMBNAIL_CONTENT_TYPES, File, FileVersion
 from storage.services.versions import file_versions_prune, version_sha1_compute
 from storage.thumbnails import version_thumbnail_make
 
@@ -38,7 +38,6 @@ logger = logging.getLogger(__name__)
 FOLLOWUPS_GRACE = timedelta(minutes=15)
 FOLLOWUPS_BATCH = 50  # versions per run (each read from the store at most twice)
 PRUNE_BATCH = 200  # files per run
-ARCHIVE_STALLED_ERROR = "The zip could not be prepared. Try again."
 
 
 def versions_followups_sweep(*, grace: timedelta = FOLLOWUPS_GRACE, limit: int = FOLLOWUPS_BATCH) -> int:
@@ -95,24 +94,3 @@ def files_prune_sweep(*, limit: int = PRUNE_BATCH) -> int:
         .values_list("pk", flat=True)[:limit]
     )
     return sum(file_versions_prune(file_id=file_id) for file_id in list(over))
-
-
-def archive_build_limit() -> timedelta:
-    """How long after it was asked for a folder archive's build may still be running: a
-    worker's run is killed at Q_CLUSTER's `timeout`, and the broker hands the task out
-    again only at its `retry` (past `timeout`). A queue longer than that (every worker
-    busy) fails an archive before its build starts: the person asks again."""
-    return timedelta(seconds=settings.Q_CLUSTER["retry"])
-
-
-def archives_stalled_fail(*, older_than: timedelta | None = None) -> int:
-    """Mark failed (with a message the person's browser shows) the archives still pending
-    `older_than` (default: archive_build_limit) after they were asked for: their build
-    task was never queued or died, and no build can still finish them. Returns how many.
-    One conditional UPDATE (a build that finishes first keeps its archive ready; one that
-    finishes after finds it failed and leaves it so, its zip an orphan for the orphan
-    sweep). Locks nothing."""
-    bound = timezone.now() - (older_than if older_than is not None else archive_build_limit())
-    return FolderArchive.objects.filter(status=FolderArchive.Status.PENDING, created_at__lt=bound).update(
-        status=FolderArchive.Status.FAILED, error=ARCHIVE_STALLED_ERROR, finished_at=timezone.now()
-    )

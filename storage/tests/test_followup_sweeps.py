@@ -18,14 +18,13 @@ from plans.services import usage_set_plan
 from storage import tasks
 from storage.backends import BackendError, get_backend
 from storage.models import FileVersion, FolderArchive
-from storage.services.archives import MAX_ARCHIVES_BUILDING
-from storage.services.followups import (
+from storage.services.archives import (
     ARCHIVE_STALLED_ERROR,
+    MAX_ARCHIVES_BUILDING,
     archive_build_limit,
     archives_stalled_fail,
-    files_prune_sweep,
-    versions_followups_sweep,
 )
+from storage.services.followups import files_prune_sweep, versions_followups_sweep
 from storage.tests.protocol import assert_usage_consistent, usage_of
 
 pytestmark = pytest.mark.django_db
